@@ -1,0 +1,10 @@
+/* placeholder until the module lands */
+#include <stdio.h>
+#include "verbs.h"
+int cmd_mrc(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "mmsim mrc: not in this build yet\n");
+    return 2;
+}

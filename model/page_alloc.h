@@ -1,0 +1,50 @@
+/* page_alloc.h - physical memory: a buddy allocator over real frame numbers, zones with
+ * watermarks, migrate types, /proc/buddyinfo and fragmentation indices (mm/page_alloc.c).
+ *
+ * Frames are numbered from 0 (pfn); the physical address of a frame is pfn << page_shift.
+ * One `struct page_alloc` is one machine's memory; it holds no global state. */
+#ifndef MMSIM_PAGE_ALLOC_H
+#define MMSIM_PAGE_ALLOC_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#define PA_MAX_ORDER 10 /* MAX_PAGE_ORDER: orders 0..10 */
+#define PA_NR_ORDERS (PA_MAX_ORDER + 1)
+#define PA_NO_PFN UINT64_MAX
+
+enum pa_migratetype { PA_UNMOVABLE = 0, PA_MOVABLE = 1, PA_RECLAIMABLE = 2, PA_NR_MIGRATETYPES };
+
+/* Watermark levels an allocation may dip to. */
+enum pa_watermark { PA_WMARK_MIN = 0, PA_WMARK_LOW = 1, PA_WMARK_HIGH = 2, PA_WMARK_NONE = 3 };
+
+struct page_alloc;
+
+struct page_alloc_config {
+    uint64_t total_pages;          /* frames managed (memory.size / page size) */
+    unsigned page_shift;           /* 12 for 4 KiB, 14 for 16 KiB, 16 for 64 KiB */
+    uint64_t min_free_kbytes;      /* 0: computed as the kernel does */
+    unsigned watermark_scale_factor; /* default 10 */
+};
+
+struct page_alloc *page_alloc_new(const struct page_alloc_config *cfg);
+void page_alloc_free_all(struct page_alloc *pa);
+
+/* Allocate 2^order frames; returns the first pfn, or PA_NO_PFN when no block is free
+ * above the given watermark (PA_WMARK_NONE ignores watermarks). */
+uint64_t page_alloc_alloc(struct page_alloc *pa, unsigned order, enum pa_migratetype mt,
+                          enum pa_watermark wmark);
+void page_alloc_release(struct page_alloc *pa, uint64_t pfn, unsigned order);
+
+uint64_t page_alloc_free_pages(const struct page_alloc *pa);
+uint64_t page_alloc_total_pages(const struct page_alloc *pa);
+uint64_t page_alloc_wmark(const struct page_alloc *pa, enum pa_watermark w);
+/* nr_free per order, summed over migrate types. */
+uint64_t page_alloc_nr_free(const struct page_alloc *pa, unsigned order);
+/* /proc/buddyinfo line for this zone. */
+void page_alloc_buddyinfo(const struct page_alloc *pa, FILE *f);
+/* __fragmentation_index and unusable free index for an order, times 1000 as the kernel. */
+int page_alloc_fragmentation_index(const struct page_alloc *pa, unsigned order);
+int page_alloc_unusable_index(const struct page_alloc *pa, unsigned order);
+
+#endif
