@@ -1,0 +1,38 @@
+/* record.h - `mmsim record`: options and the interface every capture backend implements.
+ * capture/record.c parses options, opens the trace writer, runs the native run and the
+ * counters, and hands the traced run to a backend (the Valgrind tool or ptrace). */
+#ifndef MMSIM_RECORD_H
+#define MMSIM_RECORD_H
+
+#include <stddef.h>
+#include <sys/resource.h>
+
+#include "traces/mmt.h"
+
+enum record_backend { RECORD_DBI = 0, RECORD_PTRACE = 1 };
+
+struct record_opts {
+    char **argv;           /* the program and its arguments, NULL-terminated */
+    const char *output;    /* trace path */
+    enum record_backend backend;
+    int no_ifetch;         /* leave instruction fetches out */
+    int events_only;       /* ptrace: stop only at memory-management syscalls, fault addresses */
+    int progress;          /* show a progress line (stderr is a terminal) */
+    volatile int *stop;    /* set by SIGINT/SIGTERM handlers: backends stop, close, report */
+};
+
+struct record_result {
+    int exit_status;       /* the program's status as waitpid gives it */
+    struct rusage ru;      /* the traced process's rusage (RUSAGE of the waited child) */
+    int incomplete;        /* nonzero: the trace is cut short */
+    char reason[256];      /* why (signal, disk full, backend error) */
+};
+
+/* A backend runs the program, writes records and events to w, and fills res. Returns 0, or
+ * -1 with err filled (the caller still closes w, marked incomplete). */
+int ptrace_record(const struct record_opts *o, struct mmt_writer *w, struct record_result *res,
+                  char *err, size_t errlen);
+int dbi_record(const struct record_opts *o, struct mmt_writer *w, struct record_result *res,
+               char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,64 @@
+/* memory.h - the OS side of memory for the engine: address spaces (mm_struct), page-fault
+ * handling (mm/memory.c), and the OS events of a trace applied to them.
+ *
+ * The engine (sim.c) owns processes; each has one `struct mm`. All processes of one
+ * simulation share one `struct memsys`: physical memory (page_alloc), the page cache, the
+ * slab caches, and, with memory pressure, the LRU lists and swap. No global state. */
+#ifndef MMSIM_MEMORY_H
+#define MMSIM_MEMORY_H
+
+#include <stdint.h>
+
+#include "traces/mmt.h"
+
+struct memsys;
+struct mm;
+struct pgtable;
+struct mmsim_config;
+
+/* Access flags for a fault. */
+#define FAULT_FLAG_WRITE 1u
+#define FAULT_FLAG_INSTRUCTION 2u
+
+enum fault_kind { FAULT_NONE = 0, FAULT_MINOR, FAULT_MAJOR, FAULT_SIGSEGV, FAULT_OOM };
+
+struct fault_result {
+    enum fault_kind kind;
+    uint64_t cycles;       /* CPU time the fault handler costs the process */
+    uint64_t io_ns;        /* time the process blocks on I/O (major faults), 0 if none */
+};
+
+/* A virtual range whose translations must leave the TLBs (munmap, mprotect, ...). */
+struct mm_inval {
+    uint64_t start, end;   /* [start, end); end == 0: nothing to invalidate */
+    int all;               /* flush the whole address space (exec) */
+};
+
+struct mm_counters {
+    uint64_t min_flt, maj_flt;
+    uint64_t rss_anon, rss_file, rss_shmem; /* pages now */
+    uint64_t rss_peak;                      /* pages, highest anon+file+shmem seen */
+    uint64_t pgtables_bytes;                /* VmPTE */
+    uint64_t swap_ents;
+};
+
+struct memsys *memsys_new(const struct mmsim_config *cfg, char *err, unsigned long errlen);
+void memsys_free(struct memsys *ms);
+struct page_alloc *memsys_page_alloc(struct memsys *ms);
+
+struct mm *mm_new(struct memsys *ms);
+struct mm *mm_fork(struct memsys *ms, struct mm *parent); /* copy-on-write copy */
+void mm_destroy(struct memsys *ms, struct mm *mm);        /* exit: free everything */
+struct pgtable *mm_pgtable(struct mm *mm);
+const struct mm_counters *mm_counters(const struct mm *mm);
+
+/* Apply an OS event (mmap, munmap, brk, ...) of this process. Fills inval with what the
+ * TLBs must drop. Returns 0. */
+int mm_event(struct memsys *ms, struct mm *mm, const struct mmt_event *ev, struct mm_inval *inval);
+
+/* Handle a fault at vaddr: the walk found no present entry, or a write met a read-only
+ * one. On success the page table maps vaddr and the walk can be retried. */
+void mm_handle_fault(struct memsys *ms, struct mm *mm, uint64_t vaddr, unsigned flags,
+                     struct fault_result *res);
+
+#endif
