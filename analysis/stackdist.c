@@ -1,0 +1,226 @@
+/* stackdist.c - LRU stack distances with a hash and a Fenwick tree (see stackdist.h). */
+#include "analysis/stackdist.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define SD_EMPTY UINT64_MAX /* callers never use an all-ones key */
+#define SD_NONE UINT32_MAX
+#define SD_MIN_CAP (1u << 16)
+
+struct sd_slot {
+    uint64_t key;
+    uint32_t time;
+    uint32_t pad;
+};
+
+static uint32_t hash_key(uint64_t key)
+{
+    key ^= key >> 33;
+    key *= 0xff51afd7ed558ccdULL;
+    key ^= key >> 33;
+    return (uint32_t)key;
+}
+
+/* Fenwick tree over 1-based indices: index = time + 1. */
+static void fen_add(uint32_t *fen, uint32_t cap, uint32_t time, int32_t v)
+{
+    for (uint32_t i = time + 1; i <= cap; i += i & -i)
+        fen[i - 1] += (uint32_t)v;
+}
+
+static uint32_t fen_prefix(const uint32_t *fen, uint32_t time)
+{
+    uint32_t s = 0;
+    for (uint32_t i = time + 1; i > 0; i &= i - 1)
+        s += fen[i - 1];
+    return s;
+}
+
+/* Builds the tree for a bit set at each of times 0..ones-1, in O(cap). */
+static void fen_build_prefix_ones(uint32_t *fen, uint32_t cap, uint32_t ones)
+{
+    for (uint32_t i = 1; i <= cap; i++)
+        fen[i - 1] = i <= ones;
+    for (uint32_t i = 1; i <= cap; i++) {
+        uint32_t j = i + (i & -i);
+        if (j <= cap)
+            fen[j - 1] += fen[i - 1];
+    }
+}
+
+int sd_init(struct stackdist *sd)
+{
+    memset(sd, 0, sizeof *sd);
+    uint32_t hcap = 1u << 12;
+    sd->slots = malloc(sizeof *sd->slots * hcap);
+    sd->fen = calloc(SD_MIN_CAP, sizeof *sd->fen);
+    sd->owner = malloc(sizeof *sd->owner * SD_MIN_CAP);
+    sd->hist_len = 1024;
+    sd->hist = calloc(sd->hist_len, sizeof *sd->hist);
+    if (!sd->slots || !sd->fen || !sd->owner || !sd->hist) {
+        sd_free(sd);
+        return -1;
+    }
+    for (uint32_t i = 0; i < hcap; i++)
+        sd->slots[i].key = SD_EMPTY;
+    memset(sd->owner, 0xff, sizeof *sd->owner * SD_MIN_CAP);
+    sd->hmask = hcap - 1;
+    sd->fen_cap = SD_MIN_CAP;
+    sd->top_slot = SD_NONE;
+    return 0;
+}
+
+void sd_free(struct stackdist *sd)
+{
+    free(sd->slots);
+    free(sd->fen);
+    free(sd->owner);
+    free(sd->hist);
+    memset(sd, 0, sizeof *sd);
+}
+
+/* Doubles the hash; owner[] is rebuilt since slots move. */
+static int grow_hash(struct stackdist *sd)
+{
+    uint32_t ncap = (sd->hmask + 1) * 2;
+    if (ncap == 0)
+        return -1;
+    struct sd_slot *ns = malloc(sizeof *ns * ncap);
+    if (!ns)
+        return -1;
+    for (uint32_t i = 0; i < ncap; i++)
+        ns[i].key = SD_EMPTY;
+    uint32_t nmask = ncap - 1;
+    for (uint32_t i = 0; i <= sd->hmask; i++) {
+        struct sd_slot *s = &sd->slots[i];
+        if (s->key == SD_EMPTY)
+            continue;
+        uint32_t j = hash_key(s->key) & nmask;
+        while (ns[j].key != SD_EMPTY)
+            j = (j + 1) & nmask;
+        ns[j] = *s;
+        sd->owner[s->time] = j;
+        if (i == sd->top_slot)
+            sd->top_slot = j;
+    }
+    free(sd->slots);
+    sd->slots = ns;
+    sd->hmask = nmask;
+    return 0;
+}
+
+/* Renumbers live times to 0..live-1 (their order kept) into a tree of 4x the live keys. */
+static int compact_times(struct stackdist *sd)
+{
+    uint64_t want = (uint64_t)sd->live * 4;
+    if (want < SD_MIN_CAP)
+        want = SD_MIN_CAP;
+    if (want > UINT32_MAX / 2)
+        return -1;
+    uint32_t ncap = (uint32_t)want;
+    uint32_t *nowner = malloc(sizeof *nowner * ncap);
+    if (!nowner)
+        return -1;
+    uint32_t t = 0;
+    for (uint32_t old = 0; old < sd->now; old++) {
+        uint32_t slot = sd->owner[old];
+        if (slot == SD_NONE)
+            continue;
+        sd->slots[slot].time = t;
+        nowner[t++] = slot;
+    }
+    memset(nowner + t, 0xff, sizeof *nowner * (ncap - t));
+    uint32_t *nfen = realloc(sd->fen, sizeof *nfen * ncap);
+    if (!nfen) {
+        free(nowner);
+        return -1;
+    }
+    fen_build_prefix_ones(nfen, ncap, t);
+    free(sd->owner);
+    sd->owner = nowner;
+    sd->fen = nfen;
+    sd->fen_cap = ncap;
+    sd->now = t;
+    return 0;
+}
+
+static int grow_hist(struct stackdist *sd, uint64_t d)
+{
+    uint64_t n = sd->hist_len;
+    while (n <= d)
+        n *= 2;
+    uint64_t *h = realloc(sd->hist, sizeof *h * n);
+    if (!h)
+        return -1;
+    memset(h + sd->hist_len, 0, sizeof *h * (n - sd->hist_len));
+    sd->hist = h;
+    sd->hist_len = n;
+    return 0;
+}
+
+/* Out of line: the first reference to a key. */
+static uint64_t insert_cold(struct stackdist *sd, uint64_t key, uint32_t slot)
+{
+    sd->slots[slot].key = key;
+    sd->slots[slot].time = sd->now;
+    sd->owner[sd->now] = slot;
+    fen_add(sd->fen, sd->fen_cap, sd->now, 1);
+    sd->now++;
+    sd->live++;
+    sd->top_slot = slot;
+    sd->hist[0]++;
+    if (sd->max_dist == 0)
+        sd->max_dist = 1; /* the fast path counts distance 1 without updating max_dist */
+    if ((uint64_t)sd->live * 2 > sd->hmask && grow_hash(sd) < 0)
+        sd->failed = 1;
+    return 0;
+}
+
+uint64_t sd_access(struct stackdist *sd, uint64_t key)
+{
+    if (sd->failed)
+        return 0;
+    sd->refs++;
+    if (sd->top_slot != SD_NONE && sd->slots[sd->top_slot].key == key) {
+        sd->hist[1]++;
+        return 1;
+    }
+    if (sd->now == sd->fen_cap && compact_times(sd) < 0) {
+        sd->failed = 1;
+        return 0;
+    }
+    uint32_t slot = hash_key(key) & sd->hmask;
+    while (sd->slots[slot].key != key) {
+        if (sd->slots[slot].key == SD_EMPTY)
+            return insert_cold(sd, key, slot);
+        slot = (slot + 1) & sd->hmask;
+    }
+    uint32_t prev = sd->slots[slot].time;
+    uint64_t d = (uint64_t)(sd->live - fen_prefix(sd->fen, prev)) + 1;
+    fen_add(sd->fen, sd->fen_cap, prev, -1);
+    fen_add(sd->fen, sd->fen_cap, sd->now, 1);
+    sd->owner[prev] = SD_NONE;
+    sd->owner[sd->now] = slot;
+    sd->slots[slot].time = sd->now++;
+    sd->top_slot = slot;
+    if (d >= sd->hist_len && grow_hist(sd, d) < 0) {
+        sd->failed = 1;
+        return d;
+    }
+    sd->hist[d]++;
+    if (d > sd->max_dist)
+        sd->max_dist = d;
+    return d;
+}
+
+uint64_t sd_misses(const struct stackdist *sd, uint64_t entries)
+{
+    uint64_t hits = 0;
+    uint64_t top = entries < sd->max_dist ? entries : sd->max_dist;
+    if (top >= sd->hist_len)
+        top = sd->hist_len - 1;
+    for (uint64_t d = 1; d <= top; d++)
+        hits += sd->hist[d];
+    return sd->refs - hits;
+}

@@ -1,0 +1,47 @@
+/* stackdist.h - Mattson LRU stack distances in O(log M) per reference.
+ *
+ * Every reference to a key (a page, a TLB entry tag, ...) gets its LRU stack distance: 1 when
+ * the key is the most recently used one, d when d-1 other distinct keys were referenced since
+ * its previous reference, 0 the first time (a cold reference). A cache of c entries with LRU
+ * replacement hits exactly the references with 1 <= d <= c, so one pass gives the misses at
+ * every size (the miss-ratio curve).
+ *
+ * Structure: a hash from key to the logical time of its last reference, and a Fenwick tree
+ * with one bit set at the last-reference time of every live key; the distance is the number
+ * of set bits after the previous time. Times are renumbered densely when the tree fills.
+ * A stackdist is a value: no global state, any number can run side by side. */
+#ifndef MMSIM_STACKDIST_H
+#define MMSIM_STACKDIST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct sd_slot; /* hash slot, private */
+
+struct stackdist {
+    struct sd_slot *slots; /* open addressing, linear probing */
+    uint32_t *fen;         /* Fenwick tree over times, 1-based, fen_cap entries */
+    uint32_t *owner;       /* time -> hash slot of the key last referenced then */
+    uint64_t *hist;        /* hist[d]: references at distance d (hist[0]: cold) */
+    uint64_t hist_len;     /* allocated length of hist */
+    uint64_t max_dist;     /* largest distance seen */
+    uint64_t refs;         /* references counted */
+    uint32_t hmask;        /* hash capacity - 1 */
+    uint32_t live;         /* distinct keys seen */
+    uint32_t now;          /* next logical time */
+    uint32_t fen_cap;      /* times 0..fen_cap-1 */
+    uint32_t top_slot;     /* slot of the most recent key (fast path) */
+    int failed;            /* allocation failed: further references are ignored */
+};
+
+/* Returns 0, or -1 when memory is short. */
+int sd_init(struct stackdist *sd);
+void sd_free(struct stackdist *sd);
+
+/* Records one reference; returns its distance (0: cold). Counts it in the histogram. */
+uint64_t sd_access(struct stackdist *sd, uint64_t key);
+
+/* Misses of an LRU cache of `entries` entries over the references so far. */
+uint64_t sd_misses(const struct stackdist *sd, uint64_t entries);
+
+#endif
