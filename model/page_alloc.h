@@ -25,7 +25,11 @@ struct page_alloc_config {
     unsigned page_shift;           /* 12 for 4 KiB, 14 for 16 KiB, 16 for 64 KiB */
     uint64_t min_free_kbytes;      /* 0: computed as the kernel does */
     unsigned watermark_scale_factor; /* default 10 */
+    unsigned max_order;            /* 0: PA_MAX_ORDER; arm64 uses 11 with 16 KiB and 13 with
+                                    * 64 KiB pages (ARCH_FORCE_MAX_ORDER), at most PA_ORDER_LIMIT */
 };
+
+#define PA_ORDER_LIMIT 13
 
 struct page_alloc *page_alloc_new(const struct page_alloc_config *cfg);
 void page_alloc_free_all(struct page_alloc *pa);
@@ -46,5 +50,26 @@ void page_alloc_buddyinfo(const struct page_alloc *pa, FILE *f);
 /* __fragmentation_index and unusable free index for an order, times 1000 as the kernel. */
 int page_alloc_fragmentation_index(const struct page_alloc *pa, unsigned order);
 int page_alloc_unusable_index(const struct page_alloc *pa, unsigned order);
+
+/* Added by the OS model (model/page_alloc.c). */
+unsigned page_alloc_max_order(const struct page_alloc *pa);
+unsigned page_alloc_pageblock_order(const struct page_alloc *pa);
+uint64_t page_alloc_min_free_kbytes(const struct page_alloc *pa);
+/* calculate_min_free_kbytes() for a machine of total_pages frames of 2^page_shift bytes. */
+uint64_t page_alloc_calc_min_free_kbytes(uint64_t total_pages, unsigned page_shift);
+uint64_t page_alloc_nr_free_mt(const struct page_alloc *pa, unsigned order, enum pa_migratetype mt);
+enum pa_migratetype page_alloc_pageblock_mt(const struct page_alloc *pa, uint64_t pfn);
+/* 1 when pfn heads an allocated block of exactly this order. */
+int page_alloc_is_allocated(const struct page_alloc *pa, uint64_t pfn, unsigned order);
+/* split_page(): an allocated block of 2^order frames becomes 2^order order-0 allocations
+ * that can be released one by one (a THP split). Returns 0, -1 if pfn is not such a block. */
+int page_alloc_split(struct page_alloc *pa, uint64_t pfn, unsigned order);
+/* Releases refused because the pfn did not head an allocated block of that order. */
+uint64_t page_alloc_bad_releases(const struct page_alloc *pa);
+/* /proc/pagetypeinfo-like lines: free blocks per order for each migrate type. */
+void page_alloc_pagetypeinfo(const struct page_alloc *pa, FILE *f);
+struct json;
+/* "buddy": {free_pages, watermarks, nr_free[], fragmentation_index[], unusable_index[]} */
+void page_alloc_json(const struct page_alloc *pa, struct json *j, const char *key);
 
 #endif
