@@ -109,8 +109,9 @@ struct thrash_point mrc_thrash_at(const struct mrc_curve *c, const struct thrash
  * steepest part of the cliff. Returns its index, or -1 with fewer than 2 points or no drop. */
 long mrc_knee(const double *x, const double *y, size_t n);
 
-/* Reads a swap device preset (INI): the latency of one 4 KiB swap-in from the first of
- * `read_latency_us`, `latency_us`, `read_latency_ns`, `latency_ns` found in any section.
+/* Reads a swap device preset (INI, configs/swap/): the latency of one 4 KiB swap-in from
+ * `read_latency` ("15us", "4.17ms", bare numbers ns) or else one of read_latency_us,
+ * latency_us, read_latency_ns, latency_ns, latency.
  * Returns 0, or -1 with the message (file, line) in err. */
 int mrc_swap_latency_ns(const char *path, double *ns, char *err, size_t errlen);
 

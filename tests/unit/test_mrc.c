@@ -219,13 +219,13 @@ static void test_swap_ini(void **state)
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     FILE *f = fdopen(fd, "w");
-    fprintf(f, "[swap]\ndevice = nvme\nlatency_ns = 999\nread_latency_us = 15\n");
+    fprintf(f, "[swap]\ndevice = nvme\nlatency_ns = 999\nread_latency = 15us\n");
     fclose(f);
     double ns = 0;
     assert_int_equal(mrc_swap_latency_ns(path, &ns, err, sizeof err), 0);
     assert_true(ns == 15000);
     f = fopen(path, "w");
-    fprintf(f, "[swap]\nlatency_us = fast\n");
+    fprintf(f, "[swap]\nread_latency = fast\n");
     fclose(f);
     assert_int_equal(mrc_swap_latency_ns(path, &ns, err, sizeof err), -1);
     assert_non_null(strstr(err, ":2:"));
