@@ -1,0 +1,379 @@
+/* swap.c - swap slots, the swap device's queue and timing, and swap readahead. See swap.h
+ * for the model. */
+#include "model/swap.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+
+struct swap_dev {
+    struct swap_config cfg;
+    uint64_t nslots;           /* pages in the area, header slot included */
+    uint64_t used;
+    uint8_t *map;              /* use count per slot (swap_map) */
+    uint16_t *cluster_used;    /* slots in use per cluster */
+    uint64_t nclusters;
+    uint64_t next;             /* next slot to try in the current cluster */
+    uint64_t cluster_cursor;   /* where the search for a free cluster resumes */
+    uint64_t *queue_free;      /* when each queue slot becomes free */
+    uint64_t channel_free;     /* when the data channel becomes free */
+    struct swap_stats st;
+};
+
+void swap_config_defaults(struct swap_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    snprintf(c->name, sizeof(c->name), "nvme");
+    c->size = 0;
+    c->page_size = 4096;
+    c->read_latency_ns = 20000;
+    c->write_latency_ns = 20000;
+    c->read_bandwidth = 3500ull * 1000 * 1000;
+    c->write_bandwidth = 3300ull * 1000 * 1000;
+    c->queue_depth = 32;
+    c->synchronous = 0;
+    c->page_cluster = 3;
+}
+
+int swap_parse_duration(const char *s, uint64_t *ns)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || errno || v < 0)
+        return -1;
+    while (isspace((unsigned char)*end))
+        end++;
+    double mult = 1;
+    if (*end == '\0' || strcmp(end, "ns") == 0)
+        mult = 1;
+    else if (strcmp(end, "us") == 0)
+        mult = 1e3;
+    else if (strcmp(end, "ms") == 0)
+        mult = 1e6;
+    else if (strcmp(end, "s") == 0)
+        mult = 1e9;
+    else
+        return -1;
+    double r = v * mult;
+    if (r > 1e18)
+        return -1;
+    *ns = (uint64_t)(r + 0.5);
+    return 0;
+}
+
+static int parse_flag(const char *s, int *out)
+{
+    if (!strcmp(s, "1") || !strcmp(s, "yes") || !strcmp(s, "true") || !strcmp(s, "on"))
+        *out = 1;
+    else if (!strcmp(s, "0") || !strcmp(s, "no") || !strcmp(s, "false") || !strcmp(s, "off"))
+        *out = 0;
+    else
+        return -1;
+    return 0;
+}
+
+int swap_config_set(struct swap_config *c, const char *key, const char *value, char *err,
+                    size_t errlen)
+{
+    uint64_t u = 0;
+    int bad = 0;
+    if (!strcmp(key, "name") || !strcmp(key, "device")) {
+        snprintf(c->name, sizeof(c->name), "%s", value);
+    } else if (!strcmp(key, "size")) {
+        bad = parse_size(value, &c->size);
+    } else if (!strcmp(key, "read_latency")) {
+        bad = swap_parse_duration(value, &c->read_latency_ns);
+    } else if (!strcmp(key, "write_latency")) {
+        bad = swap_parse_duration(value, &c->write_latency_ns);
+    } else if (!strcmp(key, "latency")) {
+        bad = swap_parse_duration(value, &c->read_latency_ns);
+        c->write_latency_ns = c->read_latency_ns;
+    } else if (!strcmp(key, "read_bandwidth")) {
+        bad = parse_size(value, &c->read_bandwidth);
+    } else if (!strcmp(key, "write_bandwidth")) {
+        bad = parse_size(value, &c->write_bandwidth);
+    } else if (!strcmp(key, "queue_depth")) {
+        bad = parse_u64(value, &u) || u < 1 || u > 65536;
+        if (!bad)
+            c->queue_depth = (unsigned)u;
+    } else if (!strcmp(key, "synchronous")) {
+        bad = parse_flag(value, &c->synchronous);
+    } else if (!strcmp(key, "page_cluster")) {
+        bad = parse_u64(value, &u) || u > 10;
+        if (!bad)
+            c->page_cluster = (unsigned)u;
+    } else {
+        snprintf(err, errlen, "unknown key swap.%s", key);
+        return -1;
+    }
+    if (bad) {
+        snprintf(err, errlen, "bad value for swap.%s: '%s'", key, value);
+        return -1;
+    }
+    return 0;
+}
+
+struct load_ctx {
+    struct swap_config *c;
+    char *err;
+    size_t errlen;
+    int failed;
+};
+
+static int load_handler(void *user, const char *section, const char *name, const char *value)
+{
+    struct load_ctx *lc = user;
+    if (strcmp(section, "swap") != 0 || lc->failed)
+        return 1;
+    if (swap_config_set(lc->c, name, value, lc->err, lc->errlen)) {
+        lc->failed = 1;
+        return 0; /* inih reports the line */
+    }
+    return 1;
+}
+
+int swap_config_load(struct swap_config *c, const char *path, char *err, size_t errlen)
+{
+    char msg[200] = "";
+    struct load_ctx lc = {c, msg, sizeof(msg), 0};
+    int rc = ini_parse(path, load_handler, &lc);
+    if (rc == -1) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    if (rc != 0) {
+        snprintf(err, errlen, "%s:%d: %s", path, rc, msg[0] ? msg : "syntax error");
+        return -1;
+    }
+    return 0;
+}
+
+struct swap_dev *swap_new(const struct swap_config *c)
+{
+    struct swap_dev *sw = calloc(1, sizeof(*sw));
+    if (!sw)
+        return NULL;
+    sw->cfg = *c;
+    if (sw->cfg.page_size == 0)
+        sw->cfg.page_size = 4096;
+    if (sw->cfg.queue_depth == 0)
+        sw->cfg.queue_depth = 1;
+    sw->nslots = sw->cfg.size / sw->cfg.page_size;
+    if (sw->nslots == 1)
+        sw->nslots = 0; /* a header alone holds nothing */
+    sw->nclusters = (sw->nslots + SWAPFILE_CLUSTER - 1) / SWAPFILE_CLUSTER;
+    sw->map = calloc(sw->nslots ? sw->nslots : 1, 1);
+    sw->cluster_used = calloc(sw->nclusters ? sw->nclusters : 1, sizeof(uint16_t));
+    sw->queue_free = calloc(sw->cfg.queue_depth, sizeof(uint64_t));
+    if (!sw->map || !sw->cluster_used || !sw->queue_free) {
+        swap_free_dev(sw);
+        return NULL;
+    }
+    if (sw->nslots) {
+        sw->map[0] = 0xff; /* the header: never handed out */
+        sw->cluster_used[0] = 1;
+    }
+    sw->next = 1;
+    return sw;
+}
+
+void swap_free_dev(struct swap_dev *sw)
+{
+    if (!sw)
+        return;
+    free(sw->map);
+    free(sw->cluster_used);
+    free(sw->queue_free);
+    free(sw);
+}
+
+const struct swap_config *swap_config(const struct swap_dev *sw) { return &sw->cfg; }
+uint64_t swap_total_slots(const struct swap_dev *sw) { return sw->nslots ? sw->nslots - 1 : 0; }
+uint64_t swap_used_slots(const struct swap_dev *sw) { return sw->used; }
+const struct swap_stats *swap_stats(const struct swap_dev *sw) { return &sw->st; }
+
+unsigned swap_slot_count(const struct swap_dev *sw, uint64_t slot)
+{
+    if (slot == 0 || slot >= sw->nslots)
+        return 0;
+    return sw->map[slot];
+}
+
+static uint64_t cluster_end(const struct swap_dev *sw, uint64_t c)
+{
+    uint64_t end = (c + 1) * SWAPFILE_CLUSTER;
+    return end < sw->nslots ? end : sw->nslots;
+}
+
+static uint64_t cluster_size(const struct swap_dev *sw, uint64_t c)
+{
+    return cluster_end(sw, c) - c * SWAPFILE_CLUSTER;
+}
+
+static void take_slot(struct swap_dev *sw, uint64_t slot)
+{
+    sw->map[slot] = 1;
+    sw->cluster_used[slot / SWAPFILE_CLUSTER]++;
+    sw->used++;
+    sw->next = slot + 1;
+}
+
+/* A wholly free cluster, searched from the cursor round; the header's cluster counts as
+ * free when only the header is in it. */
+static int64_t find_free_cluster(struct swap_dev *sw)
+{
+    for (uint64_t i = 0; i < sw->nclusters; i++) {
+        uint64_t c = (sw->cluster_cursor + i) % sw->nclusters;
+        unsigned floor = c == 0 ? 1 : 0;
+        if (sw->cluster_used[c] == floor) {
+            sw->cluster_cursor = (c + 1) % sw->nclusters;
+            return (int64_t)c;
+        }
+    }
+    return -1;
+}
+
+uint64_t swap_alloc_slot(struct swap_dev *sw)
+{
+    if (sw->used >= swap_total_slots(sw)) {
+        sw->st.slots_failed++;
+        return SWAP_NO_SLOT;
+    }
+    /* Keep filling the current cluster while its next slot is free. */
+    if (sw->next < sw->nslots && sw->next % SWAPFILE_CLUSTER != 0 && sw->map[sw->next] == 0) {
+        uint64_t s = sw->next;
+        take_slot(sw, s);
+        return s;
+    }
+    int64_t c = find_free_cluster(sw);
+    if (c >= 0) {
+        uint64_t s = (uint64_t)c * SWAPFILE_CLUSTER;
+        if (s == 0)
+            s = 1;
+        take_slot(sw, s);
+        return s;
+    }
+    /* Fragmented: any free slot in a partly used cluster. */
+    for (uint64_t k = 0; k < sw->nclusters; k++) {
+        if (sw->cluster_used[k] >= cluster_size(sw, k))
+            continue;
+        for (uint64_t s = k * SWAPFILE_CLUSTER; s < cluster_end(sw, k); s++) {
+            if (sw->map[s] == 0) {
+                take_slot(sw, s);
+                return s;
+            }
+        }
+    }
+    sw->st.slots_failed++;
+    return SWAP_NO_SLOT;
+}
+
+void swap_dup_slot(struct swap_dev *sw, uint64_t slot)
+{
+    if (slot == 0 || slot >= sw->nslots || sw->map[slot] == 0 || sw->map[slot] >= 0xfe)
+        return;
+    sw->map[slot]++;
+}
+
+void swap_put_slot(struct swap_dev *sw, uint64_t slot)
+{
+    if (slot == 0 || slot >= sw->nslots || sw->map[slot] == 0)
+        return;
+    if (--sw->map[slot] == 0) {
+        sw->cluster_used[slot / SWAPFILE_CLUSTER]--;
+        sw->used--;
+    }
+}
+
+/* The queue slot that frees first. */
+static unsigned earliest_queue_slot(const struct swap_dev *sw)
+{
+    unsigned best = 0;
+    for (unsigned i = 1; i < sw->cfg.queue_depth; i++)
+        if (sw->queue_free[i] < sw->queue_free[best])
+            best = i;
+    return best;
+}
+
+static uint64_t transfer_ns(uint64_t bytes, uint64_t bandwidth)
+{
+    if (bandwidth == 0)
+        return 0;
+    return (uint64_t)((double)bytes * 1e9 / (double)bandwidth + 0.5);
+}
+
+uint64_t swap_submit(struct swap_dev *sw, uint64_t now_ns, enum swap_dir dir, unsigned npages)
+{
+    const struct swap_config *c = &sw->cfg;
+    uint64_t bytes = (uint64_t)npages * c->page_size;
+    uint64_t lat = dir == SWAP_READ ? c->read_latency_ns : c->write_latency_ns;
+    uint64_t xfer = transfer_ns(bytes, dir == SWAP_READ ? c->read_bandwidth : c->write_bandwidth);
+    if (dir == SWAP_READ) {
+        sw->st.read_reqs++;
+        sw->st.pswpin += npages;
+    } else {
+        sw->st.write_reqs++;
+        sw->st.pswpout += npages;
+    }
+    if (c->synchronous) {
+        /* zram: the (de)compression runs on the task's own CPU, nothing to queue behind. */
+        sw->st.busy_ns += lat + xfer;
+        return now_ns + lat + xfer;
+    }
+    unsigned q = earliest_queue_slot(sw);
+    uint64_t start = now_ns > sw->queue_free[q] ? now_ns : sw->queue_free[q];
+    uint64_t xfer_start = start + lat;
+    if (sw->channel_free > xfer_start)
+        xfer_start = sw->channel_free;
+    uint64_t done = xfer_start + xfer;
+    sw->channel_free = done;
+    sw->queue_free[q] = done;
+    sw->st.wait_ns += (start - now_ns) + (xfer_start - start - lat);
+    sw->st.busy_ns += xfer;
+    return done;
+}
+
+unsigned swap_readahead_window(const struct swap_dev *sw, uint64_t slot, uint64_t *first,
+                               uint64_t *slots, unsigned max_slots)
+{
+    unsigned n = 0;
+    if (slot == 0 || slot >= sw->nslots || max_slots == 0)
+        return 0;
+    unsigned win = sw->cfg.synchronous ? 1u : 1u << sw->cfg.page_cluster;
+    uint64_t mask = (uint64_t)win - 1;
+    uint64_t start = slot & ~mask, end = slot | mask;
+    if (start == 0)
+        start = 1; /* the header is never read */
+    if (end >= sw->nslots)
+        end = sw->nslots - 1;
+    if (first)
+        *first = start;
+    slots[n++] = slot; /* the faulting slot first */
+    for (uint64_t s = start; s <= end && n < max_slots; s++)
+        if (s != slot && sw->map[s] != 0)
+            slots[n++] = s;
+    return n;
+}
+
+uint64_t swap_read_fault(struct swap_dev *sw, uint64_t now_ns, uint64_t slot, uint64_t *ra,
+                         unsigned *nra, unsigned max_ra)
+{
+    uint64_t win[1u << 10];
+    unsigned max = max_ra + 1 < (1u << 10) ? max_ra + 1 : (1u << 10);
+    unsigned n = swap_readahead_window(sw, slot, NULL, win, max);
+    if (n == 0)
+        n = 1;
+    for (unsigned i = 1; i < n; i++)
+        ra[i - 1] = win[i];
+    if (nra)
+        *nra = n - 1;
+    sw->st.ra_pages += n - 1;
+    /* Neighbouring slots go out as one merged request (the block layer's plug merges them). */
+    return swap_submit(sw, now_ns, SWAP_READ, n);
+}

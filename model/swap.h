@@ -1,0 +1,100 @@
+/* swap.h - swap space and the swap device (mm/swapfile.c, mm/swap_state.c, mm/page_io.c).
+ *
+ * Slots: one swap area of swap.size bytes, one slot per page, slot 0 holding the swap
+ * header as in the kernel (so a device of N pages offers N - 1 slots). Slots are handed out
+ * cluster by cluster (SWAPFILE_CLUSTER pages) so that pages reclaimed together sit together
+ * and readahead finds them. Each slot has a use count (swap_map) for pages shared after fork.
+ *
+ * The device: a request arriving at time t waits for one of queue_depth slots, pays the
+ * read or write latency, then moves its bytes over the device's single data channel at the
+ * read or write bandwidth:
+ *     start = max(t, earliest free queue slot)
+ *     done  = max(start + latency, channel free) + bytes / bandwidth
+ * With an idle channel this is done = max(t, slot) + latency + bytes / bandwidth; the
+ * channel term keeps a deep queue from multiplying the bandwidth.
+ *
+ * Readahead (swap_cluster_readahead): a miss on slot s reads the aligned window of
+ * 2^page_cluster slots around s, only slots in use, as one request. Synchronous devices
+ * (zram) skip readahead and are read in the faulting task.
+ * One `struct swap_dev` per simulation; no global state. */
+#ifndef MMSIM_SWAP_H
+#define MMSIM_SWAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SWAP_NO_SLOT UINT64_MAX
+#define SWAPFILE_CLUSTER 256 /* slots per allocation cluster (x86-64 without THP swap) */
+#define SWAP_NAME_MAX 32
+
+enum swap_dir { SWAP_READ = 0, SWAP_WRITE = 1 };
+
+struct swap_config {
+    char name[SWAP_NAME_MAX];   /* device preset name, for reports */
+    uint64_t size;              /* swap.size in bytes; 0: no swap */
+    unsigned page_size;         /* bytes per slot; 4096 */
+    uint64_t read_latency_ns, write_latency_ns;
+    uint64_t read_bandwidth, write_bandwidth; /* bytes per second; 0: no transfer term */
+    unsigned queue_depth;       /* requests in flight; at least 1 */
+    int synchronous;            /* zram-like: no readahead, no queueing, done in the task */
+    unsigned page_cluster;      /* readahead window 2^page_cluster; default 3 */
+};
+
+/* Defaults: no swap, an NVMe-like device, page-cluster 3. */
+void swap_config_defaults(struct swap_config *c);
+/* Set one key of the [swap] section: name, size, read_latency, write_latency (a number
+ * with ns, us, ms or s; bare numbers are ns), read_bandwidth, write_bandwidth (bytes per
+ * second with K/M/G), queue_depth, synchronous (0/1), page_cluster (0..10).
+ * Returns 0, or -1 with a message naming the key and value. */
+int swap_config_set(struct swap_config *c, const char *key, const char *value, char *err,
+                    size_t errlen);
+/* Read the [swap] section of an INI file over c (other sections are ignored). Errors name
+ * the file and the line. */
+int swap_config_load(struct swap_config *c, const char *path, char *err, size_t errlen);
+/* "50us", "4.16ms", "1200" (ns) -> nanoseconds. */
+int swap_parse_duration(const char *s, uint64_t *ns);
+
+struct swap_stats {
+    uint64_t pswpin, pswpout;        /* pages read from / written to the device */
+    uint64_t read_reqs, write_reqs;  /* device requests */
+    uint64_t ra_pages;               /* pages read by readahead beyond the faulting one */
+    uint64_t wait_ns;                /* queueing delay summed over requests */
+    uint64_t busy_ns;                /* time the data channel was transferring */
+    uint64_t slots_failed;           /* allocations with the device full */
+};
+
+struct swap_dev;
+
+/* NULL when memory runs out; a size of 0 gives a device with no slots. */
+struct swap_dev *swap_new(const struct swap_config *c);
+void swap_free_dev(struct swap_dev *sw);
+const struct swap_config *swap_config(const struct swap_dev *sw);
+
+/* ---- slots ---- */
+uint64_t swap_total_slots(const struct swap_dev *sw); /* usable: pages - 1 (header) */
+uint64_t swap_used_slots(const struct swap_dev *sw);
+/* A free slot with use count 1, or SWAP_NO_SLOT when the area is full. */
+uint64_t swap_alloc_slot(struct swap_dev *sw);
+/* Another reference (fork). */
+void swap_dup_slot(struct swap_dev *sw, uint64_t slot);
+/* Drop a reference; the slot is free when the count reaches 0. */
+void swap_put_slot(struct swap_dev *sw, uint64_t slot);
+unsigned swap_slot_count(const struct swap_dev *sw, uint64_t slot);
+
+/* ---- device ---- */
+/* Submit a request of npages pages at time now_ns; returns its completion time. */
+uint64_t swap_submit(struct swap_dev *sw, uint64_t now_ns, enum swap_dir dir, unsigned npages);
+/* The readahead window for a miss on slot: fills first and returns the number of slots
+ * from first (inclusive) whose pages should be read, the faulting one included; 1 on a
+ * synchronous device or with page_cluster 0. Only slots in use count; the window keeps
+ * its alignment and skips the header slot. */
+unsigned swap_readahead_window(const struct swap_dev *sw, uint64_t slot, uint64_t *first,
+                               uint64_t *slots, unsigned max_slots);
+/* Swap in slot at now_ns with readahead: returns the completion time; *ra receives the
+ * other slots read (at most 2^page_cluster - 1) so the caller can put them in the swap
+ * cache. */
+uint64_t swap_read_fault(struct swap_dev *sw, uint64_t now_ns, uint64_t slot, uint64_t *ra,
+                         unsigned *nra, unsigned max_ra);
+const struct swap_stats *swap_stats(const struct swap_dev *sw);
+
+#endif

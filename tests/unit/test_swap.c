@@ -1,0 +1,285 @@
+/* test_swap.c - swap slots, device queueing and readahead against hand-computed times. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "model/swap.h"
+
+/* A device with round numbers: 100 us read latency, 20 us write latency, 1 us to move a
+ * 4 KiB page (4096e6 B/s) both ways. */
+static struct swap_config round_dev(unsigned qd, uint64_t size)
+{
+    struct swap_config c;
+    swap_config_defaults(&c);
+    c.size = size;
+    c.read_latency_ns = 100000;
+    c.write_latency_ns = 20000;
+    c.read_bandwidth = c.write_bandwidth = 4096000000ull;
+    c.queue_depth = qd;
+    return c;
+}
+
+/* QD1: each request waits for the previous one: 101, 202, 303 us. */
+static void queue_depth_one_serialises(void **state)
+{
+    (void)state;
+    struct swap_config c = round_dev(1, 0);
+    struct swap_dev *sw = swap_new(&c);
+    assert_int_equal(swap_submit(sw, 0, SWAP_READ, 1), 101000);
+    assert_int_equal(swap_submit(sw, 0, SWAP_READ, 1), 202000);
+    assert_int_equal(swap_submit(sw, 0, SWAP_READ, 1), 303000);
+    /* waits: 0 + 101 + 202 us */
+    assert_int_equal(swap_stats(sw)->wait_ns, 303000);
+    /* an arrival after the device went idle pays only latency + transfer */
+    assert_int_equal(swap_submit(sw, 1000000, SWAP_READ, 1), 1101000);
+    swap_free_dev(sw);
+}
+
+/* QD2: latencies overlap but the channel moves one page at a time:
+ * r1 slot0 0 -> 100 us, transfer to 101; r2 slot1 0 -> 100, channel busy until 101, so
+ * 101 -> 102; r3 waits for slot0 (101), 201 -> 202. */
+static void queue_depth_two_overlaps_latency(void **state)
+{
+    (void)state;
+    struct swap_config c = round_dev(2, 0);
+    struct swap_dev *sw = swap_new(&c);
+    assert_int_equal(swap_submit(sw, 0, SWAP_READ, 1), 101000);
+    assert_int_equal(swap_submit(sw, 0, SWAP_READ, 1), 102000);
+    assert_int_equal(swap_submit(sw, 0, SWAP_READ, 1), 202000);
+    swap_free_dev(sw);
+}
+
+/* Bandwidth bounds a deep queue: 64 requests of 8 pages with QD 64 finish at
+ * 100 us + 64 * 8 us = 612 us, not 108 us. */
+static void deep_queue_bounded_by_bandwidth(void **state)
+{
+    (void)state;
+    struct swap_config c = round_dev(64, 0);
+    struct swap_dev *sw = swap_new(&c);
+    uint64_t last = 0;
+    for (int i = 0; i < 64; i++)
+        last = swap_submit(sw, 0, SWAP_READ, 8);
+    assert_int_equal(last, 612000);
+    assert_int_equal(swap_stats(sw)->busy_ns, 512000);
+    assert_int_equal(swap_stats(sw)->pswpin, 512);
+    assert_int_equal(swap_stats(sw)->read_reqs, 64);
+    swap_free_dev(sw);
+}
+
+static void read_write_asymmetry(void **state)
+{
+    (void)state;
+    struct swap_config c = round_dev(1, 0);
+    struct swap_dev *sw = swap_new(&c);
+    assert_int_equal(swap_submit(sw, 0, SWAP_WRITE, 4), 24000);
+    assert_int_equal(swap_submit(sw, 0, SWAP_READ, 1), 24000 + 101000);
+    assert_int_equal(swap_stats(sw)->pswpout, 4);
+    assert_int_equal(swap_stats(sw)->write_reqs, 1);
+    swap_free_dev(sw);
+}
+
+/* zram-like: no queue, each request costs its latency from its own arrival. */
+static void synchronous_device_does_not_queue(void **state)
+{
+    (void)state;
+    struct swap_config c = round_dev(1, 0);
+    c.synchronous = 1;
+    c.read_bandwidth = 0;
+    c.read_latency_ns = 1700;
+    struct swap_dev *sw = swap_new(&c);
+    assert_int_equal(swap_submit(sw, 0, SWAP_READ, 1), 1700);
+    assert_int_equal(swap_submit(sw, 0, SWAP_READ, 1), 1700);
+    swap_free_dev(sw);
+}
+
+/* 1 MiB = 256 pages: 255 usable slots (slot 0 is the header), handed out in order. */
+static void slots_fill_and_free(void **state)
+{
+    (void)state;
+    struct swap_config c = round_dev(1, 1 << 20);
+    struct swap_dev *sw = swap_new(&c);
+    assert_int_equal(swap_total_slots(sw), 255);
+    for (uint64_t i = 1; i <= 255; i++)
+        assert_int_equal(swap_alloc_slot(sw), i);
+    assert_true(swap_alloc_slot(sw) == SWAP_NO_SLOT);
+    assert_int_equal(swap_stats(sw)->slots_failed, 1);
+    swap_dup_slot(sw, 10);
+    assert_int_equal(swap_slot_count(sw, 10), 2);
+    swap_put_slot(sw, 10);
+    assert_int_equal(swap_used_slots(sw), 255);
+    swap_put_slot(sw, 10);
+    assert_int_equal(swap_used_slots(sw), 254);
+    assert_int_equal(swap_alloc_slot(sw), 10);
+    swap_put_slot(sw, 0); /* the header cannot be freed */
+    assert_int_equal(swap_used_slots(sw), 255);
+    swap_free_dev(sw);
+}
+
+/* Clusters: freed holes in a used cluster are not refilled while a free cluster exists. */
+static void slots_prefer_free_clusters(void **state)
+{
+    (void)state;
+    struct swap_config c = round_dev(1, 4 << 20); /* 1024 pages, 4 clusters */
+    struct swap_dev *sw = swap_new(&c);
+    for (int i = 0; i < 300; i++)
+        swap_alloc_slot(sw);
+    swap_put_slot(sw, 5);
+    swap_put_slot(sw, 6);
+    assert_int_equal(swap_alloc_slot(sw), 301);
+    /* fill clusters 1..3 entirely */
+    while (swap_used_slots(sw) < 1021)
+        assert_true(swap_alloc_slot(sw) != SWAP_NO_SLOT);
+    uint64_t a = swap_alloc_slot(sw), b = swap_alloc_slot(sw);
+    assert_true((a == 5 && b == 6) || (a == 6 && b == 5));
+    assert_true(swap_alloc_slot(sw) == SWAP_NO_SLOT);
+    swap_free_dev(sw);
+}
+
+/* page-cluster 3: a miss on slot 13 reads the aligned window 8..15 (slots in use only). */
+static void readahead_window_aligned(void **state)
+{
+    (void)state;
+    struct swap_config c = round_dev(1, 1 << 20);
+    struct swap_dev *sw = swap_new(&c);
+    for (int i = 0; i < 20; i++)
+        swap_alloc_slot(sw); /* slots 1..20 */
+    uint64_t first = 0, w[16];
+    unsigned n = swap_readahead_window(sw, 13, &first, w, 16);
+    assert_int_equal(n, 8);
+    assert_int_equal(first, 8);
+    assert_int_equal(w[0], 13);
+    assert_int_equal(w[1], 8);
+    assert_int_equal(w[7], 15);
+    /* window 0..7 skips the header */
+    n = swap_readahead_window(sw, 3, &first, w, 16);
+    assert_int_equal(n, 7);
+    assert_int_equal(first, 1);
+    swap_put_slot(sw, 10);
+    assert_int_equal(swap_readahead_window(sw, 13, NULL, w, 16), 7);
+    /* window 16..23: only 16..20 are in use */
+    assert_int_equal(swap_readahead_window(sw, 17, NULL, w, 16), 5);
+    swap_free_dev(sw);
+
+    c.page_cluster = 0;
+    sw = swap_new(&c);
+    for (int i = 0; i < 20; i++)
+        swap_alloc_slot(sw);
+    assert_int_equal(swap_readahead_window(sw, 13, NULL, w, 16), 1);
+    swap_free_dev(sw);
+
+    c.page_cluster = 3;
+    c.synchronous = 1;
+    sw = swap_new(&c);
+    for (int i = 0; i < 20; i++)
+        swap_alloc_slot(sw);
+    assert_int_equal(swap_readahead_window(sw, 13, NULL, w, 16), 1);
+    swap_free_dev(sw);
+}
+
+/* A swap-in with readahead is one request of 8 pages: 100 + 8 * 1 us. */
+static void read_fault_merges_window(void **state)
+{
+    (void)state;
+    struct swap_config c = round_dev(1, 1 << 20);
+    struct swap_dev *sw = swap_new(&c);
+    for (int i = 0; i < 20; i++)
+        swap_alloc_slot(sw);
+    uint64_t ra[16];
+    unsigned nra = 0;
+    assert_int_equal(swap_read_fault(sw, 5000, 12, ra, &nra, 16), 5000 + 108000);
+    assert_int_equal(nra, 7);
+    assert_int_equal(swap_stats(sw)->ra_pages, 7);
+    assert_int_equal(swap_stats(sw)->pswpin, 8);
+    swap_free_dev(sw);
+}
+
+static void durations_parse(void **state)
+{
+    (void)state;
+    uint64_t ns = 0;
+    assert_int_equal(swap_parse_duration("50us", &ns), 0);
+    assert_int_equal(ns, 50000);
+    assert_int_equal(swap_parse_duration("4.16ms", &ns), 0);
+    assert_int_equal(ns, 4160000);
+    assert_int_equal(swap_parse_duration("1.7us", &ns), 0);
+    assert_int_equal(ns, 1700);
+    assert_int_equal(swap_parse_duration("1200", &ns), 0);
+    assert_int_equal(ns, 1200);
+    assert_int_equal(swap_parse_duration("3 furlongs", &ns), -1);
+    assert_int_equal(swap_parse_duration("-1us", &ns), -1);
+}
+
+/* The presets load and order as the devices do: HDD slowest, zram fastest and synchronous. */
+static void presets_load(void **state)
+{
+    (void)state;
+    const char *names[4] = {"hdd", "sata-ssd", "nvme", "zram"};
+    struct swap_config c[4];
+    char path[256], err[256];
+    for (int i = 0; i < 4; i++) {
+        swap_config_defaults(&c[i]);
+        snprintf(path, sizeof(path), "configs/swap/%s.ini", names[i]);
+        if (access(path, R_OK) != 0)
+            snprintf(path, sizeof(path), "../../configs/swap/%s.ini", names[i]);
+        int rc = swap_config_load(&c[i], path, err, sizeof(err));
+        if (rc)
+            print_error("%s\n", err);
+        assert_int_equal(rc, 0);
+        assert_string_equal(c[i].name, names[i]);
+    }
+    assert_true(c[0].read_latency_ns > c[1].read_latency_ns);
+    assert_true(c[1].read_latency_ns > c[2].read_latency_ns);
+    assert_true(c[2].read_latency_ns > c[3].read_latency_ns);
+    assert_int_equal(c[0].read_latency_ns, 11560000);
+    assert_int_equal(c[0].queue_depth, 1);
+    assert_int_equal(c[2].read_bandwidth, 3500000000ull);
+    assert_int_equal(c[3].synchronous, 1);
+}
+
+static void config_errors_name_file_and_line(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/mmsim-swap-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("[memory]\nsize = 1G\n[swap]\nsize = 2G\nqueue_depth = lots\n", f);
+    fclose(f);
+    struct swap_config c;
+    swap_config_defaults(&c);
+    char err[256] = "";
+    assert_int_equal(swap_config_load(&c, path, err, sizeof(err)), -1);
+    char want[300];
+    snprintf(want, sizeof(want), "%s:5: bad value for swap.queue_depth: 'lots'", path);
+    assert_string_equal(err, want);
+    assert_int_equal(c.size, 2ull << 30);
+    unlink(path);
+    assert_int_equal(swap_config_set(&c, "colour", "red", err, sizeof(err)), -1);
+    assert_string_equal(err, "unknown key swap.colour");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(queue_depth_one_serialises),
+        cmocka_unit_test(queue_depth_two_overlaps_latency),
+        cmocka_unit_test(deep_queue_bounded_by_bandwidth),
+        cmocka_unit_test(read_write_asymmetry),
+        cmocka_unit_test(synchronous_device_does_not_queue),
+        cmocka_unit_test(slots_fill_and_free),
+        cmocka_unit_test(slots_prefer_free_clusters),
+        cmocka_unit_test(readahead_window_aligned),
+        cmocka_unit_test(read_fault_merges_window),
+        cmocka_unit_test(durations_parse),
+        cmocka_unit_test(presets_load),
+        cmocka_unit_test(config_errors_name_file_and_line),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
