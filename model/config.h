@@ -1,0 +1,126 @@
+/* config.h - the machine and OS configuration of one simulation (`struct mmsim_config`),
+ * read from INI files with inih: sections [cpu], [tlb.<name>], [cache.<name>], [walker],
+ * [memory], [timing], [stats]; `include = other.ini`; `-s section.key=value` overrides.
+ *
+ * A config is a plain value (no pointers): copy it, override keys, validate, hand it to
+ * sim_new(). Every key is one row of a table in config.c: adding a key is adding a field
+ * here and a row there. */
+#ifndef MMSIM_CONFIG_H
+#define MMSIM_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CFG_NAME_MAX 32
+#define CFG_MAX_TLBS 12
+#define CFG_MAX_CACHES 8
+#define CFG_MAX_FILES 16
+#define CFG_PATH_MAX 256
+#define CFG_MAX_PAGE_SIZES 3
+#define CFG_MAX_PT_LEVELS 5
+
+/* Page-size classes a TLB can hold: 0 = base page (4K), 1 = 2M, 2 = 1G. */
+enum cfg_psize { PSIZE_4K = 0, PSIZE_2M = 1, PSIZE_1G = 2 };
+
+enum cfg_tlb_kind { TLB_KIND_DATA = 0, TLB_KIND_INSTRUCTION = 1, TLB_KIND_UNIFIED = 2 };
+
+/* Where a key was set, for error messages: file index into mmsim_config.files, line. */
+struct cfg_loc {
+    int16_t file; /* -1: built-in default; CFG_LOC_OVERRIDE: a -s option */
+    int32_t line; /* for -s: the option's position */
+};
+#define CFG_LOC_OVERRIDE (-2)
+
+struct tlb_config {
+    char name[CFG_NAME_MAX];
+    int present;
+    /* One value: one array holding every size in page_sizes. One value per page size: a
+     * separate array per size (entries[i], ways[i] belong to page_sizes[i]). */
+    uint32_t entries[CFG_MAX_PAGE_SIZES], nentries;
+    uint32_t ways[CFG_MAX_PAGE_SIZES], nways; /* 0: fully associative */
+    uint32_t page_sizes;                      /* bit mask of (1 << enum cfg_psize) */
+    uint32_t policy;                          /* enum assoc_policy */
+    uint32_t latency;                         /* cycles added on a hit at this level */
+    uint32_t kind;                            /* enum cfg_tlb_kind */
+    char next[CFG_NAME_MAX];                  /* "" : none */
+    uint64_t seed;
+    int next_index;                           /* resolved by config_validate, -1 none */
+    struct cfg_loc loc, entries_loc, ways_loc, next_loc;
+};
+
+struct cache_config {
+    char name[CFG_NAME_MAX];
+    int present;
+    uint64_t size, line;
+    uint32_t ways;     /* 0: fully associative */
+    uint32_t latency;  /* cycles added on a hit at this level */
+    uint32_t policy;   /* enum assoc_policy */
+    uint32_t kind;     /* enum cfg_tlb_kind: data, instruction or unified */
+    char next[CFG_NAME_MAX];
+    uint64_t seed;
+    int next_index;
+    struct cfg_loc loc, size_loc, ways_loc, line_loc, next_loc;
+};
+
+struct mmsim_config {
+    struct {
+        uint32_t count;          /* CPUs */
+        double base_cpi;         /* cycles per instruction with perfect memory */
+        double freq_ghz;         /* converts ns (I/O, sleeps) to cycles */
+        uint64_t quantum;        /* cycles a process runs before the next one is picked */
+        uint64_t context_switch; /* cycles per switch between processes */
+        int pcid;                /* 1: TLB entries tagged by PCID; 0: flush on switch */
+    } cpu;
+    struct tlb_config tlb[CFG_MAX_TLBS];
+    uint32_t ntlb;
+    struct cache_config cache[CFG_MAX_CACHES];
+    uint32_t ncache;
+    struct {
+        uint32_t levels;                           /* 4 or 5 */
+        uint32_t psc_entries[CFG_MAX_PT_LEVELS + 1]; /* by table level 2..5; 0: none */
+        uint32_t psc_ways[CFG_MAX_PT_LEVELS + 1];
+        uint32_t memory_latency;                   /* a page-table read when no cache */
+        uint32_t latency;                          /* fixed cycles per walk */
+    } walker;
+    struct {
+        uint64_t size;       /* bytes of physical memory */
+        uint64_t page_size;  /* base page: 4K (16K, 64K) */
+        int unlimited;       /* 1: never runs out (frames from a plain counter) */
+    } memory;
+    struct {
+        uint64_t minor_fault;  /* cycles the kernel spends on a minor fault */
+        uint64_t major_fault;  /* CPU cycles of a major fault, besides the I/O wait */
+        uint64_t major_io_ns;  /* I/O wait of a major fault */
+    } timing;
+    struct {
+        uint64_t sample_interval; /* cycles between timeline rows */
+    } stats;
+    /* files read, for error locations */
+    char files[CFG_MAX_FILES][CFG_PATH_MAX];
+    uint32_t nfiles;
+};
+
+void config_defaults(struct mmsim_config *c);
+/* Reads an INI file on top of c (includes are relative to the including file). */
+int config_load(struct mmsim_config *c, const char *path, char *err, size_t errlen);
+/* Reads INI text; `name` stands for the file in messages. */
+int config_load_string(struct mmsim_config *c, const char *text, const char *name, char *err,
+                       size_t errlen);
+/* One `section.key=value` override (tlb.l1d.entries=128, walker.psc.pd.entries=32). */
+int config_set(struct mmsim_config *c, const char *assignment, int argpos, char *err,
+               size_t errlen);
+/* Resolves `next` names and checks geometry; call after loading and overriding. */
+int config_validate(struct mmsim_config *c, char *err, size_t errlen);
+/* The effective configuration as INI, defaults included. */
+void config_print(const struct mmsim_config *c, FILE *f);
+/* defaults + file + overrides + validate, the way every verb reads -c/-s. */
+int config_from_args(struct mmsim_config *c, const char *path, char *const *sets, int nsets,
+                     char *err, size_t errlen);
+
+int config_find_tlb(const struct mmsim_config *c, const char *name);
+int config_find_cache(const struct mmsim_config *c, const char *name);
+unsigned config_page_shift(const struct mmsim_config *c);
+const char *config_psize_name(unsigned psize);
+
+#endif
