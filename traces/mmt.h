@@ -110,7 +110,7 @@ uint64_t mmt_writer_bytes(const struct mmt_writer *w); /* compressed bytes so fa
 struct mmt_reader;
 
 struct mmt_reader *mmt_reader_open(const char *path, char *err, size_t errlen);
-/* Next batch (one chunk). Returns 1 with *recs/*n set, 0 at the end, -1 on error. */
+/* Next batch (one chunk). Returns 1 with *recs and *n set, 0 at the end, -1 on error. */
 int mmt_reader_next(struct mmt_reader *r, const struct mmt_rec **recs, size_t *n);
 const struct mmt_event *mmt_reader_event(const struct mmt_reader *r, uint32_t idx);
 /* Start again from the first chunk. */
@@ -127,6 +127,33 @@ const char *mmt_reader_incomplete_reason(const struct mmt_reader *r);
 uint64_t mmt_reader_chunks(const struct mmt_reader *r);
 uint64_t mmt_reader_file_bytes(const struct mmt_reader *r);
 void mmt_reader_close(struct mmt_reader *r);
+
+/* Totals stored in the footer at close (per-kind record counts, distinct threads and
+ * processes seen in switch records, events by type; slot 0 counts types >= 32).
+ * Returns 0, or -1 when the trace has no footer (then decode it to count). */
+#define MMT_EVENT_TYPE_SLOTS 32
+struct mmt_totals {
+    uint64_t records;
+    uint64_t kinds[MMT_KIND_COUNT];
+    uint64_t threads, processes;
+    uint64_t events[MMT_EVENT_TYPE_SLOTS];
+};
+int mmt_reader_totals(const struct mmt_reader *r, struct mmt_totals *t);
+
+/* The chunk index (whole chunks only, for a trace cut short). Returns 0, or -1 if i is out
+ * of range. */
+struct mmt_chunk_info {
+    uint64_t offset; /* file byte of the chunk header */
+    uint32_t compressed_bytes, raw_bytes, records, events;
+};
+int mmt_reader_chunk_info(const struct mmt_reader *r, size_t i, struct mmt_chunk_info *ci);
+/* State at the start of the batch last returned by mmt_reader_next: the pid/tid in force
+ * (from the chunk header, so a chunk can be decoded on its own) and the number of its first
+ * record in the whole trace. Any pointer may be NULL. */
+void mmt_reader_batch_context(const struct mmt_reader *r, uint32_t *pid, uint32_t *tid,
+                              uint64_t *first_record);
+/* Where the readable part of the file ends (the file size for a trace with a footer). */
+uint64_t mmt_reader_cut_offset(const struct mmt_reader *r);
 
 /* ---- helpers ---- */
 const char *mmt_kind_name(unsigned kind);

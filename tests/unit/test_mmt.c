@@ -1,0 +1,453 @@
+/* test_mmt.c - the .mmt writer and reader: round trips of every record and event kind and
+ * of seeded random streams, truncation at every chunk boundary and mid-chunk, corrupt
+ * bytes, foreign files, write errors and writer-marked incomplete traces. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "traces/mmt.h"
+
+struct tmp {
+    char path[64];
+};
+
+static void tmp_make(struct tmp *t)
+{
+    strcpy(t->path, "/tmp/test_mmt.XXXXXX");
+    int fd = mkstemp(t->path);
+    assert_true(fd >= 0);
+    close(fd);
+}
+
+/* A reference record as the test generated it, to compare with what the reader returns. */
+struct ref {
+    unsigned kind;
+    uint64_t addr;
+    unsigned size;
+    uint32_t pid;
+    struct mmt_event ev;
+    char path[64];
+};
+
+static uint64_t rng_next(uint64_t *s) /* xorshift64*: deterministic, seeded */
+{
+    *s ^= *s >> 12;
+    *s ^= *s << 25;
+    *s ^= *s >> 27;
+    return *s * 0x2545f4914f6cdd1dull;
+}
+
+static void write_refs(const char *path, const struct ref *refs, size_t n, size_t chunk)
+{
+    char err[512];
+    struct mmt_writer_opts o = {.chunk_records = chunk};
+    struct mmt_writer *w = mmt_writer_open(path, &o, err, sizeof err);
+    assert_non_null(w);
+    assert_int_equal(mmt_writer_meta(w, "backend", "test"), 0);
+    assert_int_equal(mmt_writer_meta(w, "command", "a b c"), 0);
+    for (size_t i = 0; i < n; i++) {
+        const struct ref *r = &refs[i];
+        int rc;
+        if (r->kind <= MMT_MODIFY)
+            rc = mmt_writer_access(w, r->kind, r->addr, r->size);
+        else if (r->kind == MMT_SWITCH)
+            rc = mmt_writer_switch(w, r->pid, (uint32_t)r->addr);
+        else
+            rc = mmt_writer_event(w, &r->ev);
+        assert_int_equal(rc, 0);
+    }
+    assert_int_equal(mmt_writer_records(w), n);
+    assert_int_equal(mmt_writer_meta(w, "rusage.min_flt", "42"), 0);
+    assert_int_equal(mmt_writer_close(w, err, sizeof err), 0);
+}
+
+/* Reads the whole trace and compares it with refs[0..expect); returns records read. */
+static size_t read_compare(const char *path, const struct ref *refs, size_t expect)
+{
+    char err[512];
+    struct mmt_reader *r = mmt_reader_open(path, err, sizeof err);
+    if (!r)
+        fail_msg("open: %s", err);
+    const struct mmt_rec *recs;
+    size_t n, total = 0;
+    int rc;
+    while ((rc = mmt_reader_next(r, &recs, &n)) == 1) {
+        for (size_t i = 0; i < n; i++, total++) {
+            assert_true(total < expect);
+            const struct ref *e = &refs[total];
+            assert_int_equal(recs[i].kind, e->kind);
+            if (e->kind <= MMT_MODIFY) {
+                assert_int_equal(recs[i].addr, e->addr);
+                assert_int_equal(recs[i].size, e->size);
+            } else if (e->kind == MMT_SWITCH) {
+                assert_int_equal(recs[i].addr, e->addr);
+                assert_int_equal(recs[i].aux, e->pid);
+            } else {
+                const struct mmt_event *ev = mmt_reader_event(r, recs[i].aux);
+                assert_int_equal(ev->type, e->ev.type);
+                assert_int_equal(ev->pid, e->ev.pid);
+                assert_int_equal(ev->tid, e->ev.tid);
+                assert_int_equal(ev->result, e->ev.result);
+                assert_int_equal(ev->nargs, e->ev.nargs);
+                for (unsigned a = 0; a < ev->nargs; a++)
+                    assert_int_equal(ev->args[a], e->ev.args[a]);
+                if (e->ev.path)
+                    assert_string_equal(ev->path, e->ev.path);
+                else
+                    assert_null(ev->path);
+            }
+        }
+    }
+    if (rc < 0)
+        fail_msg("next: %s", mmt_reader_error(r));
+    assert_int_equal(total, expect);
+    mmt_reader_close(r);
+    return total;
+}
+
+static void set_event(struct ref *r, unsigned type, unsigned nargs, const char *path)
+{
+    memset(&r->ev, 0, sizeof r->ev);
+    r->kind = MMT_EVENT;
+    r->ev.type = (uint16_t)type;
+    r->ev.nargs = (uint8_t)nargs;
+    r->ev.pid = 100 + type;
+    r->ev.tid = 200 + type;
+    r->ev.result = type % 2 ? -(int64_t)type : (int64_t)0x7f0000000000ull + type;
+    for (unsigned a = 0; a < nargs; a++)
+        r->ev.args[a] = a == 0 ? UINT64_MAX - type : (uint64_t)a << (8 * a);
+    if (path) {
+        snprintf(r->path, sizeof r->path, "%s", path);
+        r->ev.path = r->path;
+    }
+}
+
+static void test_every_kind_round_trip(void **state)
+{
+    (void)state;
+    static struct ref refs[1200];
+    size_t n = 0;
+    refs[n++] = (struct ref){.kind = MMT_SWITCH, .pid = 7, .addr = 8};
+    for (unsigned size = 1; size <= 255; size++)
+        for (unsigned k = 0; k <= MMT_MODIFY; k++)
+            refs[n++] = (struct ref){.kind = k, .addr = 0x400000ull * k + size * 3, .size = size};
+    refs[n++] = (struct ref){.kind = MMT_LOAD, .addr = UINT64_MAX, .size = 8};
+    refs[n++] = (struct ref){.kind = MMT_LOAD, .addr = 0, .size = 8};
+    refs[n++] = (struct ref){.kind = MMT_STORE, .addr = 0x8000000000000000ull, .size = 64};
+    refs[n++] = (struct ref){.kind = MMT_SWITCH, .pid = UINT32_MAX, .addr = UINT32_MAX};
+    for (unsigned t = MMT_EV_MAP_INITIAL; t <= MMT_EV_SIGNAL; t++)
+        set_event(&refs[n++], t, t % (MMT_EVENT_MAX_ARGS + 1), t % 3 ? "/usr/lib/libc.so.6" : NULL);
+    set_event(&refs[n++], 999, MMT_EVENT_MAX_ARGS, ""); /* unknown type passes through */
+    struct tmp t;
+    tmp_make(&t);
+    write_refs(t.path, refs, n, 0);
+    read_compare(t.path, refs, n);
+
+    char err[512];
+    struct mmt_reader *r = mmt_reader_open(t.path, err, sizeof err);
+    assert_non_null(r);
+    assert_int_equal(mmt_reader_complete(r), 1);
+    assert_null(mmt_reader_incomplete_reason(r));
+    assert_string_equal(mmt_reader_meta(r, "backend"), "test");
+    assert_string_equal(mmt_reader_meta(r, "command"), "a b c");
+    assert_string_equal(mmt_reader_meta(r, "rusage.min_flt"), "42");
+    assert_int_equal(mmt_reader_meta_count(r), 3);
+    struct mmt_totals tot;
+    assert_int_equal(mmt_reader_totals(r, &tot), 0);
+    assert_int_equal(tot.records, n);
+    assert_int_equal(tot.kinds[MMT_IFETCH], 255);
+    assert_int_equal(tot.kinds[MMT_LOAD], 257);
+    assert_int_equal(tot.kinds[MMT_STORE], 256);
+    assert_int_equal(tot.kinds[MMT_MODIFY], 255);
+    assert_int_equal(tot.kinds[MMT_SWITCH], 2);
+    assert_int_equal(tot.kinds[MMT_EVENT], 18);
+    assert_int_equal(tot.threads, 2);
+    assert_int_equal(tot.processes, 2);
+    assert_int_equal(tot.events[MMT_EV_MMAP], 1);
+    assert_int_equal(tot.events[0], 1);
+    mmt_reader_close(r);
+    unlink(t.path);
+}
+
+/* Random streams with the patterns real traces have: sequential runs, strides, repeats,
+ * far jumps, odd sizes, interleaved with switches and events. */
+static size_t make_random(struct ref *refs, size_t n, uint64_t seed)
+{
+    uint64_t s = seed, last[4] = {0x401000, 0x7ffd0000, 0x601000, 0x601000};
+    static const unsigned sizes[] = {1, 2, 4, 8, 16, 32, 64, 3, 6, 10, 12, 24, 48, 200, 255};
+    for (size_t i = 0; i < n; i++) {
+        uint64_t x = rng_next(&s);
+        unsigned k = (unsigned)(x % 100);
+        if (k < 2) {
+            refs[i] = (struct ref){.kind = MMT_SWITCH, .pid = (uint32_t)(x >> 40) % 4,
+                                   .addr = (x >> 20) % 16};
+            continue;
+        }
+        if (k < 3) {
+            set_event(&refs[i], 1 + (unsigned)(x >> 30) % 17, (unsigned)(x >> 50) % 7,
+                      (x >> 60) & 1 ? "/tmp/file" : NULL);
+            continue;
+        }
+        unsigned kind = k < 50 ? MMT_IFETCH : (unsigned)(x >> 8) % 3 + 1;
+        unsigned size = sizes[(x >> 16) % 15];
+        unsigned mode = (unsigned)(x >> 24) % 5;
+        uint64_t a = last[kind];
+        if (mode == 0)
+            a += size;
+        else if (mode == 1)
+            a += 64;
+        else if (mode == 3)
+            a -= (x >> 32) % 4096;
+        else
+            a = x;
+        last[kind] = a;
+        refs[i] = (struct ref){.kind = kind, .addr = a, .size = size};
+    }
+    return n;
+}
+
+static void test_random_streams(void **state)
+{
+    (void)state;
+    size_t n = 20000;
+    struct ref *refs = calloc(n, sizeof *refs);
+    assert_non_null(refs);
+    for (uint64_t seed = 1; seed <= 5; seed++) {
+        make_random(refs, n, seed * 0x9e3779b97f4a7c15ull);
+        struct tmp t;
+        tmp_make(&t);
+        write_refs(t.path, refs, n, seed == 1 ? 0 : 37 * seed);
+        read_compare(t.path, refs, n);
+        unlink(t.path);
+    }
+    free(refs);
+}
+
+static void copy_prefix(const char *from, const char *to, long len)
+{
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    assert_non_null(in);
+    assert_non_null(out);
+    for (long i = 0; i < len; i++) {
+        int c = fgetc(in);
+        assert_true(c != EOF);
+        fputc(c, out);
+    }
+    fclose(in);
+    assert_int_equal(fclose(out), 0);
+}
+
+static long file_size(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fclose(f);
+    return n;
+}
+
+/* Cut the file at every chunk boundary and in the middle of every chunk: the reader must
+ * return exactly the records of the whole chunks before the cut and say "incomplete". */
+static void test_truncation(void **state)
+{
+    (void)state;
+    size_t n = 3000, chunk = 250;
+    struct ref *refs = calloc(n, sizeof *refs);
+    assert_non_null(refs);
+    make_random(refs, n, 77);
+    struct tmp t, c;
+    tmp_make(&t);
+    tmp_make(&c);
+    write_refs(t.path, refs, n, chunk);
+    char err[512];
+    struct mmt_reader *r = mmt_reader_open(t.path, err, sizeof err);
+    assert_non_null(r);
+    size_t nchunks = mmt_reader_chunks(r);
+    assert_int_equal(nchunks, n / chunk);
+    struct mmt_chunk_info *ci = calloc(nchunks, sizeof *ci);
+    for (size_t i = 0; i < nchunks; i++)
+        assert_int_equal(mmt_reader_chunk_info(r, i, &ci[i]), 0);
+    mmt_reader_close(r);
+    long full = file_size(t.path);
+    for (size_t i = 0; i <= nchunks; i++) {
+        long footer = (long)(ci[nchunks - 1].offset + 40 + ci[nchunks - 1].compressed_bytes);
+        long start = i < nchunks ? (long)ci[i].offset : footer;
+        long cuts[3] = {start, start + 20,
+                        i < nchunks ? start + 40 + ci[i].compressed_bytes / 2 : full - 1};
+        for (int k = 0; k < 3; k++) {
+            copy_prefix(t.path, c.path, cuts[k]);
+            r = mmt_reader_open(c.path, err, sizeof err);
+            if (!r)
+                fail_msg("cut at %ld: %s", cuts[k], err);
+            assert_int_equal(mmt_reader_complete(r), 0);
+            assert_non_null(strstr(mmt_reader_incomplete_reason(r), "no footer"));
+            assert_int_equal(mmt_reader_chunks(r), i);
+            mmt_reader_close(r);
+            read_compare(c.path, refs, i * chunk);
+        }
+    }
+    free(ci);
+    free(refs);
+    unlink(t.path);
+    unlink(c.path);
+}
+
+/* Flip bytes all over a trace: opening or reading must fail cleanly or succeed, never
+ * crash; flips inside a chunk's compressed payload must be caught (zstd checksum). */
+static void test_corrupt_bytes(void **state)
+{
+    (void)state;
+    size_t n = 2000;
+    struct ref *refs = calloc(n, sizeof *refs);
+    assert_non_null(refs);
+    make_random(refs, n, 99);
+    struct tmp t, c;
+    tmp_make(&t);
+    tmp_make(&c);
+    write_refs(t.path, refs, n, 500);
+    long full = file_size(t.path);
+    unsigned char *buf = malloc((size_t)full);
+    FILE *f = fopen(t.path, "rb");
+    assert_int_equal(fread(buf, 1, (size_t)full, f), (size_t)full);
+    fclose(f);
+    char err[512];
+    struct mmt_reader *r = mmt_reader_open(t.path, err, sizeof err);
+    struct mmt_chunk_info ci0;
+    assert_int_equal(mmt_reader_chunk_info(r, 0, &ci0), 0);
+    mmt_reader_close(r);
+    int payload_errors = 0, payload_flips = 0;
+    for (long pos = 0; pos < full; pos += (pos < 200 ? 1 : 7)) {
+        buf[pos] ^= 0x5a;
+        f = fopen(c.path, "wb");
+        fwrite(buf, 1, (size_t)full, f);
+        fclose(f);
+        buf[pos] ^= 0x5a;
+        int failed = 0;
+        r = mmt_reader_open(c.path, err, sizeof err);
+        if (!r) {
+            failed = 1;
+            assert_non_null(strstr(err, c.path));
+            assert_non_null(strstr(err, "byte"));
+        } else {
+            const struct mmt_rec *recs;
+            size_t nr;
+            int rc;
+            while ((rc = mmt_reader_next(r, &recs, &nr)) == 1)
+                ;
+            if (rc < 0) {
+                failed = 1;
+                assert_non_null(strstr(mmt_reader_error(r), c.path));
+            }
+            mmt_reader_close(r);
+        }
+        if (pos > (long)ci0.offset + 40 && pos < (long)(ci0.offset + 40 + ci0.compressed_bytes)) {
+            payload_flips++;
+            payload_errors += failed;
+        }
+    }
+    assert_true(payload_flips > 10);
+    assert_int_equal(payload_errors, payload_flips);
+    free(buf);
+    free(refs);
+    unlink(t.path);
+    unlink(c.path);
+}
+
+static void test_foreign_files(void **state)
+{
+    (void)state;
+    struct tmp t;
+    tmp_make(&t);
+    char err[512];
+    FILE *f = fopen(t.path, "w");
+    fputs("I  04000000,3\n L 7ff000,8\n", f);
+    fclose(f);
+    assert_null(mmt_reader_open(t.path, err, sizeof err));
+    assert_non_null(strstr(err, t.path));
+    assert_non_null(strstr(err, "byte 0"));
+    f = fopen(t.path, "w");
+    fclose(f);
+    assert_null(mmt_reader_open(t.path, err, sizeof err));
+    assert_non_null(strstr(err, t.path));
+    assert_null(mmt_reader_open("/nonexistent/x.mmt", err, sizeof err));
+    assert_non_null(strstr(err, "/nonexistent/x.mmt"));
+    assert_null(mmt_reader_open("/tmp", err, sizeof err));
+    unlink(t.path);
+}
+
+static void test_incomplete_by_writer(void **state)
+{
+    (void)state;
+    struct tmp t;
+    tmp_make(&t);
+    char err[512];
+    struct mmt_writer *w = mmt_writer_open(t.path, NULL, err, sizeof err);
+    assert_non_null(w);
+    for (int i = 0; i < 1000; i++)
+        assert_int_equal(mmt_writer_access(w, MMT_LOAD, 0x1000 + 8 * (uint64_t)i, 8), 0);
+    mmt_writer_set_incomplete(w, "killed by signal 9");
+    assert_int_equal(mmt_writer_close(w, err, sizeof err), 0);
+    struct mmt_reader *r = mmt_reader_open(t.path, err, sizeof err);
+    assert_non_null(r);
+    assert_int_equal(mmt_reader_complete(r), 0);
+    assert_string_equal(mmt_reader_incomplete_reason(r), "killed by signal 9");
+    const struct mmt_rec *recs;
+    size_t n;
+    assert_int_equal(mmt_reader_next(r, &recs, &n), 1);
+    assert_int_equal(n, 1000);
+    assert_int_equal(recs[999].addr, 0x1000 + 8 * 999);
+    mmt_reader_close(r);
+    unlink(t.path);
+}
+
+static void test_write_error_reported(void **state)
+{
+    (void)state;
+    char err[512];
+    struct mmt_writer_opts o = {.chunk_records = 1000};
+    struct mmt_writer *w = mmt_writer_open("/dev/full", &o, err, sizeof err);
+    assert_non_null(w);
+    int failed = 0;
+    for (int i = 0; i < 100000 && !failed; i++)
+        failed = mmt_writer_access(w, MMT_IFETCH, (uint64_t)i * 977, 4) != 0;
+    assert_true(failed);
+    assert_non_null(strstr(mmt_writer_error(w), "/dev/full"));
+    assert_int_equal(mmt_writer_close(w, err, sizeof err), -1);
+    assert_non_null(strstr(err, "No space left"));
+}
+
+static void test_bad_arguments(void **state)
+{
+    (void)state;
+    struct tmp t;
+    tmp_make(&t);
+    char err[512];
+    struct mmt_writer *w = mmt_writer_open(t.path, NULL, err, sizeof err);
+    assert_int_equal(mmt_writer_access(w, MMT_LOAD, 0, 0), -1);
+    assert_non_null(strstr(mmt_writer_error(w), "size 0"));
+    assert_int_equal(mmt_writer_close(w, err, sizeof err), -1);
+    unlink(t.path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_kind_round_trip),
+        cmocka_unit_test(test_random_streams),
+        cmocka_unit_test(test_truncation),
+        cmocka_unit_test(test_corrupt_bytes),
+        cmocka_unit_test(test_foreign_files),
+        cmocka_unit_test(test_incomplete_by_writer),
+        cmocka_unit_test(test_write_error_reported),
+        cmocka_unit_test(test_bad_arguments),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

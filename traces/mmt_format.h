@@ -1,0 +1,101 @@
+/* mmt_format.h - on-disk constants and byte-level helpers shared by the .mmt writer and
+ * reader (traces/ only; users of the format include traces/mmt.h). The layout is specified
+ * in traces/FORMAT.md; keep the two in step. */
+#ifndef MMSIM_MMT_FORMAT_H
+#define MMSIM_MMT_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define MMT_MAGIC "\x89MMT\r\n\x1a\n" /* 8 bytes at offset 0 */
+#define MMT_MAGIC_LEN 8
+#define MMT_VERSION_MAJOR 1
+#define MMT_VERSION_MINOR 0
+#define MMT_HEADER_FIXED 16      /* magic, major u16, minor u16, meta length u32 */
+#define MMT_CHUNK_MAGIC 0x434d4d54u  /* "TMMC" little-endian bytes 'T','M','M','C' */
+#define MMT_CHUNK_HDR 40
+#define MMT_FOOTER_MAGIC 0x464d4d54u /* "TMMF" */
+#define MMT_TRAILER_MAGIC "MMTEND\r\n"
+#define MMT_TRAILER_LEN 24
+#define MMT_INDEX_ENTRY 24
+
+/* Limits every reader enforces so a corrupt file cannot ask for unbounded memory. */
+#define MMT_MAX_META_BYTES (1u << 20)
+#define MMT_MAX_CHUNK_RECORDS (1u << 22)
+#define MMT_MAX_CHUNK_RAW (64u << 20)
+#define MMT_MAX_PATH 4096
+#define MMT_EV_SLOTS MMT_EVENT_TYPE_SLOTS /* per-type event counters in the footer */
+
+/* Record tags: bits 0-1 access kind, bits 2-4 size code, bits 5-7 address mode. */
+#define MMT_TAG_SIZE_EXTRA 7 /* size code: the size follows in one byte */
+#define MMT_MODE_DELTA 0     /* zig-zag varint delta from the stream's last address */
+#define MMT_MODE_SEQ 1       /* last address + last size */
+#define MMT_MODE_STRIDE 2    /* last address + last delta */
+#define MMT_MODE_SAME 3      /* last address */
+#define MMT_TAG_SPECIAL 0xE0 /* mode 7: non-access records */
+#define MMT_TAG_SWITCH 0xE0  /* varint pid, varint tid */
+#define MMT_TAG_EVENT 0xE1   /* see FORMAT.md */
+
+#define MMT_RAW_PAD 32 /* zero bytes after a decoded chunk: varint reads may run into them */
+
+static inline void mmt_put_u16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+static inline void mmt_put_u32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+static inline void mmt_put_u64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+static inline uint16_t mmt_get_u16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | (p[1] << 8));
+}
+static inline uint32_t mmt_get_u32(const uint8_t *p)
+{
+    uint32_t v = 0;
+    for (int i = 3; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+static inline uint64_t mmt_get_u64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static inline uint64_t mmt_zigzag(int64_t v)
+{
+    return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+static inline int64_t mmt_unzigzag(uint64_t v)
+{
+    return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
+
+/* Writes v as a LEB128 varint (at most 10 bytes); returns the number of bytes. */
+static inline size_t mmt_put_varint(uint8_t *p, uint64_t v)
+{
+    size_t n = 0;
+    while (v >= 0x80) {
+        p[n++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    p[n++] = (uint8_t)v;
+    return n;
+}
+
+/* CRC-32C (Castagnoli), bitwise: used only on headers, chunk headers and the footer, which
+ * are small; chunk payloads are checked by zstd's frame checksum. */
+uint32_t mmt_crc32c(const void *data, size_t len);
+
+#endif

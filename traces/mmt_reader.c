@@ -1,0 +1,671 @@
+/* mmt_reader.c - the streaming .mmt reader (layout in traces/FORMAT.md).
+ *
+ * Opening reads the header and, when the trailer is intact, the footer's chunk index; a
+ * trace without a footer (cut short) is indexed by walking the chunk headers up to the
+ * last whole chunk. mmt_reader_next() then decompresses one chunk and decodes it into an
+ * array of struct mmt_rec in one tight loop. Every size read from the file is bounded
+ * before it is used, so a corrupt file gives an error, never a crash or a huge allocation. */
+#include "traces/mmt.h"
+#include "traces/mmt_format.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <zstd.h>
+
+struct chunk_entry {
+    uint64_t offset;
+    uint32_t csize, rsize, nrecs, nevents;
+};
+
+struct mmt_reader {
+    FILE *f;
+    char *path;
+    char err[512];
+    uint64_t file_bytes, data_start;
+
+    struct mmt_meta *meta;
+    size_t nmeta, meta_cap;
+
+    int has_footer, complete;
+    char *incomplete_reason;
+    uint64_t cut_offset; /* no footer: where the readable part ends */
+    struct chunk_entry *idx;
+    size_t nchunks, idx_cap, next_chunk;
+    struct mmt_totals totals;
+
+    uint8_t *cbuf, *raw;
+    size_t cbuf_cap, raw_cap;
+    struct mmt_rec *recs;
+    size_t recs_cap;
+    struct mmt_event *events;
+    size_t events_cap;
+    char *arena;
+    size_t arena_cap;
+    ZSTD_DCtx *dctx;
+
+    uint32_t batch_pid, batch_tid;
+    uint64_t batch_first;
+};
+
+static int fail(struct mmt_reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(struct mmt_reader *r, const char *fmt, ...)
+{
+    int n = snprintf(r->err, sizeof r->err, "%s: ", r->path);
+    va_list ap;
+    va_start(ap, fmt);
+    if (n >= 0 && (size_t)n < sizeof r->err)
+        vsnprintf(r->err + n, sizeof r->err - (size_t)n, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static int read_at(struct mmt_reader *r, uint64_t off, void *buf, size_t n)
+{
+    if (fseeko(r->f, (off_t)off, SEEK_SET))
+        return fail(r, "cannot seek to byte %" PRIu64 ": %s", off, strerror(errno));
+    if (fread(buf, 1, n, r->f) != n)
+        return fail(r, "cannot read %zu bytes at byte %" PRIu64 "%s%s", n, off,
+                    ferror(r->f) ? ": " : ": unexpected end of file",
+                    ferror(r->f) ? strerror(errno) : "");
+    return 0;
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    void *n = realloc(*p, need * elem);
+    if (!n)
+        return -1;
+    *p = n;
+    *cap = need;
+    return 0;
+}
+
+/* Parses a metadata block (u32 count, then length-prefixed key and value strings) that
+ * starts at file byte `base`, appending to r->meta. */
+static int parse_meta(struct mmt_reader *r, const uint8_t *b, size_t len, uint64_t base)
+{
+    if (len < 4)
+        return fail(r, "metadata block too short at byte %" PRIu64, base);
+    uint32_t count = mmt_get_u32(b);
+    if (count > len / 8)
+        return fail(r, "metadata count %" PRIu32 " too large at byte %" PRIu64, count, base);
+    size_t pos = 4;
+    for (uint32_t i = 0; i < count; i++) {
+        char *s[2];
+        for (int j = 0; j < 2; j++) {
+            if (len - pos < 4)
+                return fail(r, "metadata entry %" PRIu32 " cut at byte %" PRIu64, i, base + pos);
+            uint32_t l = mmt_get_u32(b + pos);
+            if (l > len - pos - 4)
+                return fail(r, "metadata string length %" PRIu32 " overruns the block at byte %" PRIu64,
+                            l, base + pos);
+            s[j] = strndup((const char *)b + pos + 4, l);
+            if (!s[j] || memchr(b + pos + 4, 0, l)) {
+                free(s[j]);
+                if (j)
+                    free(s[0]);
+                return fail(r, "bad metadata string at byte %" PRIu64, base + pos);
+            }
+            pos += 4 + l;
+        }
+        if (grow((void **)&r->meta, &r->meta_cap, r->nmeta + 1, sizeof *r->meta)) {
+            free(s[0]);
+            free(s[1]);
+            return fail(r, "out of memory reading metadata");
+        }
+        r->meta[r->nmeta].key = s[0];
+        r->meta[r->nmeta].value = s[1];
+        r->nmeta++;
+    }
+    if (pos != len)
+        return fail(r, "%zu stray bytes after the metadata at byte %" PRIu64, len - pos, base + pos);
+    return 0;
+}
+
+static int read_header(struct mmt_reader *r)
+{
+    uint8_t h[MMT_HEADER_FIXED];
+    if (r->file_bytes < MMT_HEADER_FIXED + 4 || read_at(r, 0, h, sizeof h))
+        return fail(r, "not an .mmt trace (too short: %" PRIu64 " bytes)", r->file_bytes);
+    if (memcmp(h, MMT_MAGIC, MMT_MAGIC_LEN))
+        return fail(r, "not an .mmt trace (bad magic at byte 0)");
+    if (mmt_get_u16(h + 8) != MMT_VERSION_MAJOR)
+        return fail(r, "unsupported .mmt version %u at byte 8 (this reader knows %d)",
+                    mmt_get_u16(h + 8), MMT_VERSION_MAJOR);
+    uint32_t mlen = mmt_get_u32(h + 12);
+    if (mlen > MMT_MAX_META_BYTES || MMT_HEADER_FIXED + (uint64_t)mlen + 4 > r->file_bytes)
+        return fail(r, "bad header metadata length %" PRIu32 " at byte 12", mlen);
+    uint8_t *b = malloc(MMT_HEADER_FIXED + (size_t)mlen + 4);
+    if (!b)
+        return fail(r, "out of memory reading the header");
+    int rc = read_at(r, 0, b, MMT_HEADER_FIXED + (size_t)mlen + 4);
+    if (!rc && mmt_crc32c(b, MMT_HEADER_FIXED + mlen) != mmt_get_u32(b + MMT_HEADER_FIXED + mlen))
+        rc = fail(r, "header checksum mismatch at byte %u", MMT_HEADER_FIXED + mlen);
+    if (!rc)
+        rc = parse_meta(r, b + MMT_HEADER_FIXED, mlen, MMT_HEADER_FIXED);
+    free(b);
+    r->data_start = MMT_HEADER_FIXED + (uint64_t)mlen + 4;
+    return rc;
+}
+
+/* Checks one index entry against the limits and the data area [data_start, end). */
+static int check_entry(struct mmt_reader *r, const struct chunk_entry *e, uint64_t prev_end,
+                       uint64_t end, size_t i)
+{
+    if (e->offset < prev_end || e->offset > end || end - e->offset < MMT_CHUNK_HDR ||
+        end - e->offset - MMT_CHUNK_HDR < e->csize)
+        return fail(r, "chunk %zu: offset %" PRIu64 " / size %" PRIu32 " outside the data area",
+                    i, e->offset, e->csize);
+    if (e->rsize > MMT_MAX_CHUNK_RAW || e->nrecs > MMT_MAX_CHUNK_RECORDS ||
+        e->nevents > e->nrecs || e->csize > ZSTD_compressBound(MMT_MAX_CHUNK_RAW))
+        return fail(r, "chunk %zu at byte %" PRIu64 ": sizes out of range", i, e->offset);
+    return 0;
+}
+
+static int add_entry(struct mmt_reader *r, const struct chunk_entry *e)
+{
+    if (grow((void **)&r->idx, &r->idx_cap, r->nchunks + 1, sizeof *r->idx))
+        return fail(r, "out of memory for the chunk index");
+    r->idx[r->nchunks++] = *e;
+    return 0;
+}
+
+static void parse_chunk_header(const uint8_t *h, struct chunk_entry *e, uint64_t off)
+{
+    e->offset = off;
+    e->csize = mmt_get_u32(h + 4);
+    e->rsize = mmt_get_u32(h + 8);
+    e->nrecs = mmt_get_u32(h + 12);
+    e->nevents = mmt_get_u32(h + 16);
+}
+
+static int set_cut(struct mmt_reader *r, uint64_t cut, const char *where)
+{
+    char buf[256];
+    r->cut_offset = cut;
+    snprintf(buf, sizeof buf,
+             "no footer: cut short at byte %" PRIu64 " (%s); readable up to byte %" PRIu64
+             " (%zu whole chunks)",
+             r->file_bytes, where, cut, r->nchunks);
+    free(r->incomplete_reason);
+    r->incomplete_reason = strdup(buf);
+    return 0;
+}
+
+/* No footer: walk the chunk headers from the start of the data up to the last whole one. */
+static int scan_chunks(struct mmt_reader *r)
+{
+    uint64_t off = r->data_start;
+    for (;;) {
+        if (off == r->file_bytes)
+            return set_cut(r, off, "between chunks");
+        if (r->file_bytes - off < MMT_CHUNK_HDR)
+            return set_cut(r, off, "inside a chunk header");
+        uint8_t h[MMT_CHUNK_HDR];
+        if (read_at(r, off, h, sizeof h))
+            return -1;
+        uint32_t magic = mmt_get_u32(h);
+        if (magic == MMT_FOOTER_MAGIC)
+            return set_cut(r, off, "inside the footer");
+        if (magic != MMT_CHUNK_MAGIC)
+            return fail(r, "bad chunk magic at byte %" PRIu64 " (chunk %zu)", off, r->nchunks);
+        if (mmt_crc32c(h, 36) != mmt_get_u32(h + 36))
+            return fail(r, "chunk header checksum mismatch at byte %" PRIu64 " (chunk %zu)", off,
+                        r->nchunks);
+        struct chunk_entry e;
+        parse_chunk_header(h, &e, off);
+        if (r->file_bytes - off - MMT_CHUNK_HDR < e.csize)
+            return set_cut(r, off, "inside a chunk");
+        if (check_entry(r, &e, off, r->file_bytes, r->nchunks) || add_entry(r, &e))
+            return -1;
+        off += MMT_CHUNK_HDR + e.csize;
+    }
+}
+
+static int parse_footer(struct mmt_reader *r, const uint8_t *b, size_t len, uint64_t base)
+{
+    if (len < 16 + 4 || mmt_get_u32(b) != MMT_FOOTER_MAGIC)
+        return fail(r, "bad footer magic at byte %" PRIu64, base);
+    if (mmt_crc32c(b, len - 4) != mmt_get_u32(b + len - 4))
+        return fail(r, "footer checksum mismatch at byte %" PRIu64, base + len - 4);
+    r->complete = mmt_get_u32(b + 4) & 1;
+    uint64_t n = mmt_get_u64(b + 8);
+    size_t fixed = 16 + 8 * (1 + MMT_KIND_COUNT + 2) + 4 + 4 + 4;
+    if (n > (len - fixed) / MMT_INDEX_ENTRY)
+        return fail(r, "footer chunk count %" PRIu64 " too large at byte %" PRIu64, n, base + 8);
+    const uint8_t *p = b + 16;
+    uint64_t prev_end = r->data_start;
+    for (uint64_t i = 0; i < n; i++, p += MMT_INDEX_ENTRY) {
+        struct chunk_entry e = {mmt_get_u64(p), mmt_get_u32(p + 8), mmt_get_u32(p + 12),
+                                mmt_get_u32(p + 16), mmt_get_u32(p + 20)};
+        if (check_entry(r, &e, prev_end, base, (size_t)i) || add_entry(r, &e))
+            return -1;
+        prev_end = e.offset + MMT_CHUNK_HDR + e.csize;
+    }
+    r->totals.records = mmt_get_u64(p);
+    p += 8;
+    for (int k = 0; k < MMT_KIND_COUNT; k++, p += 8)
+        r->totals.kinds[k] = mmt_get_u64(p);
+    r->totals.threads = mmt_get_u64(p);
+    r->totals.processes = mmt_get_u64(p + 8);
+    uint32_t slots = mmt_get_u32(p + 16);
+    p += 20;
+    size_t left = len - 4 - (size_t)(p - b);
+    if (slots > left / 8)
+        return fail(r, "footer event slot count %" PRIu32 " too large at byte %" PRIu64, slots,
+                    base + (uint64_t)(p - b) - 4);
+    for (uint32_t t = 0; t < slots; t++, p += 8)
+        if (t < MMT_EV_SLOTS)
+            r->totals.events[t] = mmt_get_u64(p);
+    left = len - 4 - (size_t)(p - b);
+    if (left < 4 || mmt_get_u32(p) != left - 4)
+        return fail(r, "bad footer metadata length at byte %" PRIu64, base + (uint64_t)(p - b));
+    if (parse_meta(r, p + 4, left - 4, base + (uint64_t)(p - b) + 4))
+        return -1;
+    r->has_footer = 1;
+    if (!r->complete) {
+        const char *why = mmt_reader_meta(r, "incomplete_reason");
+        r->incomplete_reason = strdup(why ? why : "marked incomplete by the writer");
+    }
+    return 0;
+}
+
+/* Reads the trailer; when it is intact, reads and parses the footer. Returns 1 when a
+ * footer was found, 0 when there is none (cut short), -1 on a corrupt footer. */
+static int read_footer(struct mmt_reader *r)
+{
+    uint8_t t[MMT_TRAILER_LEN];
+    if (r->file_bytes < r->data_start + MMT_TRAILER_LEN)
+        return 0;
+    uint64_t toff = r->file_bytes - MMT_TRAILER_LEN;
+    if (read_at(r, toff, t, sizeof t))
+        return -1;
+    if (memcmp(t + 16, MMT_TRAILER_MAGIC, 8))
+        return 0;
+    uint64_t foff = mmt_get_u64(t), flen = mmt_get_u64(t + 8);
+    if (foff < r->data_start || foff > toff || flen != toff - foff || flen > (256u << 20))
+        return fail(r, "trailer at byte %" PRIu64 " points outside the file (footer %" PRIu64
+                       "+%" PRIu64 ")", toff, foff, flen);
+    uint8_t *b = malloc((size_t)flen ? (size_t)flen : 1);
+    if (!b)
+        return fail(r, "out of memory reading the footer");
+    int rc = read_at(r, foff, b, (size_t)flen);
+    if (!rc)
+        rc = parse_footer(r, b, (size_t)flen, foff);
+    free(b);
+    return rc ? -1 : 1;
+}
+
+struct mmt_reader *mmt_reader_open(const char *path, char *err, size_t errlen)
+{
+    struct mmt_reader *r = calloc(1, sizeof *r);
+    if (!r || !(r->path = strdup(path))) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        free(r);
+        return NULL;
+    }
+    struct stat st;
+    int rc = 0;
+    if (!(r->f = fopen(path, "rb")))
+        rc = fail(r, "cannot open: %s", strerror(errno));
+    else if (fstat(fileno(r->f), &st) || !S_ISREG(st.st_mode))
+        rc = fail(r, "not a regular file");
+    if (!rc) {
+        r->file_bytes = (uint64_t)st.st_size;
+        rc = read_header(r);
+    }
+    if (!rc) {
+        int found = read_footer(r);
+        if (found < 0)
+            rc = -1;
+        else if (!found)
+            rc = scan_chunks(r);
+    }
+    if (!rc && !(r->dctx = ZSTD_createDCtx()))
+        rc = fail(r, "out of memory");
+    if (rc) {
+        snprintf(err, errlen, "%s", r->err);
+        mmt_reader_close(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* ---- decoding ---- */
+
+static const uint8_t size_of_code[8] = {1, 2, 4, 8, 16, 32, 64, 0};
+
+/* Reads a varint whose first byte had the continuation bit; NULL on more than 10 bytes. */
+static inline const uint8_t *varint_rest(const uint8_t *p, uint64_t *v)
+{
+    uint64_t x = *v;
+    for (int shift = 7; shift < 70; shift += 7) {
+        uint64_t b = *p++;
+        x |= (b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            *v = x;
+            return shift == 63 && b > 1 ? NULL : p;
+        }
+    }
+    return NULL;
+}
+
+#define READ_VARINT(p, v, bad)                                                                 \
+    do {                                                                                       \
+        uint64_t b_ = *(p)++;                                                                  \
+        (v) = b_ & 0x7f;                                                                       \
+        if (b_ & 0x80) {                                                                       \
+            (p) = varint_rest((p), &(v));                                                      \
+            if (!(p))                                                                          \
+                goto bad;                                                                      \
+        }                                                                                      \
+    } while (0)
+
+struct decode_ctx {
+    const uint8_t *end;
+    size_t nevents, events_cap;
+    char *arena;
+    size_t arena_used;
+};
+
+/* Decodes one event record (after its tag); returns the next position or NULL. */
+static const uint8_t *decode_event(struct mmt_reader *r, struct decode_ctx *c, const uint8_t *p,
+                                   struct mmt_event *ev)
+{
+    uint64_t type, pid, tid, res, plen;
+    READ_VARINT(p, type, bad);
+    READ_VARINT(p, pid, bad);
+    READ_VARINT(p, tid, bad);
+    READ_VARINT(p, res, bad);
+    if (p >= c->end || type > 0xffff || pid > UINT32_MAX || tid > UINT32_MAX)
+        return NULL;
+    unsigned nargs = *p++;
+    if (nargs > MMT_EVENT_MAX_ARGS)
+        return NULL;
+    memset(ev, 0, sizeof *ev);
+    ev->type = (uint16_t)type;
+    ev->nargs = (uint8_t)nargs;
+    ev->pid = (uint32_t)pid;
+    ev->tid = (uint32_t)tid;
+    ev->result = mmt_unzigzag(res);
+    for (unsigned i = 0; i < nargs; i++)
+        READ_VARINT(p, ev->args[i], bad);
+    READ_VARINT(p, plen, bad);
+    if (p > c->end)
+        return NULL;
+    if (plen) {
+        plen--;
+        if (plen > MMT_MAX_PATH || plen > (uint64_t)(c->end - p))
+            return NULL;
+        char *s = c->arena + c->arena_used;
+        memcpy(s, p, plen);
+        s[plen] = 0;
+        c->arena_used += plen + 1;
+        ev->path = s;
+        p += plen;
+    }
+    (void)r;
+    return p;
+bad:
+    return NULL;
+}
+
+/* The hot loop: decodes the raw chunk [p, end) into out[0..cap). Returns the number of
+ * records or -1 (r->err names the chunk, record and raw byte). */
+static long decode_records(struct mmt_reader *r, const struct chunk_entry *e, size_t ci,
+                           const uint8_t *p, struct mmt_rec *out, size_t cap)
+{
+    const uint8_t *const start = p;
+    struct decode_ctx c = {.end = p + e->rsize, .events_cap = e->nevents, .arena = r->arena};
+    const uint8_t *end = c.end;
+    uint64_t last[2] = {0, 0}, lsize[2] = {0, 0}, ldelta[2] = {0, 0};
+    size_t n = 0;
+    while (p < end) {
+        if (__builtin_expect(n >= cap, 0))
+            goto bad;
+        unsigned tag = *p++;
+        struct mmt_rec *o = &out[n++];
+        if (__builtin_expect(tag >= MMT_TAG_SPECIAL, 0)) {
+            if (tag == MMT_TAG_SWITCH) {
+                uint64_t pid, tid;
+                READ_VARINT(p, pid, bad);
+                READ_VARINT(p, tid, bad);
+                if (pid > UINT32_MAX || tid > UINT32_MAX)
+                    goto bad;
+                *o = (struct mmt_rec){.addr = tid, .kind = MMT_SWITCH, .aux = (uint32_t)pid};
+            } else if (tag == MMT_TAG_EVENT && c.nevents < c.events_cap) {
+                p = decode_event(r, &c, p, &r->events[c.nevents]);
+                if (!p)
+                    goto bad;
+                *o = (struct mmt_rec){.kind = MMT_EVENT, .aux = (uint32_t)c.nevents++};
+            } else {
+                goto bad;
+            }
+            continue;
+        }
+        unsigned kind = tag & 3, s = kind != MMT_IFETCH;
+        unsigned size = size_of_code[(tag >> 2) & 7];
+        if (!size) {
+            size = *p++;
+            if (!size)
+                goto bad;
+        }
+        uint64_t a = last[s];
+        switch (tag >> 5) {
+        case MMT_MODE_DELTA: {
+            uint64_t v;
+            READ_VARINT(p, v, bad);
+            a += (uint64_t)mmt_unzigzag(v);
+            break;
+        }
+        case MMT_MODE_SEQ:
+            a += lsize[s];
+            break;
+        case MMT_MODE_STRIDE:
+            a += ldelta[s];
+            break;
+        case MMT_MODE_SAME:
+            break;
+        default:
+            goto bad;
+        }
+        ldelta[s] = a - last[s];
+        last[s] = a;
+        lsize[s] = size;
+        *o = (struct mmt_rec){.addr = a, .kind = (uint8_t)kind, .size = (uint8_t)size};
+    }
+    if (p != end || c.nevents != e->nevents)
+        goto bad;
+    return (long)n;
+bad:
+    if (p > end)
+        p = end;
+    fail(r, "chunk %zu at byte %" PRIu64 ": corrupt record %" PRIu64 " near raw byte %zu", ci,
+         e->offset, r->batch_first + (n ? n - 1 : 0), (size_t)(p - start));
+    return -1;
+}
+
+static int cut_at_chunk(struct mmt_reader *r, size_t ci, const char *why)
+{
+    /* Without a footer, a last chunk that does not decode is where the writer stopped. */
+    char buf[320];
+    snprintf(buf, sizeof buf,
+             "no footer: cut short at byte %" PRIu64 " (last chunk %s); readable up to byte %" PRIu64
+             " (%zu whole chunks)",
+             r->file_bytes, why, r->idx[ci].offset, ci);
+    free(r->incomplete_reason);
+    r->incomplete_reason = strdup(buf);
+    r->cut_offset = r->idx[ci].offset;
+    r->nchunks = ci;
+    return 0;
+}
+
+int mmt_reader_next(struct mmt_reader *r, const struct mmt_rec **recs, size_t *n)
+{
+    *recs = NULL;
+    *n = 0;
+    if (r->next_chunk >= r->nchunks)
+        return 0;
+    size_t ci = r->next_chunk;
+    const struct chunk_entry *e = &r->idx[ci];
+    uint8_t h[MMT_CHUNK_HDR];
+    if (read_at(r, e->offset, h, sizeof h))
+        return -1;
+    if (mmt_get_u32(h) != MMT_CHUNK_MAGIC || mmt_crc32c(h, 36) != mmt_get_u32(h + 36))
+        return fail(r, "chunk %zu: bad chunk header at byte %" PRIu64, ci, e->offset);
+    struct chunk_entry he;
+    parse_chunk_header(h, &he, e->offset);
+    if (he.csize != e->csize || he.rsize != e->rsize || he.nrecs != e->nrecs ||
+        he.nevents != e->nevents)
+        return fail(r, "chunk %zu at byte %" PRIu64 ": header disagrees with the index", ci,
+                    e->offset);
+    if (grow((void **)&r->cbuf, &r->cbuf_cap, e->csize + 1, 1) ||
+        grow((void **)&r->raw, &r->raw_cap, (size_t)e->rsize + MMT_RAW_PAD, 1) ||
+        grow((void **)&r->recs, &r->recs_cap, e->nrecs + 1, sizeof *r->recs) ||
+        grow((void **)&r->events, &r->events_cap, e->nevents + 1, sizeof *r->events) ||
+        grow((void **)&r->arena, &r->arena_cap, (size_t)e->rsize + 1, 1))
+        return fail(r, "out of memory decoding chunk %zu", ci);
+    if (read_at(r, e->offset + MMT_CHUNK_HDR, r->cbuf, e->csize))
+        return -1;
+    size_t got = ZSTD_decompressDCtx(r->dctx, r->raw, e->rsize, r->cbuf, e->csize);
+    if (ZSTD_isError(got) || got != e->rsize) {
+        if (!r->has_footer && ci + 1 == r->nchunks)
+            return cut_at_chunk(r, ci, "does not decode");
+        return fail(r, "chunk %zu at byte %" PRIu64 ": %s", ci, e->offset + MMT_CHUNK_HDR,
+                    ZSTD_isError(got) ? ZSTD_getErrorName(got) : "decompressed size mismatch");
+    }
+    memset(r->raw + e->rsize, 0, MMT_RAW_PAD);
+    r->batch_pid = mmt_get_u32(h + 20);
+    r->batch_tid = mmt_get_u32(h + 24);
+    r->batch_first = mmt_get_u64(h + 28);
+    long nr = decode_records(r, e, ci, r->raw, r->recs, e->nrecs);
+    if (nr < 0)
+        return -1;
+    if ((size_t)nr != e->nrecs)
+        return fail(r, "chunk %zu at byte %" PRIu64 ": %ld records, header says %" PRIu32, ci,
+                    e->offset, nr, e->nrecs);
+    r->next_chunk++;
+    *recs = r->recs;
+    *n = (size_t)nr;
+    return 1;
+}
+
+const struct mmt_event *mmt_reader_event(const struct mmt_reader *r, uint32_t idx)
+{
+    return &r->events[idx];
+}
+
+int mmt_reader_rewind(struct mmt_reader *r)
+{
+    r->next_chunk = 0;
+    return 0;
+}
+
+const char *mmt_reader_error(const struct mmt_reader *r)
+{
+    return r->err;
+}
+
+size_t mmt_reader_meta_count(const struct mmt_reader *r)
+{
+    return r->nmeta;
+}
+
+const struct mmt_meta *mmt_reader_meta_at(const struct mmt_reader *r, size_t i)
+{
+    return i < r->nmeta ? &r->meta[i] : NULL;
+}
+
+const char *mmt_reader_meta(const struct mmt_reader *r, const char *key)
+{
+    for (size_t i = r->nmeta; i-- > 0;)
+        if (!strcmp(r->meta[i].key, key))
+            return r->meta[i].value;
+    return NULL;
+}
+
+int mmt_reader_complete(const struct mmt_reader *r)
+{
+    return r->has_footer && r->complete;
+}
+
+const char *mmt_reader_incomplete_reason(const struct mmt_reader *r)
+{
+    return mmt_reader_complete(r) ? NULL : r->incomplete_reason;
+}
+
+uint64_t mmt_reader_chunks(const struct mmt_reader *r)
+{
+    return r->nchunks;
+}
+
+uint64_t mmt_reader_file_bytes(const struct mmt_reader *r)
+{
+    return r->file_bytes;
+}
+
+int mmt_reader_totals(const struct mmt_reader *r, struct mmt_totals *t)
+{
+    if (!r->has_footer)
+        return -1;
+    *t = r->totals;
+    return 0;
+}
+
+int mmt_reader_chunk_info(const struct mmt_reader *r, size_t i, struct mmt_chunk_info *ci)
+{
+    if (i >= r->nchunks)
+        return -1;
+    ci->offset = r->idx[i].offset;
+    ci->compressed_bytes = r->idx[i].csize;
+    ci->raw_bytes = r->idx[i].rsize;
+    ci->records = r->idx[i].nrecs;
+    ci->events = r->idx[i].nevents;
+    return 0;
+}
+
+void mmt_reader_batch_context(const struct mmt_reader *r, uint32_t *pid, uint32_t *tid,
+                              uint64_t *first_record)
+{
+    if (pid)
+        *pid = r->batch_pid;
+    if (tid)
+        *tid = r->batch_tid;
+    if (first_record)
+        *first_record = r->batch_first;
+}
+
+uint64_t mmt_reader_cut_offset(const struct mmt_reader *r)
+{
+    return r->has_footer ? r->file_bytes : r->cut_offset;
+}
+
+void mmt_reader_close(struct mmt_reader *r)
+{
+    if (!r)
+        return;
+    if (r->f)
+        fclose(r->f);
+    for (size_t i = 0; i < r->nmeta; i++) {
+        free((char *)r->meta[i].key);
+        free((char *)r->meta[i].value);
+    }
+    free(r->meta);
+    free(r->incomplete_reason);
+    free(r->idx);
+    free(r->cbuf);
+    free(r->raw);
+    free(r->recs);
+    free(r->events);
+    free(r->arena);
+    ZSTD_freeDCtx(r->dctx);
+    free(r->path);
+    free(r);
+}

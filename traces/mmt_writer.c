@@ -1,0 +1,516 @@
+/* mmt_writer.c - the streaming .mmt writer (layout in traces/FORMAT.md).
+ *
+ * Records are encoded into a raw chunk buffer; when the chunk holds chunk_records records
+ * (or its buffer is nearly full) it is compressed as one zstd frame with a content checksum
+ * and written after a small chunk header. Memory is bounded by one chunk. The header is
+ * written lazily with the first record, so metadata set before it lands in the header and
+ * metadata set later lands in the footer. */
+#include "traces/mmt.h"
+#include "traces/mmt_format.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zstd.h>
+
+struct meta_list {
+    char **keys, **values;
+    size_t n, cap;
+};
+
+struct id_set { /* open addressing; key+1 stored so 0 means empty */
+    uint64_t *slots;
+    size_t n, cap;
+};
+
+struct chunk_entry {
+    uint64_t offset;
+    uint32_t csize, rsize, nrecs, nevents;
+};
+
+struct stream_state {
+    uint64_t addr, size, delta;
+};
+
+struct mmt_writer {
+    FILE *f;
+    char *path;
+    char err[512];
+    int failed;
+    int header_written;
+    char *incomplete_reason;
+    int zstd_level;
+    size_t chunk_records;
+    int flush_every_chunk;
+    struct meta_list header_meta, footer_meta;
+
+    uint8_t *raw;
+    size_t raw_len, raw_limit;
+    uint32_t chunk_recs, chunk_events;
+    struct stream_state st[2];
+    uint32_t cur_pid, cur_tid, chunk_pid, chunk_tid;
+
+    uint64_t offset; /* bytes written to the file so far */
+    struct chunk_entry *idx;
+    size_t nidx, idx_cap;
+    uint64_t records, kinds[MMT_KIND_COUNT], events[MMT_EV_SLOTS];
+    struct id_set tids, pids;
+
+    ZSTD_CCtx *cctx;
+    void *cbuf;
+    size_t cbuf_cap;
+};
+
+static int fail(struct mmt_writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(struct mmt_writer *w, const char *fmt, ...)
+{
+    if (w->failed)
+        return -1; /* keep the first error: it is the cause */
+    int n = snprintf(w->err, sizeof w->err, "%s: ", w->path);
+    va_list ap;
+    va_start(ap, fmt);
+    if (n >= 0 && (size_t)n < sizeof w->err)
+        vsnprintf(w->err + n, sizeof w->err - (size_t)n, fmt, ap);
+    va_end(ap);
+    w->failed = 1;
+    return -1;
+}
+
+static int write_bytes(struct mmt_writer *w, const void *p, size_t n)
+{
+    if (w->failed)
+        return -1;
+    if (n && fwrite(p, 1, n, w->f) != n)
+        return fail(w, "write failed at byte %" PRIu64 ": %s", w->offset, strerror(errno));
+    w->offset += n;
+    return 0;
+}
+
+static int id_set_add(struct id_set *s, uint64_t key)
+{
+    if (2 * (s->n + 1) > s->cap) {
+        size_t ncap = s->cap ? 2 * s->cap : 64;
+        uint64_t *ns = calloc(ncap, sizeof *ns);
+        if (!ns)
+            return -1;
+        for (size_t i = 0; i < s->cap; i++) {
+            if (!s->slots[i])
+                continue;
+            size_t j = (size_t)(s->slots[i] * 0x9e3779b97f4a7c15ull) & (ncap - 1);
+            while (ns[j])
+                j = (j + 1) & (ncap - 1);
+            ns[j] = s->slots[i];
+        }
+        free(s->slots);
+        s->slots = ns;
+        s->cap = ncap;
+    }
+    uint64_t k = key + 1;
+    size_t j = (size_t)(k * 0x9e3779b97f4a7c15ull) & (s->cap - 1);
+    while (s->slots[j]) {
+        if (s->slots[j] == k)
+            return 0;
+        j = (j + 1) & (s->cap - 1);
+    }
+    s->slots[j] = k;
+    s->n++;
+    return 0;
+}
+
+static int meta_add(struct meta_list *m, const char *key, const char *value)
+{
+    if (m->n == m->cap) {
+        size_t ncap = m->cap ? 2 * m->cap : 16;
+        char **nk = realloc(m->keys, ncap * sizeof *nk);
+        if (!nk)
+            return -1;
+        m->keys = nk;
+        char **nv = realloc(m->values, ncap * sizeof *nv);
+        if (!nv)
+            return -1;
+        m->values = nv;
+        m->cap = ncap;
+    }
+    char *k = strdup(key), *v = strdup(value);
+    if (!k || !v) {
+        free(k);
+        free(v);
+        return -1;
+    }
+    m->keys[m->n] = k;
+    m->values[m->n] = v;
+    m->n++;
+    return 0;
+}
+
+static void meta_free(struct meta_list *m)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        free(m->keys[i]);
+        free(m->values[i]);
+    }
+    free(m->keys);
+    free(m->values);
+}
+
+/* Serialises a metadata list: u32 count, then u32 length + bytes for each key and value. */
+static uint8_t *meta_serialise(const struct meta_list *m, size_t *len)
+{
+    size_t n = 4;
+    for (size_t i = 0; i < m->n; i++)
+        n += 8 + strlen(m->keys[i]) + strlen(m->values[i]);
+    uint8_t *b = malloc(n), *p = b;
+    if (!b)
+        return NULL;
+    mmt_put_u32(p, (uint32_t)m->n);
+    p += 4;
+    for (size_t i = 0; i < m->n; i++) {
+        const char *s[2] = {m->keys[i], m->values[i]};
+        for (int j = 0; j < 2; j++) {
+            size_t l = strlen(s[j]);
+            mmt_put_u32(p, (uint32_t)l);
+            memcpy(p + 4, s[j], l);
+            p += 4 + l;
+        }
+    }
+    *len = n;
+    return b;
+}
+
+static int write_header(struct mmt_writer *w)
+{
+    size_t mlen;
+    uint8_t *meta = meta_serialise(&w->header_meta, &mlen);
+    if (!meta)
+        return fail(w, "out of memory writing the header");
+    if (mlen > MMT_MAX_META_BYTES) {
+        free(meta);
+        return fail(w, "header metadata too large (%zu bytes, limit %u)", mlen, MMT_MAX_META_BYTES);
+    }
+    size_t n = MMT_HEADER_FIXED + mlen + 4;
+    uint8_t *h = malloc(n);
+    if (!h) {
+        free(meta);
+        return fail(w, "out of memory writing the header");
+    }
+    memcpy(h, MMT_MAGIC, MMT_MAGIC_LEN);
+    mmt_put_u16(h + 8, MMT_VERSION_MAJOR);
+    mmt_put_u16(h + 10, MMT_VERSION_MINOR);
+    mmt_put_u32(h + 12, (uint32_t)mlen);
+    memcpy(h + MMT_HEADER_FIXED, meta, mlen);
+    mmt_put_u32(h + MMT_HEADER_FIXED + mlen, mmt_crc32c(h, MMT_HEADER_FIXED + mlen));
+    int rc = write_bytes(w, h, n);
+    free(h);
+    free(meta);
+    w->header_written = 1;
+    return rc;
+}
+
+struct mmt_writer *mmt_writer_open(const char *path, const struct mmt_writer_opts *opts,
+                                   char *err, size_t errlen)
+{
+    struct mmt_writer *w = calloc(1, sizeof *w);
+    if (!w || !(w->path = strdup(path))) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        free(w);
+        return NULL;
+    }
+    w->zstd_level = opts && opts->zstd_level ? opts->zstd_level : 3;
+    w->chunk_records = opts && opts->chunk_records ? opts->chunk_records : (1u << 20);
+    if (w->chunk_records > MMT_MAX_CHUNK_RECORDS)
+        w->chunk_records = MMT_MAX_CHUNK_RECORDS;
+    w->flush_every_chunk = opts ? opts->flush_every_chunk : 0;
+    /* An access record takes at most 12 bytes; an event at most ~4200. */
+    w->raw_limit = w->chunk_records * 12 + 8192;
+    if (w->raw_limit > MMT_MAX_CHUNK_RAW - 8192)
+        w->raw_limit = MMT_MAX_CHUNK_RAW - 8192;
+    w->raw = malloc(w->raw_limit + 8192);
+    w->cbuf_cap = ZSTD_compressBound(w->raw_limit + 8192);
+    w->cbuf = malloc(w->cbuf_cap);
+    w->cctx = ZSTD_createCCtx();
+    if (!w->raw || !w->cbuf || !w->cctx) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        mmt_writer_set_incomplete(w, "open failed");
+        w->failed = 1;
+        mmt_writer_close(w, NULL, 0);
+        return NULL;
+    }
+    ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, w->zstd_level);
+    ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1);
+    w->f = fopen(path, "wb");
+    if (!w->f) {
+        snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+        w->failed = 1;
+        mmt_writer_close(w, NULL, 0);
+        return NULL;
+    }
+    return w;
+}
+
+int mmt_writer_meta(struct mmt_writer *w, const char *key, const char *value)
+{
+    if (w->failed)
+        return -1;
+    if (!key || !*key || !value)
+        return fail(w, "metadata key and value must be non-empty strings");
+    if (meta_add(w->header_written ? &w->footer_meta : &w->header_meta, key, value))
+        return fail(w, "out of memory adding metadata '%s'", key);
+    return 0;
+}
+
+static int flush_chunk(struct mmt_writer *w)
+{
+    if (w->chunk_recs == 0 || w->failed)
+        return w->failed ? -1 : 0;
+    size_t c = ZSTD_compress2(w->cctx, w->cbuf, w->cbuf_cap, w->raw, w->raw_len);
+    if (ZSTD_isError(c))
+        return fail(w, "zstd compression of chunk %zu failed: %s", w->nidx, ZSTD_getErrorName(c));
+    if (w->nidx == w->idx_cap) {
+        size_t ncap = w->idx_cap ? 2 * w->idx_cap : 64;
+        struct chunk_entry *n = realloc(w->idx, ncap * sizeof *n);
+        if (!n)
+            return fail(w, "out of memory growing the chunk index");
+        w->idx = n;
+        w->idx_cap = ncap;
+    }
+    struct chunk_entry *e = &w->idx[w->nidx];
+    e->offset = w->offset;
+    e->csize = (uint32_t)c;
+    e->rsize = (uint32_t)w->raw_len;
+    e->nrecs = w->chunk_recs;
+    e->nevents = w->chunk_events;
+    uint8_t h[MMT_CHUNK_HDR];
+    mmt_put_u32(h, MMT_CHUNK_MAGIC);
+    mmt_put_u32(h + 4, e->csize);
+    mmt_put_u32(h + 8, e->rsize);
+    mmt_put_u32(h + 12, e->nrecs);
+    mmt_put_u32(h + 16, e->nevents);
+    mmt_put_u32(h + 20, w->chunk_pid);
+    mmt_put_u32(h + 24, w->chunk_tid);
+    mmt_put_u64(h + 28, w->records - w->chunk_recs);
+    mmt_put_u32(h + 36, mmt_crc32c(h, 36));
+    if (write_bytes(w, h, sizeof h) || write_bytes(w, w->cbuf, c))
+        return -1;
+    w->nidx++;
+    if (fflush(w->f))
+        return fail(w, "write failed at byte %" PRIu64 ": %s", w->offset, strerror(errno));
+    if (w->flush_every_chunk && fsync(fileno(w->f)))
+        return fail(w, "fsync failed at byte %" PRIu64 ": %s", w->offset, strerror(errno));
+    w->raw_len = 0;
+    w->chunk_recs = 0;
+    w->chunk_events = 0;
+    memset(w->st, 0, sizeof w->st);
+    w->chunk_pid = w->cur_pid;
+    w->chunk_tid = w->cur_tid;
+    return 0;
+}
+
+/* Called before every record: writes the header first, flushes a full chunk. */
+static inline int begin_record(struct mmt_writer *w)
+{
+    if (__builtin_expect(w->failed, 0))
+        return -1;
+    if (__builtin_expect(!w->header_written, 0) && write_header(w))
+        return -1;
+    if (__builtin_expect(w->chunk_recs >= w->chunk_records || w->raw_len >= w->raw_limit, 0))
+        return flush_chunk(w);
+    return 0;
+}
+
+static const uint8_t size_code_of[65] = {
+    [1] = 1, [2] = 2, [4] = 3, [8] = 4, [16] = 5, [32] = 6, [64] = 7,
+}; /* code + 1; 0 means "size in an extra byte" */
+
+int mmt_writer_access(struct mmt_writer *w, unsigned kind, uint64_t addr, unsigned size)
+{
+    if (kind > MMT_MODIFY || size == 0 || size > 255)
+        return fail(w, "record %" PRIu64 ": bad access (kind %u, size %u)", w->records, kind, size);
+    if (begin_record(w))
+        return -1;
+    struct stream_state *s = &w->st[kind != MMT_IFETCH];
+    unsigned mode;
+    if (addr == s->addr + s->size)
+        mode = MMT_MODE_SEQ;
+    else if (addr == s->addr + s->delta)
+        mode = MMT_MODE_STRIDE;
+    else if (addr == s->addr)
+        mode = MMT_MODE_SAME;
+    else
+        mode = MMT_MODE_DELTA;
+    unsigned code = size <= 64 ? size_code_of[size] : 0;
+    code = code ? code - 1 : MMT_TAG_SIZE_EXTRA;
+    uint8_t *p = w->raw + w->raw_len;
+    *p++ = (uint8_t)(kind | (code << 2) | (mode << 5));
+    if (code == MMT_TAG_SIZE_EXTRA)
+        *p++ = (uint8_t)size;
+    if (mode == MMT_MODE_DELTA)
+        p += mmt_put_varint(p, mmt_zigzag((int64_t)(addr - s->addr)));
+    w->raw_len = (size_t)(p - w->raw);
+    s->delta = addr - s->addr;
+    s->addr = addr;
+    s->size = size;
+    w->chunk_recs++;
+    w->records++;
+    w->kinds[kind]++;
+    return 0;
+}
+
+int mmt_writer_switch(struct mmt_writer *w, uint32_t pid, uint32_t tid)
+{
+    if (begin_record(w))
+        return -1;
+    uint8_t *p = w->raw + w->raw_len;
+    *p++ = MMT_TAG_SWITCH;
+    p += mmt_put_varint(p, pid);
+    p += mmt_put_varint(p, tid);
+    w->raw_len = (size_t)(p - w->raw);
+    w->cur_pid = pid;
+    w->cur_tid = tid;
+    if (id_set_add(&w->pids, pid) || id_set_add(&w->tids, ((uint64_t)pid << 32) | tid))
+        return fail(w, "out of memory counting threads");
+    w->chunk_recs++;
+    w->records++;
+    w->kinds[MMT_SWITCH]++;
+    return 0;
+}
+
+int mmt_writer_event(struct mmt_writer *w, const struct mmt_event *ev)
+{
+    if (ev->nargs > MMT_EVENT_MAX_ARGS)
+        return fail(w, "record %" PRIu64 ": event with %u arguments (at most %d)", w->records,
+                    ev->nargs, MMT_EVENT_MAX_ARGS);
+    size_t plen = ev->path ? strlen(ev->path) : 0;
+    if (plen > MMT_MAX_PATH)
+        return fail(w, "record %" PRIu64 ": event path longer than %d bytes", w->records, MMT_MAX_PATH);
+    if (begin_record(w))
+        return -1;
+    uint8_t *p = w->raw + w->raw_len;
+    *p++ = MMT_TAG_EVENT;
+    p += mmt_put_varint(p, ev->type);
+    p += mmt_put_varint(p, ev->pid);
+    p += mmt_put_varint(p, ev->tid);
+    p += mmt_put_varint(p, mmt_zigzag(ev->result));
+    *p++ = ev->nargs;
+    for (unsigned i = 0; i < ev->nargs; i++)
+        p += mmt_put_varint(p, ev->args[i]);
+    p += mmt_put_varint(p, ev->path ? plen + 1 : 0);
+    memcpy(p, ev->path ? ev->path : "", plen);
+    p += plen;
+    w->raw_len = (size_t)(p - w->raw);
+    w->chunk_recs++;
+    w->chunk_events++;
+    w->records++;
+    w->kinds[MMT_EVENT]++;
+    w->events[ev->type < MMT_EV_SLOTS ? ev->type : 0]++;
+    return 0;
+}
+
+void mmt_writer_set_incomplete(struct mmt_writer *w, const char *reason)
+{
+    free(w->incomplete_reason);
+    w->incomplete_reason = strdup(reason && *reason ? reason : "unknown");
+}
+
+static int write_footer(struct mmt_writer *w)
+{
+    if (w->incomplete_reason && mmt_writer_meta(w, "incomplete_reason", w->incomplete_reason))
+        return -1;
+    size_t mlen;
+    uint8_t *meta = meta_serialise(&w->footer_meta, &mlen);
+    if (!meta)
+        return fail(w, "out of memory writing the footer");
+    size_t n = 16 + w->nidx * MMT_INDEX_ENTRY + 8 * (1 + MMT_KIND_COUNT + 2) + 4 +
+               8 * MMT_EV_SLOTS + 4 + mlen + 4;
+    uint8_t *b = malloc(n), *p = b;
+    if (!b) {
+        free(meta);
+        return fail(w, "out of memory writing the footer");
+    }
+    mmt_put_u32(p, MMT_FOOTER_MAGIC);
+    mmt_put_u32(p + 4, w->incomplete_reason ? 0 : 1);
+    mmt_put_u64(p + 8, w->nidx);
+    p += 16;
+    for (size_t i = 0; i < w->nidx; i++, p += MMT_INDEX_ENTRY) {
+        mmt_put_u64(p, w->idx[i].offset);
+        mmt_put_u32(p + 8, w->idx[i].csize);
+        mmt_put_u32(p + 12, w->idx[i].rsize);
+        mmt_put_u32(p + 16, w->idx[i].nrecs);
+        mmt_put_u32(p + 20, w->idx[i].nevents);
+    }
+    mmt_put_u64(p, w->records);
+    p += 8;
+    for (int k = 0; k < MMT_KIND_COUNT; k++, p += 8)
+        mmt_put_u64(p, w->kinds[k]);
+    mmt_put_u64(p, w->tids.n);
+    mmt_put_u64(p + 8, w->pids.n);
+    mmt_put_u32(p + 16, MMT_EV_SLOTS);
+    p += 20;
+    for (int t = 0; t < MMT_EV_SLOTS; t++, p += 8)
+        mmt_put_u64(p, w->events[t]);
+    mmt_put_u32(p, (uint32_t)mlen);
+    memcpy(p + 4, meta, mlen);
+    p += 4 + mlen;
+    mmt_put_u32(p, mmt_crc32c(b, (size_t)(p - b)));
+    uint64_t footer_off = w->offset;
+    uint8_t t[MMT_TRAILER_LEN];
+    mmt_put_u64(t, footer_off);
+    mmt_put_u64(t + 8, n);
+    memcpy(t + 16, MMT_TRAILER_MAGIC, 8);
+    int rc = write_bytes(w, b, n) || write_bytes(w, t, sizeof t) ? -1 : 0;
+    free(b);
+    free(meta);
+    return rc;
+}
+
+int mmt_writer_close(struct mmt_writer *w, char *err, size_t errlen)
+{
+    if (!w)
+        return -1;
+    if (w->f && !w->failed) {
+        if (!w->header_written)
+            write_header(w);
+        flush_chunk(w);
+        if (!w->failed)
+            write_footer(w);
+        if (!w->failed && fflush(w->f))
+            fail(w, "write failed at byte %" PRIu64 ": %s", w->offset, strerror(errno));
+        if (!w->failed && w->flush_every_chunk && fsync(fileno(w->f)))
+            fail(w, "fsync failed at byte %" PRIu64 ": %s", w->offset, strerror(errno));
+    }
+    if (w->f && fclose(w->f) && !w->failed)
+        fail(w, "close failed: %s", strerror(errno));
+    int rc = w->failed ? -1 : 0;
+    if (rc && err && errlen)
+        snprintf(err, errlen, "%s", w->err);
+    meta_free(&w->header_meta);
+    meta_free(&w->footer_meta);
+    free(w->tids.slots);
+    free(w->pids.slots);
+    free(w->idx);
+    free(w->raw);
+    free(w->cbuf);
+    ZSTD_freeCCtx(w->cctx);
+    free(w->incomplete_reason);
+    free(w->path);
+    free(w);
+    return rc;
+}
+
+const char *mmt_writer_error(const struct mmt_writer *w)
+{
+    return w->err;
+}
+
+uint64_t mmt_writer_records(const struct mmt_writer *w)
+{
+    return w->records;
+}
+
+uint64_t mmt_writer_bytes(const struct mmt_writer *w)
+{
+    return w->offset;
+}
