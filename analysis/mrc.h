@@ -81,6 +81,10 @@ static inline void mrc_access(struct mrc *m, uint64_t addr, unsigned size)
         mrc_page_ref(m, last & ((1ULL << 52) - 1));
 }
 
+/* Feeds every access of a .mmt trace (in mrc.c). Returns 0, or -1 with the reader's message
+ * (file, byte offset) in err. */
+int mrc_add_trace(struct mrc *m, const char *path, char *err, size_t errlen);
+
 /* Builds the step curve. Returns 0, or -1 when memory is short (also when the stack ran out
  * of memory while counting). Free with mrc_curve_free(). */
 int mrc_curve(const struct mrc *m, struct mrc_curve *c);
@@ -108,11 +112,5 @@ struct thrash_point mrc_thrash_at(const struct mrc_curve *c, const struct thrash
  * largest drop of log(y) between neighbours, i.e. the smallest size that escapes the
  * steepest part of the cliff. Returns its index, or -1 with fewer than 2 points or no drop. */
 long mrc_knee(const double *x, const double *y, size_t n);
-
-/* Reads a swap device preset (INI, configs/swap/): the latency of one 4 KiB swap-in from
- * `read_latency` ("15us", "4.17ms", bare numbers ns) or else one of read_latency_us,
- * latency_us, read_latency_ns, latency_ns, latency.
- * Returns 0, or -1 with the message (file, line) in err. */
-int mrc_swap_latency_ns(const char *path, double *ns, char *err, size_t errlen);
 
 #endif

@@ -2,12 +2,10 @@
  * (see mrc.h). */
 #include "analysis/mrc.h"
 
-#include <ini.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 int mrc_init(struct mrc *m, const struct mrc_opts *opts)
 {
@@ -125,71 +123,4 @@ long mrc_knee(const double *x, const double *y, size_t n)
         }
     }
     return best;
-}
-
-struct swap_ini {
-    double ns;
-    int rank; /* preference of the key found: lower is better, 99 none */
-    int bad_line;
-};
-
-/* "15us", "4.17ms", "1200" (bare numbers are ns) -> ns; -1 when malformed. */
-static int parse_duration_ns(const char *s, double *ns)
-{
-    static const struct { const char *unit; double to_ns; } units[] = {
-        {"", 1}, {"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}};
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || !(v >= 0))
-        return -1;
-    while (*end == ' ')
-        end++;
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-        if (!strcasecmp(end, units[i].unit)) {
-            *ns = v * units[i].to_ns;
-            return 0;
-        }
-    return -1;
-}
-
-static int swap_ini_key(void *user, const char *section, const char *name, const char *value)
-{
-    /* in order of preference; the multiplier applies to bare numbers */
-    static const struct { const char *key; double to_ns; } keys[] = {
-        {"read_latency", 1}, {"read_latency_us", 1e3}, {"latency_us", 1e3},
-        {"read_latency_ns", 1}, {"latency_ns", 1}, {"latency", 1}};
-    struct swap_ini *s = user;
-    (void)section;
-    for (int i = 0; i < (int)(sizeof keys / sizeof keys[0]); i++) {
-        if (strcasecmp(name, keys[i].key))
-            continue;
-        double ns;
-        if (parse_duration_ns(value, &ns) < 0)
-            return 0; /* inih reports the line */
-        if (i < s->rank) {
-            s->rank = i;
-            s->ns = ns * keys[i].to_ns;
-        }
-    }
-    return 1;
-}
-
-int mrc_swap_latency_ns(const char *path, double *ns, char *err, size_t errlen)
-{
-    struct swap_ini s = {0, 99, 0};
-    int rc = ini_parse(path, swap_ini_key, &s);
-    if (rc < 0) {
-        snprintf(err, errlen, "%s: cannot open", path);
-        return -1;
-    }
-    if (rc > 0) {
-        snprintf(err, errlen, "%s:%d: malformed line or latency value", path, rc);
-        return -1;
-    }
-    if (s.rank == 99) {
-        snprintf(err, errlen, "%s: no read_latency key (e.g. [swap] read_latency = 15us)", path);
-        return -1;
-    }
-    *ns = s.ns;
-    return 0;
 }

@@ -212,26 +212,6 @@ static void test_thrash_model_and_knee(void **state)
     mrc_free(&m);
 }
 
-static void test_swap_ini(void **state)
-{
-    (void)state;
-    char path[] = "/tmp/test_mrc_swapXXXXXX", err[256];
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    FILE *f = fdopen(fd, "w");
-    fprintf(f, "[swap]\ndevice = nvme\nlatency_ns = 999\nread_latency = 15us\n");
-    fclose(f);
-    double ns = 0;
-    assert_int_equal(mrc_swap_latency_ns(path, &ns, err, sizeof err), 0);
-    assert_true(ns == 15000);
-    f = fopen(path, "w");
-    fprintf(f, "[swap]\nread_latency = fast\n");
-    fclose(f);
-    assert_int_equal(mrc_swap_latency_ns(path, &ns, err, sizeof err), -1);
-    assert_non_null(strstr(err, ":2:"));
-    unlink(path);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -241,7 +221,6 @@ int main(void)
         cmocka_unit_test(test_curve_points_and_spanning_access),
         cmocka_unit_test(test_shards_close_to_exact),
         cmocka_unit_test(test_thrash_model_and_knee),
-        cmocka_unit_test(test_swap_ini),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
