@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <sys/resource.h>
+#include <sys/types.h>
 
 #include "traces/mmt.h"
 
@@ -18,7 +19,13 @@ struct record_opts {
     int no_ifetch;         /* leave instruction fetches out */
     int events_only;       /* ptrace: stop only at memory-management syscalls, fault addresses */
     int progress;          /* show a progress line (stderr is a terminal) */
-    volatile int *stop;    /* set by SIGINT/SIGTERM handlers: backends stop, close, report */
+    volatile int *stop;    /* set by SIGINT/SIGTERM handlers: backends stop, close, report;
+                              the value is the signal number, to forward to the program */
+    /* Called by a backend in the parent after it forked the program and before the child
+     * execs (the child waits for it), e.g. to attach counters; may be NULL. A nonzero return
+     * aborts the run. */
+    int (*child_ready)(pid_t pid, void *arg);
+    void *child_arg;
 };
 
 struct record_result {
