@@ -1,0 +1,651 @@
+/* dbi.c - the host side of the DBI backend: runs the program under Valgrind with the
+ * mmsimtrace tool (capture/vgtool/), reads the tool's raw frames from a SOCK_SEQPACKET
+ * socket and encodes them into the trace.
+ *
+ * Every process under the tool sends whole frames tagged with its pid, so the decoder keeps
+ * one state per process: its thread, its superblock table (the instruction lists the tool
+ * defines once) and the superblock executing. A superblock execution is expanded into one
+ * instruction fetch per instruction, interleaved with the data accesses by their
+ * instruction index, and cut short at a taken side exit. See capture/vgtool/protocol.h. */
+#include "capture/record.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "capture/vgtool/protocol.h"
+#include "common/util.h"
+
+#define TOOL_NAME "mmsimtrace"
+#define TOOL_FILE TOOL_NAME "-amd64-linux"
+#define LINGER_SECONDS 2.0 /* how long to read after the program ended (orphans, late frames) */
+
+struct sbdef {
+    uint32_t off; /* into the process's instruction pool */
+    uint32_t n;   /* instructions; 0: not defined */
+};
+
+struct proc {
+    uint32_t pid, tid;
+    struct sbdef *sb;
+    size_t nsb;
+    uint64_t *pool; /* address | length << 48, per instruction */
+    size_t npool, cappool;
+    /* the superblock executing: instructions [next, n) not yet fetched */
+    uint32_t cur_off, cur_n, next;
+    int active;
+    int started, ended;
+};
+
+struct dbi {
+    struct mmt_writer *w;
+    struct proc *procs;
+    size_t nprocs, capprocs;
+    size_t last;            /* index of the last process looked up */
+    uint32_t wpid, wtid;    /* the writer's current process and thread */
+    uint32_t main_pid;
+    uint64_t frames;
+    int writer_failed;
+    char proto_err[256];    /* the first protocol error, if any */
+};
+
+static inline uint64_t sext48(uint64_t x)
+{
+    return (uint64_t)((int64_t)(x << 16) >> 16);
+}
+
+/* ---- processes ---- */
+static struct proc *find_proc(struct dbi *d, uint32_t pid)
+{
+    if (d->nprocs && d->procs[d->last].pid == pid)
+        return &d->procs[d->last];
+    for (size_t i = 0; i < d->nprocs; i++)
+        if (d->procs[i].pid == pid) {
+            d->last = i;
+            return &d->procs[i];
+        }
+    if (d->nprocs == d->capprocs) {
+        size_t ncap = d->capprocs ? 2 * d->capprocs : 8;
+        struct proc *np = realloc(d->procs, ncap * sizeof *np);
+        if (!np)
+            return NULL;
+        d->procs = np;
+        d->capprocs = ncap;
+    }
+    struct proc *p = &d->procs[d->nprocs];
+    memset(p, 0, sizeof *p);
+    p->pid = pid;
+    p->tid = pid;
+    d->last = d->nprocs++;
+    return p;
+}
+
+static void free_procs(struct dbi *d)
+{
+    for (size_t i = 0; i < d->nprocs; i++) {
+        free(d->procs[i].sb);
+        free(d->procs[i].pool);
+    }
+    free(d->procs);
+}
+
+static void reset_table(struct proc *p)
+{
+    free(p->sb);
+    free(p->pool);
+    p->sb = NULL;
+    p->pool = NULL;
+    p->nsb = p->npool = p->cappool = 0;
+    p->active = 0;
+}
+
+/* A forked child starts with its parent's superblocks: the translations are shared. */
+static int copy_table(struct proc *to, const struct proc *from)
+{
+    reset_table(to);
+    if (from->nsb) {
+        to->sb = malloc(from->nsb * sizeof *to->sb);
+        if (!to->sb)
+            return -1;
+        memcpy(to->sb, from->sb, from->nsb * sizeof *to->sb);
+        to->nsb = from->nsb;
+    }
+    if (from->npool) {
+        to->pool = malloc(from->npool * sizeof *to->pool);
+        if (!to->pool)
+            return -1;
+        memcpy(to->pool, from->pool, from->npool * sizeof *to->pool);
+        to->npool = to->cappool = from->npool;
+    }
+    return 0;
+}
+
+static int define_sb(struct proc *p, uint64_t id, const uint64_t *insns, uint32_t n)
+{
+    if (id > (1u << 30))
+        return -1;
+    if (id >= p->nsb) {
+        size_t nsb = p->nsb ? p->nsb : 1024;
+        while (nsb <= id)
+            nsb *= 2;
+        struct sbdef *ns = realloc(p->sb, nsb * sizeof *ns);
+        if (!ns)
+            return -1;
+        memset(ns + p->nsb, 0, (nsb - p->nsb) * sizeof *ns);
+        p->sb = ns;
+        p->nsb = nsb;
+    }
+    if (p->npool + n > p->cappool) {
+        size_t cap = p->cappool ? 2 * p->cappool : 65536;
+        while (cap < p->npool + n)
+            cap *= 2;
+        uint64_t *np = realloc(p->pool, cap * sizeof *np);
+        if (!np)
+            return -1;
+        p->pool = np;
+        p->cappool = cap;
+    }
+    memcpy(p->pool + p->npool, insns, n * sizeof *insns);
+    p->sb[id].off = (uint32_t)p->npool;
+    p->sb[id].n = n;
+    p->npool += n;
+    return 0;
+}
+
+/* ---- writing ---- */
+static int set_thread(struct dbi *d, const struct proc *p)
+{
+    if (d->wpid == p->pid && d->wtid == p->tid)
+        return 0;
+    d->wpid = p->pid;
+    d->wtid = p->tid;
+    return mmt_writer_switch(d->w, p->pid, p->tid);
+}
+
+/* Fetches of the executing superblock's instructions up to (not including) `upto`. */
+static inline int fetch_to(struct dbi *d, struct proc *p, uint32_t upto)
+{
+    if (upto > p->cur_n)
+        upto = p->cur_n;
+    const uint64_t *ins = p->pool + p->cur_off;
+    while (p->next < upto) {
+        uint64_t x = ins[p->next++];
+        if (mmt_writer_access(d->w, MMT_IFETCH, sext48(x), (unsigned)(x >> 48)))
+            return -1;
+    }
+    return 0;
+}
+
+static int finish_sb(struct dbi *d, struct proc *p)
+{
+    if (!p->active)
+        return 0;
+    p->active = 0;
+    return fetch_to(d, p, p->cur_n);
+}
+
+static int put_event(struct dbi *d, const struct proc *p, unsigned type, int64_t result,
+                     const uint64_t *args, unsigned nargs, const char *path)
+{
+    struct mmt_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = (uint16_t)type;
+    ev.pid = p->pid;
+    ev.tid = p->tid;
+    ev.result = result;
+    ev.nargs = (uint8_t)nargs;
+    memcpy(ev.args, args, nargs * sizeof *args);
+    ev.path = path && *path ? path : NULL;
+    return mmt_writer_event(d->w, &ev);
+}
+
+/* A string in the record's words [from, n): NUL-terminated by the tool; forced here. */
+static const char *record_string(uint64_t *words, uint32_t from, uint32_t n)
+{
+    if (from >= n)
+        return NULL;
+    char *s = (char *)(words + from);
+    s[(n - from) * 8 - 1] = '\0';
+    return s;
+}
+
+static int syscall_event(struct dbi *d, struct proc *p, uint64_t *x, uint32_t n)
+{
+    if (n < 8)
+        return 1;
+    uint64_t nr = x[0];
+    int64_t result = (int64_t)x[1];
+    const uint64_t *a = x + 2;
+    const char *path = record_string(x, 8, n);
+    switch (nr) {
+    case SYS_mmap:
+        return put_event(d, p, MMT_EV_MMAP, result, a, 6, path);
+    case SYS_munmap:
+        return put_event(d, p, MMT_EV_MUNMAP, result, a, 2, NULL);
+    case SYS_mremap:
+        return put_event(d, p, MMT_EV_MREMAP, result, a, 5, NULL);
+    case SYS_brk:
+        return put_event(d, p, MMT_EV_BRK, result, a, 1, NULL);
+    case SYS_mprotect:
+        return put_event(d, p, MMT_EV_MPROTECT, result, a, 3, NULL);
+    case SYS_madvise:
+        return put_event(d, p, MMT_EV_MADVISE, result, a, 3, NULL);
+    default: {
+        /* clone, fork, vfork, clone3: the tool put the clone flags in the first argument. */
+        uint64_t flags = a[0];
+        int thread = (flags & 0x100 /* CLONE_VM */) && !(flags & 0x4000 /* CLONE_VFORK */);
+        uint64_t args[2] = {result > 0 ? (uint64_t)result : 0, flags};
+        return put_event(d, p, thread ? MMT_EV_CLONE : MMT_EV_FORK, result, args, 2, NULL);
+    }
+    }
+}
+
+static int start_record(struct dbi *d, struct proc *p, uint64_t *x, uint32_t n)
+{
+    if (n < 2)
+        return 1;
+    const char *path = record_string(x, 2, n);
+    if (x[0] == MMS_START_FORK) {
+        struct proc *parent = NULL;
+        for (size_t i = 0; i < d->nprocs; i++)
+            if (d->procs[i].pid == (uint32_t)x[1])
+                parent = &d->procs[i];
+        /* find_proc may move the array: the parent pointer is only used right here */
+        if (parent && parent != p && copy_table(p, parent))
+            return -1;
+        p->started = 1;
+        return 0;
+    }
+    int was_started = p->started;
+    p->started = 1;
+    if (!was_started)
+        return 0;
+    /* The same pid started a new Valgrind: an exec. Its superblocks are new. */
+    reset_table(p);
+    return put_event(d, p, MMT_EV_EXEC, 0, NULL, 0, path);
+}
+
+static int map_record(struct dbi *d, struct proc *p, uint64_t *x, uint32_t n)
+{
+    if (n < 6)
+        return 1;
+    uint64_t args[6] = {x[0], x[0] + x[1], x[2], x[3], x[4], x[5]};
+    return put_event(d, p, MMT_EV_MAP_INITIAL, 0, args, 6, record_string(x, 6, n));
+}
+
+/* Returns 0, -1 on a writer failure, 1 on a malformed record. */
+static int ext_record(struct dbi *d, struct proc *p, unsigned type, uint64_t *x, uint32_t n)
+{
+    if (type != MMS_X_SBDEF && finish_sb(d, p))
+        return -1;
+    switch (type) {
+    case MMS_X_SBDEF:
+        if (n < 1)
+            return 1;
+        return define_sb(p, x[0], x + 1, n - 1) ? 1 : 0;
+    case MMS_X_SWITCH:
+        if (n < 1)
+            return 1;
+        p->tid = (uint32_t)x[0];
+        return set_thread(d, p);
+    case MMS_X_START:
+        return start_record(d, p, x, n);
+    case MMS_X_SYSCALL:
+        return syscall_event(d, p, x, n);
+    case MMS_X_MAP:
+        return map_record(d, p, x, n);
+    case MMS_X_EXIT:
+        return n < 2 ? 1 : put_event(d, p, MMT_EV_EXIT, 0, x, 2, NULL);
+    case MMS_X_SLEEP:
+        return n < 1 ? 1 : put_event(d, p, MMT_EV_SLEEP, 0, x, 1, NULL);
+    case MMS_X_END:
+        p->ended = 1;
+        return 0;
+    default:
+        return 0; /* signals to handlers and newer records: nothing to write */
+    }
+}
+
+static void protocol_error(struct dbi *d, const char *what, uint32_t pid, size_t word)
+{
+    if (!d->proto_err[0])
+        snprintf(d->proto_err, sizeof d->proto_err,
+                 "DBI tool stream: %s in frame %llu (pid %u) at word %zu", what,
+                 (unsigned long long)d->frames, pid, word);
+}
+
+/* Decodes one frame. Returns 0, or -1 when the writer failed. */
+static int decode_frame(struct dbi *d, uint64_t *w, size_t n)
+{
+    if (n < 1 || (w[0] >> 32) != MMS_FRAME_MAGIC) {
+        protocol_error(d, "bad frame header", 0, 0);
+        return 0;
+    }
+    uint32_t pid = (uint32_t)w[0];
+    struct proc *p = find_proc(d, pid);
+    if (!p) {
+        protocol_error(d, "out of memory", pid, 0);
+        return 0;
+    }
+    if (set_thread(d, p))
+        return -1;
+    for (size_t i = 1; i < n; i++) {
+        uint64_t x = w[i];
+        unsigned type = (unsigned)(x >> MMS_TYPE_SHIFT);
+        if (type) { /* the hot path: a data access */
+            if (p->active && fetch_to(d, p, (uint32_t)((x >> MMS_INDEX_SHIFT) & 127) + 1))
+                return -1;
+            if (mmt_writer_access(d->w, type, sext48(x), (unsigned)((x >> MMS_SIZE_SHIFT) & 127) + 1))
+                return -1;
+            continue;
+        }
+        unsigned code = (unsigned)(x >> MMS_CODE_SHIFT) & 63;
+        unsigned arg = (unsigned)(x >> MMS_ARG_SHIFT) & 255;
+        uint64_t payload = x & MMS_ADDR_MASK;
+        if (code == MMS_C_SB) {
+            if (finish_sb(d, p))
+                return -1;
+            if (payload >= p->nsb || !p->sb[payload].n) {
+                protocol_error(d, "undefined superblock", pid, i);
+                continue;
+            }
+            p->cur_off = p->sb[payload].off;
+            p->cur_n = p->sb[payload].n;
+            p->next = 0;
+            p->active = 1;
+        } else if (code == MMS_C_EXIT) {
+            if (p->active && fetch_to(d, p, arg))
+                return -1;
+            p->active = 0;
+        } else if (code == MMS_C_EXT) {
+            if (payload > n - i - 1) {
+                protocol_error(d, "record longer than its frame", pid, i);
+                return 0;
+            }
+            int rc = ext_record(d, p, arg, w + i + 1, (uint32_t)payload);
+            if (rc < 0)
+                return -1;
+            if (rc > 0)
+                protocol_error(d, "malformed record", pid, i);
+            i += payload;
+        } else {
+            protocol_error(d, "unknown control word", pid, i);
+        }
+    }
+    return 0;
+}
+
+/* ---- running Valgrind ---- */
+static int find_tool_dir(char *out, size_t len, char *err, size_t errlen)
+{
+    const char *env = getenv("MMSIM_VGLIB");
+    char exe[PATH_MAX], cand[PATH_MAX + 64];
+    if (env && *env) {
+        snprintf(cand, sizeof cand, "%s/" TOOL_FILE, env);
+        if (access(cand, X_OK) == 0) {
+            snprintf(out, len, "%s", env);
+            return 0;
+        }
+        snprintf(err, errlen, "MMSIM_VGLIB=%s: no executable %s there", env, TOOL_FILE);
+        return -1;
+    }
+    ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (k <= 0) {
+        snprintf(err, errlen, "/proc/self/exe: cannot read the link: %s", strerror(errno));
+        return -1;
+    }
+    exe[k] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash)
+        *slash = '\0';
+    static const char *const rel[] = {"../build/vg", "../lib/mmsim/vg", "vg"};
+    for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+        snprintf(cand, sizeof cand, "%s/%s/" TOOL_FILE, exe, rel[i]);
+        if (access(cand, X_OK) == 0) {
+            *strrchr(cand, '/') = '\0';
+            if (strlen(cand) >= len)
+                break;
+            memcpy(out, cand, strlen(cand) + 1);
+            return 0;
+        }
+    }
+    snprintf(err, errlen,
+             "the Valgrind tool %s is neither in %s/../build/vg (run `make build`) nor in "
+             "%s/../lib/mmsim/vg (`make install`); MMSIM_VGLIB names another folder",
+             TOOL_FILE, exe, exe);
+    return -1;
+}
+
+static void exec_valgrind(const struct record_opts *o, const char *vglib, int fd, int go_fd)
+{
+    char go;
+    /* Wait until the parent has attached its counters (or gave up). */
+    if (read(go_fd, &go, 1) != 1)
+        _exit(127);
+    close(go_fd);
+    /* A crash must not leave vgcore files behind. */
+    struct rlimit nocore = {0, 0};
+    setrlimit(RLIMIT_CORE, &nocore);
+    setenv("VALGRIND_LIB", vglib, 1);
+    int flags = fcntl(fd, F_GETFD);
+    fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+    size_t argc = 0;
+    while (o->argv[argc])
+        argc++;
+    char **args = calloc(argc + 10, sizeof *args);
+    char fdopt[32];
+    snprintf(fdopt, sizeof fdopt, "--mmsim-fd=%d", fd);
+    size_t k = 0;
+    args[k++] = "valgrind";
+    args[k++] = "-q";
+    args[k++] = "--tool=" TOOL_NAME;
+    args[k++] = "--trace-children=yes";
+    args[k++] = "--child-silent-after-fork=yes";
+    args[k++] = fdopt;
+    if (o->no_ifetch)
+        args[k++] = "--mmsim-ifetch=no";
+    for (size_t i = 0; i < argc; i++)
+        args[k++] = o->argv[i];
+    args[k] = NULL;
+    execvp("valgrind", args);
+    fprintf(stderr, "mmsim record: cannot run valgrind: %s\n", strerror(errno));
+    _exit(127);
+}
+
+static void update_progress(struct progress *pr, struct mmt_writer *w)
+{
+    if (!pr->enabled)
+        return;
+    double t = now_seconds() - pr->start;
+    uint64_t recs = mmt_writer_records(w);
+    progress_update(pr, "recording: %.1f M records, %.1f MB written, %.1f M records/s",
+                    recs / 1e6, mmt_writer_bytes(w) / 1e6, t > 0 ? recs / 1e6 / t : 0.0);
+}
+
+static const char *signal_name(int sig)
+{
+    const char *s = sigabbrev_np(sig);
+    return s ? s : "?";
+}
+
+/* Reads frames until every writer has closed the socket, or the program has ended and the
+ * socket stayed quiet for LINGER_SECONDS (an orphan still holding it). */
+static int pump(struct dbi *d, const struct record_opts *o, int sock, pid_t child, int *status,
+                struct rusage *ru, char *err, size_t errlen)
+{
+    size_t cap = MMS_FRAME_WORDS * 2;
+    uint64_t *buf = malloc(cap * sizeof *buf);
+    if (!buf) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    struct progress pr;
+    progress_init(&pr);
+    if (!o->progress)
+        pr.enabled = 0;
+    int reaped = 0, forwarded = 0;
+    double quiet_since = 0;
+    for (;;) {
+        if (o->stop && *o->stop && forwarded != *o->stop && !reaped) {
+            forwarded = *o->stop;
+            kill(child, forwarded);
+        }
+        struct pollfd pfd = {sock, POLLIN, 0};
+        int pr_rc = poll(&pfd, 1, 250);
+        if (pr_rc < 0 && errno != EINTR) {
+            snprintf(err, errlen, "poll on the tool's socket: %s", strerror(errno));
+            break;
+        }
+        if (pr_rc <= 0) {
+            if (!reaped && wait4(child, status, WNOHANG, ru) == child) {
+                reaped = 1;
+                quiet_since = now_seconds();
+            }
+            if (reaped && now_seconds() - quiet_since > LINGER_SECONDS)
+                break;
+            update_progress(&pr, d->w);
+            continue;
+        }
+        ssize_t r = recv(sock, buf, cap * sizeof *buf, 0);
+        if (r < 0) {
+            if (errno == EINTR || errno == EAGAIN)
+                continue;
+            snprintf(err, errlen, "reading the tool's socket: %s", strerror(errno));
+            break;
+        }
+        if (r == 0)
+            break; /* every process under the tool has closed it */
+        if (reaped)
+            quiet_since = now_seconds();
+        d->frames++;
+        if (!d->writer_failed && decode_frame(d, buf, (size_t)r / 8))
+            d->writer_failed = 1; /* keep draining so the program is not blocked */
+        if ((d->frames & 63) == 0)
+            update_progress(&pr, d->w);
+    }
+    progress_done(&pr);
+    free(buf);
+    if (!reaped && wait4(child, status, 0, ru) < 0) {
+        snprintf(err, errlen, "waiting for valgrind (pid %d): %s", (int)child, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int finish_procs(struct dbi *d)
+{
+    for (size_t i = 0; i < d->nprocs; i++) {
+        if (set_thread(d, &d->procs[i]) || finish_sb(d, &d->procs[i]))
+            return -1;
+    }
+    return 0;
+}
+
+static void describe_end(const struct dbi *d, int status, const struct record_opts *o,
+                         struct record_result *res)
+{
+    const struct proc *main_proc = NULL;
+    for (size_t i = 0; i < d->nprocs; i++)
+        if (d->procs[i].pid == d->main_pid)
+            main_proc = &d->procs[i];
+    if (o->stop && *o->stop) {
+        res->incomplete = 1;
+        snprintf(res->reason, sizeof res->reason,
+                 "mmsim record was interrupted by %s (forwarded to the program)",
+                 signal_name(*o->stop));
+    } else if (WIFSIGNALED(status)) {
+        res->incomplete = 1;
+        snprintf(res->reason, sizeof res->reason, "the program was killed by signal %d (%s)",
+                 WTERMSIG(status), signal_name(WTERMSIG(status)));
+    } else if (!main_proc || !main_proc->ended) {
+        res->incomplete = 1;
+        snprintf(res->reason, sizeof res->reason,
+                 "the tool's stream ended before the program's end (exit status %d)",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    }
+}
+
+int dbi_record(const struct record_opts *o, struct mmt_writer *w, struct record_result *res,
+               char *err, size_t errlen)
+{
+    char vglib[PATH_MAX];
+    if (find_tool_dir(vglib, sizeof vglib, err, errlen))
+        return -1;
+    int sv[2], go[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
+        snprintf(err, errlen, "socketpair for the DBI tool: %s", strerror(errno));
+        return -1;
+    }
+    /* Room for many frames in flight (the kernel caps it at net.core.wmem_max). */
+    int sndbuf = MMS_SNDBUF;
+    setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+    if (pipe2(go, O_CLOEXEC)) {
+        snprintf(err, errlen, "pipe: %s", strerror(errno));
+        close(sv[0]);
+        close(sv[1]);
+        return -1;
+    }
+    pid_t child = fork();
+    if (child < 0) {
+        snprintf(err, errlen, "fork: %s", strerror(errno));
+        close(sv[0]); close(sv[1]); close(go[0]); close(go[1]);
+        return -1;
+    }
+    if (child == 0) {
+        close(sv[0]);
+        close(go[1]);
+        exec_valgrind(o, vglib, sv[1], go[0]);
+    }
+    close(sv[1]);
+    close(go[0]);
+    int hook_rc = o->child_ready ? o->child_ready(child, o->child_arg) : 0;
+    if (hook_rc) {
+        kill(child, SIGKILL);
+        close(go[1]);
+        close(sv[0]);
+        waitpid(child, NULL, 0);
+        snprintf(err, errlen, "preparing the traced run failed");
+        return -1;
+    }
+    if (write(go[1], "g", 1) != 1) {
+        /* the child died already: its status tells */
+    }
+    close(go[1]);
+
+    struct dbi d;
+    memset(&d, 0, sizeof d);
+    d.w = w;
+    d.main_pid = (uint32_t)child;
+    int status = 0;
+    int rc = pump(&d, o, sv[0], child, &status, &res->ru, err, errlen);
+    close(sv[0]);
+    if (!d.writer_failed && finish_procs(&d))
+        d.writer_failed = 1;
+    res->exit_status = status;
+    describe_end(&d, status, o, res);
+    if (WIFSIGNALED(status) && !d.writer_failed) {
+        struct proc *p = find_proc(&d, d.main_pid);
+        uint64_t args[2] = {(uint64_t)WTERMSIG(status), 0};
+        if (p && (set_thread(&d, p) || put_event(&d, p, MMT_EV_SIGNAL, 0, args, 2, NULL)))
+            d.writer_failed = 1;
+    }
+    if (d.writer_failed) {
+        snprintf(err, errlen, "%s", mmt_writer_error(w));
+        rc = -1;
+    } else if (d.proto_err[0] && rc == 0) {
+        res->incomplete = 1;
+        snprintf(res->reason, sizeof res->reason, "%s", d.proto_err);
+    }
+    free_procs(&d);
+    return rc;
+}
