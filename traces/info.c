@@ -1,17 +1,364 @@
-/* placeholder until the module lands */
+/* info.c - `mmsim info` (what is in a trace) and `mmsim dump` (its records, readable or in
+ * lackey's own layout). */
+#include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "traces/mmt.h"
+#include "traces/mmt_format.h"
 #include "verbs.h"
+
+struct trace_counts {
+    struct mmt_totals t;
+    int from_footer;
+    double decode_seconds;
+};
+
+/* Decodes every chunk, counting kinds, events and distinct threads. */
+static int scan_trace(struct mmt_reader *r, struct trace_counts *c)
+{
+    struct mmt_idset tids = {0}, pids = {0};
+    uint64_t kinds[MMT_KIND_COUNT] = {0};
+    const struct mmt_rec *recs;
+    size_t n;
+    int rc;
+    memset(&c->t, 0, sizeof c->t);
+    double t0 = now_seconds();
+    while ((rc = mmt_reader_next(r, &recs, &n)) == 1) {
+        for (size_t i = 0; i < n; i++) {
+            unsigned k = recs[i].kind;
+            kinds[k]++;
+            if (__builtin_expect(k >= MMT_SWITCH, 0)) {
+                if (k == MMT_SWITCH) {
+                    mmt_idset_add(&pids, recs[i].aux);
+                    mmt_idset_add(&tids, ((uint64_t)recs[i].aux << 32) | recs[i].addr);
+                } else {
+                    unsigned type = mmt_reader_event(r, recs[i].aux)->type;
+                    c->t.events[type < MMT_EVENT_TYPE_SLOTS ? type : 0]++;
+                }
+            }
+        }
+        c->t.records += n;
+    }
+    c->decode_seconds = now_seconds() - t0;
+    memcpy(c->t.kinds, kinds, sizeof kinds);
+    c->t.threads = tids.n;
+    c->t.processes = pids.n;
+    free(tids.slots);
+    free(pids.slots);
+    c->from_footer = 0;
+    return rc < 0 ? -1 : 0;
+}
+
+static uint64_t accesses_of(const struct mmt_totals *t)
+{
+    return t->kinds[MMT_IFETCH] + t->kinds[MMT_LOAD] + t->kinds[MMT_STORE] + t->kinds[MMT_MODIFY];
+}
+
+/* A trace without switch records is one thread of one process. */
+static uint64_t at_least_one(uint64_t v, const struct mmt_totals *t)
+{
+    return v ? v : accesses_of(t) ? 1 : 0;
+}
+
+static void json_meta_number(struct json *j, const struct mmt_reader *r, const char *jkey,
+                             const char *mkey)
+{
+    const char *v = mmt_reader_meta(r, mkey);
+    uint64_t x;
+    if (v && !parse_u64(v, &x))
+        json_u64(j, jkey, x);
+    else
+        json_str(j, jkey, v); /* null when absent; the string when not a number */
+}
+
+static void info_json(const struct mmt_reader *r, const struct trace_counts *c, int scanned)
+{
+    const struct mmt_totals *t = &c->t;
+    uint64_t bytes = mmt_reader_file_bytes(r), acc = accesses_of(t);
+    struct json j;
+    json_init(&j, stdout, 1);
+    json_obj_begin(&j, NULL);
+    json_u64(&j, "ifetches", t->kinds[MMT_IFETCH]);
+    json_u64(&j, "loads", t->kinds[MMT_LOAD]);
+    json_u64(&j, "stores", t->kinds[MMT_STORE]);
+    json_u64(&j, "modifies", t->kinds[MMT_MODIFY]);
+    json_u64(&j, "accesses", acc);
+    json_u64(&j, "switches", t->kinds[MMT_SWITCH]);
+    json_u64(&j, "events", t->kinds[MMT_EVENT]);
+    json_u64(&j, "threads", at_least_one(t->threads, t));
+    json_u64(&j, "processes", at_least_one(t->processes, t));
+    json_u64(&j, "records", t->records);
+    json_u64(&j, "bytes", bytes);
+    json_f64(&j, "bytes_per_access", acc ? (double)bytes / (double)acc : 0.0);
+    json_bool(&j, "complete", mmt_reader_complete(r));
+    json_str(&j, "incomplete_reason", mmt_reader_incomplete_reason(r));
+    json_u64(&j, "readable_bytes", mmt_reader_cut_offset(r));
+    json_str(&j, "backend", mmt_reader_meta(r, "backend"));
+    if (mmt_reader_meta(r, "rusage.min_flt") || mmt_reader_meta(r, "rusage.maj_flt")) {
+        json_obj_begin(&j, "kernel");
+        json_meta_number(&j, r, "min_flt", "rusage.min_flt");
+        json_meta_number(&j, r, "maj_flt", "rusage.maj_flt");
+        json_meta_number(&j, r, "maxrss_kb", "rusage.maxrss_kb");
+        json_str(&j, "release", mmt_reader_meta(r, "kernel"));
+        json_obj_end(&j);
+    } else {
+        json_str(&j, "kernel", NULL);
+    }
+    json_str(&j, "counted_by", scanned ? "scan" : "footer");
+    if (scanned) {
+        json_f64(&j, "decode_seconds", c->decode_seconds);
+        json_f64(&j, "records_per_second",
+                 c->decode_seconds > 0 ? (double)t->records / c->decode_seconds : 0.0);
+    }
+    json_obj_begin(&j, "events_by_type");
+    for (unsigned k = 1; k < MMT_EVENT_TYPE_SLOTS; k++)
+        if (t->events[k])
+            json_u64(&j, mmt_event_name(k), t->events[k]);
+    if (t->events[0])
+        json_u64(&j, "other", t->events[0]);
+    json_obj_end(&j);
+    json_obj_begin(&j, "meta");
+    for (size_t i = 0; i < mmt_reader_meta_count(r); i++) {
+        const struct mmt_meta *m = mmt_reader_meta_at(r, i);
+        json_str(&j, m->key, m->value);
+    }
+    json_obj_end(&j);
+    json_arr_begin(&j, "chunks");
+    struct mmt_chunk_info ci;
+    for (size_t i = 0; mmt_reader_chunk_info(r, i, &ci) == 0; i++) {
+        json_obj_begin(&j, NULL);
+        json_u64(&j, "offset", ci.offset);
+        json_u64(&j, "compressed_bytes", ci.compressed_bytes);
+        json_u64(&j, "raw_bytes", ci.raw_bytes);
+        json_u64(&j, "records", ci.records);
+        json_u64(&j, "events", ci.events);
+        json_obj_end(&j);
+    }
+    json_arr_end(&j);
+    json_obj_end(&j);
+    json_end(&j);
+}
+
+static void info_text(const char *path, const struct mmt_reader *r, const struct trace_counts *c,
+                      int scanned)
+{
+    const struct mmt_totals *t = &c->t;
+    uint64_t bytes = mmt_reader_file_bytes(r), acc = accesses_of(t);
+    printf("trace      %s, %" PRIu64 " bytes, %s\n", path, bytes,
+           mmt_reader_complete(r) ? "complete" : "INCOMPLETE");
+    if (!mmt_reader_complete(r))
+        printf("           %s\n", mmt_reader_incomplete_reason(r));
+    const char *b = mmt_reader_meta(r, "backend"), *cmd = mmt_reader_meta(r, "command");
+    printf("backend    %s\n", b ? b : "(not recorded)");
+    if (cmd)
+        printf("command    %s\n", cmd);
+    printf("records    %" PRIu64 " (%s)\n", t->records, scanned ? "decoded" : "from the footer");
+    printf("accesses   %" PRIu64 ": %" PRIu64 " ifetch, %" PRIu64 " load, %" PRIu64 " store, %" PRIu64
+           " modify; %.3f bytes/access\n",
+           acc, t->kinds[MMT_IFETCH], t->kinds[MMT_LOAD], t->kinds[MMT_STORE], t->kinds[MMT_MODIFY],
+           acc ? (double)bytes / (double)acc : 0.0);
+    printf("threads    %" PRIu64 " in %" PRIu64 " processes (%" PRIu64 " switch records)\n",
+           at_least_one(t->threads, t), at_least_one(t->processes, t), t->kinds[MMT_SWITCH]);
+    printf("events     %" PRIu64, t->kinds[MMT_EVENT]);
+    const char *sep = ": ";
+    for (unsigned k = 0; k < MMT_EVENT_TYPE_SLOTS; k++)
+        if (t->events[(k + 1) % MMT_EVENT_TYPE_SLOTS]) {
+            unsigned type = (k + 1) % MMT_EVENT_TYPE_SLOTS;
+            printf("%s%s %" PRIu64, sep, type ? mmt_event_name(type) : "other", t->events[type]);
+            sep = ", ";
+        }
+    printf("\n");
+    uint64_t raw = 0, comp = 0;
+    struct mmt_chunk_info ci;
+    size_t nc = 0;
+    for (; mmt_reader_chunk_info(r, nc, &ci) == 0; nc++) {
+        raw += ci.raw_bytes;
+        comp += ci.compressed_bytes;
+    }
+    printf("chunks     %zu: %" PRIu64 " raw bytes -> %" PRIu64 " compressed\n", nc, raw, comp);
+    const char *mf = mmt_reader_meta(r, "rusage.min_flt"), *jf = mmt_reader_meta(r, "rusage.maj_flt");
+    if (mf || jf)
+        printf("kernel     min_flt %s, maj_flt %s\n", mf ? mf : "?", jf ? jf : "?");
+    if (scanned && c->decode_seconds > 0)
+        printf("decode     %.3f s, %.1f M records/s\n", c->decode_seconds,
+               (double)t->records / c->decode_seconds / 1e6);
+    printf("metadata\n");
+    for (size_t i = 0; i < mmt_reader_meta_count(r); i++) {
+        const struct mmt_meta *m = mmt_reader_meta_at(r, i);
+        printf("  %-22s %s\n", m->key, m->value);
+    }
+}
+
+static void info_usage(FILE *f)
+{
+    fprintf(f, "usage: mmsim info TRACE [--json] [--scan]\n"
+               "  --json   one JSON object (counts, bytes_per_access, complete, backend, kernel,\n"
+               "           events_by_type, meta, chunks)\n"
+               "  --scan   decode and check every chunk instead of trusting the footer's totals\n");
+}
+
 int cmd_info(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "mmsim info: not in this build yet\n");
-    return 2;
+    static const struct option opts[] = {
+        {"json", no_argument, 0, 'j'}, {"scan", no_argument, 0, 's'},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+    };
+    int as_json = 0, scan = 0, c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "jsh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'j': as_json = 1; break;
+        case 's': scan = 1; break;
+        case 'h': info_usage(stdout); return 0;
+        default: info_usage(stderr); return 2;
+        }
+    }
+    if (optind != argc - 1) {
+        info_usage(stderr);
+        return 2;
+    }
+    const char *path = argv[optind];
+    char err[1024];
+    struct mmt_reader *r = mmt_reader_open(path, err, sizeof err);
+    if (!r) {
+        fprintf(stderr, "mmsim info: %s\n", err);
+        return 1;
+    }
+    struct trace_counts counts = {0};
+    struct mmt_totals footer;
+    int have_footer = mmt_reader_totals(r, &footer) == 0;
+    int scanned = scan || !have_footer;
+    if (scanned && scan_trace(r, &counts)) {
+        fprintf(stderr, "mmsim info: %s\n", mmt_reader_error(r));
+        mmt_reader_close(r);
+        return 1;
+    }
+    if (!scanned) {
+        counts.t = footer;
+        counts.from_footer = 1;
+    } else if (have_footer && (footer.records != counts.t.records ||
+                               memcmp(footer.kinds, counts.t.kinds, sizeof footer.kinds))) {
+        fprintf(stderr, "mmsim info: %s: the footer's totals (%" PRIu64 " records) disagree with "
+                        "the decoded chunks (%" PRIu64 ")\n", path, footer.records, counts.t.records);
+        mmt_reader_close(r);
+        return 1;
+    }
+    if (as_json)
+        info_json(r, &counts, scanned);
+    else
+        info_text(path, r, &counts, scanned);
+    mmt_reader_close(r);
+    return 0;
 }
+
+/* ---- dump ---- */
+
+static void dump_event(const struct mmt_event *ev)
+{
+    printf("%s(", mmt_event_name(ev->type));
+    for (unsigned a = 0; a < ev->nargs; a++)
+        printf("%s%#" PRIx64, a ? ", " : "", ev->args[a]);
+    printf(") = %" PRId64, ev->result);
+    if (ev->result > 4096)
+        printf(" (%#" PRIx64 ")", (uint64_t)ev->result);
+    printf(" pid %" PRIu32 " tid %" PRIu32, ev->pid, ev->tid);
+    if (ev->path)
+        printf(" %s", ev->path);
+    if (ev->type >= MMT_EVENT_TYPE_SLOTS || !strcmp(mmt_event_name(ev->type), "unknown"))
+        printf(" [type %u]", ev->type);
+    printf("\n");
+}
+
+static void dump_text(const struct mmt_reader *r, const struct mmt_rec *x, uint64_t n)
+{
+    printf("%" PRIu64 " ", n);
+    switch (x->kind) {
+    case MMT_SWITCH:
+        printf("switch pid %" PRIu32 " tid %" PRIu64 "\n", x->aux, x->addr);
+        break;
+    case MMT_EVENT:
+        printf("event ");
+        dump_event(mmt_reader_event(r, x->aux));
+        break;
+    default:
+        printf("%-6s %#" PRIx64 " %u\n", mmt_kind_name(x->kind), x->addr, x->size);
+    }
+}
+
+static void dump_usage(FILE *f)
+{
+    fprintf(f, "usage: mmsim dump TRACE [--format text|lackey] [--limit N]\n"
+               "  --format text    one record a line: number, kind, address, size (default)\n"
+               "  --format lackey  accesses in lackey's layout ('I  %%08lx,%%lu', ' L ...');\n"
+               "                   switches and events are left out\n"
+               "  --limit N        stop after N records\n");
+}
+
 int cmd_dump(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "mmsim dump: not in this build yet\n");
-    return 2;
+    static const struct option opts[] = {
+        {"format", required_argument, 0, 'f'}, {"limit", required_argument, 0, 'n'},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+    };
+    int lackey = 0, c;
+    uint64_t limit = UINT64_MAX;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "f:n:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            if (!strcmp(optarg, "lackey"))
+                lackey = 1;
+            else if (strcmp(optarg, "text")) {
+                fprintf(stderr, "mmsim dump: unknown format '%s' (text, lackey)\n", optarg);
+                return 2;
+            }
+            break;
+        case 'n':
+            if (parse_size(optarg, &limit)) {
+                fprintf(stderr, "mmsim dump: bad --limit '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case 'h': dump_usage(stdout); return 0;
+        default: dump_usage(stderr); return 2;
+        }
+    }
+    if (optind != argc - 1) {
+        dump_usage(stderr);
+        return 2;
+    }
+    char err[1024];
+    struct mmt_reader *r = mmt_reader_open(argv[optind], err, sizeof err);
+    if (!r) {
+        fprintf(stderr, "mmsim dump: %s\n", err);
+        return 1;
+    }
+    static const char lackey_prefix[4][4] = {"I  ", " L ", " S ", " M "};
+    const struct mmt_rec *recs;
+    size_t n;
+    uint64_t count = 0;
+    int rc = 0;
+    while (count < limit && (rc = mmt_reader_next(r, &recs, &n)) == 1) {
+        for (size_t i = 0; i < n && count < limit; i++, count++) {
+            if (!lackey)
+                dump_text(r, &recs[i], count);
+            else if (recs[i].kind <= MMT_MODIFY)
+                printf("%s%08" PRIx64 ",%u\n", lackey_prefix[recs[i].kind], recs[i].addr, recs[i].size);
+        }
+    }
+    int status = 0;
+    if (count < limit && rc < 0) {
+        fprintf(stderr, "mmsim dump: %s\n", mmt_reader_error(r));
+        status = 1;
+    } else if (!mmt_reader_complete(r) && count < limit) {
+        fprintf(stderr, "mmsim dump: warning: %s: %s\n", argv[optind], mmt_reader_incomplete_reason(r));
+    }
+    if (fflush(stdout))
+        status = 1;
+    mmt_reader_close(r);
+    return status;
 }

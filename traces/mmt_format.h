@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MMT_MAGIC "\x89MMT\r\n\x1a\n" /* 8 bytes at offset 0 */
@@ -92,6 +93,50 @@ static inline size_t mmt_put_varint(uint8_t *p, uint64_t v)
     }
     p[n++] = (uint8_t)v;
     return n;
+}
+
+/* A growable set of 64-bit ids (open addressing, key+1 stored so 0 means empty), for
+ * counting distinct threads and processes. Zero-initialise; free slots when done. */
+struct mmt_idset {
+    uint64_t *slots;
+    size_t n, cap;
+};
+
+static inline void mmt_idset_insert_slot(uint64_t *slots, size_t cap, uint64_t k)
+{
+    size_t j = (size_t)(k * 0x9e3779b97f4a7c15ull) & (cap - 1);
+    while (slots[j] && slots[j] != k)
+        j = (j + 1) & (cap - 1);
+    slots[j] = k;
+}
+
+/* Returns 1 if added, 0 if present, -1 when out of memory. */
+static inline int mmt_idset_add(struct mmt_idset *s, uint64_t key)
+{
+    uint64_t k = key + 1;
+    if (s->cap) {
+        size_t j = (size_t)(k * 0x9e3779b97f4a7c15ull) & (s->cap - 1);
+        while (s->slots[j]) {
+            if (s->slots[j] == k)
+                return 0;
+            j = (j + 1) & (s->cap - 1);
+        }
+    }
+    if (2 * (s->n + 1) > s->cap) {
+        size_t ncap = s->cap ? 2 * s->cap : 64;
+        uint64_t *ns = calloc(ncap, sizeof *ns);
+        if (!ns)
+            return -1;
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->slots[i])
+                mmt_idset_insert_slot(ns, ncap, s->slots[i]);
+        free(s->slots);
+        s->slots = ns;
+        s->cap = ncap;
+    }
+    mmt_idset_insert_slot(s->slots, s->cap, k);
+    s->n++;
+    return 1;
 }
 
 /* CRC-32C (Castagnoli), bitwise: used only on headers, chunk headers and the footer, which

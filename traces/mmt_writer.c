@@ -22,10 +22,7 @@ struct meta_list {
     size_t n, cap;
 };
 
-struct id_set { /* open addressing; key+1 stored so 0 means empty */
-    uint64_t *slots;
-    size_t n, cap;
-};
+
 
 struct chunk_entry {
     uint64_t offset;
@@ -58,7 +55,7 @@ struct mmt_writer {
     struct chunk_entry *idx;
     size_t nidx, idx_cap;
     uint64_t records, kinds[MMT_KIND_COUNT], events[MMT_EV_SLOTS];
-    struct id_set tids, pids;
+    struct mmt_idset tids, pids;
 
     ZSTD_CCtx *cctx;
     void *cbuf;
@@ -90,36 +87,6 @@ static int write_bytes(struct mmt_writer *w, const void *p, size_t n)
     return 0;
 }
 
-static int id_set_add(struct id_set *s, uint64_t key)
-{
-    if (2 * (s->n + 1) > s->cap) {
-        size_t ncap = s->cap ? 2 * s->cap : 64;
-        uint64_t *ns = calloc(ncap, sizeof *ns);
-        if (!ns)
-            return -1;
-        for (size_t i = 0; i < s->cap; i++) {
-            if (!s->slots[i])
-                continue;
-            size_t j = (size_t)(s->slots[i] * 0x9e3779b97f4a7c15ull) & (ncap - 1);
-            while (ns[j])
-                j = (j + 1) & (ncap - 1);
-            ns[j] = s->slots[i];
-        }
-        free(s->slots);
-        s->slots = ns;
-        s->cap = ncap;
-    }
-    uint64_t k = key + 1;
-    size_t j = (size_t)(k * 0x9e3779b97f4a7c15ull) & (s->cap - 1);
-    while (s->slots[j]) {
-        if (s->slots[j] == k)
-            return 0;
-        j = (j + 1) & (s->cap - 1);
-    }
-    s->slots[j] = k;
-    s->n++;
-    return 0;
-}
 
 static int meta_add(struct meta_list *m, const char *key, const char *value)
 {
@@ -370,7 +337,7 @@ int mmt_writer_switch(struct mmt_writer *w, uint32_t pid, uint32_t tid)
     w->raw_len = (size_t)(p - w->raw);
     w->cur_pid = pid;
     w->cur_tid = tid;
-    if (id_set_add(&w->pids, pid) || id_set_add(&w->tids, ((uint64_t)pid << 32) | tid))
+    if (mmt_idset_add(&w->pids, pid) < 0 || mmt_idset_add(&w->tids, ((uint64_t)pid << 32) | tid) < 0)
         return fail(w, "out of memory counting threads");
     w->chunk_recs++;
     w->records++;
