@@ -1,0 +1,921 @@
+/* vmscan.c - LRU lists, second chance, the scan balance, shadow entries and the research
+ * replacement policies. See vmscan.h. */
+#include "model/vmscan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define NIL UINT32_MAX
+#define LIST_POLICY NR_LRU_LISTS /* the one list of the research policies */
+#define NR_LISTS (NR_LRU_LISTS + 1)
+
+/* Frame flags. */
+#define F_ONLRU 0x001u
+#define F_ANON 0x002u
+#define F_ACTIVE 0x004u
+#define F_REFERENCED 0x008u /* PG_referenced (second chance) */
+#define F_YOUNG 0x010u      /* some PTE mapping it has the accessed bit */
+#define F_DIRTY 0x020u
+#define F_WORKINGSET 0x040u /* PG_workingset */
+#define F_EXEC 0x080u
+#define F_UNEVICTABLE 0x100u
+
+struct frame {
+    uint32_t prev, next; /* towards the head (newer) and the tail (older) */
+    uint16_t flags;
+    uint8_t list;
+    uint8_t pad;
+};
+
+struct lru {
+    uint32_t head, tail; /* head: most recently added; reclaim takes from the tail */
+    uint64_t nr;
+};
+
+struct vmscan {
+    struct vmscan_config cfg;
+    uint64_t nframes;
+    struct frame *f;
+    struct lru lists[NR_LISTS];
+    uint64_t nonresident_age; /* the eviction clock of workingset.c */
+    uint64_t anon_cost, file_cost; /* recent reclaim/refault cost (lru_note_cost) */
+    int kswapd_awake;
+    /* OPT: a max-heap of frames keyed by next use */
+    uint64_t *next_use;
+    uint32_t *heap, *heap_pos;
+    uint64_t heap_n;
+    struct vmscan_stats st;
+};
+
+void vmscan_config_defaults(struct vmscan_config *c)
+{
+    c->policy = VMSCAN_KERNEL;
+    c->swappiness = 60;
+    c->page_shift = 12;
+}
+
+static const char *const policy_names[VMSCAN_NR_POLICIES] = {"kernel", "lru", "fifo", "clock",
+                                                             "opt"};
+
+int vmscan_policy_parse(const char *s, enum vmscan_policy *p)
+{
+    for (int i = 0; i < VMSCAN_NR_POLICIES; i++) {
+        if (strcmp(s, policy_names[i]) == 0) {
+            *p = (enum vmscan_policy)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+const char *vmscan_policy_name(enum vmscan_policy p)
+{
+    return (unsigned)p < VMSCAN_NR_POLICIES ? policy_names[p] : "?";
+}
+
+struct vmscan *vmscan_new(uint64_t nframes, const struct vmscan_config *c)
+{
+    if (nframes >= NIL)
+        return NULL;
+    struct vmscan *v = calloc(1, sizeof(*v));
+    if (!v)
+        return NULL;
+    v->cfg = *c;
+    if (v->cfg.swappiness > 200)
+        v->cfg.swappiness = 200;
+    if (v->cfg.page_shift == 0)
+        v->cfg.page_shift = 12;
+    v->nframes = nframes;
+    v->f = calloc(nframes ? nframes : 1, sizeof(struct frame));
+    if (!v->f)
+        goto fail;
+    for (int l = 0; l < NR_LISTS; l++)
+        v->lists[l].head = v->lists[l].tail = NIL;
+    if (c->policy == VMSCAN_OPT) {
+        v->next_use = calloc(nframes ? nframes : 1, sizeof(uint64_t));
+        v->heap = calloc(nframes ? nframes : 1, sizeof(uint32_t));
+        v->heap_pos = calloc(nframes ? nframes : 1, sizeof(uint32_t));
+        if (!v->next_use || !v->heap || !v->heap_pos)
+            goto fail;
+    }
+    return v;
+fail:
+    vmscan_free(v);
+    return NULL;
+}
+
+void vmscan_free(struct vmscan *v)
+{
+    if (!v)
+        return;
+    free(v->f);
+    free(v->next_use);
+    free(v->heap);
+    free(v->heap_pos);
+    free(v);
+}
+
+enum vmscan_policy vmscan_policy(const struct vmscan *v) { return v->cfg.policy; }
+const struct vmscan_stats *vmscan_stats(const struct vmscan *v) { return &v->st; }
+uint64_t vmscan_nonresident_age(const struct vmscan *v) { return v->nonresident_age; }
+uint64_t vmscan_lru_pages(const struct vmscan *v, enum lru_list l)
+{
+    return (unsigned)l < NR_LRU_LISTS ? v->lists[l].nr : 0;
+}
+
+/* ---- doubly linked lists of frames ---- */
+
+static void list_add_head(struct vmscan *v, unsigned l, uint32_t pfn)
+{
+    struct lru *lr = &v->lists[l];
+    struct frame *fr = &v->f[pfn];
+    fr->list = (uint8_t)l;
+    fr->prev = NIL;
+    fr->next = lr->head;
+    if (lr->head != NIL)
+        v->f[lr->head].prev = pfn;
+    else
+        lr->tail = pfn;
+    lr->head = pfn;
+    lr->nr++;
+}
+
+static void list_del(struct vmscan *v, uint32_t pfn)
+{
+    struct frame *fr = &v->f[pfn];
+    struct lru *lr = &v->lists[fr->list];
+    if (fr->prev != NIL)
+        v->f[fr->prev].next = fr->next;
+    else
+        lr->head = fr->next;
+    if (fr->next != NIL)
+        v->f[fr->next].prev = fr->prev;
+    else
+        lr->tail = fr->prev;
+    fr->prev = fr->next = NIL;
+    lr->nr--;
+}
+
+static void list_move_head(struct vmscan *v, unsigned l, uint32_t pfn)
+{
+    list_del(v, pfn);
+    list_add_head(v, l, pfn);
+}
+
+/* The list a kernel-policy frame belongs on given its flags. */
+static unsigned kernel_list(uint16_t flags)
+{
+    if (flags & F_UNEVICTABLE)
+        return LRU_UNEVICTABLE;
+    unsigned base = (flags & F_ANON) ? LRU_INACTIVE_ANON : LRU_INACTIVE_FILE;
+    return base + ((flags & F_ACTIVE) ? 1 : 0);
+}
+
+/* ---- OPT heap (max next_use at the root) ---- */
+
+static void heap_swap(struct vmscan *v, uint64_t a, uint64_t b)
+{
+    uint32_t fa = v->heap[a], fb = v->heap[b];
+    v->heap[a] = fb;
+    v->heap[b] = fa;
+    v->heap_pos[fb] = (uint32_t)a;
+    v->heap_pos[fa] = (uint32_t)b;
+}
+
+static void heap_up(struct vmscan *v, uint64_t i)
+{
+    while (i > 0) {
+        uint64_t parent = (i - 1) / 2;
+        if (v->next_use[v->heap[parent]] >= v->next_use[v->heap[i]])
+            break;
+        heap_swap(v, i, parent);
+        i = parent;
+    }
+}
+
+static void heap_down(struct vmscan *v, uint64_t i)
+{
+    for (;;) {
+        uint64_t l = 2 * i + 1, r = l + 1, big = i;
+        if (l < v->heap_n && v->next_use[v->heap[l]] > v->next_use[v->heap[big]])
+            big = l;
+        if (r < v->heap_n && v->next_use[v->heap[r]] > v->next_use[v->heap[big]])
+            big = r;
+        if (big == i)
+            return;
+        heap_swap(v, i, big);
+        i = big;
+    }
+}
+
+static void heap_insert(struct vmscan *v, uint32_t pfn)
+{
+    v->heap[v->heap_n] = pfn;
+    v->heap_pos[pfn] = (uint32_t)v->heap_n;
+    v->heap_n++;
+    heap_up(v, v->heap_n - 1);
+}
+
+static void heap_remove(struct vmscan *v, uint32_t pfn)
+{
+    uint64_t i = v->heap_pos[pfn];
+    v->heap_n--;
+    if (i != v->heap_n) {
+        heap_swap(v, i, v->heap_n);
+        uint32_t moved = v->heap[i];
+        heap_up(v, i);
+        heap_down(v, v->heap_pos[moved]);
+    }
+}
+
+static void heap_update(struct vmscan *v, uint32_t pfn, uint64_t next_use)
+{
+    uint64_t old = v->next_use[pfn];
+    v->next_use[pfn] = next_use;
+    if (next_use > old)
+        heap_up(v, v->heap_pos[pfn]);
+    else
+        heap_down(v, v->heap_pos[pfn]);
+}
+
+/* ---- adding, removing, accessing ---- */
+
+void vmscan_add(struct vmscan *v, uint64_t pfn, unsigned flags, uint64_t next_use)
+{
+    if (pfn >= v->nframes || (v->f[pfn].flags & F_ONLRU))
+        return;
+    struct frame *fr = &v->f[pfn];
+    fr->flags = F_ONLRU;
+    if (flags & VMSCAN_ANON)
+        fr->flags |= F_ANON;
+    if (flags & VMSCAN_WORKINGSET)
+        fr->flags |= F_WORKINGSET;
+    if (flags & VMSCAN_EXEC)
+        fr->flags |= F_EXEC;
+    if (flags & VMSCAN_UNEVICTABLE)
+        fr->flags |= F_UNEVICTABLE;
+    if (v->cfg.policy == VMSCAN_KERNEL) {
+        if (flags & VMSCAN_ACTIVE)
+            fr->flags |= F_ACTIVE;
+        list_add_head(v, kernel_list(fr->flags), (uint32_t)pfn);
+        return;
+    }
+    list_add_head(v, (flags & VMSCAN_UNEVICTABLE) ? LRU_UNEVICTABLE : LIST_POLICY, (uint32_t)pfn);
+    if (v->cfg.policy == VMSCAN_OPT && !(flags & VMSCAN_UNEVICTABLE)) {
+        v->next_use[pfn] = next_use;
+        heap_insert(v, (uint32_t)pfn);
+    }
+}
+
+void vmscan_del(struct vmscan *v, uint64_t pfn)
+{
+    if (pfn >= v->nframes || !(v->f[pfn].flags & F_ONLRU))
+        return;
+    if (v->cfg.policy == VMSCAN_OPT && v->f[pfn].list == LIST_POLICY)
+        heap_remove(v, (uint32_t)pfn);
+    list_del(v, (uint32_t)pfn);
+    v->f[pfn].flags = 0;
+}
+
+int vmscan_on_lru(const struct vmscan *v, uint64_t pfn)
+{
+    return pfn < v->nframes && (v->f[pfn].flags & F_ONLRU);
+}
+
+enum lru_list vmscan_frame_list(const struct vmscan *v, uint64_t pfn)
+{
+    return (enum lru_list)v->f[pfn].list;
+}
+
+int vmscan_frame_referenced(const struct vmscan *v, uint64_t pfn)
+{
+    return (v->f[pfn].flags & F_REFERENCED) != 0;
+}
+
+void vmscan_access(struct vmscan *v, uint64_t pfn, uint64_t next_use)
+{
+    if (pfn >= v->nframes)
+        return;
+    struct frame *fr = &v->f[pfn];
+    if (!(fr->flags & F_ONLRU))
+        return;
+    switch (v->cfg.policy) {
+    case VMSCAN_KERNEL:
+    case VMSCAN_CLOCK:
+        fr->flags |= F_YOUNG;
+        break;
+    case VMSCAN_LRU:
+        if (fr->list == LIST_POLICY && v->lists[LIST_POLICY].head != pfn)
+            list_move_head(v, LIST_POLICY, (uint32_t)pfn);
+        break;
+    case VMSCAN_FIFO:
+        break;
+    case VMSCAN_OPT:
+        if (fr->list == LIST_POLICY)
+            heap_update(v, (uint32_t)pfn, next_use);
+        break;
+    default:
+        break;
+    }
+}
+
+static void age_nonresident(struct vmscan *v, uint64_t nr)
+{
+    v->nonresident_age += nr;
+}
+
+static void activate(struct vmscan *v, uint32_t pfn)
+{
+    struct frame *fr = &v->f[pfn];
+    fr->flags |= F_ACTIVE;
+    list_move_head(v, kernel_list(fr->flags), pfn);
+    v->st.pgactivate++;
+    age_nonresident(v, 1); /* workingset_activation() ages the clock */
+}
+
+void vmscan_mark_accessed(struct vmscan *v, uint64_t pfn)
+{
+    if (pfn >= v->nframes || !(v->f[pfn].flags & F_ONLRU))
+        return;
+    struct frame *fr = &v->f[pfn];
+    if (v->cfg.policy != VMSCAN_KERNEL) {
+        vmscan_access(v, pfn, VMSCAN_NO_NEXT_USE);
+        return;
+    }
+    if (fr->flags & F_UNEVICTABLE)
+        return;
+    if (!(fr->flags & F_REFERENCED)) {
+        fr->flags |= F_REFERENCED;
+    } else if (!(fr->flags & F_ACTIVE)) {
+        /* referenced twice while inactive: activate, clear the bit (folio_mark_accessed) */
+        fr->flags &= (uint16_t)~F_REFERENCED;
+        activate(v, (uint32_t)pfn);
+    }
+}
+
+void vmscan_set_dirty(struct vmscan *v, uint64_t pfn)
+{
+    if (pfn < v->nframes && (v->f[pfn].flags & F_ONLRU))
+        v->f[pfn].flags |= F_DIRTY;
+}
+
+/* ---- balance ---- */
+
+unsigned long vmscan_int_sqrt(unsigned long x)
+{
+    /* the kernel's bit-by-bit integer square root */
+    unsigned long b, m, y = 0;
+    if (x <= 1)
+        return x;
+    m = 1UL << ((8 * sizeof(unsigned long) - 1 - (unsigned)__builtin_clzl(x)) & ~1UL);
+    while (m != 0) {
+        b = y + m;
+        y >>= 1;
+        if (x >= b) {
+            x -= b;
+            y += m;
+        }
+        m >>= 2;
+    }
+    return y;
+}
+
+unsigned vmscan_inactive_ratio(uint64_t lru_pages, unsigned page_shift)
+{
+    uint64_t gb = lru_pages >> (30 - page_shift);
+    return gb ? (unsigned)vmscan_int_sqrt((unsigned long)(10 * gb)) : 1;
+}
+
+int vmscan_inactive_is_low(const struct vmscan *v, int file)
+{
+    unsigned inactive_lru = file ? LRU_INACTIVE_FILE : LRU_INACTIVE_ANON;
+    uint64_t inactive = v->lists[inactive_lru].nr, active = v->lists[inactive_lru + 1].nr;
+    unsigned ratio = vmscan_inactive_ratio(inactive + active, v->cfg.page_shift);
+    return inactive * ratio < active;
+}
+
+/* ---- workingset ---- */
+
+uint64_t vmscan_pack_shadow(const struct vmscan *v, int workingset)
+{
+    return (v->nonresident_age << 2) | ((uint64_t)(workingset != 0) << 1) | 1u;
+}
+
+unsigned vmscan_refault(struct vmscan *v, uint64_t shadow, int anon, int swap_available,
+                        uint64_t *distance)
+{
+    unsigned flags = anon ? VMSCAN_ANON : 0;
+    if (!(shadow & 1u))
+        return flags;
+    uint64_t eviction = shadow >> 2;
+    int workingset = (shadow >> 1) & 1u;
+    uint64_t refault_distance = (v->nonresident_age - eviction) & (UINT64_MAX >> 2);
+    if (distance)
+        *distance = refault_distance;
+    if (anon)
+        v->st.workingset_refault_anon++;
+    else
+        v->st.workingset_refault_file++;
+    /* workingset_test_recent(): compare with what could have kept it resident. */
+    uint64_t ws = v->lists[LRU_ACTIVE_FILE].nr;
+    if (anon)
+        ws += v->lists[LRU_INACTIVE_FILE].nr;
+    if (swap_available) {
+        ws += v->lists[LRU_ACTIVE_ANON].nr;
+        if (!anon)
+            ws += v->lists[LRU_INACTIVE_ANON].nr;
+    }
+    /* a refault is reclaim cost of its type (lru_note_cost) */
+    if (anon)
+        v->anon_cost++;
+    else
+        v->file_cost++;
+    if (refault_distance > ws)
+        return flags;
+    flags |= VMSCAN_ACTIVE;
+    age_nonresident(v, 1);
+    if (anon)
+        v->st.workingset_activate_anon++;
+    else
+        v->st.workingset_activate_file++;
+    if (workingset) {
+        flags |= VMSCAN_WORKINGSET;
+        if (anon)
+            v->st.workingset_restore_anon++;
+        else
+            v->st.workingset_restore_file++;
+    }
+    return flags;
+}
+
+/* ---- kswapd ---- */
+
+enum vmscan_alloc_action vmscan_alloc_check(struct vmscan *v, uint64_t free_pages,
+                                            uint64_t wmark_min, uint64_t wmark_low)
+{
+    if (free_pages > wmark_low)
+        return VMSCAN_ALLOC_OK;
+    if (!v->kswapd_awake) {
+        v->kswapd_awake = 1;
+        v->st.kswapd_wakeups++;
+    }
+    if (free_pages > wmark_min)
+        return VMSCAN_WAKE_KSWAPD;
+    v->st.direct_reclaims++;
+    return VMSCAN_DIRECT_RECLAIM;
+}
+
+int vmscan_kswapd_awake(const struct vmscan *v) { return v->kswapd_awake; }
+
+int vmscan_kswapd_try_sleep(struct vmscan *v, uint64_t free_pages, uint64_t wmark_high)
+{
+    if (free_pages >= wmark_high)
+        v->kswapd_awake = 0;
+    return !v->kswapd_awake;
+}
+
+/* ---- shrinking, kernel policy ---- */
+
+struct shrink_ctx {
+    struct vmscan *v;
+    struct scan_control *sc;
+    vmscan_evict_fn evict;
+    void *ctx;
+};
+
+static void count_scan(struct shrink_ctx *s, uint64_t n)
+{
+    s->sc->nr_scanned += n;
+    if (s->sc->is_kswapd)
+        s->v->st.pgscan_kswapd += n;
+    else
+        s->v->st.pgscan_direct += n;
+}
+
+/* Evict one frame already off its list; on failure put it back active. */
+static int evict_frame(struct shrink_ctx *s, uint32_t pfn, uint16_t flags)
+{
+    struct vmscan *v = s->v;
+    int anon = (flags & F_ANON) != 0, dirty = (flags & F_DIRTY) != 0;
+    uint64_t shadow = vmscan_pack_shadow(v, (flags & F_WORKINGSET) != 0);
+    if (s->evict(s->ctx, pfn, anon, dirty, shadow) != 0)
+        return -1;
+    age_nonresident(v, 1); /* workingset_eviction: one more page evicted */
+    if (dirty && !anon)
+        v->st.pgwriteback++;
+    if (anon) {
+        v->st.pgsteal_anon++;
+        v->anon_cost++;
+    } else {
+        v->st.pgsteal_file++;
+    }
+    if (s->sc->is_kswapd)
+        v->st.pgsteal_kswapd++;
+    else
+        v->st.pgsteal_direct++;
+    s->sc->nr_reclaimed++;
+    return 0;
+}
+
+/* shrink_active_list(): move up to nr frames from the tail of an active list to the head
+ * of its inactive list, keeping referenced executable file pages active. */
+static void shrink_active_list(struct shrink_ctx *s, unsigned active_lru, uint64_t nr)
+{
+    struct vmscan *v = s->v;
+    struct lru *lr = &v->lists[active_lru];
+    v->st.pgrefill += nr < lr->nr ? nr : lr->nr;
+    for (uint64_t i = 0; i < nr && lr->nr; i++) {
+        uint32_t pfn = lr->tail;
+        struct frame *fr = &v->f[pfn];
+        int young = (fr->flags & F_YOUNG) != 0;
+        fr->flags &= (uint16_t)~F_YOUNG;
+        if (young && (fr->flags & F_EXEC) && !(fr->flags & F_ANON)) {
+            list_move_head(v, active_lru, pfn);
+            continue;
+        }
+        fr->flags &= (uint16_t)~(F_ACTIVE | F_REFERENCED);
+        fr->flags |= F_WORKINGSET;
+        list_move_head(v, active_lru - 1, pfn);
+        v->st.pgdeactivate++;
+    }
+}
+
+enum folio_ref { FOLIOREF_RECLAIM, FOLIOREF_KEEP, FOLIOREF_ACTIVATE };
+
+/* folio_check_references(): the accessed bits give a mapped page its second chance. */
+static enum folio_ref check_references(struct frame *fr)
+{
+    int young = (fr->flags & F_YOUNG) != 0;
+    int referenced = (fr->flags & F_REFERENCED) != 0;
+    fr->flags &= (uint16_t)~(F_YOUNG | F_REFERENCED);
+    if (young) {
+        if (fr->flags & F_ANON)
+            return FOLIOREF_ACTIVATE;
+        fr->flags |= F_REFERENCED;
+        if (referenced || (fr->flags & F_EXEC))
+            return FOLIOREF_ACTIVATE;
+        return FOLIOREF_KEEP;
+    }
+    return FOLIOREF_RECLAIM;
+}
+
+/* shrink_inactive_list() + shrink_folio_list() on up to nr frames from the tail. */
+static void shrink_inactive_list(struct shrink_ctx *s, unsigned lru, uint64_t nr)
+{
+    struct vmscan *v = s->v;
+    struct lru *lr = &v->lists[lru];
+    uint32_t batch[SWAP_CLUSTER_MAX];
+    unsigned n = 0;
+    while (n < nr && n < SWAP_CLUSTER_MAX && lr->nr) {
+        uint32_t pfn = lr->tail;
+        list_del(v, pfn);
+        batch[n++] = pfn;
+    }
+    count_scan(s, n);
+    for (unsigned i = 0; i < n; i++) {
+        uint32_t pfn = batch[i];
+        struct frame *fr = &v->f[pfn];
+        enum folio_ref ref = check_references(fr);
+        if (ref == FOLIOREF_RECLAIM && (fr->flags & F_ANON) && !s->sc->may_swap)
+            ref = FOLIOREF_ACTIVATE; /* no swap: anon cannot go */
+        if (ref == FOLIOREF_RECLAIM) {
+            uint16_t flags = fr->flags;
+            fr->flags = 0; /* off the LRU while the owner frees it */
+            if (evict_frame(s, pfn, flags) == 0)
+                continue;
+            fr->flags = flags;
+            ref = FOLIOREF_ACTIVATE; /* swap full: activate_locked */
+        }
+        if (ref == FOLIOREF_ACTIVATE) {
+            fr->flags |= F_ACTIVE;
+            list_add_head(v, kernel_list(fr->flags), pfn);
+            v->st.pgactivate++;
+            if (fr->flags & F_ANON)
+                v->anon_cost++;
+            else
+                v->file_cost++;
+            age_nonresident(v, 1);
+        } else {
+            list_add_head(v, lru, pfn);
+            v->st.pgrotated++;
+        }
+    }
+}
+
+static void shrink_list(struct shrink_ctx *s, unsigned lru, uint64_t nr)
+{
+    if (lru == LRU_ACTIVE_ANON || lru == LRU_ACTIVE_FILE) {
+        if (vmscan_inactive_is_low(s->v, lru == LRU_ACTIVE_FILE))
+            shrink_active_list(s, lru, nr);
+        return;
+    }
+    shrink_inactive_list(s, lru, nr);
+}
+
+/* get_scan_count(), simplified: which lists to scan at this priority and how much. */
+static void get_scan_count(struct shrink_ctx *s, int priority, uint64_t nr[4])
+{
+    struct vmscan *v = s->v;
+    enum { SCAN_EQUAL, SCAN_FRACT, SCAN_ANON, SCAN_FILE } kind = SCAN_FRACT;
+    uint64_t file = v->lists[LRU_INACTIVE_FILE].nr + v->lists[LRU_ACTIVE_FILE].nr;
+    if (!s->sc->may_swap || v->cfg.swappiness == 0)
+        kind = SCAN_FILE;
+    else if (s->sc->file_is_tiny)
+        kind = SCAN_ANON;
+    else if (!vmscan_inactive_is_low(v, 1) && (v->lists[LRU_INACTIVE_FILE].nr >> priority))
+        kind = SCAN_FILE; /* cache_trim_mode: plenty of inactive cache */
+    else if (file == 0)
+        kind = SCAN_ANON;
+    else if (priority == 0 && v->cfg.swappiness)
+        kind = SCAN_EQUAL;
+    /* Cost-weighted swappiness: anon is weighted swappiness, file 200 - swappiness, each
+     * divided by its recent cost. */
+    uint64_t total = v->anon_cost + v->file_cost + 1;
+    uint64_t ap = (uint64_t)v->cfg.swappiness * total / (v->anon_cost + 1);
+    uint64_t fp = (uint64_t)(200 - v->cfg.swappiness) * total / (v->file_cost + 1);
+    for (unsigned l = 0; l < 4; l++) {
+        uint64_t size = v->lists[l].nr;
+        uint64_t scan = size >> priority;
+        int is_file = l >= LRU_INACTIVE_FILE;
+        switch (kind) {
+        case SCAN_EQUAL:
+            break;
+        case SCAN_FRACT:
+            if (scan) {
+                uint64_t frac = is_file ? fp : ap;
+                scan = (scan * frac + ap + fp - 1) / (ap + fp);
+            }
+            break;
+        case SCAN_ANON:
+            if (is_file)
+                scan = 0;
+            break;
+        case SCAN_FILE:
+            if (!is_file)
+                scan = 0;
+            break;
+        }
+        nr[l] = scan;
+    }
+}
+
+static uint64_t shrink_kernel(struct shrink_ctx *s)
+{
+    struct scan_control *sc = s->sc;
+    for (int prio = DEF_PRIORITY; prio >= 0; prio--) {
+        sc->priority = prio;
+        uint64_t nr[4];
+        get_scan_count(s, prio, nr);
+        while (nr[LRU_INACTIVE_ANON] || nr[LRU_ACTIVE_FILE] || nr[LRU_INACTIVE_FILE]) {
+            for (unsigned l = 0; l < 4; l++) {
+                if (!nr[l])
+                    continue;
+                uint64_t n = nr[l] < SWAP_CLUSTER_MAX ? nr[l] : SWAP_CLUSTER_MAX;
+                nr[l] -= n;
+                shrink_list(s, l, n);
+            }
+            if (sc->nr_reclaimed >= sc->nr_to_reclaim)
+                break;
+        }
+        /* Keep the anon inactive list from running dry (shrink_lruvec's tail). */
+        if (sc->may_swap && vmscan_inactive_is_low(s->v, 0))
+            shrink_active_list(s, LRU_ACTIVE_ANON, SWAP_CLUSTER_MAX);
+        if (sc->nr_reclaimed >= sc->nr_to_reclaim)
+            break;
+    }
+    /* Decay the costs so old history fades (lru_note_cost halves them). */
+    uint64_t lru = s->v->lists[0].nr + s->v->lists[1].nr + s->v->lists[2].nr + s->v->lists[3].nr;
+    if (s->v->anon_cost + s->v->file_cost > lru / 4 + 1) {
+        s->v->anon_cost /= 2;
+        s->v->file_cost /= 2;
+    }
+    return sc->nr_reclaimed;
+}
+
+/* ---- shrinking, research policies ---- */
+
+/* The next victim candidate of FIFO, LRU and CLOCK: the list tail, after CLOCK's hand has
+ * cleared the bits of referenced frames (giving each a second chance at the head). */
+static uint32_t policy_candidate(struct vmscan *v)
+{
+    struct lru *lr = &v->lists[LIST_POLICY];
+    if (v->cfg.policy == VMSCAN_CLOCK) {
+        for (uint64_t i = 0; i <= lr->nr; i++) {
+            uint32_t pfn = lr->tail;
+            if (!(v->f[pfn].flags & F_YOUNG))
+                return pfn;
+            v->f[pfn].flags &= (uint16_t)~F_YOUNG;
+            list_move_head(v, LIST_POLICY, pfn);
+        }
+    }
+    return lr->tail;
+}
+
+static uint64_t shrink_policy(struct shrink_ctx *s)
+{
+    struct vmscan *v = s->v;
+    struct scan_control *sc = s->sc;
+    struct lru *lr = &v->lists[LIST_POLICY];
+    uint64_t budget = 2 * lr->nr + 1; /* every frame at most twice, then give up */
+    uint32_t skipped[SWAP_CLUSTER_MAX];
+    unsigned nskipped = 0;
+    sc->priority = 0;
+    while (sc->nr_reclaimed < sc->nr_to_reclaim && lr->nr && budget--) {
+        uint32_t pfn = v->cfg.policy == VMSCAN_OPT ? v->heap[0] : policy_candidate(v);
+        uint16_t flags = v->f[pfn].flags;
+        count_scan(s, 1);
+        if (v->cfg.policy == VMSCAN_OPT)
+            heap_remove(v, pfn);
+        list_del(v, pfn);
+        int cannot = (flags & F_ANON) && !sc->may_swap;
+        v->f[pfn].flags = 0;
+        if (!cannot && evict_frame(s, pfn, flags) == 0)
+            continue;
+        v->f[pfn].flags = flags;
+        if (v->cfg.policy == VMSCAN_OPT && nskipped < SWAP_CLUSTER_MAX) {
+            skipped[nskipped++] = pfn; /* back in the heap after this round */
+            list_add_head(v, LIST_POLICY, pfn);
+            continue;
+        }
+        list_add_head(v, LIST_POLICY, pfn);
+        if (v->cfg.policy == VMSCAN_OPT)
+            heap_insert(v, pfn);
+    }
+    for (unsigned i = 0; i < nskipped; i++)
+        heap_insert(v, skipped[i]);
+    return sc->nr_reclaimed;
+}
+
+uint64_t vmscan_shrink(struct vmscan *v, struct scan_control *sc, vmscan_evict_fn evict,
+                       void *ctx)
+{
+    struct shrink_ctx s = {v, sc, evict, ctx};
+    sc->nr_scanned = sc->nr_reclaimed = 0;
+    uint64_t got = v->cfg.policy == VMSCAN_KERNEL ? shrink_kernel(&s) : shrink_policy(&s);
+    if (got == 0)
+        v->st.reclaim_failures++;
+    return got;
+}
+
+/* ---- offline helpers ---- */
+
+/* Open-addressing map from a 64-bit key to a 64-bit value. */
+struct u64map {
+    uint64_t *keys, *vals;
+    uint8_t *used;
+    uint64_t mask;
+};
+
+static int u64map_init(struct u64map *m, size_t n)
+{
+    uint64_t cap = 16;
+    while (cap < 2 * (uint64_t)n)
+        cap <<= 1;
+    m->keys = malloc(cap * sizeof(uint64_t));
+    m->vals = malloc(cap * sizeof(uint64_t));
+    m->used = calloc(cap, 1);
+    m->mask = cap - 1;
+    return m->keys && m->vals && m->used ? 0 : -1;
+}
+
+static void u64map_done(struct u64map *m)
+{
+    free(m->keys);
+    free(m->vals);
+    free(m->used);
+}
+
+static uint64_t *u64map_slot(struct u64map *m, uint64_t key, int *found)
+{
+    uint64_t h = key * 0x9e3779b97f4a7c15ull;
+    uint64_t i = (h ^ (h >> 29)) & m->mask;
+    while (m->used[i] && m->keys[i] != key)
+        i = (i + 1) & m->mask;
+    *found = m->used[i];
+    if (!m->used[i]) {
+        m->used[i] = 1;
+        m->keys[i] = key;
+    }
+    return &m->vals[i];
+}
+
+static void u64map_erase(struct u64map *m, uint64_t key)
+{
+    /* backward-shift deletion keeps probe chains intact */
+    uint64_t h = key * 0x9e3779b97f4a7c15ull;
+    uint64_t i = (h ^ (h >> 29)) & m->mask;
+    while (m->used[i] && m->keys[i] != key)
+        i = (i + 1) & m->mask;
+    if (!m->used[i])
+        return;
+    uint64_t j = i;
+    for (;;) {
+        m->used[i] = 0;
+        for (;;) {
+            j = (j + 1) & m->mask;
+            if (!m->used[j])
+                return;
+            uint64_t hj = m->keys[j] * 0x9e3779b97f4a7c15ull;
+            uint64_t home = (hj ^ (hj >> 29)) & m->mask;
+            /* move j into the hole at i if its home is not cyclically in (i, j] */
+            if ((i <= j) ? (home <= i || home > j) : (home <= i && home > j))
+                break;
+        }
+        m->keys[i] = m->keys[j];
+        m->vals[i] = m->vals[j];
+        m->used[i] = 1;
+        i = j;
+    }
+}
+
+int vmscan_next_use(const uint64_t *keys, size_t n, uint64_t *next)
+{
+    struct u64map m;
+    if (u64map_init(&m, n)) {
+        u64map_done(&m);
+        return -1;
+    }
+    for (size_t i = n; i-- > 0;) {
+        int found;
+        uint64_t *slot = u64map_slot(&m, keys[i], &found);
+        next[i] = found ? *slot : VMSCAN_NO_NEXT_USE;
+        *slot = i;
+    }
+    u64map_done(&m);
+    return 0;
+}
+
+struct sim_ctx {
+    struct u64map resident; /* key -> pfn */
+    uint64_t *frame_key;    /* pfn -> key */
+    uint32_t *free_frames;
+    uint64_t nfree;
+};
+
+static int sim_evict(void *ctx, uint64_t pfn, int anon, int dirty, uint64_t shadow)
+{
+    (void)anon;
+    (void)dirty;
+    (void)shadow;
+    struct sim_ctx *c = ctx;
+    u64map_erase(&c->resident, c->frame_key[pfn]);
+    c->free_frames[c->nfree++] = (uint32_t)pfn;
+    return 0;
+}
+
+uint64_t vmscan_simulate(enum vmscan_policy p, const uint64_t *keys, size_t n, uint64_t nframes)
+{
+    struct vmscan_config cfg;
+    vmscan_config_defaults(&cfg);
+    cfg.policy = p;
+    uint64_t misses = UINT64_MAX;
+    struct vmscan *v = vmscan_new(nframes, &cfg);
+    uint64_t *next = p == VMSCAN_OPT ? malloc((n ? n : 1) * sizeof(uint64_t)) : NULL;
+    struct sim_ctx c = {0};
+    c.frame_key = malloc((nframes ? nframes : 1) * sizeof(uint64_t));
+    c.free_frames = malloc((nframes ? nframes : 1) * sizeof(uint32_t));
+    int ok = v && c.frame_key && c.free_frames && nframes > 0 &&
+             u64map_init(&c.resident, nframes) == 0 &&
+             (p != VMSCAN_OPT || (next && vmscan_next_use(keys, n, next) == 0));
+    if (ok) {
+        misses = 0;
+        for (uint64_t f = nframes; f-- > 0;)
+            c.free_frames[c.nfree++] = (uint32_t)f;
+        for (size_t i = 0; i < n; i++) {
+            uint64_t nu = next ? next[i] : VMSCAN_NO_NEXT_USE;
+            int found;
+            uint64_t *slot = u64map_slot(&c.resident, keys[i], &found);
+            if (found) {
+                vmscan_access(v, *slot, nu);
+                continue;
+            }
+            misses++;
+            if (c.nfree == 0) {
+                /* the slot just claimed for keys[i] must not be evicted: drop it first */
+                u64map_erase(&c.resident, keys[i]);
+                /* a pass may only age referenced pages; a few passes must free one */
+                for (int pass = 0; pass < 4 && c.nfree == 0; pass++) {
+                    struct scan_control sc = {.nr_to_reclaim = 1, .may_swap = 1};
+                    vmscan_shrink(v, &sc, sim_evict, &c);
+                }
+                if (c.nfree == 0) {
+                    misses = UINT64_MAX;
+                    break;
+                }
+                slot = u64map_slot(&c.resident, keys[i], &found);
+            }
+            uint64_t pfn = c.free_frames[--c.nfree];
+            *slot = pfn;
+            c.frame_key[pfn] = keys[i];
+            vmscan_add(v, pfn, 0, nu);
+            vmscan_access(v, pfn, nu);
+        }
+    }
+    vmscan_free(v);
+    free(next);
+    free(c.frame_key);
+    free(c.free_frames);
+    if (c.resident.keys || c.resident.used)
+        u64map_done(&c.resident);
+    return misses;
+}

@@ -1,0 +1,462 @@
+/* test_vmscan.c - LRU movement rules, the scan balance, refault distances, kswapd wake and
+ * sleep, and the research policies on hand-worked reference strings. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "model/vmscan.h"
+
+/* The owner of the frames: logs each eviction; may refuse anonymous ones (swap full). */
+struct owner {
+    uint64_t evicted[256];
+    uint64_t shadow[256];
+    int dirty[256];
+    int anon[256];
+    unsigned n;
+    int refuse_anon;
+};
+
+static int owner_evict(void *ctx, uint64_t pfn, int anon, int dirty, uint64_t shadow)
+{
+    struct owner *o = ctx;
+    if (anon && o->refuse_anon)
+        return -1;
+    o->evicted[o->n] = pfn;
+    o->shadow[o->n] = shadow;
+    o->dirty[o->n] = dirty;
+    o->anon[o->n] = anon;
+    o->n++;
+    return 0;
+}
+
+static struct vmscan *kernel_vm(uint64_t frames, unsigned swappiness)
+{
+    struct vmscan_config c;
+    vmscan_config_defaults(&c);
+    c.swappiness = swappiness;
+    struct vmscan *v = vmscan_new(frames, &c);
+    assert_non_null(v);
+    return v;
+}
+
+static int was_evicted(const struct owner *o, uint64_t pfn)
+{
+    for (unsigned i = 0; i < o->n; i++)
+        if (o->evicted[i] == pfn)
+            return 1;
+    return 0;
+}
+
+/* folio_mark_accessed: inactive,unref -> inactive,ref -> active,unref -> active,ref. */
+static void mark_accessed_walks_the_states(void **state)
+{
+    (void)state;
+    struct vmscan *v = kernel_vm(16, 60);
+    vmscan_add(v, 3, 0, VMSCAN_NO_NEXT_USE);
+    assert_int_equal(vmscan_frame_list(v, 3), LRU_INACTIVE_FILE);
+    assert_false(vmscan_frame_referenced(v, 3));
+    vmscan_mark_accessed(v, 3);
+    assert_int_equal(vmscan_frame_list(v, 3), LRU_INACTIVE_FILE);
+    assert_true(vmscan_frame_referenced(v, 3));
+    vmscan_mark_accessed(v, 3);
+    assert_int_equal(vmscan_frame_list(v, 3), LRU_ACTIVE_FILE);
+    assert_false(vmscan_frame_referenced(v, 3));
+    vmscan_mark_accessed(v, 3);
+    assert_int_equal(vmscan_frame_list(v, 3), LRU_ACTIVE_FILE);
+    assert_true(vmscan_frame_referenced(v, 3));
+    assert_int_equal(vmscan_stats(v)->pgactivate, 1);
+    assert_int_equal(vmscan_lru_pages(v, LRU_ACTIVE_FILE), 1);
+    assert_int_equal(vmscan_lru_pages(v, LRU_INACTIVE_FILE), 0);
+    vmscan_del(v, 3);
+    assert_false(vmscan_on_lru(v, 3));
+    assert_int_equal(vmscan_lru_pages(v, LRU_ACTIVE_FILE), 0);
+    vmscan_free(v);
+}
+
+/* Unreferenced pages leave from the tail: oldest first. */
+static void shrink_takes_oldest_first(void **state)
+{
+    (void)state;
+    struct vmscan *v = kernel_vm(16, 60);
+    for (uint64_t p = 0; p < 10; p++)
+        vmscan_add(v, p, 0, VMSCAN_NO_NEXT_USE);
+    struct owner o = {0};
+    struct scan_control sc = {.nr_to_reclaim = 3, .may_swap = 0, .is_kswapd = 1};
+    uint64_t got = vmscan_shrink(v, &sc, owner_evict, &o);
+    assert_true(got >= 3);
+    for (unsigned i = 0; i < o.n; i++)
+        assert_int_equal(o.evicted[i], i);
+    assert_int_equal(vmscan_stats(v)->pgsteal_kswapd, got);
+    assert_int_equal(vmscan_stats(v)->pgsteal_file, got);
+    assert_int_equal(vmscan_lru_pages(v, LRU_INACTIVE_FILE), 10 - got);
+    vmscan_free(v);
+}
+
+/* A mapped anonymous page seen young by reclaim is activated at once. */
+static void young_anon_is_activated(void **state)
+{
+    (void)state;
+    struct vmscan *v = kernel_vm(16, 60);
+    for (uint64_t p = 0; p < 4; p++)
+        vmscan_add(v, p, VMSCAN_ANON, VMSCAN_NO_NEXT_USE);
+    vmscan_access(v, 0, VMSCAN_NO_NEXT_USE);
+    struct owner o = {0};
+    struct scan_control sc = {.nr_to_reclaim = 3, .may_swap = 1};
+    assert_int_equal(vmscan_shrink(v, &sc, owner_evict, &o), 3);
+    assert_false(was_evicted(&o, 0));
+    assert_true(was_evicted(&o, 1) && was_evicted(&o, 2) && was_evicted(&o, 3));
+    assert_true(vmscan_on_lru(v, 0));
+    assert_true(vmscan_stats(v)->pgactivate >= 1);
+    assert_int_equal(vmscan_stats(v)->pgsteal_anon, 3);
+    assert_int_equal(vmscan_stats(v)->pgsteal_direct, 3);
+    vmscan_free(v);
+}
+
+/* A file page gets a second chance: young once -> kept inactive with PG_referenced;
+ * young again -> activated. */
+static void file_page_second_chance(void **state)
+{
+    (void)state;
+    struct vmscan *v = kernel_vm(16, 60);
+    vmscan_add(v, 5, 0, VMSCAN_NO_NEXT_USE);
+    vmscan_access(v, 5, VMSCAN_NO_NEXT_USE);
+    struct owner o = {0};
+    struct scan_control sc = {.nr_to_reclaim = 1};
+    assert_int_equal(vmscan_shrink(v, &sc, owner_evict, &o), 0);
+    assert_int_equal(vmscan_frame_list(v, 5), LRU_INACTIVE_FILE);
+    assert_true(vmscan_frame_referenced(v, 5));
+    assert_int_equal(vmscan_stats(v)->reclaim_failures, 1);
+    vmscan_access(v, 5, VMSCAN_NO_NEXT_USE);
+    assert_int_equal(vmscan_shrink(v, &sc, owner_evict, &o), 0);
+    assert_int_equal(vmscan_frame_list(v, 5), LRU_ACTIVE_FILE);
+    /* referenced but not young any more: reclaimable on the next pass */
+    vmscan_free(v);
+    v = kernel_vm(16, 60);
+    vmscan_add(v, 5, 0, VMSCAN_NO_NEXT_USE);
+    vmscan_access(v, 5, VMSCAN_NO_NEXT_USE);
+    vmscan_shrink(v, &sc, owner_evict, &o);
+    assert_int_equal(vmscan_shrink(v, &sc, owner_evict, &o), 1);
+    assert_true(was_evicted(&o, 5));
+    vmscan_free(v);
+}
+
+/* Without swap only file pages go. */
+static void no_swap_spares_anon(void **state)
+{
+    (void)state;
+    struct vmscan *v = kernel_vm(16, 60);
+    for (uint64_t p = 0; p < 4; p++)
+        vmscan_add(v, p, VMSCAN_ANON, VMSCAN_NO_NEXT_USE);
+    for (uint64_t p = 4; p < 8; p++)
+        vmscan_add(v, p, 0, VMSCAN_NO_NEXT_USE);
+    struct owner o = {0};
+    struct scan_control sc = {.nr_to_reclaim = 8, .may_swap = 0};
+    assert_int_equal(vmscan_shrink(v, &sc, owner_evict, &o), 4);
+    for (unsigned i = 0; i < o.n; i++)
+        assert_true(o.evicted[i] >= 4 && !o.anon[i]);
+    assert_int_equal(vmscan_lru_pages(v, LRU_INACTIVE_ANON) + vmscan_lru_pages(v, LRU_ACTIVE_ANON), 4);
+    vmscan_free(v);
+}
+
+/* Swappiness decides between anon and file when the file inactive list is low:
+ * 0 -> file only, 200 -> anon only, 60 -> both. */
+static uint64_t steal_with_swappiness(unsigned swappiness, uint64_t *anon, uint64_t *file)
+{
+    struct vmscan *v = kernel_vm(4096, swappiness);
+    for (uint64_t p = 0; p < 1000; p++)
+        vmscan_add(v, p, VMSCAN_ANON, VMSCAN_NO_NEXT_USE);
+    for (uint64_t p = 1000; p < 1100; p++)
+        vmscan_add(v, p, 0, VMSCAN_NO_NEXT_USE);
+    for (uint64_t p = 1100; p < 2000; p++)
+        vmscan_add(v, p, VMSCAN_ACTIVE, VMSCAN_NO_NEXT_USE);
+    struct owner o = {0};
+    struct scan_control sc = {.nr_to_reclaim = 64, .may_swap = 1};
+    uint64_t got = vmscan_shrink(v, &sc, owner_evict, &o);
+    *anon = vmscan_stats(v)->pgsteal_anon;
+    *file = vmscan_stats(v)->pgsteal_file;
+    vmscan_free(v);
+    return got;
+}
+
+static void swappiness_weights_anon_and_file(void **state)
+{
+    (void)state;
+    uint64_t a, f;
+    assert_true(steal_with_swappiness(0, &a, &f) >= 64);
+    assert_int_equal(a, 0);
+    assert_true(f >= 64);
+    assert_true(steal_with_swappiness(200, &a, &f) >= 64);
+    assert_true(a >= 64);
+    assert_int_equal(f, 0);
+    assert_true(steal_with_swappiness(60, &a, &f) >= 64);
+    assert_true(a > 0 && f > 0);
+}
+
+/* int_sqrt(10 * GB): 1 GB -> 3, 10 GB -> 10, under 1 GB -> 1. */
+static void inactive_ratio_values(void **state)
+{
+    (void)state;
+    assert_int_equal(vmscan_inactive_ratio(262144, 12), 3);
+    assert_int_equal(vmscan_inactive_ratio(10 * 262144, 12), 10);
+    assert_int_equal(vmscan_inactive_ratio(262143, 12), 1);
+    assert_int_equal(vmscan_inactive_ratio(100 * 262144, 12), 31);
+    assert_int_equal(vmscan_int_sqrt(1000000), 1000);
+    assert_int_equal(vmscan_int_sqrt(99), 9);
+    assert_int_equal(vmscan_int_sqrt(0), 0);
+}
+
+/* An all-active anon list is low on inactive pages: reclaim deactivates (PG_workingset)
+ * and then evicts, leaving workingset shadows. */
+static void deactivation_refills_inactive(void **state)
+{
+    (void)state;
+    struct vmscan *v = kernel_vm(64, 60);
+    for (uint64_t p = 0; p < 10; p++)
+        vmscan_add(v, p, VMSCAN_ANON | VMSCAN_ACTIVE, VMSCAN_NO_NEXT_USE);
+    assert_true(vmscan_inactive_is_low(v, 0));
+    struct owner o = {0};
+    struct scan_control sc = {.nr_to_reclaim = 1, .may_swap = 1};
+    assert_true(vmscan_shrink(v, &sc, owner_evict, &o) >= 1);
+    assert_int_equal(vmscan_stats(v)->pgdeactivate, 10);
+    assert_true(o.shadow[0] & 2); /* PG_workingset recorded in the shadow */
+    assert_true(o.anon[0]);
+    vmscan_free(v);
+}
+
+/* Refault distance against the workingset size (active file without swap). */
+static void refault_distance_decides_activation(void **state)
+{
+    (void)state;
+    struct vmscan *v = kernel_vm(64, 60);
+    for (uint64_t p = 0; p < 10; p++)
+        vmscan_add(v, p, 0, VMSCAN_NO_NEXT_USE);
+    uint64_t shadow_a = vmscan_pack_shadow(v, 0); /* evicted at age 0 */
+    uint64_t shadow_b = vmscan_pack_shadow(v, 1);
+    for (uint64_t p = 0; p < 4; p++) {
+        vmscan_mark_accessed(v, p);
+        vmscan_mark_accessed(v, p); /* each activation ages the clock */
+    }
+    assert_int_equal(vmscan_nonresident_age(v), 4);
+    uint64_t d = 0;
+    /* distance 4 <= 4 active file pages: activate (and age to 5) */
+    unsigned fl = vmscan_refault(v, shadow_a, 0, 0, &d);
+    assert_int_equal(d, 4);
+    assert_int_equal(fl, VMSCAN_ACTIVE);
+    /* distance 5 > 4: stays inactive, no restore although it was workingset */
+    fl = vmscan_refault(v, shadow_b, 0, 0, &d);
+    assert_int_equal(d, 5);
+    assert_int_equal(fl, 0);
+    /* evicted and refaulted at once, workingset: activate and restore */
+    uint64_t shadow_c = vmscan_pack_shadow(v, 1);
+    fl = vmscan_refault(v, shadow_c, 0, 0, &d);
+    assert_int_equal(d, 0);
+    assert_int_equal(fl, VMSCAN_ACTIVE | VMSCAN_WORKINGSET);
+    const struct vmscan_stats *st = vmscan_stats(v);
+    assert_int_equal(st->workingset_refault_file, 3);
+    assert_int_equal(st->workingset_activate_file, 2);
+    assert_int_equal(st->workingset_restore_file, 1);
+    /* an anon refault with swap counts inactive file and active anon too */
+    fl = vmscan_refault(v, vmscan_pack_shadow(v, 0), 1, 1, &d);
+    assert_int_equal(fl, VMSCAN_ANON | VMSCAN_ACTIVE);
+    assert_int_equal(st->workingset_refault_anon, 1);
+    assert_int_equal(st->workingset_activate_anon, 1);
+    vmscan_free(v);
+}
+
+static void kswapd_wakes_below_low_sleeps_at_high(void **state)
+{
+    (void)state;
+    struct vmscan *v = kernel_vm(16, 60);
+    assert_int_equal(vmscan_alloc_check(v, 100, 20, 50), VMSCAN_ALLOC_OK);
+    assert_false(vmscan_kswapd_awake(v));
+    assert_int_equal(vmscan_alloc_check(v, 40, 20, 50), VMSCAN_WAKE_KSWAPD);
+    assert_true(vmscan_kswapd_awake(v));
+    assert_int_equal(vmscan_alloc_check(v, 45, 20, 50), VMSCAN_WAKE_KSWAPD);
+    assert_int_equal(vmscan_stats(v)->kswapd_wakeups, 1);
+    assert_int_equal(vmscan_kswapd_try_sleep(v, 60, 80), 0); /* above low, below high */
+    assert_true(vmscan_kswapd_awake(v));
+    assert_int_equal(vmscan_kswapd_try_sleep(v, 80, 80), 1);
+    assert_false(vmscan_kswapd_awake(v));
+    assert_int_equal(vmscan_alloc_check(v, 10, 20, 50), VMSCAN_DIRECT_RECLAIM);
+    assert_int_equal(vmscan_stats(v)->kswapd_wakeups, 2);
+    assert_int_equal(vmscan_stats(v)->direct_reclaims, 1);
+    vmscan_free(v);
+}
+
+static void dirty_file_written_before_reuse(void **state)
+{
+    (void)state;
+    struct vmscan *v = kernel_vm(16, 60);
+    vmscan_add(v, 1, 0, VMSCAN_NO_NEXT_USE);
+    vmscan_add(v, 2, 0, VMSCAN_NO_NEXT_USE);
+    vmscan_set_dirty(v, 2);
+    struct owner o = {0};
+    struct scan_control sc = {.nr_to_reclaim = 2};
+    assert_int_equal(vmscan_shrink(v, &sc, owner_evict, &o), 2);
+    assert_int_equal(o.evicted[1], 2);
+    assert_int_equal(o.dirty[1], 1);
+    assert_int_equal(o.dirty[0], 0);
+    assert_int_equal(vmscan_stats(v)->pgwriteback, 1);
+    vmscan_free(v);
+}
+
+/* Swap full: the anon page goes back, active. */
+static void swap_full_activates(void **state)
+{
+    (void)state;
+    struct vmscan *v = kernel_vm(16, 60);
+    vmscan_add(v, 1, VMSCAN_ANON, VMSCAN_NO_NEXT_USE);
+    struct owner o = {.refuse_anon = 1};
+    struct scan_control sc = {.nr_to_reclaim = 1, .may_swap = 1};
+    assert_int_equal(vmscan_shrink(v, &sc, owner_evict, &o), 0);
+    assert_true(vmscan_on_lru(v, 1));
+    assert_int_equal(vmscan_stats(v)->pgsteal_anon, 0);
+    vmscan_free(v);
+}
+
+static void unevictable_never_scanned(void **state)
+{
+    (void)state;
+    struct vmscan *v = kernel_vm(16, 60);
+    vmscan_add(v, 1, VMSCAN_UNEVICTABLE, VMSCAN_NO_NEXT_USE);
+    struct owner o = {0};
+    struct scan_control sc = {.nr_to_reclaim = 1, .may_swap = 1};
+    assert_int_equal(vmscan_shrink(v, &sc, owner_evict, &o), 0);
+    assert_int_equal(vmscan_frame_list(v, 1), LRU_UNEVICTABLE);
+    vmscan_free(v);
+}
+
+/* Reference strings from the textbooks, checked by hand (and against a separate
+ * list-based implementation): 1 2 3 4 1 2 5 1 2 3 4 5 (Belady's anomaly for FIFO) and
+ * Silberschatz's 7 0 1 2 0 3 0 4 2 3 0 3 2 1 2 0 1 7 0 1. */
+static const uint64_t belady[] = {1, 2, 3, 4, 1, 2, 5, 1, 2, 3, 4, 5};
+static const uint64_t silber[] = {7, 0, 1, 2, 0, 3, 0, 4, 2, 3, 0, 3, 2, 1, 2, 0, 1, 7, 0, 1};
+
+static void policies_on_reference_strings(void **state)
+{
+    (void)state;
+    assert_int_equal(vmscan_simulate(VMSCAN_FIFO, belady, 12, 3), 9);
+    assert_int_equal(vmscan_simulate(VMSCAN_FIFO, belady, 12, 4), 10); /* the anomaly */
+    assert_int_equal(vmscan_simulate(VMSCAN_LRU, belady, 12, 3), 10);
+    assert_int_equal(vmscan_simulate(VMSCAN_LRU, belady, 12, 4), 8);
+    assert_int_equal(vmscan_simulate(VMSCAN_OPT, belady, 12, 3), 7);
+    assert_int_equal(vmscan_simulate(VMSCAN_OPT, belady, 12, 4), 6);
+    /* CLOCK loads a page with its bit set. 3 frames: 1 2 3 miss; 4 finds all bits set,
+     * the hand clears them and takes 1; 1, 2 miss (taking 2, 3); 5 clears 4 1 2 and takes
+     * 4; 1, 2 hit; 3 clears all and takes 1; 4 takes 2; 5 hits: 9 misses. */
+    assert_int_equal(vmscan_simulate(VMSCAN_CLOCK, belady, 12, 3), 9);
+    assert_int_equal(vmscan_simulate(VMSCAN_CLOCK, belady, 12, 4), 10);
+    assert_int_equal(vmscan_simulate(VMSCAN_FIFO, silber, 20, 3), 15);
+    assert_int_equal(vmscan_simulate(VMSCAN_LRU, silber, 20, 3), 12);
+    assert_int_equal(vmscan_simulate(VMSCAN_OPT, silber, 20, 3), 9);
+    assert_int_equal(vmscan_simulate(VMSCAN_CLOCK, silber, 20, 3), 14);
+}
+
+/* A plain array LRU, independent of the list code. */
+static uint64_t brute_lru(const uint64_t *keys, size_t n, unsigned frames)
+{
+    uint64_t res[64]; /* res[0] least recent .. res[nres - 1] most recent */
+    unsigned nres = 0;
+    uint64_t misses = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned j = 0;
+        while (j < nres && res[j] != keys[i])
+            j++;
+        if (j == nres) {
+            misses++;
+            if (nres == frames)
+                j = 0; /* evict res[0] */
+            else
+                res[nres++] = keys[i], j = nres - 1;
+        }
+        memmove(res + j, res + j + 1, (nres - j - 1) * sizeof(uint64_t));
+        res[nres - 1] = keys[i];
+    }
+    return misses;
+}
+
+static uint64_t rng_next(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+/* Random streams with some locality: OPT never misses more than any other policy; LRU
+ * equals the brute-force LRU. */
+static void opt_is_a_lower_bound(void **state)
+{
+    (void)state;
+    uint64_t keys[3000];
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        uint64_t s = seed * 0x9e3779b97f4a7c15ull;
+        for (size_t i = 0; i < 3000; i++) {
+            uint64_t r = rng_next(&s);
+            keys[i] = (r & 3) ? r % 16 : r % 80; /* a hot set and a cold tail */
+        }
+        unsigned frames = 4 + (unsigned)(seed % 20);
+        uint64_t opt = vmscan_simulate(VMSCAN_OPT, keys, 3000, frames);
+        uint64_t lru = vmscan_simulate(VMSCAN_LRU, keys, 3000, frames);
+        uint64_t fifo = vmscan_simulate(VMSCAN_FIFO, keys, 3000, frames);
+        uint64_t clk = vmscan_simulate(VMSCAN_CLOCK, keys, 3000, frames);
+        uint64_t ker = vmscan_simulate(VMSCAN_KERNEL, keys, 3000, frames);
+        assert_true(ker != UINT64_MAX && clk != UINT64_MAX);
+        assert_true(opt <= lru && opt <= fifo && opt <= clk && opt <= ker);
+        assert_true(opt < lru);
+        assert_int_equal(lru, brute_lru(keys, 3000, frames));
+    }
+}
+
+static void next_use_prepass(void **state)
+{
+    (void)state;
+    const uint64_t keys[] = {5, 3, 5, 5, 3, 9};
+    uint64_t next[6];
+    assert_int_equal(vmscan_next_use(keys, 6, next), 0);
+    assert_int_equal(next[0], 2);
+    assert_int_equal(next[1], 4);
+    assert_int_equal(next[2], 3);
+    assert_true(next[3] == VMSCAN_NO_NEXT_USE && next[4] == VMSCAN_NO_NEXT_USE &&
+                next[5] == VMSCAN_NO_NEXT_USE);
+}
+
+static void policy_names_parse(void **state)
+{
+    (void)state;
+    enum vmscan_policy p;
+    assert_int_equal(vmscan_policy_parse("clock", &p), 0);
+    assert_int_equal(p, VMSCAN_CLOCK);
+    assert_string_equal(vmscan_policy_name(VMSCAN_OPT), "opt");
+    assert_int_equal(vmscan_policy_parse("random", &p), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(mark_accessed_walks_the_states),
+        cmocka_unit_test(shrink_takes_oldest_first),
+        cmocka_unit_test(young_anon_is_activated),
+        cmocka_unit_test(file_page_second_chance),
+        cmocka_unit_test(no_swap_spares_anon),
+        cmocka_unit_test(swappiness_weights_anon_and_file),
+        cmocka_unit_test(inactive_ratio_values),
+        cmocka_unit_test(deactivation_refills_inactive),
+        cmocka_unit_test(refault_distance_decides_activation),
+        cmocka_unit_test(kswapd_wakes_below_low_sleeps_at_high),
+        cmocka_unit_test(dirty_file_written_before_reuse),
+        cmocka_unit_test(swap_full_activates),
+        cmocka_unit_test(unevictable_never_scanned),
+        cmocka_unit_test(policies_on_reference_strings),
+        cmocka_unit_test(opt_is_a_lower_bound),
+        cmocka_unit_test(next_use_prepass),
+        cmocka_unit_test(policy_names_parse),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
