@@ -68,18 +68,16 @@ static size_t split_record(char **p, char **fields, size_t max, size_t *lineno)
         while (*s && *s != ',' && *s != '\n' && *s != '\r')
             *w++ = *s++;
         char end = *s;
+        if (end)
+            s++; /* past the separator; w trails s, so the NUL below cannot clobber it */
+        if (end == '\r' && *s == '\n')
+            s++;
+        *w = 0;
         if (nf < max)
             fields[nf] = start;
         nf++;
-        if (end == '\r')
-            s++;
-        *w = 0;
-        if (end == ',') {
-            s++;
+        if (end == ',')
             continue;
-        }
-        if (*s == '\n')
-            s++;
         *p = s;
         return nf;
     }
