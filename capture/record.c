@@ -26,10 +26,6 @@
 #include "common/util.h"
 #include "verbs.h"
 
-/* The ptrace backend lives in capture/ptrace.c; until it is linked in, --backend ptrace
- * says so instead of failing the build. */
-#pragma weak ptrace_record
-
 struct record_cli {
     struct record_opts o;
     const char *counters; /* NULL: the default set */
@@ -344,10 +340,6 @@ static int run_backend(const struct record_cli *cli, struct mmt_writer *w,
 {
     if (cli->o.backend == RECORD_DBI)
         return dbi_record(&cli->o, w, res, err, errlen);
-    if (!ptrace_record) {
-        snprintf(err, errlen, "the ptrace backend is not part of this build");
-        return -1;
-    }
     return ptrace_record(&cli->o, w, res, err, errlen);
 }
 
