@@ -243,6 +243,8 @@ static int syscall_event(struct dbi *d, struct proc *p, uint64_t *x, uint32_t n)
     default: {
         /* clone, fork, vfork, clone3: the tool put the clone flags in the first argument. */
         uint64_t flags = a[0];
+        if (result <= 0)
+            return 0; /* a failed fork or clone (clone3 is ENOSYS under Valgrind 3.19) */
         int thread = (flags & 0x100 /* CLONE_VM */) && !(flags & 0x4000 /* CLONE_VFORK */);
         uint64_t args[2] = {result > 0 ? (uint64_t)result : 0, flags};
         return put_event(d, p, thread ? MMT_EV_CLONE : MMT_EV_FORK, result, args, 2, NULL);

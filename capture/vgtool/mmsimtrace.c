@@ -352,6 +352,15 @@ static void put_start(UInt kind)
     put_string(p + 2, exe, sw);
 }
 
+/* Before a fork, the parent sends everything it has, superblock definitions included: the
+ * child runs the same translations and its frames may reach mmsim record before the
+ * parent's next frame. */
+static void atfork_pre(ThreadId tid)
+{
+    (void)tid;
+    send_frame();
+}
+
 static void atfork_child(ThreadId tid)
 {
     (void)tid;
@@ -572,7 +581,7 @@ static void pre_clo_init(void)
     VG_(track_new_mem_startup)(new_mem_startup);
     VG_(track_start_client_code)(start_client_code);
     VG_(track_pre_deliver_signal)(pre_deliver_signal);
-    VG_(atfork)(NULL, NULL, atfork_child);
+    VG_(atfork)(atfork_pre, NULL, atfork_child);
 }
 
 VG_DETERMINE_INTERFACE_VERSION(pre_clo_init)
