@@ -34,7 +34,8 @@ for f in build/fuzz/fuzz_*; do
     name=${f##*/}; corpus=build/fuzz-corpus/$name; mkdir -p "$corpus"
     seeds=tests/fuzz/corpus/${name#fuzz_}
     out="$log/fuzz_$name.log"
-    if "$f" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -timeout=10 "$corpus" $( [ -d "$seeds" ] && echo "$seeds") >"$out" 2>&1; then
+    mkdir -p build/fuzz-artifacts
+    if "$f" -artifact_prefix=build/fuzz-artifacts/$name- -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -timeout=10 "$corpus" $( [ -d "$seeds" ] && echo "$seeds") >"$out" 2>&1; then
         echo "ok - fuzz $name for ${FUZZ_SECONDS}s" >>"$out"; tally "fuzz/$name" "$out" 0
     else
         rc=$?; echo "not ok - fuzz $name found a crash (status $rc)" >>"$out"; tally "fuzz/$name" "$out" $rc
