@@ -179,8 +179,8 @@ static void drain_ring(struct evrec *e, struct perf_ring *r)
         copy_wrapped(r, tail, &h, sizeof h);
         if (h.size < sizeof h)
             break;
-        if (h.type == PERF_RECORD_SAMPLE && h.size >= sizeof h + 5 * 8) {
-            uint64_t v[5]; /* identifier, pid|tid, time, addr */
+        if (h.type == PERF_RECORD_SAMPLE && h.size >= sizeof h + 4 * 8) {
+            uint64_t v[4]; /* identifier, pid|tid, time, addr */
             copy_wrapped(r, tail + sizeof h, v, sizeof v);
             struct fault_sample s = {v[2], v[3], (uint32_t)v[1], (uint32_t)(v[1] >> 32),
                                      v[0] == r->id_maj};
@@ -247,7 +247,7 @@ static void resume(pid_t tid, int request, int sig)
     ptrace(request, tid, NULL, (void *)(uintptr_t)sig);
 }
 
-static void seccomp_stop(struct pt_thread *t)
+static void seccomp_stop(struct evrec *e, struct pt_thread *t)
 {
     struct __ptrace_syscall_info si;
     memset(&si, 0, sizeof si);
@@ -258,6 +258,8 @@ static void seccomp_stop(struct pt_thread *t)
     t->sc.nr = (long)si.seccomp.nr;
     memcpy(t->sc.args, si.seccomp.args, sizeof t->sc.args);
     pt_syscall_entry(t->tid, &t->sc);
+    if (t->sc.nr == SYS_execve || t->sc.nr == SYS_execveat)
+        drain_faults(e); /* the old image's faults come before the exec */
     if (t->sc.nr == SYS_exit || t->sc.nr == SYS_exit_group) {
         t->sc.active = 0; /* no return: the exit is written when the thread is gone */
         resume(t->tid, PTRACE_CONT, 0);
@@ -290,7 +292,7 @@ static void event_stop(struct evrec *e, struct pt_thread *t, int event)
     ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg);
     switch (event) {
     case PTRACE_EVENT_SECCOMP:
-        seccomp_stop(t);
+        seccomp_stop(e, t);
         return;
     case PTRACE_EVENT_CLONE:
     case PTRACE_EVENT_FORK:
@@ -312,9 +314,11 @@ static void event_stop(struct evrec *e, struct pt_thread *t, int event)
                 i++;
         }
         t = pt_threads_find(&e->ts, tid);
-        drain_faults(e);
         e->exec_seen = 1;
+        /* the faults sampled since the execve's entry were taken by the kernel loading the
+         * new image (bss, stack): they follow its mappings */
         pt_exec_events(&e->out, pid, tid);
+        drain_faults(e);
         t->sc.active = 0;
         resume(tid, PTRACE_CONT, 0);
         return;
