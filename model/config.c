@@ -59,6 +59,7 @@ static const struct key_desc memory_keys[] = {
     CK("size", K_SIZE, memory.size, "physical memory"),
     CK("page_size", K_SIZE, memory.page_size, "base page: 4K, 16K or 64K"),
     CK("unlimited", K_BOOL, memory.unlimited, "1: memory never runs out"),
+    CK("latency", K_U32, memory.latency, "cycles of a read that misses every cache"),
     {0},
 };
 
@@ -138,6 +139,7 @@ void config_defaults(struct mmsim_config *c)
     c->walker.memory_latency = 200;
     c->memory.size = 16ULL << 30;
     c->memory.page_size = 4096;
+    c->memory.latency = 200;
     c->timing.minor_fault = 2000;   /* ~0.7 us: anonymous fault incl. zeroing at 3 GHz */
     c->timing.major_fault = 6000;
     c->timing.major_io_ns = 100000; /* SATA-SSD class random read */

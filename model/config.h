@@ -87,6 +87,7 @@ struct mmsim_config {
         uint64_t size;       /* bytes of physical memory */
         uint64_t page_size;  /* base page: 4K (16K, 64K) */
         int unlimited;       /* 1: never runs out (frames from a plain counter) */
+        uint32_t latency;    /* cycles of a program read that misses every cache */
     } memory;
     struct {
         uint64_t minor_fault;  /* cycles the kernel spends on a minor fault */

@@ -1,0 +1,50 @@
+/* cache.c - data cache levels over the set-associative tag store (see cache.h). */
+#include "model/cache.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "model/config.h"
+
+int cache_init(struct cache *c, const struct cache_config *cfg)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->name, sizeof c->name, "%s", cfg->name);
+    c->latency = cfg->latency;
+    c->next = cfg->next_index;
+    while ((1ULL << c->line_shift) < cfg->line)
+        c->line_shift++;
+    c->last_line = UINT64_MAX;
+    uint64_t lines = cfg->size / cfg->line;
+    uint32_t ways = cfg->ways ? cfg->ways : (uint32_t)lines;
+    return assoc_init(&c->arr, (uint32_t)lines, ways, (enum assoc_policy)cfg->policy, cfg->seed);
+}
+
+void cache_destroy(struct cache *c)
+{
+    assoc_destroy(&c->arr);
+}
+
+void cache_flush(struct cache *c)
+{
+    assoc_flush(&c->arr);
+    c->last_line = UINT64_MAX;
+}
+
+int cache_access_slow(struct cache *c, uint64_t line, int walk)
+{
+    int hit = assoc_lookup(&c->arr, line, line) != ASSOC_NONE;
+    if (!hit && assoc_insert(&c->arr, line, line, 0) != ASSOC_INVALID)
+        c->st.evictions++;
+    c->last_line = line;
+    if (walk) {
+        c->st.walk_lookups++;
+        c->st.walk_hits += (uint64_t)hit;
+        c->st.walk_misses += (uint64_t)!hit;
+    } else {
+        c->st.lookups++;
+        c->st.hits += (uint64_t)hit;
+        c->st.misses += (uint64_t)!hit;
+    }
+    return hit;
+}

@@ -1,0 +1,254 @@
+/* sched.c - CPUs, processes and the run queue (kernel/sched, much simplified).
+ *
+ * Each trace is a stream of records in the order its threads ran. Streams share the
+ * configured CPUs: the CPU whose clock is lowest takes the first ready stream of the run
+ * queue for one quantum (round robin), then the stream goes to the back of the queue. A
+ * stream blocked on I/O or sleeping is ready again at its wake-up time; a CPU with nothing
+ * ready idles until the first wake-up. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/sim_internal.h"
+
+/* The first level of each kind: a level no other level names as `next`. */
+static void find_roots(const struct mmsim_config *cfg, int is_tlb, int *data, int *instr)
+{
+    uint32_t n = is_tlb ? cfg->ntlb : cfg->ncache;
+    *data = *instr = -1;
+    for (uint32_t i = 0; i < n; i++) {
+        int referenced = 0;
+        for (uint32_t j = 0; j < n; j++)
+            referenced |= (is_tlb ? cfg->tlb[j].next_index : cfg->cache[j].next_index) == (int)i;
+        if (referenced)
+            continue;
+        unsigned kind = is_tlb ? cfg->tlb[i].kind : cfg->cache[i].kind;
+        if (kind != TLB_KIND_INSTRUCTION && *data < 0)
+            *data = (int)i;
+        if (kind != TLB_KIND_DATA && *instr < 0)
+            *instr = (int)i;
+    }
+}
+
+static int cpu_init(struct sim *s, struct cpu *c, char *err, size_t errlen)
+{
+    const struct mmsim_config *cfg = &s->cfg;
+    unsigned bits = s->page_shift - 3;
+    unsigned shifts[TLB_NR_PSIZES] = {s->page_shift, s->page_shift + bits, s->page_shift + 2 * bits};
+    c->tlb = calloc(cfg->ntlb ? cfg->ntlb : 1, sizeof *c->tlb);
+    c->cache = calloc(cfg->ncache ? cfg->ncache : 1, sizeof *c->cache);
+    if (!c->tlb || !c->cache) {
+        snprintf(err, errlen, "sim: out of memory for CPU structures");
+        return -1;
+    }
+    for (uint32_t i = 0; i < cfg->ntlb; i++, c->ntlb++)
+        if (tlb_init(&c->tlb[i], &cfg->tlb[i], shifts)) {
+            snprintf(err, errlen, "sim: cannot build tlb.%s", cfg->tlb[i].name);
+            return -1;
+        }
+    for (uint32_t i = 0; i < cfg->ncache; i++, c->ncache++)
+        if (cache_init(&c->cache[i], &cfg->cache[i])) {
+            snprintf(err, errlen, "sim: cannot build cache.%s", cfg->cache[i].name);
+            return -1;
+        }
+    find_roots(cfg, 1, &c->dtlb, &c->itlb);
+    find_roots(cfg, 0, &c->dcache, &c->icache);
+    if (pagewalk_init(&c->pw, cfg, c->cache, c->dcache)) {
+        snprintf(err, errlen, "sim: cannot build the page walker's caches");
+        return -1;
+    }
+    c->raw_vpn = UINT64_MAX;
+    return 0;
+}
+
+static void cpu_destroy(struct cpu *c)
+{
+    for (uint32_t i = 0; i < c->ntlb; i++)
+        tlb_destroy(&c->tlb[i]);
+    for (uint32_t i = 0; i < c->ncache; i++)
+        cache_destroy(&c->cache[i]);
+    pagewalk_destroy(&c->pw);
+    free(c->tlb);
+    free(c->cache);
+}
+
+int sched_init(struct sim *s, char *err, size_t errlen)
+{
+    s->ncpu = s->cfg.cpu.count;
+    s->cpus = calloc(s->ncpu, sizeof *s->cpus);
+    if (!s->cpus) {
+        snprintf(err, errlen, "sim: out of memory");
+        return -1;
+    }
+    for (uint32_t i = 0; i < s->ncpu; i++)
+        if (cpu_init(s, &s->cpus[i], err, errlen))
+            return -1;
+    return 0;
+}
+
+void sched_destroy(struct sim *s)
+{
+    for (uint32_t i = 0; s->cpus && i < s->ncpu; i++)
+        cpu_destroy(&s->cpus[i]);
+    free(s->cpus);
+    s->cpus = NULL;
+    for (uint32_t i = 0; i < s->nprocs; i++) {
+        if (s->procs[i]->mm)
+            mm_destroy(s->ms, s->procs[i]->mm);
+        free(s->procs[i]);
+    }
+    free(s->procs);
+    s->procs = NULL;
+    s->nprocs = 0;
+    free(s->rq);
+    s->rq = NULL;
+}
+
+struct proc *sched_proc(struct sim *s, uint32_t trace, uint32_t pid, struct proc *parent)
+{
+    for (uint32_t i = s->nprocs; i-- > 0;)
+        if (s->procs[i]->trace == trace && s->procs[i]->pid == pid && !s->procs[i]->exited)
+            return s->procs[i];
+    if (s->nprocs == s->capprocs) {
+        uint32_t cap = s->capprocs ? s->capprocs * 2 : 16;
+        struct proc **np = realloc(s->procs, cap * sizeof *np);
+        if (!np)
+            return NULL;
+        s->procs = np;
+        s->capprocs = cap;
+    }
+    struct proc *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->trace = trace;
+    p->pid = pid;
+    p->threads = 1;
+    /* ASIDs 1..4095; after that they are reused, which only costs the TLBs a flush */
+    p->asid = s->next_asid++ % ((1u << TLB_ASID_BITS) - 1) + 1;
+    p->mm = parent && parent->mm ? mm_fork(s->ms, parent->mm) : mm_new(s->ms);
+    if (!p->mm) {
+        free(p);
+        return NULL;
+    }
+    if (s->next_asid >= (1u << TLB_ASID_BITS))
+        for (uint32_t i = 0; i < s->ncpu; i++) {
+            for (uint32_t t = 0; t < s->cpus[i].ntlb; t++)
+                tlb_flush_asid(&s->cpus[i].tlb[t], p->asid);
+            pagewalk_flush_asid(&s->cpus[i].pw, p->asid);
+        }
+    s->procs[s->nprocs++] = p;
+    return p;
+}
+
+void sched_proc_exit(struct sim *s, struct proc *p)
+{
+    if (p->exited)
+        return;
+    p->last = *mm_counters(p->mm);
+    struct mm_inval all = {0, 0, 1};
+    sim_invalidate(s, p, &all);
+    for (uint32_t i = 0; i < s->ncpu; i++)
+        if (s->cpus[i].loaded == p)
+            s->cpus[i].loaded = NULL;
+    mm_destroy(s->ms, p->mm);
+    p->mm = NULL;
+    p->exited = 1;
+}
+
+void sched_switch_to(struct sim *s, struct cpu *c, struct proc *p)
+{
+    if (c->loaded == p || !p)
+        return;
+    if (c->loaded) {
+        c->clock_fx += CYC(s->cfg.cpu.context_switch);
+        s->parts_fx[CP_SWITCH] += CYC(s->cfg.cpu.context_switch);
+        s->ctx_switches++;
+    }
+    if (!s->cfg.cpu.pcid) {
+        for (uint32_t t = 0; t < c->ntlb; t++)
+            tlb_flush_all(&c->tlb[t]);
+        pagewalk_flush_all(&c->pw);
+        s->tlb_flushes++;
+    }
+    c->loaded = p;
+    c->raw_vpn = UINT64_MAX;
+}
+
+uint64_t sim_now_fx(const struct sim *s)
+{
+    uint64_t t = 0;
+    for (uint32_t i = 0; i < s->ncpu; i++)
+        if (s->cpus[i].clock_fx > t)
+            t = s->cpus[i].clock_fx;
+    return t;
+}
+
+static struct cpu *earliest_cpu(struct sim *s)
+{
+    struct cpu *best = &s->cpus[0];
+    for (uint32_t i = 1; i < s->ncpu; i++)
+        if (s->cpus[i].clock_fx < best->clock_fx)
+            best = &s->cpus[i];
+    return best;
+}
+
+static uint32_t rq_at(const struct sim *s, uint32_t k)
+{
+    return s->rq[(s->rq_head + k) % s->nstreams];
+}
+
+/* Takes the first stream ready at `now`, or else the one that wakes first. */
+static uint32_t rq_take(struct sim *s, uint64_t now)
+{
+    uint32_t pick = 0;
+    for (uint32_t k = 0; k < s->rq_len; k++) {
+        struct stream *st = &s->streams[rq_at(s, k)];
+        if (st->ready_fx <= now) {
+            pick = k;
+            break;
+        }
+        if (st->ready_fx < s->streams[rq_at(s, pick)].ready_fx)
+            pick = k;
+    }
+    uint32_t id = rq_at(s, pick);
+    for (uint32_t k = pick; k > 0; k--) /* close the gap, keeping the order */
+        s->rq[(s->rq_head + k) % s->nstreams] = rq_at(s, k - 1);
+    s->rq_head = (s->rq_head + 1) % s->nstreams;
+    s->rq_len--;
+    return id;
+}
+
+static void rq_push(struct sim *s, uint32_t id)
+{
+    s->rq[(s->rq_head + s->rq_len) % s->nstreams] = id;
+    s->rq_len++;
+}
+
+int sched_run(struct sim *s)
+{
+    if (!s->nstreams)
+        return 0;
+    s->rq = calloc(s->nstreams, sizeof *s->rq);
+    if (!s->rq)
+        return sim_fail(s, "sim: out of memory");
+    for (uint32_t i = 0; i < s->nstreams; i++)
+        rq_push(s, i);
+    while (s->rq_len) {
+        struct cpu *c = earliest_cpu(s);
+        uint32_t id = rq_take(s, c->clock_fx);
+        struct stream *st = &s->streams[id];
+        if (st->ready_fx > c->clock_fx) { /* nothing ready: idle until it is */
+            c->idle_fx += st->ready_fx - c->clock_fx;
+            c->clock_fx = st->ready_fx;
+        }
+        st->state = ST_READY;
+        c->slice_end_fx = c->clock_fx + s->quantum_fx;
+        if (sim_run_slice(s, c, st))
+            return -1;
+        if (st->state == ST_DONE)
+            continue;
+        if (st->state != ST_BLOCKED)
+            st->ready_fx = c->clock_fx;
+        rq_push(s, id);
+    }
+    return 0;
+}

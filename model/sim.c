@@ -1,0 +1,588 @@
+/* sim.c - one simulation: set-up, the run loop over record batches, the access path
+ * (TLBs -> page walk -> fault -> caches), OS events, and the timed-event queue.
+ *
+ * The access path is the hot path: it touches the event queue only when the CPU clock
+ * reaches next_check_fx (the next timed event or the end of the quantum). */
+#include "model/sim.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/sim_internal.h"
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+int sim_fail(struct sim *s, const char *fmt, ...)
+{
+    if (!s->failed && s->err && s->errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(s->err, s->errlen, fmt, ap);
+        va_end(ap);
+    }
+    s->failed = 1;
+    return -1;
+}
+
+/* ---- timed events: a binary min-heap on time ---- */
+
+static void heap_push(struct sim *s, struct sim_event ev)
+{
+    if (s->nheap == s->capheap) {
+        uint32_t cap = s->capheap ? s->capheap * 2 : 16;
+        struct sim_event *h = realloc(s->heap, cap * sizeof *h);
+        if (!h)
+            return;
+        s->heap = h;
+        s->capheap = cap;
+    }
+    uint32_t i = s->nheap++;
+    while (i > 0 && s->heap[(i - 1) / 2].time_fx > ev.time_fx) {
+        s->heap[i] = s->heap[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    s->heap[i] = ev;
+    s->next_event_fx = s->heap[0].time_fx;
+}
+
+static struct sim_event heap_pop(struct sim *s)
+{
+    struct sim_event top = s->heap[0], last = s->heap[--s->nheap];
+    uint32_t i = 0;
+    for (;;) {
+        uint32_t l = 2 * i + 1, m = i;
+        if (l >= s->nheap)
+            break;
+        m = (l + 1 < s->nheap && s->heap[l + 1].time_fx < s->heap[l].time_fx) ? l + 1 : l;
+        if (s->heap[m].time_fx >= last.time_fx)
+            break;
+        s->heap[i] = s->heap[m];
+        i = m;
+    }
+    if (s->nheap)
+        s->heap[i] = last;
+    s->next_event_fx = s->nheap ? s->heap[0].time_fx : UINT64_MAX;
+    return top;
+}
+
+void sim_events_due(struct sim *s, uint64_t now_fx)
+{
+    while (s->nheap && s->heap[0].time_fx <= now_fx) {
+        struct sim_event ev = heap_pop(s);
+        if (ev.type == SEV_SAMPLE) {
+            stats_timeline_row(s, ev.time_fx);
+            ev.time_fx += CYC(s->cfg.stats.sample_interval);
+            heap_push(s, ev);
+        }
+    }
+}
+
+void sim_recompute_check(struct sim *s, struct cpu *c)
+{
+    c->next_check_fx = c->slice_end_fx < s->next_event_fx ? c->slice_end_fx : s->next_event_fx;
+}
+
+/* ---- set-up ---- */
+
+struct sim *sim_new(const struct mmsim_config *cfg, char *err, size_t errlen)
+{
+    struct sim *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, errlen, "sim: out of memory");
+        return NULL;
+    }
+    s->cfg = *cfg;
+    s->page_shift = config_page_shift(cfg);
+    s->cpi_fx = (uint64_t)(cfg->cpu.base_cpi * (1 << CYC_SHIFT) + 0.5);
+    s->quantum_fx = CYC(cfg->cpu.quantum);
+    s->next_event_fx = UINT64_MAX;
+    s->next_asid = 0;
+    s->ms = memsys_new(cfg, err, errlen);
+    if (!s->ms || sched_init(s, err, errlen)) {
+        sim_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void sim_free(struct sim *s)
+{
+    if (!s)
+        return;
+    sched_destroy(s);
+    for (uint32_t i = 0; i < s->nstreams; i++)
+        if (s->streams[i].reader)
+            mmt_reader_close(s->streams[i].reader);
+    free(s->streams);
+    free(s->heap);
+    memsys_free(s->ms);
+    free(s);
+}
+
+static int reader_next(void *ctx, const struct mmt_rec **recs, size_t *n)
+{
+    return mmt_reader_next(ctx, recs, n);
+}
+static const struct mmt_event *reader_event(void *ctx, uint32_t idx)
+{
+    return mmt_reader_event(ctx, idx);
+}
+static const char *reader_error(void *ctx) { return mmt_reader_error(ctx); }
+
+static struct stream *new_stream(struct sim *s, const char *name, char *err, size_t errlen)
+{
+    if (s->nstreams == s->capstreams) {
+        uint32_t cap = s->capstreams ? s->capstreams * 2 : 4;
+        struct stream *ns = realloc(s->streams, cap * sizeof *ns);
+        if (!ns) {
+            snprintf(err, errlen, "%s: out of memory", name);
+            return NULL;
+        }
+        s->streams = ns;
+        s->capstreams = cap;
+    }
+    struct stream *st = &s->streams[s->nstreams];
+    memset(st, 0, sizeof *st);
+    snprintf(st->name, sizeof st->name, "%s", name);
+    st->default_pid = 1;
+    return st;
+}
+
+int sim_add_source(struct sim *s, const char *name, const struct sim_source *src, char *err,
+                   size_t errlen)
+{
+    struct stream *st = new_stream(s, name, err, errlen);
+    if (!st)
+        return -1;
+    st->src = *src;
+    return (int)s->nstreams++;
+}
+
+int sim_add_trace(struct sim *s, const char *path, char *err, size_t errlen)
+{
+    struct mmt_reader *r = mmt_reader_open(path, err, errlen);
+    if (!r)
+        return -1;
+    struct stream *st = new_stream(s, path, err, errlen);
+    if (!st) {
+        mmt_reader_close(r);
+        return -1;
+    }
+    st->reader = r;
+    st->src = (struct sim_source){reader_next, reader_event, reader_error, r};
+    const char *pid = mmt_reader_meta(r, "pid");
+    uint64_t v;
+    if (pid && !parse_u64(pid, &v) && v && v <= UINT32_MAX)
+        st->default_pid = (uint32_t)v;
+    return (int)s->nstreams++;
+}
+
+void sim_set_timeline(struct sim *s, FILE *csv) { s->timeline = csv; }
+void sim_set_progress(struct sim *s, int on) { s->progress_on = on; }
+
+/* ---- faults and invalidation ---- */
+
+void sim_invalidate(struct sim *s, struct proc *p, const struct mm_inval *inv)
+{
+    if (!inv->all && inv->end <= inv->start)
+        return;
+    for (uint32_t i = 0; i < s->ncpu; i++) {
+        struct cpu *c = &s->cpus[i];
+        for (uint32_t t = 0; t < c->ntlb; t++) {
+            if (inv->all)
+                tlb_flush_asid(&c->tlb[t], p->asid);
+            else
+                tlb_invalidate_range(&c->tlb[t], inv->start, inv->end, p->asid);
+        }
+        /* freed tables may have been cached: drop this address space's PSC entries */
+        pagewalk_flush_asid(&c->pw, p->asid);
+        c->raw_vpn = UINT64_MAX;
+    }
+    s->shootdowns++;
+}
+
+/* Runs the OS fault handler and charges its cost; 0 when the access can be retried. */
+static int take_fault(struct sim *s, struct cpu *c, struct proc *p, uint64_t va, unsigned flags)
+{
+    struct fault_result fr;
+    mm_handle_fault(s->ms, p->mm, va, flags, &fr);
+    c->clock_fx += CYC(fr.cycles);
+    s->parts_fx[CP_FAULT] += CYC(fr.cycles);
+    switch (fr.kind) {
+    case FAULT_MINOR:
+        s->faults_minor++;
+        break;
+    case FAULT_MAJOR:
+        s->faults_major++;
+        break;
+    case FAULT_SIGSEGV:
+        s->faults_segv++;
+        p->faults_segv++;
+        return -1;
+    case FAULT_OOM:
+        s->faults_oom++;
+        p->faults_oom++;
+        return -1;
+    case FAULT_NONE:
+        break;
+    }
+    if (fr.io_ns) {
+        uint64_t io = CYC((uint64_t)((double)fr.io_ns * s->cfg.cpu.freq_ghz));
+        uint64_t until = c->clock_fx + io;
+        if (until > c->block_fx)
+            c->block_fx = until;
+        s->io_wait_fx += io;
+        c->next_check_fx = 0; /* leave the access loop: the stream blocks */
+    }
+    return 0;
+}
+
+static unsigned fault_flags(int write, int ifetch)
+{
+    return (write ? FAULT_FLAG_WRITE : 0) | (ifetch ? FAULT_FLAG_INSTRUCTION : 0);
+}
+
+static uint64_t phys_of(const struct sim *s, uint64_t pte, uint64_t va, unsigned lshift)
+{
+    return (pte_pfn(pte) << s->page_shift) + (va & ((1ULL << lshift) - 1));
+}
+
+/* Accesses of a kind no TLB serves: translated without timing, faults still taken. */
+static uint64_t translate_untimed(struct sim *s, struct cpu *c, struct proc *p, uint64_t va,
+                                  int write, int ifetch, unsigned *lshift)
+{
+    if ((va >> s->page_shift) == c->raw_vpn && p->asid == c->raw_asid &&
+        (!write || (c->raw_pte & PTE_WRITE))) {
+        *lshift = s->page_shift;
+        return phys_of(s, c->raw_pte, va, s->page_shift);
+    }
+    struct pgtable *pt = mm_pgtable(p->mm);
+    for (int tries = 0; tries < 4; tries++) {
+        unsigned level;
+        uint64_t pte = pgtable_lookup(pt, va, &level);
+        if (pte && (!write || (pte & PTE_WRITE))) {
+            *lshift = s->page_shift + (level - 1) * (s->page_shift - 3);
+            if (level == 1) {
+                c->raw_vpn = va >> s->page_shift;
+                c->raw_pte = pte;
+                c->raw_asid = p->asid;
+            }
+            return phys_of(s, pte, va, *lshift);
+        }
+        if (take_fault(s, c, p, va, fault_flags(write, ifetch)))
+            break;
+        s->fault_retries++;
+    }
+    *lshift = s->page_shift;
+    return va; /* a failed fault (SIGSEGV, OOM): keep going with the virtual address */
+}
+
+/* The TLB levels missed: walk (with fault and retry), then fill every level that missed. */
+static uint64_t translate_slow(struct sim *s, struct cpu *c, struct proc *p, int first, int hit_ps,
+                               uint64_t va, int write, int ifetch, unsigned *lshift)
+{
+    int missed[CFG_MAX_TLBS], nm = 0;
+    uint64_t cyc = c->tlb[first].latency, val = 0;
+    int ps = -1;
+    if (hit_ps >= 0) {
+        /* a write met a read-only entry: the fault path below decides (COW, SIGSEGV) */
+        for (int j = first; j >= 0; j = c->tlb[j].next)
+            tlb_invalidate_page(&c->tlb[j], va, p->asid);
+    } else {
+        missed[nm++] = first;
+        for (int j = c->tlb[first].next; j >= 0; j = c->tlb[j].next) {
+            cyc += c->tlb[j].latency;
+            ps = tlb_lookup(&c->tlb[j], va, p->asid, &val);
+            if (ps >= 0 && (!write || (val & PTE_WRITE)))
+                break;
+            if (ps >= 0) {
+                for (int k = first; k >= 0; k = c->tlb[k].next)
+                    tlb_invalidate_page(&c->tlb[k], va, p->asid);
+                ps = -1;
+                break;
+            }
+            missed[nm++] = j;
+        }
+    }
+    c->clock_fx += CYC(cyc);
+    s->parts_fx[CP_TLB] += CYC(cyc);
+    if (ps < 0) {
+        struct walk_result wr;
+        struct pgtable *pt = mm_pgtable(p->mm);
+        p->tlb_misses++;
+        for (int tries = 0;; tries++) {
+            pagewalk_walk(&c->pw, pt, va, p->asid, &wr);
+            p->walks++;
+            c->clock_fx += CYC(wr.cycles);
+            s->parts_fx[CP_WALK] += CYC(wr.cycles);
+            if (wr.present && (!write || (wr.pte & PTE_WRITE)))
+                break;
+            if (tries >= 3 || take_fault(s, c, p, va, fault_flags(write, ifetch))) {
+                *lshift = s->page_shift;
+                return va;
+            }
+            s->fault_retries++;
+        }
+        ps = (int)wr.leaf_level - 1;
+        val = wr.pte;
+    }
+    for (int k = 0; k < nm; k++) {
+        struct tlb *t = &c->tlb[missed[k]];
+        t->st.misses_ps[ps]++;
+        tlb_fill(t, va, p->asid, (unsigned)ps, val);
+    }
+    *lshift = c->tlb[first].shift[ps];
+    return phys_of(s, val, va, *lshift);
+}
+
+static inline uint64_t translate(struct sim *s, struct cpu *c, struct proc *p, int first,
+                                 uint64_t va, int write, int ifetch, unsigned *lshift)
+{
+    if (likely(first >= 0)) {
+        struct tlb *t = &c->tlb[first];
+        uint64_t val;
+        int ps = tlb_lookup(t, va, p->asid, &val);
+        if (likely(ps >= 0) && likely(!write || (val & PTE_WRITE))) {
+            if (t->latency) {
+                c->clock_fx += CYC(t->latency);
+                s->parts_fx[CP_TLB] += CYC(t->latency);
+            }
+            *lshift = t->shift[ps];
+            return phys_of(s, val, va, *lshift);
+        }
+        return translate_slow(s, c, p, first, ps, va, write, ifetch, lshift);
+    }
+    return translate_untimed(s, c, p, va, write, ifetch, lshift);
+}
+
+static inline void cache_stall(struct sim *s, struct cpu *c, int first, uint64_t pa, uint64_t pa_last)
+{
+    /* the first level's hit latency is hidden in the base CPI for the program's accesses */
+    uint32_t hidden = c->cache[first].latency;
+    uint32_t lat = cache_chain_access(c->cache, first, pa, 0, s->cfg.memory.latency);
+    unsigned ls = c->cache[first].line_shift;
+    if (unlikely((pa >> ls) != (pa_last >> ls)))
+        lat += cache_chain_access(c->cache, first, pa_last, 0, s->cfg.memory.latency) - hidden;
+    lat = lat > hidden ? lat - hidden : 0;
+    if (lat) {
+        c->clock_fx += CYC(lat);
+        s->parts_fx[CP_CACHE] += CYC(lat);
+    }
+}
+
+/* One access record: one instruction fetch, load, store or modify. */
+static inline void do_access(struct sim *s, struct cpu *c, struct proc *p, const struct mmt_rec *r)
+{
+    unsigned kind = r->kind, size = r->size ? r->size : 1;
+    uint64_t va = r->addr;
+    int first_tlb, first_cache, ifetch = kind == MMT_IFETCH;
+    if (ifetch) {
+        p->ifetches++;
+        p->has_ifetch = 1;
+        p->instructions++;
+        c->clock_fx += s->cpi_fx;
+        first_tlb = c->itlb;
+        first_cache = c->icache;
+    } else {
+        p->loads += kind == MMT_LOAD;
+        p->stores += kind == MMT_STORE;
+        p->modifies += kind == MMT_MODIFY;
+        if (!p->has_ifetch) { /* traces without fetches: each data access is an instruction */
+            p->instructions++;
+            c->clock_fx += s->cpi_fx;
+        }
+        first_tlb = c->dtlb;
+        first_cache = c->dcache;
+    }
+    p->accesses++;
+    int write = kind >= MMT_STORE;
+    unsigned lshift;
+    uint64_t pa = translate(s, c, p, first_tlb, va, write, ifetch, &lshift);
+    uint64_t last = va + size - 1, pa_last = pa + size - 1;
+    if (unlikely((last >> lshift) != (va >> lshift)))
+        pa_last = translate(s, c, p, first_tlb, last, write, ifetch, &lshift);
+    if (first_cache >= 0)
+        cache_stall(s, c, first_cache, pa, pa_last);
+}
+
+/* ---- records other than accesses ---- */
+
+static struct proc *stream_proc(struct sim *s, struct stream *st)
+{
+    if (!st->cur)
+        st->cur = sched_proc(s, (uint32_t)(st - s->streams), st->default_pid, NULL);
+    return st->cur;
+}
+
+static int apply_event(struct sim *s, struct cpu *c, struct stream *st, const struct mmt_event *ev)
+{
+    uint32_t trace = (uint32_t)(st - s->streams);
+    struct proc *p = stream_proc(s, st);
+    if (ev->pid && p && ev->pid != p->pid)
+        p = sched_proc(s, trace, ev->pid, NULL);
+    if (!p)
+        return sim_fail(s, "%s: record %llu: out of memory for a process", st->name,
+                        (unsigned long long)(st->batch_base + st->i));
+    st->events++;
+    switch (ev->type) {
+    case MMT_EV_FORK:
+        if (ev->nargs >= 1 && ev->result >= 0 && !sched_proc(s, trace, (uint32_t)ev->args[0], p))
+            return sim_fail(s, "%s: record %llu: cannot fork pid %llu", st->name,
+                            (unsigned long long)(st->batch_base + st->i), (unsigned long long)ev->args[0]);
+        break;
+    case MMT_EV_CLONE:
+        p->threads++;
+        break;
+    case MMT_EV_EXIT:
+        if (ev->nargs >= 2 && ev->args[1]) {
+            sched_proc_exit(s, p);
+            if (st->cur == p)
+                st->cur = NULL;
+        }
+        break;
+    case MMT_EV_SLEEP:
+        if (ev->nargs >= 1 && ev->args[0]) {
+            uint64_t until = c->clock_fx + CYC((uint64_t)((double)ev->args[0] * s->cfg.cpu.freq_ghz));
+            if (until > c->block_fx)
+                c->block_fx = until;
+            c->next_check_fx = 0;
+        }
+        break;
+    case MMT_EV_PAGE_FAULT:
+        st->page_fault_events++;
+        p->trace_faults++;
+        if (ev->nargs >= 1)
+            take_fault(s, c, p, ev->args[0], (ev->nargs >= 2 && (ev->args[1] & 1)) ? FAULT_FLAG_WRITE : 0);
+        break;
+    default: {
+        struct mm_inval inv;
+        mm_event(s->ms, p->mm, ev, &inv);
+        sim_invalidate(s, p, &inv);
+        break;
+    }
+    }
+    s->events_applied++;
+    return 0;
+}
+
+static int handle_record(struct sim *s, struct cpu *c, struct stream *st, const struct mmt_rec *r)
+{
+    if (r->kind <= MMT_MODIFY) { /* an access before any process is known */
+        struct proc *p = stream_proc(s, st);
+        if (!p)
+            return sim_fail(s, "%s: out of memory for a process", st->name);
+        sched_switch_to(s, c, p);
+        do_access(s, c, p, r);
+        return 0;
+    }
+    if (r->kind == MMT_SWITCH) {
+        struct proc *p = sched_proc(s, (uint32_t)(st - s->streams), r->aux, NULL);
+        if (!p)
+            return sim_fail(s, "%s: record %llu: out of memory for a process", st->name,
+                            (unsigned long long)(st->batch_base + st->i));
+        s->switches++;
+        st->cur = p;
+        sched_switch_to(s, c, p);
+        return 0;
+    }
+    if (r->kind == MMT_EVENT) {
+        const struct mmt_event *ev = st->src.event(st->src.ctx, r->aux);
+        if (!ev)
+            return sim_fail(s, "%s: record %llu: event %u missing from its batch", st->name,
+                            (unsigned long long)(st->batch_base + st->i), r->aux);
+        return apply_event(s, c, st, ev);
+    }
+    return 0; /* unknown kinds from newer traces are skipped */
+}
+
+static int next_batch(struct sim *s, struct stream *st)
+{
+    st->batch_base += st->n;
+    int rc = st->src.next(st->src.ctx, &st->recs, &st->n);
+    st->i = 0;
+    if (rc < 0) {
+        const char *why = st->src.error ? st->src.error(st->src.ctx) : NULL;
+        return sim_fail(s, "%s: %s", st->name, why ? why : "read error");
+    }
+    if (rc == 0) {
+        st->n = 0;
+        st->state = ST_DONE;
+        return 0;
+    }
+    s->records += st->n;
+    if (s->progress_on)
+        progress_update(&s->progress, "replay: %s: %llu records, %llu Mcycles", st->name,
+                        (unsigned long long)(st->batch_base + st->n),
+                        (unsigned long long)(sim_now_fx(s) >> CYC_SHIFT) / 1000000);
+    return 1;
+}
+
+/* Runs the stream on c until the quantum ends, it blocks, or it ends. */
+int sim_run_slice(struct sim *s, struct cpu *c, struct stream *st)
+{
+    if (st->cur)
+        sched_switch_to(s, c, st->cur);
+    sim_recompute_check(s, c);
+    for (;;) {
+        if (st->i >= st->n) {
+            int rc = next_batch(s, st);
+            if (rc <= 0)
+                return rc;
+        }
+        const struct mmt_rec *recs = st->recs;
+        size_t n = st->n, i = st->i;
+        struct proc *p = st->cur;
+        while (i < n) {
+            const struct mmt_rec *r = &recs[i++];
+            if (likely(r->kind <= MMT_MODIFY && p != NULL)) {
+                do_access(s, c, p, r);
+                if (unlikely(c->clock_fx >= c->next_check_fx))
+                    break;
+                continue;
+            }
+            st->i = i - 1;
+            if (handle_record(s, c, st, r))
+                return -1;
+            p = st->cur;
+            if (c->clock_fx >= c->next_check_fx)
+                break;
+        }
+        st->i = i;
+        if (c->block_fx) {
+            st->state = ST_BLOCKED;
+            st->ready_fx = c->block_fx > c->clock_fx ? c->block_fx : c->clock_fx;
+            c->block_fx = 0;
+            return 0;
+        }
+        if (c->clock_fx >= c->next_check_fx) {
+            if (s->next_event_fx <= c->clock_fx)
+                sim_events_due(s, c->clock_fx);
+            if (c->clock_fx >= c->slice_end_fx)
+                return 0;
+            sim_recompute_check(s, c);
+        }
+    }
+}
+
+int sim_run(struct sim *s, char *err, size_t errlen)
+{
+    s->err = err;
+    s->errlen = errlen;
+    if (s->ran)
+        return sim_fail(s, "sim: already run");
+    s->ran = 1;
+    if (s->progress_on)
+        progress_init(&s->progress);
+    if (s->timeline) {
+        stats_timeline_header(s);
+        heap_push(s, (struct sim_event){CYC(s->cfg.stats.sample_interval), SEV_SAMPLE, 0});
+    }
+    int rc = sched_run(s);
+    if (s->timeline && !rc)
+        stats_timeline_row(s, sim_now_fx(s));
+    if (s->progress_on)
+        progress_done(&s->progress);
+    return rc ? -1 : 0;
+}

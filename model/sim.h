@@ -1,0 +1,61 @@
+/* sim.h - one whole simulation: a machine (CPUs with TLBs, walkers, caches), the OS memory
+ * model, and the processes of the traces replayed on it. No global state: two sims in one
+ * process share nothing, so a sweep can run many of them.
+ *
+ *     struct sim *s = sim_new(&cfg, err, sizeof err);
+ *     sim_add_trace(s, "ls.mmt", err, sizeof err);      // once per trace: separate processes
+ *     sim_run(s, err, sizeof err);
+ *     sim_stat(s, "tlb.l1d.misses", &v);                // or sim_report_json / _text
+ *     sim_free(s);
+ */
+#ifndef MMSIM_SIM_H
+#define MMSIM_SIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "traces/mmt.h"
+
+struct sim;
+struct mmsim_config;
+struct json;
+
+/* A stream of records, for callers that decode traces themselves (a sweep replaying one
+ * decoded trace many times). next: 1 with a batch, 0 at the end, -1 on error (then error()
+ * says why). event: the event a MMT_EVENT record of the current batch refers to. */
+struct sim_source {
+    int (*next)(void *ctx, const struct mmt_rec **recs, size_t *n);
+    const struct mmt_event *(*event)(void *ctx, uint32_t idx);
+    const char *(*error)(void *ctx);
+    void *ctx;
+};
+
+/* cfg must have passed config_validate(); the sim keeps its own copy. */
+struct sim *sim_new(const struct mmsim_config *cfg, char *err, size_t errlen);
+void sim_free(struct sim *s);
+
+/* Adds a trace file (opened now, read during sim_run) or a source; its processes are new
+ * processes of this machine. Returns the trace's index or -1. */
+int sim_add_trace(struct sim *s, const char *path, char *err, size_t errlen);
+int sim_add_source(struct sim *s, const char *name, const struct sim_source *src, char *err,
+                   size_t errlen);
+
+/* Optional outputs, set before sim_run: a timeline CSV (one row per stats.sample_interval
+ * cycles) and a progress line on stderr. */
+void sim_set_timeline(struct sim *s, FILE *csv);
+void sim_set_progress(struct sim *s, int on);
+
+/* Replays every trace to its end. 0, or -1 with a message naming the trace and record. */
+int sim_run(struct sim *s, char *err, size_t errlen);
+
+/* Results, after sim_run. Keys as in the JSON report with dots: "cycles", "accesses",
+ * "tlb.l1d.misses", "cache.l2.walk_misses", "faults.minor", "walker.psc.pd.hits" ...
+ * Returns 0, or -1 for an unknown key. */
+int sim_stat(struct sim *s, const char *key, double *value);
+/* Calls fn for every scalar result (name, value), in report order. */
+void sim_stats_visit(struct sim *s, void (*fn)(void *ctx, const char *key, double v), void *ctx);
+void sim_report_json(struct sim *s, struct json *j);
+void sim_report_text(struct sim *s, FILE *f);
+
+#endif

@@ -1,0 +1,136 @@
+/* sim_internal.h - the insides of struct sim, shared by sim.c (run loop, access path),
+ * sched.c (CPUs, run queue, processes) and stats.c (reports). Not for users of the engine:
+ * they include sim.h. */
+#ifndef MMSIM_SIM_INTERNAL_H
+#define MMSIM_SIM_INTERNAL_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/util.h"
+#include "model/cache.h"
+#include "model/config.h"
+#include "model/memory.h"
+#include "model/pagewalk.h"
+#include "model/sim.h"
+#include "model/tlb.h"
+
+/* Cycles are kept in fixed point with 10 fractional bits so a fractional base CPI adds up
+ * exactly. */
+#define CYC_SHIFT 10
+#define CYC(x) ((uint64_t)(x) << CYC_SHIFT)
+
+enum cyc_part { CP_BASE, CP_TLB, CP_WALK, CP_CACHE, CP_FAULT, CP_SWITCH, CP_NR };
+
+struct proc {
+    uint32_t trace, pid;
+    unsigned asid;
+    struct mm *mm;
+    int exited;
+    int has_ifetch;     /* the trace has instruction fetches: they count instructions */
+    uint64_t threads;
+    uint64_t instructions, accesses, ifetches, loads, stores, modifies;
+    uint64_t tlb_misses, walks, faults_segv, faults_oom;
+    uint64_t trace_faults;   /* MMT_EV_PAGE_FAULT events (events-only traces) */
+    uint64_t cycles_fx;      /* CPU time */
+    struct mm_counters last; /* counters kept after the mm is gone */
+};
+
+enum stream_state { ST_READY, ST_BLOCKED, ST_DONE };
+
+struct stream {
+    char name[256];
+    struct sim_source src;
+    struct mmt_reader *reader; /* when opened from a file */
+    const struct mmt_rec *recs;
+    size_t n, i;
+    uint64_t batch_base;       /* records before this batch (for error messages) */
+    struct proc *cur;
+    enum stream_state state;
+    uint64_t ready_fx;         /* cannot run before this time */
+    uint32_t default_pid;      /* for records before the first MMT_SWITCH */
+    uint64_t events, page_fault_events;
+};
+
+struct cpu {
+    struct tlb *tlb;
+    uint32_t ntlb;
+    int dtlb, itlb;            /* first levels, -1 none */
+    struct cache *cache;
+    uint32_t ncache;
+    int dcache, icache;
+    struct pagewalk pw;
+    uint64_t clock_fx;
+    uint64_t next_check_fx;    /* the access path calls out when the clock reaches this */
+    uint64_t slice_end_fx;
+    struct proc *loaded;       /* whose translations are live (for flush-on-switch) */
+    /* untimed translation of the last page (kinds no TLB serves) */
+    uint64_t raw_vpn, raw_pte;
+    unsigned raw_asid;
+    uint64_t block_fx;         /* set by a fault that waits for I/O: block until then */
+    uint64_t idle_fx;
+};
+
+enum sim_event_type { SEV_SAMPLE = 1 };
+
+struct sim_event {
+    uint64_t time_fx;
+    uint32_t type, arg;
+};
+
+struct sim {
+    struct mmsim_config cfg;
+    unsigned page_shift;
+    uint64_t cpi_fx, quantum_fx;
+    struct memsys *ms;
+    struct cpu *cpus;
+    uint32_t ncpu;
+    struct stream *streams;
+    uint32_t nstreams, capstreams;
+    struct proc **procs;
+    uint32_t nprocs, capprocs;
+    unsigned next_asid;
+    /* run queue: stream indices, FIFO */
+    uint32_t *rq;
+    uint32_t rq_head, rq_len;
+    /* timed events: a binary heap ordered by time */
+    struct sim_event *heap;
+    uint32_t nheap, capheap;
+    uint64_t next_event_fx;
+    FILE *timeline;
+    int progress_on;
+    struct progress progress;
+    uint64_t parts_fx[CP_NR];
+    uint64_t faults_minor, faults_major, faults_segv, faults_oom, fault_retries;
+    uint64_t switches, ctx_switches, tlb_flushes, shootdowns;
+    uint64_t events_applied, records;
+    uint64_t io_wait_fx;
+    int ran;
+    char *err;
+    size_t errlen;
+    int failed;
+};
+
+/* sched.c */
+int sched_init(struct sim *s, char *err, size_t errlen);
+void sched_destroy(struct sim *s);
+struct proc *sched_proc(struct sim *s, uint32_t trace, uint32_t pid, struct proc *parent);
+void sched_proc_exit(struct sim *s, struct proc *p);
+/* Makes p the process running on c (context-switch cost, flush without PCID). */
+void sched_switch_to(struct sim *s, struct cpu *c, struct proc *p);
+/* Runs every stream to completion, slice by slice. */
+int sched_run(struct sim *s);
+uint64_t sim_now_fx(const struct sim *s);
+
+/* sim.c */
+void sim_recompute_check(struct sim *s, struct cpu *c);
+int sim_run_slice(struct sim *s, struct cpu *c, struct stream *st);
+void sim_invalidate(struct sim *s, struct proc *p, const struct mm_inval *inv);
+void sim_events_due(struct sim *s, uint64_t now_fx);
+int sim_fail(struct sim *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* stats.c */
+void stats_timeline_header(struct sim *s);
+void stats_timeline_row(struct sim *s, uint64_t time_fx);
+
+#endif

@@ -1,0 +1,527 @@
+/* stats.c - the results of a simulation: totals over CPUs and processes, the JSON report,
+ * the human report, named scalar lookups (for sweeps) and the timeline CSV. */
+#include <inttypes.h>
+#include <string.h>
+
+#include "model/sim_internal.h"
+
+static const char *const part_names[CP_NR] = {"base", "tlb", "walk", "cache", "fault", "switch"};
+static const char *const psc_names[PGT_MAX_LEVELS + 1] = {"", "", "pd", "pdpt", "pml4", "pml5"};
+
+struct totals {
+    uint64_t instructions, accesses, ifetches, loads, stores, modifies, trace_faults;
+    uint64_t rss_pages, pgt_host_bytes;
+    uint64_t cycles, busy, idle;
+};
+
+static void sum_totals(struct sim *s, struct totals *t)
+{
+    memset(t, 0, sizeof *t);
+    for (uint32_t i = 0; i < s->nprocs; i++) {
+        const struct proc *p = s->procs[i];
+        t->instructions += p->instructions;
+        t->accesses += p->accesses;
+        t->ifetches += p->ifetches;
+        t->loads += p->loads;
+        t->stores += p->stores;
+        t->modifies += p->modifies;
+        t->trace_faults += p->trace_faults;
+        if (p->mm) {
+            const struct mm_counters *mc = mm_counters(p->mm);
+            t->rss_pages += mc->rss_anon + mc->rss_file + mc->rss_shmem;
+            t->pgt_host_bytes += pgtable_host_bytes(mm_pgtable(p->mm));
+        }
+    }
+    /* the access path adds the base CPI to the clock only; its share is derived here */
+    s->parts_fx[CP_BASE] = t->instructions * s->cpi_fx;
+    for (unsigned k = 0; k < CP_NR; k++)
+        t->busy += s->parts_fx[k];
+    t->cycles = sim_now_fx(s) >> CYC_SHIFT;
+    for (uint32_t i = 0; i < s->ncpu; i++)
+        t->idle += s->cpus[i].idle_fx;
+    t->idle >>= CYC_SHIFT;
+}
+
+static void sum_tlb(const struct sim *s, uint32_t idx, struct tlb_stats *o)
+{
+    memset(o, 0, sizeof *o);
+    for (uint32_t c = 0; c < s->ncpu; c++) {
+        const struct tlb_stats *x = &s->cpus[c].tlb[idx].st;
+        o->lookups += x->lookups;
+        o->hits += x->hits;
+        o->misses += x->misses;
+        for (unsigned p = 0; p < TLB_NR_PSIZES; p++) {
+            o->hits_ps[p] += x->hits_ps[p];
+            o->misses_ps[p] += x->misses_ps[p];
+        }
+        o->fills += x->fills;
+        o->evictions += x->evictions;
+        o->invalidations += x->invalidations;
+        o->flushes += x->flushes;
+    }
+}
+
+static void sum_cache(const struct sim *s, uint32_t idx, struct cache_stats *o)
+{
+    memset(o, 0, sizeof *o);
+    for (uint32_t c = 0; c < s->ncpu; c++) {
+        const struct cache_stats *x = &s->cpus[c].cache[idx].st;
+        o->lookups += x->lookups;
+        o->hits += x->hits;
+        o->misses += x->misses;
+        o->walk_lookups += x->walk_lookups;
+        o->walk_hits += x->walk_hits;
+        o->walk_misses += x->walk_misses;
+        o->evictions += x->evictions;
+    }
+}
+
+static void sum_walk(const struct sim *s, struct pagewalk_stats *o)
+{
+    memset(o, 0, sizeof *o);
+    for (uint32_t c = 0; c < s->ncpu; c++) {
+        const struct pagewalk_stats *x = &s->cpus[c].pw.st;
+        o->walks += x->walks;
+        o->cycles += x->cycles;
+        o->not_present += x->not_present;
+        for (unsigned l = 0; l <= PGT_MAX_LEVELS; l++) {
+            o->reads[l] += x->reads[l];
+            o->read_cycles[l] += x->read_cycles[l];
+            o->psc_lookups[l] += x->psc_lookups[l];
+            o->psc_hits[l] += x->psc_hits[l];
+        }
+    }
+}
+
+static double per_kilo(uint64_t n, uint64_t instr)
+{
+    return instr ? (double)n * 1000.0 / (double)instr : 0.0;
+}
+
+static int events_only(const struct sim *s, const struct totals *t)
+{
+    return t->accesses == 0 && t->trace_faults > 0 && s->nstreams > 0;
+}
+
+static const struct mm_counters *proc_counters(const struct proc *p)
+{
+    return p->mm ? mm_counters(p->mm) : &p->last;
+}
+
+/* ---- scalar results by name ---- */
+
+typedef void (*visit_fn)(void *ctx, const char *key, double v);
+
+void sim_stats_visit(struct sim *s, visit_fn fn, void *ctx)
+{
+    struct totals t;
+    sum_totals(s, &t);
+    char k[128];
+    fn(ctx, "accesses", (double)t.accesses);
+    fn(ctx, "instructions", (double)t.instructions);
+    fn(ctx, "cycles", (double)t.cycles);
+    fn(ctx, "ifetches", (double)t.ifetches);
+    fn(ctx, "loads", (double)t.loads);
+    fn(ctx, "stores", (double)t.stores);
+    fn(ctx, "modifies", (double)t.modifies);
+    double instr = t.instructions ? (double)t.instructions : 1.0;
+    uint64_t busy = t.busy;
+    fn(ctx, "cpi", (double)busy / (1 << CYC_SHIFT) / instr);
+    for (unsigned p = 0; p < CP_NR; p++) {
+        snprintf(k, sizeof k, "cpi_breakdown.%s", part_names[p]);
+        fn(ctx, k, (double)s->parts_fx[p] / (1 << CYC_SHIFT) / instr);
+    }
+    fn(ctx, "idle_cycles", (double)t.idle);
+    for (uint32_t i = 0; i < s->cfg.ntlb; i++) {
+        struct tlb_stats x;
+        sum_tlb(s, i, &x);
+        const char *n = s->cfg.tlb[i].name;
+#define TV(field)                                          \
+    snprintf(k, sizeof k, "tlb.%s." #field, n);            \
+    fn(ctx, k, (double)x.field)
+        TV(lookups);
+        TV(hits);
+        TV(misses);
+        TV(fills);
+        TV(evictions);
+        TV(invalidations);
+        TV(flushes);
+#undef TV
+        snprintf(k, sizeof k, "tlb.%s.mpki", n);
+        fn(ctx, k, per_kilo(x.misses, t.instructions));
+        for (unsigned p = 0; p < TLB_NR_PSIZES; p++) {
+            if (!(s->cfg.tlb[i].page_sizes & (1u << p)))
+                continue;
+            snprintf(k, sizeof k, "tlb.%s.page_size.%s.hits", n, config_psize_name(p));
+            fn(ctx, k, (double)x.hits_ps[p]);
+            snprintf(k, sizeof k, "tlb.%s.page_size.%s.misses", n, config_psize_name(p));
+            fn(ctx, k, (double)x.misses_ps[p]);
+        }
+    }
+    for (uint32_t i = 0; i < s->cfg.ncache; i++) {
+        struct cache_stats x;
+        sum_cache(s, i, &x);
+        const char *n = s->cfg.cache[i].name;
+#define CV(field)                                          \
+    snprintf(k, sizeof k, "cache.%s." #field, n);          \
+    fn(ctx, k, (double)x.field)
+        CV(lookups);
+        CV(hits);
+        CV(misses);
+        CV(walk_lookups);
+        CV(walk_hits);
+        CV(walk_misses);
+#undef CV
+        snprintf(k, sizeof k, "cache.%s.mpki", n);
+        fn(ctx, k, per_kilo(x.misses, t.instructions));
+    }
+    struct pagewalk_stats w;
+    sum_walk(s, &w);
+    fn(ctx, "walks", (double)w.walks);
+    fn(ctx, "walk_cycles", (double)w.cycles);
+    for (unsigned l = 1; l <= s->cfg.walker.levels; l++) {
+        snprintf(k, sizeof k, "walker.reads.L%u", l);
+        fn(ctx, k, (double)w.reads[l]);
+        snprintf(k, sizeof k, "walker.read_cycles.L%u", l);
+        fn(ctx, k, (double)w.read_cycles[l]);
+    }
+    for (unsigned l = 2; l <= s->cfg.walker.levels; l++) {
+        if (!s->cfg.walker.psc_entries[l])
+            continue;
+        snprintf(k, sizeof k, "walker.psc.%s.lookups", psc_names[l]);
+        fn(ctx, k, (double)w.psc_lookups[l]);
+        snprintf(k, sizeof k, "walker.psc.%s.hits", psc_names[l]);
+        fn(ctx, k, (double)w.psc_hits[l]);
+    }
+    fn(ctx, "faults.minor", (double)s->faults_minor);
+    fn(ctx, "faults.major", (double)s->faults_major);
+    fn(ctx, "faults.segv", (double)s->faults_segv);
+    fn(ctx, "faults.oom", (double)s->faults_oom);
+    fn(ctx, "faults.retries", (double)s->fault_retries);
+    fn(ctx, "context_switches", (double)s->ctx_switches);
+    fn(ctx, "events", (double)s->events_applied);
+    fn(ctx, "records", (double)s->records);
+    fn(ctx, "host.pgtable_bytes", (double)t.pgt_host_bytes);
+    fn(ctx, "host.resident_pages", (double)t.rss_pages);
+}
+
+struct find_ctx {
+    const char *key;
+    double v;
+    int found;
+};
+
+static void find_cb(void *ctx, const char *key, double v)
+{
+    struct find_ctx *f = ctx;
+    if (!f->found && !strcmp(key, f->key)) {
+        f->v = v;
+        f->found = 1;
+    }
+}
+
+int sim_stat(struct sim *s, const char *key, double *value)
+{
+    struct find_ctx f = {key, 0, 0};
+    sim_stats_visit(s, find_cb, &f);
+    if (f.found)
+        *value = f.v;
+    return f.found ? 0 : -1;
+}
+
+/* ---- JSON ---- */
+
+static void json_tlb(struct sim *s, struct json *j, const struct totals *t)
+{
+    json_obj_begin(j, "tlb");
+    for (uint32_t i = 0; i < s->cfg.ntlb; i++) {
+        struct tlb_stats x;
+        sum_tlb(s, i, &x);
+        json_obj_begin(j, s->cfg.tlb[i].name);
+        json_u64(j, "lookups", x.lookups);
+        json_u64(j, "hits", x.hits);
+        json_u64(j, "misses", x.misses);
+        json_f64(j, "mpki", per_kilo(x.misses, t->instructions));
+        json_u64(j, "fills", x.fills);
+        json_u64(j, "evictions", x.evictions);
+        json_u64(j, "invalidations", x.invalidations);
+        json_u64(j, "flushes", x.flushes);
+        json_obj_begin(j, "page_size");
+        for (unsigned p = 0; p < TLB_NR_PSIZES; p++) {
+            if (!(s->cfg.tlb[i].page_sizes & (1u << p)))
+                continue;
+            json_obj_begin(j, config_psize_name(p));
+            json_u64(j, "hits", x.hits_ps[p]);
+            json_u64(j, "misses", x.misses_ps[p]);
+            json_obj_end(j);
+        }
+        json_obj_end(j);
+        json_obj_end(j);
+    }
+    json_obj_end(j);
+}
+
+static void json_cache(struct sim *s, struct json *j, const struct totals *t)
+{
+    json_obj_begin(j, "cache");
+    for (uint32_t i = 0; i < s->cfg.ncache; i++) {
+        struct cache_stats x;
+        sum_cache(s, i, &x);
+        json_obj_begin(j, s->cfg.cache[i].name);
+        json_u64(j, "lookups", x.lookups);
+        json_u64(j, "hits", x.hits);
+        json_u64(j, "misses", x.misses);
+        json_f64(j, "mpki", per_kilo(x.misses, t->instructions));
+        json_u64(j, "walk_lookups", x.walk_lookups);
+        json_u64(j, "walk_hits", x.walk_hits);
+        json_u64(j, "walk_misses", x.walk_misses);
+        json_obj_end(j);
+    }
+    json_obj_end(j);
+}
+
+static void json_walker(struct sim *s, struct json *j)
+{
+    struct pagewalk_stats w;
+    sum_walk(s, &w);
+    json_u64(j, "walks", w.walks);
+    json_u64(j, "walk_cycles", w.cycles);
+    json_obj_begin(j, "walker");
+    json_u64(j, "levels", s->cfg.walker.levels);
+    json_u64(j, "not_present", w.not_present);
+    json_obj_begin(j, "reads");
+    for (unsigned l = 1; l <= s->cfg.walker.levels; l++) {
+        char k[8];
+        snprintf(k, sizeof k, "L%u", l);
+        json_u64(j, k, w.reads[l]);
+    }
+    json_obj_end(j);
+    json_obj_begin(j, "read_cycles");
+    for (unsigned l = 1; l <= s->cfg.walker.levels; l++) {
+        char k[8];
+        snprintf(k, sizeof k, "L%u", l);
+        json_u64(j, k, w.read_cycles[l]);
+    }
+    json_obj_end(j);
+    json_obj_begin(j, "psc");
+    for (unsigned l = 2; l <= s->cfg.walker.levels; l++) {
+        if (!s->cfg.walker.psc_entries[l])
+            continue;
+        json_obj_begin(j, psc_names[l]);
+        json_u64(j, "lookups", w.psc_lookups[l]);
+        json_u64(j, "hits", w.psc_hits[l]);
+        json_obj_end(j);
+    }
+    json_obj_end(j);
+    json_obj_end(j);
+}
+
+static void json_processes(struct sim *s, struct json *j)
+{
+    json_arr_begin(j, "processes");
+    for (uint32_t i = 0; i < s->nprocs; i++) {
+        const struct proc *p = s->procs[i];
+        const struct mm_counters *mc = proc_counters(p);
+        json_obj_begin(j, NULL);
+        json_u64(j, "pid", p->pid);
+        json_str(j, "trace", s->streams[p->trace].name);
+        json_u64(j, "threads", p->threads);
+        json_u64(j, "instructions", p->instructions);
+        json_u64(j, "accesses", p->accesses);
+        json_u64(j, "ifetches", p->ifetches);
+        json_u64(j, "loads", p->loads);
+        json_u64(j, "stores", p->stores);
+        json_u64(j, "modifies", p->modifies);
+        json_u64(j, "tlb_misses", p->tlb_misses);
+        json_u64(j, "walks", p->walks);
+        json_obj_begin(j, "faults");
+        json_u64(j, "minor", mc->min_flt);
+        json_u64(j, "major", mc->maj_flt);
+        json_u64(j, "segv", p->faults_segv);
+        json_u64(j, "oom", p->faults_oom);
+        json_u64(j, "in_trace", p->trace_faults);
+        json_obj_end(j);
+        json_u64(j, "rss_pages", mc->rss_anon + mc->rss_file + mc->rss_shmem);
+        json_u64(j, "rss_peak_pages", mc->rss_peak);
+        json_u64(j, "pgtables_bytes", mc->pgtables_bytes);
+        json_bool(j, "exited", p->exited);
+        json_obj_end(j);
+    }
+    json_arr_end(j);
+}
+
+void sim_report_json(struct sim *s, struct json *j)
+{
+    struct totals t;
+    sum_totals(s, &t);
+    double instr = t.instructions ? (double)t.instructions : 1.0;
+    json_obj_begin(j, NULL);
+    json_arr_begin(j, "traces");
+    for (uint32_t i = 0; i < s->nstreams; i++)
+        json_str(j, NULL, s->streams[i].name);
+    json_arr_end(j);
+    json_u64(j, "cpus", s->ncpu);
+    json_u64(j, "records", s->records);
+    json_u64(j, "accesses", t.accesses);
+    json_u64(j, "instructions", t.instructions);
+    json_u64(j, "ifetches", t.ifetches);
+    json_u64(j, "loads", t.loads);
+    json_u64(j, "stores", t.stores);
+    json_u64(j, "modifies", t.modifies);
+    json_u64(j, "cycles", t.cycles);
+    json_u64(j, "busy_cycles", t.busy >> CYC_SHIFT);
+    json_u64(j, "idle_cycles", t.idle);
+    json_u64(j, "io_wait_cycles", s->io_wait_fx >> CYC_SHIFT);
+    json_f64(j, "cpi", (double)t.busy / (1 << CYC_SHIFT) / instr);
+    json_obj_begin(j, "cpi_breakdown");
+    for (unsigned p = 0; p < CP_NR; p++)
+        json_f64(j, part_names[p], (double)s->parts_fx[p] / (1 << CYC_SHIFT) / instr);
+    json_obj_end(j);
+    json_obj_begin(j, "cycles_breakdown");
+    for (unsigned p = 0; p < CP_NR; p++)
+        json_u64(j, part_names[p], s->parts_fx[p] >> CYC_SHIFT);
+    json_obj_end(j);
+    json_tlb(s, j, &t);
+    json_cache(s, j, &t);
+    json_walker(s, j);
+    json_obj_begin(j, "faults");
+    json_u64(j, "minor", s->faults_minor);
+    json_u64(j, "major", s->faults_major);
+    json_u64(j, "segv", s->faults_segv);
+    json_u64(j, "oom", s->faults_oom);
+    json_u64(j, "retries", s->fault_retries);
+    json_u64(j, "in_trace", t.trace_faults);
+    json_obj_end(j);
+    json_u64(j, "context_switches", s->ctx_switches);
+    json_u64(j, "events", s->events_applied);
+    int eo = events_only(s, &t);
+    json_bool(j, "events_only", eo);
+    json_arr_begin(j, "unavailable");
+    if (eo) {
+        json_str(j, NULL, "tlb");
+        json_str(j, NULL, "cache");
+        json_str(j, NULL, "walks");
+        json_str(j, NULL, "cpi");
+    }
+    json_arr_end(j);
+    json_processes(s, j);
+    json_obj_begin(j, "host");
+    json_u64(j, "pgtable_bytes", t.pgt_host_bytes);
+    json_u64(j, "resident_pages", t.rss_pages);
+    json_f64(j, "pgtable_bytes_per_resident_page",
+             t.rss_pages ? (double)t.pgt_host_bytes / (double)t.rss_pages : 0.0);
+    json_obj_end(j);
+    json_obj_end(j);
+}
+
+/* ---- human report ---- */
+
+static void ratio_line(FILE *f, const char *name, uint64_t lookups, uint64_t hits, uint64_t misses,
+                       uint64_t instr)
+{
+    fprintf(f, "  %-12s %14" PRIu64 " %14" PRIu64 " %12" PRIu64 " %7.3f%% %9.3f\n", name, lookups,
+            hits, misses, lookups ? 100.0 * (double)misses / (double)lookups : 0.0,
+            per_kilo(misses, instr));
+}
+
+void sim_report_text(struct sim *s, FILE *f)
+{
+    struct totals t;
+    sum_totals(s, &t);
+    double instr = t.instructions ? (double)t.instructions : 1.0;
+    fprintf(f, "# mmsim replay: %u trace%s on %u CPU%s\n", s->nstreams, s->nstreams == 1 ? "" : "s",
+            s->ncpu, s->ncpu == 1 ? "" : "s");
+    for (uint32_t i = 0; i < s->nstreams; i++)
+        fprintf(f, "#   %s\n", s->streams[i].name);
+    fprintf(f, "\n%16" PRIu64 "  instructions\n", t.instructions);
+    fprintf(f, "%16" PRIu64 "  accesses (%" PRIu64 " fetches, %" PRIu64 " loads, %" PRIu64
+               " stores, %" PRIu64 " modifies)\n",
+            t.accesses, t.ifetches, t.loads, t.stores, t.modifies);
+    fprintf(f, "%16" PRIu64 "  cycles", t.cycles);
+    if (t.idle)
+        fprintf(f, " (%" PRIu64 " idle)", t.idle);
+    fprintf(f, "\n%16.3f  CPI:", (double)t.busy / (1 << CYC_SHIFT) / instr);
+    for (unsigned p = 0; p < CP_NR; p++)
+        fprintf(f, " %s %.3f", part_names[p], (double)s->parts_fx[p] / (1 << CYC_SHIFT) / instr);
+    fprintf(f, "\n");
+    int eo = events_only(s, &t);
+    if (eo)
+        fprintf(f, "\n# events-only trace: no accesses, so no TLB, cache, walk or CPI results;"
+                   " faults are replayed from the trace's page-fault events\n");
+    if (s->cfg.ntlb && !eo) {
+        fprintf(f, "\n  %-12s %14s %14s %12s %8s %9s\n", "TLB", "lookups", "hits", "misses", "miss", "MPKI");
+        for (uint32_t i = 0; i < s->cfg.ntlb; i++) {
+            struct tlb_stats x;
+            sum_tlb(s, i, &x);
+            ratio_line(f, s->cfg.tlb[i].name, x.lookups, x.hits, x.misses, t.instructions);
+            for (unsigned p = 0; p < TLB_NR_PSIZES; p++)
+                if ((s->cfg.tlb[i].page_sizes & (1u << p)) && s->cfg.tlb[i].page_sizes != 1)
+                    fprintf(f, "    %-10s %14s %14" PRIu64 " %12" PRIu64 "\n", config_psize_name(p), "",
+                            x.hits_ps[p], x.misses_ps[p]);
+        }
+    }
+    if (s->cfg.ncache && !eo) {
+        fprintf(f, "\n  %-12s %14s %14s %12s %8s %9s %14s %12s\n", "cache", "lookups", "hits", "misses",
+                "miss", "MPKI", "walk lookups", "walk misses");
+        for (uint32_t i = 0; i < s->cfg.ncache; i++) {
+            struct cache_stats x;
+            sum_cache(s, i, &x);
+            fprintf(f, "  %-12s %14" PRIu64 " %14" PRIu64 " %12" PRIu64 " %7.3f%% %9.3f %14" PRIu64 " %12" PRIu64 "\n",
+                    s->cfg.cache[i].name, x.lookups, x.hits, x.misses,
+                    x.lookups ? 100.0 * (double)x.misses / (double)x.lookups : 0.0,
+                    per_kilo(x.misses, t.instructions), x.walk_lookups, x.walk_misses);
+        }
+    }
+    struct pagewalk_stats w;
+    sum_walk(s, &w);
+    if (!eo) {
+        fprintf(f, "\n%16" PRIu64 "  page walks, %" PRIu64 " cycles (%.1f a walk)\n", w.walks, w.cycles,
+                w.walks ? (double)w.cycles / (double)w.walks : 0.0);
+        fprintf(f, "                  reads by level:");
+        for (unsigned l = s->cfg.walker.levels; l >= 1; l--)
+            fprintf(f, " L%u %" PRIu64, l, w.reads[l]);
+        fprintf(f, "\n");
+        for (unsigned l = 2; l <= s->cfg.walker.levels; l++)
+            if (s->cfg.walker.psc_entries[l])
+                fprintf(f, "                  PSC %-4s %" PRIu64 " hits of %" PRIu64 " lookups\n",
+                        psc_names[l], w.psc_hits[l], w.psc_lookups[l]);
+    }
+    fprintf(f, "\n%16" PRIu64 "  minor faults\n%16" PRIu64 "  major faults\n", s->faults_minor, s->faults_major);
+    if (s->faults_segv || s->faults_oom)
+        fprintf(f, "%16" PRIu64 "  SIGSEGV, %" PRIu64 " out of memory\n", s->faults_segv, s->faults_oom);
+    fprintf(f, "\n  %8s %8s %14s %14s %10s %10s %12s %12s  %s\n", "pid", "threads", "instructions",
+            "accesses", "minflt", "majflt", "rss peak KiB", "VmPTE KiB", "trace");
+    for (uint32_t i = 0; i < s->nprocs; i++) {
+        const struct proc *p = s->procs[i];
+        const struct mm_counters *mc = proc_counters(p);
+        fprintf(f, "  %8u %8" PRIu64 " %14" PRIu64 " %14" PRIu64 " %10" PRIu64 " %10" PRIu64 " %12" PRIu64
+                   " %12" PRIu64 "  %s\n",
+                p->pid, p->threads, p->instructions, p->accesses, mc->min_flt, mc->maj_flt,
+                (mc->rss_peak << s->page_shift) >> 10, mc->pgtables_bytes >> 10, s->streams[p->trace].name);
+    }
+}
+
+/* ---- timeline ---- */
+
+void stats_timeline_header(struct sim *s)
+{
+    fprintf(s->timeline, "cycles,instructions,accesses,minor_faults,major_faults,walks,rss_pages,rss_by_pid\n");
+}
+
+void stats_timeline_row(struct sim *s, uint64_t time_fx)
+{
+    struct totals t;
+    sum_totals(s, &t);
+    struct pagewalk_stats w;
+    sum_walk(s, &w);
+    fprintf(s->timeline, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",",
+            time_fx >> CYC_SHIFT, t.instructions, t.accesses, s->faults_minor, s->faults_major, w.walks,
+            t.rss_pages);
+    for (uint32_t i = 0; i < s->nprocs; i++) {
+        const struct proc *p = s->procs[i];
+        const struct mm_counters *mc = proc_counters(p);
+        fprintf(s->timeline, "%s%u:%" PRIu64, i ? " " : "", p->pid,
+                p->mm ? mc->rss_anon + mc->rss_file + mc->rss_shmem : 0);
+    }
+    fprintf(s->timeline, "\n");
+}
