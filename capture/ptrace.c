@@ -400,12 +400,12 @@ static int step_loop(struct stepper *s, char *err, size_t errlen)
             s->res->incomplete = 1;
             snprintf(s->res->reason, sizeof s->res->reason,
                      "ptrace: interrupted after %" PRIu64 " steps", s->steps);
-            pt_kill_all(&s->ts);
+            pt_kill_all(&s->ts, s->root, s->res);
             return 0;
         }
         if (s->out.failed) {
             snprintf(err, errlen, "ptrace: writing the trace: %s", mmt_writer_error(s->out.w));
-            pt_kill_all(&s->ts);
+            pt_kill_all(&s->ts, s->root, s->res);
             return -1;
         }
         if ((s->steps & 15) == 0 && count_state(&s->ts, PT_T_RUNNING) + count_state(&s->ts, PT_T_NEW))

@@ -371,13 +371,13 @@ static int events_loop(struct evrec *e, char *err, size_t errlen)
         if (*e->o->stop) {
             e->res->incomplete = 1;
             snprintf(e->res->reason, sizeof e->res->reason, "ptrace events-only: interrupted");
-            pt_kill_all(&e->ts);
+            pt_kill_all(&e->ts, e->root, e->res);
             return 0;
         }
         if (e->out.failed) {
             snprintf(err, errlen, "ptrace events-only: writing the trace: %s",
                      mmt_writer_error(e->out.w));
-            pt_kill_all(&e->ts);
+            pt_kill_all(&e->ts, e->root, e->res);
             return -1;
         }
         int st;
@@ -453,7 +453,7 @@ int pt_events_record(const struct record_opts *o, struct mmt_writer *w, struct r
             }
         }
         if (rc != 0 && e->ts.n)
-            pt_kill_all(&e->ts);
+            pt_kill_all(&e->ts, e->root, e->res);
     }
     perf_close_all(e);
     pt_threads_free(&e->ts);

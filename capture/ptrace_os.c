@@ -351,15 +351,21 @@ void pt_threads_free(struct pt_threads *ts)
     memset(ts, 0, sizeof *ts);
 }
 
-void pt_kill_all(struct pt_threads *ts)
+void pt_kill_all(struct pt_threads *ts, pid_t root, struct record_result *res)
 {
     for (size_t i = 0; i < ts->n; i++)
         kill(ts->t[i].pid, SIGKILL);
     for (size_t i = 0; i < ts->n; i++) {
         int st;
         /* a thread may still report a stop (exit event) on its way out: let it go on */
-        while (waitpid(ts->t[i].tid, &st, __WALL) > 0 && !WIFEXITED(st) && !WIFSIGNALED(st))
+        while (waitpid(ts->t[i].tid, &st, __WALL) > 0) {
+            if (WIFEXITED(st) || WIFSIGNALED(st)) {
+                if (ts->t[i].tid == root)
+                    res->exit_status = st;
+                break;
+            }
             ptrace(PTRACE_CONT, ts->t[i].tid, NULL, NULL);
+        }
     }
 }
 

@@ -86,7 +86,7 @@ void pt_threads_free(struct pt_threads *ts);
  * with err filled. The caller sets options and resumes it. */
 pid_t pt_spawn(char *const argv[], int seccomp, char *err, size_t errlen);
 /* Kills every followed thread and reaps them (on SIGINT/SIGTERM or an error). */
-void pt_kill_all(struct pt_threads *ts);
+void pt_kill_all(struct pt_threads *ts, pid_t root, struct record_result *res);
 
 /* Exit bookkeeping shared by both modes: writes MMT_EV_EXIT (and MMT_EV_SIGNAL for a fatal
  * signal) for a thread that has gone, stores the root process's status and rusage. */
