@@ -27,7 +27,7 @@ PROG_BINS := $(PROG_SRCS:tests/progs/%.c=build/progs/%)
 HDRS := $(wildcard */*.h *.h)
 
 DEPS_PKGS = libzstd-dev libpfm4-dev libzydis-dev libinih-dev libcmocka-dev liblzma-dev \
-            gnuplot-nox valgrind pkg-config clang libclang-rt-dev zstd xz-utils time bc
+            gnuplot-nox valgrind pkg-config clang libclang-rt-dev zstd xz-utils time bc parallel
 
 .PHONY: all deps build test demo bench validate install clean unit asan fuzz progs
 all: deps
