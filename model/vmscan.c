@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/u64map.h"
+
 #define NIL UINT32_MAX
 #define LIST_POLICY NR_LRU_LISTS /* the one list of the research policies */
 #define NR_LISTS (NR_LRU_LISTS + 1)
@@ -759,85 +761,18 @@ uint64_t vmscan_shrink(struct vmscan *v, struct scan_control *sc, vmscan_evict_f
 
 /* ---- offline helpers ---- */
 
-/* Open-addressing map from a 64-bit key to a 64-bit value. */
-struct u64map {
-    uint64_t *keys, *vals;
-    uint8_t *used;
-    uint64_t mask;
-};
-
-static int u64map_init(struct u64map *m, size_t n)
-{
-    uint64_t cap = 16;
-    while (cap < 2 * (uint64_t)n)
-        cap <<= 1;
-    m->keys = malloc(cap * sizeof(uint64_t));
-    m->vals = malloc(cap * sizeof(uint64_t));
-    m->used = calloc(cap, 1);
-    m->mask = cap - 1;
-    return m->keys && m->vals && m->used ? 0 : -1;
-}
-
-static void u64map_done(struct u64map *m)
-{
-    free(m->keys);
-    free(m->vals);
-    free(m->used);
-}
-
-static uint64_t *u64map_slot(struct u64map *m, uint64_t key, int *found)
-{
-    uint64_t h = key * 0x9e3779b97f4a7c15ull;
-    uint64_t i = (h ^ (h >> 29)) & m->mask;
-    while (m->used[i] && m->keys[i] != key)
-        i = (i + 1) & m->mask;
-    *found = m->used[i];
-    if (!m->used[i]) {
-        m->used[i] = 1;
-        m->keys[i] = key;
-    }
-    return &m->vals[i];
-}
-
-static void u64map_erase(struct u64map *m, uint64_t key)
-{
-    /* backward-shift deletion keeps probe chains intact */
-    uint64_t h = key * 0x9e3779b97f4a7c15ull;
-    uint64_t i = (h ^ (h >> 29)) & m->mask;
-    while (m->used[i] && m->keys[i] != key)
-        i = (i + 1) & m->mask;
-    if (!m->used[i])
-        return;
-    uint64_t j = i;
-    for (;;) {
-        m->used[i] = 0;
-        for (;;) {
-            j = (j + 1) & m->mask;
-            if (!m->used[j])
-                return;
-            uint64_t hj = m->keys[j] * 0x9e3779b97f4a7c15ull;
-            uint64_t home = (hj ^ (hj >> 29)) & m->mask;
-            /* move j into the hole at i if its home is not cyclically in (i, j] */
-            if ((i <= j) ? (home <= i || home > j) : (home <= i && home > j))
-                break;
-        }
-        m->keys[i] = m->keys[j];
-        m->vals[i] = m->vals[j];
-        m->used[i] = 1;
-        i = j;
-    }
-}
-
 int vmscan_next_use(const uint64_t *keys, size_t n, uint64_t *next)
 {
     struct u64map m;
-    if (u64map_init(&m, n)) {
-        u64map_done(&m);
+    if (u64map_init(&m, n))
         return -1;
-    }
     for (size_t i = n; i-- > 0;) {
         int found;
         uint64_t *slot = u64map_slot(&m, keys[i], &found);
+        if (!slot) {
+            u64map_done(&m);
+            return -1;
+        }
         next[i] = found ? *slot : VMSCAN_NO_NEXT_USE;
         *slot = i;
     }
@@ -885,6 +820,10 @@ uint64_t vmscan_simulate(enum vmscan_policy p, const uint64_t *keys, size_t n, u
             uint64_t nu = next ? next[i] : VMSCAN_NO_NEXT_USE;
             int found;
             uint64_t *slot = u64map_slot(&c.resident, keys[i], &found);
+            if (!slot) {
+                misses = UINT64_MAX;
+                break;
+            }
             if (found) {
                 vmscan_access(v, *slot, nu);
                 continue;
@@ -903,6 +842,10 @@ uint64_t vmscan_simulate(enum vmscan_policy p, const uint64_t *keys, size_t n, u
                     break;
                 }
                 slot = u64map_slot(&c.resident, keys[i], &found);
+                if (!slot) {
+                    misses = UINT64_MAX;
+                    break;
+                }
             }
             uint64_t pfn = c.free_frames[--c.nfree];
             *slot = pfn;
@@ -915,7 +858,6 @@ uint64_t vmscan_simulate(enum vmscan_policy p, const uint64_t *keys, size_t n, u
     free(next);
     free(c.frame_key);
     free(c.free_frames);
-    if (c.resident.keys || c.resident.used)
-        u64map_done(&c.resident);
+    u64map_done(&c.resident);
     return misses;
 }
