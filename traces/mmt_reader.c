@@ -87,6 +87,31 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
     return 0;
 }
 
+/* One length-prefixed metadata string at b[*pos]; NULL (r->err set) when malformed. */
+static char *meta_string(struct mmt_reader *r, const uint8_t *b, size_t len, size_t *pos,
+                         uint64_t base, uint32_t entry)
+{
+    if (len - *pos < 4) {
+        fail(r, "metadata entry %" PRIu32 " cut at byte %" PRIu64, entry, base + *pos);
+        return NULL;
+    }
+    uint32_t l = mmt_get_u32(b + *pos);
+    if (l > len - *pos - 4) {
+        fail(r, "metadata string length %" PRIu32 " overruns the block at byte %" PRIu64, l,
+             base + *pos);
+        return NULL;
+    }
+    if (memchr(b + *pos + 4, 0, l)) {
+        fail(r, "NUL byte in a metadata string at byte %" PRIu64, base + *pos + 4);
+        return NULL;
+    }
+    char *s = strndup((const char *)b + *pos + 4, l);
+    if (!s)
+        fail(r, "out of memory reading metadata");
+    *pos += 4 + l;
+    return s;
+}
+
 /* Parses a metadata block (u32 count, then length-prefixed key and value strings) that
  * starts at file byte `base`, appending to r->meta. */
 static int parse_meta(struct mmt_reader *r, const uint8_t *b, size_t len, uint64_t base)
@@ -98,22 +123,13 @@ static int parse_meta(struct mmt_reader *r, const uint8_t *b, size_t len, uint64
         return fail(r, "metadata count %" PRIu32 " too large at byte %" PRIu64, count, base);
     size_t pos = 4;
     for (uint32_t i = 0; i < count; i++) {
-        char *s[2];
+        char *s[2] = {NULL, NULL};
         for (int j = 0; j < 2; j++) {
-            if (len - pos < 4)
-                return fail(r, "metadata entry %" PRIu32 " cut at byte %" PRIu64, i, base + pos);
-            uint32_t l = mmt_get_u32(b + pos);
-            if (l > len - pos - 4)
-                return fail(r, "metadata string length %" PRIu32 " overruns the block at byte %" PRIu64,
-                            l, base + pos);
-            s[j] = strndup((const char *)b + pos + 4, l);
-            if (!s[j] || memchr(b + pos + 4, 0, l)) {
-                free(s[j]);
-                if (j)
-                    free(s[0]);
-                return fail(r, "bad metadata string at byte %" PRIu64, base + pos);
+            s[j] = meta_string(r, b, len, &pos, base, i);
+            if (!s[j]) {
+                free(s[0]);
+                return -1;
             }
-            pos += 4 + l;
         }
         if (grow((void **)&r->meta, &r->meta_cap, r->nmeta + 1, sizeof *r->meta)) {
             free(s[0]);
