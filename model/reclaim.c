@@ -1,0 +1,478 @@
+/* reclaim.c - reverse map, swap entries, swap-in, the allocation slow path and kswapd.
+ * See reclaim.h. */
+#include "model/reclaim.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "model/pgtable.h"
+#include "model/u64map.h"
+
+#define VPN_BITS 45              /* 57-bit virtual addresses with 4 KiB pages */
+#define MAX_RECLAIM_RETRIES 16
+#define MAX_READAHEAD 64
+#define INVAL_MAX 4096
+
+struct rmap_entry {
+    struct mm *mm;  /* NULL: the frame is not a tracked user page */
+    uint64_t va;
+};
+
+struct reclaim {
+    struct reclaim_config cfg;
+    struct reclaim_host host;
+    struct page_alloc *pa;
+    struct vmscan *vm;
+    struct swap_dev *sw;
+    uint64_t nframes;
+    struct rmap_entry *rmap;
+    /* address spaces with swap entries are named by a small index in the keys */
+    struct mm **mms;
+    uint32_t nmms, capmms;
+    struct u64map entries;   /* (mm index, vpn) -> swap slot */
+    uint64_t *slot_key;      /* per slot: the key that owns it */
+    uint64_t *slot_shadow;   /* per slot: the workingset shadow of the evicted page */
+    uint64_t nslots;
+    /* consecutive swap-outs merge into one write, as the block layer merges bios */
+    uint64_t run_first, run_len;
+    uint64_t now_ns;
+    struct reclaim_inval *inval;
+    size_t ninval;
+    int inval_overflow;
+    struct reclaim_counters c;
+};
+
+void reclaim_config_defaults(struct reclaim_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    vmscan_config_defaults(&c->vm);
+    swap_config_defaults(&c->swap);
+    c->page_shift = 12;
+    c->scan_cycles = 150;   /* isolate + folio_check_references, order of 100s of cycles */
+    c->evict_cycles = 1500; /* try_to_unmap, add_to_swap, TLB flush, bio submission */
+    c->freq_ghz = 3.0;
+}
+
+struct reclaim *reclaim_new(struct page_alloc *pa, const struct reclaim_config *c,
+                            const struct reclaim_host *host)
+{
+    struct reclaim *r = calloc(1, sizeof(*r));
+    if (!r)
+        return NULL;
+    r->cfg = *c;
+    r->host = *host;
+    r->pa = pa;
+    r->nframes = page_alloc_total_pages(pa);
+    r->cfg.vm.page_shift = c->page_shift;
+    r->cfg.swap.page_size = 1u << c->page_shift;
+    r->vm = vmscan_new(r->nframes, &r->cfg.vm);
+    r->sw = swap_new(&r->cfg.swap);
+    r->rmap = calloc(r->nframes ? r->nframes : 1, sizeof(*r->rmap));
+    r->inval = malloc(INVAL_MAX * sizeof(*r->inval));
+    if (!r->vm || !r->sw || !r->rmap || !r->inval || u64map_init(&r->entries, 1024)) {
+        reclaim_free(r);
+        return NULL;
+    }
+    r->nslots = swap_total_slots(r->sw) + 1;
+    r->slot_key = calloc(r->nslots, sizeof(uint64_t));
+    r->slot_shadow = calloc(r->nslots, sizeof(uint64_t));
+    if (!r->slot_key || !r->slot_shadow) {
+        reclaim_free(r);
+        return NULL;
+    }
+    r->c.swap_total = swap_total_slots(r->sw);
+    return r;
+}
+
+void reclaim_free(struct reclaim *r)
+{
+    if (!r)
+        return;
+    vmscan_free(r->vm);
+    swap_free_dev(r->sw);
+    free(r->rmap);
+    free(r->mms);
+    u64map_done(&r->entries);
+    free(r->slot_key);
+    free(r->slot_shadow);
+    free(r->inval);
+    free(r);
+}
+
+void reclaim_set_time(struct reclaim *r, uint64_t now_ns)
+{
+    if (now_ns > r->now_ns)
+        r->now_ns = now_ns;
+}
+
+const struct vmscan *reclaim_vmscan(const struct reclaim *r) { return r->vm; }
+const struct swap_dev *reclaim_swap(const struct reclaim *r) { return r->sw; }
+int reclaim_kswapd_awake(const struct reclaim *r) { return vmscan_kswapd_awake(r->vm); }
+
+/* ---- keys of swap entries ---- */
+
+static int mm_index(const struct reclaim *r, const struct mm *mm)
+{
+    for (uint32_t i = 0; i < r->nmms; i++)
+        if (r->mms[i] == mm)
+            return (int)i;
+    return -1;
+}
+
+static int mm_index_add(struct reclaim *r, struct mm *mm)
+{
+    int i = mm_index(r, mm);
+    if (i >= 0)
+        return i;
+    for (uint32_t k = 0; k < r->nmms; k++)
+        if (!r->mms[k]) {
+            r->mms[k] = mm;
+            return (int)k;
+        }
+    if (r->nmms == r->capmms) {
+        uint32_t cap = r->capmms ? r->capmms * 2 : 16;
+        struct mm **n = realloc(r->mms, cap * sizeof(*n));
+        if (!n)
+            return -1;
+        r->mms = n;
+        r->capmms = cap;
+    }
+    r->mms[r->nmms] = mm;
+    return (int)r->nmms++;
+}
+
+static uint64_t make_key(const struct reclaim *r, int idx, uint64_t va)
+{
+    return ((uint64_t)idx << VPN_BITS) | ((va >> r->cfg.page_shift) & ((1ull << VPN_BITS) - 1));
+}
+
+/* ---- pages ---- */
+
+void reclaim_page_added(struct reclaim *r, uint64_t pfn, struct mm *mm, uint64_t va, unsigned flags)
+{
+    if (pfn >= r->nframes)
+        return;
+    if (r->rmap[pfn].mm)
+        vmscan_del(r->vm, pfn);
+    r->rmap[pfn].mm = mm;
+    r->rmap[pfn].va = va & ~((1ull << r->cfg.page_shift) - 1);
+    vmscan_add(r->vm, pfn, (flags & RECLAIM_ANON) ? VMSCAN_ANON : 0, VMSCAN_NO_NEXT_USE);
+    if (flags & RECLAIM_YOUNG)
+        vmscan_access(r->vm, pfn, VMSCAN_NO_NEXT_USE);
+}
+
+void reclaim_page_freed(struct reclaim *r, uint64_t pfn)
+{
+    if (pfn >= r->nframes || !r->rmap[pfn].mm)
+        return;
+    vmscan_del(r->vm, pfn);
+    r->rmap[pfn].mm = NULL;
+}
+
+void reclaim_page_accessed(struct reclaim *r, uint64_t pfn)
+{
+    if (pfn < r->nframes && r->rmap[pfn].mm)
+        vmscan_access(r->vm, pfn, VMSCAN_NO_NEXT_USE);
+}
+
+int reclaim_tracks(const struct reclaim *r, uint64_t pfn)
+{
+    return pfn < r->nframes && r->rmap[pfn].mm != NULL;
+}
+
+/* ---- eviction ---- */
+
+static void flush_write_run(struct reclaim *r)
+{
+    if (!r->run_len)
+        return;
+    swap_submit(r->sw, r->now_ns, SWAP_WRITE, (unsigned)r->run_len);
+    r->run_len = 0;
+}
+
+static void queue_write(struct reclaim *r, uint64_t slot)
+{
+    if (r->run_len && slot == r->run_first + r->run_len && r->run_len < 256) {
+        r->run_len++;
+        return;
+    }
+    flush_write_run(r);
+    r->run_first = slot;
+    r->run_len = 1;
+}
+
+static void queue_inval(struct reclaim *r, struct mm *mm, uint64_t va)
+{
+    if (r->ninval < INVAL_MAX)
+        r->inval[r->ninval++] = (struct reclaim_inval){mm, va};
+    else
+        r->inval_overflow = 1;
+}
+
+/* vmscan's eviction callback: try_to_unmap + add_to_swap + pageout. */
+static int evict_page(void *ctx, uint64_t pfn, int anon, int dirty, uint64_t shadow)
+{
+    struct reclaim *r = ctx;
+    (void)dirty;
+    struct rmap_entry e = r->rmap[pfn];
+    if (!e.mm)
+        return -1;
+    if (anon) {
+        int idx = mm_index_add(r, e.mm);
+        if (idx < 0)
+            return -1;
+        uint64_t slot = swap_alloc_slot(r->sw);
+        if (slot == SWAP_NO_SLOT)
+            return -1;
+        int found;
+        uint64_t key = make_key(r, idx, e.va);
+        uint64_t *v = u64map_slot(&r->entries, key, &found);
+        if (!v) {
+            swap_put_slot(r->sw, slot);
+            return -1;
+        }
+        *v = slot;
+        r->slot_key[slot] = key;
+        r->slot_shadow[slot] = shadow;
+        queue_write(r, slot);
+        r->c.pswpout++;
+    }
+    pgtable_unmap_range(r->host.pgtable(e.mm), e.va, e.va + (1ull << r->cfg.page_shift), NULL, NULL);
+    r->rmap[pfn].mm = NULL;
+    r->host.page_evicted(r->host.ctx, e.mm, e.va, anon);
+    page_alloc_release(r->pa, pfn, 0);
+    queue_inval(r, e.mm, e.va);
+    uint64_t used = swap_used_slots(r->sw);
+    if (used > r->c.swap_used_peak)
+        r->c.swap_used_peak = used;
+    return 0;
+}
+
+static int swap_has_room(const struct reclaim *r)
+{
+    return swap_used_slots(r->sw) < swap_total_slots(r->sw);
+}
+
+/* One shrink; returns pages freed and adds its CPU cost to *cycles. */
+static uint64_t shrink(struct reclaim *r, int is_kswapd, uint64_t nr, uint64_t *cycles)
+{
+    struct scan_control sc = {.nr_to_reclaim = nr, .may_swap = swap_has_room(r),
+                              .is_kswapd = is_kswapd};
+    uint64_t got = vmscan_shrink(r->vm, &sc, evict_page, r);
+    flush_write_run(r);
+    *cycles += sc.nr_scanned * r->cfg.scan_cycles + got * r->cfg.evict_cycles;
+    return got;
+}
+
+uint64_t reclaim_alloc(struct reclaim *r, enum pa_migratetype mt, uint64_t *cycles, int *stalled)
+{
+    uint64_t pfn = page_alloc_alloc(r->pa, 0, mt, PA_WMARK_LOW);
+    if (pfn != PA_NO_PFN)
+        return pfn;
+    /* below low: kswapd wakes (vmscan counts the wakeup), then a try above min */
+    vmscan_alloc_check(r->vm, page_alloc_free_pages(r->pa), page_alloc_wmark(r->pa, PA_WMARK_MIN),
+                       page_alloc_wmark(r->pa, PA_WMARK_LOW));
+    pfn = page_alloc_alloc(r->pa, 0, mt, PA_WMARK_MIN);
+    if (pfn != PA_NO_PFN)
+        return pfn;
+    r->c.alloc_stalls++;
+    if (stalled)
+        *stalled = 1;
+    for (int round = 0; round < MAX_RECLAIM_RETRIES; round++) {
+        uint64_t spent = 0;
+        uint64_t got = shrink(r, 0, SWAP_CLUSTER_MAX, &spent);
+        r->c.direct_cycles += spent;
+        if (cycles)
+            *cycles += spent;
+        pfn = page_alloc_alloc(r->pa, 0, mt, PA_WMARK_MIN);
+        if (pfn != PA_NO_PFN || got == 0)
+            return pfn;
+    }
+    return PA_NO_PFN;
+}
+
+uint64_t reclaim_kswapd_run(struct reclaim *r)
+{
+    if (!vmscan_kswapd_awake(r->vm))
+        return 0;
+    uint64_t high = page_alloc_wmark(r->pa, PA_WMARK_HIGH);
+    uint64_t cycles = 0;
+    if (page_alloc_free_pages(r->pa) < high) {
+        uint64_t got = shrink(r, 1, SWAP_CLUSTER_MAX, &cycles);
+        if (got == 0) {
+            /* nothing reclaimable: kswapd gives up (kswapd_failures) and sleeps */
+            vmscan_kswapd_try_sleep(r->vm, UINT64_MAX, 0);
+        }
+    }
+    vmscan_kswapd_try_sleep(r->vm, page_alloc_free_pages(r->pa), high);
+    r->c.kswapd_cycles += cycles;
+    return cycles;
+}
+
+/* ---- swap-in ---- */
+
+int reclaim_has_swap_entry(const struct reclaim *r, const struct mm *mm, uint64_t va)
+{
+    int idx = mm_index(r, mm);
+    return idx >= 0 && u64map_get(&r->entries, make_key(r, idx, va)) != NULL;
+}
+
+/* Map a swapped-in page at (mm, va) and account it; the slot is released (the page is
+ * treated as dirty from now on, so a later eviction writes it again). */
+static void map_swapped_page(struct reclaim *r, struct mm *mm, uint64_t va, uint64_t pfn,
+                             uint64_t slot, uint64_t key, unsigned pte_flags, int young)
+{
+    uint64_t page_va = va & ~((1ull << r->cfg.page_shift) - 1);
+    pgtable_map(r->host.pgtable(mm), page_va, pfn, 1, pte_flags, NULL);
+    unsigned fl = vmscan_refault(r->vm, r->slot_shadow[slot], 1, swap_has_room(r), NULL);
+    r->rmap[pfn].mm = mm;
+    r->rmap[pfn].va = page_va;
+    vmscan_add(r->vm, pfn, fl, VMSCAN_NO_NEXT_USE);
+    if (young)
+        vmscan_access(r->vm, pfn, VMSCAN_NO_NEXT_USE);
+    u64map_erase(&r->entries, key);
+    r->slot_shadow[slot] = 0;
+    swap_put_slot(r->sw, slot);
+    r->host.page_swapped_in(r->host.ctx, mm, page_va);
+    r->c.pswpin++;
+}
+
+int reclaim_swapin(struct reclaim *r, struct mm *mm, uint64_t va, unsigned pte_flags,
+                   struct swapin_result *res)
+{
+    memset(res, 0, sizeof(*res));
+    int idx = mm_index(r, mm);
+    if (idx < 0)
+        return 0;
+    uint64_t key = make_key(r, idx, va);
+    uint64_t *v = u64map_get(&r->entries, key);
+    if (!v)
+        return 0;
+    uint64_t slot = *v;
+    uint64_t pfn = reclaim_alloc(r, PA_MOVABLE, &res->cycles, &res->stalled);
+    if (pfn == PA_NO_PFN)
+        return -1;
+    uint64_t ra[MAX_READAHEAD];
+    unsigned nra = 0;
+    uint64_t done = swap_read_fault(r->sw, r->now_ns, slot, ra, &nra, MAX_READAHEAD);
+    uint64_t wait = done > r->now_ns ? done - r->now_ns : 0;
+    if (swap_config(r->sw)->synchronous)
+        res->cycles += (uint64_t)((double)wait * r->cfg.freq_ghz); /* decompression on this CPU */
+    else
+        res->io_ns = wait;
+    map_swapped_page(r, mm, va, pfn, slot, key, pte_flags | PTE_ACCESSED, 1);
+    res->pfn = pfn;
+    r->c.pgmajfault++;
+    /* readahead: the other pages of the window, mapped where their owners had them */
+    for (unsigned i = 0; i < nra; i++) {
+        uint64_t rkey = r->slot_key[ra[i]];
+        uint32_t ridx = (uint32_t)(rkey >> VPN_BITS);
+        uint64_t *rv = u64map_get(&r->entries, rkey);
+        if (!rv || *rv != ra[i] || ridx >= r->nmms || !r->mms[ridx])
+            continue;
+        uint64_t rpfn = page_alloc_alloc(r->pa, 0, PA_MOVABLE, PA_WMARK_LOW);
+        if (rpfn == PA_NO_PFN)
+            break; /* readahead never reclaims */
+        uint64_t rva = (rkey & ((1ull << VPN_BITS) - 1)) << r->cfg.page_shift;
+        map_swapped_page(r, r->mms[ridx], rva, rpfn, ra[i], rkey, PTE_WRITE | PTE_USER, 0);
+        res->readahead++;
+        r->c.swap_ra++;
+    }
+    return 1;
+}
+
+uint64_t reclaim_drop_swap(struct reclaim *r, const struct mm *mm, uint64_t start, uint64_t end)
+{
+    int idx = mm_index(r, mm);
+    if (idx < 0)
+        return 0;
+    uint64_t lo = make_key(r, idx, start);
+    uint64_t hi = end ? make_key(r, idx, end) : ((uint64_t)(idx + 1) << VPN_BITS);
+    uint64_t dropped = 0;
+    /* collect first: erasing shifts entries under the scan */
+    for (;;) {
+        uint64_t found_key = UINT64_MAX;
+        for (uint64_t i = 0; i <= r->entries.mask; i++)
+            if (r->entries.used[i] && r->entries.keys[i] >= lo && r->entries.keys[i] < hi) {
+                found_key = r->entries.keys[i];
+                break;
+            }
+        if (found_key == UINT64_MAX)
+            break;
+        uint64_t slot = *u64map_get(&r->entries, found_key);
+        u64map_erase(&r->entries, found_key);
+        r->slot_shadow[slot] = 0;
+        swap_put_slot(r->sw, slot);
+        dropped++;
+    }
+    if (!end)
+        r->mms[idx] = NULL; /* the address space is gone: its index is free again */
+    return dropped;
+}
+
+size_t reclaim_take_invalidations(struct reclaim *r, struct reclaim_inval *out, size_t max)
+{
+    size_t n = r->ninval < max ? r->ninval : max;
+    memcpy(out, r->inval, n * sizeof(*out));
+    memmove(r->inval, r->inval + n, (r->ninval - n) * sizeof(*out));
+    r->ninval -= n;
+    return n;
+}
+
+void reclaim_counters(const struct reclaim *r, struct reclaim_counters *out)
+{
+    *out = r->c;
+    out->swap_used = swap_used_slots(r->sw);
+    out->swap_total = swap_total_slots(r->sw);
+}
+
+void reclaim_report_json(const struct reclaim *r, struct json *j)
+{
+    const struct vmscan_stats *v = vmscan_stats(r->vm);
+    const struct swap_stats *s = swap_stats(r->sw);
+    const struct swap_config *sc = swap_config(r->sw);
+    json_obj_begin(j, "reclaim");
+    json_str(j, "policy", vmscan_policy_name(vmscan_policy(r->vm)));
+    json_u64(j, "pgscan_kswapd", v->pgscan_kswapd);
+    json_u64(j, "pgscan_direct", v->pgscan_direct);
+    json_u64(j, "pgsteal_kswapd", v->pgsteal_kswapd);
+    json_u64(j, "pgsteal_direct", v->pgsteal_direct);
+    json_u64(j, "pgsteal_anon", v->pgsteal_anon);
+    json_u64(j, "pgsteal_file", v->pgsteal_file);
+    json_u64(j, "pgactivate", v->pgactivate);
+    json_u64(j, "pgdeactivate", v->pgdeactivate);
+    json_u64(j, "pgrefill", v->pgrefill);
+    json_u64(j, "pgrotated", v->pgrotated);
+    json_u64(j, "pgmajfault", r->c.pgmajfault);
+    json_u64(j, "pswpin", r->c.pswpin);
+    json_u64(j, "pswpout", r->c.pswpout);
+    json_u64(j, "swap_ra", r->c.swap_ra);
+    json_u64(j, "allocstall", r->c.alloc_stalls);
+    json_u64(j, "kswapd_wakeups", v->kswapd_wakeups);
+    json_u64(j, "kswapd_cycles", r->c.kswapd_cycles);
+    json_u64(j, "direct_reclaim_cycles", r->c.direct_cycles);
+    json_u64(j, "workingset_refault_anon", v->workingset_refault_anon);
+    json_u64(j, "workingset_refault_file", v->workingset_refault_file);
+    json_u64(j, "workingset_activate_anon", v->workingset_activate_anon);
+    json_u64(j, "workingset_activate_file", v->workingset_activate_file);
+    json_u64(j, "workingset_restore_anon", v->workingset_restore_anon);
+    json_u64(j, "workingset_restore_file", v->workingset_restore_file);
+    json_obj_begin(j, "lru");
+    json_u64(j, "inactive_anon", vmscan_lru_pages(r->vm, LRU_INACTIVE_ANON));
+    json_u64(j, "active_anon", vmscan_lru_pages(r->vm, LRU_ACTIVE_ANON));
+    json_u64(j, "inactive_file", vmscan_lru_pages(r->vm, LRU_INACTIVE_FILE));
+    json_u64(j, "active_file", vmscan_lru_pages(r->vm, LRU_ACTIVE_FILE));
+    json_obj_end(j);
+    json_obj_begin(j, "swap");
+    json_str(j, "device", sc->name);
+    json_u64(j, "total_pages", swap_total_slots(r->sw));
+    json_u64(j, "used_pages", swap_used_slots(r->sw));
+    json_u64(j, "used_peak_pages", r->c.swap_used_peak);
+    json_u64(j, "read_requests", s->read_reqs);
+    json_u64(j, "write_requests", s->write_reqs);
+    json_u64(j, "queue_wait_ns", s->wait_ns);
+    json_u64(j, "busy_ns", s->busy_ns);
+    json_obj_end(j);
+    json_obj_end(j);
+}

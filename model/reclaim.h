@@ -1,0 +1,116 @@
+/* reclaim.h - memory pressure on the fault path: the reverse map from frames to the pages
+ * mapping them (mm/rmap.c), swap entries of evicted anonymous pages and their swap-in with
+ * readahead (do_swap_page, swapin_readahead), the allocation slow path with kswapd and
+ * direct reclaim (__alloc_pages_slowpath, try_to_free_pages, balance_pgdat), and the TLB
+ * shootdowns each eviction owes the engine.
+ *
+ * memory.c owns one `struct reclaim` per memsys when memory is limited and calls it at
+ * the points named below; the LRU decisions are vmscan.c's, the device is swap.c's. */
+#ifndef MMSIM_RECLAIM_H
+#define MMSIM_RECLAIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/page_alloc.h"
+#include "model/swap.h"
+#include "model/vmscan.h"
+
+struct mm;
+struct pgtable;
+struct json;
+
+/* What reclaim needs from the owner of the address spaces (memory.c). */
+struct reclaim_host {
+    struct pgtable *(*pgtable)(struct mm *mm);
+    /* a page of mm at va left memory (anon: to swap) or came back from swap */
+    void (*page_evicted)(void *ctx, struct mm *mm, uint64_t va, int anon);
+    void (*page_swapped_in)(void *ctx, struct mm *mm, uint64_t va);
+    void *ctx;
+};
+
+struct reclaim_config {
+    struct vmscan_config vm;
+    struct swap_config swap;
+    unsigned page_shift;
+    uint64_t scan_cycles;    /* CPU cycles to scan one LRU page (isolate, check references) */
+    uint64_t evict_cycles;   /* CPU cycles to unmap one page and queue its write */
+    double freq_ghz;         /* ns of synchronous swap (zram) become CPU cycles */
+};
+void reclaim_config_defaults(struct reclaim_config *c);
+
+struct reclaim;
+
+/* NULL when memory runs out or the swap device cannot be set up. */
+struct reclaim *reclaim_new(struct page_alloc *pa, const struct reclaim_config *c,
+                            const struct reclaim_host *host);
+void reclaim_free(struct reclaim *r);
+
+/* The simulated time, for the swap device's queue; set before each fault. */
+void reclaim_set_time(struct reclaim *r, uint64_t now_ns);
+
+/* ---- allocation ---- */
+/* A user page: above LOW at once; else wake kswapd and try above MIN; else reclaim
+ * directly (SWAP_CLUSTER_MAX at a time, up to 16 rounds) and retry. PA_NO_PFN when even
+ * that fails: the caller goes OOM. The CPU cost of direct reclaim is added to *cycles and
+ * *stalled is set when the task reclaimed (a memory stall for PSI). */
+uint64_t reclaim_alloc(struct reclaim *r, enum pa_migratetype mt, uint64_t *cycles, int *stalled);
+
+/* ---- pages ---- */
+#define RECLAIM_ANON 1u
+#define RECLAIM_YOUNG 2u /* mapped by the access that faulted: accessed bit set */
+/* A user page was mapped at (mm, va) in frame pfn. */
+void reclaim_page_added(struct reclaim *r, uint64_t pfn, struct mm *mm, uint64_t va, unsigned flags);
+/* The owner freed the frame (munmap, exit, COW): leave the LRU and the reverse map. */
+void reclaim_page_freed(struct reclaim *r, uint64_t pfn);
+/* The page walker set the accessed bit of the PTE mapping pfn (the engine, on a TLB miss). */
+void reclaim_page_accessed(struct reclaim *r, uint64_t pfn);
+int reclaim_tracks(const struct reclaim *r, uint64_t pfn);
+
+/* ---- swap-in ---- */
+struct swapin_result {
+    uint64_t pfn;        /* the frame now mapped at va */
+    uint64_t io_ns;      /* the task waits this long (0 on zram: it is CPU time) */
+    uint64_t cycles;     /* CPU cycles (zram decompression, direct reclaim) */
+    unsigned readahead;  /* other pages brought in and mapped */
+    int stalled;         /* the task reclaimed directly */
+};
+/* A fault on (mm, va) with no PTE: 0 when va has no swap entry; 1 when it was swapped in
+ * and mapped (a major fault); -1 when no frame could be had (OOM). */
+int reclaim_swapin(struct reclaim *r, struct mm *mm, uint64_t va, unsigned pte_flags,
+                   struct swapin_result *res);
+int reclaim_has_swap_entry(const struct reclaim *r, const struct mm *mm, uint64_t va);
+/* Drop the swap entries of mm in [start, end) (end 0: all, at exit); returns how many. */
+uint64_t reclaim_drop_swap(struct reclaim *r, const struct mm *mm, uint64_t start, uint64_t end);
+
+/* ---- kswapd ---- */
+int reclaim_kswapd_awake(const struct reclaim *r);
+/* One balancing round of kswapd (up to SWAP_CLUSTER_MAX pages); returns its CPU cycles.
+ * It sleeps again once free pages reach the high watermark. */
+uint64_t reclaim_kswapd_run(struct reclaim *r);
+
+/* ---- what the engine must do after a fault ---- */
+struct reclaim_inval {
+    struct mm *mm;
+    uint64_t va;
+};
+/* Evicted pages whose TLB entries must go: copies up to max and removes them. */
+size_t reclaim_take_invalidations(struct reclaim *r, struct reclaim_inval *out, size_t max);
+
+/* ---- results ---- */
+struct reclaim_counters {
+    uint64_t pswpin, pswpout;        /* pages */
+    uint64_t swap_ra, swap_ra_hit;   /* readahead pages mapped */
+    uint64_t pgmajfault;             /* swap-ins */
+    uint64_t alloc_stalls;           /* allocations that reclaimed directly */
+    uint64_t kswapd_cycles, direct_cycles;
+    uint64_t swap_used, swap_total;  /* slots now */
+    uint64_t swap_used_peak;
+};
+void reclaim_counters(const struct reclaim *r, struct reclaim_counters *out);
+const struct vmscan *reclaim_vmscan(const struct reclaim *r);
+const struct swap_dev *reclaim_swap(const struct reclaim *r);
+/* The "reclaim" object of the JSON report: vmstat-like counters, workingset, swap device. */
+void reclaim_report_json(const struct reclaim *r, struct json *j);
+
+#endif

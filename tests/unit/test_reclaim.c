@@ -1,0 +1,241 @@
+/* test_reclaim.c - the reclaim path end to end on a real buddy allocator and real page
+ * tables: eviction to swap, swap-in with readahead, OOM without swap, kswapd, exit. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "model/page_alloc.h"
+#include "model/pgtable.h"
+#include "model/reclaim.h"
+
+/* A stand-in for memory.c's address space: page tables and two counters. */
+struct mm {
+    struct pgtable *pt;
+    uint64_t rss, swap;
+};
+
+static struct pgtable *host_pgtable(struct mm *mm) { return mm->pt; }
+static void host_evicted(void *ctx, struct mm *mm, uint64_t va, int anon)
+{
+    (void)ctx, (void)va;
+    mm->rss--;
+    if (anon)
+        mm->swap++;
+}
+static void host_swapped_in(void *ctx, struct mm *mm, uint64_t va)
+{
+    (void)ctx, (void)va;
+    mm->rss++;
+    mm->swap--;
+}
+
+static uint64_t table_alloc(void *ctx) { return page_alloc_alloc(ctx, 0, PA_UNMOVABLE, PA_WMARK_NONE); }
+static void table_release(void *ctx, uint64_t pfn) { page_alloc_release(ctx, pfn, 0); }
+
+struct world {
+    struct page_alloc *pa;
+    struct reclaim *r;
+    struct mm mm;
+};
+
+/* 1024 frames (4 MiB): min 64, low 80, high 96 pages; swap of swap_kib. Round-number
+ * device: 100 us latency, 1 us per page. */
+static void world_init(struct world *w, uint64_t swap_kib)
+{
+    struct page_alloc_config pc = {.total_pages = 1024, .page_shift = 12};
+    w->pa = page_alloc_new(&pc);
+    assert_non_null(w->pa);
+    struct reclaim_config rc;
+    reclaim_config_defaults(&rc);
+    rc.swap.size = swap_kib << 10;
+    rc.swap.read_latency_ns = rc.swap.write_latency_ns = 100000;
+    rc.swap.read_bandwidth = rc.swap.write_bandwidth = 4096000000ull;
+    rc.swap.queue_depth = 1;
+    struct reclaim_host h = {host_pgtable, host_evicted, host_swapped_in, NULL};
+    w->r = reclaim_new(w->pa, &rc, &h);
+    assert_non_null(w->r);
+    struct pgtable_frames fr = {table_alloc, table_release, w->pa};
+    w->mm.pt = pgtable_new(4, 12, &fr);
+    w->mm.rss = w->mm.swap = 0;
+    assert_non_null(w->mm.pt);
+}
+
+static void world_done(struct world *w)
+{
+    pgtable_free(w->mm.pt);
+    reclaim_free(w->r);
+    page_alloc_free_all(w->pa);
+}
+
+/* Touch n pages from 0x10000000 as memory.c would: allocate, map, tell reclaim.
+ * Returns how many got a frame. */
+static uint64_t touch_pages(struct world *w, uint64_t first, uint64_t n)
+{
+    uint64_t ok = 0;
+    for (uint64_t i = first; i < first + n; i++) {
+        uint64_t va = 0x10000000ull + (i << 12), cycles = 0;
+        int stalled = 0;
+        if (pgtable_lookup(w->mm.pt, va, NULL))
+            continue;
+        struct swapin_result sr;
+        int rc = reclaim_swapin(w->r, &w->mm, va, PTE_WRITE | PTE_USER, &sr);
+        if (rc == 1) {
+            ok++;
+            continue;
+        }
+        uint64_t pfn = reclaim_alloc(w->r, PA_MOVABLE, &cycles, &stalled);
+        if (pfn == PA_NO_PFN)
+            break;
+        assert_int_equal(pgtable_map(w->mm.pt, va, pfn, 1, PTE_WRITE | PTE_USER | PTE_ACCESSED, NULL), 0);
+        reclaim_page_added(w->r, pfn, &w->mm, va, RECLAIM_ANON | RECLAIM_YOUNG);
+        w->mm.rss++;
+        ok++;
+    }
+    return ok;
+}
+
+/* 1200 anonymous pages in 1024 frames with 8 MiB of swap: every page gets a frame, the
+ * overflow goes to swap, evicted pages lose their PTEs and keep swap entries. */
+static void overcommit_swaps_out(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w, 8192);
+    assert_int_equal(touch_pages(&w, 0, 1200), 1200);
+    struct reclaim_counters c;
+    reclaim_counters(w.r, &c);
+    assert_true(c.pswpout > 0);
+    assert_int_equal(w.mm.rss + w.mm.swap, 1200);
+    assert_int_equal(w.mm.swap, c.swap_used);
+    assert_true(c.alloc_stalls > 0);
+    assert_true(vmscan_stats(reclaim_vmscan(w.r))->kswapd_wakeups >= 1);
+    /* the first pages went first (oldest on the inactive list, activated once) */
+    uint64_t evicted = 0, with_entry = 0;
+    for (uint64_t i = 0; i < 1200; i++) {
+        uint64_t va = 0x10000000ull + (i << 12);
+        if (!pgtable_lookup(w.mm.pt, va, NULL)) {
+            evicted++;
+            with_entry += reclaim_has_swap_entry(w.r, &w.mm, va);
+        }
+    }
+    assert_int_equal(evicted, w.mm.swap);
+    assert_int_equal(with_entry, evicted);
+    /* each eviction owes a TLB shootdown */
+    struct reclaim_inval inv[4096];
+    assert_int_equal(reclaim_take_invalidations(w.r, inv, 4096), c.pswpout);
+    assert_true(inv[0].mm == &w.mm);
+    /* writes of consecutive slots were merged */
+    assert_true(swap_stats(reclaim_swap(w.r))->write_reqs < c.pswpout);
+    world_done(&w);
+}
+
+/* A fault on a swapped page: a major fault that waits for the device, with readahead
+ * bringing the window's neighbours back mapped. */
+static void swapin_with_readahead(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w, 8192);
+    touch_pages(&w, 0, 1200);
+    uint64_t va = 0;
+    for (uint64_t i = 0; i < 1200 && !va; i++) {
+        uint64_t a = 0x10000000ull + (i << 12);
+        if (reclaim_has_swap_entry(w.r, &w.mm, a))
+            va = a;
+    }
+    assert_true(va != 0);
+    uint64_t swap_before = w.mm.swap;
+    reclaim_set_time(w.r, 1000000000ull); /* the device is idle by now */
+    struct swapin_result sr;
+    assert_int_equal(reclaim_swapin(w.r, &w.mm, va, PTE_WRITE | PTE_USER, &sr), 1);
+    assert_true(pgtable_lookup(w.mm.pt, va, NULL) != 0);
+    assert_false(reclaim_has_swap_entry(w.r, &w.mm, va));
+    /* one read of 1 + readahead pages: 100 us + (1 + ra) us */
+    assert_int_equal(sr.io_ns, 100000 + 1000 * (1 + sr.readahead));
+    assert_true(sr.readahead >= 1 && sr.readahead <= 7);
+    assert_int_equal(w.mm.swap, swap_before - 1 - sr.readahead);
+    struct reclaim_counters c;
+    reclaim_counters(w.r, &c);
+    assert_int_equal(c.pgmajfault, 1);
+    assert_int_equal(c.pswpin, 1 + sr.readahead);
+    /* a page with no swap entry is not a swap-in */
+    assert_int_equal(reclaim_swapin(w.r, &w.mm, 0x7000000ull, PTE_WRITE, &sr), 0);
+    world_done(&w);
+}
+
+/* Without swap, anonymous memory cannot shrink: allocation fails at the min watermark. */
+static void no_swap_goes_oom(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w, 0);
+    uint64_t got = touch_pages(&w, 0, 1200);
+    assert_true(got < 1024);
+    assert_true(page_alloc_free_pages(w.pa) <= page_alloc_wmark(w.pa, PA_WMARK_MIN));
+    struct reclaim_counters c;
+    reclaim_counters(w.r, &c);
+    assert_int_equal(c.pswpout, 0);
+    assert_true(vmscan_stats(reclaim_vmscan(w.r))->reclaim_failures > 0);
+    world_done(&w);
+}
+
+/* kswapd, once woken, reclaims to the high watermark and sleeps. */
+static void kswapd_balances_to_high(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w, 8192);
+    touch_pages(&w, 0, 1200);
+    /* kernel allocations take the free pages down to just above min, then one user
+     * allocation misses low: kswapd wakes, the task does not reclaim itself */
+    while (page_alloc_free_pages(w.pa) > page_alloc_wmark(w.pa, PA_WMARK_MIN) + 2)
+        assert_true(page_alloc_alloc(w.pa, 0, PA_UNMOVABLE, PA_WMARK_MIN) != PA_NO_PFN);
+    uint64_t spent = 0;
+    int stalled = 0;
+    assert_true(reclaim_alloc(w.r, PA_MOVABLE, &spent, &stalled) != PA_NO_PFN);
+    assert_int_equal(stalled, 0);
+    assert_true(reclaim_kswapd_awake(w.r));
+    int rounds = 0;
+    uint64_t cycles = 0;
+    while (reclaim_kswapd_awake(w.r) && rounds < 100) {
+        cycles += reclaim_kswapd_run(w.r);
+        rounds++;
+    }
+    assert_false(reclaim_kswapd_awake(w.r));
+    assert_true(page_alloc_free_pages(w.pa) >= page_alloc_wmark(w.pa, PA_WMARK_HIGH));
+    assert_true(cycles > 0);
+    assert_true(vmscan_stats(reclaim_vmscan(w.r))->pgsteal_kswapd > 0);
+    world_done(&w);
+}
+
+/* Exit drops every swap entry of the address space. */
+static void exit_frees_swap(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w, 8192);
+    touch_pages(&w, 0, 1200);
+    uint64_t swapped = w.mm.swap;
+    assert_true(swapped > 0);
+    assert_int_equal(reclaim_drop_swap(w.r, &w.mm, 0, 0), swapped);
+    assert_int_equal(swap_used_slots(reclaim_swap(w.r)), 0);
+    world_done(&w);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(overcommit_swaps_out),
+        cmocka_unit_test(swapin_with_readahead),
+        cmocka_unit_test(no_swap_goes_oom),
+        cmocka_unit_test(kswapd_balances_to_high),
+        cmocka_unit_test(exit_frees_swap),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
