@@ -63,6 +63,26 @@ for k in loads stores; do
     check_eq "push/pop x200: $k grow by exactly 200" 200 $((b - a))
 done
 
+# 2b. gather/scatter: only the masked lanes, each at table + 4 * index (lanes from the
+#     vector registers read with PTRACE_GETREGSET NT_X86_XSTATE before the step)
+PG=$(prog ptrace_gather)
+"$MMSIM" record --backend ptrace --no-native-run -o "$TMP/g.mmt" -- "$PG" >"$TMP/g.out" 2>&1
+check_eq "gather: exits 0 (the CPU has AVX2)" 0 $?
+read -r TABLE AVX512 <"$TMP/g.out"
+"$MMSIM" dump "$TMP/g.mmt" >"$TMP/g.txt"
+lanes() {
+    python3 - "$TMP/g.txt" "$TABLE" "$1" <<'PY'
+import sys
+lo = int(sys.argv[2], 16)
+print(" ".join(str((int(f[2], 16) - lo) // 4) for f in (l.split() for l in open(sys.argv[1]))
+               if f[1] == sys.argv[3] and f[3] == "4" and lo <= int(f[2], 16) < lo + 4096))
+PY
+}
+check_eq "vpgatherdd: lanes 0, 2, 5 -> indices 3 7 200" "3 7 200" "$(lanes load)"
+if [ "$AVX512" = 1 ]; then
+    check_eq "vpscatterdd: k lanes 1, 3, 15 -> indices 21 23 600" "21 23 600" "$(lanes store)"
+fi
+
 # 3. --no-ifetch: the same data accesses, no fetches
 "$MMSIM" record --backend ptrace --no-ifetch --no-native-run -o "$TMP/n.mmt" -- "$PS" 1000 100 50 >/dev/null 2>&1
 "$MMSIM" info --json "$TMP/n.mmt" >"$TMP/n.json"
