@@ -1,64 +1,310 @@
-/* memory.c - a first, simple OS memory model (mm/memory.c): every address is valid
- * anonymous memory; the first touch of a page is a minor fault that maps a frame; munmap,
- * madvise(DONTNEED), brk shrink and exec unmap and free; mprotect changes write access;
- * fork copies eagerly. VMAs, the zero page, file faults, COW, THP and reclaim come later. */
+/* memory.c - the OS side of memory (mm/memory.c and friends): address spaces built from
+ * the trace's mapping events on VMAs (model/mmap.c), demand paging as Linux does it, a
+ * page cache, copy-on-write after fork, transparent huge pages, and the accounting of
+ * faults, RSS and page-table bytes per address space.
+ *
+ * Faults, as handle_mm_fault():
+ *   - no VMA (and no stack to grow) or a protection the VMA lacks: SIGSEGV, not counted;
+ *   - anonymous, first touch: a read maps the shared zero page read-only, a write a new
+ *     zeroed frame; in a THP-eligible VMA the 2 MiB-aligned region takes one order-9 page
+ *     (or the huge zero page on a read), falling back to 4 KiB when none is free;
+ *   - file, read: fault-around maps the cached pages of an aligned window around the
+ *     address (fault_around_bytes, clipped to the VMA and the page table); a page that is
+ *     not cached is a major fault with read-around into the cache;
+ *   - file, write: a private mapping copies the page (do_cow_fault), a shared one maps it
+ *     writable (do_shared_fault);
+ *   - write to a present read-only page (do_wp_page): the zero page gets a new frame, an
+ *     anonymous page mapped once is reused, one mapped by several processes is copied.
+ * Every successful fault counts one minor or major fault, as mm_account_fault(). */
 #include "model/memory.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/util.h"
 #include "model/config.h"
+#include "model/mmap.h"
 #include "model/page_alloc.h"
 #include "model/pgtable.h"
+#include "model/slub.h"
 
-#define MEM_PROT_WRITE 2
-#define MEM_MADV_DONTNEED 4
+#define NO_PFN PA_NO_PFN
+#define PTE_ZERO PTE_SOFT1 /* this entry maps the (huge) zero page */
+
+enum thp_mode { THP_NEVER = 0, THP_MADVISE = 1, THP_ALWAYS = 2 };
+enum frame_kind { FK_FREE = 0, FK_ANON, FK_FILE, FK_PGTABLE, FK_ZERO, FK_TAIL };
+
+/* What the model knows about a physical frame. */
+struct frame {
+    uint64_t index;    /* file pages: the page offset in the file */
+    uint32_t mapcount; /* page-table entries mapping it (the head's, for a huge page) */
+    uint32_t file;     /* file pages: the file id */
+    uint8_t kind, order;
+    uint8_t pad[6];
+};
+
+/* A file's pages in the page cache (the xarray of its address_space). */
+struct pc_file {
+    char *path;
+    uint64_t inode;
+    int shmem;          /* MAP_SHARED|MAP_ANONYMOUS or tmpfs: pages never need I/O */
+    uint32_t *slot;     /* pgoff -> pfn + 1; 0: not cached */
+    uint64_t nslot;
+    uint64_t nr_pages;
+    uint64_t *node;     /* one radix_tree_node slab object per 64 slots in use */
+    uint32_t *node_use;
+    uint64_t obj_inode, obj_dentry;
+};
+
+struct mem_params {
+    enum thp_mode thp;
+    int thp_zero_page;          /* transparent_hugepage/use_zero_page */
+    unsigned fault_around;      /* pages: fault_around_bytes >> PAGE_SHIFT, a power of two */
+    unsigned ra_pages;          /* read-around window of a major fault */
+    int cache_warm;             /* file pages count as cached before the run */
+    uint64_t minor_cycles, major_cycles, major_io_ns;
+    uint64_t stack_guard_gap;   /* bytes: 256 pages */
+};
+
+struct mem_stats {
+    uint64_t pgfault, pgmajfault, zero_page_maps, cow_copies, cow_reuses, fault_around_pages;
+    uint64_t thp_fault_alloc, thp_fault_fallback, thp_zero_maps, thp_splits;
+    uint64_t segv, oom, pgcache_inserts, readahead_pages;
+};
 
 struct memsys {
     struct page_alloc *pa; /* NULL with unlimited memory */
-    unsigned page_shift, levels;
-    uint64_t next_pfn;      /* unlimited memory: frames come from a counter ... */
-    uint64_t *free_pfns;    /* ... and go back to a stack */
+    struct slub *slub;
+    struct mem_params prm;
+    struct mem_stats st;
+    unsigned page_shift, levels, pmd_order;
+    uint64_t page_size;
+    struct frame *frames;
+    uint64_t nframes;
+    /* unlimited memory: frames from a counter, freed ones on a stack */
+    uint64_t next_pfn;
+    uint64_t *free_pfns;
     size_t nfree, capfree;
-    uint64_t minor_cycles;
+    uint64_t zero_pfn, huge_zero_pfn;
+    struct pc_file *files; /* index 0 is unused: file id 0 means anonymous */
+    uint32_t nfiles, capfiles;
 };
 
 struct mm {
     struct memsys *ms;
     struct pgtable *pt;
+    struct vma_set vmas;
     struct mm_counters c;
-    uint64_t brk;
+    uint64_t obj[6]; /* task_struct, mm_struct, signal, sighand, files, pid */
+    uint64_t guessed_stack; /* start of the initial mapping taken for the stack, 0 none */
 };
 
-static uint64_t frame_alloc(struct memsys *ms, enum pa_migratetype mt)
+static const enum slub_cache_id task_objs[6] = {SLAB_TASK_STRUCT, SLAB_MM_STRUCT, SLAB_SIGNAL_CACHE,
+                                                SLAB_SIGHAND_CACHE, SLAB_FILES_CACHE, SLAB_PID};
+
+/* ---------------------------------------------------------------- frames ---- */
+
+static int frames_reserve(struct memsys *ms, uint64_t end)
 {
-    if (ms->pa)
-        return page_alloc_alloc(ms->pa, 0, mt, mt == PA_UNMOVABLE ? PA_WMARK_NONE : PA_WMARK_MIN);
-    if (ms->nfree)
-        return ms->free_pfns[--ms->nfree];
-    return ms->next_pfn++;
+    if (end <= ms->nframes) return 0;
+    uint64_t n = ms->nframes ? ms->nframes : 1024;
+    while (n < end) n *= 2;
+    struct frame *f = realloc(ms->frames, n * sizeof(*f));
+    if (!f) return -1;
+    memset(f + ms->nframes, 0, (n - ms->nframes) * sizeof(*f));
+    ms->frames = f;
+    ms->nframes = n;
+    return 0;
 }
 
-static void frame_release(struct memsys *ms, uint64_t pfn)
+static uint64_t frames_alloc(struct memsys *ms, unsigned order, enum pa_migratetype mt, enum pa_watermark w)
 {
+    uint64_t pfn;
     if (ms->pa) {
-        page_alloc_release(ms->pa, pfn, 0);
+        pfn = page_alloc_alloc(ms->pa, order, mt, w);
+    } else if (order == 0 && ms->nfree) {
+        pfn = ms->free_pfns[--ms->nfree];
+    } else {
+        uint64_t align = (uint64_t)1 << order;
+        pfn = (ms->next_pfn + align - 1) & ~(align - 1);
+        if (frames_reserve(ms, pfn + align)) return NO_PFN;
+        ms->next_pfn = pfn + align;
+    }
+    if (pfn == NO_PFN) return NO_PFN;
+    struct frame *f = &ms->frames[pfn];
+    memset(f, 0, sizeof(*f));
+    f->order = (uint8_t)order;
+    return pfn;
+}
+
+static void frames_release(struct memsys *ms, uint64_t pfn, unsigned order)
+{
+    ms->frames[pfn].kind = FK_FREE;
+    if (ms->pa) {
+        page_alloc_release(ms->pa, pfn, order);
         return;
     }
-    if (ms->nfree == ms->capfree) {
-        size_t cap = ms->capfree ? ms->capfree * 2 : 1024;
-        uint64_t *n = realloc(ms->free_pfns, cap * sizeof *n);
-        if (!n)
-            return; /* the frame is lost to the counter; harmless with unlimited memory */
-        ms->free_pfns = n;
-        ms->capfree = cap;
+    for (uint64_t i = 0; i < ((uint64_t)1 << order); i++) {
+        if (ms->nfree == ms->capfree) {
+            size_t cap = ms->capfree ? ms->capfree * 2 : 1024;
+            uint64_t *n = realloc(ms->free_pfns, cap * sizeof(*n));
+            if (!n) return; /* the counter has frames enough; this one is just not reused */
+            ms->free_pfns = n;
+            ms->capfree = cap;
+        }
+        ms->free_pfns[ms->nfree++] = pfn + i;
     }
-    ms->free_pfns[ms->nfree++] = pfn;
 }
 
-static uint64_t table_frame_alloc(void *ctx) { return frame_alloc(ctx, PA_UNMOVABLE); }
-static void table_frame_release(void *ctx, uint64_t pfn) { frame_release(ctx, pfn); }
+static uint64_t table_frame_alloc(void *ctx)
+{
+    struct memsys *ms = ctx;
+    uint64_t pfn = frames_alloc(ms, 0, PA_UNMOVABLE, PA_WMARK_MIN);
+    if (pfn != NO_PFN) ms->frames[pfn].kind = FK_PGTABLE;
+    return pfn == NO_PFN ? PGT_NO_FRAME : pfn;
+}
+
+static void table_frame_release(void *ctx, uint64_t pfn) { frames_release(ctx, pfn, 0); }
+
+/* ---------------------------------------------------------------- page cache ---- */
+
+static uint32_t file_add(struct memsys *ms, const char *path, uint64_t inode, int shmem)
+{
+    if (ms->nfiles == ms->capfiles) {
+        uint32_t cap = ms->capfiles ? ms->capfiles * 2 : 16;
+        struct pc_file *n = realloc(ms->files, cap * sizeof(*n));
+        if (!n) return 0;
+        ms->files = n;
+        ms->capfiles = cap;
+        if (ms->nfiles == 0) { memset(&ms->files[0], 0, sizeof(ms->files[0])); ms->nfiles = 1; }
+    }
+    struct pc_file *f = &ms->files[ms->nfiles];
+    memset(f, 0, sizeof(*f));
+    f->path = path ? strdup(path) : NULL;
+    f->inode = inode;
+    f->shmem = shmem;
+    if (ms->slub && !shmem) {
+        f->obj_inode = slub_alloc(ms->slub, SLAB_INODE);
+        f->obj_dentry = slub_alloc(ms->slub, SLAB_DENTRY);
+    }
+    return ms->nfiles++;
+}
+
+/* The file id for a path (or an inode when the path is unknown); a new one if unseen. */
+static uint32_t file_lookup(struct memsys *ms, const char *path, uint64_t inode)
+{
+    for (uint32_t i = 1; i < ms->nfiles; i++) {
+        const struct pc_file *f = &ms->files[i];
+        if (f->shmem && !f->path) continue;
+        if (path && f->path && !strcmp(f->path, path)) return i;
+        if (!path && inode && f->inode == inode) return i;
+    }
+    return file_add(ms, path, inode, path && !strncmp(path, "/dev/shm/", 9));
+}
+
+static int pc_reserve(struct pc_file *f, uint64_t pgoff)
+{
+    if (pgoff < f->nslot) return 0;
+    if (pgoff >= ((uint64_t)1 << 36)) return -1;
+    uint64_t n = f->nslot ? f->nslot : 64;
+    while (n <= pgoff) n *= 2;
+    uint32_t *s = realloc(f->slot, n * sizeof(*s));
+    if (!s) return -1;
+    memset(s + f->nslot, 0, (n - f->nslot) * sizeof(*s));
+    f->slot = s;
+    uint64_t *nd = realloc(f->node, (n / 64) * sizeof(*nd));
+    if (!nd) return -1;
+    memset(nd + f->nslot / 64, 0, (n / 64 - f->nslot / 64) * sizeof(*nd));
+    f->node = nd;
+    uint32_t *nu = realloc(f->node_use, (n / 64) * sizeof(*nu));
+    if (!nu) return -1;
+    memset(nu + f->nslot / 64, 0, (n / 64 - f->nslot / 64) * sizeof(*nu));
+    f->node_use = nu;
+    f->nslot = n;
+    return 0;
+}
+
+static uint64_t pc_find(const struct memsys *ms, uint32_t file, uint64_t pgoff)
+{
+    const struct pc_file *f = &ms->files[file];
+    return pgoff < f->nslot && f->slot[pgoff] ? (uint64_t)f->slot[pgoff] - 1 : NO_PFN;
+}
+
+/* A page enters the cache (add_to_page_cache_lru): a movable frame. */
+static uint64_t pc_insert(struct memsys *ms, uint32_t file, uint64_t pgoff)
+{
+    struct pc_file *f = &ms->files[file];
+    if (pc_reserve(f, pgoff)) return NO_PFN;
+    uint64_t pfn = frames_alloc(ms, 0, PA_MOVABLE, PA_WMARK_LOW);
+    if (pfn == NO_PFN || pfn >= UINT32_MAX) return NO_PFN;
+    struct frame *fr = &ms->frames[pfn];
+    fr->kind = FK_FILE;
+    fr->file = file;
+    fr->index = pgoff;
+    f->slot[pgoff] = (uint32_t)(pfn + 1);
+    f->nr_pages++;
+    if (f->node_use[pgoff / 64]++ == 0 && ms->slub) f->node[pgoff / 64] = slub_alloc(ms->slub, SLAB_RADIX_TREE_NODE);
+    ms->st.pgcache_inserts++;
+    return pfn;
+}
+
+/* Is the page usable without I/O? Warm caches count every page as cached already. */
+static int pc_cached(const struct memsys *ms, uint32_t file, uint64_t pgoff)
+{
+    return ms->prm.cache_warm || ms->files[file].shmem || pc_find(ms, file, pgoff) != NO_PFN;
+}
+
+/* The frame of a cached page (inserting it when the warm cache only held it implicitly). */
+static uint64_t pc_get_cached(struct memsys *ms, uint32_t file, uint64_t pgoff)
+{
+    uint64_t pfn = pc_find(ms, file, pgoff);
+    return pfn != NO_PFN ? pfn : pc_insert(ms, file, pgoff);
+}
+
+/* filemap_fault on a miss: read-around ra_pages centred on the page (do_sync_mmap_readahead). */
+static void pc_read_around(struct memsys *ms, uint32_t file, uint64_t pgoff)
+{
+    uint64_t ra = ms->prm.ra_pages ? ms->prm.ra_pages : 1;
+    uint64_t start = pgoff > ra / 2 ? pgoff - ra / 2 : 0;
+    for (uint64_t i = start; i < start + ra; i++)
+        if (pc_find(ms, file, i) == NO_PFN && pc_insert(ms, file, i) != NO_PFN) ms->st.readahead_pages++;
+}
+
+static void pc_free_file(struct memsys *ms, struct pc_file *f)
+{
+    for (uint64_t i = 0; i < f->nslot; i++)
+        if (f->slot[i]) frames_release(ms, f->slot[i] - 1, 0);
+    if (ms->slub) {
+        for (uint64_t i = 0; i < f->nslot / 64; i++)
+            if (f->node_use[i]) slub_release(ms->slub, SLAB_RADIX_TREE_NODE, f->node[i]);
+        if (f->obj_inode) slub_release(ms->slub, SLAB_INODE, f->obj_inode);
+        if (f->obj_dentry) slub_release(ms->slub, SLAB_DENTRY, f->obj_dentry);
+    }
+    free(f->slot);
+    free(f->node);
+    free(f->node_use);
+    free(f->path);
+}
+
+/* ---------------------------------------------------------------- memsys ---- */
+
+static void params_from_config(struct mem_params *p, const struct mmsim_config *cfg, unsigned page_shift)
+{
+    p->thp = THP_MADVISE;
+    p->thp_zero_page = 1;
+    uint64_t fab = 65536; /* fault_around_bytes */
+    uint64_t fa = fab >> page_shift;
+    p->fault_around = 1;
+    while ((uint64_t)p->fault_around * 2 <= fa) p->fault_around *= 2;
+    p->ra_pages = (unsigned)((128u << 10) >> page_shift);
+    if (!p->ra_pages) p->ra_pages = 1;
+    p->cache_warm = 1;
+    p->minor_cycles = cfg->timing.minor_fault;
+    p->major_cycles = cfg->timing.major_fault;
+    p->major_io_ns = cfg->timing.major_io_ns;
+    p->stack_guard_gap = (uint64_t)256 << page_shift;
+}
 
 struct memsys *memsys_new(const struct mmsim_config *cfg, char *err, unsigned long errlen)
 {
@@ -68,40 +314,71 @@ struct memsys *memsys_new(const struct mmsim_config *cfg, char *err, unsigned lo
         return NULL;
     }
     ms->page_shift = config_page_shift(cfg);
+    ms->page_size = (uint64_t)1 << ms->page_shift;
     ms->levels = cfg->walker.levels;
-    ms->minor_cycles = cfg->timing.minor_fault;
-    ms->next_pfn = 1; /* keep frame 0 out, as the kernel does */
+    ms->pmd_order = ms->page_shift - 3;
+    params_from_config(&ms->prm, cfg, ms->page_shift);
+    ms->next_pfn = 1; /* frame 0 stays out, as in the kernel */
     if (!cfg->memory.unlimited) {
         struct page_alloc_config pc = {.total_pages = cfg->memory.size >> ms->page_shift,
                                        .page_shift = ms->page_shift};
         ms->pa = page_alloc_new(&pc);
-        if (!ms->pa) {
-            snprintf(err, errlen, "memsys: cannot set up %llu pages of physical memory",
+        if (!ms->pa || frames_reserve(ms, pc.total_pages)) {
+            snprintf(err, errlen, "memsys: cannot set up %llu pages of physical memory (memory.size)",
                      (unsigned long long)pc.total_pages);
-            free(ms);
+            memsys_free(ms);
             return NULL;
         }
+        struct slub_config sc = {.page_shift = ms->page_shift, .nr_cpus = cfg->cpu.count};
+        ms->slub = slub_new(ms->pa, &sc);
     }
+    ms->zero_pfn = frames_alloc(ms, 0, PA_UNMOVABLE, PA_WMARK_NONE);
+    ms->huge_zero_pfn = NO_PFN;
+    if (ms->zero_pfn == NO_PFN) {
+        snprintf(err, errlen, "memsys: no frame for the zero page (memory.size too small)");
+        memsys_free(ms);
+        return NULL;
+    }
+    ms->frames[ms->zero_pfn].kind = FK_ZERO;
     return ms;
 }
 
 void memsys_free(struct memsys *ms)
 {
-    if (!ms)
-        return;
-    if (ms->pa)
-        page_alloc_free_all(ms->pa);
+    if (!ms) return;
+    for (uint32_t i = 1; i < ms->nfiles; i++) pc_free_file(ms, &ms->files[i]);
+    free(ms->files);
+    slub_free_all(ms->slub);
+    if (ms->pa) page_alloc_free_all(ms->pa);
+    free(ms->frames);
     free(ms->free_pfns);
     free(ms);
 }
 
 struct page_alloc *memsys_page_alloc(struct memsys *ms) { return ms->pa; }
 
-struct mm *mm_new(struct memsys *ms)
+/* ---------------------------------------------------------------- mm ---- */
+
+/* The kernel's pgtables_bytes (VmPTE) counts PTE, PMD and PUD tables: not the PGD (which
+ * pgtable_bytes leaves out already), nor the P4D tables of 5-level paging. */
+static uint64_t vmpte_bytes(const struct mm *mm)
+{
+    uint64_t all = pgtable_bytes(mm->pt);
+    uint64_t top = mm->ms->levels > 4 ? (uint64_t)(mm->ms->levels - 4) << mm->ms->page_shift : 0;
+    return all > top ? all - top : 0;
+}
+
+static void note_rss(struct mm *mm)
+{
+    uint64_t rss = mm->c.rss_anon + mm->c.rss_file + mm->c.rss_shmem;
+    if (rss > mm->c.rss_peak) mm->c.rss_peak = rss;
+    mm->c.pgtables_bytes = vmpte_bytes(mm);
+}
+
+static struct mm *mm_alloc(struct memsys *ms)
 {
     struct mm *mm = calloc(1, sizeof *mm);
-    if (!mm)
-        return NULL;
+    if (!mm) return NULL;
     struct pgtable_frames fr = {table_frame_alloc, table_frame_release, ms};
     mm->ms = ms;
     mm->pt = pgtable_new(ms->levels, ms->page_shift, &fr);
@@ -109,171 +386,738 @@ struct mm *mm_new(struct memsys *ms)
         free(mm);
         return NULL;
     }
-    mm->c.pgtables_bytes = pgtable_bytes(mm->pt);
+    vmas_init(&mm->vmas, ms->slub, ms->page_size);
+    if (ms->slub)
+        for (int i = 0; i < 6; i++) mm->obj[i] = slub_alloc(ms->slub, task_objs[i]);
+    mm->c.pgtables_bytes = vmpte_bytes(mm);
     return mm;
 }
 
+struct mm *mm_new(struct memsys *ms) { return mm_alloc(ms); }
 struct pgtable *mm_pgtable(struct mm *mm) { return mm->pt; }
 const struct mm_counters *mm_counters(const struct mm *mm) { return &mm->c; }
 
-static void free_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned level)
+static uint64_t leaf_pages(const struct memsys *ms, unsigned level)
+{
+    return (uint64_t)1 << ((level - 1) * (ms->page_shift - 3));
+}
+
+static void rss_add(struct mm *mm, const struct frame *f, int64_t pages)
+{
+    uint64_t *ctr = f->kind == FK_ANON ? &mm->c.rss_anon
+                    : mm->ms->files[f->file].shmem ? &mm->c.rss_shmem : &mm->c.rss_file;
+    if (pages < 0 && (uint64_t)-pages > *ctr) *ctr = 0;
+    else *ctr += (uint64_t)pages;
+}
+
+/* A mapping of a frame went away (zap_pte_range): drop the reference, free an anonymous
+ * page nobody maps. */
+static void put_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned level)
 {
     struct mm *mm = ctx;
+    struct memsys *ms = mm->ms;
     (void)va;
-    uint64_t pages = 1ULL << ((level - 1) * (mm->ms->page_shift - 3));
-    for (uint64_t i = 0; i < pages; i++)
-        frame_release(mm->ms, pte_pfn(pte) + i);
-    mm->c.rss_anon -= pages <= mm->c.rss_anon ? pages : mm->c.rss_anon;
+    if (pte & PTE_ZERO) return;
+    uint64_t pfn = pte_pfn(pte);
+    if (pfn >= ms->nframes) return;
+    struct frame *f = &ms->frames[pfn];
+    if (f->kind != FK_ANON && f->kind != FK_FILE) return;
+    rss_add(mm, f, -(int64_t)leaf_pages(ms, level));
+    if (f->mapcount) f->mapcount--;
+    if (f->kind == FK_ANON && f->mapcount == 0) frames_release(ms, pfn, f->order);
 }
 
-static void unmap(struct mm *mm, uint64_t start, uint64_t end)
+/* __split_huge_pmd: a 2 MiB leaf covering va becomes a table of base-page entries with the
+ * same flags; the huge page is split into order-0 pages each keeping the mapcount. */
+static int split_huge_leaf(struct mm *mm, uint64_t va)
 {
-    pgtable_unmap_range(mm->pt, start, end, free_leaf, mm);
-    mm->c.pgtables_bytes = pgtable_bytes(mm->pt);
-}
-
-static void note_rss(struct mm *mm)
-{
-    uint64_t rss = mm->c.rss_anon + mm->c.rss_file + mm->c.rss_shmem;
-    if (rss > mm->c.rss_peak)
-        mm->c.rss_peak = rss;
-}
-
-struct fork_ctx {
-    struct mm *child;
-    int failed;
-};
-
-static void copy_page(void *ctx, uint64_t va, uint64_t pte, unsigned level)
-{
-    struct fork_ctx *f = ctx;
-    struct mm *c = f->child;
-    if (f->failed || level != 1)
-        return; /* only base pages exist in this model */
-    uint64_t pfn = frame_alloc(c->ms, PA_MOVABLE);
-    if (pfn == PA_NO_PFN || pgtable_map(c->pt, va, pfn, 1, pte & PTE_FLAGS_MASK, NULL)) {
-        if (pfn != PA_NO_PFN)
-            frame_release(c->ms, pfn);
-        f->failed = 1;
-        return;
+    struct memsys *ms = mm->ms;
+    unsigned level;
+    uint64_t pte = pgtable_lookup(mm->pt, va, &level);
+    if (!pte || level < 2) return 0;
+    uint64_t size = ms->page_size << ((level - 1) * (ms->page_shift - 3));
+    uint64_t base = va & ~(size - 1), n = size >> ms->page_shift, pfn = pte_pfn(pte);
+    uint64_t flags = pte & PTE_FLAGS_MASK & ~(PTE_HUGE | PTE_PRESENT);
+    pgtable_unmap_range(mm->pt, base, base + size, NULL, NULL);
+    int zero = (pte & PTE_ZERO) != 0;
+    if (!zero && pfn < ms->nframes && ms->frames[pfn].kind == FK_ANON && ms->frames[pfn].order) {
+        uint32_t mc = ms->frames[pfn].mapcount;
+        if (ms->pa) page_alloc_split(ms->pa, pfn, ms->frames[pfn].order);
+        for (uint64_t i = 0; i < n; i++) {
+            ms->frames[pfn + i] = (struct frame){.kind = FK_ANON, .mapcount = mc};
+        }
     }
-    c->c.rss_anon++;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t p = zero ? ms->zero_pfn : pfn + i;
+        if (pgtable_map(mm->pt, base + (i << ms->page_shift), p, 1, flags, NULL)) return -1;
+    }
+    ms->st.thp_splits++;
+    return 0;
 }
 
-struct mm *mm_fork(struct memsys *ms, struct mm *parent)
+/* Drop the pages of [start, end) from this address space (zap_page_range): huge leaves
+ * straddling an end are split first. */
+static void zap_range(struct mm *mm, uint64_t start, uint64_t end)
 {
-    struct mm *child = mm_new(ms);
-    if (!child)
-        return NULL;
-    struct fork_ctx f = {child, 0};
-    pgtable_for_each(parent->pt, 0, 0, copy_page, &f);
-    child->brk = parent->brk;
-    child->c.pgtables_bytes = pgtable_bytes(child->pt);
-    note_rss(child);
-    return child;
+    if (start >= end) return;
+    split_huge_leaf(mm, start);
+    if (end) split_huge_leaf(mm, end - 1);
+    pgtable_unmap_range(mm->pt, start, end, put_leaf, mm);
+    note_rss(mm);
+}
+
+static void zap_all(struct mm *mm)
+{
+    pgtable_unmap_range(mm->pt, 0, 0, put_leaf, mm);
+    note_rss(mm);
 }
 
 void mm_destroy(struct memsys *ms, struct mm *mm)
 {
-    (void)ms;
-    if (!mm)
-        return;
-    unmap(mm, 0, 0);
+    if (!mm) return;
+    zap_all(mm);
+    vmas_destroy(&mm->vmas);
     pgtable_free(mm->pt);
+    if (ms->slub)
+        for (int i = 0; i < 6; i++)
+            if (mm->obj[i]) slub_release(ms->slub, task_objs[i], mm->obj[i]);
     free(mm);
+}
+
+/* ---------------------------------------------------------------- fork ---- */
+
+struct fork_ctx {
+    struct mm *child;
+    uint64_t clear; /* PTE_WRITE for private writable VMAs */
+    int failed;
+};
+
+static void fork_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned level)
+{
+    struct fork_ctx *fc = ctx;
+    struct mm *c = fc->child;
+    struct memsys *ms = c->ms;
+    if (fc->failed) return;
+    if (pgtable_map(c->pt, va, pte_pfn(pte), level, (pte & PTE_FLAGS_MASK & ~(PTE_HUGE | PTE_PRESENT)) & ~fc->clear,
+                    NULL)) {
+        fc->failed = 1;
+        return;
+    }
+    if (pte & PTE_ZERO) return;
+    uint64_t pfn = pte_pfn(pte);
+    if (pfn >= ms->nframes) return;
+    struct frame *f = &ms->frames[pfn];
+    if (f->kind != FK_ANON && f->kind != FK_FILE) return;
+    f->mapcount++;
+    rss_add(c, f, (int64_t)leaf_pages(ms, level));
+}
+
+/* dup_mmap + copy_page_range: VMAs are copied; page tables only for VMAs with anonymous
+ * pages (vma_needs_copy: the others refault from the page cache); private writable pages
+ * are write-protected in both. */
+struct mm *mm_fork(struct memsys *ms, struct mm *parent)
+{
+    struct mm *child = mm_alloc(ms);
+    if (!child) return NULL;
+    vmas_destroy(&child->vmas);
+    if (vmas_copy(&child->vmas, &parent->vmas)) goto fail;
+    struct fork_ctx fc = {.child = child};
+    for (size_t i = 0; i < parent->vmas.n; i++) {
+        const struct vma *v = &parent->vmas.v[i];
+        if (v->flags & (VMA_DONTCOPY | VMA_WIPEONFORK)) continue;
+        if (!(v->flags & (VMA_ANON_VMA | VMA_SPECIAL))) continue;
+        int cow = !(v->flags & VMA_SHARED) && (v->prot & VMA_WRITE);
+        fc.clear = cow ? PTE_WRITE : 0;
+        pgtable_for_each(parent->pt, v->start, v->end, fork_leaf, &fc);
+        if (cow) pgtable_protect_range(parent->pt, v->start, v->end, 0, PTE_WRITE);
+    }
+    if (fc.failed) goto fail;
+    note_rss(child);
+    return child;
+fail:
+    mm_destroy(ms, child);
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- faults ---- */
+
+static uint64_t vma_pgoff(const struct memsys *ms, const struct vma *v, uint64_t va)
+{
+    return (v->off + (va - v->start)) >> ms->page_shift;
+}
+
+static uint64_t pte_flags_for(const struct vma *v, int writable)
+{
+    uint64_t f = PTE_USER | PTE_ACCESSED;
+    if (writable) f |= PTE_WRITE | PTE_DIRTY;
+    if (!(v->prot & VMA_EXEC)) f |= PTE_NX;
+    return f;
+}
+
+static void fault_done(struct memsys *ms, struct mm *mm, struct fault_result *res, int major)
+{
+    res->kind = major ? FAULT_MAJOR : FAULT_MINOR;
+    res->cycles = major ? ms->prm.major_cycles : ms->prm.minor_cycles;
+    res->io_ns = major ? ms->prm.major_io_ns : 0;
+    if (major) { mm->c.maj_flt++; ms->st.pgmajfault++; }
+    else mm->c.min_flt++;
+    ms->st.pgfault++;
+    note_rss(mm);
+}
+
+static void fault_oom(struct memsys *ms, struct fault_result *res)
+{
+    res->kind = FAULT_OOM;
+    ms->st.oom++;
+}
+
+static int map_frame(struct mm *mm, uint64_t va, uint64_t pfn, unsigned level, uint64_t flags)
+{
+    return pgtable_map(mm->pt, va, pfn, level, flags, NULL);
+}
+
+/* A new anonymous frame mapped writable at va (level 1) or over the huge region (level 2). */
+static int map_new_anon(struct mm *mm, struct vma *v, uint64_t va, uint64_t pfn, unsigned level)
+{
+    struct memsys *ms = mm->ms;
+    struct frame *f = &ms->frames[pfn];
+    f->kind = FK_ANON;
+    f->mapcount = 1;
+    if (map_frame(mm, va, pfn, level, pte_flags_for(v, 1))) {
+        frames_release(ms, pfn, f->order);
+        return -1;
+    }
+    v->flags |= VMA_ANON_VMA;
+    rss_add(mm, f, (int64_t)leaf_pages(ms, level));
+    return 0;
+}
+
+static int thp_allowed(const struct memsys *ms, const struct vma *v)
+{
+    if (v->file || (v->flags & (VMA_SHARED | VMA_NOHUGEPAGE | VMA_SPECIAL))) return 0;
+    if (ms->prm.thp == THP_ALWAYS) return 1;
+    return ms->prm.thp == THP_MADVISE && (v->flags & VMA_HUGEPAGE);
+}
+
+/* do_huge_pmd_anonymous_page: 1 when handled, 0 to fall back to base pages, -1 on OOM. */
+static int do_huge_anonymous(struct mm *mm, struct vma *v, uint64_t va, int write)
+{
+    struct memsys *ms = mm->ms;
+    uint64_t hsize = ms->page_size << ms->pmd_order, haddr = va & ~(hsize - 1);
+    if (haddr < v->start || haddr + hsize > v->end) return 0;
+    struct pgtable_walk w;
+    pgtable_walk(mm->pt, va, &w);
+    if (w.leaf_level < 2) return 0; /* a page table is already there: base pages */
+    if (!write && ms->prm.thp_zero_page) {
+        if (ms->huge_zero_pfn == NO_PFN) {
+            ms->huge_zero_pfn = frames_alloc(ms, ms->pmd_order, PA_UNMOVABLE, PA_WMARK_LOW);
+            if (ms->huge_zero_pfn == NO_PFN) return 0;
+            ms->frames[ms->huge_zero_pfn].kind = FK_ZERO;
+        }
+        if (map_frame(mm, haddr, ms->huge_zero_pfn, 2, pte_flags_for(v, 0) | PTE_ZERO)) return -1;
+        ms->st.thp_zero_maps++;
+        return 1;
+    }
+    uint64_t pfn = frames_alloc(ms, ms->pmd_order, PA_MOVABLE, PA_WMARK_LOW);
+    if (pfn == NO_PFN) {
+        ms->st.thp_fault_fallback++;
+        return 0;
+    }
+    if (map_new_anon(mm, v, haddr, pfn, 2)) return -1;
+    ms->st.thp_fault_alloc++;
+    return 1;
+}
+
+/* do_anonymous_page: the zero page for a read, a new frame for a write. */
+static int do_anonymous(struct mm *mm, struct vma *v, uint64_t va, int write)
+{
+    struct memsys *ms = mm->ms;
+    uint64_t page = va & ~(ms->page_size - 1);
+    if (thp_allowed(ms, v)) {
+        int r = do_huge_anonymous(mm, v, va, write);
+        if (r) return r < 0 ? -1 : 0;
+    }
+    if (!write) {
+        ms->st.zero_page_maps++;
+        return map_frame(mm, page, ms->zero_pfn, 1, pte_flags_for(v, 0) | PTE_ZERO);
+    }
+    uint64_t pfn = frames_alloc(ms, 0, PA_MOVABLE, PA_WMARK_LOW);
+    if (pfn == NO_PFN) return -1;
+    return map_new_anon(mm, v, page, pfn, 1);
+}
+
+/* Map a cached file page read-only (or writable: shared shmem) and take its reference. */
+static int map_file_page(struct mm *mm, struct vma *v, uint64_t va, uint64_t pfn, int writable)
+{
+    struct memsys *ms = mm->ms;
+    if (map_frame(mm, va, pfn, 1, pte_flags_for(v, writable))) return -1;
+    struct frame *f = &ms->frames[pfn];
+    f->mapcount++;
+    rss_add(mm, f, 1);
+    return 0;
+}
+
+/* do_fault_around + filemap_map_pages: the window of fault_around pages aligned down,
+ * clipped to the VMA and to the page table holding va; only cached pages with no entry. */
+static int do_fault_around(struct mm *mm, struct vma *v, uint64_t va)
+{
+    struct memsys *ms = mm->ms;
+    uint64_t nr = ms->prm.fault_around, ptrs = (uint64_t)1 << (ms->page_shift - 3);
+    uint64_t pte_off = (va >> ms->page_shift) & (ptrs - 1);
+    uint64_t vma_off = (va - v->start) >> ms->page_shift;
+    uint64_t vma_pages = (v->end - v->start) >> ms->page_shift;
+    uint64_t from = pte_off & ~(nr - 1);
+    uint64_t lo = pte_off - (pte_off < vma_off ? pte_off : vma_off);
+    if (lo > from) from = lo;
+    uint64_t to = from + nr;
+    if (to > ptrs) to = ptrs;
+    if (to > pte_off + vma_pages - vma_off) to = pte_off + vma_pages - vma_off;
+    uint64_t table_base = va & ~((ptrs << ms->page_shift) - 1);
+    int writable = (v->flags & VMA_SHARED) && (v->prot & VMA_WRITE) && ms->files[v->file].shmem;
+    int mapped_va = 0;
+    for (uint64_t i = from; i < to; i++) {
+        uint64_t a = table_base + (i << ms->page_shift);
+        unsigned level;
+        if (pgtable_lookup(mm->pt, a, &level)) continue;
+        uint64_t pgoff = vma_pgoff(ms, v, a);
+        if (!pc_cached(ms, v->file, pgoff)) continue;
+        uint64_t pfn = pc_get_cached(ms, v->file, pgoff);
+        if (pfn == NO_PFN) return -1;
+        if (map_file_page(mm, v, a, pfn, writable)) return -1;
+        if (a == (va & ~(ms->page_size - 1))) mapped_va = 1;
+        else ms->st.fault_around_pages++;
+    }
+    return mapped_va;
+}
+
+/* The page of a file fault: from the cache, or read (a major fault). */
+static uint64_t file_page(struct memsys *ms, uint32_t file, uint64_t pgoff, int *major)
+{
+    if (pc_cached(ms, file, pgoff)) return pc_get_cached(ms, file, pgoff);
+    *major = 1;
+    pc_read_around(ms, file, pgoff);
+    uint64_t pfn = pc_find(ms, file, pgoff);
+    return pfn != NO_PFN ? pfn : pc_insert(ms, file, pgoff);
+}
+
+/* do_read_fault / do_cow_fault / do_shared_fault. Returns -1 on OOM. */
+static int do_file_fault(struct mm *mm, struct vma *v, uint64_t va, int write, int *major)
+{
+    struct memsys *ms = mm->ms;
+    uint64_t page = va & ~(ms->page_size - 1);
+    int special = (v->flags & VMA_SPECIAL) != 0;
+    if (!write && !special && ms->prm.fault_around > 1) {
+        int r = do_fault_around(mm, v, va);
+        if (r) return r < 0 ? -1 : 0;
+    }
+    uint64_t pfn = file_page(ms, v->file, vma_pgoff(ms, v, va), major);
+    if (pfn == NO_PFN) return -1;
+    if (!write) return map_file_page(mm, v, page, pfn, (v->flags & VMA_SHARED) && ms->files[v->file].shmem && (v->prot & VMA_WRITE));
+    if (v->flags & VMA_SHARED) return map_file_page(mm, v, page, pfn, 1);
+    uint64_t copy = frames_alloc(ms, 0, PA_MOVABLE, PA_WMARK_LOW);
+    if (copy == NO_PFN) return -1;
+    ms->st.cow_copies++;
+    return map_new_anon(mm, v, page, copy, 1);
+}
+
+/* do_wp_page: a write met a present read-only entry of a writable VMA. */
+static int do_wp_page(struct mm *mm, struct vma *v, uint64_t va, uint64_t pte, unsigned level)
+{
+    struct memsys *ms = mm->ms;
+    uint64_t page = va & ~(ms->page_size - 1);
+    if (level > 1) {
+        uint64_t pfn = pte_pfn(pte);
+        if (!(pte & PTE_ZERO) && ms->frames[pfn].mapcount == 1) { /* exclusive THP: reuse */
+            pgtable_update(mm->pt, va, PTE_WRITE | PTE_DIRTY, 0);
+            ms->st.cow_reuses++;
+            return 0;
+        }
+        if (pte & PTE_ZERO) { /* a write to the huge zero page: try a huge page in its place */
+            uint64_t hsize = ms->page_size << ms->pmd_order, haddr = va & ~(hsize - 1);
+            uint64_t n = frames_alloc(ms, ms->pmd_order, PA_MOVABLE, PA_WMARK_LOW);
+            if (n != NO_PFN) {
+                pgtable_unmap_range(mm->pt, haddr, haddr + hsize, NULL, NULL);
+                ms->st.thp_fault_alloc++;
+                return map_new_anon(mm, v, haddr, n, 2);
+            }
+            ms->st.thp_fault_fallback++;
+        }
+        if (split_huge_leaf(mm, va)) return -1;
+        pte = pgtable_lookup(mm->pt, va, &level);
+        if (!pte) return -1;
+    }
+    uint64_t pfn = pte_pfn(pte);
+    struct frame *f = &ms->frames[pfn];
+    if (v->flags & VMA_SHARED) { /* write-notify: the page becomes writable and dirty */
+        pgtable_update(mm->pt, va, PTE_WRITE | PTE_DIRTY, 0);
+        return 0;
+    }
+    if (!(pte & PTE_ZERO) && f->kind == FK_ANON && f->mapcount == 1) {
+        pgtable_update(mm->pt, va, PTE_WRITE | PTE_DIRTY, 0);
+        ms->st.cow_reuses++;
+        return 0;
+    }
+    uint64_t copy = frames_alloc(ms, 0, PA_MOVABLE, PA_WMARK_LOW);
+    if (copy == NO_PFN) return -1;
+    /* the old mapping goes (its reference and RSS), the copy comes in */
+    pgtable_unmap_range(mm->pt, page, page + ms->page_size, put_leaf, mm);
+    if (!(pte & PTE_ZERO)) ms->st.cow_copies++;
+    return map_new_anon(mm, v, page, copy, 1);
+}
+
+/* access_error(): what the VMA allows. */
+static int access_error(const struct vma *v, unsigned flags)
+{
+    if (flags & FAULT_FLAG_WRITE) return !(v->prot & VMA_WRITE);
+    if (flags & FAULT_FLAG_INSTRUCTION) return !(v->prot & VMA_EXEC);
+    return !(v->prot & (VMA_READ | VMA_WRITE | VMA_EXEC));
+}
+
+void mm_handle_fault(struct memsys *ms, struct mm *mm, uint64_t vaddr, unsigned flags, struct fault_result *res)
+{
+    memset(res, 0, sizeof *res);
+    struct vma *v = vmas_find(&mm->vmas, vaddr);
+    if (!v) v = vmas_expand_stack(&mm->vmas, vaddr, ms->prm.stack_guard_gap);
+    if (!v || access_error(v, flags)) {
+        res->kind = FAULT_SIGSEGV;
+        ms->st.segv++;
+        return;
+    }
+    int write = (flags & FAULT_FLAG_WRITE) != 0, major = 0, rc;
+    unsigned level;
+    uint64_t pte = pgtable_lookup(mm->pt, vaddr, &level);
+    if (pte) {
+        /* present: a write to a read-only entry, or a stale translation (spurious) */
+        rc = write && !(pte & PTE_WRITE) ? do_wp_page(mm, v, vaddr, pte, level) : 0;
+    } else if (v->file) {
+        rc = do_file_fault(mm, v, vaddr, write, &major);
+    } else if (v->flags & VMA_SHARED) {
+        rc = -1; /* shared anonymous VMAs always carry a shmem file */
+    } else {
+        rc = do_anonymous(mm, v, vaddr, write);
+    }
+    if (rc) {
+        fault_oom(ms, res);
+        return;
+    }
+    fault_done(ms, mm, res, major);
+}
+
+/* ---------------------------------------------------------------- events ---- */
+
+/* faultin_page via populate_vma_page_range: each page not yet mapped takes a fault, which
+ * the kernel counts (mm_account_fault counts GUP faults too). */
+static void populate(struct memsys *ms, struct mm *mm, uint64_t start, uint64_t end, int write_if_writable)
+{
+    for (uint64_t a = start; a < end; a += ms->page_size) {
+        const struct vma *v = vmas_find(&mm->vmas, a);
+        if (!v) continue;
+        int w = write_if_writable && (v->prot & VMA_WRITE) && !(v->flags & VMA_SHARED);
+        unsigned level;
+        uint64_t pte = pgtable_lookup(mm->pt, a, &level);
+        if (pte && (!w || (pte & PTE_WRITE))) continue;
+        struct fault_result r;
+        mm_handle_fault(ms, mm, a, w ? FAULT_FLAG_WRITE : 0, &r);
+        if (r.kind == FAULT_OOM || r.kind == FAULT_SIGSEGV) return;
+    }
+}
+
+static uint32_t vma_flags_of_map(uint64_t mflags, const char *path)
+{
+    uint32_t f = 0;
+    if ((mflags & LX_MAP_SHARED_VALIDATE) == LX_MAP_SHARED || (mflags & LX_MAP_SHARED_VALIDATE) == LX_MAP_SHARED_VALIDATE)
+        f |= VMA_SHARED;
+    if ((mflags & LX_MAP_GROWSDOWN) || (path && !strcmp(path, "[stack]"))) f |= VMA_GROWSDOWN;
+    if (mflags & LX_MAP_LOCKED) f |= VMA_LOCKED;
+    if (path && path[0] == '[' && strcmp(path, "[heap]") && strcmp(path, "[stack]")) f |= VMA_SPECIAL;
+    return f;
+}
+
+/* File id of a mapping: anonymous private 0; anonymous shared a new shmem object; else the
+ * file by path (or inode). Pseudo-paths like [vdso] are special files. */
+static uint32_t file_of_map(struct memsys *ms, uint32_t vflags, int anon, const char *path, uint64_t inode)
+{
+    if (vflags & VMA_SPECIAL) return file_lookup(ms, path, 0);
+    if (anon || (path && (!strcmp(path, "[heap]") || !strcmp(path, "[stack]")))) {
+        return (vflags & VMA_SHARED) ? file_add(ms, NULL, 0, 1) : 0;
+    }
+    if (!path && !inode) return (vflags & VMA_SHARED) ? file_add(ms, NULL, 0, 1) : 0;
+    return file_lookup(ms, path, inode);
+}
+
+/* Traces whose initial mappings carry no names (the DBI backend) do not say which one is
+ * the stack: take the highest private anonymous read-write one, as a process's stack is
+ * its highest mapping but for [vdso]/[vvar], which have names. */
+static int guess_stack(struct mm *mm, uint64_t start, uint64_t prot, uint32_t vflags, int anon, const char *path)
+{
+    if (!anon || path || (vflags & (VMA_SHARED | VMA_GROWSDOWN)) || (prot & 3u) != 3u) return 0;
+    if (vmas_find_next(&mm->vmas, start)) return 0; /* something above it */
+    if (mm->guessed_stack) {
+        struct vma *old = vmas_find(&mm->vmas, mm->guessed_stack);
+        if (old) old->flags &= ~VMA_GROWSDOWN;
+    }
+    mm->guessed_stack = start;
+    return 1;
+}
+
+static void ev_map(struct memsys *ms, struct mm *mm, uint64_t start, uint64_t len, uint64_t prot, uint64_t mflags,
+                   uint64_t off, uint64_t inode, const char *path, int initial, struct mm_inval *inval)
+{
+    uint64_t mask = ms->page_size - 1, end = (start + len + mask) & ~mask;
+    start &= ~mask;
+    if (end <= start) return;
+    int anon = (mflags & LX_MAP_ANONYMOUS) != 0;
+    if (initial) anon = !path || !path[0] || !strcmp(path, "[heap]") || !strcmp(path, "[stack]");
+    uint32_t vflags = vma_flags_of_map(mflags, path);
+    uint32_t file = file_of_map(ms, vflags, anon, path, inode);
+    if (initial && guess_stack(mm, start, prot, vflags, anon, path)) vflags |= VMA_GROWSDOWN;
+    zap_range(mm, start, end);
+    vmas_map(&mm->vmas, start, end, (uint32_t)prot & 7u, vflags, file, off);
+    if (path && !strcmp(path, "[heap]")) {
+        mm->vmas.start_brk = start;
+        mm->vmas.brk = end;
+        mm->vmas.brk_known = 1;
+    }
+    inval->start = start;
+    inval->end = end;
+    if (!initial && (mflags & (LX_MAP_POPULATE | LX_MAP_LOCKED))) populate(ms, mm, start, end, 1);
+}
+
+struct move_ctx {
+    struct mm *mm;
+    uint64_t from, to;
+    uint64_t *va, *pte;
+    unsigned *level;
+    size_t n, cap;
+    int failed;
+};
+
+static void collect_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned level)
+{
+    struct move_ctx *m = ctx;
+    if (m->failed) return;
+    if (m->n == m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 256;
+        uint64_t *a = realloc(m->va, cap * sizeof(*a)), *b = a ? realloc(m->pte, cap * sizeof(*b)) : NULL;
+        if (a) m->va = a;
+        if (b) m->pte = b;
+        unsigned *c = b ? realloc(m->level, cap * sizeof(*c)) : NULL;
+        if (!c) { m->failed = 1; return; }
+        m->level = c;
+        m->cap = cap;
+    }
+    m->va[m->n] = va;
+    m->pte[m->n] = pte;
+    m->level[m->n++] = level;
+}
+
+/* move_page_tables: the entries of [old, old+len) move to new (no faults, same frames). */
+static void move_ptes(struct mm *mm, uint64_t old, uint64_t len, uint64_t new_addr)
+{
+    struct memsys *ms = mm->ms;
+    uint64_t hsize = ms->page_size << ms->pmd_order;
+    /* a huge leaf moves whole only when both sides are aligned to it */
+    if ((old | new_addr | len) & (hsize - 1)) {
+        for (uint64_t a = old & ~(hsize - 1); a < old + len; a += hsize) split_huge_leaf(mm, a);
+    }
+    struct move_ctx m = {.mm = mm};
+    pgtable_for_each(mm->pt, old, old + len, collect_leaf, &m);
+    pgtable_unmap_range(mm->pt, old, old + len, NULL, NULL);
+    for (size_t i = 0; i < m.n && !m.failed; i++)
+        if (pgtable_map(mm->pt, m.va[i] - old + new_addr, pte_pfn(m.pte[i]), m.level[i],
+                        m.pte[i] & PTE_FLAGS_MASK & ~(PTE_HUGE | PTE_PRESENT), NULL))
+            m.failed = 1;
+    free(m.va);
+    free(m.pte);
+    free(m.level);
+}
+
+static void ev_mremap(struct memsys *ms, struct mm *mm, const struct mmt_event *ev, struct mm_inval *inval)
+{
+    if (ev->nargs < 3 || ev->result < 0) return;
+    uint64_t mask = ms->page_size - 1;
+    uint64_t old = ev->args[0] & ~mask, old_len = (ev->args[1] + mask) & ~mask, new_len = (ev->args[2] + mask) & ~mask;
+    uint64_t flags = ev->nargs > 3 ? ev->args[3] : 0, new_addr = (uint64_t)ev->result;
+    const struct vma *src = vmas_find(&mm->vmas, old);
+    if (!src) return;
+    struct vma keep = *src;
+    inval->start = old;
+    inval->end = old + (old_len > new_len ? old_len : new_len);
+    if (new_addr == old) {
+        if (new_len < old_len) zap_range(mm, old + new_len, old + old_len);
+        vmas_remap(&mm->vmas, old, old_len, old, new_len);
+        return;
+    }
+    if (new_len < old_len) zap_range(mm, old + new_len, old + old_len);
+    zap_range(mm, new_addr, new_addr + new_len); /* MREMAP_FIXED replaces the target */
+    move_ptes(mm, old, old_len < new_len ? old_len : new_len, new_addr);
+    vmas_remap(&mm->vmas, old, old_len, new_addr, new_len);
+    if (flags & LX_MREMAP_DONTUNMAP)
+        vmas_map(&mm->vmas, old, old + old_len, keep.prot, keep.flags & ~VMA_ANON_VMA, keep.file,
+                 keep.off + (old - keep.start));
+    note_rss(mm);
+}
+
+struct prot_ctx {
+    struct mm *mm;
+    uint64_t *va;
+    size_t n, cap;
+};
+
+static void writable_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned level)
+{
+    struct prot_ctx *p = ctx;
+    struct memsys *ms = p->mm->ms;
+    (void)level;
+    if (pte & (PTE_ZERO | PTE_WRITE)) return;
+    const struct frame *f = &ms->frames[pte_pfn(pte)];
+    if (!(f->kind == FK_ANON && f->mapcount == 1)) return;
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 256;
+        uint64_t *n = realloc(p->va, cap * sizeof(*n));
+        if (!n) return;
+        p->va = n;
+        p->cap = cap;
+    }
+    p->va[p->n++] = va;
+}
+
+/* mprotect: new prot on VMAs; entries lose write access, or regain it where the kernel
+ * would (can_change_pte_writable: exclusive anonymous pages); PROT_NONE drops the pages
+ * from the page tables. */
+static void ev_mprotect(struct memsys *ms, struct mm *mm, uint64_t start, uint64_t len, uint32_t prot,
+                        struct mm_inval *inval)
+{
+    uint64_t mask = ms->page_size - 1, end = (start + len + mask) & ~mask;
+    start &= ~mask;
+    if (end <= start) return;
+    split_huge_leaf(mm, start);
+    split_huge_leaf(mm, end - 1);
+    vmas_protect(&mm->vmas, start, end, prot);
+    inval->start = start;
+    inval->end = end;
+    if (!(prot & 7u)) {
+        zap_range(mm, start, end);
+        return;
+    }
+    if (!(prot & VMA_WRITE)) {
+        pgtable_protect_range(mm->pt, start, end, 0, PTE_WRITE);
+        return;
+    }
+    struct prot_ctx p = {.mm = mm};
+    for (uint64_t a = start; a < end;) {
+        const struct vma *v = vmas_find_next(&mm->vmas, a);
+        if (!v || v->start >= end) break;
+        uint64_t s = v->start > a ? v->start : a, e = v->end < end ? v->end : end;
+        if (!(v->flags & VMA_SHARED)) pgtable_for_each(mm->pt, s, e, writable_leaf, &p);
+        a = e;
+    }
+    for (size_t i = 0; i < p.n; i++) pgtable_update(mm->pt, p.va[i], PTE_WRITE, 0);
+    free(p.va);
+}
+
+static void ev_madvise(struct memsys *ms, struct mm *mm, uint64_t start, uint64_t len, uint64_t advice,
+                       struct mm_inval *inval)
+{
+    uint64_t mask = ms->page_size - 1, end = (start + len + mask) & ~mask;
+    start &= ~mask;
+    if (end <= start) return;
+    switch (advice) {
+    case LX_MADV_DONTNEED:
+    case LX_MADV_REMOVE:
+        zap_range(mm, start, end);
+        inval->start = start;
+        inval->end = end;
+        break;
+    case LX_MADV_HUGEPAGE: vmas_set_flags(&mm->vmas, start, end, VMA_HUGEPAGE, VMA_NOHUGEPAGE); break;
+    case LX_MADV_NOHUGEPAGE: vmas_set_flags(&mm->vmas, start, end, VMA_NOHUGEPAGE, VMA_HUGEPAGE); break;
+    case LX_MADV_DONTFORK: vmas_set_flags(&mm->vmas, start, end, VMA_DONTCOPY, 0); break;
+    case LX_MADV_DOFORK: vmas_set_flags(&mm->vmas, start, end, 0, VMA_DONTCOPY); break;
+    case LX_MADV_WIPEONFORK: vmas_set_flags(&mm->vmas, start, end, VMA_WIPEONFORK, 0); break;
+    case LX_MADV_KEEPONFORK: vmas_set_flags(&mm->vmas, start, end, 0, VMA_WIPEONFORK); break;
+    case LX_MADV_WILLNEED: /* file pages are read into the cache, nothing is mapped */
+        for (uint64_t a = start; a < end; a += ms->page_size) {
+            const struct vma *v = vmas_find(&mm->vmas, a);
+            if (v && v->file && pc_find(ms, v->file, vma_pgoff(ms, v, a)) == NO_PFN)
+                pc_insert(ms, v->file, vma_pgoff(ms, v, a));
+        }
+        break;
+    case LX_MADV_POPULATE_READ: populate(ms, mm, start, end, 0); break;
+    case LX_MADV_POPULATE_WRITE: populate(ms, mm, start, end, 1); break;
+    default: break; /* MADV_FREE keeps the pages until reclaim; the others change nothing here */
+    }
+}
+
+/* read(2)/write(2) of a regular file: the pages pass through the page cache and stay. */
+static void ev_file_io(struct memsys *ms, const struct mmt_event *ev)
+{
+    if (ev->nargs < 3 || ev->result <= 0) return;
+    uint32_t file = file_lookup(ms, ev->path, ev->nargs > 3 ? ev->args[3] : 0);
+    if (!file) return;
+    uint64_t first = ev->args[1] >> ms->page_shift, last = (ev->args[1] + (uint64_t)ev->result - 1) >> ms->page_shift;
+    for (uint64_t p = first; p <= last; p++)
+        if (pc_find(ms, file, p) == NO_PFN && pc_insert(ms, file, p) == NO_PFN) return;
+}
+
+static void ev_exec(struct mm *mm, struct mm_inval *inval)
+{
+    zap_all(mm);
+    mm->guessed_stack = 0;
+    struct slub *slub = mm->vmas.slub;
+    uint64_t ps = mm->vmas.page_size;
+    vmas_destroy(&mm->vmas);
+    vmas_init(&mm->vmas, slub, ps);
+    mm->c.rss_anon = mm->c.rss_file = mm->c.rss_shmem = 0;
+    inval->all = 1;
 }
 
 int mm_event(struct memsys *ms, struct mm *mm, const struct mmt_event *ev, struct mm_inval *inval)
 {
-    (void)ms;
     memset(inval, 0, sizeof *inval);
-    uint64_t a0 = ev->nargs > 0 ? ev->args[0] : 0, a1 = ev->nargs > 1 ? ev->args[1] : 0;
-    uint64_t page = 1ULL << mm->ms->page_shift;
-    uint64_t len = (a1 + page - 1) & ~(page - 1);
+    const uint64_t *a = ev->args;
+    unsigned n = ev->nargs;
     switch (ev->type) {
-    case MMT_EV_MUNMAP:
-        if (ev->result != 0 && ev->nargs >= 2 && ev->result < 0)
-            break;
-        unmap(mm, a0, a0 + len);
-        inval->start = a0;
-        inval->end = a0 + len;
+    case MMT_EV_MAP_INITIAL:
+        if (n >= 4 && a[1] > a[0])
+            ev_map(ms, mm, a[0], a[1] - a[0], a[2], a[3], n > 4 ? a[4] : 0, n > 5 ? a[5] : 0, ev->path, 1, inval);
         break;
-    case MMT_EV_MADVISE:
-        if (ev->nargs >= 3 && ev->args[2] == MEM_MADV_DONTNEED && ev->result == 0) {
-            unmap(mm, a0, a0 + len);
-            inval->start = a0;
-            inval->end = a0 + len;
+    case MMT_EV_MMAP:
+        if (n >= 4 && ev->result >= 0 && (ev->result & (int64_t)(ms->page_size - 1)) == 0)
+            ev_map(ms, mm, (uint64_t)ev->result, a[1], a[2], a[3], n > 5 ? a[5] : 0, 0, ev->path, 0, inval);
+        break;
+    case MMT_EV_MUNMAP:
+        if (n >= 2 && ev->result == 0) {
+            uint64_t mask = ms->page_size - 1, s = a[0] & ~mask, e = (a[0] + a[1] + mask) & ~mask;
+            zap_range(mm, s, e);
+            vmas_unmap(&mm->vmas, s, e);
+            inval->start = s;
+            inval->end = e;
+        }
+        break;
+    case MMT_EV_MREMAP: ev_mremap(ms, mm, ev, inval); break;
+    case MMT_EV_BRK:
+        if (ev->result > 0) {
+            uint64_t nb = (uint64_t)ev->result, mask = ms->page_size - 1;
+            if (mm->vmas.brk_known && nb < mm->vmas.brk && nb >= mm->vmas.start_brk) {
+                uint64_t s = (nb + mask) & ~mask, e = (mm->vmas.brk + mask) & ~mask;
+                zap_range(mm, s, e);
+                inval->start = s;
+                inval->end = e;
+            }
+            vmas_brk(&mm->vmas, nb);
         }
         break;
     case MMT_EV_MPROTECT:
-        if (ev->nargs >= 3 && ev->result == 0) {
-            int w = (ev->args[2] & MEM_PROT_WRITE) != 0;
-            pgtable_protect_range(mm->pt, a0, a0 + len, w ? PTE_WRITE : 0, w ? 0 : PTE_WRITE);
-            inval->start = a0;
-            inval->end = a0 + len;
-        }
+        if (n >= 3 && ev->result == 0) ev_mprotect(ms, mm, a[0], a[1], (uint32_t)a[2], inval);
         break;
-    case MMT_EV_MREMAP:
-        if (ev->result >= 0 && (uint64_t)ev->result != a0) {
-            unmap(mm, a0, a0 + len);
-            inval->start = a0;
-            inval->end = a0 + len;
-        }
+    case MMT_EV_MADVISE:
+        if (n >= 3 && ev->result == 0) ev_madvise(ms, mm, a[0], a[1], a[2], inval);
         break;
-    case MMT_EV_BRK:
-        if (ev->result > 0) {
-            uint64_t nb = (uint64_t)ev->result;
-            if (mm->brk && nb < mm->brk) {
-                uint64_t s = (nb + page - 1) & ~(page - 1);
-                unmap(mm, s, mm->brk);
-                inval->start = s;
-                inval->end = mm->brk;
-            }
-            mm->brk = nb;
-        }
-        break;
-    case MMT_EV_EXEC:
-        unmap(mm, 0, 0);
-        mm->brk = 0;
-        inval->all = 1;
-        break;
-    default:
-        break;
+    case MMT_EV_FILE_READ:
+    case MMT_EV_FILE_WRITE: ev_file_io(ms, ev); break;
+    case MMT_EV_EXEC: ev_exec(mm, inval); break;
+    default: break;
     }
-    return 0;
-}
-
-void mm_handle_fault(struct memsys *ms, struct mm *mm, uint64_t vaddr, unsigned flags,
-                     struct fault_result *res)
-{
-    memset(res, 0, sizeof *res);
-    unsigned level;
-    uint64_t pte = pgtable_lookup(mm->pt, vaddr, &level);
-    if (pte) {
-        /* present: a write met a read-only entry; anonymous memory here is always writable
-         * unless mprotect said otherwise, which this first model does not enforce */
-        if ((flags & FAULT_FLAG_WRITE) && !(pte & PTE_WRITE))
-            pgtable_update(mm->pt, vaddr, PTE_WRITE | PTE_DIRTY, 0);
-        res->kind = FAULT_MINOR;
-        res->cycles = ms->minor_cycles;
-        mm->c.min_flt++;
-        return;
-    }
-    uint64_t pfn = frame_alloc(ms, PA_MOVABLE);
-    if (pfn == PA_NO_PFN) {
-        res->kind = FAULT_OOM;
-        return;
-    }
-    uint64_t fl = PTE_WRITE | PTE_USER | PTE_ACCESSED | ((flags & FAULT_FLAG_WRITE) ? PTE_DIRTY : 0);
-    if (pgtable_map(mm->pt, vaddr & ~((1ULL << ms->page_shift) - 1), pfn, 1, fl, NULL)) {
-        frame_release(ms, pfn);
-        res->kind = FAULT_OOM;
-        return;
-    }
-    mm->c.rss_anon++;
-    mm->c.min_flt++;
-    mm->c.pgtables_bytes = pgtable_bytes(mm->pt);
     note_rss(mm);
-    res->kind = FAULT_MINOR;
-    res->cycles = ms->minor_cycles;
+    return 0;
 }

@@ -135,7 +135,8 @@ static int split_at(struct vma_set *s, uint64_t addr)
 
 static int compatible(const struct vma *a, const struct vma *b)
 {
-    return a->end == b->start && a->prot == b->prot && a->flags == b->flags && a->file == b->file &&
+    return a->end == b->start && a->prot == b->prot &&
+           (a->flags & ~VMA_ANON_VMA) == (b->flags & ~VMA_ANON_VMA) && a->file == b->file &&
            a->off + (a->end - a->start) == b->off && !(a->flags & (VMA_SPECIAL | VMA_GROWSDOWN));
 }
 
@@ -147,6 +148,7 @@ static void merge_around(struct vma_set *s, uint64_t start, uint64_t end)
     while (i + 1 < s->n && s->v[i].start <= end) {
         if (compatible(&s->v[i], &s->v[i + 1])) {
             s->v[i].end = s->v[i + 1].end;
+            s->v[i].flags |= s->v[i + 1].flags & VMA_ANON_VMA;
             remove_span(s, i + 1, i + 2);
         } else {
             i++;

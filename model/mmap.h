@@ -26,6 +26,8 @@ struct slub;
 #define VMA_LOCKED 0x20u     /* mlock / MAP_LOCKED */
 #define VMA_DONTCOPY 0x40u   /* MADV_DONTFORK */
 #define VMA_WIPEONFORK 0x80u /* MADV_WIPEONFORK: the child sees zero-filled memory */
+#define VMA_ANON_VMA 0x100u  /* has anonymous pages (an anon_vma): fork copies its entries;
+                              * does not prevent merging */
 
 /* Linux's MAP_* and MADV_* values (x86-64 and arm64 agree) */
 #define LX_MAP_SHARED 0x01u
@@ -50,6 +52,8 @@ struct slub;
 #define LX_MADV_NOHUGEPAGE 15
 #define LX_MADV_WIPEONFORK 18
 #define LX_MADV_KEEPONFORK 19
+#define LX_MADV_POPULATE_READ 22
+#define LX_MADV_POPULATE_WRITE 23
 #define LX_MADV_COLLAPSE 25
 #define LX_MREMAP_MAYMOVE 1u
 #define LX_MREMAP_FIXED 2u

@@ -1,0 +1,334 @@
+/* test_memory.c - fault counts of small synthetic traces of every fault kind, against
+ * counts worked out by hand from the kernel's rules (mm/memory.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "model/config.h"
+#include "model/memory.h"
+#include "model/mmap.h"
+#include "model/page_alloc.h"
+#include "model/pgtable.h"
+
+#define PG 4096ull
+#define R 0u
+#define W FAULT_FLAG_WRITE
+
+struct env {
+    struct mmsim_config cfg;
+    struct memsys *ms;
+    struct mm *mm;
+};
+
+static void env_up(struct env *e, const char *const *sets, int nsets)
+{
+    char err[256];
+    config_defaults(&e->cfg);
+    assert_int_equal(config_set(&e->cfg, "memory.size=256M", 0, err, sizeof err), 0);
+    for (int i = 0; i < nsets; i++) {
+        if (config_set(&e->cfg, sets[i], i + 1, err, sizeof err)) fail_msg("%s", err);
+    }
+    e->ms = memsys_new(&e->cfg, err, sizeof err);
+    assert_non_null(e->ms);
+    e->mm = mm_new(e->ms);
+    assert_non_null(e->mm);
+}
+
+static void env_down(struct env *e)
+{
+    mm_destroy(e->ms, e->mm);
+    memsys_free(e->ms);
+}
+
+static void ev(struct env *e, struct mm *mm, unsigned type, int64_t result, const char *path, unsigned nargs, ...)
+{
+    struct mmt_event x = {.type = (uint16_t)type, .nargs = (uint8_t)nargs, .result = result, .path = path};
+    va_list ap;
+    va_start(ap, nargs);
+    for (unsigned i = 0; i < nargs; i++) x.args[i] = va_arg(ap, uint64_t);
+    va_end(ap);
+    struct mm_inval inv;
+    assert_int_equal(mm_event(e->ms, mm, &x, &inv), 0);
+}
+
+static void map_anon(struct env *e, struct mm *mm, uint64_t addr, uint64_t len, unsigned prot)
+{
+    ev(e, mm, MMT_EV_MMAP, (int64_t)addr, NULL, 6, addr, len, (uint64_t)prot, (uint64_t)(LX_MAP_PRIVATE | LX_MAP_ANONYMOUS),
+       (uint64_t)-1, (uint64_t)0);
+}
+
+static void map_file(struct env *e, struct mm *mm, uint64_t addr, uint64_t len, unsigned prot, unsigned flags,
+                     uint64_t off, const char *path)
+{
+    ev(e, mm, MMT_EV_MMAP, (int64_t)addr, path, 6, addr, len, (uint64_t)prot, (uint64_t)flags, (uint64_t)3, off);
+}
+
+/* Touch like the engine: a fault only when no present entry allows the access. */
+static enum fault_kind touch(struct env *e, struct mm *mm, uint64_t va, unsigned flags)
+{
+    unsigned level;
+    uint64_t pte = pgtable_lookup(mm_pgtable(mm), va, &level);
+    if (pte && (!(flags & W) || (pte & PTE_WRITE))) return FAULT_NONE;
+    struct fault_result r;
+    mm_handle_fault(e->ms, mm, va, flags, &r);
+    return r.kind;
+}
+
+static void touch_pages(struct env *e, struct mm *mm, uint64_t start, uint64_t n, unsigned flags)
+{
+    for (uint64_t i = 0; i < n; i++) touch(e, mm, start + i * PG, flags);
+}
+
+static void test_anon_and_zero_page(void **st)
+{
+    (void)st;
+    struct env e;
+    env_up(&e, NULL, 0);
+    uint64_t free0 = page_alloc_free_pages(memsys_page_alloc(e.ms));
+    map_anon(&e, e.mm, 0x10000000, 16 * PG, VMA_READ | VMA_WRITE);
+    touch_pages(&e, e.mm, 0x10000000, 8, W);
+    assert_int_equal(mm_counters(e.mm)->min_flt, 8);
+    assert_int_equal(mm_counters(e.mm)->rss_anon, 8);
+    /* reads of untouched pages map the zero page: a fault each, no RSS */
+    touch_pages(&e, e.mm, 0x10000000 + 8 * PG, 8, R);
+    assert_int_equal(mm_counters(e.mm)->min_flt, 16);
+    assert_int_equal(mm_counters(e.mm)->rss_anon, 8);
+    /* the first write to a zero-page mapping faults again and gets a frame */
+    touch_pages(&e, e.mm, 0x10000000 + 8 * PG, 8, W);
+    assert_int_equal(mm_counters(e.mm)->min_flt, 24);
+    assert_int_equal(mm_counters(e.mm)->rss_anon, 16);
+    /* touching again costs nothing */
+    touch_pages(&e, e.mm, 0x10000000, 16, W);
+    assert_int_equal(mm_counters(e.mm)->min_flt, 24);
+    /* 16 data frames, page tables (PML4 existed; PDPT, PD, PT are new) and the slab page
+     * of the vm_area_struct; VmPTE counts PUD, PMD and PTE tables, not the PGD */
+    assert_int_equal(free0 - page_alloc_free_pages(memsys_page_alloc(e.ms)), 16 + 3 + 1);
+    assert_int_equal(mm_counters(e.mm)->pgtables_bytes, 3 * PG);
+    ev(&e, e.mm, MMT_EV_MUNMAP, 0, NULL, 2, (uint64_t)0x10000000, 16 * PG);
+    assert_int_equal(mm_counters(e.mm)->rss_anon, 0);
+    assert_int_equal(mm_counters(e.mm)->rss_peak, 16);
+    /* everything back but the slab page, which SLUB keeps as a partial slab */
+    assert_int_equal(page_alloc_free_pages(memsys_page_alloc(e.ms)), free0 - 1);
+    env_down(&e);
+}
+
+static void test_sigsegv(void **st)
+{
+    (void)st;
+    struct env e;
+    env_up(&e, NULL, 0);
+    map_anon(&e, e.mm, 0x10000000, 4 * PG, VMA_READ);
+    assert_int_equal(touch(&e, e.mm, 0x20000000, R), FAULT_SIGSEGV);        /* no VMA */
+    assert_int_equal(touch(&e, e.mm, 0x10000000, W), FAULT_SIGSEGV);        /* read-only VMA */
+    assert_int_equal(touch(&e, e.mm, 0x10000000, FAULT_FLAG_INSTRUCTION), FAULT_SIGSEGV); /* no exec */
+    assert_int_equal(touch(&e, e.mm, 0x10000000, R), FAULT_MINOR);
+    assert_int_equal(mm_counters(e.mm)->min_flt, 1); /* failed faults are not counted */
+    /* mprotect back and forth: an exclusive anonymous page gets write access back */
+    ev(&e, e.mm, MMT_EV_MPROTECT, 0, NULL, 3, (uint64_t)0x10000000, 4 * PG, (uint64_t)(VMA_READ | VMA_WRITE));
+    assert_int_equal(touch(&e, e.mm, 0x10001000, W), FAULT_MINOR);
+    ev(&e, e.mm, MMT_EV_MPROTECT, 0, NULL, 3, (uint64_t)0x10000000, 4 * PG, (uint64_t)VMA_READ);
+    assert_int_equal(touch(&e, e.mm, 0x10001000, W), FAULT_SIGSEGV);
+    ev(&e, e.mm, MMT_EV_MPROTECT, 0, NULL, 3, (uint64_t)0x10000000, 4 * PG, (uint64_t)(VMA_READ | VMA_WRITE));
+    assert_int_equal(touch(&e, e.mm, 0x10001000, W), FAULT_NONE);
+    env_down(&e);
+}
+
+/* Fault-around, 16 pages: a VMA of 64 pages starting at page 3 of its page table.
+ * Faults at page 3 (maps 3..18: from = max(0, 3 - min(3, 0))), 19 (19..31), 32 (32..47),
+ * 48 (48..63), 64 (64..66): 5 faults for 64 pages. */
+static void test_file_fault_around(void **st)
+{
+    (void)st;
+    struct env e;
+    env_up(&e, NULL, 0);
+    uint64_t base = 0x40000000 + 3 * PG;
+    map_file(&e, e.mm, base, 64 * PG, VMA_READ, LX_MAP_PRIVATE, 0, "/data/f");
+    touch_pages(&e, e.mm, base, 64, R);
+    assert_int_equal(mm_counters(e.mm)->min_flt, 5);
+    assert_int_equal(mm_counters(e.mm)->maj_flt, 0);
+    assert_int_equal(mm_counters(e.mm)->rss_file, 64);
+    /* the window is clipped to the page table: a VMA across a 2 MiB boundary */
+    struct mm *m2 = mm_new(e.ms);
+    uint64_t b2 = 0x80000000 + 2 * 1024 * 1024 - 4 * PG; /* 4 pages before the boundary */
+    map_file(&e, m2, b2, 8 * PG, VMA_READ, LX_MAP_PRIVATE, 0, "/data/f");
+    touch(&e, m2, b2, R); /* maps the 4 pages of the first table only */
+    assert_int_equal(mm_counters(m2)->rss_file, 4);
+    touch_pages(&e, m2, b2, 8, R);
+    assert_int_equal(mm_counters(m2)->min_flt, 2);
+    /* the two address spaces share the cached frames */
+    mm_destroy(e.ms, m2);
+    env_down(&e);
+}
+
+/* Writes to a private file mapping copy the page (no fault-around); a read first maps the
+ * cached page and the write then copies it: 2 faults. */
+static void test_file_cow_and_shared(void **st)
+{
+    (void)st;
+    struct env e;
+    env_up(&e, NULL, 0);
+    uint64_t base = 0x40000000;
+    map_file(&e, e.mm, base, 32 * PG, VMA_READ | VMA_WRITE, LX_MAP_PRIVATE, 0, "/data/g");
+    touch_pages(&e, e.mm, base, 4, W);
+    assert_int_equal(mm_counters(e.mm)->min_flt, 4);
+    assert_int_equal(mm_counters(e.mm)->rss_anon, 4);
+    assert_int_equal(mm_counters(e.mm)->rss_file, 0);
+    touch(&e, e.mm, base + 16 * PG, R); /* fault-around maps 16..31 */
+    assert_int_equal(mm_counters(e.mm)->rss_file, 16);
+    touch(&e, e.mm, base + 17 * PG, W); /* COW of a mapped file page */
+    assert_int_equal(mm_counters(e.mm)->min_flt, 6);
+    assert_int_equal(mm_counters(e.mm)->rss_file, 15);
+    assert_int_equal(mm_counters(e.mm)->rss_anon, 5);
+    /* shared writable: a write maps the page writable (write-notify), 1 fault each */
+    map_file(&e, e.mm, 0x50000000, 4 * PG, VMA_READ | VMA_WRITE, LX_MAP_SHARED, 0, "/data/h");
+    touch_pages(&e, e.mm, 0x50000000, 4, W);
+    assert_int_equal(mm_counters(e.mm)->min_flt, 10);
+    assert_int_equal(mm_counters(e.mm)->rss_file, 19);
+    env_down(&e);
+}
+
+/* fork: 8 written pages are shared read-only; the child's writes copy (8 faults), the
+ * parent's writes then find its pages exclusive and reuse them (8 faults, no frames). */
+static void test_fork_cow(void **st)
+{
+    (void)st;
+    struct env e;
+    env_up(&e, NULL, 0);
+    struct page_alloc *pa = memsys_page_alloc(e.ms);
+    map_anon(&e, e.mm, 0x10000000, 8 * PG, VMA_READ | VMA_WRITE);
+    map_file(&e, e.mm, 0x40000000, 16 * PG, VMA_READ | VMA_EXEC, LX_MAP_PRIVATE, 0, "/lib/x.so");
+    touch_pages(&e, e.mm, 0x10000000, 8, W);
+    touch(&e, e.mm, 0x40000000, FAULT_FLAG_INSTRUCTION);
+    assert_int_equal(mm_counters(e.mm)->min_flt, 9);
+    struct mm *child = mm_fork(e.ms, e.mm);
+    assert_non_null(child);
+    assert_int_equal(mm_counters(child)->rss_anon, 8);
+    assert_int_equal(mm_counters(child)->rss_file, 0); /* file VMA without anon pages: not copied */
+    assert_int_equal(mm_counters(child)->min_flt, 0);
+    uint64_t before = page_alloc_free_pages(pa);
+    touch_pages(&e, child, 0x10000000, 8, W);
+    assert_int_equal(mm_counters(child)->min_flt, 8);
+    assert_int_equal(before - page_alloc_free_pages(pa), 8);
+    touch(&e, child, 0x40000000, R); /* refaults its text, fault-around again */
+    assert_int_equal(mm_counters(child)->min_flt, 9);
+    mm_destroy(e.ms, child);
+    before = page_alloc_free_pages(pa);
+    touch_pages(&e, e.mm, 0x10000000, 8, W);
+    assert_int_equal(mm_counters(e.mm)->min_flt, 17);
+    assert_int_equal(page_alloc_free_pages(pa), before);
+    /* a second fork where the parent writes first: copies in the parent instead */
+    child = mm_fork(e.ms, e.mm);
+    before = page_alloc_free_pages(pa);
+    touch_pages(&e, e.mm, 0x10000000, 8, W);
+    assert_int_equal(mm_counters(e.mm)->min_flt, 25);
+    assert_int_equal(before - page_alloc_free_pages(pa), 8);
+    touch_pages(&e, child, 0x10000000, 8, W); /* now exclusive in the child: reuse */
+    assert_int_equal(before - page_alloc_free_pages(pa), 8);
+    mm_destroy(e.ms, child);
+    env_down(&e);
+}
+
+/* THP in madvise mode: a 4 MiB-aligned VMA with MADV_HUGEPAGE takes one order-9 page per
+ * 2 MiB on the first write; a read maps the huge zero page; partial munmap splits. */
+static void test_thp_madvise(void **st)
+{
+    (void)st;
+    struct env e;
+    env_up(&e, NULL, 0);
+    struct page_alloc *pa = memsys_page_alloc(e.ms);
+    uint64_t base = 0x40000000, H = 2 << 20;
+    map_anon(&e, e.mm, base, 3 * H, VMA_READ | VMA_WRITE);
+    touch(&e, e.mm, base + 5 * PG, W); /* no madvise yet: a base page */
+    assert_int_equal(mm_counters(e.mm)->rss_anon, 1);
+    ev(&e, e.mm, MMT_EV_MADVISE, 0, NULL, 3, base, 3 * H, (uint64_t)LX_MADV_HUGEPAGE);
+    uint64_t before = page_alloc_free_pages(pa);
+    touch(&e, e.mm, base + H + 123, W);
+    assert_int_equal(mm_counters(e.mm)->rss_anon, 513);
+    assert_int_equal(before - page_alloc_free_pages(pa), 512); /* no PTE table needed */
+    touch_pages(&e, e.mm, base + H, 512, W);
+    assert_int_equal(mm_counters(e.mm)->min_flt, 2);
+    /* the first 2 MiB already has a page table: base pages there */
+    touch(&e, e.mm, base + 6 * PG, W);
+    assert_int_equal(mm_counters(e.mm)->rss_anon, 514);
+    /* a read of the third 2 MiB maps the huge zero page; the write then allocates a THP */
+    touch(&e, e.mm, base + 2 * H, R);
+    assert_int_equal(mm_counters(e.mm)->rss_anon, 514);
+    touch(&e, e.mm, base + 2 * H + PG, W);
+    assert_int_equal(mm_counters(e.mm)->rss_anon, 1026);
+    assert_int_equal(mm_counters(e.mm)->min_flt, 5);
+    /* munmap of the first half of the second huge page splits it */
+    ev(&e, e.mm, MMT_EV_MUNMAP, 0, NULL, 2, base + H, (uint64_t)(H / 2));
+    assert_int_equal(mm_counters(e.mm)->rss_anon, 1026 - 256);
+    touch(&e, e.mm, base + H + H / 2, W); /* still mapped, no fault */
+    assert_int_equal(mm_counters(e.mm)->min_flt, 5);
+    env_down(&e);
+}
+
+static void test_mremap_brk_stack_exec(void **st)
+{
+    (void)st;
+    struct env e;
+    env_up(&e, NULL, 0);
+    map_anon(&e, e.mm, 0x10000000, 4 * PG, VMA_READ | VMA_WRITE);
+    touch_pages(&e, e.mm, 0x10000000, 4, W);
+    /* mremap moves the pages: no new faults at the new place */
+    ev(&e, e.mm, MMT_EV_MREMAP, 0x20000000, NULL, 5, (uint64_t)0x10000000, 4 * PG, 8 * PG,
+       (uint64_t)(LX_MREMAP_MAYMOVE), (uint64_t)0);
+    assert_int_equal(touch(&e, e.mm, 0x20000000 + 3 * PG, W), FAULT_NONE);
+    assert_int_equal(touch(&e, e.mm, 0x10000000, R), FAULT_SIGSEGV);
+    assert_int_equal(touch(&e, e.mm, 0x20000000 + 5 * PG, W), FAULT_MINOR);
+    assert_int_equal(mm_counters(e.mm)->rss_anon, 5);
+    /* brk: learn, grow, fault, shrink */
+    ev(&e, e.mm, MMT_EV_BRK, 0x5000000, NULL, 1, (uint64_t)0);
+    ev(&e, e.mm, MMT_EV_BRK, 0x5021000, NULL, 1, (uint64_t)0x5021000);
+    touch_pages(&e, e.mm, 0x5000000, 0x21, W);
+    assert_int_equal(mm_counters(e.mm)->rss_anon, 5 + 0x21);
+    ev(&e, e.mm, MMT_EV_BRK, 0x5001000, NULL, 1, (uint64_t)0x5001000);
+    assert_int_equal(mm_counters(e.mm)->rss_anon, 6);
+    assert_int_equal(touch(&e, e.mm, 0x5002000, W), FAULT_SIGSEGV);
+    /* the stack grows down on a fault below it */
+    ev(&e, e.mm, MMT_EV_MAP_INITIAL, 0, "[stack]", 6, (uint64_t)0x7ff000000, (uint64_t)0x7ff021000, (uint64_t)3,
+       (uint64_t)(LX_MAP_PRIVATE | LX_MAP_ANONYMOUS), (uint64_t)0, (uint64_t)0);
+    assert_int_equal(touch(&e, e.mm, 0x7fefff000, W), FAULT_MINOR);
+    /* exec drops everything; fault counters stay with the task */
+    uint64_t flt = mm_counters(e.mm)->min_flt;
+    ev(&e, e.mm, MMT_EV_EXEC, 0, "/bin/true", 0);
+    assert_int_equal(mm_counters(e.mm)->rss_anon, 0);
+    assert_int_equal(mm_counters(e.mm)->min_flt, flt);
+    assert_int_equal(touch(&e, e.mm, 0x20000000, R), FAULT_SIGSEGV);
+    env_down(&e);
+}
+
+/* MAP_POPULATE faults every page in at mmap time; the kernel counts those faults. */
+static void test_populate(void **st)
+{
+    (void)st;
+    struct env e;
+    env_up(&e, NULL, 0);
+    ev(&e, e.mm, MMT_EV_MMAP, 0x10000000, NULL, 6, (uint64_t)0x10000000, 10 * PG, (uint64_t)3,
+       (uint64_t)(LX_MAP_PRIVATE | LX_MAP_ANONYMOUS | LX_MAP_POPULATE), (uint64_t)-1, (uint64_t)0);
+    assert_int_equal(mm_counters(e.mm)->min_flt, 10);
+    assert_int_equal(mm_counters(e.mm)->rss_anon, 10);
+    assert_int_equal(touch(&e, e.mm, 0x10000000, W), FAULT_NONE);
+    env_down(&e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_anon_and_zero_page),
+        cmocka_unit_test(test_sigsegv),
+        cmocka_unit_test(test_file_fault_around),
+        cmocka_unit_test(test_file_cow_and_shared),
+        cmocka_unit_test(test_fork_cow),
+        cmocka_unit_test(test_thp_madvise),
+        cmocka_unit_test(test_mremap_brk_stack_exec),
+        cmocka_unit_test(test_populate),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
