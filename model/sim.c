@@ -431,6 +431,11 @@ static int apply_event(struct sim *s, struct cpu *c, struct stream *st, const st
         if (ev->nargs >= 1 && ev->result >= 0 && !sched_proc(s, trace, (uint32_t)ev->args[0], p))
             return sim_fail(s, "%s: record %llu: cannot fork pid %llu", st->name,
                             (unsigned long long)(st->batch_base + st->i), (unsigned long long)ev->args[0]);
+        if (ev->nargs >= 1 && ev->result >= 0) {
+            /* dup_mmap write-protected the parent's private pages: flush_tlb_mm(oldmm) */
+            struct mm_inval all = {0, 0, 1};
+            sim_invalidate(s, p, &all);
+        }
         break;
     case MMT_EV_CLONE:
         p->threads++;
