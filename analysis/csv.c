@@ -93,7 +93,7 @@ int csv_read(const char *path, struct csv *c, char *err, size_t errlen)
     c->path = strdup(path);
     size_t nlines = 2;
     for (size_t i = 0; i < len; i++)
-        nlines += c->buf[i] == '\n';
+        nlines += c->buf[i] == '\n' || c->buf[i] == '\r'; /* a lone CR ends a record too */
     char *p = c->buf;
     size_t lineno = 0, maxf = 4096;
     char **tmp = malloc(sizeof *tmp * maxf);

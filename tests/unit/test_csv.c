@@ -60,6 +60,20 @@ static void test_missing_and_empty(void **state)
     unlink(path);
 }
 
+/* Old Mac line ends: a lone CR ends each record (found by fuzz_csv). */
+static void test_lone_cr_records(void **state)
+{
+    (void)state;
+    write_file("a,b\r1,2\r3,4\r5,6\r");
+    struct csv c;
+    char err[256];
+    assert_int_equal(csv_read(path, &c, err, sizeof err), 0);
+    assert_int_equal(c.nrows, 3);
+    assert_string_equal(csv_get(&c, 2, 1), "6");
+    csv_free(&c);
+    unlink(path);
+}
+
 static void test_put_quotes_when_needed(void **state)
 {
     (void)state;
@@ -79,6 +93,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_quoting_crlf_comments),
         cmocka_unit_test(test_missing_and_empty),
+        cmocka_unit_test(test_lone_cr_records),
         cmocka_unit_test(test_put_quotes_when_needed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
