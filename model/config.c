@@ -209,6 +209,7 @@ struct parse_ctx {
     int line;         /* current line (counted by the reader) */
     int depth;
     int failed;
+    int fail_file, fail_line; /* where the first error was */
     char *err;
     size_t errlen;
 };
@@ -229,6 +230,8 @@ static int fail(struct parse_ctx *x, const char *fmt, ...)
     if (x->failed)
         return 0;
     x->failed = 1;
+    x->fail_file = x->file;
+    x->fail_line = x->line;
     char where[CFG_PATH_MAX + 32];
     format_loc(x->c, (struct cfg_loc){(int16_t)x->file, x->line}, where, sizeof where);
     int n = snprintf(x->err, x->errlen, "%s: ", where);
@@ -426,7 +429,6 @@ static int do_include(struct parse_ctx *x, const char *value)
         return fail(x, "include: nested too deep (a loop?) at '%s'", value);
     struct parse_ctx sub = *x;
     sub.depth++;
-    sub.line = 0;
     int rc = parse_file(&sub, full);
     if (rc) {
         x->failed = 1;
@@ -521,7 +523,10 @@ static int parse_text(struct parse_ctx *x, const char *text, size_t len)
     struct line_reader r = {text, text + len, x};
     x->line = 0;
     int rc = ini_parse_stream(read_line, &r, ini_cb, x);
-    if (rc != 0 && !x->failed) {
+    /* inih reports its own (syntax) errors only at the end: keep whichever came first */
+    int earlier = rc > 0 && x->failed && x->fail_file == x->file && rc < x->fail_line;
+    if (rc != 0 && (!x->failed || earlier)) {
+        x->failed = 0;
         x->line = rc > 0 ? rc : x->line;
         fail(x, "syntax error (expected [section] or key = value)");
     }
@@ -532,8 +537,6 @@ static int parse_file(struct parse_ctx *x, const char *path)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        int line = x->line;
-        x->line = line;
         if (x->depth == 0)
             snprintf(x->err, x->errlen, "%s: cannot open", path);
         else

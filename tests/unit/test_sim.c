@@ -1,0 +1,392 @@
+/* test_sim.c - the engine through its public header (sim.h), fed from in-memory sources:
+ * hand-computed cycles, faults and TLB misses, page-crossing accesses, munmap shootdowns,
+ * paging-structure caches, walker accesses counted apart in the caches, two processes on
+ * one CPU, events-only traces, the timeline, and two sims that share nothing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "common/util.h"
+#include "model/config.h"
+#include "model/sim.h"
+
+/* ---- an in-memory source: records in batches of `batch`, one event table ---- */
+struct mem_src {
+    struct mmt_rec recs[4096];
+    struct mmt_event evs[64];
+    size_t n, nev, pos, batch;
+};
+
+static int src_next(void *ctx, const struct mmt_rec **recs, size_t *n)
+{
+    struct mem_src *m = ctx;
+    if (m->pos >= m->n)
+        return 0;
+    size_t k = m->n - m->pos < m->batch ? m->n - m->pos : m->batch;
+    *recs = m->recs + m->pos;
+    *n = k;
+    m->pos += k;
+    return 1;
+}
+
+static const struct mmt_event *src_event(void *ctx, uint32_t idx)
+{
+    struct mem_src *m = ctx;
+    return idx < m->nev ? &m->evs[idx] : NULL;
+}
+
+static void add(struct mem_src *m, unsigned kind, uint64_t addr, unsigned size)
+{
+    m->recs[m->n++] = (struct mmt_rec){.addr = addr, .kind = (uint8_t)kind, .size = (uint8_t)size};
+}
+
+static void add_switch(struct mem_src *m, uint32_t pid)
+{
+    m->recs[m->n++] = (struct mmt_rec){.addr = pid, .kind = MMT_SWITCH, .aux = pid};
+}
+
+static void add_event(struct mem_src *m, unsigned type, uint64_t a0, uint64_t a1)
+{
+    struct mmt_event *e = &m->evs[m->nev];
+    memset(e, 0, sizeof *e);
+    e->type = (uint16_t)type;
+    e->nargs = 2;
+    e->args[0] = a0;
+    e->args[1] = a1;
+    m->recs[m->n++] = (struct mmt_rec){.kind = MMT_EVENT, .aux = (uint32_t)m->nev++};
+}
+
+/* an anonymous private read-write-execute mapping, as the trace of a real program has */
+static void add_mmap(struct mem_src *m, uint64_t addr, uint64_t len)
+{
+    struct mmt_event *e = &m->evs[m->nev];
+    memset(e, 0, sizeof *e);
+    e->type = MMT_EV_MMAP;
+    e->nargs = 6;
+    e->args[0] = addr;
+    e->args[1] = len;
+    e->args[2] = 7;    /* PROT_READ | PROT_WRITE | PROT_EXEC */
+    e->args[3] = 0x32; /* MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED */
+    e->args[4] = UINT64_MAX; /* fd -1 */
+    e->result = (int64_t)addr;
+    m->recs[m->n++] = (struct mmt_rec){.kind = MMT_EVENT, .aux = (uint32_t)m->nev++};
+}
+
+static struct mem_src *new_src(void)
+{
+    struct mem_src *m = calloc(1, sizeof *m);
+    assert_non_null(m);
+    m->batch = 7; /* small batches: the loop crosses batch ends often */
+    return m;
+}
+
+static struct sim *make_sim(const char *ini, char **sets, int nsets)
+{
+    struct mmsim_config c;
+    char err[512];
+    config_defaults(&c);
+    if (config_load_string(&c, ini, "test.ini", err, sizeof err))
+        fail_msg("%s", err);
+    for (int i = 0; i < nsets; i++)
+        if (config_set(&c, sets[i], i + 1, err, sizeof err))
+            fail_msg("%s", err);
+    if (config_validate(&c, err, sizeof err))
+        fail_msg("%s", err);
+    struct sim *s = sim_new(&c, err, sizeof err);
+    if (!s)
+        fail_msg("%s", err);
+    return s;
+}
+
+static void run(struct sim *s, struct mem_src **srcs, int n)
+{
+    char err[512];
+    for (int i = 0; i < n; i++) {
+        struct sim_source so = {src_next, src_event, NULL, srcs[i]};
+        char name[16];
+        snprintf(name, sizeof name, "src%d", i);
+        assert_true(sim_add_source(s, name, &so, err, sizeof err) >= 0);
+    }
+    if (sim_run(s, err, sizeof err))
+        fail_msg("%s", err);
+}
+
+static double stat(struct sim *s, const char *key)
+{
+    double v;
+    if (sim_stat(s, key, &v))
+        fail_msg("no stat %s", key);
+    return v;
+}
+
+static const char *simple_ini =
+    "[cpu]\nbase_cpi = 2\n"
+    "[tlb.l1d]\nentries = 64\nways = 0\n"
+    "[walker]\nmemory_latency = 100\n"
+    "[memory]\nunlimited = 1\n"
+    "[timing]\nminor_fault = 1000\n";
+
+/* A A B B C C (loads, no fetches): 6 instructions at CPI 2; each new page is one TLB miss,
+ * a walk that stops at the first entry not present, a fault (1000), a second walk of 4
+ * reads (400). A and B sit under different PML4 entries: their first walks read the root
+ * only (100); C shares all tables with A: its first walk reads 4 levels (400). */
+static void test_hand_computed_cycles(void **state)
+{
+    (void)state;
+    struct mem_src *m = new_src();
+    uint64_t pages[3] = {0x10000, 0x7f0000001000, 0x20000};
+    for (int i = 0; i < 3; i++)
+        add_mmap(m, pages[i], 4096);
+    for (int i = 0; i < 3; i++) {
+        add(m, MMT_LOAD, pages[i] + 8, 8);
+        add(m, MMT_LOAD, pages[i] + 64, 4);
+    }
+    struct sim *s = make_sim(simple_ini, NULL, 0);
+    run(s, &m, 1);
+    assert_int_equal(stat(s, "instructions"), 6);
+    assert_int_equal(stat(s, "accesses"), 6);
+    assert_int_equal(stat(s, "tlb.l1d.lookups"), 6);
+    assert_int_equal(stat(s, "tlb.l1d.misses"), 3);
+    assert_int_equal(stat(s, "faults.minor"), 3);
+    assert_int_equal(stat(s, "walks"), 6);
+    assert_int_equal(stat(s, "walk_cycles"), 100 + 100 + 400 + 3 * 400);
+    assert_int_equal(stat(s, "cycles"), 6 * 2 + 1800 + 3 * 1000);
+    assert_true(stat(s, "cpi") == (6 * 2 + 1800 + 3000) / 6.0);
+    assert_true(stat(s, "cpi_breakdown.base") == 2.0);
+    assert_true(stat(s, "cpi_breakdown.fault") == 500.0);
+    sim_free(s);
+    free(m);
+}
+
+/* fetches count the instructions when the trace has them */
+static void test_fetches_are_instructions(void **state)
+{
+    (void)state;
+    struct mem_src *m = new_src();
+    add_mmap(m, 0x400000, 4096);
+    add_mmap(m, 0x600000, 4096);
+    for (int i = 0; i < 10; i++) {
+        add(m, MMT_IFETCH, 0x400000 + i * 4, 4);
+        add(m, MMT_STORE, 0x600000 + i * 8, 8);
+        add(m, MMT_MODIFY, 0x600100, 4);
+    }
+    struct sim *s = make_sim(simple_ini, NULL, 0);
+    run(s, &m, 1);
+    assert_int_equal(stat(s, "instructions"), 10);
+    assert_int_equal(stat(s, "ifetches"), 10);
+    assert_int_equal(stat(s, "accesses"), 30);
+    assert_int_equal(stat(s, "tlb.l1d.lookups"), 20); /* no ITLB: fetches are not looked up */
+    assert_int_equal(stat(s, "faults.minor"), 2);     /* code page and data page */
+    sim_free(s);
+    free(m);
+}
+
+/* An access spanning two pages looks up both and faults on both. */
+static void test_page_crossing(void **state)
+{
+    (void)state;
+    struct mem_src *m = new_src();
+    add_mmap(m, 0x10000, 2 * 4096);
+    add(m, MMT_LOAD, 0x10ffc, 8);
+    add(m, MMT_LOAD, 0x10ff8, 8); /* inside the first page only */
+    struct sim *s = make_sim(simple_ini, NULL, 0);
+    run(s, &m, 1);
+    assert_int_equal(stat(s, "tlb.l1d.lookups"), 3);
+    assert_int_equal(stat(s, "tlb.l1d.misses"), 2);
+    assert_int_equal(stat(s, "faults.minor"), 2);
+    sim_free(s);
+    free(m);
+}
+
+/* munmap drops the translations: touching the range again misses and faults again. */
+static void test_munmap_invalidates(void **state)
+{
+    (void)state;
+    struct mem_src *m = new_src();
+    add_mmap(m, 0x100000, 4 * 4096);
+    for (int i = 0; i < 4; i++)
+        add(m, MMT_STORE, 0x100000 + i * 4096, 8);
+    add_event(m, MMT_EV_MUNMAP, 0x101000, 2 * 4096);
+    add_mmap(m, 0x101000, 2 * 4096); /* mapped again: fresh pages */
+    for (int i = 0; i < 4; i++)
+        add(m, MMT_LOAD, 0x100000 + i * 4096, 8);
+    struct sim *s = make_sim(simple_ini, NULL, 0);
+    run(s, &m, 1);
+    assert_int_equal(stat(s, "tlb.l1d.misses"), 4 + 2);
+    assert_int_equal(stat(s, "faults.minor"), 4 + 2);
+    assert_int_equal(stat(s, "tlb.l1d.invalidations"), 2);
+    sim_free(s);
+    free(m);
+}
+
+/* PDE cache: after the first walk in a 2 MiB region, walks read only the PTE. Walker reads
+ * go through the data cache and are counted apart from the program's. */
+static void test_psc_and_walk_cache_accesses(void **state)
+{
+    (void)state;
+    struct mem_src *m = new_src();
+    add_mmap(m, 0x200000, 8 * 4096);
+    for (int i = 0; i < 8; i++) /* stores: loads would all read the shared zero page */
+        add(m, MMT_STORE, 0x200000 + i * 4096, 8);
+    const char *ini = "[tlb.l1d]\nentries = 64\n[walker]\nmemory_latency = 100\npsc.pd.entries = 4\n"
+                      "psc.pdpt.entries = 2\npsc.pml4.entries = 2\n[memory]\nunlimited = 1\n";
+    char *sets[] = {"cache.l1d.size=4K", "cache.l1d.ways=4", "cache.l1d.line=64", "cache.l1d.latency=3"};
+    struct sim *s = make_sim(ini, sets, 4);
+    run(s, &m, 1);
+    /* 8 pages: 8 misses, 8 faults, 16 walks. Walk 1 stops at the empty root (1 read), its
+     * retry reads all 4 levels; every later walk hits the PDE cache: 1 read (L1). */
+    assert_int_equal(stat(s, "walks"), 16);
+    assert_int_equal(stat(s, "walker.reads.L4"), 2);
+    assert_int_equal(stat(s, "walker.reads.L3"), 1);
+    assert_int_equal(stat(s, "walker.reads.L2"), 1);
+    assert_int_equal(stat(s, "walker.reads.L1"), 1 + 14);
+    assert_int_equal(stat(s, "walker.psc.pd.hits"), 14);
+    assert_int_equal(stat(s, "cache.l1d.walk_lookups"), 2 + 1 + 1 + 15);
+    assert_int_equal(stat(s, "cache.l1d.lookups"), 8);
+    assert_int_equal(stat(s, "cache.l1d.misses"), 8);
+    /* the PTEs of 8 neighbouring pages share one 64-byte line: 1 walk miss for it */
+    assert_true(stat(s, "cache.l1d.walk_misses") <= 5);
+    sim_free(s);
+    free(m);
+}
+
+/* Two traces on one CPU with a short quantum: two processes, switches, no shared state. */
+static void test_two_processes_round_robin(void **state)
+{
+    (void)state;
+    struct mem_src *a = new_src(), *b = new_src();
+    add_switch(a, 100);
+    add_switch(b, 100); /* same pid in another trace: still another process */
+    add_mmap(a, 0x1000000, 32 * 4096);
+    add_mmap(b, 0x1000000, 32 * 4096);
+    for (int i = 0; i < 1000; i++) {
+        add(a, MMT_LOAD, 0x1000000 + (uint64_t)(i % 16) * 4096, 8);
+        add(b, MMT_LOAD, 0x1000000 + (uint64_t)(i % 32) * 4096, 8);
+    }
+    const char *ini = "[cpu]\nquantum = 500\ncontext_switch = 10\npcid = 0\n"
+                      "[tlb.l1d]\nentries = 64\n[memory]\nunlimited = 1\n";
+    struct sim *s = make_sim(ini, NULL, 0);
+    struct mem_src *both[2] = {a, b};
+    run(s, both, 2);
+    assert_int_equal(stat(s, "accesses"), 2000);
+    assert_int_equal(stat(s, "faults.minor"), 16 + 32);
+    double sw = stat(s, "context_switches");
+    assert_true(sw >= 2);
+    /* without PCID every switch flushes: each slice starts with compulsory TLB misses */
+    assert_true(stat(s, "tlb.l1d.misses") > 16 + 32);
+    assert_true(stat(s, "tlb.l1d.flushes") >= sw);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    struct json j;
+    json_init(&j, f, 0);
+    sim_report_json(s, &j);
+    json_end(&j);
+    fclose(f);
+    assert_non_null(strstr(buf, "\"processes\":[{\"pid\":100,\"trace\":\"src0\""));
+    assert_non_null(strstr(buf, "{\"pid\":100,\"trace\":\"src1\""));
+    assert_non_null(strstr(buf, "\"tlb\":{\"l1d\":{\"lookups\":2000"));
+    free(buf);
+    sim_free(s);
+    free(a);
+    free(b);
+}
+
+/* Events-only traces: page-fault events go to the fault handler; no accesses. */
+static void test_events_only(void **state)
+{
+    (void)state;
+    struct mem_src *m = new_src();
+    add_mmap(m, 0x5000000, 5 * 4096);
+    for (int i = 0; i < 5; i++)
+        add_event(m, MMT_EV_PAGE_FAULT, 0x5000000 + (uint64_t)i * 4096, 1);
+    struct sim *s = make_sim(simple_ini, NULL, 0);
+    run(s, &m, 1);
+    assert_int_equal(stat(s, "faults.minor"), 5);
+    assert_int_equal(stat(s, "accesses"), 0);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    struct json j;
+    json_init(&j, f, 0);
+    sim_report_json(s, &j);
+    json_end(&j);
+    fclose(f);
+    assert_non_null(strstr(buf, "\"events_only\":true"));
+    assert_non_null(strstr(buf, "\"unavailable\":[\"tlb\",\"cache\""));
+    free(buf);
+    sim_free(s);
+    free(m);
+}
+
+static void test_timeline_rows(void **state)
+{
+    (void)state;
+    struct mem_src *m = new_src();
+    add_mmap(m, 0x1000, 8 * 4096);
+    for (int i = 0; i < 1000; i++)
+        add(m, MMT_LOAD, 0x1000 + (uint64_t)(i % 8) * 4096, 4);
+    char *sets[] = {"stats.sample_interval=100"};
+    struct sim *s = make_sim(simple_ini, sets, 1);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    sim_set_timeline(s, f);
+    run(s, &m, 1);
+    fclose(f);
+    double cycles = stat(s, "cycles");
+    int rows = 0;
+    for (char *p = buf; *p; p++)
+        rows += *p == '\n';
+    rows--; /* header */
+    /* one row per 100 cycles, plus the final row */
+    assert_int_equal(rows, (int)(cycles / 100) + 1);
+    assert_non_null(strstr(buf, "cycles,instructions,accesses"));
+    free(buf);
+    sim_free(s);
+    free(m);
+}
+
+/* Two sims in one process: running one changes nothing in the other. */
+static void test_sims_share_nothing(void **state)
+{
+    (void)state;
+    struct mem_src *a = new_src(), *b = new_src();
+    add_mmap(a, 0, 100 * 4096);
+    add_mmap(b, 0, 100 * 4096);
+    for (int i = 0; i < 300; i++) {
+        add(a, MMT_LOAD, (uint64_t)(i % 100) * 4096, 8);
+        add(b, MMT_LOAD, (uint64_t)(i % 100) * 4096, 8);
+    }
+    char *rnd[] = {"tlb.l1d.policy=random", "tlb.l1d.seed=9"};
+    struct sim *s1 = make_sim(simple_ini, rnd, 2), *s2 = make_sim(simple_ini, rnd, 2);
+    run(s1, &a, 1);
+    run(s2, &b, 1);
+    assert_true(stat(s1, "tlb.l1d.misses") == stat(s2, "tlb.l1d.misses"));
+    assert_true(stat(s1, "cycles") == stat(s2, "cycles"));
+    sim_free(s1);
+    sim_free(s2);
+    free(a);
+    free(b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hand_computed_cycles),
+        cmocka_unit_test(test_fetches_are_instructions),
+        cmocka_unit_test(test_page_crossing),
+        cmocka_unit_test(test_munmap_invalidates),
+        cmocka_unit_test(test_psc_and_walk_cache_accesses),
+        cmocka_unit_test(test_two_processes_round_robin),
+        cmocka_unit_test(test_events_only),
+        cmocka_unit_test(test_timeline_rows),
+        cmocka_unit_test(test_sims_share_nothing),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
