@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "capture/recq.h"
 #include "capture/vgtool/protocol.h"
 #include "common/util.h"
 
@@ -48,7 +49,7 @@ struct proc {
 };
 
 struct dbi {
-    struct mmt_writer *w;
+    struct recq *q;         /* records go to the writer thread through this */
     struct proc *procs;
     size_t nprocs, capprocs;
     size_t last;            /* index of the last process looked up */
@@ -169,7 +170,7 @@ static int set_thread(struct dbi *d, const struct proc *p)
         return 0;
     d->wpid = p->pid;
     d->wtid = p->tid;
-    return mmt_writer_switch(d->w, p->pid, p->tid);
+    return recq_switch(d->q, p->pid, p->tid);
 }
 
 /* Fetches of the executing superblock's instructions up to (not including) `upto`. */
@@ -180,7 +181,7 @@ static inline int fetch_to(struct dbi *d, struct proc *p, uint32_t upto)
     const uint64_t *ins = p->pool + p->cur_off;
     while (p->next < upto) {
         uint64_t x = ins[p->next++];
-        if (mmt_writer_access(d->w, MMT_IFETCH, sext48(x), (unsigned)(x >> 48)))
+        if (recq_access(d->q, MMT_IFETCH, sext48(x), (unsigned)(x >> 48)))
             return -1;
     }
     return 0;
@@ -206,7 +207,7 @@ static int put_event(struct dbi *d, const struct proc *p, unsigned type, int64_t
     ev.nargs = (uint8_t)nargs;
     memcpy(ev.args, args, nargs * sizeof *args);
     ev.path = path && *path ? path : NULL;
-    return mmt_writer_event(d->w, &ev);
+    return recq_event(d->q, &ev);
 }
 
 /* A string in the record's words [from, n): NUL-terminated by the tool; forced here. */
@@ -347,7 +348,7 @@ static int decode_frame(struct dbi *d, uint64_t *w, size_t n)
         if (type) { /* the hot path: a data access */
             if (p->active && fetch_to(d, p, (uint32_t)((x >> MMS_INDEX_SHIFT) & 127) + 1))
                 return -1;
-            if (mmt_writer_access(d->w, type, sext48(x), (unsigned)((x >> MMS_SIZE_SHIFT) & 127) + 1))
+            if (recq_access(d->q, type, sext48(x), (unsigned)((x >> MMS_SIZE_SHIFT) & 127) + 1))
                 return -1;
             continue;
         }
@@ -464,14 +465,14 @@ static void exec_valgrind(const struct record_opts *o, const char *vglib, int fd
     _exit(127);
 }
 
-static void update_progress(struct progress *pr, struct mmt_writer *w)
+static void update_progress(struct progress *pr, const struct recq *q)
 {
     if (!pr->enabled)
         return;
     double t = now_seconds() - pr->start;
-    uint64_t recs = mmt_writer_records(w);
+    uint64_t recs = recq_queued(q);
     progress_update(pr, "recording: %.1f M records, %.1f MB written, %.1f M records/s",
-                    recs / 1e6, mmt_writer_bytes(w) / 1e6, t > 0 ? recs / 1e6 / t : 0.0);
+                    recs / 1e6, recq_written_bytes(q) / 1e6, t > 0 ? recs / 1e6 / t : 0.0);
 }
 
 static const char *signal_name(int sig)
@@ -515,7 +516,7 @@ static int pump(struct dbi *d, const struct record_opts *o, int sock, pid_t chil
             }
             if (reaped && now_seconds() - quiet_since > LINGER_SECONDS)
                 break;
-            update_progress(&pr, d->w);
+            update_progress(&pr, d->q);
             continue;
         }
         ssize_t r = recv(sock, buf, cap * sizeof *buf, 0);
@@ -533,7 +534,7 @@ static int pump(struct dbi *d, const struct record_opts *o, int sock, pid_t chil
         if (!d->writer_failed && decode_frame(d, buf, (size_t)r / 8))
             d->writer_failed = 1; /* keep draining so the program is not blocked */
         if ((d->frames & 63) == 0)
-            update_progress(&pr, d->w);
+            update_progress(&pr, d->q);
     }
     progress_done(&pr);
     free(buf);
@@ -626,7 +627,13 @@ int dbi_record(const struct record_opts *o, struct mmt_writer *w, struct record_
 
     struct dbi d;
     memset(&d, 0, sizeof d);
-    d.w = w;
+    d.q = recq_open(w, err, errlen);
+    if (!d.q) {
+        kill(child, SIGKILL);
+        waitpid(child, NULL, 0);
+        close(sv[0]);
+        return -1;
+    }
     d.main_pid = (uint32_t)child;
     int status = 0;
     int rc = pump(&d, o, sv[0], child, &status, &res->ru, err, errlen);
@@ -641,6 +648,8 @@ int dbi_record(const struct record_opts *o, struct mmt_writer *w, struct record_
         if (p && (set_thread(&d, p) || put_event(&d, p, MMT_EV_SIGNAL, 0, args, 2, NULL)))
             d.writer_failed = 1;
     }
+    if (recq_close(d.q))
+        d.writer_failed = 1;
     if (d.writer_failed) {
         snprintf(err, errlen, "%s", mmt_writer_error(w));
         rc = -1;

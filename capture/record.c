@@ -26,11 +26,15 @@
 #include "common/util.h"
 #include "verbs.h"
 
+/* Recording must keep up with the traced program: a fast zstd level (see docs/capture.md). */
+#define RECORD_ZSTD_LEVEL 1
+
 struct record_cli {
     struct record_opts o;
     const char *counters; /* NULL: the default set */
     int no_counters;
     int native_run;
+    int zstd_level;       /* 0: the recorder's default */
 };
 
 /* Set by the SIGINT/SIGTERM handler: the signal to forward. A handler can only reach a
@@ -74,6 +78,7 @@ static int parse_args(int argc, char **argv, struct record_cli *c)
         {"counters", required_argument, NULL, 'c'},
         {"no-counters", no_argument, NULL, 'C'},
         {"no-native-run", no_argument, NULL, 'N'},
+        {"zstd-level", required_argument, NULL, 'z'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -97,6 +102,16 @@ static int parse_args(int argc, char **argv, struct record_cli *c)
         case 'c': c->counters = optarg; break;
         case 'C': c->no_counters = 1; break;
         case 'N': c->native_run = 0; break;
+        case 'z': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || v < -7 || v > 19 || v == 0) {
+                fprintf(stderr, "mmsim record: --zstd-level %s: expected -7..-1 or 1..19\n", optarg);
+                return -1;
+            }
+            c->zstd_level = (int)v;
+            break;
+        }
         case 'h': usage(stdout); return 1;
         default: usage(stderr); return -1;
         }
@@ -374,7 +389,10 @@ int cmd_record(int argc, char **argv)
     }
 
     char err[512] = "";
-    struct mmt_writer *w = mmt_writer_open(cli.o.output, NULL, err, sizeof err);
+    struct mmt_writer_opts wo;
+    memset(&wo, 0, sizeof wo);
+    wo.zstd_level = cli.zstd_level ? cli.zstd_level : RECORD_ZSTD_LEVEL;
+    struct mmt_writer *w = mmt_writer_open(cli.o.output, &wo, err, sizeof err);
     if (!w) {
         fprintf(stderr, "mmsim record: %s\n", err);
         counters_close(nr.counters);
