@@ -344,7 +344,7 @@ static int kind_grouped(struct fig *f, const struct plot_opts *o, const struct c
 {
     struct series s[MAX_SERIES];
     int ns = 0, rc = -1;
-    char xname[128] = "", yname[160] = "";
+    char xname[128] = "", yname[256] = "";
     for (int i = 0; i < o->ninputs; i++) {
         const struct csv *c = &in[i];
         int xc;
@@ -428,7 +428,7 @@ static int kind_grouped(struct fig *f, const struct plot_opts *o, const struct c
         add_clause(f, "'%s' index %d using 1:2 with linespoints lw 2 pt %d title \"%s\"",
                    f->datname, b, 5 + 2 * (i % 4), t);
     }
-    char xl[160], yl[200];
+    char xl[160], yl[300];
     clean_title(xl, sizeof xl, xname);
     clean_title(yl, sizeof yl, yname);
     fprintf(gp, "set xlabel \"%s\"\nset ylabel \"%s\"\nset yrange [0:*]\n",
