@@ -436,8 +436,17 @@ int pt_events_record(const struct record_opts *o, struct mmt_writer *w, struct r
         struct pt_thread *t = pt_threads_add(&e->ts, pid, pid);
         if (!t || ptrace(PTRACE_SETOPTIONS, pid, NULL, (void *)opts) != 0) {
             snprintf(err, errlen, "ptrace events-only: PTRACE_SETOPTIONS: %s", strerror(errno));
-        } else if (perf_setup(e, pid, err, errlen) == 0) {
-            e->drainer_running = pthread_create(&e->drainer, NULL, drainer_main, e) == 0;
+        } else {
+            /* without perf (a kernel or container that forbids it) the OS events are still
+             * worth having: the trace says why it has no faults */
+            char perr[256];
+            if (perf_setup(e, pid, perr, sizeof perr) != 0) {
+                mmt_writer_meta(w, "ptrace.fault_sampling", perr);
+                fprintf(stderr, "mmsim record: %s; recording without page faults\n", perr);
+            } else {
+                mmt_writer_meta(w, "ptrace.fault_sampling", "perf minor-faults and major-faults, period 1");
+                e->drainer_running = pthread_create(&e->drainer, NULL, drainer_main, e) == 0;
+            }
             t->state = PT_T_RUNNING;
             resume(pid, PTRACE_CONT, 0);
             rc = events_loop(e, err, errlen);
