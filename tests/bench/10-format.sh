@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The .mmt format: encode and decode throughput (records a second, median of 5) and bytes per
+# access on the bundled traces: lackey runs of tests/progs programs imported with
+# `mmsim import`, and the same programs recorded with `mmsim record` (DBI backend).
+# Targets: decode >= 150 M records/s on one core (`mmsim info --scan`), <= 2 bytes/access.
+# Prints a Markdown section on stdout; progress goes to stderr.
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+MMSIM=$ROOT/bin/mmsim
+CODEC=$ROOT/build/tools/mmt_codec
+PROGS=$ROOT/build/progs
+RUNS=${BENCH_RUNS:-5}
+W=$(mktemp -d /tmp/mmsim-bench-format.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# scan_rate TRACE: median over RUNS of `mmsim info --scan` records/s
+scan_rate() {
+    for _ in $(seq "$RUNS"); do
+        "$MMSIM" info --scan --json "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["records_per_cpu_second"])'
+    done | median
+}
+
+# name|sources|program and arguments. Lackey (~26,000x slower than native) only on the small
+# ones; the larger demo run is recorded only (DBI backend).
+WORKLOADS=("tiny_sum|lackey,record|$PROGS/tiny_sum" "demo-1MiB|lackey,record|$PROGS/demo 1"
+    "val_seq|lackey,record|$PROGS/val_seq" "demo-8MiB|record|$PROGS/demo 8")
+
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+echo "## Trace format (.mmt): size and speed"
+echo
+echo "Machine: $cpu, one core; medians of $RUNS runs of CPU time (the machine is shared,"
+echo "so wall time would measure the neighbours). Encode = mmt_writer from records in"
+echo "memory to a file (zstd level 3, 1 Mi records a chunk); decode = mmt_reader to records"
+echo "(a sum over each batch); baseline = the same sum over the records already in memory;"
+echo "scan = \`mmsim info --scan\` (decode, check and count every record, the decode-only floor"
+echo "of the tools). Lackey text = bytes a record of lackey's own output."
+echo
+echo "| trace | source | records | bytes/access | lackey text B/access | encode M rec/s | decode M rec/s | decode / baseline | info --scan M rec/s |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+tot_bytes=0; tot_acc=0; min_scan=""
+for wl in "${WORKLOADS[@]}"; do
+    name=${wl%%|*}; rest=${wl#*|}; sources=${rest%%|*}; cmd=${rest#*|}
+    exe=${cmd%% *}
+    [ -x "$exe" ] || { echo "bench: $exe missing (make build)" >&2; continue; }
+    echo "format: $name" >&2
+    traces=()
+    # shellcheck disable=SC2086
+    if [[ $sources == *lackey* ]] && valgrind --tool=lackey --trace-mem=yes --log-file="$W/$name.lackey" $cmd >/dev/null 2>&1 &&
+        "$MMSIM" import -q -f lackey "$W/$name.lackey" -o "$W/$name.lackey.mmt"; then
+        traces+=("$W/$name.lackey.mmt|import:lackey")
+        text_bpa=$(awk '!/^==/ { n++; b += length($0) + 1 } END { printf "%.1f", b / n }' "$W/$name.lackey")
+    fi
+    # shellcheck disable=SC2086
+    if [[ $sources == *record* ]] && "$MMSIM" record --no-native-run --no-counters -o "$W/$name.rec.mmt" -- $cmd >/dev/null 2>&1; then
+        traces+=("$W/$name.rec.mmt|record (dbi)")
+    fi
+    for t in "${traces[@]}"; do
+        file=${t%%|*}; src=${t#*|}
+        read -r recs acc bytes bpa enc dec base < <("$CODEC" "$file" "$RUNS" 2>/dev/null)
+        scan=$(scan_rate "$file")
+        tb=$([ "$src" = "import:lackey" ] && echo "$text_bpa" || echo "-")
+        awk -v n="$name" -v s="$src" -v r="$recs" -v b="$bpa" -v tb="$tb" -v e="$enc" -v d="$dec" \
+            -v bl="$base" -v sc="$scan" 'BEGIN {
+            printf "| %s | %s | %d | %.3f | %s | %.1f | %.1f | %.2f | %.1f |\n",
+                n, s, r, b, tb, e / 1e6, d / 1e6, d / bl, sc / 1e6 }'
+        tot_bytes=$((tot_bytes + bytes)); tot_acc=$((tot_acc + acc))
+        # the decode target is judged on traces large enough to amortise opening the file
+        if [ "$recs" -ge 1000000 ]; then
+            min_scan=$(printf '%s\n%s\n' "${min_scan:-$scan}" "$scan" | sort -g | head -1)
+        fi
+        rm -f "$file"
+    done
+    rm -f "$W/$name.lackey"
+done
+echo
+awk -v b="$tot_bytes" -v a="$tot_acc" -v s="${min_scan:-0}" 'BEGIN {
+    bpa = a ? b / a : 0
+    printf "Targets: bytes/access over all the traces above %.3f (target <= 2: %s); slowest\n", bpa, (bpa <= 2 ? "met" : "NOT met")
+    printf "`info --scan` on traces of 1 M records or more %.1f M records/s (target >= 150: %s).\n", s / 1e6, (s >= 150e6 ? "met" : "NOT met")
+    printf "For scale: drmemtrace stores about 32 bytes a reference; the decoded record is 16 bytes.\n" }'
