@@ -181,3 +181,14 @@ sys.exit(not (e.get("map_initial", 0) >= 5 and e.get("exec") == 1 and e.get("mma
 "$MMSIM" info --json "$TMP/ep.mmt" >"$TMP/ep.json"
 check_eq "events-only threads+fork: 4 threads seen" 4 "$(json_get "$TMP/ep.json" threads)"
 check_eq "events-only threads+fork: 2 processes" 2 "$(json_get "$TMP/ep.json" processes)"
+
+# 9. events-only major faults: a file dropped from the page cache, then mapped and read; the
+#    faults flagged major match the kernel's maj_flt for the traced process
+MF=$ROOT/build/ptrace_majflt.$$.dat
+"$MMSIM" record --events-only --no-native-run -o "$TMP/mf.mmt" -- "$PROGS/ptrace_majflt" "$MF" 512 >/dev/null 2>&1
+rm -f "$MF"
+"$MMSIM" info --json "$TMP/mf.mmt" >"$TMP/mf.json"
+kmaj=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["meta"]["rusage.maj_flt"])' "$TMP/mf.json")
+tmaj=$("$MMSIM" dump "$TMP/mf.mmt" | grep -c "event page_fault(0x[0-9a-f]*, 0x2)")
+check "events-only: at least one major fault" test "$tmaj" -ge 1
+check_eq "events-only: major faults = the kernel's maj_flt" "$kmaj" "$tmaj"
