@@ -27,6 +27,7 @@
 #include <sys/syscall.h>
 #include <sys/user.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "capture/ptrace_os.h"
@@ -35,6 +36,7 @@
 
 #define MAX_CPUS 256
 #define RING_PAGES 512 /* data pages per CPU: 2 MiB, 64 Ki samples */
+#define TIME_STEP_NS 1000000 /* an MMT_EV_TIME at most every millisecond of the program */
 
 struct fault_sample {
     uint64_t time, addr;
@@ -63,6 +65,7 @@ struct evrec {
     struct fault_sample *buf; /* the drain's merge buffer */
     size_t buf_cap, nbuf;
     uint64_t faults, major, lost, stops;
+    uint64_t t0, last_time; /* CLOCK_MONOTONIC ns: tracing start, last MMT_EV_TIME */
     pthread_mutex_t lock;
     pthread_t drainer;
     int drainer_running;
@@ -87,6 +90,8 @@ static int perf_open(pid_t pid, int cpu, uint64_t config, int group_fd)
     a.exclude_hv = 1;
     a.watermark = 1;
     a.wakeup_watermark = RING_PAGES * 4096 / 4;
+    a.use_clockid = 1; /* sample times on the clock the tracer reads at system calls */
+    a.clockid = CLOCK_MONOTONIC;
     int fd = (int)syscall(SYS_perf_event_open, &a, pid, cpu, group_fd, PERF_FLAG_FD_CLOEXEC);
     if (fd < 0 && (errno == EACCES || errno == EPERM)) {
         /* unprivileged (perf_event_paranoid 2): faults taken in kernel mode are left out */
@@ -195,6 +200,30 @@ static void drain_ring(struct evrec *e, struct perf_ring *r)
     __atomic_store_n(&r->meta->data_tail, tail, __ATOMIC_RELEASE);
 }
 
+static uint64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Gives fault-level traces a time base: MMT_EV_TIME (ns since tracing started) before an
+ * event that comes a millisecond or more after the last one. */
+static void note_time(struct evrec *e, uint64_t ns, uint32_t pid, uint32_t tid)
+{
+    if (ns < e->last_time + TIME_STEP_NS || ns < e->t0)
+        return;
+    struct mmt_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = MMT_EV_TIME;
+    ev.pid = pid;
+    ev.tid = tid;
+    ev.nargs = 1;
+    ev.args[0] = ns - e->t0;
+    pt_out_event(&e->out, &ev);
+    e->last_time = ns;
+}
+
 static int by_time(const void *a, const void *b)
 {
     const struct fault_sample *x = a, *y = b;
@@ -211,6 +240,7 @@ static void drain_faults(struct evrec *e)
     qsort(e->buf, n, sizeof *e->buf, by_time);
     for (size_t i = 0; i < n; i++) {
         const struct fault_sample *s = &e->buf[i];
+        note_time(e, s->time, s->pid, s->tid);
         struct mmt_event ev;
         memset(&ev, 0, sizeof ev);
         ev.type = MMT_EV_PAGE_FAULT;
@@ -279,6 +309,7 @@ static void syscall_stop(struct evrec *e, struct pt_thread *t)
     }
     if (n > 0 && si.op == PTRACE_SYSCALL_INFO_EXIT && t->sc.active) {
         drain_faults(e);
+        note_time(e, monotonic_ns(), (uint32_t)t->pid, (uint32_t)t->tid);
         pt_syscall_exit_event(&e->out, t->pid, t->tid, &t->sc, si.exit.rval);
     }
     t->sc.active = 0;
@@ -448,6 +479,7 @@ int pt_events_record(const struct record_opts *o, struct mmt_writer *w, struct r
                 e->drainer_running = pthread_create(&e->drainer, NULL, drainer_main, e) == 0;
             }
             t->state = PT_T_RUNNING;
+            e->t0 = e->last_time = monotonic_ns();
             resume(pid, PTRACE_CONT, 0);
             rc = events_loop(e, err, errlen);
             e->drain_stop = 1;
