@@ -10,10 +10,13 @@
 
 #include "common/util.h"
 #include "model/assoc.h"
+#include "model/swap.h"
+#include "model/vmscan.h"
 #include "verbs.h"
 
 enum key_type {
-    K_U32, K_U64, K_SIZE, K_DOUBLE, K_BOOL, K_NAME, K_POLICY, K_KIND, K_PSIZES, K_LIST_U32
+    K_U32, K_U64, K_SIZE, K_DOUBLE, K_BOOL, K_NAME, K_POLICY, K_KIND, K_PSIZES, K_LIST_U32,
+    K_DURATION, K_I32
 };
 
 /* One configuration key. `off` is into the section's struct (the whole config for global
@@ -75,6 +78,37 @@ static const struct key_desc stats_keys[] = {
     {0},
 };
 
+static const struct key_desc swap_keys[] = {
+    CK("size", K_SIZE, swap.size, "bytes of swap; 0: none"),
+    CK("name", K_NAME, swap.device, "device preset name (configs/swap/)"),
+    CK("read_latency", K_DURATION, swap.read_latency_ns, "per read request: 20us, 4ms"),
+    CK("write_latency", K_DURATION, swap.write_latency_ns, "per write request"),
+    CK("read_bandwidth", K_SIZE, swap.read_bandwidth, "bytes per second; 0: none"),
+    CK("write_bandwidth", K_SIZE, swap.write_bandwidth, "bytes per second; 0: none"),
+    CK("queue_depth", K_U32, swap.queue_depth, "requests in flight"),
+    CK("synchronous", K_BOOL, swap.synchronous, "1: zram-like, in the faulting task"),
+    CK("page_cluster", K_U32, swap.page_cluster, "swap readahead of 2^N pages (0..10)"),
+    {0},
+};
+
+static const struct key_desc vmscan_keys[] = {
+    CK("policy", K_NAME, vmscan.policy, "kernel, lru, fifo, clock or opt"),
+    CK("swappiness", K_U32, vmscan.swappiness, "0..200"),
+    {0},
+};
+
+static const struct key_desc oom_keys[] = {
+    CK("score_adj.0", K_I32, oom.score_adj[0], "oom_score_adj of trace 0's processes"),
+    CK("score_adj.1", K_I32, oom.score_adj[1], "... of trace 1"),
+    CK("score_adj.2", K_I32, oom.score_adj[2], "... of trace 2"),
+    CK("score_adj.3", K_I32, oom.score_adj[3], "... of trace 3"),
+    CK("score_adj.4", K_I32, oom.score_adj[4], "... of trace 4"),
+    CK("score_adj.5", K_I32, oom.score_adj[5], "... of trace 5"),
+    CK("score_adj.6", K_I32, oom.score_adj[6], "... of trace 6"),
+    CK("score_adj.7", K_I32, oom.score_adj[7], "... of trace 7"),
+    {0},
+};
+
 static const struct key_desc tlb_keys[] = {
     TK("entries", K_LIST_U32, entries, offsetof(struct tlb_config, nentries),
        offsetof(struct tlb_config, entries_loc), "one, or one per page size (split arrays)"),
@@ -113,7 +147,8 @@ static const struct section_desc sections[] = {
     {"cpu", SEC_GLOBAL, cpu_keys},     {"tlb", SEC_TLB, tlb_keys},
     {"cache", SEC_CACHE, cache_keys},  {"walker", SEC_GLOBAL, walker_keys},
     {"memory", SEC_GLOBAL, memory_keys}, {"timing", SEC_GLOBAL, timing_keys},
-    {"stats", SEC_GLOBAL, stats_keys},
+    {"stats", SEC_GLOBAL, stats_keys}, {"swap", SEC_GLOBAL, swap_keys},
+    {"vmscan", SEC_GLOBAL, vmscan_keys}, {"oom", SEC_GLOBAL, oom_keys},
 };
 #define NSECTIONS (sizeof sections / sizeof sections[0])
 
@@ -144,6 +179,16 @@ void config_defaults(struct mmsim_config *c)
     c->timing.major_fault = 6000;
     c->timing.major_io_ns = 100000; /* SATA-SSD class random read */
     c->stats.sample_interval = 10000000;
+    /* no swap; the device, if sized, is the NVMe preset (configs/swap/nvme.ini) */
+    snprintf(c->swap.device, sizeof c->swap.device, "nvme");
+    c->swap.read_latency_ns = 20000;
+    c->swap.write_latency_ns = 16000;
+    c->swap.read_bandwidth = 3500000000ULL;
+    c->swap.write_bandwidth = 3300000000ULL;
+    c->swap.queue_depth = 32;
+    c->swap.page_cluster = 3;
+    snprintf(c->vmscan.policy, sizeof c->vmscan.policy, "kernel");
+    c->vmscan.swappiness = 60;
 }
 
 static void tlb_defaults(struct tlb_config *t, const char *name)
@@ -361,6 +406,21 @@ static int store_value(const struct key_desc *d, char *base, const char *v, int 
     case K_LIST_U32:
         *expect = "a number or a comma-separated list of up to 3";
         return parse_u32_list(v, (uint32_t *)p, (uint32_t *)(base + d->count_off));
+    case K_DURATION:
+        *expect = "a duration (1200, 50us, 4.2ms, 1s; bare numbers are ns)";
+        if (swap_parse_duration(v, &u))
+            return -1;
+        *(uint64_t *)p = u;
+        return 0;
+    case K_I32: {
+        *expect = "a whole number from -1000 to 1000";
+        char *end;
+        long x = strtol(v, &end, 10);
+        if (end == v || *end || x < -1000 || x > 1000)
+            return -1;
+        *(int32_t *)p = (int32_t)x;
+        return 0;
+    }
     }
     return -1;
 }
@@ -766,6 +826,15 @@ int config_validate(struct mmsim_config *c, char *err, size_t errlen)
         return verr(c, err, errlen, d, "memory.size: %" PRIu64 " is not a multiple of the page size of at least 64 pages", c->memory.size);
     if (c->stats.sample_interval == 0)
         return verr(c, err, errlen, d, "stats.sample_interval: must be positive");
+    enum vmscan_policy vp;
+    if (vmscan_policy_parse(c->vmscan.policy, &vp))
+        return verr(c, err, errlen, d, "vmscan.policy: '%s' (kernel, lru, fifo, clock or opt)", c->vmscan.policy);
+    if (c->vmscan.swappiness > 200)
+        return verr(c, err, errlen, d, "vmscan.swappiness: %u is not in 0..200", c->vmscan.swappiness);
+    if (c->swap.page_cluster > 10 || c->swap.queue_depth < 1 || c->swap.queue_depth > 65536)
+        return verr(c, err, errlen, d, "swap: page_cluster must be 0..10 and queue_depth 1..65536");
+    if (c->swap.size && c->swap.size % ps)
+        return verr(c, err, errlen, d, "swap.size: %" PRIu64 " is not a multiple of the page size", c->swap.size);
     for (uint32_t i = 0; i < c->ntlb; i++)
         if (validate_tlb(c, &c->tlb[i], err, errlen))
             return -1;
@@ -798,7 +867,11 @@ static void print_value(FILE *f, const struct key_desc *d, const char *base, int
         break;
     case K_U64:
     case K_SIZE:
+    case K_DURATION:
         fprintf(f, "%" PRIu64, *(const uint64_t *)p);
+        break;
+    case K_I32:
+        fprintf(f, "%d", *(const int32_t *)p);
         break;
     case K_DOUBLE:
         fprintf(f, "%g", *(const double *)p);

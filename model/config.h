@@ -19,6 +19,7 @@
 #define CFG_PATH_MAX 256
 #define CFG_MAX_PAGE_SIZES 3
 #define CFG_MAX_PT_LEVELS 5
+#define CFG_MAX_OOM_ADJ 8
 
 /* Page-size classes a TLB can hold: 0 = base page (4K), 1 = 2M, 2 = 1G. */
 enum cfg_psize { PSIZE_4K = 0, PSIZE_2M = 1, PSIZE_1G = 2 };
@@ -97,6 +98,23 @@ struct mmsim_config {
     struct {
         uint64_t sample_interval; /* cycles between timeline rows */
     } stats;
+    /* memory pressure (model/vmscan.c, swap.c, oom_kill.c; docs/memory-pressure.md) */
+    struct {
+        uint64_t size;                              /* bytes of swap; 0: none */
+        char device[CFG_NAME_MAX];                  /* preset name, for reports */
+        uint64_t read_latency_ns, write_latency_ns; /* per request */
+        uint64_t read_bandwidth, write_bandwidth;   /* bytes per second; 0: no transfer term */
+        uint32_t queue_depth;                       /* requests in flight */
+        int synchronous;                            /* zram-like: no queue, no readahead */
+        uint32_t page_cluster;                      /* readahead 2^page_cluster pages */
+    } swap;
+    struct {
+        char policy[CFG_NAME_MAX]; /* kernel, lru, fifo, clock, opt */
+        uint32_t swappiness;       /* 0..200 */
+    } vmscan;
+    struct {
+        int32_t score_adj[CFG_MAX_OOM_ADJ]; /* oom_score_adj of the processes of trace i */
+    } oom;
     /* files read, for error locations */
     char files[CFG_MAX_FILES][CFG_PATH_MAX];
     uint32_t nfiles;

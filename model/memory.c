@@ -27,6 +27,7 @@
 #include "model/mmap.h"
 #include "model/page_alloc.h"
 #include "model/pgtable.h"
+#include "model/reclaim.h"
 #include "model/slub.h"
 
 #define NO_PFN PA_NO_PFN
@@ -89,6 +90,10 @@ struct memsys {
     uint64_t zero_pfn, huge_zero_pfn;
     struct pc_file *files; /* index 0 is unused: file id 0 means anonymous */
     uint32_t nfiles, capfiles;
+    /* memory pressure (model/reclaim.c): LRU, swap, kswapd; NULL with unlimited memory */
+    struct reclaim *rc;
+    uint64_t reclaim_cycles; /* direct reclaim done by the current fault, charged to it */
+    int reclaim_stalled;
 };
 
 struct mm {
@@ -121,7 +126,9 @@ static int frames_reserve(struct memsys *ms, uint64_t end)
 static uint64_t frames_alloc(struct memsys *ms, unsigned order, enum pa_migratetype mt, enum pa_watermark w)
 {
     uint64_t pfn;
-    if (ms->pa) {
+    if (ms->rc && order == 0 && mt == PA_MOVABLE && w != PA_WMARK_NONE) {
+        pfn = reclaim_alloc(ms->rc, mt, &ms->reclaim_cycles, &ms->reclaim_stalled);
+    } else if (ms->pa) {
         pfn = page_alloc_alloc(ms->pa, order, mt, w);
     } else if (order == 0 && ms->nfree) {
         pfn = ms->free_pfns[--ms->nfree];
@@ -306,6 +313,64 @@ static void params_from_config(struct mem_params *p, const struct mmsim_config *
     p->stack_guard_gap = (uint64_t)256 << page_shift;
 }
 
+/* ---- the reclaim host: reclaim.c evicts and swaps pages of our address spaces ---- */
+
+static struct pgtable *host_pgtable(struct mm *mm) { return mm->pt; }
+static uint64_t vmpte_bytes(const struct mm *mm);
+
+static void host_page_evicted(void *ctx, struct mm *mm, uint64_t va, uint64_t pfn, int anon)
+{
+    struct memsys *ms = ctx;
+    (void)va;
+    if (pfn < ms->nframes) ms->frames[pfn] = (struct frame){.kind = FK_FREE};
+    if (anon) {
+        if (mm->c.rss_anon) mm->c.rss_anon--;
+        mm->c.swap_ents++;
+    } else if (mm->c.rss_file) {
+        mm->c.rss_file--;
+    }
+    mm->c.pgtables_bytes = vmpte_bytes(mm);
+}
+
+static void host_page_swapped_in(void *ctx, struct mm *mm, uint64_t va, uint64_t pfn)
+{
+    struct memsys *ms = ctx;
+    (void)va;
+    if (pfn < ms->nframes) ms->frames[pfn] = (struct frame){.kind = FK_ANON, .mapcount = 1};
+    mm->c.rss_anon++;
+    if (mm->c.swap_ents) mm->c.swap_ents--;
+    mm->c.pgtables_bytes = vmpte_bytes(mm);
+}
+
+static int reclaim_setup(struct memsys *ms, const struct mmsim_config *cfg)
+{
+    struct reclaim_config rc;
+    reclaim_config_defaults(&rc);
+    rc.page_shift = ms->page_shift;
+    rc.freq_ghz = cfg->cpu.freq_ghz;
+    if (vmscan_policy_parse(cfg->vmscan.policy, &rc.vm.policy)) return -1;
+    rc.vm.swappiness = cfg->vmscan.swappiness;
+    snprintf(rc.swap.name, sizeof rc.swap.name, "%s", cfg->swap.device);
+    rc.swap.size = cfg->swap.size;
+    rc.swap.read_latency_ns = cfg->swap.read_latency_ns;
+    rc.swap.write_latency_ns = cfg->swap.write_latency_ns;
+    rc.swap.read_bandwidth = cfg->swap.read_bandwidth;
+    rc.swap.write_bandwidth = cfg->swap.write_bandwidth;
+    rc.swap.queue_depth = cfg->swap.queue_depth;
+    rc.swap.synchronous = cfg->swap.synchronous;
+    rc.swap.page_cluster = cfg->swap.page_cluster;
+    struct reclaim_host h = {host_pgtable, host_page_evicted, host_page_swapped_in, ms};
+    ms->rc = reclaim_new(ms->pa, &rc, &h);
+    return ms->rc ? 0 : -1;
+}
+
+struct reclaim *memsys_reclaim(struct memsys *ms) { return ms->rc; }
+
+void memsys_set_time(struct memsys *ms, uint64_t now_ns)
+{
+    if (ms->rc) reclaim_set_time(ms->rc, now_ns);
+}
+
 struct memsys *memsys_new(const struct mmsim_config *cfg, char *err, unsigned long errlen)
 {
     struct memsys *ms = calloc(1, sizeof *ms);
@@ -331,6 +396,12 @@ struct memsys *memsys_new(const struct mmsim_config *cfg, char *err, unsigned lo
         }
         struct slub_config sc = {.page_shift = ms->page_shift, .nr_cpus = cfg->cpu.count};
         ms->slub = slub_new(ms->pa, &sc);
+        if (reclaim_setup(ms, cfg)) {
+            snprintf(err, errlen, "memsys: cannot set up reclaim and swap (swap.size %llu)",
+                     (unsigned long long)cfg->swap.size);
+            memsys_free(ms);
+            return NULL;
+        }
     }
     ms->zero_pfn = frames_alloc(ms, 0, PA_UNMOVABLE, PA_WMARK_NONE);
     ms->huge_zero_pfn = NO_PFN;
@@ -349,6 +420,7 @@ void memsys_free(struct memsys *ms)
     for (uint32_t i = 1; i < ms->nfiles; i++) pc_free_file(ms, &ms->files[i]);
     free(ms->files);
     slub_free_all(ms->slub);
+    reclaim_free(ms->rc);
     if (ms->pa) page_alloc_free_all(ms->pa);
     free(ms->frames);
     free(ms->free_pfns);
@@ -424,7 +496,10 @@ static void put_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned level)
     if (f->kind != FK_ANON && f->kind != FK_FILE) return;
     rss_add(mm, f, -(int64_t)leaf_pages(ms, level));
     if (f->mapcount) f->mapcount--;
-    if (f->kind == FK_ANON && f->mapcount == 0) frames_release(ms, pfn, f->order);
+    if (f->kind == FK_ANON && f->mapcount == 0) {
+        if (ms->rc) reclaim_page_freed(ms->rc, pfn);
+        frames_release(ms, pfn, f->order);
+    }
 }
 
 /* __split_huge_pmd: a 2 MiB leaf covering va becomes a table of base-page entries with the
@@ -455,6 +530,14 @@ static int split_huge_leaf(struct mm *mm, uint64_t va)
     return 0;
 }
 
+/* Swap entries in [start, end) go with the range (end 0: all of them). */
+static void drop_swap(struct mm *mm, uint64_t start, uint64_t end)
+{
+    if (!mm->ms->rc || !mm->c.swap_ents) return;
+    uint64_t n = reclaim_drop_swap(mm->ms->rc, mm, start, end);
+    mm->c.swap_ents = n > mm->c.swap_ents ? 0 : mm->c.swap_ents - n;
+}
+
 /* Drop the pages of [start, end) from this address space (zap_page_range): huge leaves
  * straddling an end are split first. */
 static void zap_range(struct mm *mm, uint64_t start, uint64_t end)
@@ -463,12 +546,14 @@ static void zap_range(struct mm *mm, uint64_t start, uint64_t end)
     split_huge_leaf(mm, start);
     if (end) split_huge_leaf(mm, end - 1);
     pgtable_unmap_range(mm->pt, start, end, put_leaf, mm);
+    drop_swap(mm, start, end);
     note_rss(mm);
 }
 
 static void zap_all(struct mm *mm)
 {
     pgtable_unmap_range(mm->pt, 0, 0, put_leaf, mm);
+    drop_swap(mm, 0, 0);
     note_rss(mm);
 }
 
@@ -509,6 +594,7 @@ static void fork_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned level)
     struct frame *f = &ms->frames[pfn];
     if (f->kind != FK_ANON && f->kind != FK_FILE) return;
     f->mapcount++;
+    if (ms->rc && f->kind == FK_ANON) reclaim_page_freed(ms->rc, pfn); /* one owner only */
     rss_add(c, f, (int64_t)leaf_pages(ms, level));
 }
 
@@ -589,6 +675,7 @@ static int map_new_anon(struct mm *mm, struct vma *v, uint64_t va, uint64_t pfn,
     }
     v->flags |= VMA_ANON_VMA;
     rss_add(mm, f, (int64_t)leaf_pages(ms, level));
+    if (ms->rc && level == 1) reclaim_page_added(ms->rc, pfn, mm, va, RECLAIM_ANON | RECLAIM_YOUNG);
     return 0;
 }
 
@@ -765,6 +852,27 @@ static int do_wp_page(struct mm *mm, struct vma *v, uint64_t va, uint64_t pte, u
     return map_new_anon(mm, v, page, copy, 1);
 }
 
+/* do_swap_page: the page is on swap: read it (with readahead) and map it; the task waits
+ * for the device, or spends the time itself on a synchronous device (zram). */
+static void do_swap_page(struct mm *mm, struct vma *v, uint64_t va, struct fault_result *res)
+{
+    struct memsys *ms = mm->ms;
+    struct swapin_result sr;
+    if (reclaim_swapin(ms->rc, mm, va, pte_flags_for(v, 1), &sr) < 0) {
+        fault_oom(ms, res);
+        return;
+    }
+    v->flags |= VMA_ANON_VMA;
+    res->kind = FAULT_MAJOR;
+    res->cycles = ms->prm.major_cycles + sr.cycles;
+    res->io_ns = sr.io_ns;
+    mm->c.maj_flt++;
+    ms->st.pgmajfault++;
+    ms->st.pgfault++;
+    ms->reclaim_cycles = 0;
+    note_rss(mm);
+}
+
 /* access_error(): what the VMA allows. */
 static int access_error(const struct vma *v, unsigned flags)
 {
@@ -793,6 +901,9 @@ void mm_handle_fault(struct memsys *ms, struct mm *mm, uint64_t vaddr, unsigned 
         rc = do_file_fault(mm, v, vaddr, write, &major);
     } else if (v->flags & VMA_SHARED) {
         rc = -1; /* shared anonymous VMAs always carry a shmem file */
+    } else if (ms->rc && mm->c.swap_ents && reclaim_has_swap_entry(ms->rc, mm, vaddr)) {
+        do_swap_page(mm, v, vaddr, res);
+        return;
     } else {
         rc = do_anonymous(mm, v, vaddr, write);
     }
@@ -801,6 +912,8 @@ void mm_handle_fault(struct memsys *ms, struct mm *mm, uint64_t vaddr, unsigned 
         return;
     }
     fault_done(ms, mm, res, major);
+    res->cycles += ms->reclaim_cycles;
+    ms->reclaim_cycles = 0;
 }
 
 /* ---------------------------------------------------------------- events ---- */

@@ -45,6 +45,10 @@ struct mm_counters {
 struct memsys *memsys_new(const struct mmsim_config *cfg, char *err, unsigned long errlen);
 void memsys_free(struct memsys *ms);
 struct page_alloc *memsys_page_alloc(struct memsys *ms);
+/* Memory pressure (model/reclaim.h): NULL with unlimited memory. */
+struct reclaim *memsys_reclaim(struct memsys *ms);
+/* The simulated time, for the swap device's queue: call before each fault. */
+void memsys_set_time(struct memsys *ms, uint64_t now_ns);
 
 struct mm *mm_new(struct memsys *ms);
 struct mm *mm_fork(struct memsys *ms, struct mm *parent); /* copy-on-write copy */

@@ -240,7 +240,7 @@ static int evict_page(void *ctx, uint64_t pfn, int anon, int dirty, uint64_t sha
     }
     pgtable_unmap_range(r->host.pgtable(e.mm), e.va, e.va + (1ull << r->cfg.page_shift), NULL, NULL);
     r->rmap[pfn].mm = NULL;
-    r->host.page_evicted(r->host.ctx, e.mm, e.va, anon);
+    r->host.page_evicted(r->host.ctx, e.mm, e.va, pfn, anon);
     page_alloc_release(r->pa, pfn, 0);
     queue_inval(r, e.mm, e.va);
     uint64_t used = swap_used_slots(r->sw);
@@ -334,7 +334,7 @@ static void map_swapped_page(struct reclaim *r, struct mm *mm, uint64_t va, uint
     u64map_erase(&r->entries, key);
     r->slot_shadow[slot] = 0;
     swap_put_slot(r->sw, slot);
-    r->host.page_swapped_in(r->host.ctx, mm, page_va);
+    r->host.page_swapped_in(r->host.ctx, mm, page_va, pfn);
     r->c.pswpin++;
 }
 

@@ -24,8 +24,8 @@ struct json;
 struct reclaim_host {
     struct pgtable *(*pgtable)(struct mm *mm);
     /* a page of mm at va left memory (anon: to swap) or came back from swap */
-    void (*page_evicted)(void *ctx, struct mm *mm, uint64_t va, int anon);
-    void (*page_swapped_in)(void *ctx, struct mm *mm, uint64_t va);
+    void (*page_evicted)(void *ctx, struct mm *mm, uint64_t va, uint64_t pfn, int anon);
+    void (*page_swapped_in)(void *ctx, struct mm *mm, uint64_t va, uint64_t pfn);
     void *ctx;
 };
 

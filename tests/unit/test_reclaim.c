@@ -21,16 +21,16 @@ struct mm {
 };
 
 static struct pgtable *host_pgtable(struct mm *mm) { return mm->pt; }
-static void host_evicted(void *ctx, struct mm *mm, uint64_t va, int anon)
+static void host_evicted(void *ctx, struct mm *mm, uint64_t va, uint64_t pfn, int anon)
 {
-    (void)ctx, (void)va;
+    (void)ctx, (void)va, (void)pfn;
     mm->rss--;
     if (anon)
         mm->swap++;
 }
-static void host_swapped_in(void *ctx, struct mm *mm, uint64_t va)
+static void host_swapped_in(void *ctx, struct mm *mm, uint64_t va, uint64_t pfn)
 {
-    (void)ctx, (void)va;
+    (void)ctx, (void)va, (void)pfn;
     mm->rss++;
     mm->swap--;
 }
