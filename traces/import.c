@@ -69,6 +69,7 @@ static void import_usage(FILE *f)
             "                     din         Dinero 'LABEL ADDRESS' lines\n"
             "  --level N          zstd level (default 3)\n"
             "  --chunk-records N  records a chunk (default 1M)\n"
+            "  --meta KEY=VALUE   add a metadata entry (repeatable), e.g. command=...\n"
             "  -q, --quiet        no summary line\n");
 }
 
@@ -78,11 +79,13 @@ int cmd_import(int argc, char **argv)
         {"format", required_argument, 0, 'f'}, {"output", required_argument, 0, 'o'},
         {"level", required_argument, 0, 'l'},  {"chunk-records", required_argument, 0, 'c'},
         {"quiet", no_argument, 0, 'q'},        {"help", no_argument, 0, 'h'},
+        {"meta", required_argument, 0, 'm'},
         {0, 0, 0, 0},
     };
     const char *fmt = NULL, *out = NULL;
     struct mmt_writer_opts wo = {0};
-    int quiet = 0, c;
+    const char *metas[64];
+    int nmeta = 0, quiet = 0, c;
     uint64_t v;
     optind = 1;
     while ((c = getopt_long(argc, argv, "f:o:qh", opts, NULL)) != -1) {
@@ -103,6 +106,13 @@ int cmd_import(int argc, char **argv)
                 return 2;
             }
             wo.chunk_records = (size_t)v;
+            break;
+        case 'm':
+            if (!strchr(optarg, '=') || optarg[0] == '=' || nmeta == 64) {
+                fprintf(stderr, "mmsim import: --meta wants KEY=VALUE (at most 64), not '%s'\n", optarg);
+                return 2;
+            }
+            metas[nmeta++] = optarg;
             break;
         case 'h': import_usage(stdout); return 0;
         default: import_usage(stderr); return 2;
@@ -129,6 +139,12 @@ int cmd_import(int argc, char **argv)
         if (!is_stdin)
             fclose(in);
         return 1;
+    }
+    for (int i = 0; i < nmeta; i++) {
+        char key[256];
+        size_t kl = (size_t)(strchr(metas[i], '=') - metas[i]);
+        snprintf(key, sizeof key, "%.*s", (int)(kl < sizeof key ? kl : sizeof key - 1), metas[i]);
+        mmt_writer_meta(w, key, metas[i] + kl + 1);
     }
     struct mmt_import_stats st;
     double t0 = now_seconds();

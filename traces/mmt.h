@@ -115,6 +115,10 @@ int mmt_reader_next(struct mmt_reader *r, const struct mmt_rec **recs, size_t *n
 const struct mmt_event *mmt_reader_event(const struct mmt_reader *r, uint32_t idx);
 /* Start again from the first chunk. */
 int mmt_reader_rewind(struct mmt_reader *r);
+/* The next mmt_reader_next() returns chunk i (0-based; see mmt_reader_chunks). Each chunk
+ * decodes on its own, so threads can each open a reader and take different chunks.
+ * Returns 0, or -1 when i is out of range. */
+int mmt_reader_seek_chunk(struct mmt_reader *r, uint64_t i);
 const char *mmt_reader_error(const struct mmt_reader *r);
 /* Metadata: header keys then footer keys; later keys override earlier in lookups. */
 size_t mmt_reader_meta_count(const struct mmt_reader *r);

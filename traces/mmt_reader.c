@@ -584,6 +584,14 @@ int mmt_reader_rewind(struct mmt_reader *r)
     return 0;
 }
 
+int mmt_reader_seek_chunk(struct mmt_reader *r, uint64_t i)
+{
+    if (i > r->nchunks)
+        return fail(r, "no chunk %" PRIu64 " (the trace has %zu)", i, r->nchunks);
+    r->next_chunk = (size_t)i;
+    return 0;
+}
+
 const char *mmt_reader_error(const struct mmt_reader *r)
 {
     return r->err;

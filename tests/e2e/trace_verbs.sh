@@ -141,3 +141,12 @@ check_eq "dump --limit 3" 3 "$("$MMSIM" dump --limit 3 "$TMP/fixture.mmt" | wc -
 : >"$TMP/empty.din"
 "$MMSIM" import -q -f din "$TMP/empty.din" -o "$TMP/empty.mmt"
 check_eq "empty trace: 0 records" 0 "$("$MMSIM" info --json "$TMP/empty.mmt" | python3 -c 'import json,sys; print(json.load(sys.stdin)["records"])')"
+
+# ---- metadata given on the command line; the kernel object of info --json
+"$MMSIM" import -q -f din --meta rusage.min_flt=123 --meta rusage.maj_flt=4 --meta "command=./a.out x" \
+    "$DATA/small.din" -o "$TMP/meta.mmt"
+"$MMSIM" info --json "$TMP/meta.mmt" >"$TMP/meta.json"
+check_eq "kernel.min_flt from rusage.min_flt" 123 "$(json_get "$TMP/meta.json" kernel.min_flt)"
+check_eq "kernel.maj_flt from rusage.maj_flt" 4 "$(json_get "$TMP/meta.json" kernel.maj_flt)"
+check_eq "--meta command kept" "./a.out x" "$(json_get "$TMP/meta.json" meta.command)"
+check_eq "events by type empty" "{}" "$(json_get "$TMP/meta.json" events_by_type)"

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -424,6 +426,91 @@ static void test_write_error_reported(void **state)
     assert_non_null(strstr(err, "No space left"));
 }
 
+/* A disk that fills up mid-trace (RLIMIT_FSIZE gives EFBIG like ENOSPC gives ENOSPC): the
+ * writer reports it, and the file left behind reads up to its last whole chunk. */
+static void test_disk_full_leaves_readable_prefix(void **state)
+{
+    (void)state;
+    size_t n = 6000;
+    struct ref *refs = calloc(n, sizeof *refs);
+    assert_non_null(refs);
+    make_random(refs, n, 4242);
+    struct tmp t;
+    tmp_make(&t);
+    char err[512];
+    struct mmt_writer_opts o = {.chunk_records = 500};
+    struct mmt_writer *w = mmt_writer_open(t.path, &o, err, sizeof err);
+    assert_non_null(w);
+    struct rlimit old, lim;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = 6000;
+    void (*old_handler)(int) = signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    size_t written = 0;
+    int rc = 0;
+    for (; written < n && rc == 0; written++) {
+        const struct ref *r = &refs[written];
+        rc = r->kind <= MMT_MODIFY ? mmt_writer_access(w, r->kind, r->addr, r->size)
+             : r->kind == MMT_SWITCH ? mmt_writer_switch(w, r->pid, (uint32_t)r->addr)
+                                     : mmt_writer_event(w, &r->ev);
+    }
+    int close_rc = mmt_writer_close(w, err, sizeof err);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, old_handler);
+    assert_int_equal(rc, -1);
+    assert_int_equal(close_rc, -1);
+    assert_non_null(strstr(err, t.path));
+    assert_non_null(strstr(err, "write failed at byte"));
+    struct mmt_reader *r = mmt_reader_open(t.path, err, sizeof err);
+    if (!r)
+        fail_msg("%s", err);
+    assert_int_equal(mmt_reader_complete(r), 0);
+    size_t chunks = mmt_reader_chunks(r);
+    assert_true(chunks >= 1);
+    mmt_reader_close(r);
+    read_compare(t.path, refs, chunks * 500);
+    free(refs);
+    unlink(t.path);
+}
+
+/* Chunks decode on their own: seeking to chunk i gives the same records as reading on. */
+static void test_seek_chunk(void **state)
+{
+    (void)state;
+    size_t n = 1000;
+    struct ref *refs = calloc(n, sizeof *refs);
+    assert_non_null(refs);
+    make_random(refs, n, 5);
+    struct tmp t;
+    tmp_make(&t);
+    write_refs(t.path, refs, n, 100);
+    char err[512];
+    struct mmt_reader *r = mmt_reader_open(t.path, err, sizeof err);
+    assert_non_null(r);
+    assert_int_equal(mmt_reader_chunks(r), 10);
+    const struct mmt_rec *recs;
+    size_t got;
+    for (int i = 9; i >= 0; i -= 3) {
+        assert_int_equal(mmt_reader_seek_chunk(r, (uint64_t)i), 0);
+        assert_int_equal(mmt_reader_next(r, &recs, &got), 1);
+        assert_int_equal(got, 100);
+        uint64_t first;
+        mmt_reader_batch_context(r, NULL, NULL, &first);
+        assert_int_equal(first, 100 * (uint64_t)i);
+        for (size_t k = 0; k < got; k++) {
+            const struct ref *e = &refs[100 * (size_t)i + k];
+            assert_int_equal(recs[k].kind, e->kind);
+            if (e->kind <= MMT_SWITCH)
+                assert_int_equal(recs[k].addr, e->addr);
+        }
+    }
+    assert_int_equal(mmt_reader_seek_chunk(r, 11), -1);
+    mmt_reader_close(r);
+    free(refs);
+    unlink(t.path);
+}
+
 static void test_bad_arguments(void **state)
 {
     (void)state;
@@ -448,6 +535,8 @@ int main(void)
         cmocka_unit_test(test_incomplete_by_writer),
         cmocka_unit_test(test_write_error_reported),
         cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_disk_full_leaves_readable_prefix),
+        cmocka_unit_test(test_seek_chunk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
