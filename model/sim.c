@@ -171,7 +171,9 @@ int sim_add_trace(struct sim *s, const char *path, char *err, size_t errlen)
         return -1;
     }
     st->reader = r;
-    st->src = (struct sim_source){reader_next, reader_event, reader_error, r};
+    const char *backend = mmt_reader_meta(r, "backend");
+    unsigned flags = backend && !strncmp(backend, "import:", 7) ? SIM_SOURCE_NO_MAPPINGS : 0;
+    st->src = (struct sim_source){reader_next, reader_event, reader_error, r, flags};
     const char *pid = mmt_reader_meta(r, "pid");
     uint64_t v;
     if (pid && !parse_u64(pid, &v) && v && v <= UINT32_MAX)
@@ -207,6 +209,11 @@ void sim_invalidate(struct sim *s, struct proc *p, const struct mm_inval *inv)
 static int take_fault(struct sim *s, struct cpu *c, struct proc *p, uint64_t va, unsigned flags)
 {
     struct fault_result fr;
+    /* Without mappings nothing says which memory was file-backed: a read must not map the
+     * shared zero page (that would alias every unwritten page onto one frame), so every
+     * first touch is handled as a write to private memory. */
+    if (p->no_mappings)
+        flags |= FAULT_FLAG_WRITE;
     mm_handle_fault(s->ms, p->mm, va, flags, &fr);
     c->clock_fx += CYC(fr.cycles);
     s->parts_fx[CP_FAULT] += CYC(fr.cycles);

@@ -29,7 +29,12 @@ struct sim_source {
     const struct mmt_event *(*event)(void *ctx, uint32_t idx);
     const char *(*error)(void *ctx);
     void *ctx;
+    unsigned flags; /* SIM_SOURCE_* */
 };
+/* The records carry no mappings (imported lackey, pinatrace, ChampSim, din traces): each
+ * process starts with one anonymous read-write-execute mapping over the whole user address
+ * space, so every address is valid memory. sim_add_trace sets it for "import:" backends. */
+#define SIM_SOURCE_NO_MAPPINGS 1u
 
 /* cfg must have passed config_validate(); the sim keeps its own copy. */
 struct sim *sim_new(const struct mmsim_config *cfg, char *err, size_t errlen);

@@ -28,6 +28,7 @@ struct proc {
     struct mm *mm;
     int exited;
     int has_ifetch;     /* the trace has instruction fetches: they count instructions */
+    int no_mappings;    /* from a trace without mappings: every first touch maps a frame */
     uint64_t threads;
     uint64_t instructions, accesses, ifetches, loads, stores, modifies;
     uint64_t tlb_misses, walks, faults_segv, faults_oom;
