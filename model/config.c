@@ -63,6 +63,13 @@ static const struct key_desc memory_keys[] = {
     CK("page_size", K_SIZE, memory.page_size, "base page: 4K, 16K or 64K"),
     CK("unlimited", K_BOOL, memory.unlimited, "1: memory never runs out"),
     CK("latency", K_U32, memory.latency, "cycles of a read that misses every cache"),
+    CK("thp", K_NAME, memory.thp, "transparent huge pages: never, madvise or always"),
+    CK("thp_zero_page", K_BOOL, memory.thp_zero_page, "1: a read of a THP region maps the huge zero page"),
+    CK("fault_around_bytes", K_SIZE, memory.fault_around_bytes, "file fault-around window (power of 2)"),
+    CK("page_cache", K_NAME, memory.page_cache, "warm: file pages start cached; cold: read on first use"),
+    CK("read_ahead", K_SIZE, memory.read_ahead, "bytes read around a major file fault"),
+    CK("min_free_kbytes", K_U64, memory.min_free_kbytes, "0: int_sqrt(16 * lowmem KiB), as the kernel"),
+    CK("watermark_scale_factor", K_U32, memory.watermark_scale_factor, "gap between watermarks, 1/10000 of memory"),
     {0},
 };
 
@@ -189,6 +196,13 @@ void config_defaults(struct mmsim_config *c)
     c->swap.page_cluster = 3;
     snprintf(c->vmscan.policy, sizeof c->vmscan.policy, "kernel");
     c->vmscan.swappiness = 60;
+    /* the OS model: the kernel's defaults */
+    snprintf(c->memory.thp, sizeof c->memory.thp, "madvise");
+    c->memory.thp_zero_page = 1;
+    c->memory.fault_around_bytes = 65536;
+    snprintf(c->memory.page_cache, sizeof c->memory.page_cache, "warm");
+    c->memory.read_ahead = 128 << 10;
+    c->memory.watermark_scale_factor = 10;
 }
 
 static void tlb_defaults(struct tlb_config *t, const char *name)
@@ -826,6 +840,12 @@ int config_validate(struct mmsim_config *c, char *err, size_t errlen)
         return verr(c, err, errlen, d, "memory.size: %" PRIu64 " is not a multiple of the page size of at least 64 pages", c->memory.size);
     if (c->stats.sample_interval == 0)
         return verr(c, err, errlen, d, "stats.sample_interval: must be positive");
+    if (strcmp(c->memory.thp, "never") && strcmp(c->memory.thp, "madvise") && strcmp(c->memory.thp, "always"))
+        return verr(c, err, errlen, d, "memory.thp: '%s' (never, madvise or always)", c->memory.thp);
+    if (strcmp(c->memory.page_cache, "warm") && strcmp(c->memory.page_cache, "cold"))
+        return verr(c, err, errlen, d, "memory.page_cache: '%s' (warm or cold)", c->memory.page_cache);
+    if (c->memory.watermark_scale_factor < 1 || c->memory.watermark_scale_factor > 3000)
+        return verr(c, err, errlen, d, "memory.watermark_scale_factor: %u is not in 1..3000", c->memory.watermark_scale_factor);
     enum vmscan_policy vp;
     if (vmscan_policy_parse(c->vmscan.policy, &vp))
         return verr(c, err, errlen, d, "vmscan.policy: '%s' (kernel, lru, fifo, clock or opt)", c->vmscan.policy);

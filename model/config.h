@@ -89,6 +89,14 @@ struct mmsim_config {
         uint64_t page_size;  /* base page: 4K (16K, 64K) */
         int unlimited;       /* 1: never runs out (frames from a plain counter) */
         uint32_t latency;    /* cycles of a program read that misses every cache */
+        /* the OS model (model/memory.c, page_alloc.c, slub.c; docs/os-model.md) */
+        char thp[CFG_NAME_MAX];          /* transparent huge pages: never, madvise, always */
+        int thp_zero_page;               /* 1: a read maps the huge zero page */
+        uint64_t fault_around_bytes;     /* file fault-around window (64K: 16 pages) */
+        char page_cache[CFG_NAME_MAX];   /* warm: file pages start cached; cold: read on use */
+        uint64_t read_ahead;             /* bytes read around a major file fault (128K) */
+        uint64_t min_free_kbytes;        /* 0: computed as the kernel does */
+        uint32_t watermark_scale_factor; /* 10 = 0.1% of memory between watermarks */
     } memory;
     struct {
         uint64_t minor_fault;  /* cycles the kernel spends on a minor fault */

@@ -68,7 +68,7 @@ static void import_usage(FILE *f)
             "                     champsim    ChampSim binary input_instr records\n"
             "                     din         Dinero 'LABEL ADDRESS' lines\n"
             "  --level N          zstd level (default 3)\n"
-            "  --chunk-records N  records a chunk (default 1M)\n"
+            "  --chunk-records N  records a chunk (default 256K)\n"
             "  --meta KEY=VALUE   add a metadata entry (repeatable), e.g. command=...\n"
             "  -q, --quiet        no summary line\n");
 }

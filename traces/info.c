@@ -27,35 +27,51 @@ static double cpu_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* Decodes every chunk, counting kinds, events and distinct threads. */
+/* Counts the out-of-line kinds of one record: switches (distinct threads) and events. */
+static void count_rare(const struct mmt_reader *r, const struct mmt_rec *x, struct mmt_totals *t,
+                       struct mmt_idset *tids, struct mmt_idset *pids)
+{
+    if (x->kind == MMT_SWITCH) {
+        mmt_idset_add(pids, x->aux);
+        mmt_idset_add(tids, ((uint64_t)x->aux << 32) | x->addr);
+    } else {
+        unsigned type = mmt_reader_event(r, x->aux)->type;
+        t->events[type < MMT_EVENT_TYPE_SLOTS ? type : 0]++;
+    }
+}
+
+/* Decodes every chunk, counting kinds, events and distinct threads. The four access kinds
+ * are counted in 16-bit lanes of one register (flushed before a lane can overflow), which
+ * keeps the loop free of memory read-modify-writes. */
 static int scan_trace(struct mmt_reader *r, struct trace_counts *c)
 {
     struct mmt_idset tids = {0}, pids = {0};
-    uint64_t kinds[MMT_KIND_COUNT] = {0};
     const struct mmt_rec *recs;
     size_t n;
     int rc;
     memset(&c->t, 0, sizeof c->t);
+    uint64_t *kinds = c->t.kinds;
     double t0 = now_seconds(), c0 = cpu_seconds();
     while ((rc = mmt_reader_next(r, &recs, &n)) == 1) {
-        for (size_t i = 0; i < n; i++) {
-            unsigned k = recs[i].kind;
-            kinds[k]++;
-            if (__builtin_expect(k >= MMT_SWITCH, 0)) {
-                if (k == MMT_SWITCH) {
-                    mmt_idset_add(&pids, recs[i].aux);
-                    mmt_idset_add(&tids, ((uint64_t)recs[i].aux << 32) | recs[i].addr);
-                } else {
-                    unsigned type = mmt_reader_event(r, recs[i].aux)->type;
-                    c->t.events[type < MMT_EVENT_TYPE_SLOTS ? type : 0]++;
+        for (size_t base = 0; base < n; base += 65535) {
+            size_t end = n - base < 65535 ? n : base + 65535;
+            uint64_t lanes = 0;
+            for (size_t i = base; i < end; i++) {
+                unsigned k = recs[i].kind;
+                if (__builtin_expect(k > MMT_MODIFY, 0)) {
+                    kinds[k]++;
+                    count_rare(r, &recs[i], &c->t, &tids, &pids);
+                    continue;
                 }
+                lanes += 1ull << (16 * k);
             }
+            for (int k = 0; k <= MMT_MODIFY; k++)
+                kinds[k] += (lanes >> (16 * k)) & 0xffff;
         }
         c->t.records += n;
     }
     c->decode_seconds = now_seconds() - t0;
     c->decode_cpu_seconds = cpu_seconds() - c0;
-    memcpy(c->t.kinds, kinds, sizeof kinds);
     c->t.threads = tids.n;
     c->t.processes = pids.n;
     free(tids.slots);

@@ -86,7 +86,7 @@ struct mmt_writer;
 
 struct mmt_writer_opts {
     int zstd_level;          /* 0: default (3) */
-    size_t chunk_records;    /* 0: default (1 << 20) */
+    size_t chunk_records;    /* 0: default (1 << 18): a 4 MiB batch stays in cache */
     int flush_every_chunk;   /* fflush/fsync policy: nonzero to flush each chunk to the OS */
 };
 

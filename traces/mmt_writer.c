@@ -187,7 +187,7 @@ struct mmt_writer *mmt_writer_open(const char *path, const struct mmt_writer_opt
         return NULL;
     }
     w->zstd_level = opts && opts->zstd_level ? opts->zstd_level : 3;
-    w->chunk_records = opts && opts->chunk_records ? opts->chunk_records : (1u << 20);
+    w->chunk_records = opts && opts->chunk_records ? opts->chunk_records : (1u << 18);
     if (w->chunk_records > MMT_MAX_CHUNK_RECORDS)
         w->chunk_records = MMT_MAX_CHUNK_RECORDS;
     w->flush_every_chunk = opts ? opts->flush_every_chunk : 0;

@@ -32,7 +32,7 @@ echo "## Trace format (.mmt): size and speed"
 echo
 echo "Machine: $cpu, one core; medians of $RUNS runs of CPU time (the machine is shared,"
 echo "so wall time would measure the neighbours). Encode = mmt_writer from records in"
-echo "memory to a file (zstd level 3, 1 Mi records a chunk); decode = mmt_reader to records"
+echo "memory to a file (zstd level 3, 256 Ki records a chunk); decode = mmt_reader to records"
 echo "(a sum over each batch); baseline = the same sum over the records already in memory;"
 echo "scan = \`mmsim info --scan\` (decode, check and count every record, the decode-only floor"
 echo "of the tools). Lackey text = bytes a record of lackey's own output."
