@@ -171,7 +171,7 @@ size_t counters_count(const struct counters *c) { return c->n; }
 const char *counters_name(const struct counters *c, size_t i) { return c->ev[i].name; }
 uint64_t counters_value(const struct counters *c, size_t i) { return c->ev[i].value; }
 const char *counters_unavailable(const struct counters *c) { return c->unavailable; }
-const char *counters_pmu(const struct counters *c) { return c->has_pmu ? "pmu" : "software-only"; }
+const char *counters_pmu(const struct counters *c) { return c->has_pmu ? "hardware" : "software-only"; }
 
 void counters_close(struct counters *c)
 {

@@ -29,7 +29,7 @@ const char *counters_name(const struct counters *c, size_t i);
 uint64_t counters_value(const struct counters *c, size_t i); /* scaled if multiplexed */
 /* Comma-separated events that could not be encoded or opened, with why; "" if none. */
 const char *counters_unavailable(const struct counters *c);
-/* "pmu" when a hardware PMU was found, "software-only" otherwise. */
+/* "hardware" when a hardware PMU was found, "software-only" otherwise. */
 const char *counters_pmu(const struct counters *c);
 void counters_close(struct counters *c);
 

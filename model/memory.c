@@ -298,15 +298,16 @@ static void pc_free_file(struct memsys *ms, struct pc_file *f)
 
 static void params_from_config(struct mem_params *p, const struct mmsim_config *cfg, unsigned page_shift)
 {
-    p->thp = THP_MADVISE;
-    p->thp_zero_page = 1;
-    uint64_t fab = 65536; /* fault_around_bytes */
-    uint64_t fa = fab >> page_shift;
+    const char *thp = cfg->memory.thp;
+    p->thp = !strcmp(thp, "always") ? THP_ALWAYS : !strcmp(thp, "never") ? THP_NEVER : THP_MADVISE;
+    p->thp_zero_page = cfg->memory.thp_zero_page;
+    /* fault_around_pages = rounddown_pow_of_two(fault_around_bytes) >> PAGE_SHIFT, at least 1 */
+    uint64_t fa = cfg->memory.fault_around_bytes >> page_shift;
     p->fault_around = 1;
-    while ((uint64_t)p->fault_around * 2 <= fa) p->fault_around *= 2;
-    p->ra_pages = (unsigned)((128u << 10) >> page_shift);
-    if (!p->ra_pages) p->ra_pages = 1;
-    p->cache_warm = 1;
+    while ((uint64_t)p->fault_around * 2 <= fa && p->fault_around < (1u << (page_shift - 3))) p->fault_around *= 2;
+    uint64_t ra = cfg->memory.read_ahead >> page_shift;
+    p->ra_pages = ra ? (unsigned)(ra < 65536 ? ra : 65536) : 1;
+    p->cache_warm = strcmp(cfg->memory.page_cache, "cold") != 0;
     p->minor_cycles = cfg->timing.minor_fault;
     p->major_cycles = cfg->timing.major_fault;
     p->major_io_ns = cfg->timing.major_io_ns;
@@ -386,7 +387,9 @@ struct memsys *memsys_new(const struct mmsim_config *cfg, char *err, unsigned lo
     ms->next_pfn = 1; /* frame 0 stays out, as in the kernel */
     if (!cfg->memory.unlimited) {
         struct page_alloc_config pc = {.total_pages = cfg->memory.size >> ms->page_shift,
-                                       .page_shift = ms->page_shift};
+                                       .page_shift = ms->page_shift,
+                                       .min_free_kbytes = cfg->memory.min_free_kbytes,
+                                       .watermark_scale_factor = cfg->memory.watermark_scale_factor};
         ms->pa = page_alloc_new(&pc);
         if (!ms->pa || frames_reserve(ms, pc.total_pages)) {
             snprintf(err, errlen, "memsys: cannot set up %llu pages of physical memory (memory.size)",
