@@ -19,10 +19,9 @@
 
 #include "analysis/csv.h"
 #include "analysis/jsonflat.h"
+#include "analysis/sweep_internal.h"
 #include "common/util.h"
 #include "verbs.h"
-
-#define SWEEP_ERR_MAX (PATH_MAX + 512) /* messages quote whole paths */
 
 /* ---- the grid ---- */
 
@@ -136,43 +135,11 @@ void sweep_job_id(const struct sweep_grid *g, size_t point, const char *trace, c
 
 /* ---- options ---- */
 
-struct sweep_cli {
-    const char *config, *out, *dir, *emit_kind, *emit_file, *collect;
-    char **sets;
-    size_t nsets;
-    char **traces;
-    size_t ntraces;
-    long jobs;
-    int onepass; /* 1: compute TLB-size-only points in one pass where possible */
-    struct sweep_grid grid;
-};
-
-struct job {
-    char id[17];
-    size_t point;
-    const char *trace;
-    int done;    /* a row is in the CSV */
-    int failed;
-};
-
-/* The sweep in progress: the jobs, the CSV being appended, its columns. */
-struct sweep {
-    struct sweep_cli *o;
-    struct job *jobs;
-    size_t njobs;
-    char dir[PATH_MAX];
-    char self[PATH_MAX];
-    FILE *csv;
-    char **cols; /* result columns after the keys and trace */
-    size_t ncols;
-    int have_header;
-};
-
 static void sweep_usage(FILE *f)
 {
     fprintf(f,
             "usage: mmsim sweep -c CONFIG --vary key=v1,v2,... [--vary ...] [--zip] [-s key=v]\n"
-            "                   [-j N] TRACE... -o results.csv [--dir DIR] [--no-onepass]\n"
+            "                   [-j N] TRACE... -o results.csv [--dir DIR] [--onepass]\n"
             "       mmsim sweep ... --emit parallel|slurm FILE [--dir DIR]\n"
             "       mmsim sweep --collect DIR -o results.csv\n"
             "Replays every point of the grid (cartesian product, or with --zip the lists in\n"
@@ -181,6 +148,10 @@ static void sweep_usage(FILE *f)
             "replay's JSON is kept in DIR (default results.d for results.csv) and all of them are gathered into\n"
             "results.json beside the CSV. Points already in the CSV are not run again.\n"
             "  -j N              local processes (default: all cores)\n"
+            "  --onepass         points that change only the size of a single LRU TLB level are\n"
+            "                    computed from one pass of stack distances, checked against\n"
+            "                    replays of the smallest and largest; their rows carry the TLB's\n"
+            "                    lookups/hits/misses/mpki and the columns equal at both ends\n"
             "  --emit parallel F a GNU parallel job list (parallel --sshloginfile H < F)\n"
             "  --emit slurm F    a Slurm array script (sbatch F)\n"
             "  --collect DIR     merge the results of emitted jobs into -o\n");
@@ -193,11 +164,10 @@ static int parse_sweep_cli(int argc, char **argv, struct sweep_cli *o)
         {"zip", no_argument, 0, 'z'}, {"set", required_argument, 0, 's'},
         {"jobs", required_argument, 0, 'j'}, {"output", required_argument, 0, 'o'},
         {"dir", required_argument, 0, 'd'}, {"emit", required_argument, 0, 'e'},
-        {"collect", required_argument, 0, 'C'}, {"no-onepass", no_argument, 0, 'N'},
+        {"collect", required_argument, 0, 'C'}, {"onepass", no_argument, 0, 'N'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     char err[SWEEP_ERR_MAX];
     o->jobs = sysconf(_SC_NPROCESSORS_ONLN);
-    o->onepass = 1;
     o->sets = calloc((size_t)argc, sizeof *o->sets);
     if (!o->sets)
         return -1;
@@ -242,7 +212,7 @@ static int parse_sweep_cli(int argc, char **argv, struct sweep_cli *o)
             o->emit_file = argv[optind++];
             break;
         case 'C': o->collect = optarg; break;
-        case 'N': o->onepass = 0; break;
+        case 'N': o->onepass = 1; break;
         case 'h': sweep_usage(stdout); return 1;
         default: sweep_usage(stderr); return -1;
         }
@@ -269,7 +239,7 @@ static int parse_sweep_cli(int argc, char **argv, struct sweep_cli *o)
 
 /* ---- paths and files ---- */
 
-static int path_join(char *dst, size_t n, const char *dir, const char *id, const char *suffix)
+int path_join(char *dst, size_t n, const char *dir, const char *id, const char *suffix)
 {
     size_t a = strlen(dir), b = strlen(id), c = strlen(suffix);
     if (a + b + c + 2 > n)
@@ -281,7 +251,7 @@ static int path_join(char *dst, size_t n, const char *dir, const char *id, const
     return 0;
 }
 
-static char *slurp_file(const char *path, size_t *len)
+char *slurp_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -395,7 +365,7 @@ static int write_header(struct sweep *sw, const struct flat *f)
 
 /* Appends the row of a finished job from its ID.json, flushed so an interrupted sweep
  * keeps it. Returns 0, or -1 with err. */
-static int append_row(struct sweep *sw, struct job *jb, char *err, size_t errlen)
+int append_row(struct sweep *sw, struct job *jb, char *err, size_t errlen)
 {
     char path[PATH_MAX];
     if (path_join(path, sizeof path, sw->dir, jb->id, ".json") < 0) {
@@ -726,7 +696,7 @@ struct slot {
     size_t job;
 };
 
-static int run_pool(struct sweep *sw, size_t todo)
+int run_pool(struct sweep *sw, size_t todo)
 {
     size_t nslots = (size_t)sw->o->jobs, running = 0, next = 0, finished = 0, failed = 0;
     struct slot *slots = calloc(nslots, sizeof *slots);
@@ -738,7 +708,7 @@ static int run_pool(struct sweep *sw, size_t todo)
     for (;;) {
         while (running < nslots && next < sw->njobs) {
             struct job *jb = &sw->jobs[next++];
-            if (jb->done || jb->failed)
+            if (jb->done || jb->failed || jb->deferred)
                 continue;
             char err[SWEEP_ERR_MAX];
             pid_t pid = start_job(sw, jb, err, sizeof err);
@@ -1076,8 +1046,17 @@ int cmd_sweep(int argc, char **argv)
     if (todo < sw.njobs)
         fprintf(stderr, "mmsim sweep: %zu of %zu points already in %s\n", sw.njobs - todo, sw.njobs, o.out);
     int bad = 0;
-    if (todo)
-        bad |= run_pool(&sw, todo) < 0;
+    size_t deferred = o.onepass && todo ? onepass_plan(&sw) : 0;
+    if (todo > deferred)
+        bad |= run_pool(&sw, todo - deferred) < 0;
+    if (deferred) {
+        size_t left = 0;
+        bad |= onepass_finish(&sw) < 0;
+        for (size_t i = 0; i < sw.njobs; i++)
+            left += !sw.jobs[i].done && !sw.jobs[i].failed;
+        if (left) /* the one-pass counts disagreed with a replay: replay these too */
+            bad |= run_pool(&sw, left) < 0;
+    }
     if (write_results_json(&sw, err, sizeof err) < 0)
         goto out;
     rc = bad ? 1 : 0;
