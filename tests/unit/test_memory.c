@@ -318,6 +318,101 @@ static void test_populate(void **st)
     env_down(&e);
 }
 
+
+/* Cold page cache, read-around 32 pages: reading 64 pages of a file from page 0 gives
+ * major faults at 0 (reads 0..15 centred: max(0, 0-16)..31), 32 (reads 16..47), 48
+ * (reads 32..63) and minor fault-around faults at 1, 16, 33, 49. */
+static void test_cold_cache_major_faults(void **st)
+{
+    (void)st;
+    const char *sets[] = {"memory.page_cache=cold"};
+    struct env e;
+    env_up(&e, sets, 1);
+    uint64_t base = 0x40000000;
+    map_file(&e, e.mm, base, 64 * PG, VMA_READ, LX_MAP_PRIVATE, 0, "/data/cold");
+    assert_int_equal(touch(&e, e.mm, base, R), FAULT_MAJOR);
+    assert_int_equal(mm_counters(e.mm)->rss_file, 1);
+    touch_pages(&e, e.mm, base, 64, R);
+    assert_int_equal(mm_counters(e.mm)->maj_flt, 3);
+    assert_int_equal(mm_counters(e.mm)->min_flt, 4);
+    assert_int_equal(mm_counters(e.mm)->rss_file, 64);
+    /* a second process finds the pages cached: minor faults only, 64 / 16 of them */
+    struct mm *m2 = mm_new(e.ms);
+    map_file(&e, m2, base, 64 * PG, VMA_READ, LX_MAP_PRIVATE, 0, "/data/cold");
+    touch_pages(&e, m2, base, 64, R);
+    assert_int_equal(mm_counters(m2)->maj_flt, 0);
+    assert_int_equal(mm_counters(m2)->min_flt, 4);
+    mm_destroy(e.ms, m2);
+    /* pages read with read(2) are cached too */
+    ev(&e, e.mm, MMT_EV_FILE_READ, 8192, "/data/other", 4, (uint64_t)3, (uint64_t)0, (uint64_t)8192, (uint64_t)77);
+    map_file(&e, e.mm, 0x50000000, 2 * PG, VMA_READ, LX_MAP_PRIVATE, 0, "/data/other");
+    assert_int_equal(touch(&e, e.mm, 0x50001000, R), FAULT_MINOR);
+    env_down(&e);
+}
+
+/* fault_around_bytes=4096 turns fault-around off: one fault a page. */
+static void test_fault_around_config(void **st)
+{
+    (void)st;
+    const char *sets[] = {"memory.fault_around_bytes=4K"};
+    struct env e;
+    env_up(&e, sets, 1);
+    map_file(&e, e.mm, 0x40000000, 32 * PG, VMA_READ, LX_MAP_PRIVATE, 0, "/data/f");
+    touch_pages(&e, e.mm, 0x40000000, 32, R);
+    assert_int_equal(mm_counters(e.mm)->min_flt, 32);
+    env_down(&e);
+}
+
+/* thp=always: no madvise needed; a VMA too small for an aligned 2 MiB region gets base
+ * pages; thp=never never allocates huge pages. */
+static void test_thp_always_and_never(void **st)
+{
+    (void)st;
+    const char *always[] = {"memory.thp=always"};
+    struct env e;
+    env_up(&e, always, 1);
+    uint64_t H = 2 << 20;
+    map_anon(&e, e.mm, 0x40000000, 2 * H, VMA_READ | VMA_WRITE);
+    touch_pages(&e, e.mm, 0x40000000, 1024, W);
+    assert_int_equal(mm_counters(e.mm)->min_flt, 2);
+    assert_int_equal(mm_counters(e.mm)->rss_anon, 1024);
+    map_anon(&e, e.mm, 0x50000000 + PG, H, VMA_READ | VMA_WRITE); /* misaligned: no 2M region fits */
+    touch(&e, e.mm, 0x50000000 + PG, W);
+    assert_int_equal(mm_counters(e.mm)->rss_anon, 1025);
+    /* fork shares the huge page; a write in the child splits its mapping and copies 4K */
+    struct mm *child = mm_fork(e.ms, e.mm);
+    assert_int_equal(touch(&e, child, 0x40000000 + 5 * PG, W), FAULT_MINOR);
+    assert_int_equal(mm_counters(child)->rss_anon, 1025);
+    assert_int_equal(touch(&e, child, 0x40000000 + 6 * PG, W), FAULT_MINOR);
+    mm_destroy(e.ms, child);
+    env_down(&e);
+    const char *never[] = {"memory.thp=never"};
+    env_up(&e, never, 1);
+    map_anon(&e, e.mm, 0x40000000, 2 * H, VMA_READ | VMA_WRITE);
+    ev(&e, e.mm, MMT_EV_MADVISE, 0, NULL, 3, (uint64_t)0x40000000, 2 * H, (uint64_t)LX_MADV_HUGEPAGE);
+    touch_pages(&e, e.mm, 0x40000000, 16, W);
+    assert_int_equal(mm_counters(e.mm)->min_flt, 16);
+    env_down(&e);
+}
+
+/* 16 KiB base pages: faults per 16 KiB page, 32 MiB huge pages, fault-around of 64 KiB is
+ * 4 pages. */
+static void test_16k_pages(void **st)
+{
+    (void)st;
+    const char *sets[] = {"memory.page_size=16K", "memory.thp=always"};
+    struct env e;
+    env_up(&e, sets, 2);
+    uint64_t P = 16384;
+    map_file(&e, e.mm, 0x40000000, 16 * P, VMA_READ, LX_MAP_PRIVATE, 0, "/data/f");
+    for (uint64_t i = 0; i < 16; i++) touch(&e, e.mm, 0x40000000 + i * P, R);
+    assert_int_equal(mm_counters(e.mm)->min_flt, 4);
+    map_anon(&e, e.mm, 0x80000000, 32 << 20, VMA_READ | VMA_WRITE);
+    touch(&e, e.mm, 0x80000000 + 12345, W);
+    assert_int_equal(mm_counters(e.mm)->rss_anon, 2048); /* one 32 MiB page */
+    env_down(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -329,6 +424,10 @@ int main(void)
         cmocka_unit_test(test_thp_madvise),
         cmocka_unit_test(test_mremap_brk_stack_exec),
         cmocka_unit_test(test_populate),
+        cmocka_unit_test(test_cold_cache_major_faults),
+        cmocka_unit_test(test_fault_around_config),
+        cmocka_unit_test(test_thp_always_and_never),
+        cmocka_unit_test(test_16k_pages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# make validate: the model's page faults against the kernel's own counts.
+#
+# Each validation program (tests/progs/val_*.c) is recorded with `mmsim record`, which also
+# runs it natively and stores the kernel's counts in the trace: native.rusage.min_flt
+# (getrusage of the native run: everything the task faulted, including the few dozen
+# faults of the launcher's child between fork and exec and of execve itself) and the perf
+# software counter minor-faults (counted from exec on, user-visible faults only). The trace
+# is then replayed and the model's faults.minor compared with the rusage count.
+#
+# Pass: |model - kernel| <= max(5% of kernel, 30). Prints a Markdown table; with -o FILE
+# (default docs/validation.md) writes it into that document between markers.
+# Options: --quick (smaller sizes), --backends "ptrace dbi", -o FILE, --keep DIR.
+set -u
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+MMSIM=$ROOT/bin/mmsim
+PROGS=$ROOT/build/progs
+OUT=docs/validation.md
+BACKENDS="ptrace dbi"
+QUICK=0
+KEEP=
+while [ $# -gt 0 ]; do
+    case $1 in
+    --quick) QUICK=1 ;;
+    --backends) BACKENDS=$2; shift ;;
+    -o) OUT=$2; shift ;;
+    --keep) KEEP=$2; shift ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    *) echo "validate.sh: unknown option $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+for f in "$MMSIM" "$PROGS/val_seq"; do
+    [ -x "$f" ] || { echo "validate.sh: $f is missing: run make build" >&2; exit 2; }
+done
+WORK=${KEEP:-$(mktemp -d /tmp/mmsim-validate.XXXXXX)}
+mkdir -p "$WORK"
+# A private copy, so a rebuild of bin/mmsim during the run does not break it; it stays in
+# bin/ because the DBI backend finds its Valgrind tool relative to the executable.
+COPY=$ROOT/bin/.mmsim-validate.$$
+cp "$MMSIM" "$COPY" && MMSIM=$COPY
+if [ -n "$KEEP" ]; then trap 'rm -f "$COPY"' EXIT; else trap 'rm -rf "$WORK" "$COPY"' EXIT; fi
+
+# name | program and arguments | what it exercises
+if [ "$QUICK" = 1 ]; then S=2; else S=8; fi
+CASES=(
+    "seq-write|val_seq $((S * 2)) w|anonymous first touch, one write a page"
+    "seq-read-write|val_seq $S rw|zero page on read, second fault on write"
+    "random|val_rand $S|random order, read then write"
+    "fork-cow|val_fork $((S / 2))|fork, child and parent write: COW copy and reuse"
+    "file-map|val_file $S|file read through a shared mapping (fault-around), private writes (COW)"
+    "threads|val_threads $S 4|4 threads, one mapping"
+    "small|val_seq 1 r|a small program: startup dominates"
+)
+
+meta() { # trace key
+    "$MMSIM" info --json "$1" 2>/dev/null | python3 -c 'import json,sys
+d=json.load(sys.stdin); v=d.get("meta",{}).get(sys.argv[1])
+print(v if v is not None else "-")' "$2"
+}
+model_faults() { # trace
+    "$MMSIM" replay --json "$1" 2>/dev/null | python3 -c 'import json,sys
+d=json.load(sys.stdin); f=d["faults"]; print(f["minor"], f["major"], f["segv"])'
+}
+
+pass=0; fail=0
+TABLE="$WORK/table.md"
+{
+    echo "| program | backend | kernel min_flt (rusage) | kernel perf minor-faults | model minor | model major | SIGSEGV | diff | result |"
+    echo "|---|---|---:|---:|---:|---:|---:|---:|---|"
+} >"$TABLE"
+for b in $BACKENDS; do
+    for c in "${CASES[@]}"; do
+        IFS='|' read -r name cmd what <<<"$c"
+        # The DBI backend writes a fork event after the child's first records (the parent
+        # learns the child's pid when fork returns), so the child replays without its
+        # parent's address space: fork is validated with the ptrace backend.
+        if [ "$b" = dbi ] && [ "$name" = fork-cow ]; then continue; fi
+        t="$WORK/$name.$b.mmt"
+        # shellcheck disable=SC2086
+        if ! "$MMSIM" record --backend "$b" -o "$t" -- $PROGS/$cmd >/dev/null 2>"$WORK/$name.$b.err"; then
+            echo "| $name (\`$cmd\`) | $b | - | - | - | - | - | - | FAIL: record failed |" >>"$TABLE"
+            sed 's/^/#   /' "$WORK/$name.$b.err" | tail -5 >&2
+            fail=$((fail + 1)); continue
+        fi
+        k=$(meta "$t" native.rusage.min_flt)
+        perf=$(meta "$t" "native.counters.perf::MINOR-FAULTS")
+        read -r m mj segv <<<"$(model_faults "$t")"
+        if [ -z "${m:-}" ] || [ "$k" = - ]; then
+            echo "| $name (\`$cmd\`) | $b | $k | $perf | - | - | - | - | FAIL: no counts |" >>"$TABLE"
+            fail=$((fail + 1)); continue
+        fi
+        d=$((m - k)); ad=${d#-}
+        tol=$(( k * 5 / 100 > 30 ? k * 5 / 100 : 30 ))
+        pct=$(awk -v d="$d" -v k="$k" 'BEGIN { printf "%+.1f%%", 100 * d / k }')
+        if [ "$ad" -le "$tol" ]; then r=ok; pass=$((pass + 1)); else r="FAIL (> $tol)"; fail=$((fail + 1)); fi
+        echo "| $name (\`$cmd\`) | $b | $k | $perf | $m | $mj | $segv | $d ($pct) | $r |" >>"$TABLE"
+        printf '%-16s %-7s kernel %6s  perf %6s  model %6s  diff %6s  %s\n' "$name" "$b" "$k" "$perf" "$m" "$d" "$r" >&2
+    done
+done
+
+cat "$TABLE"
+echo
+echo "$pass passed, $fail failed"
+if [ -n "$OUT" ] && [ -f "$OUT" ] && grep -q '<!-- validation-table -->' "$OUT"; then
+    python3 - "$OUT" "$TABLE" "$(uname -r)" "$(date -u +%Y-%m-%d)" <<'EOF'
+import sys
+doc, table, rel, day = sys.argv[1], open(sys.argv[2]).read(), sys.argv[3], sys.argv[4]
+s = open(doc).read()
+a, b = s.index('<!-- validation-table -->'), s.index('<!-- /validation-table -->')
+body = '<!-- validation-table -->\nMeasured on Linux %s, %s (`make validate`).\n\n%s' % (rel, day, table)
+open(doc, 'w').write(s[:a] + body + s[b:])
+EOF
+fi
+[ "$fail" -eq 0 ]
