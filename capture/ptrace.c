@@ -344,8 +344,9 @@ static void step_one(struct stepper *s, struct pt_thread *t)
         return;
     if (WIFSTOPPED(st) && WSTOPSIG(st) == SIGTRAP && (st >> 16) == 0 &&
         ptrace(PTRACE_GETREGS, tid, NULL, &after) == 0) {
-        /* with a signal injected the handler ran instead of the instruction */
-        if (sig == 0 && in)
+        /* with a caught signal injected, the handler ran instead of the instruction; an
+         * ignored one left the instruction to run */
+        if (in && (sig == 0 || !pt_signal_caught(tid, sig)))
             emit_step(s, t, in, &before, &after, xlen ? s->xstate : NULL, xlen);
         else if (!in)
             s->undecodable++;

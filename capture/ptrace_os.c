@@ -80,6 +80,21 @@ size_t pt_read_mem(pid_t tid, uint64_t addr, void *buf, size_t len)
     return got;
 }
 
+int pt_signal_caught(pid_t tid, int sig)
+{
+    char name[64], line[256];
+    unsigned long long mask = 0;
+    snprintf(name, sizeof name, "/proc/%d/status", (int)tid);
+    FILE *f = fopen(name, "r");
+    if (!f)
+        return 1; /* unknown: assume the handler runs, so nothing is made up */
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "SigCgt: %llx", &mask) == 1)
+            break;
+    fclose(f);
+    return sig >= 1 && sig <= 64 && ((mask >> (sig - 1)) & 1);
+}
+
 /* ---- system calls ---- */
 
 int pt_syscall_is_recorded(long nr)

@@ -98,6 +98,9 @@ void pt_thread_gone(struct pt_out *o, struct pt_threads *ts, struct pt_thread *t
 int pt_events_record(const struct record_opts *o, struct mmt_writer *w, struct record_result *res,
                      char *err, size_t errlen);
 
+/* 1 when the thread has a handler installed for sig (SigCgt of /proc/TID/status). */
+int pt_signal_caught(pid_t tid, int sig);
+
 /* Reads len bytes of the tracee's memory at addr; returns bytes read. */
 size_t pt_read_mem(pid_t tid, uint64_t addr, void *buf, size_t len);
 
