@@ -367,6 +367,20 @@ static int reclaim_setup(struct memsys *ms, const struct mmsim_config *cfg)
 
 struct reclaim *memsys_reclaim(struct memsys *ms) { return ms->rc; }
 
+uint64_t memsys_pagecache_pages(const struct memsys *ms)
+{
+    uint64_t n = 0;
+    for (uint32_t i = 1; i < ms->nfiles; i++) n += ms->files[i].nr_pages;
+    return n;
+}
+
+uint64_t mm_total_vm(const struct mm *mm)
+{
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < mm->vmas.n; i++) bytes += mm->vmas.v[i].end - mm->vmas.v[i].start;
+    return bytes >> mm->ms->page_shift;
+}
+
 void memsys_set_time(struct memsys *ms, uint64_t now_ns)
 {
     if (ms->rc) reclaim_set_time(ms->rc, now_ns);

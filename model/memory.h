@@ -49,6 +49,10 @@ struct page_alloc *memsys_page_alloc(struct memsys *ms);
 struct reclaim *memsys_reclaim(struct memsys *ms);
 /* The simulated time, for the swap device's queue: call before each fault. */
 void memsys_set_time(struct memsys *ms, uint64_t now_ns);
+/* Pages in the page cache (free's buff/cache). */
+uint64_t memsys_pagecache_pages(const struct memsys *ms);
+/* Pages mapped by the VMAs of mm (total_vm, VmSize). */
+uint64_t mm_total_vm(const struct mm *mm);
 
 struct mm *mm_new(struct memsys *ms);
 struct mm *mm_fork(struct memsys *ms, struct mm *parent); /* copy-on-write copy */

@@ -13,7 +13,7 @@ static void replay_usage(FILE *f)
 {
     fprintf(f,
             "usage: mmsim replay [-c CONFIG] [-s section.key=value]... [--json] [-o FILE]\n"
-            "                    [--timeline FILE.csv] [--no-progress] TRACE...\n"
+            "                    [--timeline FILE.csv] [--vmstat MS] [--no-progress] TRACE...\n"
             "  Replays the traces (each a separate set of processes sharing the CPUs) through\n"
             "  the TLBs, page walker, caches and OS memory model of CONFIG, and reports.\n"
             "  -c CONFIG        machine and OS (default: configs/default.ini)\n"
@@ -21,6 +21,9 @@ static void replay_usage(FILE *f)
             "  --json           print the report as one JSON object (schema: docs/replay.md)\n"
             "  -o FILE          write the JSON report to FILE (the text report still goes to stdout)\n"
             "  --timeline FILE  a CSV row every stats.sample_interval cycles\n"
+            "  --vmstat MS      a vmstat-like line every MS simulated milliseconds (procs r b,\n"
+            "                   memory swpd free buff cache, swap si so, io bi bo); on stderr\n"
+            "                   with --json\n"
             "  --no-progress    no progress line on stderr\n");
 }
 
@@ -37,6 +40,7 @@ static const char *default_config(void)
 struct replay_opts {
     const char *config, *out, *timeline;
     int json, progress;
+    double vmstat_ms;
     char **sets;
     int nsets;
     char **traces;
@@ -62,6 +66,11 @@ static int parse_opts(int argc, char **argv, struct replay_opts *o)
             o->out = argv[++i];
         } else if (!strcmp(a, "--timeline") && more) {
             o->timeline = argv[++i];
+        } else if (!strcmp(a, "--vmstat") && more) {
+            if (parse_double(argv[++i], &o->vmstat_ms) || !(o->vmstat_ms > 0)) {
+                fprintf(stderr, "mmsim replay: --vmstat: '%s' is not a positive number of ms\n", argv[i]);
+                return 2;
+            }
         } else if (!strcmp(a, "--no-progress")) {
             o->progress = 0;
         } else if (a[0] == '-' && a[1]) {
@@ -132,6 +141,8 @@ static int run_replay(struct replay_opts *o)
         sim_set_timeline(s, tl);
     }
     sim_set_progress(s, o->progress);
+    if (o->vmstat_ms > 0)
+        sim_set_vmstat(s, o->json ? stderr : stdout, (uint64_t)(o->vmstat_ms * 1e6));
     if (!rc && sim_run(s, err, sizeof err)) {
         fprintf(stderr, "mmsim replay: %s\n", err);
         rc = 1;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/pressure.h"
 #include "model/sim_internal.h"
 
 #define likely(x) __builtin_expect(!!(x), 1)
@@ -75,6 +76,10 @@ void sim_events_due(struct sim *s, uint64_t now_fx)
             stats_timeline_row(s, ev.time_fx);
             ev.time_fx += CYC(s->cfg.stats.sample_interval);
             heap_push(s, ev);
+        } else if (ev.type == SEV_VMSTAT && s->pr->vmstat_interval_fx) {
+            pressure_vmstat_line(s, ev.time_fx);
+            ev.time_fx += s->pr->vmstat_interval_fx;
+            heap_push(s, ev);
         }
     }
 }
@@ -104,6 +109,11 @@ struct sim *sim_new(const struct mmsim_config *cfg, char *err, size_t errlen)
         sim_free(s);
         return NULL;
     }
+    if (pressure_init(s)) {
+        snprintf(err, errlen, "sim: out of memory");
+        sim_free(s);
+        return NULL;
+    }
     return s;
 }
 
@@ -112,6 +122,7 @@ void sim_free(struct sim *s)
     if (!s)
         return;
     sched_destroy(s);
+    pressure_destroy(s);
     for (uint32_t i = 0; i < s->nstreams; i++)
         if (s->streams[i].reader)
             mmt_reader_close(s->streams[i].reader);
@@ -214,6 +225,7 @@ static int take_fault(struct sim *s, struct cpu *c, struct proc *p, uint64_t va,
      * first touch is handled as a write to private memory. */
     if (p->no_mappings)
         flags |= FAULT_FLAG_WRITE;
+    pressure_before_fault(s, c);
     mm_handle_fault(s->ms, p->mm, va, flags, &fr);
     c->clock_fx += CYC(fr.cycles);
     s->parts_fx[CP_FAULT] += CYC(fr.cycles);
@@ -231,6 +243,7 @@ static int take_fault(struct sim *s, struct cpu *c, struct proc *p, uint64_t va,
     case FAULT_OOM:
         s->faults_oom++;
         p->faults_oom++;
+        pressure_oom(s, c, p);
         return -1;
     case FAULT_NONE:
         break;
@@ -243,6 +256,7 @@ static int take_fault(struct sim *s, struct cpu *c, struct proc *p, uint64_t va,
         s->io_wait_fx += io;
         c->next_check_fx = 0; /* leave the access loop: the stream blocks */
     }
+    pressure_after_fault(s, c, &fr);
     return 0;
 }
 
@@ -324,8 +338,11 @@ static uint64_t translate_slow(struct sim *s, struct cpu *c, struct proc *p, int
             p->walks++;
             c->clock_fx += CYC(wr.cycles);
             s->parts_fx[CP_WALK] += CYC(wr.cycles);
-            if (wr.present && (!write || (wr.pte & PTE_WRITE)))
+            if (wr.present && (!write || (wr.pte & PTE_WRITE))) {
+                if (unlikely(s->pr->rc != NULL))
+                    pressure_page_accessed(s, wr.pte); /* the walk sets the accessed bit */
                 break;
+            }
             if (tries >= 3 || take_fault(s, c, p, va, fault_flags(write, ifetch))) {
                 *lshift = s->page_shift;
                 return va;
@@ -534,6 +551,8 @@ static int next_batch(struct sim *s, struct stream *st)
 /* Runs the stream on c until the quantum ends, it blocks, or it ends. */
 int sim_run_slice(struct sim *s, struct cpu *c, struct stream *st)
 {
+    if (unlikely(st->killed))
+        return pressure_finish_killed(s, st);
     if (st->cur)
         sched_switch_to(s, c, st->cur);
     sim_recompute_check(s, c);
@@ -562,6 +581,8 @@ int sim_run_slice(struct sim *s, struct cpu *c, struct stream *st)
                 break;
         }
         st->i = i;
+        if (unlikely(st->killed))
+            return pressure_finish_killed(s, st);
         if (c->block_fx) {
             st->state = ST_BLOCKED;
             st->ready_fx = c->block_fx > c->clock_fx ? c->block_fx : c->clock_fx;
@@ -591,6 +612,8 @@ int sim_run(struct sim *s, char *err, size_t errlen)
         stats_timeline_header(s);
         heap_push(s, (struct sim_event){CYC(s->cfg.stats.sample_interval), SEV_SAMPLE, 0});
     }
+    if (s->pr->vmstat_interval_fx)
+        heap_push(s, (struct sim_event){s->pr->vmstat_interval_fx, SEV_VMSTAT, 0});
     int rc = sched_run(s);
     if (s->timeline && !rc)
         stats_timeline_row(s, sim_now_fx(s));

@@ -50,6 +50,8 @@ int sim_add_source(struct sim *s, const char *name, const struct sim_source *src
  * cycles) and a progress line on stderr. */
 void sim_set_timeline(struct sim *s, FILE *csv);
 void sim_set_progress(struct sim *s, int on);
+/* A vmstat-like line on f every interval_ns of simulated time (memory pressure). */
+void sim_set_vmstat(struct sim *s, FILE *f, uint64_t interval_ns);
 
 /* Replays every trace to its end. 0, or -1 with a message naming the trace and record. */
 int sim_run(struct sim *s, char *err, size_t errlen);

@@ -51,6 +51,7 @@ struct stream {
     uint64_t ready_fx;         /* cannot run before this time */
     uint32_t default_pid;      /* for records before the first MMT_SWITCH */
     uint64_t events, page_fault_events;
+    int killed;                /* the OOM killer took this trace: no more records */
 };
 
 struct cpu {
@@ -72,7 +73,7 @@ struct cpu {
     uint64_t idle_fx;
 };
 
-enum sim_event_type { SEV_SAMPLE = 1 };
+enum sim_event_type { SEV_SAMPLE = 1, SEV_VMSTAT = 2 };
 
 struct sim_event {
     uint64_t time_fx;
@@ -84,6 +85,7 @@ struct sim {
     unsigned page_shift;
     uint64_t cpi_fx, quantum_fx;
     struct memsys *ms;
+    struct pressure *pr;       /* reclaim, swap, OOM kills (model/pressure.h) */
     struct cpu *cpus;
     uint32_t ncpu;
     struct stream *streams;

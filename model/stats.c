@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "model/pressure.h"
 #include "model/sim_internal.h"
 
 static const char *const part_names[CP_NR] = {"base", "tlb", "walk", "cache", "fault", "switch"};
@@ -344,6 +345,8 @@ static void json_processes(struct sim *s, struct json *j)
         json_u64(j, "rss_pages", mc->rss_anon + mc->rss_file + mc->rss_shmem);
         json_u64(j, "rss_peak_pages", mc->rss_peak);
         json_u64(j, "pgtables_bytes", mc->pgtables_bytes);
+        json_u64(j, "swap_pages", mc->swap_ents);
+        json_i64(j, "oom_score_peak", pressure_oom_score_peak(s, p));
         json_bool(j, "exited", p->exited);
         json_obj_end(j);
     }
@@ -405,6 +408,7 @@ void sim_report_json(struct sim *s, struct json *j)
     }
     json_arr_end(j);
     json_processes(s, j);
+    pressure_report_json(s, j);
     json_obj_begin(j, "host");
     json_u64(j, "pgtable_bytes", t.pgt_host_bytes);
     json_u64(j, "resident_pages", t.rss_pages);
@@ -499,6 +503,7 @@ void sim_report_text(struct sim *s, FILE *f)
                 p->pid, p->threads, p->instructions, p->accesses, mc->min_flt, mc->maj_flt,
                 (mc->rss_peak << s->page_shift) >> 10, mc->pgtables_bytes >> 10, s->streams[p->trace].name);
     }
+    pressure_report_text(s, f);
 }
 
 /* ---- timeline ---- */

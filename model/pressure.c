@@ -1,0 +1,390 @@
+/* pressure.c - memory pressure on the simulated machine: shootdowns, kswapd, the OOM
+ * kill, PSI, vmstat and the reports. See pressure.h. */
+#include "model/pressure.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/meminfo.h"
+#include "model/oom_kill.h"
+#include "model/pgtable.h"
+#include "model/reclaim.h"
+#include "model/sim_internal.h"
+
+#define INVAL_BATCH 256
+
+int pressure_init(struct sim *s)
+{
+    struct pressure *pr = calloc(1, sizeof(*pr));
+    if (!pr)
+        return -1;
+    pr->rc = memsys_reclaim(s->ms);
+    pr->dmesg_f = open_memstream(&pr->dmesg, &pr->dmesg_len);
+    if (!pr->dmesg_f) {
+        free(pr);
+        return -1;
+    }
+    psi_init(&pr->psi, 0);
+    s->pr = pr;
+    return 0;
+}
+
+void pressure_destroy(struct sim *s)
+{
+    struct pressure *pr = s->pr;
+    if (!pr)
+        return;
+    if (pr->dmesg_f)
+        fclose(pr->dmesg_f);
+    free(pr->dmesg);
+    free(pr->kills);
+    free(pr);
+    s->pr = NULL;
+}
+
+uint64_t pressure_ns(const struct sim *s, uint64_t fx)
+{
+    return (uint64_t)((double)(fx >> CYC_SHIFT) / s->cfg.cpu.freq_ghz);
+}
+
+void pressure_before_fault(struct sim *s, struct cpu *c)
+{
+    if (s->pr && s->pr->rc)
+        reclaim_set_time(s->pr->rc, pressure_ns(s, c->clock_fx));
+}
+
+static struct proc *proc_of_mm(struct sim *s, const struct mm *mm)
+{
+    for (uint32_t i = 0; i < s->nprocs; i++)
+        if (s->procs[i]->mm == mm && !s->procs[i]->exited)
+            return s->procs[i];
+    return NULL;
+}
+
+/* Evicted pages leave every TLB (try_to_unmap flushes them). */
+static void shoot_down_evicted(struct sim *s)
+{
+    struct reclaim_inval inv[INVAL_BATCH];
+    size_t n;
+    uint64_t page = 1ull << s->page_shift;
+    while ((n = reclaim_take_invalidations(s->pr->rc, inv, INVAL_BATCH)) > 0) {
+        for (size_t i = 0; i < n; i++) {
+            struct proc *p = proc_of_mm(s, inv[i].mm);
+            if (!p)
+                continue;
+            struct mm_inval mi = {inv[i].va, inv[i].va + page, 0};
+            sim_invalidate(s, p, &mi);
+        }
+    }
+}
+
+void pressure_after_fault(struct sim *s, struct cpu *c, const struct fault_result *fr)
+{
+    struct pressure *pr = s->pr;
+    if (!pr || !pr->rc)
+        return;
+    shoot_down_evicted(s);
+    /* kswapd runs on the machine's CPUs: its balancing round takes time from this one */
+    if (reclaim_kswapd_awake(pr->rc)) {
+        uint64_t cyc = reclaim_kswapd_run(pr->rc);
+        c->clock_fx += CYC(cyc);
+        pr->kswapd_fx += CYC(cyc);
+        shoot_down_evicted(s);
+    }
+    if (fr && fr->kind == FAULT_MAJOR && fr->io_ns)
+        pr->memstall_fx += CYC((uint64_t)((double)fr->io_ns * s->cfg.cpu.freq_ghz));
+}
+
+void pressure_page_accessed(struct sim *s, uint64_t pte)
+{
+    if (s->pr && s->pr->rc)
+        reclaim_page_accessed(s->pr->rc, pte_pfn(pte));
+}
+
+/* ---- the OOM killer ---- */
+
+static const char *base_name(const char *path)
+{
+    const char *b = strrchr(path, '/');
+    return b ? b + 1 : path;
+}
+
+static uint64_t total_pages(const struct sim *s)
+{
+    uint64_t ram = s->cfg.memory.size >> s->page_shift;
+    uint64_t swap = s->cfg.swap.size >> s->page_shift;
+    return oom_totalpages_global(ram, swap ? swap - 1 : 0);
+}
+
+static void task_of(const struct sim *s, const struct proc *p, const struct mm_counters *mc,
+                    uint64_t total_vm, struct oom_task *t)
+{
+    memset(t, 0, sizeof(*t));
+    t->pid = (int32_t)p->pid;
+    t->tgid = (int32_t)p->pid;
+    t->comm = base_name(s->streams[p->trace].name);
+    t->total_vm = total_vm;
+    t->rss_anon = mc->rss_anon;
+    t->rss_file = mc->rss_file;
+    t->rss_shmem = mc->rss_shmem;
+    t->pgtables_bytes = mc->pgtables_bytes;
+    t->swap_ents = mc->swap_ents;
+    t->oom_score_adj = p->trace < CFG_MAX_OOM_ADJ ? s->cfg.oom.score_adj[p->trace] : 0;
+    t->group = OOM_NO_GROUP;
+}
+
+/* Kill every process of the victim's trace; the running one keeps an empty address space
+ * until its slice ends, so the access in flight has page tables to look at. */
+static int kill_trace(struct sim *s, struct cpu *c, struct proc *running, uint32_t trace)
+{
+    int killed_running = 0;
+    for (uint32_t i = 0; i < s->nprocs; i++) {
+        struct proc *q = s->procs[i];
+        if (q->trace != trace || q->exited)
+            continue;
+        if (q == running) {
+            s->pr->victim_running = q;
+            s->pr->victim_last = *mm_counters(q->mm);
+            struct mm_inval all = {0, 0, 1};
+            sim_invalidate(s, q, &all);
+            mm_destroy(s->ms, q->mm);
+            q->mm = mm_new(s->ms);
+            killed_running = 1;
+            continue;
+        }
+        sched_proc_exit(s, q);
+    }
+    s->streams[trace].killed = 1;
+    if (killed_running)
+        c->next_check_fx = 0; /* leave the access loop now */
+    return killed_running;
+}
+
+int pressure_oom(struct sim *s, struct cpu *c, struct proc *p)
+{
+    struct pressure *pr = s->pr;
+    if (!pr || !pr->rc)
+        return 0;
+    struct oom_task *tasks = calloc(s->nprocs ? s->nprocs : 1, sizeof(*tasks));
+    struct proc **who = calloc(s->nprocs ? s->nprocs : 1, sizeof(*who));
+    if (!tasks || !who) {
+        free(tasks);
+        free(who);
+        return 0;
+    }
+    size_t n = 0;
+    for (uint32_t i = 0; i < s->nprocs; i++) {
+        struct proc *q = s->procs[i];
+        if (q->exited || !q->mm || s->streams[q->trace].killed)
+            continue;
+        task_of(s, q, mm_counters(q->mm), mm_total_vm(q->mm), &tasks[n]);
+        who[n++] = q;
+    }
+    struct oom_control oc = {.constraint = OOM_CONSTRAINT_NONE, .totalpages = total_pages(s),
+                             .page_size = 1u << s->page_shift};
+    long points = 0;
+    long v = oom_select_victim(&oc, tasks, n, &points);
+    int killed_running = 0;
+    uint64_t now = pressure_ns(s, c->clock_fx);
+    char stamp[48];
+    snprintf(stamp, sizeof(stamp), "[%5llu.%06llu] ", (unsigned long long)(now / 1000000000ull),
+             (unsigned long long)(now / 1000 % 1000000));
+    fprintf(pr->dmesg_f, "%s%s invoked oom-killer: gfp_mask=0x140cca(GFP_HIGHUSER_MOVABLE|__GFP_COMP), order=0, oom_score_adj=%d\n",
+            stamp, base_name(s->streams[p->trace].name),
+            p->trace < CFG_MAX_OOM_ADJ ? s->cfg.oom.score_adj[p->trace] : 0);
+    oom_dump_tasks(pr->dmesg_f, stamp, &oc, tasks, n);
+    if (v >= 0) {
+        oom_print_kill(pr->dmesg_f, stamp, &oc, &tasks[v]);
+        if (pr->nkills == pr->capkills) {
+            uint32_t cap = pr->capkills ? pr->capkills * 2 : 8;
+            struct oom_kill_record *k = realloc(pr->kills, cap * sizeof(*k));
+            if (k) {
+                pr->kills = k;
+                pr->capkills = cap;
+            }
+        }
+        if (pr->nkills < pr->capkills)
+            pr->kills[pr->nkills++] = (struct oom_kill_record){
+                who[v]->trace, who[v]->pid, points, oom_score_from_badness(points, oc.totalpages), now};
+        killed_running = kill_trace(s, c, p, who[v]->trace);
+    } else {
+        fprintf(pr->dmesg_f, "%sOut of memory and no killable processes...\n", stamp);
+    }
+    fflush(pr->dmesg_f);
+    free(tasks);
+    free(who);
+    return killed_running;
+}
+
+int pressure_finish_killed(struct sim *s, struct stream *st)
+{
+    uint32_t trace = (uint32_t)(st - s->streams);
+    for (uint32_t i = 0; i < s->nprocs; i++) {
+        struct proc *q = s->procs[i];
+        if (q->trace != trace || q->exited)
+            continue;
+        sched_proc_exit(s, q);
+        if (s->pr && q == s->pr->victim_running) {
+            q->last = s->pr->victim_last; /* what it held when killed, not the empty stand-in */
+            s->pr->victim_running = NULL;
+        }
+    }
+    st->cur = NULL;
+    st->state = ST_DONE;
+    return 0;
+}
+
+long pressure_oom_score_peak(const struct sim *s, const struct proc *p)
+{
+    const struct mm_counters *mc = p->mm && !p->exited ? mm_counters(p->mm) : &p->last;
+    struct oom_task t;
+    task_of(s, p, mc, 0, &t);
+    /* the peak: resident pages at their highest, with the swap entries and page tables
+     * the process holds (held at the end, when its memory was largest for a growing one) */
+    t.rss_anon = mc->rss_peak;
+    t.rss_file = t.rss_shmem = 0;
+    return oom_score(&t, total_pages(s), 1u << s->page_shift);
+}
+
+/* ---- reports ---- */
+
+static void fill_meminfo(struct sim *s, struct meminfo *m)
+{
+    uint64_t page = 1ull << s->page_shift;
+    struct page_alloc *pa = memsys_page_alloc(s->ms);
+    memset(m, 0, sizeof(*m));
+    m->total = s->cfg.memory.size;
+    m->free = pa ? page_alloc_free_pages(pa) * page : m->total;
+    m->cached = memsys_pagecache_pages(s->ms) * page;
+    uint64_t low = pa ? page_alloc_wmark(pa, PA_WMARK_LOW) * page : 0;
+    m->available = m->free + m->cached > low ? m->free + m->cached - low : 0;
+    if (s->pr && s->pr->rc) {
+        struct reclaim_counters rc;
+        reclaim_counters(s->pr->rc, &rc);
+        m->swap_total = rc.swap_total * page;
+        m->swap_free = (rc.swap_total - rc.swap_used) * page;
+    }
+}
+
+void pressure_report_json(struct sim *s, struct json *j)
+{
+    struct pressure *pr = s->pr;
+    if (!pr)
+        return;
+    json_obj_begin(j, "oom");
+    json_arr_begin(j, "kills");
+    for (uint32_t i = 0; i < pr->nkills; i++) {
+        const struct oom_kill_record *k = &pr->kills[i];
+        json_obj_begin(j, NULL);
+        json_str(j, "trace", s->streams[k->trace].name);
+        json_u64(j, "pid", k->pid);
+        json_i64(j, "points", k->points);
+        json_i64(j, "oom_score", k->oom_score);
+        json_f64(j, "time_s", (double)k->time_ns / 1e9);
+        json_obj_end(j);
+    }
+    json_arr_end(j);
+    json_obj_end(j);
+    if (!pr->rc)
+        return;
+    reclaim_report_json(pr->rc, j);
+    uint64_t now = sim_now_fx(s);
+    json_obj_begin(j, "psi");
+    /* memory stall share of the run: swap-in waits over the elapsed time and CPUs */
+    double elapsed = (double)now * (double)s->ncpu;
+    json_f64(j, "some", elapsed > 0 ? (double)pr->memstall_fx / elapsed > 1 ? 1.0 : (double)pr->memstall_fx / elapsed : 0.0);
+    json_f64(j, "kswapd_cpu_share", elapsed > 0 ? (double)pr->kswapd_fx / elapsed : 0.0);
+    json_obj_end(j);
+    struct meminfo m;
+    fill_meminfo(s, &m);
+    json_obj_begin(j, "meminfo");
+    json_u64(j, "total", m.total);
+    json_u64(j, "free", m.free);
+    json_u64(j, "cached", m.cached);
+    json_u64(j, "available", m.available);
+    json_u64(j, "swap_total", m.swap_total);
+    json_u64(j, "swap_free", m.swap_free);
+    json_obj_end(j);
+}
+
+void pressure_report_text(struct sim *s, FILE *f)
+{
+    struct pressure *pr = s->pr;
+    if (!pr)
+        return;
+    if (pr->dmesg_len) {
+        fprintf(f, "\nOOM killer (%u kill%s):\n", pr->nkills, pr->nkills == 1 ? "" : "s");
+        fwrite(pr->dmesg, 1, pr->dmesg_len, f);
+    }
+    if (!pr->rc)
+        return;
+    struct reclaim_counters rc;
+    reclaim_counters(pr->rc, &rc);
+    const struct vmscan_stats *v = vmscan_stats(reclaim_vmscan(pr->rc));
+    fprintf(f, "\nMemory pressure: %llu pages swapped out, %llu in (%llu by readahead), "
+               "%llu refaults, %llu kswapd wakeups, %llu direct reclaims\n",
+            (unsigned long long)rc.pswpout, (unsigned long long)rc.pswpin,
+            (unsigned long long)rc.swap_ra,
+            (unsigned long long)(v->workingset_refault_anon + v->workingset_refault_file),
+            (unsigned long long)v->kswapd_wakeups, (unsigned long long)rc.alloc_stalls);
+    fprintf(f, "\n");
+    struct meminfo m;
+    fill_meminfo(s, &m);
+    meminfo_print_free(f, &m);
+}
+
+/* ---- vmstat ---- */
+
+void sim_set_vmstat(struct sim *s, FILE *f, uint64_t interval_ns)
+{
+    pressure_set_vmstat(s, f, interval_ns);
+}
+
+void pressure_set_vmstat(struct sim *s, FILE *f, uint64_t interval_ns)
+{
+    if (!s->pr)
+        return;
+    s->pr->vmstat = f;
+    s->pr->vmstat_interval_fx = CYC((uint64_t)((double)interval_ns * s->cfg.cpu.freq_ghz));
+}
+
+void pressure_vmstat_line(struct sim *s, uint64_t now_fx)
+{
+    struct pressure *pr = s->pr;
+    if (!pr || !pr->vmstat)
+        return;
+    if (pr->vmstat_lines++ % 20 == 0)
+        meminfo_vmstat_header(pr->vmstat);
+    struct vmstat_sample vs = {0};
+    for (uint32_t i = 0; i < s->nstreams; i++) {
+        const struct stream *st = &s->streams[i];
+        if (st->state == ST_DONE || st->killed)
+            continue;
+        if (st->state == ST_BLOCKED && st->ready_fx > now_fx)
+            vs.b++;
+        else
+            vs.r++;
+    }
+    struct meminfo m;
+    fill_meminfo(s, &m);
+    vs.free = m.free >> 10;
+    vs.cache = m.cached >> 10;
+    vs.swpd = (m.swap_total - m.swap_free) >> 10;
+    uint64_t now_ns = pressure_ns(s, now_fx), si = 0, so = 0;
+    if (pr->rc) {
+        struct reclaim_counters rc;
+        reclaim_counters(pr->rc, &rc);
+        uint64_t kib = (1ull << s->page_shift) >> 10;
+        si = rc.pswpin * kib;
+        so = rc.pswpout * kib;
+    }
+    uint64_t dt = now_ns - pr->last_vm_ns;
+    vs.si = meminfo_rate_per_s(si, pr->last_si, dt);
+    vs.so = meminfo_rate_per_s(so, pr->last_so, dt);
+    vs.bi = vs.si; /* swap is the only block device the model reads and writes */
+    vs.bo = vs.so;
+    pr->last_si = si;
+    pr->last_so = so;
+    pr->last_vm_ns = now_ns;
+    meminfo_vmstat_line(pr->vmstat, &vs);
+}

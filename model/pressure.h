@@ -1,0 +1,81 @@
+/* pressure.h - the engine's side of memory pressure: what sim.c, stats.c and replay.c call
+ * so that reclaim, swap and the OOM killer act on the simulated machine: TLB shootdowns
+ * of evicted pages, kswapd's CPU time, the accessed bits the page walker sets, the OOM
+ * kill of a whole trace, oom_score_peak, the report (`oom`, `reclaim`, `psi`, a `free -h`
+ * table, the dmesg lines of each kill) and `--vmstat` lines.
+ *
+ * Internal to the engine (it knows struct sim): users of the engine include sim.h. */
+#ifndef MMSIM_PRESSURE_H
+#define MMSIM_PRESSURE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "model/memory.h"
+#include "model/psi.h"
+
+struct sim;
+struct cpu;
+struct proc;
+struct stream;
+struct json;
+struct fault_result;
+
+struct oom_kill_record {
+    uint32_t trace, pid;
+    long points, oom_score;
+    uint64_t time_ns;
+};
+
+struct pressure {
+    struct reclaim *rc;               /* NULL: memory never runs short (unlimited) */
+    struct oom_kill_record *kills;
+    uint32_t nkills, capkills;
+    char *dmesg;                      /* the kernel-style lines of every kill */
+    size_t dmesg_len;
+    FILE *dmesg_f;
+    FILE *vmstat;                     /* --vmstat output, or NULL */
+    uint64_t vmstat_interval_fx;
+    uint64_t vmstat_lines;
+    uint64_t last_si, last_so, last_bi, last_bo, last_vm_ns;
+    uint64_t kswapd_fx;               /* CPU time kswapd took from the processes */
+    uint64_t memstall_fx;             /* time processes waited for swap-ins */
+    struct proc *victim_running;      /* killed while running: exits at its slice's end */
+    struct mm_counters victim_last;   /* its counters when it was killed */
+    struct psi psi;
+};
+
+/* Set-up with the sim (after memsys_new); 0 or -1 on no memory. */
+int pressure_init(struct sim *s);
+void pressure_destroy(struct sim *s);
+
+/* Nanoseconds of a CPU clock. */
+uint64_t pressure_ns(const struct sim *s, uint64_t fx);
+
+/* Around each fault: the time for the swap device; then TLB shootdowns of pages evicted
+ * by the fault, kswapd's turn, PSI. */
+void pressure_before_fault(struct sim *s, struct cpu *c);
+void pressure_after_fault(struct sim *s, struct cpu *c, const struct fault_result *fr);
+/* The page walker found pte present: its accessed bit is set (reclaim's "young"). */
+void pressure_page_accessed(struct sim *s, uint64_t pte);
+
+/* An allocation failed after reclaim (FAULT_OOM) in p: choose a victim by oom_badness
+ * among the live processes (totalpages = memory + swap), print the kernel's report, kill
+ * the victim's trace (every process of it; the stream stops). Returns 1 when the running
+ * stream itself was killed. */
+int pressure_oom(struct sim *s, struct cpu *c, struct proc *p);
+/* The killed stream's slice: its processes exit and it is done. Returns 0. */
+int pressure_finish_killed(struct sim *s, struct stream *st);
+
+/* /proc/PID/oom_score at the process's peak memory, with memory.size + swap.size pages. */
+long pressure_oom_score_peak(const struct sim *s, const struct proc *p);
+
+/* Reports. */
+void pressure_report_json(struct sim *s, struct json *j);
+void pressure_report_text(struct sim *s, FILE *f);
+
+/* --vmstat: a line every interval of simulated time (called from the event heap). */
+void pressure_set_vmstat(struct sim *s, FILE *f, uint64_t interval_ns);
+void pressure_vmstat_line(struct sim *s, uint64_t now_fx);
+
+#endif
