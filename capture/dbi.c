@@ -58,6 +58,8 @@ struct dbi {
     uint64_t frames;
     int writer_failed;
     char proto_err[256];    /* the first protocol error, if any */
+    char *log;              /* Valgrind's own messages (--log-fd), kept to the end */
+    size_t nlog, caplog;
 };
 
 static inline uint64_t sext48(uint64_t x)
@@ -429,7 +431,14 @@ static int find_tool_dir(char *out, size_t len, char *err, size_t errlen)
     return -1;
 }
 
-static void exec_valgrind(const struct record_opts *o, const char *vglib, int fd, int go_fd)
+static void keep_open_across_exec(int fd)
+{
+    int flags = fcntl(fd, F_GETFD);
+    fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+}
+
+static void exec_valgrind(const struct record_opts *o, const char *vglib, int fd, int log_fd,
+                          int go_fd)
 {
     char go;
     /* Wait until the parent has attached its counters (or gave up). */
@@ -440,14 +449,15 @@ static void exec_valgrind(const struct record_opts *o, const char *vglib, int fd
     struct rlimit nocore = {0, 0};
     setrlimit(RLIMIT_CORE, &nocore);
     setenv("VALGRIND_LIB", vglib, 1);
-    int flags = fcntl(fd, F_GETFD);
-    fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+    keep_open_across_exec(fd);
+    keep_open_across_exec(log_fd);
     size_t argc = 0;
     while (o->argv[argc])
         argc++;
-    char **args = calloc(argc + 10, sizeof *args);
-    char fdopt[32];
+    char **args = calloc(argc + 12, sizeof *args);
+    char fdopt[32], logopt[32];
     snprintf(fdopt, sizeof fdopt, "--mmsim-fd=%d", fd);
+    snprintf(logopt, sizeof logopt, "--log-fd=%d", log_fd);
     size_t k = 0;
     args[k++] = "valgrind";
     args[k++] = "-q";
@@ -455,6 +465,7 @@ static void exec_valgrind(const struct record_opts *o, const char *vglib, int fd
     args[k++] = "--trace-children=yes";
     args[k++] = "--child-silent-after-fork=yes";
     args[k++] = fdopt;
+    args[k++] = logopt; /* Valgrind's messages come to mmsim, not into the program's stderr */
     if (o->no_ifetch)
         args[k++] = "--mmsim-ifetch=no";
     for (size_t i = 0; i < argc; i++)
@@ -483,8 +494,36 @@ static const char *signal_name(int sig)
 
 /* Reads frames until every writer has closed the socket, or the program has ended and the
  * socket stayed quiet for LINGER_SECONDS (an orphan still holding it). */
-static int pump(struct dbi *d, const struct record_opts *o, int sock, pid_t child, int *status,
-                struct rusage *ru, char *err, size_t errlen)
+/* Reads what Valgrind wrote to its log pipe (non-blocking); keeps at most 64 KiB. Returns
+ * -1 at the end of the pipe (every writer gone), else fd. */
+static int read_log(struct dbi *d, int fd)
+{
+    char tmp[4096];
+    ssize_t r;
+    if (fd < 0)
+        return fd;
+    while ((r = read(fd, tmp, sizeof tmp)) > 0) {
+        if (d->nlog + (size_t)r + 1 > d->caplog) {
+            size_t cap = d->caplog ? 2 * d->caplog : 8192;
+            while (cap < d->nlog + (size_t)r + 1)
+                cap *= 2;
+            if (cap > 65536)
+                continue; /* drop the excess, keep draining */
+            char *n = realloc(d->log, cap);
+            if (!n)
+                continue;
+            d->log = n;
+            d->caplog = cap;
+        }
+        memcpy(d->log + d->nlog, tmp, (size_t)r);
+        d->nlog += (size_t)r;
+        d->log[d->nlog] = '\0';
+    }
+    return r == 0 ? -1 : fd;
+}
+
+static int pump(struct dbi *d, const struct record_opts *o, int sock, int log_fd, pid_t child,
+                int *status, struct rusage *ru, char *err, size_t errlen)
 {
     size_t cap = MMS_FRAME_WORDS * 2;
     uint64_t *buf = malloc(cap * sizeof *buf);
@@ -503,12 +542,16 @@ static int pump(struct dbi *d, const struct record_opts *o, int sock, pid_t chil
             forwarded = *o->stop;
             kill(child, forwarded);
         }
-        struct pollfd pfd = {sock, POLLIN, 0};
-        int pr_rc = poll(&pfd, 1, 250);
+        struct pollfd pfd[2] = {{sock, POLLIN, 0}, {log_fd, POLLIN, 0}};
+        int pr_rc = poll(pfd, 2, 250);
         if (pr_rc < 0 && errno != EINTR) {
             snprintf(err, errlen, "poll on the tool's socket: %s", strerror(errno));
             break;
         }
+        if (pr_rc > 0 && (pfd[1].revents & (POLLIN | POLLHUP)))
+            log_fd = read_log(d, log_fd);
+        if (pr_rc > 0 && !(pfd[0].revents & (POLLIN | POLLHUP | POLLERR)))
+            continue;
         if (pr_rc <= 0) {
             if (!reaped && wait4(child, status, WNOHANG, ru) == child) {
                 reaped = 1;
@@ -538,6 +581,7 @@ static int pump(struct dbi *d, const struct record_opts *o, int sock, pid_t chil
     }
     progress_done(&pr);
     free(buf);
+    read_log(d, log_fd); /* what is there now: an orphan may keep the pipe open */
     if (!reaped && wait4(child, status, 0, ru) < 0) {
         snprintf(err, errlen, "waiting for valgrind (pid %d): %s", (int)child, strerror(errno));
         return -1;
@@ -552,6 +596,46 @@ static int finish_procs(struct dbi *d)
             return -1;
     }
     return 0;
+}
+
+/* Valgrind's log: the block it prints when the program dies of a signal ("Process
+ * terminating with default action of signal 11", the fault, the place) goes into the
+ * trace's reason; any other line goes to stderr as Valgrind would have printed it. */
+static void report_log(struct dbi *d, struct record_result *res)
+{
+    char crash[200] = "";
+    int in_block = 0, block_lines = 0;
+    char *next;
+    for (char *line = d->log; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        char *text = line;
+        if (text[0] == '=' && text[1] == '=') { /* "==PID== " */
+            char *e = strstr(text + 2, "==");
+            text = e ? e + 2 : text;
+        }
+        while (*text == ' ')
+            text++;
+        if (strstr(text, "Process terminating with default action")) {
+            in_block = 1;
+            continue;
+        }
+        if (in_block) {
+            if (!*text)
+                in_block = 0;
+            else if (block_lines++ < 2)
+                snprintf(crash + strlen(crash), sizeof crash - strlen(crash), "%s%s",
+                         crash[0] ? ", " : "", text);
+            continue;
+        }
+        if (*text)
+            fprintf(stderr, "mmsim record: valgrind: %s\n", text);
+    }
+    if (crash[0] && res->incomplete) {
+        size_t len = strlen(res->reason);
+        snprintf(res->reason + len, sizeof res->reason - len, ": %s", crash);
+    }
 }
 
 static void describe_end(const struct dbi *d, int status, const struct record_opts *o,
@@ -570,6 +654,11 @@ static void describe_end(const struct dbi *d, int status, const struct record_op
         res->incomplete = 1;
         snprintf(res->reason, sizeof res->reason, "the program was killed by signal %d (%s)",
                  WTERMSIG(status), signal_name(WTERMSIG(status)));
+    } else if (d->frames == 0) {
+        res->incomplete = 1;
+        snprintf(res->reason, sizeof res->reason,
+                 "valgrind did not start the program (exit status %d)",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     } else if (!main_proc || !main_proc->ended) {
         res->incomplete = 1;
         snprintf(res->reason, sizeof res->reason,
@@ -592,30 +681,40 @@ int dbi_record(const struct record_opts *o, struct mmt_writer *w, struct record_
     /* Room for many frames in flight (the kernel caps it at net.core.wmem_max). */
     int sndbuf = MMS_SNDBUF;
     setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+    int logp[2];
     if (pipe2(go, O_CLOEXEC)) {
         snprintf(err, errlen, "pipe: %s", strerror(errno));
         close(sv[0]);
         close(sv[1]);
         return -1;
     }
+    if (pipe2(logp, O_CLOEXEC)) {
+        snprintf(err, errlen, "pipe: %s", strerror(errno));
+        close(sv[0]); close(sv[1]); close(go[0]); close(go[1]);
+        return -1;
+    }
+    fcntl(logp[0], F_SETFL, fcntl(logp[0], F_GETFL) | O_NONBLOCK);
     pid_t child = fork();
     if (child < 0) {
         snprintf(err, errlen, "fork: %s", strerror(errno));
-        close(sv[0]); close(sv[1]); close(go[0]); close(go[1]);
+        close(sv[0]); close(sv[1]); close(go[0]); close(go[1]); close(logp[0]); close(logp[1]);
         return -1;
     }
     if (child == 0) {
         close(sv[0]);
         close(go[1]);
-        exec_valgrind(o, vglib, sv[1], go[0]);
+        close(logp[0]);
+        exec_valgrind(o, vglib, sv[1], logp[1], go[0]);
     }
     close(sv[1]);
+    close(logp[1]);
     close(go[0]);
     int hook_rc = o->child_ready ? o->child_ready(child, o->child_arg) : 0;
     if (hook_rc) {
         kill(child, SIGKILL);
         close(go[1]);
         close(sv[0]);
+        close(logp[0]);
         waitpid(child, NULL, 0);
         snprintf(err, errlen, "preparing the traced run failed");
         return -1;
@@ -632,16 +731,19 @@ int dbi_record(const struct record_opts *o, struct mmt_writer *w, struct record_
         kill(child, SIGKILL);
         waitpid(child, NULL, 0);
         close(sv[0]);
+        close(logp[0]);
         return -1;
     }
     d.main_pid = (uint32_t)child;
     int status = 0;
-    int rc = pump(&d, o, sv[0], child, &status, &res->ru, err, errlen);
+    int rc = pump(&d, o, sv[0], logp[0], child, &status, &res->ru, err, errlen);
     close(sv[0]);
+    close(logp[0]);
     if (!d.writer_failed && finish_procs(&d))
         d.writer_failed = 1;
     res->exit_status = status;
     describe_end(&d, status, o, res);
+    report_log(&d, res);
     if (WIFSIGNALED(status) && !d.writer_failed) {
         struct proc *p = find_proc(&d, d.main_pid);
         uint64_t args[2] = {(uint64_t)WTERMSIG(status), 0};
@@ -658,5 +760,6 @@ int dbi_record(const struct record_opts *o, struct mmt_writer *w, struct record_
         snprintf(res->reason, sizeof res->reason, "%s", d.proto_err);
     }
     free_procs(&d);
+    free(d.log);
     return rc;
 }
