@@ -445,6 +445,83 @@ void memsys_free(struct memsys *ms)
 }
 
 struct page_alloc *memsys_page_alloc(struct memsys *ms) { return ms->pa; }
+struct slub *memsys_slub(struct memsys *ms) { return ms->slub; }
+
+/* ---------------------------------------------------------------- reports ---- */
+
+void memsys_report_json(const struct memsys *ms, struct json *j)
+{
+    const struct mem_stats *st = &ms->st;
+    json_obj_begin(j, "os");
+    json_u64(j, "page_size", ms->page_size);
+    json_obj_begin(j, "faults");
+    json_u64(j, "pgfault", st->pgfault);
+    json_u64(j, "pgmajfault", st->pgmajfault);
+    json_u64(j, "zero_page_maps", st->zero_page_maps);
+    json_u64(j, "cow_copies", st->cow_copies);
+    json_u64(j, "cow_reuses", st->cow_reuses);
+    json_u64(j, "fault_around_pages", st->fault_around_pages);
+    json_u64(j, "readahead_pages", st->readahead_pages);
+    json_u64(j, "thp_fault_alloc", st->thp_fault_alloc);
+    json_u64(j, "thp_fault_fallback", st->thp_fault_fallback);
+    json_u64(j, "thp_zero_page_maps", st->thp_zero_maps);
+    json_u64(j, "thp_split_pmd", st->thp_splits);
+    json_u64(j, "segv", st->segv);
+    json_u64(j, "oom", st->oom);
+    json_obj_end(j);
+    json_obj_begin(j, "page_cache");
+    json_u64(j, "files", ms->nfiles ? ms->nfiles - 1 : 0);
+    json_u64(j, "pages", memsys_pagecache_pages(ms));
+    json_u64(j, "inserts", st->pgcache_inserts);
+    json_obj_end(j);
+    if (ms->pa) page_alloc_json(ms->pa, j, "buddy");
+    if (ms->slub) slub_json(ms->slub, j, "slab");
+    json_obj_end(j);
+}
+
+void memsys_report_text(const struct memsys *ms, FILE *f)
+{
+    const struct mem_stats *st = &ms->st;
+    fprintf(f, "\n  OS model: %llu zero-page maps, %llu COW copies, %llu COW reuses, %llu pages by fault-around,\n"
+               "            %llu THP faults (%llu fell back), %llu PMD splits, %llu file pages cached\n",
+            (unsigned long long)st->zero_page_maps, (unsigned long long)st->cow_copies,
+            (unsigned long long)st->cow_reuses, (unsigned long long)st->fault_around_pages,
+            (unsigned long long)st->thp_fault_alloc, (unsigned long long)st->thp_fault_fallback,
+            (unsigned long long)st->thp_splits, (unsigned long long)memsys_pagecache_pages(ms));
+    if (!ms->pa) return;
+    const struct page_alloc *pa = ms->pa;
+    fprintf(f, "\n  free %llu of %llu pages; watermarks min %llu low %llu high %llu\n  ",
+            (unsigned long long)page_alloc_free_pages(pa), (unsigned long long)page_alloc_total_pages(pa),
+            (unsigned long long)page_alloc_wmark(pa, PA_WMARK_MIN), (unsigned long long)page_alloc_wmark(pa, PA_WMARK_LOW),
+            (unsigned long long)page_alloc_wmark(pa, PA_WMARK_HIGH));
+    page_alloc_buddyinfo(pa, f);
+    fprintf(f, "  %-22s", "fragmentation index");
+    for (unsigned o = 0; o <= page_alloc_max_order(pa); o++)
+        fprintf(f, " %6.3f", page_alloc_fragmentation_index(pa, o) / 1000.0);
+    fprintf(f, "\n  %-22s", "unusable free index");
+    for (unsigned o = 0; o <= page_alloc_max_order(pa); o++)
+        fprintf(f, " %6.3f", page_alloc_unusable_index(pa, o) / 1000.0);
+    fprintf(f, "\n");
+    if (ms->slub)
+        fprintf(f, "  slab: %llu pages (mmsim replay --json: os.slab for slabinfo)\n",
+                (unsigned long long)slub_total_pages(ms->slub));
+}
+
+void memsys_timeline_header(const struct memsys *ms, FILE *f)
+{
+    if (ms->pa) fprintf(f, ",free_pages,buddyinfo,unusable_index_thp");
+}
+
+void memsys_timeline_row(const struct memsys *ms, FILE *f)
+{
+    if (!ms->pa) return;
+    const struct page_alloc *pa = ms->pa;
+    fprintf(f, ",%llu,", (unsigned long long)page_alloc_free_pages(pa));
+    for (unsigned o = 0; o <= page_alloc_max_order(pa); o++)
+        fprintf(f, "%s%llu", o ? " " : "", (unsigned long long)page_alloc_nr_free(pa, o));
+    unsigned thp = ms->pmd_order <= page_alloc_max_order(pa) ? ms->pmd_order : page_alloc_max_order(pa);
+    fprintf(f, ",%.3f", page_alloc_unusable_index(pa, thp) / 1000.0);
+}
 
 /* ---------------------------------------------------------------- mm ---- */
 

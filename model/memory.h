@@ -8,6 +8,7 @@
 #define MMSIM_MEMORY_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "traces/mmt.h"
 
@@ -53,6 +54,18 @@ void memsys_set_time(struct memsys *ms, uint64_t now_ns);
 uint64_t memsys_pagecache_pages(const struct memsys *ms);
 /* Pages mapped by the VMAs of mm (total_vm, VmSize). */
 uint64_t mm_total_vm(const struct mm *mm);
+
+/* Reports of the OS model (model/memory.c): the buddy allocator (buddyinfo, fragmentation
+ * and unusable-free indices per order, watermarks), the slab caches (slabinfo), fault
+ * kinds (zero page, COW, fault-around, THP) and the page cache. */
+struct json;
+struct slub *memsys_slub(struct memsys *ms);
+void memsys_report_json(const struct memsys *ms, struct json *j); /* an "os" member */
+void memsys_report_text(const struct memsys *ms, FILE *f);
+/* Timeline columns: free pages, buddyinfo (nr_free per order, space-separated) and the
+ * unusable-free index at the THP order. The header starts with a comma. */
+void memsys_timeline_header(const struct memsys *ms, FILE *f);
+void memsys_timeline_row(const struct memsys *ms, FILE *f);
 
 struct mm *mm_new(struct memsys *ms);
 struct mm *mm_fork(struct memsys *ms, struct mm *parent); /* copy-on-write copy */
