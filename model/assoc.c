@@ -281,20 +281,24 @@ uint32_t assoc_lookup(struct assoc *a, uint64_t key, uint64_t index)
 static uint32_t victim_scan(struct assoc *a, uint32_t set)
 {
     uint32_t base = set * a->ways, best = 0;
+    if (a->policy == ASSOC_LRU || a->policy == ASSOC_FIFO) {
+        /* LRU: least recently used; FIFO: first inserted. Invalid ways have stamp 0, below
+         * every valid one, so the lowest-numbered invalid way wins the same single pass. */
+        const uint64_t *st = a->stamp + base;
+        uint64_t min = st[0];
+        for (uint32_t w = 1; w < a->ways; w++)
+            if (st[w] < min) {
+                min = st[w];
+                best = w;
+            }
+        return best;
+    }
     for (uint32_t w = 0; w < a->ways; w++)
         if (a->keys[base + w] == ASSOC_INVALID)
             return w;
-    switch (a->policy) {
-    case ASSOC_PLRU:
+    if (a->policy == ASSOC_PLRU)
         return plru_victim(set_plru(a, set), a->ways);
-    case ASSOC_RANDOM:
-        return (uint32_t)(rng_next(&a->rng) % a->ways);
-    default: /* LRU: least recently used; FIFO: first inserted */
-        for (uint32_t w = 1; w < a->ways; w++)
-            if (a->stamp[base + w] < a->stamp[base + best])
-                best = w;
-        return best;
-    }
+    return (uint32_t)(rng_next(&a->rng) % a->ways);
 }
 
 static uint32_t victim_hashed(struct assoc *a)

@@ -38,13 +38,18 @@ int cache_access_slow(struct cache *c, uint64_t line, int walk)
         c->st.evictions++;
     c->last_line = line;
     if (walk) {
-        c->st.walk_lookups++;
         c->st.walk_hits += (uint64_t)hit;
         c->st.walk_misses += (uint64_t)!hit;
     } else {
-        c->st.lookups++;
         c->st.hits += (uint64_t)hit;
         c->st.misses += (uint64_t)!hit;
     }
     return hit;
+}
+
+void cache_stats_get(const struct cache *c, struct cache_stats *out)
+{
+    *out = c->st;
+    out->lookups = out->hits + out->misses;
+    out->walk_lookups = out->walk_hits + out->walk_misses;
 }

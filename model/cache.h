@@ -8,6 +8,7 @@
 
 #include "model/assoc.h"
 
+/* The hot path counts hits and misses only; cache_stats_get() fills in the lookups. */
 struct cache_stats {
     uint64_t lookups, hits, misses;
     uint64_t walk_lookups, walk_hits, walk_misses;
@@ -28,6 +29,7 @@ struct cache_config;
 int cache_init(struct cache *c, const struct cache_config *cfg);
 void cache_destroy(struct cache *c);
 void cache_flush(struct cache *c);
+void cache_stats_get(const struct cache *c, struct cache_stats *out);
 
 int cache_access_slow(struct cache *c, uint64_t line, int walk);
 
@@ -37,13 +39,10 @@ static inline int cache_access(struct cache *c, uint64_t pa, int walk)
 {
     uint64_t line = pa >> c->line_shift;
     if (line == c->last_line) {
-        if (walk) {
-            c->st.walk_lookups++;
+        if (walk)
             c->st.walk_hits++;
-        } else {
-            c->st.lookups++;
+        else
             c->st.hits++;
-        }
         return 1;
     }
     return cache_access_slow(c, line, walk);

@@ -47,7 +47,9 @@ static void sum_tlb(const struct sim *s, uint32_t idx, struct tlb_stats *o)
 {
     memset(o, 0, sizeof *o);
     for (uint32_t c = 0; c < s->ncpu; c++) {
-        const struct tlb_stats *x = &s->cpus[c].tlb[idx].st;
+        struct tlb_stats xs;
+        tlb_stats_get(&s->cpus[c].tlb[idx], &xs);
+        const struct tlb_stats *x = &xs;
         o->lookups += x->lookups;
         o->hits += x->hits;
         o->misses += x->misses;
@@ -66,7 +68,9 @@ static void sum_cache(const struct sim *s, uint32_t idx, struct cache_stats *o)
 {
     memset(o, 0, sizeof *o);
     for (uint32_t c = 0; c < s->ncpu; c++) {
-        const struct cache_stats *x = &s->cpus[c].cache[idx].st;
+        struct cache_stats xs;
+        cache_stats_get(&s->cpus[c].cache[idx], &xs);
+        const struct cache_stats *x = &xs;
         o->lookups += x->lookups;
         o->hits += x->hits;
         o->misses += x->misses;

@@ -72,9 +72,17 @@ uint32_t tlb_capacity(const struct tlb *t)
     return n;
 }
 
+void tlb_stats_get(const struct tlb *t, struct tlb_stats *out)
+{
+    *out = t->st;
+    out->hits = 0;
+    for (unsigned p = 0; p < TLB_NR_PSIZES; p++)
+        out->hits += t->st.hits_ps[p];
+    out->lookups = out->hits + out->misses;
+}
+
 int tlb_lookup_slow(struct tlb *t, uint64_t va, unsigned asid, uint64_t *val)
 {
-    t->st.lookups++;
     for (unsigned p = 0; p < TLB_NR_PSIZES; p++) {
         int a = t->arr_of[p];
         if (a < 0 || !t->nvalid[p])
@@ -83,7 +91,6 @@ int tlb_lookup_slow(struct tlb *t, uint64_t va, unsigned asid, uint64_t *val)
         struct assoc *ar = &t->arr[a];
         uint32_t e = assoc_lookup(ar, make_key(vpn, asid, p), vpn);
         if (e != ASSOC_NONE) {
-            t->st.hits++;
             t->st.hits_ps[p]++;
             *val = ar->vals[e];
             t->last_vpn = vpn;

@@ -14,6 +14,8 @@
 #define TLB_NR_PSIZES 3
 #define TLB_ASID_BITS 12
 
+/* The hot path counts only hits by page size and misses: lookups and hits are derived by
+ * tlb_stats_get() (lookups = hits + misses). */
 struct tlb_stats {
     uint64_t lookups, hits, misses;
     uint64_t hits_ps[TLB_NR_PSIZES];   /* hits by the page size of the entry */
@@ -50,8 +52,6 @@ int tlb_lookup_slow(struct tlb *t, uint64_t va, unsigned asid, uint64_t *val);
 static inline int tlb_lookup(struct tlb *t, uint64_t va, unsigned asid, uint64_t *val)
 {
     if ((va >> t->last_shift) == t->last_vpn && asid == t->last_asid) {
-        t->st.lookups++;
-        t->st.hits++;
         t->st.hits_ps[t->last_psize]++;
         *val = t->last_val;
         return (int)t->last_psize;
@@ -67,6 +67,8 @@ void tlb_invalidate_page(struct tlb *t, uint64_t va, unsigned asid);
 void tlb_invalidate_range(struct tlb *t, uint64_t start, uint64_t end, unsigned asid);
 void tlb_flush_asid(struct tlb *t, unsigned asid);
 void tlb_flush_all(struct tlb *t);
+/* The counters with lookups and hits filled in. */
+void tlb_stats_get(const struct tlb *t, struct tlb_stats *out);
 /* Entries a level holds in total. */
 uint32_t tlb_capacity(const struct tlb *t);
 

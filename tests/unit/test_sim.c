@@ -107,7 +107,7 @@ static void run(struct sim *s, struct mem_src **srcs, int n)
 {
     char err[512];
     for (int i = 0; i < n; i++) {
-        struct sim_source so = {src_next, src_event, NULL, srcs[i]};
+        struct sim_source so = {src_next, src_event, NULL, srcs[i], 0};
         char name[16];
         snprintf(name, sizeof name, "src%d", i);
         assert_true(sim_add_source(s, name, &so, err, sizeof err) >= 0);

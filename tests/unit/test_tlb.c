@@ -83,9 +83,11 @@ static void run_fa_lru(uint32_t entries, uint64_t pages, int steps)
             misses++;
         }
     }
-    assert_int_equal(t.st.lookups, (uint64_t)steps);
-    assert_int_equal(t.st.hits, hits);
-    assert_int_equal(t.st.misses, misses);
+    struct tlb_stats st;
+    tlb_stats_get(&t, &st);
+    assert_int_equal(st.lookups, (uint64_t)steps);
+    assert_int_equal(st.hits, hits);
+    assert_int_equal(st.misses, misses);
     assert_true(hits > 0 && misses > 0);
     tlb_destroy(&t);
     free(l);
