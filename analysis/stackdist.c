@@ -22,29 +22,51 @@ static uint32_t hash_key(uint64_t key)
     return (uint32_t)key;
 }
 
-/* Fenwick tree over 1-based indices: index = time + 1. */
-static void fen_add(uint32_t *fen, uint32_t cap, uint32_t time, int32_t v)
+/* Fenwick tree over 1-based word indices: index = word + 1. */
+static void fen_add(uint32_t *fen, uint32_t nwords, uint32_t word, int32_t v)
 {
-    for (uint32_t i = time + 1; i <= cap; i += i & -i)
+    for (uint32_t i = word + 1; i <= nwords; i += i & -i)
         fen[i - 1] += (uint32_t)v;
 }
 
-static uint32_t fen_prefix(const uint32_t *fen, uint32_t time)
+static uint32_t fen_prefix(const uint32_t *fen, uint32_t words) /* set bits in words [0, words) */
 {
     uint32_t s = 0;
-    for (uint32_t i = time + 1; i > 0; i &= i - 1)
+    for (uint32_t i = words; i > 0; i &= i - 1)
         s += fen[i - 1];
     return s;
 }
 
-/* Builds the tree for a bit set at each of times 0..ones-1, in O(cap). */
-static void fen_build_prefix_ones(uint32_t *fen, uint32_t cap, uint32_t ones)
+/* Set bits at times <= t. */
+static uint32_t bits_upto(const struct stackdist *sd, uint32_t t)
 {
-    for (uint32_t i = 1; i <= cap; i++)
-        fen[i - 1] = i <= ones;
-    for (uint32_t i = 1; i <= cap; i++) {
+    uint32_t w = t >> 6;
+    uint64_t mask = (t & 63) == 63 ? ~0ULL : (2ULL << (t & 63)) - 1;
+    return fen_prefix(sd->fen, w) + (uint32_t)__builtin_popcountll(sd->bits[w] & mask);
+}
+
+static void bit_set(struct stackdist *sd, uint32_t t)
+{
+    sd->bits[t >> 6] |= 1ULL << (t & 63);
+    fen_add(sd->fen, sd->fen_cap >> 6, t >> 6, 1);
+}
+
+static void bit_clear(struct stackdist *sd, uint32_t t)
+{
+    sd->bits[t >> 6] &= ~(1ULL << (t & 63));
+    fen_add(sd->fen, sd->fen_cap >> 6, t >> 6, -1);
+}
+
+/* Builds the tree of word counts for bits 0..ones-1 set, in O(words). */
+static void fen_build_prefix_ones(uint32_t *fen, uint32_t nwords, uint32_t ones)
+{
+    for (uint32_t i = 1; i <= nwords; i++) {
+        uint32_t lo = (i - 1) * 64;
+        fen[i - 1] = ones <= lo ? 0 : ones - lo >= 64 ? 64 : ones - lo;
+    }
+    for (uint32_t i = 1; i <= nwords; i++) {
         uint32_t j = i + (i & -i);
-        if (j <= cap)
+        if (j <= nwords)
             fen[j - 1] += fen[i - 1];
     }
 }
@@ -54,17 +76,16 @@ int sd_init(struct stackdist *sd)
     memset(sd, 0, sizeof *sd);
     uint32_t hcap = 1u << 12;
     sd->slots = malloc(sizeof *sd->slots * hcap);
-    sd->fen = calloc(SD_MIN_CAP, sizeof *sd->fen);
-    sd->owner = malloc(sizeof *sd->owner * SD_MIN_CAP);
+    sd->fen = calloc(SD_MIN_CAP / 64, sizeof *sd->fen);
+    sd->bits = calloc(SD_MIN_CAP / 64, sizeof *sd->bits);
     sd->hist_len = 1024;
     sd->hist = calloc(sd->hist_len, sizeof *sd->hist);
-    if (!sd->slots || !sd->fen || !sd->owner || !sd->hist) {
+    if (!sd->slots || !sd->fen || !sd->bits || !sd->hist) {
         sd_free(sd);
         return -1;
     }
     for (uint32_t i = 0; i < hcap; i++)
         sd->slots[i].key = SD_EMPTY;
-    memset(sd->owner, 0xff, sizeof *sd->owner * SD_MIN_CAP);
     sd->hmask = hcap - 1;
     sd->fen_cap = SD_MIN_CAP;
     sd->top_slot = SD_NONE;
@@ -75,12 +96,12 @@ void sd_free(struct stackdist *sd)
 {
     free(sd->slots);
     free(sd->fen);
-    free(sd->owner);
+    free(sd->bits);
     free(sd->hist);
     memset(sd, 0, sizeof *sd);
 }
 
-/* Doubles the hash; owner[] is rebuilt since slots move. */
+/* Doubles the hash. */
 static int grow_hash(struct stackdist *sd)
 {
     uint32_t ncap = (sd->hmask + 1) * 2;
@@ -100,7 +121,6 @@ static int grow_hash(struct stackdist *sd)
         while (ns[j].key != SD_EMPTY)
             j = (j + 1) & nmask;
         ns[j] = *s;
-        sd->owner[s->time] = j;
         if (i == sd->top_slot)
             sd->top_slot = j;
     }
@@ -110,36 +130,43 @@ static int grow_hash(struct stackdist *sd)
     return 0;
 }
 
-/* Renumbers live times to 0..live-1 (their order kept) into a tree of 4x the live keys. */
+/* Renumbers live times to 0..live-1 (their order kept) into a bitmap of 4x the live keys.
+ * The time -> slot table is built only here, so the hot path never writes it. */
 static int compact_times(struct stackdist *sd)
 {
     uint64_t want = (uint64_t)sd->live * 4;
     if (want < SD_MIN_CAP)
         want = SD_MIN_CAP;
+    want = (want + 63) & ~63ULL;
     if (want > UINT32_MAX / 2)
         return -1;
     uint32_t ncap = (uint32_t)want;
-    uint32_t *nowner = malloc(sizeof *nowner * ncap);
-    if (!nowner)
+    uint32_t *owner = malloc(sizeof *owner * sd->now);
+    if (!owner)
         return -1;
+    memset(owner, 0xff, sizeof *owner * sd->now);
+    for (uint32_t i = 0; i <= sd->hmask; i++)
+        if (sd->slots[i].key != SD_EMPTY)
+            owner[sd->slots[i].time] = i;
     uint32_t t = 0;
-    for (uint32_t old = 0; old < sd->now; old++) {
-        uint32_t slot = sd->owner[old];
-        if (slot == SD_NONE)
-            continue;
-        sd->slots[slot].time = t;
-        nowner[t++] = slot;
-    }
-    memset(nowner + t, 0xff, sizeof *nowner * (ncap - t));
-    uint32_t *nfen = realloc(sd->fen, sizeof *nfen * ncap);
-    if (!nfen) {
-        free(nowner);
+    for (uint32_t old = 0; old < sd->now; old++)
+        if (owner[old] != SD_NONE)
+            sd->slots[owner[old]].time = t++;
+    free(owner);
+    uint32_t nwords = ncap / 64;
+    uint32_t *nfen = realloc(sd->fen, sizeof *nfen * nwords);
+    if (!nfen)
         return -1;
-    }
-    fen_build_prefix_ones(nfen, ncap, t);
-    free(sd->owner);
-    sd->owner = nowner;
     sd->fen = nfen;
+    uint64_t *nbits = realloc(sd->bits, sizeof *nbits * nwords);
+    if (!nbits)
+        return -1;
+    sd->bits = nbits;
+    for (uint32_t w = 0; w < nwords; w++) {
+        uint32_t lo = w * 64;
+        sd->bits[w] = t <= lo ? 0 : t - lo >= 64 ? ~0ULL : (1ULL << (t - lo)) - 1;
+    }
+    fen_build_prefix_ones(sd->fen, nwords, t);
     sd->fen_cap = ncap;
     sd->now = t;
     return 0;
@@ -164,8 +191,7 @@ static uint64_t insert_cold(struct stackdist *sd, uint64_t key, uint32_t slot)
 {
     sd->slots[slot].key = key;
     sd->slots[slot].time = sd->now;
-    sd->owner[sd->now] = slot;
-    fen_add(sd->fen, sd->fen_cap, sd->now, 1);
+    bit_set(sd, sd->now);
     sd->now++;
     sd->live++;
     sd->top_slot = slot;
@@ -197,11 +223,9 @@ uint64_t sd_access(struct stackdist *sd, uint64_t key)
         slot = (slot + 1) & sd->hmask;
     }
     uint32_t prev = sd->slots[slot].time;
-    uint64_t d = (uint64_t)(sd->live - fen_prefix(sd->fen, prev)) + 1;
-    fen_add(sd->fen, sd->fen_cap, prev, -1);
-    fen_add(sd->fen, sd->fen_cap, sd->now, 1);
-    sd->owner[prev] = SD_NONE;
-    sd->owner[sd->now] = slot;
+    uint64_t d = (uint64_t)(sd->live - bits_upto(sd, prev)) + 1;
+    bit_clear(sd, prev);
+    bit_set(sd, sd->now);
     sd->slots[slot].time = sd->now++;
     sd->top_slot = slot;
     if (d >= sd->hist_len && grow_hist(sd, d) < 0) {

@@ -6,9 +6,11 @@
  * replacement hits exactly the references with 1 <= d <= c, so one pass gives the misses at
  * every size (the miss-ratio curve).
  *
- * Structure: a hash from key to the logical time of its last reference, and a Fenwick tree
- * with one bit set at the last-reference time of every live key; the distance is the number
- * of set bits after the previous time. Times are renumbered densely when the tree fills.
+ * Structure: a hash from key to the logical time of its last reference, and a bitmap with
+ * one bit set at the last-reference time of every live key; the distance is the number of
+ * set bits after the previous time, counted with a Fenwick tree over the bitmap's 64-bit
+ * words (small enough to stay in cache) plus a popcount inside the word. Times are
+ * renumbered densely when the bitmap fills.
  * A stackdist is a value: no global state, any number can run side by side. */
 #ifndef MMSIM_STACKDIST_H
 #define MMSIM_STACKDIST_H
@@ -20,8 +22,8 @@ struct sd_slot; /* hash slot, private */
 
 struct stackdist {
     struct sd_slot *slots; /* open addressing, linear probing */
-    uint32_t *fen;         /* Fenwick tree over times, 1-based, fen_cap entries */
-    uint32_t *owner;       /* time -> hash slot of the key last referenced then */
+    uint64_t *bits;        /* bit t set: some live key was last referenced at time t */
+    uint32_t *fen;         /* Fenwick tree over the set bits of each word of bits, 1-based */
     uint64_t *hist;        /* hist[d]: references at distance d (hist[0]: cold) */
     uint64_t hist_len;     /* allocated length of hist */
     uint64_t max_dist;     /* largest distance seen */
@@ -29,7 +31,7 @@ struct stackdist {
     uint32_t hmask;        /* hash capacity - 1 */
     uint32_t live;         /* distinct keys seen */
     uint32_t now;          /* next logical time */
-    uint32_t fen_cap;      /* times 0..fen_cap-1 */
+    uint32_t fen_cap;      /* times 0..fen_cap-1 (a multiple of 64) */
     uint32_t top_slot;     /* slot of the most recent key (fast path) */
     int failed;            /* allocation failed: further references are ignored */
 };
