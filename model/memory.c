@@ -509,16 +509,18 @@ void memsys_report_text(const struct memsys *ms, FILE *f)
 
 void memsys_timeline_header(const struct memsys *ms, FILE *f)
 {
-    if (ms->pa) fprintf(f, ",free_pages,buddyinfo,unusable_index_thp");
+    if (!ms->pa) return;
+    fprintf(f, ",free_pages");
+    for (unsigned o = 0; o <= page_alloc_max_order(ms->pa); o++) fprintf(f, ",order%u", o);
+    fprintf(f, ",unusable_index_thp");
 }
 
 void memsys_timeline_row(const struct memsys *ms, FILE *f)
 {
     if (!ms->pa) return;
     const struct page_alloc *pa = ms->pa;
-    fprintf(f, ",%llu,", (unsigned long long)page_alloc_free_pages(pa));
-    for (unsigned o = 0; o <= page_alloc_max_order(pa); o++)
-        fprintf(f, "%s%llu", o ? " " : "", (unsigned long long)page_alloc_nr_free(pa, o));
+    fprintf(f, ",%llu", (unsigned long long)page_alloc_free_pages(pa));
+    for (unsigned o = 0; o <= page_alloc_max_order(pa); o++) fprintf(f, ",%llu", (unsigned long long)page_alloc_nr_free(pa, o));
     unsigned thp = ms->pmd_order <= page_alloc_max_order(pa) ? ms->pmd_order : page_alloc_max_order(pa);
     fprintf(f, ",%.3f", page_alloc_unusable_index(pa, thp) / 1000.0);
 }

@@ -62,8 +62,8 @@ struct json;
 struct slub *memsys_slub(struct memsys *ms);
 void memsys_report_json(const struct memsys *ms, struct json *j); /* an "os" member */
 void memsys_report_text(const struct memsys *ms, FILE *f);
-/* Timeline columns: free pages, buddyinfo (nr_free per order, space-separated) and the
- * unusable-free index at the THP order. The header starts with a comma. */
+/* Timeline columns: free_pages, order0..orderN (buddyinfo: free blocks per order) and
+ * the unusable-free index at the THP order. The header starts with a comma. */
 void memsys_timeline_header(const struct memsys *ms, FILE *f);
 void memsys_timeline_row(const struct memsys *ms, FILE *f);
 

@@ -413,6 +413,7 @@ void sim_report_json(struct sim *s, struct json *j)
     json_arr_end(j);
     json_processes(s, j);
     pressure_report_json(s, j);
+    memsys_report_json(s->ms, j);
     json_obj_begin(j, "host");
     json_u64(j, "pgtable_bytes", t.pgt_host_bytes);
     json_u64(j, "resident_pages", t.rss_pages);
@@ -508,13 +509,16 @@ void sim_report_text(struct sim *s, FILE *f)
                 (mc->rss_peak << s->page_shift) >> 10, mc->pgtables_bytes >> 10, s->streams[p->trace].name);
     }
     pressure_report_text(s, f);
+    memsys_report_text(s->ms, f);
 }
 
 /* ---- timeline ---- */
 
 void stats_timeline_header(struct sim *s)
 {
-    fprintf(s->timeline, "cycles,instructions,accesses,minor_faults,major_faults,walks,rss_pages,rss_by_pid\n");
+    fprintf(s->timeline, "cycles,instructions,accesses,minor_faults,major_faults,walks,rss_pages,rss_by_pid");
+    memsys_timeline_header(s->ms, s->timeline);
+    fprintf(s->timeline, "\n");
 }
 
 void stats_timeline_row(struct sim *s, uint64_t time_fx)
@@ -532,5 +536,6 @@ void stats_timeline_row(struct sim *s, uint64_t time_fx)
         fprintf(s->timeline, "%s%u:%" PRIu64, i ? " " : "", p->pid,
                 p->mm ? mc->rss_anon + mc->rss_file + mc->rss_shmem : 0);
     }
+    memsys_timeline_row(s->ms, s->timeline);
     fprintf(s->timeline, "\n");
 }
