@@ -168,13 +168,12 @@ static void syscall_returned(struct stepper *s, struct pt_thread *t)
     if (read_regs(t) != 0)
         return;
     struct user_regs_struct *r = thread_regs(t);
-    if (t->sc.active && !t->signalled) {
+    if (t->sc.active) {
         pt_syscall_exit_event(&s->out, t->pid, t->tid, &t->sc, (int64_t)r->rax);
         if (pt_syscall_changes_code(t->sc.nr))
             icache_clear(&s->ic);
     }
     t->sc.active = 0;
-    t->signalled = 0;
 }
 
 static void ptrace_event_stop(struct stepper *s, struct pt_thread *t, int event)
@@ -206,9 +205,7 @@ static void ptrace_event_stop(struct stepper *s, struct pt_thread *t, int event)
     /* keep it going as before: a trap comes when its system call returns */
     t->state = PT_T_RUNNING;
     t->regs_valid = 0;
-    if (ptrace(event == PTRACE_EVENT_EXIT ? PTRACE_CONT : PTRACE_SINGLESTEP, tid, NULL, NULL) != 0 &&
-        errno == ESRCH)
-        t->state = PT_T_RUNNING;
+    ptrace(event == PTRACE_EVENT_EXIT ? PTRACE_CONT : PTRACE_SINGLESTEP, tid, NULL, NULL);
 }
 
 static void signal_stop(struct stepper *s, struct pt_thread *t, int sig)
@@ -300,7 +297,6 @@ static void start_syscall(struct stepper *s, struct pt_thread *t, const struct p
     } else {
         t->sc.active = 0; /* the handler runs first; the call is made (again) later */
     }
-    t->signalled = 0;
     t->state = PT_T_RUNNING;
     t->regs_valid = 0;
     ptrace(PTRACE_SINGLESTEP, t->tid, NULL, (void *)(uintptr_t)sig);

@@ -61,7 +61,6 @@ struct pt_thread {
     pid_t tid, pid;
     int state;
     int pending_sig;      /* signal to deliver when it is next resumed */
-    int signalled;        /* a signal was delivered during its system call */
     uint64_t fault_addr;  /* si_addr of the last SIGSEGV/SIGBUS/... seen */
     int last_signo;
     struct pt_syscall sc;
