@@ -38,6 +38,7 @@ void pressure_destroy(struct sim *s)
         fclose(pr->dmesg_f);
     free(pr->dmesg);
     free(pr->kills);
+    free(pr->comm);
     free(pr);
     s->pr = NULL;
 }
@@ -109,6 +110,32 @@ static const char *base_name(const char *path)
     return b ? b + 1 : path;
 }
 
+/* The kernel's comm: the program's file name (from the trace's command line), at most 15
+ * characters; the trace file's name when the trace does not say. */
+static const char *comm_of(const struct sim *s, uint32_t trace)
+{
+    struct pressure *pr = s->pr;
+    if (!pr->comm) {
+        pr->comm = calloc(s->nstreams ? s->nstreams : 1, sizeof(*pr->comm));
+        if (!pr->comm)
+            return base_name(s->streams[trace].name);
+        for (uint32_t i = 0; i < s->nstreams; i++) {
+            const struct stream *st = &s->streams[i];
+            const char *cmd = st->reader ? mmt_reader_meta(st->reader, "command") : NULL;
+            char first[256];
+            snprintf(first, sizeof(first), "%s", cmd && *cmd ? cmd : st->name);
+            first[strcspn(first, " ")] = '\0'; /* the program, not its arguments */
+            const char *name = base_name(first);
+            size_t len = strlen(name);
+            if (len > 15)
+                len = 15;
+            memcpy(pr->comm[i], name, len);
+            pr->comm[i][len] = '\0';
+        }
+    }
+    return pr->comm[trace];
+}
+
 static uint64_t total_pages(const struct sim *s)
 {
     uint64_t ram = s->cfg.memory.size >> s->page_shift;
@@ -122,7 +149,7 @@ static void task_of(const struct sim *s, const struct proc *p, const struct mm_c
     memset(t, 0, sizeof(*t));
     t->pid = (int32_t)p->pid;
     t->tgid = (int32_t)p->pid;
-    t->comm = base_name(s->streams[p->trace].name);
+    t->comm = comm_of(s, p->trace);
     t->total_vm = total_vm;
     t->rss_anon = mc->rss_anon;
     t->rss_file = mc->rss_file;
@@ -190,7 +217,7 @@ int pressure_oom(struct sim *s, struct cpu *c, struct proc *p)
     snprintf(stamp, sizeof(stamp), "[%5llu.%06llu] ", (unsigned long long)(now / 1000000000ull),
              (unsigned long long)(now / 1000 % 1000000));
     fprintf(pr->dmesg_f, "%s%s invoked oom-killer: gfp_mask=0x140cca(GFP_HIGHUSER_MOVABLE|__GFP_COMP), order=0, oom_score_adj=%d\n",
-            stamp, base_name(s->streams[p->trace].name),
+            stamp, comm_of(s, p->trace),
             p->trace < CFG_MAX_OOM_ADJ ? s->cfg.oom.score_adj[p->trace] : 0);
     oom_dump_tasks(pr->dmesg_f, stamp, &oc, tasks, n);
     if (v >= 0) {

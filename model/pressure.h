@@ -40,6 +40,7 @@ struct pressure {
     uint64_t last_si, last_so, last_bi, last_bo, last_vm_ns;
     uint64_t kswapd_fx;               /* CPU time kswapd took from the processes */
     uint64_t memstall_fx;             /* time processes waited for swap-ins */
+    char (*comm)[16];                 /* per trace: the program's name, as the kernel's comm */
     struct proc *victim_running;      /* killed while running: exits at its slice's end */
     struct mm_counters victim_last;   /* its counters when it was killed */
     struct psi psi;

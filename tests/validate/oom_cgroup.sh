@@ -103,7 +103,7 @@ for m in "${SIZES[@]}"; do
         { echo "not ok - model: recording oom_alloc $m failed"; sed 's/^/#   /' "$TMP/rec.$m.err" | head; exit 0; }
     traces+=("$t")
 done
-"$MMSIM" replay -s memory.size=${LIMIT_MIB}M -s swap.size=0 --json "${traces[@]}" >"$TMP/model.json" 2>"$TMP/model.err" ||
+"$MMSIM" replay --no-progress -c "$ROOT/configs/default.ini" -s memory.size=${LIMIT_MIB}M -s swap.size=0 --json "${traces[@]}" >"$TMP/model.json" 2>"$TMP/model.err" ||
     { echo "not ok - model: replay failed"; sed 's/^/#   /' "$TMP/model.err" | head; exit 0; }
 killed_model=$(python3 - "$TMP/model.json" <<'PY'
 import json, re, sys
@@ -116,7 +116,7 @@ check_eq "model: replay with memory.size=100M and no swap kills the same process
 
 t=$TMP/hold64.mmt
 "$MMSIM" record --no-counters --no-native-run -o "$t" -- "$PROG" 64 0 0 >/dev/null 2>&1
-"$MMSIM" replay -s memory.size=${mem_kb}K -s swap.size=${swapt_kb}K --json "$t" >"$TMP/hold.json" 2>"$TMP/hold.err" ||
+"$MMSIM" replay --no-progress -c "$ROOT/configs/default.ini" -s memory.size=${mem_kb}K -s swap.size=${swapt_kb}K --json "$t" >"$TMP/hold.json" 2>"$TMP/hold.err" ||
     { echo "not ok - model: replay of the 64 MiB holder failed"; sed 's/^/#   /' "$TMP/hold.err" | head; exit 0; }
 peak=$(json_get "$TMP/hold.json" processes.0.oom_score_peak)
 check_eq "model: oom_score_peak of the 64 MiB holder equals the kernel's /proc/PID/oom_score" "$score" "$peak"
