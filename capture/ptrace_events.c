@@ -69,7 +69,7 @@ struct evrec {
     pthread_mutex_t lock;
     pthread_t drainer;
     int drainer_running;
-    volatile int drain_stop;
+    int drain_stop; /* read and written with __atomic builtins: shared with the drainer */
     struct progress prog;
 };
 
@@ -261,7 +261,7 @@ static void *drainer_main(void *arg)
     struct pollfd pf[MAX_CPUS];
     for (int i = 0; i < e->nring; i++)
         pf[i] = (struct pollfd){e->ring[i].fd_min, POLLIN, 0};
-    while (!e->drain_stop) {
+    while (!__atomic_load_n(&e->drain_stop, __ATOMIC_ACQUIRE)) {
         poll(pf, (nfds_t)e->nring, 20);
         pthread_mutex_lock(&e->lock);
         drain_faults(e);
@@ -405,9 +405,13 @@ static int events_loop(struct evrec *e, char *err, size_t errlen)
             pt_kill_all(&e->ts, e->root, e->res);
             return 0;
         }
-        if (e->out.failed) {
+        pthread_mutex_lock(&e->lock);
+        int failed = e->out.failed;
+        if (failed)
             snprintf(err, errlen, "ptrace events-only: writing the trace: %s",
                      mmt_writer_error(e->out.w));
+        pthread_mutex_unlock(&e->lock);
+        if (failed) {
             pt_kill_all(&e->ts, e->root, e->res);
             return -1;
         }
@@ -421,10 +425,10 @@ static int events_loop(struct evrec *e, char *err, size_t errlen)
         }
         pthread_mutex_lock(&e->lock);
         handle_status(e, w, st, &ru);
-        pthread_mutex_unlock(&e->lock);
         if (e->o->progress)
             progress_update(&e->prog, "ptrace events-only: %" PRIu64 " faults, %" PRIu64 " events",
                             e->faults, e->out.events);
+        pthread_mutex_unlock(&e->lock);
     }
     return 0;
 }
@@ -482,7 +486,7 @@ int pt_events_record(const struct record_opts *o, struct mmt_writer *w, struct r
             e->t0 = e->last_time = monotonic_ns();
             resume(pid, PTRACE_CONT, 0);
             rc = events_loop(e, err, errlen);
-            e->drain_stop = 1;
+            __atomic_store_n(&e->drain_stop, 1, __ATOMIC_RELEASE);
             if (e->drainer_running)
                 pthread_join(e->drainer, NULL);
             drain_faults(e);
