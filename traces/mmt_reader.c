@@ -15,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_getFrameHeader */
 #include <zstd.h>
+#include <zstd_errors.h>
 
 struct chunk_entry {
     uint64_t offset;
@@ -441,14 +443,17 @@ static long decode_records(struct mmt_reader *r, const struct chunk_entry *e, si
     const uint8_t *const start = p;
     struct decode_ctx c = {.end = p + e->rsize, .events_cap = e->nevents, .arena = r->arena};
     const uint8_t *end = c.end;
-    uint64_t last[2] = {0, 0}, lsize[2] = {0, 0}, ldelta[2] = {0, 0};
+    /* Per stream: the last address, and what each address mode adds to it (DELTA: 0 plus
+     * the varint, SEQ: the last size, STRIDE: the last delta, SAME: 0), so the common
+     * modes need no branch. */
+    uint64_t last[2] = {0, 0}, add[2][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}};
     size_t n = 0;
     while (p < end) {
         if (__builtin_expect(n >= cap, 0))
             goto bad;
         unsigned tag = *p++;
         struct mmt_rec *o = &out[n++];
-        if (__builtin_expect(tag >= MMT_TAG_SPECIAL, 0)) {
+        if (__builtin_expect(tag >= 0x80, 0)) { /* modes 4..7: special records or reserved */
             if (tag == MMT_TAG_SWITCH) {
                 uint64_t pid, tid;
                 READ_VARINT(p, pid, bad);
@@ -466,35 +471,22 @@ static long decode_records(struct mmt_reader *r, const struct chunk_entry *e, si
             }
             continue;
         }
-        unsigned kind = tag & 3, s = kind != MMT_IFETCH;
+        unsigned kind = tag & 3, s = kind != MMT_IFETCH, mode = tag >> 5;
         unsigned size = size_of_code[(tag >> 2) & 7];
         if (!size) {
             size = *p++;
             if (!size)
                 goto bad;
         }
-        uint64_t a = last[s];
-        switch (tag >> 5) {
-        case MMT_MODE_DELTA: {
+        uint64_t a = last[s] + add[s][mode];
+        if (mode == MMT_MODE_DELTA) {
             uint64_t v;
             READ_VARINT(p, v, bad);
             a += (uint64_t)mmt_unzigzag(v);
-            break;
         }
-        case MMT_MODE_SEQ:
-            a += lsize[s];
-            break;
-        case MMT_MODE_STRIDE:
-            a += ldelta[s];
-            break;
-        case MMT_MODE_SAME:
-            break;
-        default:
-            goto bad;
-        }
-        ldelta[s] = a - last[s];
+        add[s][MMT_MODE_STRIDE] = a - last[s];
+        add[s][MMT_MODE_SEQ] = size;
         last[s] = a;
-        lsize[s] = size;
         *o = (struct mmt_rec){.addr = a, .kind = (uint8_t)kind, .size = (uint8_t)size};
     }
     if (p != end || c.nevents != e->nevents)
@@ -550,7 +542,15 @@ int mmt_reader_next(struct mmt_reader *r, const struct mmt_rec **recs, size_t *n
         return fail(r, "out of memory decoding chunk %zu", ci);
     if (read_at(r, e->offset + MMT_CHUNK_HDR, r->cbuf, e->csize))
         return -1;
-    size_t got = ZSTD_decompressDCtx(r->dctx, r->raw, e->rsize, r->cbuf, e->csize);
+    /* Only frames with a content checksum are accepted: it is what guards the payload. */
+    ZSTD_frameHeader zh;
+    size_t got = ZSTD_getFrameHeader(&zh, r->cbuf, e->csize);
+    if (got == 0 && !zh.checksumFlag)
+        got = (size_t)-ZSTD_error_frameParameter_unsupported;
+    else if (got == 0)
+        got = ZSTD_decompressDCtx(r->dctx, r->raw, e->rsize, r->cbuf, e->csize);
+    else if (!ZSTD_isError(got))
+        got = (size_t)-ZSTD_error_srcSize_wrong; /* the frame header itself is cut */
     if (ZSTD_isError(got) || got != e->rsize) {
         if (!r->has_footer && ci + 1 == r->nchunks)
             return cut_at_chunk(r, ci, "does not decode");
