@@ -60,9 +60,9 @@ static void bit_put(uint64_t *w, uint32_t n, int v)
         w[n >> 6] &= ~(1ULL << (n & 63));
 }
 
-static void plru_touch(uint64_t *bits, uint32_t ways, uint32_t way)
+static void plru_touch(uint64_t *bits, uint32_t p, uint32_t way)
 {
-    uint32_t p = next_pow2(ways), node = 1, lo = 0, span = p;
+    uint32_t node = 1, lo = 0, span = p;
     while (span > 1) {
         span >>= 1;
         int right = way >= lo + span;
@@ -73,9 +73,9 @@ static void plru_touch(uint64_t *bits, uint32_t ways, uint32_t way)
     }
 }
 
-static uint32_t plru_victim(const uint64_t *bits, uint32_t ways)
+static uint32_t plru_victim(const uint64_t *bits, uint32_t p, uint32_t ways)
 {
-    uint32_t p = next_pow2(ways), node = 1, lo = 0, span = p;
+    uint32_t node = 1, lo = 0, span = p;
     while (span > 1) {
         span >>= 1;
         int right = bit_get(bits, node);
@@ -165,9 +165,10 @@ static void reset_state(struct assoc *a)
     size_t n = (size_t)a->sets * a->ways;
     for (size_t i = 0; i < n; i++)
         a->keys[i] = ASSOC_INVALID;
-    memset(a->vals, 0, n * sizeof *a->vals);
+    if (a->vals)
+        memset(a->vals, 0, n * sizeof *a->vals);
     memset(a->stamp, 0, n * sizeof *a->stamp);
-    memset(a->plru, 0, (size_t)a->sets * plru_words(a->ways) * sizeof *a->plru);
+    memset(a->plru, 0, (size_t)a->sets * a->plru_w * sizeof *a->plru);
     a->clock = 0;
     a->valid = 0;
     if (a->hashed) {
@@ -180,8 +181,23 @@ static void reset_state(struct assoc *a)
     }
 }
 
+static int init_common(struct assoc *a, uint32_t entries, uint32_t ways, enum assoc_policy policy,
+                       uint64_t seed, int payload);
+
 int assoc_init(struct assoc *a, uint32_t entries, uint32_t ways, enum assoc_policy policy,
                uint64_t seed)
+{
+    return init_common(a, entries, ways, policy, seed, 1);
+}
+
+int assoc_init_tags(struct assoc *a, uint32_t entries, uint32_t ways, enum assoc_policy policy,
+                    uint64_t seed)
+{
+    return init_common(a, entries, ways, policy, seed, 0);
+}
+
+static int init_common(struct assoc *a, uint32_t entries, uint32_t ways, enum assoc_policy policy,
+                       uint64_t seed, int payload)
 {
     memset(a, 0, sizeof *a);
     if (entries == 0 || ways == 0 || entries % ways || (unsigned)policy >= ASSOC_NR_POLICIES)
@@ -194,11 +210,13 @@ int assoc_init(struct assoc *a, uint32_t entries, uint32_t ways, enum assoc_poli
     a->rng = seed ? seed : 0x9E3779B97F4A7C15ULL;
     a->hashed = a->sets == 1 && ways > ASSOC_SCAN_MAX;
     size_t n = entries;
+    a->plru_p = next_pow2(ways);
+    a->plru_w = plru_words(ways);
     a->keys = malloc(n * sizeof *a->keys);
-    a->vals = malloc(n * sizeof *a->vals);
+    a->vals = payload ? malloc(n * sizeof *a->vals) : NULL;
     a->stamp = malloc(n * sizeof *a->stamp);
-    a->plru = malloc((size_t)a->sets * plru_words(ways) * sizeof *a->plru);
-    int ok = a->keys && a->vals && a->stamp && a->plru;
+    a->plru = malloc((size_t)a->sets * a->plru_w * sizeof *a->plru);
+    int ok = a->keys && (a->vals || !payload) && a->stamp && a->plru;
     if (a->hashed) {
         uint32_t hs = next_pow2(ways * 2);
         a->hmask = hs - 1;
@@ -237,7 +255,7 @@ void assoc_flush(struct assoc *a)
 
 static uint64_t *set_plru(struct assoc *a, uint32_t set)
 {
-    return a->plru + (size_t)set * plru_words(a->ways);
+    return a->plru + (size_t)set * a->plru_w;
 }
 
 static void touch(struct assoc *a, uint32_t set, uint32_t e)
@@ -252,7 +270,7 @@ static void touch(struct assoc *a, uint32_t set, uint32_t e)
         }
         break;
     case ASSOC_PLRU:
-        plru_touch(set_plru(a, set), a->ways, e - set * a->ways);
+        plru_touch(set_plru(a, set), a->plru_p, e - set * a->ways);
         break;
     default: /* FIFO and random: a hit changes nothing */
         break;
@@ -297,7 +315,7 @@ static uint32_t victim_scan(struct assoc *a, uint32_t set)
         if (a->keys[base + w] == ASSOC_INVALID)
             return w;
     if (a->policy == ASSOC_PLRU)
-        return plru_victim(set_plru(a, set), a->ways);
+        return plru_victim(set_plru(a, set), a->plru_p, a->ways);
     return (uint32_t)(rng_next(&a->rng) % a->ways);
 }
 
@@ -307,7 +325,7 @@ static uint32_t victim_hashed(struct assoc *a)
         return a->freelist[--a->nfree];
     switch (a->policy) {
     case ASSOC_PLRU:
-        return plru_victim(a->plru, a->ways);
+        return plru_victim(a->plru, a->plru_p, a->ways);
     case ASSOC_RANDOM:
         return (uint32_t)(rng_next(&a->rng) % a->ways);
     default:
@@ -328,11 +346,12 @@ uint64_t assoc_insert(struct assoc *a, uint64_t key, uint64_t index, uint64_t va
             a->valid++;
         }
         a->keys[e] = key;
-        a->vals[e] = val;
+        if (a->vals)
+            a->vals[e] = val;
         hash_add(a, key, e);
         list_push_head(a, e);
         if (a->policy == ASSOC_PLRU)
-            plru_touch(a->plru, a->ways, e);
+            plru_touch(a->plru, a->plru_p, e);
         return old;
     }
     uint32_t set = assoc_set_of(a, index);
@@ -341,10 +360,11 @@ uint64_t assoc_insert(struct assoc *a, uint64_t key, uint64_t index, uint64_t va
     if (old == ASSOC_INVALID)
         a->valid++;
     a->keys[e] = key;
-    a->vals[e] = val;
+    if (a->vals)
+        a->vals[e] = val;
     a->stamp[e] = ++a->clock;
     if (a->policy == ASSOC_PLRU)
-        plru_touch(set_plru(a, set), a->ways, e - set * a->ways);
+        plru_touch(set_plru(a, set), a->plru_p, e - set * a->ways);
     return old;
 }
 

@@ -22,7 +22,9 @@ struct assoc {
     int sets_pow2;
     enum assoc_policy policy;
     uint64_t *keys;         /* sets * ways */
-    uint64_t *vals;         /* payload per entry */
+    uint64_t *vals;         /* payload per entry (NULL: tags only) */
+    uint32_t plru_p;        /* ways rounded up to a power of two (the PLRU tree's leaves) */
+    uint32_t plru_w;        /* 64-bit words of PLRU bits a set */
     uint64_t *stamp;        /* LRU: last use; FIFO: insertion (set-associative path) */
     uint64_t *plru;         /* tree bits per set (ways <= 64) */
     uint64_t clock;
@@ -41,6 +43,9 @@ struct assoc {
 /* Returns 0, or -1 when the geometry is impossible (ways 0, entries not divisible). */
 int assoc_init(struct assoc *a, uint32_t entries, uint32_t ways, enum assoc_policy policy,
                uint64_t seed);
+/* The same without payloads (vals stays NULL): tags only, as data caches need. */
+int assoc_init_tags(struct assoc *a, uint32_t entries, uint32_t ways, enum assoc_policy policy,
+                    uint64_t seed);
 void assoc_destroy(struct assoc *a);
 const char *assoc_policy_name(enum assoc_policy p);
 int assoc_policy_parse(const char *s, enum assoc_policy *out);

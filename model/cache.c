@@ -17,7 +17,7 @@ int cache_init(struct cache *c, const struct cache_config *cfg)
     c->last_line = UINT64_MAX;
     uint64_t lines = cfg->size / cfg->line;
     uint32_t ways = cfg->ways ? cfg->ways : (uint32_t)lines;
-    return assoc_init(&c->arr, (uint32_t)lines, ways, (enum assoc_policy)cfg->policy, cfg->seed);
+    return assoc_init_tags(&c->arr, (uint32_t)lines, ways, (enum assoc_policy)cfg->policy, cfg->seed);
 }
 
 void cache_destroy(struct cache *c)

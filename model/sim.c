@@ -361,27 +361,58 @@ static uint64_t translate_slow(struct sim *s, struct cpu *c, struct proc *p, int
     return phys_of(s, val, va, *lshift);
 }
 
-static inline uint64_t translate(struct sim *s, struct cpu *c, struct proc *p, int first,
-                                 uint64_t va, int write, int ifetch, unsigned *lshift)
+/* The first-level TLB missed the entry used last: a full lookup, then the lower levels. */
+static __attribute__((noinline)) uint64_t translate_tlb(struct sim *s, struct cpu *c, struct proc *p,
+                                                        int first, uint64_t va, int write,
+                                                        int ifetch, uint64_t *mask)
+{
+    struct tlb *t = &c->tlb[first];
+    uint64_t val;
+    unsigned lshift;
+    uint64_t pa;
+    int ps = tlb_lookup(t, va, p->asid, &val);
+    if (ps >= 0 && (!write || (val & PTE_WRITE))) {
+        if (t->latency) {
+            c->clock_fx += CYC(t->latency);
+            s->parts_fx[CP_TLB] += CYC(t->latency);
+        }
+        lshift = t->shift[ps];
+        pa = phys_of(s, val, va, lshift);
+    } else {
+        pa = translate_slow(s, c, p, first, ps, va, write, ifetch, &lshift);
+    }
+    *mask = (1ULL << lshift) - 1;
+    return pa;
+}
+
+/* The first level of the kind's TLB: on a hit of the entry used last (the common case) only
+ * one counter moves. Everything else is out of line. */
+static inline __attribute__((always_inline)) uint64_t
+translate(struct sim *s, struct cpu *c, struct proc *p, int first, uint64_t va, int write,
+          int ifetch, uint64_t *mask)
 {
     if (likely(first >= 0)) {
         struct tlb *t = &c->tlb[first];
-        uint64_t val;
-        int ps = tlb_lookup(t, va, p->asid, &val);
-        if (likely(ps >= 0) && likely(!write || (val & PTE_WRITE))) {
+        if (likely((va >> t->last_shift) == t->last_vpn && p->asid == t->last_asid) &&
+            likely(!write || (t->last_val & PTE_WRITE))) {
+            t->st.hits_ps[t->last_psize]++;
             if (t->latency) {
                 c->clock_fx += CYC(t->latency);
                 s->parts_fx[CP_TLB] += CYC(t->latency);
             }
-            *lshift = t->shift[ps];
-            return phys_of(s, val, va, *lshift);
+            *mask = t->last_mask;
+            return t->last_pa_base + (va & t->last_mask);
         }
-        return translate_slow(s, c, p, first, ps, va, write, ifetch, lshift);
+        return translate_tlb(s, c, p, first, va, write, ifetch, mask);
     }
-    return translate_untimed(s, c, p, va, write, ifetch, lshift);
+    unsigned lshift;
+    uint64_t pa = translate_untimed(s, c, p, va, write, ifetch, &lshift);
+    *mask = (1ULL << lshift) - 1;
+    return pa;
 }
 
-static inline void cache_stall(struct sim *s, struct cpu *c, int first, uint64_t pa, uint64_t pa_last)
+static __attribute__((noinline)) void cache_stall(struct sim *s, struct cpu *c, int first,
+                                                  uint64_t pa, uint64_t pa_last)
 {
     /* the first level's hit latency is hidden in the base CPI for the program's accesses */
     uint32_t hidden = c->cache[first].latency;
@@ -397,38 +428,35 @@ static inline void cache_stall(struct sim *s, struct cpu *c, int first, uint64_t
 }
 
 /* One access record: one instruction fetch, load, store or modify. */
-static inline void do_access(struct sim *s, struct cpu *c, struct proc *p, const struct mmt_rec *r)
+static inline __attribute__((always_inline)) void do_access(struct sim *s, struct cpu *c,
+                                                            struct proc *p, const struct mmt_rec *r)
 {
-    unsigned kind = r->kind, size = r->size ? r->size : 1;
+    unsigned kind = r->kind;
     uint64_t va = r->addr;
-    int first_tlb, first_cache, ifetch = kind == MMT_IFETCH;
+    int ifetch = kind == MMT_IFETCH;
+    p->kinds[kind]++;
     if (ifetch) {
-        p->ifetches++;
         p->has_ifetch = 1;
-        p->instructions++;
         c->clock_fx += s->cpi_fx;
-        first_tlb = c->itlb;
-        first_cache = c->icache;
-    } else {
-        p->loads += kind == MMT_LOAD;
-        p->stores += kind == MMT_STORE;
-        p->modifies += kind == MMT_MODIFY;
-        if (!p->has_ifetch) { /* traces without fetches: each data access is an instruction */
-            p->instructions++;
-            c->clock_fx += s->cpi_fx;
-        }
-        first_tlb = c->dtlb;
-        first_cache = c->dcache;
+    } else if (unlikely(!p->has_ifetch)) { /* no fetches: each data access is an instruction */
+        p->early_data++;
+        c->clock_fx += s->cpi_fx;
     }
-    p->accesses++;
+    int first_tlb = ifetch ? c->itlb : c->dtlb, first_cache = ifetch ? c->icache : c->dcache;
     int write = kind >= MMT_STORE;
-    unsigned lshift;
-    uint64_t pa = translate(s, c, p, first_tlb, va, write, ifetch, &lshift);
-    uint64_t last = va + size - 1, pa_last = pa + size - 1;
-    if (unlikely((last >> lshift) != (va >> lshift)))
-        pa_last = translate(s, c, p, first_tlb, last, write, ifetch, &lshift);
-    if (first_cache >= 0)
-        cache_stall(s, c, first_cache, pa, pa_last);
+    uint64_t mask, last = va + (r->size ? r->size : 1) - 1;
+    uint64_t pa = translate(s, c, p, first_tlb, va, write, ifetch, &mask);
+    uint64_t pa_last = pa + (last - va);
+    if (unlikely((last & ~mask) != (va & ~mask)))
+        pa_last = translate(s, c, p, first_tlb, last, write, ifetch, &mask);
+    if (first_cache >= 0) {
+        struct cache *l1 = &c->cache[first_cache];
+        uint64_t line = pa >> l1->line_shift;
+        if (likely(line == l1->last_line && (pa_last >> l1->line_shift) == line))
+            l1->st.hits++;
+        else
+            cache_stall(s, c, first_cache, pa, pa_last);
+    }
 }
 
 /* ---- records other than accesses ---- */

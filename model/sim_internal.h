@@ -30,7 +30,8 @@ struct proc {
     int has_ifetch;     /* the trace has instruction fetches: they count instructions */
     int no_mappings;    /* from a trace without mappings: every first touch maps a frame */
     uint64_t threads;
-    uint64_t instructions, accesses, ifetches, loads, stores, modifies;
+    uint64_t kinds[4];       /* accesses by enum mmt_kind (ifetch, load, store, modify) */
+    uint64_t early_data;     /* data accesses counted as instructions (no fetch seen yet) */
     uint64_t tlb_misses, walks, faults_segv, faults_oom;
     uint64_t trace_faults;   /* MMT_EV_PAGE_FAULT events (events-only traces) */
     uint64_t cycles_fx;      /* CPU time */
@@ -133,6 +134,8 @@ void sim_events_due(struct sim *s, uint64_t now_fx);
 int sim_fail(struct sim *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* stats.c */
+uint64_t proc_instructions(const struct proc *p);
+uint64_t proc_accesses(const struct proc *p);
 void stats_timeline_header(struct sim *s);
 void stats_timeline_row(struct sim *s, uint64_t time_fx);
 

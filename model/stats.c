@@ -9,6 +9,17 @@
 static const char *const part_names[CP_NR] = {"base", "tlb", "walk", "cache", "fault", "switch"};
 static const char *const psc_names[PGT_MAX_LEVELS + 1] = {"", "", "pd", "pdpt", "pml4", "pml5"};
 
+/* An instruction fetch is an instruction; without fetches each data access is one. */
+uint64_t proc_instructions(const struct proc *p)
+{
+    return p->kinds[MMT_IFETCH] + p->early_data;
+}
+
+uint64_t proc_accesses(const struct proc *p)
+{
+    return p->kinds[0] + p->kinds[1] + p->kinds[2] + p->kinds[3];
+}
+
 struct totals {
     uint64_t instructions, accesses, ifetches, loads, stores, modifies, trace_faults;
     uint64_t rss_pages, pgt_host_bytes;
@@ -20,12 +31,12 @@ static void sum_totals(struct sim *s, struct totals *t)
     memset(t, 0, sizeof *t);
     for (uint32_t i = 0; i < s->nprocs; i++) {
         const struct proc *p = s->procs[i];
-        t->instructions += p->instructions;
-        t->accesses += p->accesses;
-        t->ifetches += p->ifetches;
-        t->loads += p->loads;
-        t->stores += p->stores;
-        t->modifies += p->modifies;
+        t->instructions += proc_instructions(p);
+        t->accesses += proc_accesses(p);
+        t->ifetches += p->kinds[MMT_IFETCH];
+        t->loads += p->kinds[MMT_LOAD];
+        t->stores += p->kinds[MMT_STORE];
+        t->modifies += p->kinds[MMT_MODIFY];
         t->trace_faults += p->trace_faults;
         if (p->mm) {
             const struct mm_counters *mc = mm_counters(p->mm);
@@ -331,12 +342,12 @@ static void json_processes(struct sim *s, struct json *j)
         json_u64(j, "pid", p->pid);
         json_str(j, "trace", s->streams[p->trace].name);
         json_u64(j, "threads", p->threads);
-        json_u64(j, "instructions", p->instructions);
-        json_u64(j, "accesses", p->accesses);
-        json_u64(j, "ifetches", p->ifetches);
-        json_u64(j, "loads", p->loads);
-        json_u64(j, "stores", p->stores);
-        json_u64(j, "modifies", p->modifies);
+        json_u64(j, "instructions", proc_instructions(p));
+        json_u64(j, "accesses", proc_accesses(p));
+        json_u64(j, "ifetches", p->kinds[MMT_IFETCH]);
+        json_u64(j, "loads", p->kinds[MMT_LOAD]);
+        json_u64(j, "stores", p->kinds[MMT_STORE]);
+        json_u64(j, "modifies", p->kinds[MMT_MODIFY]);
         json_u64(j, "tlb_misses", p->tlb_misses);
         json_u64(j, "walks", p->walks);
         json_obj_begin(j, "faults");
@@ -505,7 +516,7 @@ void sim_report_text(struct sim *s, FILE *f)
         const struct mm_counters *mc = proc_counters(p);
         fprintf(f, "  %8u %8" PRIu64 " %14" PRIu64 " %14" PRIu64 " %10" PRIu64 " %10" PRIu64 " %12" PRIu64
                    " %12" PRIu64 "  %s\n",
-                p->pid, p->threads, p->instructions, p->accesses, mc->min_flt, mc->maj_flt,
+                p->pid, p->threads, proc_instructions(p), proc_accesses(p), mc->min_flt, mc->maj_flt,
                 (mc->rss_peak << s->page_shift) >> 10, mc->pgtables_bytes >> 10, s->streams[p->trace].name);
     }
     pressure_report_text(s, f);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "model/config.h"
+#include "model/pgtable.h"
 
 static uint64_t make_key(uint64_t vpn, unsigned asid, unsigned psize)
 {
@@ -98,6 +99,8 @@ int tlb_lookup_slow(struct tlb *t, uint64_t va, unsigned asid, uint64_t *val)
             t->last_asid = asid;
             t->last_psize = p;
             t->last_val = *val;
+            t->last_pa_base = ((*val & PTE_PFN_MASK) >> PTE_PFN_SHIFT) << t->shift[0];
+            t->last_mask = (1ULL << t->shift[p]) - 1;
             return (int)p;
         }
     }
@@ -130,6 +133,8 @@ void tlb_fill(struct tlb *t, uint64_t va, unsigned asid, unsigned psize, uint64_
     t->last_asid = asid & ((1u << TLB_ASID_BITS) - 1);
     t->last_psize = psize;
     t->last_val = val;
+    t->last_pa_base = ((val & PTE_PFN_MASK) >> PTE_PFN_SHIFT) << t->shift[0];
+    t->last_mask = (1ULL << t->shift[psize]) - 1;
 }
 
 struct range_match {

@@ -37,6 +37,7 @@ struct tlb {
     uint64_t last_vpn;                   /* va >> last_shift, or UINT64_MAX */
     unsigned last_shift, last_asid, last_psize;
     uint64_t last_val;
+    uint64_t last_pa_base, last_mask; /* frame address and offset mask of that entry */
     struct tlb_stats st;
 };
 
