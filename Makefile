@@ -29,7 +29,7 @@ HDRS := $(wildcard */*.h *.h)
 DEPS_PKGS = libzstd-dev libpfm4-dev libzydis-dev libinih-dev libcmocka-dev liblzma-dev \
             gnuplot-nox valgrind pkg-config clang libclang-rt-dev zstd xz-utils time bc parallel
 
-.PHONY: all deps build test demo bench validate install clean unit asan fuzz progs
+.PHONY: all deps build test demo bench validate validate-thrash install clean unit asan fuzz progs
 all: deps
 	@$(MAKE) --no-print-directory build
 
@@ -113,6 +113,12 @@ bench: deps
 validate: deps
 	@$(MAKE) --no-print-directory build
 	@tests/validate.sh
+
+# The thrashing knee of the kernel against the model's (root: a temporary swap file and a
+# memory cgroup; skipped with a message otherwise). See docs/memory-pressure.md.
+validate-thrash: deps
+	@$(MAKE) --no-print-directory build
+	@bash tests/validate/thrash.sh
 
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/mmsim/configs $(DESTDIR)$(PREFIX)/share/doc/mmsim
