@@ -1,6 +1,7 @@
 /* info.c - `mmsim info` (what is in a trace) and `mmsim dump` (its records, readable or in
  * lackey's own layout). */
 #include <getopt.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@ struct trace_counts {
     struct mmt_totals t;
     int from_footer;
     double decode_seconds, decode_cpu_seconds;
+    unsigned jobs;
 };
 
 /* CPU time of this process: decode speed "on one core" that other jobs sharing the machine
@@ -40,19 +42,23 @@ static void count_rare(const struct mmt_reader *r, const struct mmt_rec *x, stru
     }
 }
 
-/* Decodes every chunk, counting kinds, events and distinct threads. The four access kinds
- * are counted in 16-bit lanes of one register (flushed before a lane can overflow), which
- * keeps the loop free of memory read-modify-writes. */
-static int scan_trace(struct mmt_reader *r, struct trace_counts *c)
+/* Decodes chunks first, first+stride, ... of r, adding to t and the id sets. The four
+ * access kinds are counted in 16-bit lanes of one register (flushed before a lane can
+ * overflow), which keeps the loop free of memory read-modify-writes. */
+static int scan_chunks(struct mmt_reader *r, uint64_t first, uint64_t stride, struct mmt_totals *t,
+                       struct mmt_idset *tids, struct mmt_idset *pids)
 {
-    struct mmt_idset tids = {0}, pids = {0};
     const struct mmt_rec *recs;
     size_t n;
-    int rc;
-    memset(&c->t, 0, sizeof c->t);
-    uint64_t *kinds = c->t.kinds;
-    double t0 = now_seconds(), c0 = cpu_seconds();
-    while ((rc = mmt_reader_next(r, &recs, &n)) == 1) {
+    uint64_t *kinds = t->kinds;
+    for (uint64_t ci = first; ci < mmt_reader_chunks(r); ci += stride) {
+        if (mmt_reader_seek_chunk(r, ci))
+            return -1;
+        int rc = mmt_reader_next(r, &recs, &n);
+        if (rc < 0)
+            return -1;
+        if (rc == 0) /* the last chunk of a cut trace did not decode: the trace ends before */
+            break;
         for (size_t base = 0; base < n; base += 65535) {
             size_t end = n - base < 65535 ? n : base + 65535;
             uint64_t lanes = 0;
@@ -60,7 +66,7 @@ static int scan_trace(struct mmt_reader *r, struct trace_counts *c)
                 unsigned k = recs[i].kind;
                 if (__builtin_expect(k > MMT_MODIFY, 0)) {
                     kinds[k]++;
-                    count_rare(r, &recs[i], &c->t, &tids, &pids);
+                    count_rare(r, &recs[i], t, tids, pids);
                     continue;
                 }
                 lanes += 1ull << (16 * k);
@@ -68,7 +74,95 @@ static int scan_trace(struct mmt_reader *r, struct trace_counts *c)
             for (int k = 0; k <= MMT_MODIFY; k++)
                 kinds[k] += (lanes >> (16 * k)) & 0xffff;
         }
-        c->t.records += n;
+        t->records += n;
+    }
+    return 0;
+}
+
+struct scan_job {
+    const char *path;
+    uint64_t first, stride;
+    struct mmt_totals t;
+    struct mmt_idset tids, pids;
+    int failed;
+    char err[1024];
+};
+
+/* A worker thread: its own reader, every stride-th chunk. */
+static void *scan_worker(void *arg)
+{
+    struct scan_job *j = arg;
+    struct mmt_reader *r = mmt_reader_open(j->path, j->err, sizeof j->err);
+    if (!r) {
+        j->failed = 1;
+        return NULL;
+    }
+    if (scan_chunks(r, j->first, j->stride, &j->t, &j->tids, &j->pids)) {
+        snprintf(j->err, sizeof j->err, "%s", mmt_reader_error(r));
+        j->failed = 1;
+    }
+    mmt_reader_close(r);
+    return NULL;
+}
+
+static void merge_ids(struct mmt_idset *into, const struct mmt_idset *from)
+{
+    for (size_t i = 0; i < from->cap; i++)
+        if (from->slots[i])
+            mmt_idset_add(into, from->slots[i] - 1);
+}
+
+/* Decodes every chunk (on `jobs` threads, each with its own reader), counting kinds,
+ * events and distinct threads. Returns 0, or -1 with err filled. */
+static int scan_trace(const char *path, struct mmt_reader *r, unsigned jobs, struct trace_counts *c,
+                      char *err, size_t errlen)
+{
+    struct mmt_idset tids = {0}, pids = {0};
+    memset(&c->t, 0, sizeof c->t);
+    double t0 = now_seconds(), c0 = cpu_seconds();
+    int rc = 0;
+    if (jobs <= 1) {
+        rc = scan_chunks(r, 0, 1, &c->t, &tids, &pids);
+        if (rc)
+            snprintf(err, errlen, "%s", mmt_reader_error(r));
+    } else {
+        struct scan_job *js = calloc(jobs, sizeof *js);
+        pthread_t *th = calloc(jobs, sizeof *th);
+        if (!js || !th) {
+            free(js);
+            free(th);
+            snprintf(err, errlen, "%s: out of memory", path);
+            return -1;
+        }
+        unsigned started = 0;
+        for (unsigned i = 0; i < jobs; i++) {
+            js[i] = (struct scan_job){.path = path, .first = i, .stride = jobs};
+            if (pthread_create(&th[i], NULL, scan_worker, &js[i]))
+                break;
+            started++;
+        }
+        for (unsigned i = 0; i < started; i++) {
+            pthread_join(th[i], NULL);
+            if (js[i].failed && !rc) {
+                snprintf(err, errlen, "%s", js[i].err);
+                rc = -1;
+            }
+            c->t.records += js[i].t.records;
+            for (int k = 0; k < MMT_KIND_COUNT; k++)
+                c->t.kinds[k] += js[i].t.kinds[k];
+            for (int k = 0; k < MMT_EVENT_TYPE_SLOTS; k++)
+                c->t.events[k] += js[i].t.events[k];
+            merge_ids(&tids, &js[i].tids);
+            merge_ids(&pids, &js[i].pids);
+            free(js[i].tids.slots);
+            free(js[i].pids.slots);
+        }
+        if (started < jobs && !rc) {
+            snprintf(err, errlen, "%s: cannot start %u decoding threads", path, jobs);
+            rc = -1;
+        }
+        free(js);
+        free(th);
     }
     c->decode_seconds = now_seconds() - t0;
     c->decode_cpu_seconds = cpu_seconds() - c0;
@@ -77,7 +171,8 @@ static int scan_trace(struct mmt_reader *r, struct trace_counts *c)
     free(tids.slots);
     free(pids.slots);
     c->from_footer = 0;
-    return rc < 0 ? -1 : 0;
+    c->jobs = jobs;
+    return rc;
 }
 
 static uint64_t accesses_of(const struct mmt_totals *t)
@@ -137,6 +232,7 @@ static void info_json(const struct mmt_reader *r, const struct trace_counts *c, 
     }
     json_str(&j, "counted_by", scanned ? "scan" : "footer");
     if (scanned) {
+        json_u64(&j, "decode_jobs", c->jobs);
         json_f64(&j, "decode_seconds", c->decode_seconds);
         json_f64(&j, "decode_cpu_seconds", c->decode_cpu_seconds);
         json_f64(&j, "records_per_second",
@@ -226,24 +322,35 @@ static void info_text(const char *path, const struct mmt_reader *r, const struct
 
 static void info_usage(FILE *f)
 {
-    fprintf(f, "usage: mmsim info TRACE [--json] [--scan]\n"
+    fprintf(f, "usage: mmsim info TRACE [--json] [--scan [--jobs N]]\n"
                "  --json   one JSON object (counts, bytes_per_access, complete, backend, kernel,\n"
                "           events_by_type, meta, chunks)\n"
-               "  --scan   decode and check every chunk instead of trusting the footer's totals\n");
+               "  --scan   decode and check every chunk instead of trusting the footer's totals\n"
+               "  --jobs N decode the chunks on N threads (default 1)\n");
 }
 
 int cmd_info(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"json", no_argument, 0, 'j'}, {"scan", no_argument, 0, 's'},
+        {"jobs", required_argument, 0, 'J'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
     int as_json = 0, scan = 0, c;
+    unsigned jobs = 1;
+    uint64_t v;
     optind = 1;
     while ((c = getopt_long(argc, argv, "jsh", opts, NULL)) != -1) {
         switch (c) {
         case 'j': as_json = 1; break;
         case 's': scan = 1; break;
+        case 'J':
+            if (parse_u64(optarg, &v) || v < 1 || v > 256) {
+                fprintf(stderr, "mmsim info: --jobs wants 1..256, not '%s'\n", optarg);
+                return 2;
+            }
+            jobs = (unsigned)v;
+            break;
         case 'h': info_usage(stdout); return 0;
         default: info_usage(stderr); return 2;
         }
@@ -263,8 +370,8 @@ int cmd_info(int argc, char **argv)
     struct mmt_totals footer;
     int have_footer = mmt_reader_totals(r, &footer) == 0;
     int scanned = scan || !have_footer;
-    if (scanned && scan_trace(r, &counts)) {
-        fprintf(stderr, "mmsim info: %s\n", mmt_reader_error(r));
+    if (scanned && scan_trace(path, r, jobs, &counts, err, sizeof err)) {
+        fprintf(stderr, "mmsim info: %s\n", err);
         mmt_reader_close(r);
         return 1;
     }

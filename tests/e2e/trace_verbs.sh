@@ -150,3 +150,11 @@ check_eq "kernel.min_flt from rusage.min_flt" 123 "$(json_get "$TMP/meta.json" k
 check_eq "kernel.maj_flt from rusage.maj_flt" 4 "$(json_get "$TMP/meta.json" kernel.maj_flt)"
 check_eq "--meta command kept" "./a.out x" "$(json_get "$TMP/meta.json" meta.command)"
 check_eq "events by type empty" "{}" "$(json_get "$TMP/meta.json" events_by_type)"
+
+# ---- parallel scan: chunks decode on their own, so 3 threads count what 1 thread counts
+"$MMSIM" info --json --scan --jobs 1 "$TMP/chunky.mmt" >"$TMP/j1.json"
+"$MMSIM" info --json --scan --jobs 3 "$TMP/chunky.mmt" >"$TMP/j3.json"
+for k in records ifetches loads stores modifies threads; do
+    check_eq "--jobs 3 $k = --jobs 1 $k" "$(json_get "$TMP/j1.json" $k)" "$(json_get "$TMP/j3.json" $k)"
+done
+check_eq "--jobs 3 records = input accesses" "$(grep -vc '^==' "$DATA/small.lackey")" "$(json_get "$TMP/j3.json" records)"
