@@ -24,7 +24,6 @@ int pressure_init(struct sim *s)
         free(pr);
         return -1;
     }
-    psi_init(&pr->psi, 0);
     s->pr = pr;
     return 0;
 }
@@ -39,6 +38,8 @@ void pressure_destroy(struct sim *s)
     free(pr->dmesg);
     free(pr->kills);
     free(pr->comm);
+    free(pr->stalls);
+    free(pr->stream_end_fx);
     free(pr);
     s->pr = NULL;
 }
@@ -85,6 +86,22 @@ void pressure_after_fault(struct sim *s, struct cpu *c, const struct fault_resul
     if (!pr || !pr->rc)
         return;
     shoot_down_evicted(s);
+    if (fr && fr->kind == FAULT_MAJOR && fr->io_ns) {
+        uint64_t io = CYC((uint64_t)((double)fr->io_ns * s->cfg.cpu.freq_ghz));
+        pr->memstall_fx += io;
+        if (pr->nstalls == pr->capstalls) {
+            uint64_t cap = pr->capstalls ? pr->capstalls * 2 : 1024;
+            void *n = realloc(pr->stalls, cap * sizeof(*pr->stalls));
+            if (n) {
+                pr->stalls = n;
+                pr->capstalls = cap;
+            }
+        }
+        if (pr->nstalls < pr->capstalls) {
+            pr->stalls[pr->nstalls].start_fx = c->clock_fx;
+            pr->stalls[pr->nstalls++].end_fx = c->clock_fx + io;
+        }
+    }
     /* kswapd runs on the machine's CPUs: its balancing round takes time from this one */
     if (reclaim_kswapd_awake(pr->rc)) {
         uint64_t cyc = reclaim_kswapd_run(pr->rc);
@@ -92,8 +109,69 @@ void pressure_after_fault(struct sim *s, struct cpu *c, const struct fault_resul
         pr->kswapd_fx += CYC(cyc);
         shoot_down_evicted(s);
     }
-    if (fr && fr->kind == FAULT_MAJOR && fr->io_ns)
-        pr->memstall_fx += CYC((uint64_t)((double)fr->io_ns * s->cfg.cpu.freq_ghz));
+}
+
+void pressure_stream_done(struct sim *s, uint32_t stream, uint64_t now_fx)
+{
+    struct pressure *pr = s->pr;
+    if (!pr)
+        return;
+    if (!pr->stream_end_fx) {
+        pr->stream_end_fx = calloc(s->nstreams ? s->nstreams : 1, sizeof(uint64_t));
+        if (!pr->stream_end_fx)
+            return;
+        pr->nstream_end = s->nstreams;
+    }
+    if (stream < pr->nstream_end)
+        pr->stream_end_fx[stream] = now_fx;
+}
+
+struct psi_ev {
+    uint64_t t;
+    int dstall, dalive;
+};
+
+static int psi_ev_cmp(const void *a, const void *b)
+{
+    const struct psi_ev *x = a, *y = b;
+    return x->t < y->t ? -1 : x->t > y->t;
+}
+
+void pressure_psi(struct sim *s, double *some, double *full)
+{
+    struct pressure *pr = s->pr;
+    *some = *full = 0;
+    uint64_t now = sim_now_fx(s);
+    if (!pr || !now)
+        return;
+    uint64_t n = 2 * pr->nstalls + s->nstreams;
+    struct psi_ev *ev = malloc((n ? n : 1) * sizeof(*ev));
+    if (!ev)
+        return;
+    uint64_t k = 0;
+    for (uint64_t i = 0; i < pr->nstalls; i++) {
+        ev[k++] = (struct psi_ev){pr->stalls[i].start_fx, +1, 0};
+        ev[k++] = (struct psi_ev){pr->stalls[i].end_fx, -1, 0};
+    }
+    for (uint32_t i = 0; i < s->nstreams; i++) {
+        uint64_t end = pr->stream_end_fx && i < pr->nstream_end && pr->stream_end_fx[i] ? pr->stream_end_fx[i] : now;
+        ev[k++] = (struct psi_ev){end, 0, -1};
+    }
+    qsort(ev, k, sizeof(*ev), psi_ev_cmp);
+    struct psi p;
+    psi_init(&p, 0);
+    int stall = 0, alive = (int)s->nstreams;
+    psi_change(&p, 0, (unsigned)alive, 0);
+    for (uint64_t i = 0; i < k; i++) {
+        stall += ev[i].dstall;
+        alive += ev[i].dalive;
+        /* a stalled trace is non-idle even after its end is recorded (its last wait) */
+        unsigned nonidle = (unsigned)(alive > stall ? alive : stall);
+        psi_change(&p, ev[i].t >> CYC_SHIFT, nonidle, (unsigned)(stall > 0 ? stall : 0));
+    }
+    *some = psi_some(&p, now >> CYC_SHIFT);
+    *full = psi_full(&p, now >> CYC_SHIFT);
+    free(ev);
 }
 
 void pressure_page_accessed(struct sim *s, uint64_t pte)
@@ -316,10 +394,12 @@ void pressure_report_json(struct sim *s, struct json *j)
         return;
     reclaim_report_json(pr->rc, j);
     uint64_t now = sim_now_fx(s);
+    double some, full, elapsed = (double)now * (double)s->ncpu;
+    pressure_psi(s, &some, &full);
     json_obj_begin(j, "psi");
-    /* memory stall share of the run: swap-in waits over the elapsed time and CPUs */
-    double elapsed = (double)now * (double)s->ncpu;
-    json_f64(j, "some", elapsed > 0 ? (double)pr->memstall_fx / elapsed > 1 ? 1.0 : (double)pr->memstall_fx / elapsed : 0.0);
+    json_f64(j, "some", some);
+    json_f64(j, "full", full);
+    json_f64(j, "memstall_s", (double)(pr->memstall_fx >> CYC_SHIFT) / (s->cfg.cpu.freq_ghz * 1e9));
     json_f64(j, "kswapd_cpu_share", elapsed > 0 ? (double)pr->kswapd_fx / elapsed : 0.0);
     json_obj_end(j);
     struct meminfo m;
@@ -354,6 +434,11 @@ void pressure_report_text(struct sim *s, FILE *f)
             (unsigned long long)rc.swap_ra,
             (unsigned long long)(v->workingset_refault_anon + v->workingset_refault_file),
             (unsigned long long)v->kswapd_wakeups, (unsigned long long)rc.alloc_stalls);
+    double some, full;
+    pressure_psi(s, &some, &full);
+    fprintf(f, "Memory pressure stall (PSI): some %.1f%%, full %.1f%% of the run; kswapd %.1f%% of the CPU time\n",
+            100 * some, 100 * full,
+            sim_now_fx(s) ? 100.0 * (double)pr->kswapd_fx / ((double)sim_now_fx(s) * s->ncpu) : 0.0);
     fprintf(f, "\n");
     struct meminfo m;
     fill_meminfo(s, &m);

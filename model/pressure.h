@@ -43,7 +43,11 @@ struct pressure {
     char (*comm)[16];                 /* per trace: the program's name, as the kernel's comm */
     struct proc *victim_running;      /* killed while running: exits at its slice's end */
     struct mm_counters victim_last;   /* its counters when it was killed */
-    struct psi psi;
+    /* PSI: every wait for a swap-in, and when each trace ended */
+    struct { uint64_t start_fx, end_fx; } *stalls;
+    uint64_t nstalls, capstalls;
+    uint64_t *stream_end_fx;
+    uint32_t nstream_end;
 };
 
 /* Set-up with the sim (after memsys_new); 0 or -1 on no memory. */
@@ -67,6 +71,11 @@ void pressure_page_accessed(struct sim *s, uint64_t pte);
 int pressure_oom(struct sim *s, struct cpu *c, struct proc *p);
 /* The killed stream's slice: its processes exit and it is done. Returns 0. */
 int pressure_finish_killed(struct sim *s, struct stream *st);
+
+/* A trace ran to its end at now_fx (PSI counts it non-idle until then). */
+void pressure_stream_done(struct sim *s, uint32_t stream, uint64_t now_fx);
+/* PSI over the run: shares of time some / all non-idle traces waited for memory. */
+void pressure_psi(struct sim *s, double *some, double *full);
 
 /* /proc/PID/oom_score at the process's peak memory, with memory.size + swap.size pages. */
 long pressure_oom_score_peak(const struct sim *s, const struct proc *p);

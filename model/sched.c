@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/pressure.h"
 #include "model/sim_internal.h"
 
 /* The first level of each kind: a level no other level names as `next`. */
@@ -267,8 +268,10 @@ int sched_run(struct sim *s)
         c->slice_end_fx = c->clock_fx + s->quantum_fx;
         if (sim_run_slice(s, c, st))
             return -1;
-        if (st->state == ST_DONE)
+        if (st->state == ST_DONE) {
+            pressure_stream_done(s, id, c->clock_fx);
             continue;
+        }
         if (st->state != ST_BLOCKED)
             st->ready_fx = c->clock_fx;
         rq_push(s, id);
