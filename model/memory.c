@@ -115,9 +115,10 @@ static int frames_reserve(struct memsys *ms, uint64_t end)
     if (end <= ms->nframes) return 0;
     uint64_t n = ms->nframes ? ms->nframes : 1024;
     while (n < end) n *= 2;
-    struct frame *f = realloc(ms->frames, n * sizeof(*f));
+    /* the first reservation is calloc'ed: untouched frames then cost no host memory */
+    struct frame *f = ms->frames ? realloc(ms->frames, n * sizeof(*f)) : calloc(n, sizeof(*f));
     if (!f) return -1;
-    memset(f + ms->nframes, 0, (n - ms->nframes) * sizeof(*f));
+    if (ms->nframes) memset(f + ms->nframes, 0, (n - ms->nframes) * sizeof(*f));
     ms->frames = f;
     ms->nframes = n;
     return 0;

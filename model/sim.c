@@ -91,6 +91,8 @@ void sim_recompute_check(struct sim *s, struct cpu *c)
 
 /* ---- set-up ---- */
 
+static void setup_access_tables(struct cpu *c);
+
 struct sim *sim_new(const struct mmsim_config *cfg, char *err, size_t errlen)
 {
     struct sim *s = calloc(1, sizeof *s);
@@ -109,6 +111,8 @@ struct sim *sim_new(const struct mmsim_config *cfg, char *err, size_t errlen)
         sim_free(s);
         return NULL;
     }
+    for (uint32_t i = 0; i < s->ncpu; i++)
+        setup_access_tables(&s->cpus[i]);
     if (pressure_init(s)) {
         snprintf(err, errlen, "sim: out of memory");
         sim_free(s);
@@ -427,7 +431,15 @@ static __attribute__((noinline)) void cache_stall(struct sim *s, struct cpu *c, 
     }
 }
 
-/* One access record: one instruction fetch, load, store or modify. */
+/* The first instruction fetch of a process: from now on fetches count the instructions. */
+static __attribute__((noinline)) void first_fetch(struct proc *p)
+{
+    p->has_ifetch = 1;
+    p->early_data = p->kinds[MMT_LOAD] + p->kinds[MMT_STORE] + p->kinds[MMT_MODIFY];
+}
+
+/* One access record: one instruction fetch, load, store or modify. Written without branches
+ * on the kind (tables by kind), since fetches and data accesses interleave unpredictably. */
 static inline __attribute__((always_inline)) void do_access(struct sim *s, struct cpu *c,
                                                             struct proc *p, const struct mmt_rec *r)
 {
@@ -435,27 +447,36 @@ static inline __attribute__((always_inline)) void do_access(struct sim *s, struc
     uint64_t va = r->addr;
     int ifetch = kind == MMT_IFETCH;
     p->kinds[kind]++;
-    if (ifetch) {
-        p->has_ifetch = 1;
-        c->clock_fx += s->cpi_fx;
-    } else if (unlikely(!p->has_ifetch)) { /* no fetches: each data access is an instruction */
-        p->early_data++;
-        c->clock_fx += s->cpi_fx;
-    }
-    int first_tlb = ifetch ? c->itlb : c->dtlb, first_cache = ifetch ? c->icache : c->dcache;
+    if (unlikely(!p->has_ifetch) && ifetch)
+        first_fetch(p);
+    /* a fetch is an instruction; so is a data access of a process without fetches */
+    c->clock_fx += s->cpi_fx & -(uint64_t)(ifetch | !p->has_ifetch);
     int write = kind >= MMT_STORE;
     uint64_t mask, last = va + (r->size ? r->size : 1) - 1;
-    uint64_t pa = translate(s, c, p, first_tlb, va, write, ifetch, &mask);
+    uint64_t pa = translate(s, c, p, c->tlb_of[kind], va, write, ifetch, &mask);
     uint64_t pa_last = pa + (last - va);
     if (unlikely((last & ~mask) != (va & ~mask)))
-        pa_last = translate(s, c, p, first_tlb, last, write, ifetch, &mask);
-    if (first_cache >= 0) {
-        struct cache *l1 = &c->cache[first_cache];
-        uint64_t line = pa >> l1->line_shift;
-        if (likely(line == l1->last_line && (pa_last >> l1->line_shift) == line))
-            l1->st.hits++;
-        else
-            cache_stall(s, c, first_cache, pa, pa_last);
+        pa_last = translate(s, c, p, c->tlb_of[kind], last, write, ifetch, &mask);
+    struct cache *l1 = c->l1_of[kind];
+    uint64_t line = pa >> l1->line_shift;
+    if (likely(line == l1->last_line && (pa_last >> l1->line_shift) == line))
+        l1->st.hits++;
+    else
+        cache_stall(s, c, c->cache_of[kind], pa, pa_last);
+}
+
+/* The tables by kind the access path reads instead of branching. */
+static void setup_access_tables(struct cpu *c)
+{
+    memset(&c->no_cache, 0, sizeof c->no_cache);
+    c->no_cache.line_shift = 63; /* every address below 2^63 is line 0 */
+    c->no_cache.last_line = 0;
+    c->no_cache.next = -1;
+    for (unsigned k = 0; k < 4; k++) {
+        int ifetch = k == MMT_IFETCH;
+        c->tlb_of[k] = ifetch ? c->itlb : c->dtlb;
+        c->cache_of[k] = ifetch ? c->icache : c->dcache;
+        c->l1_of[k] = c->cache_of[k] >= 0 ? &c->cache[c->cache_of[k]] : &c->no_cache;
     }
 }
 

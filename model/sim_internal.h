@@ -31,7 +31,7 @@ struct proc {
     int no_mappings;    /* from a trace without mappings: every first touch maps a frame */
     uint64_t threads;
     uint64_t kinds[4];       /* accesses by enum mmt_kind (ifetch, load, store, modify) */
-    uint64_t early_data;     /* data accesses counted as instructions (no fetch seen yet) */
+    uint64_t early_data;     /* data accesses before the first fetch (each an instruction) */
     uint64_t tlb_misses, walks, faults_segv, faults_oom;
     uint64_t trace_faults;   /* MMT_EV_PAGE_FAULT events (events-only traces) */
     uint64_t cycles_fx;      /* CPU time */
@@ -71,6 +71,12 @@ struct cpu {
     uint64_t raw_vpn, raw_pte;
     unsigned raw_asid;
     uint64_t block_fx;         /* set by a fault that waits for I/O: block until then */
+    /* by enum mmt_kind: the first TLB level (-1: none) and the first cache level; a kind
+     * without caches points at no_cache, whose line always matches (a free hit) */
+    int tlb_of[4];
+    struct cache *l1_of[4];
+    int cache_of[4];
+    struct cache no_cache;
     uint64_t idle_fx;
 };
 

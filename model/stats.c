@@ -12,7 +12,8 @@ static const char *const psc_names[PGT_MAX_LEVELS + 1] = {"", "", "pd", "pdpt", 
 /* An instruction fetch is an instruction; without fetches each data access is one. */
 uint64_t proc_instructions(const struct proc *p)
 {
-    return p->kinds[MMT_IFETCH] + p->early_data;
+    uint64_t data = p->kinds[MMT_LOAD] + p->kinds[MMT_STORE] + p->kinds[MMT_MODIFY];
+    return p->has_ifetch ? p->kinds[MMT_IFETCH] + p->early_data : data;
 }
 
 uint64_t proc_accesses(const struct proc *p)
