@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LACKEY_PIECE 64 /* accesses over 255 bytes (xsave and the like) are split in these */
+#define MAX_LINE 4096     /* no line of these formats comes near; longer is not a trace */
+#define LACKEY_PIECE 64
+#define LACKEY_MAX_SIZE 4096 /* lackey asserts data sizes <= 512; allow margin, bound the split */ /* accesses over 255 bytes (xsave and the like) are split in these */
 
 struct text_ctx {
     const char *name;
@@ -130,8 +132,8 @@ static int lackey_line(struct text_ctx *c, const char *s)
     p = parse_dec(p + 1, &size);
     if (!p || *p)
         return bad_line(c, "bad size (expected a decimal number at the end of the line)");
-    if (size == 0)
-        return bad_line(c, "access of size 0");
+    if (size == 0 || size > LACKEY_MAX_SIZE)
+        return bad_line(c, "access of size %" PRIu64 " (lackey sizes are 1..%d)", size, LACKEY_MAX_SIZE);
     return emit(c, kind, addr, size);
 }
 
@@ -186,32 +188,51 @@ static int din_line(struct text_ctx *c, const char *s)
     return emit(c, kind_of_label[label], addr, 4);
 }
 
+/* Reads one line into buf (without its newline); returns its length, -1 at the end of the
+ * input, -2 for a line longer than cap-1 bytes, -3 for a NUL byte in the line. */
+static long read_line(FILE *in, char *buf, size_t cap)
+{
+    size_t n = 0;
+    int ch;
+    while ((ch = getc_unlocked(in)) != EOF && ch != '\n') {
+        if (ch == 0)
+            return -3;
+        if (n + 1 >= cap)
+            return -2;
+        buf[n++] = (char)ch;
+    }
+    if (ch == EOF && n == 0)
+        return -1;
+    buf[n] = 0;
+    return (long)n;
+}
+
 int mmt_import_text(enum mmt_import_format f, FILE *in, const char *name, struct mmt_writer *w,
                     struct mmt_import_stats *st, char *err, size_t errlen)
 {
     struct text_ctx c = {.name = name, .err = err, .errlen = errlen, .w = w, .st = st};
     int (*parse)(struct text_ctx *, const char *) =
         f == MMT_IMPORT_LACKEY ? lackey_line : f == MMT_IMPORT_PINATRACE ? pinatrace_line : din_line;
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
+    char line[MAX_LINE];
+    long len;
     int rc = 0;
-    while ((len = getline(&line, &cap, in)) >= 0) {
+    while ((len = read_line(in, line, sizeof line)) != -1) {
         c.line++;
         st->lines++;
-        if (len > 0 && line[len - 1] == '\n')
-            line[--len] = 0;
-        if (len > 0 && line[len - 1] == '\r')
-            line[--len] = 0;
-        if ((size_t)len != strlen(line)) {
+        if (len == -2) {
+            rc = bad_line(&c, "line longer than %d bytes", MAX_LINE - 1);
+            break;
+        }
+        if (len == -3) {
             rc = bad_line(&c, "NUL byte in a text line");
             break;
         }
+        if (len > 0 && line[len - 1] == '\r')
+            line[--len] = 0;
         if ((rc = parse(&c, line)))
             break;
     }
     if (!rc && ferror(in))
         rc = bad_line(&c, "read error");
-    free(line);
     return rc;
 }

@@ -105,6 +105,15 @@ printf '0x401000: X 0x1000\n' >"$TMP/bad.pin"
 check_eq "pinatrace bad kind: exit 1" 1 "$rc"
 check "pinatrace bad kind: message names file:line" grep -q "bad.pin:1:" "$TMP/bad.err"
 
+printf 'I  0401000,3\n L 7ff000,99999999999999\n' >"$TMP/huge.lackey"
+"$MMSIM" import -f lackey "$TMP/huge.lackey" -o "$TMP/bad.mmt" 2>"$TMP/bad.err"; rc=$?
+check_eq "lackey absurd size: exit 1 (no endless split)" 1 "$rc"
+check "lackey absurd size: message names file:line" grep -q "huge.lackey:2: access of size" "$TMP/bad.err"
+head -c 10000 /dev/zero | tr '\0' 'x' >"$TMP/long.din"
+"$MMSIM" import -f din "$TMP/long.din" -o "$TMP/bad.mmt" 2>"$TMP/bad.err"; rc=$?
+check_eq "overlong line: exit 1" 1 "$rc"
+check "overlong line: message names file:line" grep -q "long.din:1: line longer than" "$TMP/bad.err"
+
 # ---- foreign, corrupt and cut .mmt files
 "$MMSIM" info "$DATA/small.din" 2>"$TMP/foreign.err"; rc=$?
 check_eq "info on a foreign file: exit 1" 1 "$rc"
