@@ -66,17 +66,33 @@ for wl in "${WORKLOADS[@]}"; do
             printf "| %s | %s | %d | %.3f | %s | %.1f | %.1f | %.2f | %.1f |\n",
                 n, s, r, b, tb, e / 1e6, d / 1e6, d / bl, sc / 1e6 }'
         tot_bytes=$((tot_bytes + bytes)); tot_acc=$((tot_acc + acc))
+        max_bpa=$(printf '%s\n%s\n' "${max_bpa:-0}" "$bpa" | sort -g | tail -1)
         # the decode target is judged on traces large enough to amortise opening the file
         if [ "$recs" -ge 1000000 ]; then
             min_scan=$(printf '%s\n%s\n' "${min_scan:-$scan}" "$scan" | sort -g | head -1)
         fi
+        [ "$name" = demo-8MiB ] && mv "$file" "$W/parallel.mmt"
         rm -f "$file"
     done
     rm -f "$W/$name.lackey"
 done
 echo
-awk -v b="$tot_bytes" -v a="$tot_acc" -v s="${min_scan:-0}" 'BEGIN {
+if [ -f "$W/parallel.mmt" ]; then
+    wall_rate() { # JOBS: median over RUNS of the wall-clock scan rate
+        for _ in $(seq "$RUNS"); do
+            "$MMSIM" info --scan --jobs "$1" --json "$W/parallel.mmt" |
+                python3 -c 'import json,sys; print(json.load(sys.stdin)["records_per_second"])'
+        done | median
+    }
+    r1=$(wall_rate 1); r2=$(wall_rate 2)
+    awk -v a="$r1" -v b="$r2" 'BEGIN {
+        printf "Chunks decode on their own: `info --scan --jobs 2` on demo-8MiB ran at %.1f M records/s\n", b / 1e6
+        printf "of wall time against %.1f M with one job (x%.2f; medians of wall time, so the\n", a / 1e6, b / a
+        printf "neighbours on this shared 2-core machine count here).\n\n" }'
+fi
+awk -v b="$tot_bytes" -v a="$tot_acc" -v s="${min_scan:-0}" -v m="${max_bpa:-0}" 'BEGIN {
     bpa = a ? b / a : 0
-    printf "Targets: bytes/access over all the traces above %.3f (target <= 2: %s); slowest\n", bpa, (bpa <= 2 ? "met" : "NOT met")
+    printf "Targets: bytes/access over all the traces above %.3f, %.3f on the worst one (target\n", bpa, m
+    printf "<= 2: %s); slowest\n", (bpa <= 2 && m <= 2 ? "met" : "NOT met")
     printf "`info --scan` on traces of 1 M records or more %.1f M records/s (target >= 150: %s).\n", s / 1e6, (s >= 150e6 ? "met" : "NOT met")
     printf "For scale: drmemtrace stores about 32 bytes a reference; the decoded record is 16 bytes.\n" }'
