@@ -92,12 +92,14 @@ struct memsys {
     uint32_t nfiles, capfiles;
     /* memory pressure (model/reclaim.c): LRU, swap, kswapd; NULL with unlimited memory */
     struct reclaim *rc;
+    struct mm *mms;          /* every address space, for unmapping file pages (i_mmap) */
     uint64_t reclaim_cycles; /* direct reclaim done by the current fault, charged to it */
     int reclaim_stalled;
 };
 
 struct mm {
     struct memsys *ms;
+    struct mm *mm_next, *mm_prev; /* memsys's list of address spaces */
     struct pgtable *pt;
     struct vma_set vmas;
     struct mm_counters c;
@@ -254,12 +256,15 @@ static uint64_t pc_insert(struct memsys *ms, uint32_t file, uint64_t pgoff)
     f->nr_pages++;
     if (f->node_use[pgoff / 64]++ == 0 && ms->slub) f->node[pgoff / 64] = slub_alloc(ms->slub, SLAB_RADIX_TREE_NODE);
     ms->st.pgcache_inserts++;
+    if (ms->rc && !f->shmem) reclaim_file_page_added(ms->rc, pfn, file, pgoff);
     return pfn;
 }
 
 /* Is the page usable without I/O? Warm caches count every page as cached already. */
 static int pc_cached(const struct memsys *ms, uint32_t file, uint64_t pgoff)
 {
+    if (ms->rc && pc_find(ms, file, pgoff) == NO_PFN && reclaim_file_evicted(ms->rc, file, pgoff))
+        return 0; /* reclaim dropped it: even a warm cache must read it again */
     return ms->prm.cache_warm || ms->files[file].shmem || pc_find(ms, file, pgoff) != NO_PFN;
 }
 
@@ -344,6 +349,50 @@ static void host_page_swapped_in(void *ctx, struct mm *mm, uint64_t va, uint64_t
     mm->c.pgtables_bytes = vmpte_bytes(mm);
 }
 
+static void put_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned level);
+
+/* try_to_unmap of a page-cache page: every VMA of every address space mapping its file at
+ * its offset loses the PTE (the i_mmap walk); the TLB entries go with it. */
+static void unmap_file_page(struct memsys *ms, uint64_t pfn, uint32_t file, uint64_t pgoff)
+{
+    uint64_t off = pgoff << ms->page_shift;
+    for (struct mm *mm = ms->mms; mm && ms->frames[pfn].mapcount; mm = mm->mm_next) {
+        for (size_t i = 0; i < mm->vmas.n; i++) {
+            const struct vma *v = &mm->vmas.v[i];
+            if (v->file != file || off < v->off || off - v->off >= v->end - v->start) continue;
+            uint64_t va = v->start + (off - v->off);
+            unsigned level;
+            uint64_t pte = pgtable_lookup(mm->pt, va, &level);
+            if (!pte || level != 1 || (pte & PTE_ZERO) || pte_pfn(pte) != pfn) continue;
+            pgtable_unmap_range(mm->pt, va, va + ms->page_size, put_leaf, mm);
+            mm->c.pgtables_bytes = vmpte_bytes(mm);
+            reclaim_queue_inval(ms->rc, mm, va);
+        }
+    }
+}
+
+/* Reclaim drops a page-cache page (__remove_mapping), unmapping it first. */
+static int host_file_evict(void *ctx, uint64_t pfn)
+{
+    struct memsys *ms = ctx;
+    if (pfn >= ms->nframes) return -1;
+    struct frame *fr = &ms->frames[pfn];
+    if (fr->kind != FK_FILE) return -1;
+    if (fr->mapcount) unmap_file_page(ms, pfn, fr->file, fr->index);
+    if (fr->mapcount) return -1; /* mapped in a way we cannot undo (a huge leaf) */
+    struct pc_file *f = &ms->files[fr->file];
+    uint64_t pgoff = fr->index;
+    if (pgoff >= f->nslot || f->slot[pgoff] != pfn + 1) return -1;
+    f->slot[pgoff] = 0;
+    f->nr_pages--;
+    if (--f->node_use[pgoff / 64] == 0 && ms->slub && f->node[pgoff / 64]) {
+        slub_release(ms->slub, SLAB_RADIX_TREE_NODE, f->node[pgoff / 64]);
+        f->node[pgoff / 64] = 0;
+    }
+    frames_release(ms, pfn, 0);
+    return 0;
+}
+
 static int reclaim_setup(struct memsys *ms, const struct mmsim_config *cfg)
 {
     struct reclaim_config rc;
@@ -361,7 +410,7 @@ static int reclaim_setup(struct memsys *ms, const struct mmsim_config *cfg)
     rc.swap.queue_depth = cfg->swap.queue_depth;
     rc.swap.synchronous = cfg->swap.synchronous;
     rc.swap.page_cluster = cfg->swap.page_cluster;
-    struct reclaim_host h = {host_pgtable, host_page_evicted, host_page_swapped_in, ms};
+    struct reclaim_host h = {host_pgtable, host_page_evicted, host_page_swapped_in, host_file_evict, ms};
     ms->rc = reclaim_new(ms->pa, &rc, &h);
     return ms->rc ? 0 : -1;
 }
@@ -559,6 +608,9 @@ static struct mm *mm_alloc(struct memsys *ms)
     if (ms->slub)
         for (int i = 0; i < 6; i++) mm->obj[i] = slub_alloc(ms->slub, task_objs[i]);
     mm->c.pgtables_bytes = vmpte_bytes(mm);
+    mm->mm_next = ms->mms;
+    if (ms->mms) ms->mms->mm_prev = mm;
+    ms->mms = mm;
     return mm;
 }
 
@@ -657,6 +709,9 @@ static void zap_all(struct mm *mm)
 void mm_destroy(struct memsys *ms, struct mm *mm)
 {
     if (!mm) return;
+    if (mm->mm_prev) mm->mm_prev->mm_next = mm->mm_next;
+    else if (ms->mms == mm) ms->mms = mm->mm_next;
+    if (mm->mm_next) mm->mm_next->mm_prev = mm->mm_prev;
     zap_all(mm);
     vmas_destroy(&mm->vmas);
     pgtable_free(mm->pt);

@@ -14,9 +14,15 @@
 #define MAX_READAHEAD 64
 #define INVAL_MAX 4096
 
+/* Who owns a tracked frame: an anonymous page of mm at va, or a page-cache page whose
+ * file key is in va (file << FILE_KEY_SHIFT | pgoff). */
+enum rmap_kind { RMAP_NONE = 0, RMAP_ANON, RMAP_FILE };
+#define FILE_KEY_SHIFT 40
+
 struct rmap_entry {
-    struct mm *mm;  /* NULL: the frame is not a tracked user page */
+    struct mm *mm;
     uint64_t va;
+    uint8_t kind;
 };
 
 struct reclaim {
@@ -31,6 +37,7 @@ struct reclaim {
     struct mm **mms;
     uint32_t nmms, capmms;
     struct u64map entries;   /* (mm index, vpn) -> swap slot */
+    struct u64map file_shadows; /* file key -> shadow of an evicted page-cache page */
     uint64_t *slot_key;      /* per slot: the key that owns it */
     uint64_t *slot_shadow;   /* per slot: the workingset shadow of the evicted page */
     uint64_t nslots;
@@ -70,7 +77,8 @@ struct reclaim *reclaim_new(struct page_alloc *pa, const struct reclaim_config *
     r->sw = swap_new(&r->cfg.swap);
     r->rmap = calloc(r->nframes ? r->nframes : 1, sizeof(*r->rmap));
     r->inval = malloc(INVAL_MAX * sizeof(*r->inval));
-    if (!r->vm || !r->sw || !r->rmap || !r->inval || u64map_init(&r->entries, 1024)) {
+    if (!r->vm || !r->sw || !r->rmap || !r->inval || u64map_init(&r->entries, 1024) ||
+        u64map_init(&r->file_shadows, 1024)) {
         reclaim_free(r);
         return NULL;
     }
@@ -94,6 +102,7 @@ void reclaim_free(struct reclaim *r)
     free(r->rmap);
     free(r->mms);
     u64map_done(&r->entries);
+    u64map_done(&r->file_shadows);
     free(r->slot_key);
     free(r->slot_shadow);
     free(r->inval);
@@ -153,32 +162,60 @@ void reclaim_page_added(struct reclaim *r, uint64_t pfn, struct mm *mm, uint64_t
 {
     if (pfn >= r->nframes)
         return;
-    if (r->rmap[pfn].mm)
+    if (r->rmap[pfn].kind)
         vmscan_del(r->vm, pfn);
     r->rmap[pfn].mm = mm;
     r->rmap[pfn].va = va & ~((1ull << r->cfg.page_shift) - 1);
+    r->rmap[pfn].kind = RMAP_ANON;
     vmscan_add(r->vm, pfn, (flags & RECLAIM_ANON) ? VMSCAN_ANON : 0, VMSCAN_NO_NEXT_USE);
     if (flags & RECLAIM_YOUNG)
         vmscan_access(r->vm, pfn, VMSCAN_NO_NEXT_USE);
 }
 
+static uint64_t file_key(uint32_t file, uint64_t pgoff)
+{
+    return ((uint64_t)file << FILE_KEY_SHIFT) | (pgoff & ((1ull << FILE_KEY_SHIFT) - 1));
+}
+
+void reclaim_file_page_added(struct reclaim *r, uint64_t pfn, uint32_t file, uint64_t pgoff)
+{
+    if (pfn >= r->nframes)
+        return;
+    if (r->rmap[pfn].kind)
+        vmscan_del(r->vm, pfn);
+    uint64_t key = file_key(file, pgoff);
+    unsigned flags = 0;
+    uint64_t *shadow = u64map_get(&r->file_shadows, key);
+    if (shadow) {
+        flags = vmscan_refault(r->vm, *shadow, 0, swap_used_slots(r->sw) < swap_total_slots(r->sw), NULL);
+        u64map_erase(&r->file_shadows, key);
+    }
+    r->rmap[pfn] = (struct rmap_entry){NULL, key, RMAP_FILE};
+    vmscan_add(r->vm, pfn, flags, VMSCAN_NO_NEXT_USE);
+}
+
+int reclaim_file_evicted(const struct reclaim *r, uint32_t file, uint64_t pgoff)
+{
+    return r->file_shadows.n && u64map_get(&r->file_shadows, file_key(file, pgoff)) != NULL;
+}
+
 void reclaim_page_freed(struct reclaim *r, uint64_t pfn)
 {
-    if (pfn >= r->nframes || !r->rmap[pfn].mm)
+    if (pfn >= r->nframes || !r->rmap[pfn].kind)
         return;
     vmscan_del(r->vm, pfn);
-    r->rmap[pfn].mm = NULL;
+    r->rmap[pfn] = (struct rmap_entry){NULL, 0, RMAP_NONE};
 }
 
 void reclaim_page_accessed(struct reclaim *r, uint64_t pfn)
 {
-    if (pfn < r->nframes && r->rmap[pfn].mm)
+    if (pfn < r->nframes && r->rmap[pfn].kind)
         vmscan_access(r->vm, pfn, VMSCAN_NO_NEXT_USE);
 }
 
 int reclaim_tracks(const struct reclaim *r, uint64_t pfn)
 {
-    return pfn < r->nframes && r->rmap[pfn].mm != NULL;
+    return pfn < r->nframes && r->rmap[pfn].kind != RMAP_NONE;
 }
 
 /* ---- eviction ---- */
@@ -202,7 +239,7 @@ static void queue_write(struct reclaim *r, uint64_t slot)
     r->run_len = 1;
 }
 
-static void queue_inval(struct reclaim *r, struct mm *mm, uint64_t va)
+void reclaim_queue_inval(struct reclaim *r, struct mm *mm, uint64_t va)
 {
     if (r->ninval < INVAL_MAX)
         r->inval[r->ninval++] = (struct reclaim_inval){mm, va};
@@ -216,7 +253,18 @@ static int evict_page(void *ctx, uint64_t pfn, int anon, int dirty, uint64_t sha
     struct reclaim *r = ctx;
     (void)dirty;
     struct rmap_entry e = r->rmap[pfn];
-    if (!e.mm)
+    if (e.kind == RMAP_FILE) {
+        /* a clean page-cache page: dropped, its shadow kept for the refault test */
+        if (!r->host.file_evict || r->host.file_evict(r->host.ctx, pfn) != 0)
+            return -1;
+        int found;
+        uint64_t *v = u64map_slot(&r->file_shadows, e.va, &found);
+        if (v)
+            *v = shadow;
+        r->rmap[pfn] = (struct rmap_entry){NULL, 0, RMAP_NONE};
+        return 0;
+    }
+    if (e.kind != RMAP_ANON || !e.mm)
         return -1;
     if (anon) {
         int idx = mm_index_add(r, e.mm);
@@ -239,10 +287,10 @@ static int evict_page(void *ctx, uint64_t pfn, int anon, int dirty, uint64_t sha
         r->c.pswpout++;
     }
     pgtable_unmap_range(r->host.pgtable(e.mm), e.va, e.va + (1ull << r->cfg.page_shift), NULL, NULL);
-    r->rmap[pfn].mm = NULL;
+    r->rmap[pfn] = (struct rmap_entry){NULL, 0, RMAP_NONE};
     r->host.page_evicted(r->host.ctx, e.mm, e.va, pfn, anon);
     page_alloc_release(r->pa, pfn, 0);
-    queue_inval(r, e.mm, e.va);
+    reclaim_queue_inval(r, e.mm, e.va);
     uint64_t used = swap_used_slots(r->sw);
     if (used > r->c.swap_used_peak)
         r->c.swap_used_peak = used;
@@ -326,8 +374,7 @@ static void map_swapped_page(struct reclaim *r, struct mm *mm, uint64_t va, uint
     uint64_t page_va = va & ~((1ull << r->cfg.page_shift) - 1);
     pgtable_map(r->host.pgtable(mm), page_va, pfn, 1, pte_flags, NULL);
     unsigned fl = vmscan_refault(r->vm, r->slot_shadow[slot], 1, swap_has_room(r), NULL);
-    r->rmap[pfn].mm = mm;
-    r->rmap[pfn].va = page_va;
+    r->rmap[pfn] = (struct rmap_entry){mm, page_va, RMAP_ANON};
     vmscan_add(r->vm, pfn, fl, VMSCAN_NO_NEXT_USE);
     if (young)
         vmscan_access(r->vm, pfn, VMSCAN_NO_NEXT_USE);

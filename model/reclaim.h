@@ -26,6 +26,9 @@ struct reclaim_host {
     /* a page of mm at va left memory (anon: to swap) or came back from swap */
     void (*page_evicted)(void *ctx, struct mm *mm, uint64_t va, uint64_t pfn, int anon);
     void (*page_swapped_in)(void *ctx, struct mm *mm, uint64_t va, uint64_t pfn);
+    /* drop a clean page-cache page from its file and free the frame; -1 when it cannot go
+     * (it is mapped: without a reverse map of file pages it stays) */
+    int (*file_evict)(void *ctx, uint64_t pfn);
     void *ctx;
 };
 
@@ -61,6 +64,11 @@ uint64_t reclaim_alloc(struct reclaim *r, enum pa_migratetype mt, uint64_t *cycl
 #define RECLAIM_YOUNG 2u /* mapped by the access that faulted: accessed bit set */
 /* A user page was mapped at (mm, va) in frame pfn. */
 void reclaim_page_added(struct reclaim *r, uint64_t pfn, struct mm *mm, uint64_t va, unsigned flags);
+/* A page entered the page cache of file at pgoff: it joins the file LRU, active when it
+ * refaults within the workingset (its shadow says so). */
+void reclaim_file_page_added(struct reclaim *r, uint64_t pfn, uint32_t file, uint64_t pgoff);
+/* Was (file, pgoff) evicted by reclaim (a shadow entry is left)? Then it must be read. */
+int reclaim_file_evicted(const struct reclaim *r, uint32_t file, uint64_t pgoff);
 /* The owner freed the frame (munmap, exit, COW): leave the LRU and the reverse map. */
 void reclaim_page_freed(struct reclaim *r, uint64_t pfn);
 /* The page walker set the accessed bit of the PTE mapping pfn (the engine, on a TLB miss). */
@@ -94,6 +102,8 @@ struct reclaim_inval {
     struct mm *mm;
     uint64_t va;
 };
+/* A page the host unmapped for reclaim (a file page): its TLB entries must go. */
+void reclaim_queue_inval(struct reclaim *r, struct mm *mm, uint64_t va);
 /* Evicted pages whose TLB entries must go: copies up to max and removes them. */
 size_t reclaim_take_invalidations(struct reclaim *r, struct reclaim_inval *out, size_t max);
 

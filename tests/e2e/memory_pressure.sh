@@ -76,3 +76,19 @@ check "vmstat: lines every simulated ms ($n)" test "$n" -ge 2
 # 64 MiB of swap is 16384 slots, one the header: 65532 KiB, which procps prints as 63Mi
 check "free: the Swap: line" grep -qE '^Swap: +63Mi ' "$TMP/vmstat.txt"
 check "free: total memory 16Mi" grep -qE '^Mem: +16Mi ' "$TMP/vmstat.txt"
+
+# 6. page-cache reclaim: val_file writes a 48 MiB file and maps it: in 24 MiB without swap
+#    the clean page-cache pages are unmapped and dropped (nothing is killed), and reading
+#    them again is a major fault; with 128 MiB nothing is reclaimed.
+if "$MMSIM" record --no-counters --no-native-run -o "$TMP/vf.mmt" -- "$PROGS/val_file" 48 "$TMP/vf.data" >/dev/null 2>&1; then
+    replay -s memory.size=24M -s swap.size=0 --json "$TMP/vf.mmt" >"$TMP/vf24.json"
+    replay -s memory.size=128M -s swap.size=0 --json "$TMP/vf.mmt" >"$TMP/vf128.json"
+    check_eq "file: no OOM kill in 24 MiB: page cache is reclaimed" "" "$(kills "$TMP/vf24.json")"
+    st=$(json_get "$TMP/vf24.json" reclaim.pgsteal_file)
+    check "file: page-cache pages were reclaimed ($st)" test "$st" -gt 12288
+    maj=$(json_get "$TMP/vf24.json" processes.0.faults.major)
+    check "file: dropped pages are read again: major faults ($maj)" test "$maj" -gt 0
+    check_eq "file: nothing reclaimed in 128 MiB" "0" "$(json_get "$TMP/vf128.json" reclaim.pgsteal_file)"
+else
+    echo "not ok - file: recording val_file failed"
+fi

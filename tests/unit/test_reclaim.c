@@ -57,7 +57,7 @@ static void world_init(struct world *w, uint64_t swap_kib)
     rc.swap.read_latency_ns = rc.swap.write_latency_ns = 100000;
     rc.swap.read_bandwidth = rc.swap.write_bandwidth = 4096000000ull;
     rc.swap.queue_depth = 1;
-    struct reclaim_host h = {host_pgtable, host_evicted, host_swapped_in, NULL};
+    struct reclaim_host h = {host_pgtable, host_evicted, host_swapped_in, NULL, NULL};
     w->r = reclaim_new(w->pa, &rc, &h);
     assert_non_null(w->r);
     struct pgtable_frames fr = {table_alloc, table_release, w->pa};
