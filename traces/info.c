@@ -175,6 +175,17 @@ static int scan_trace(const char *path, struct mmt_reader *r, unsigned jobs, str
     return rc;
 }
 
+/* An event type's name, or "type_N" for a type this build does not know (so two unknown
+ * types never share a JSON key). */
+static const char *event_label(unsigned type, char *buf, size_t len)
+{
+    const char *n = mmt_event_name(type);
+    if (strcmp(n, "unknown"))
+        return n;
+    snprintf(buf, len, "type_%u", type);
+    return buf;
+}
+
 static uint64_t accesses_of(const struct mmt_totals *t)
 {
     return t->kinds[MMT_IFETCH] + t->kinds[MMT_LOAD] + t->kinds[MMT_STORE] + t->kinds[MMT_MODIFY];
@@ -240,10 +251,11 @@ static void info_json(const struct mmt_reader *r, const struct trace_counts *c, 
         json_f64(&j, "records_per_cpu_second",
                  c->decode_cpu_seconds > 0 ? (double)t->records / c->decode_cpu_seconds : 0.0);
     }
+    char name[32];
     json_obj_begin(&j, "events_by_type");
     for (unsigned k = 1; k < MMT_EVENT_TYPE_SLOTS; k++)
         if (t->events[k])
-            json_u64(&j, mmt_event_name(k), t->events[k]);
+            json_u64(&j, event_label(k, name, sizeof name), t->events[k]);
     if (t->events[0])
         json_u64(&j, "other", t->events[0]);
     json_obj_end(&j);
@@ -289,12 +301,14 @@ static void info_text(const char *path, const struct mmt_reader *r, const struct
            acc ? (double)bytes / (double)acc : 0.0);
     printf("threads    %" PRIu64 " in %" PRIu64 " processes (%" PRIu64 " switch records)\n",
            at_least_one(t->threads, t), at_least_one(t->processes, t), t->kinds[MMT_SWITCH]);
+    char name[32];
     printf("events     %" PRIu64, t->kinds[MMT_EVENT]);
     const char *sep = ": ";
     for (unsigned k = 0; k < MMT_EVENT_TYPE_SLOTS; k++)
         if (t->events[(k + 1) % MMT_EVENT_TYPE_SLOTS]) {
             unsigned type = (k + 1) % MMT_EVENT_TYPE_SLOTS;
-            printf("%s%s %" PRIu64, sep, type ? mmt_event_name(type) : "other", t->events[type]);
+            printf("%s%s %" PRIu64, sep, type ? event_label(type, name, sizeof name) : "other",
+                   t->events[type]);
             sep = ", ";
         }
     printf("\n");
