@@ -770,6 +770,7 @@ struct mm *mm_fork(struct memsys *ms, struct mm *parent)
         if (cow) pgtable_protect_range(parent->pt, v->start, v->end, 0, PTE_WRITE);
     }
     if (fc.failed) goto fail;
+    if (ms->rc && parent->c.swap_ents) child->c.swap_ents = reclaim_fork(ms->rc, parent, child);
     note_rss(child);
     return child;
 fail:

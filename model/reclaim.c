@@ -429,6 +429,44 @@ int reclaim_swapin(struct reclaim *r, struct mm *mm, uint64_t va, unsigned pte_f
     return 1;
 }
 
+uint64_t reclaim_fork(struct reclaim *r, const struct mm *parent, struct mm *child)
+{
+    int pidx = mm_index(r, parent);
+    if (pidx < 0)
+        return 0;
+    int cidx = mm_index_add(r, child);
+    if (cidx < 0)
+        return 0;
+    uint64_t lo = (uint64_t)pidx << VPN_BITS, hi = (uint64_t)(pidx + 1) << VPN_BITS;
+    uint64_t vpn_mask = (1ull << VPN_BITS) - 1;
+    /* collect first: inserting may grow the table under the scan */
+    uint64_t n = 0;
+    for (uint64_t i = 0; i <= r->entries.mask; i++)
+        n += r->entries.used[i] && r->entries.keys[i] >= lo && r->entries.keys[i] < hi;
+    uint64_t *keys = malloc((n ? n : 1) * 2 * sizeof(uint64_t));
+    if (!keys)
+        return 0;
+    uint64_t k = 0;
+    for (uint64_t i = 0; i <= r->entries.mask && k < n; i++)
+        if (r->entries.used[i] && r->entries.keys[i] >= lo && r->entries.keys[i] < hi) {
+            keys[2 * k] = r->entries.keys[i];
+            keys[2 * k + 1] = r->entries.vals[i];
+            k++;
+        }
+    uint64_t copied = 0;
+    for (uint64_t i = 0; i < k; i++) {
+        int found;
+        uint64_t *v = u64map_slot(&r->entries, ((uint64_t)cidx << VPN_BITS) | (keys[2 * i] & vpn_mask), &found);
+        if (!v)
+            break;
+        *v = keys[2 * i + 1];
+        swap_dup_slot(r->sw, keys[2 * i + 1]);
+        copied++;
+    }
+    free(keys);
+    return copied;
+}
+
 uint64_t reclaim_drop_swap(struct reclaim *r, const struct mm *mm, uint64_t start, uint64_t end)
 {
     int idx = mm_index(r, mm);

@@ -88,6 +88,9 @@ struct swapin_result {
 int reclaim_swapin(struct reclaim *r, struct mm *mm, uint64_t va, unsigned pte_flags,
                    struct swapin_result *res);
 int reclaim_has_swap_entry(const struct reclaim *r, const struct mm *mm, uint64_t va);
+/* fork: the child gets the parent's swap entries, each slot one more reference
+ * (swap_duplicate in copy_nonpresent_pte). Returns the number of entries copied. */
+uint64_t reclaim_fork(struct reclaim *r, const struct mm *parent, struct mm *child);
 /* Drop the swap entries of mm in [start, end) (end 0: all, at exit); returns how many. */
 uint64_t reclaim_drop_swap(struct reclaim *r, const struct mm *mm, uint64_t start, uint64_t end);
 

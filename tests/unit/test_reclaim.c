@@ -228,6 +228,37 @@ static void exit_frees_swap(void **state)
     world_done(&w);
 }
 
+/* fork: the child shares the parent's swap entries; each slot is freed only when both
+ * have dropped it. */
+static void fork_shares_swap_entries(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w, 8192);
+    touch_pages(&w, 0, 1200);
+    uint64_t swapped = w.mm.swap, used = swap_used_slots(reclaim_swap(w.r));
+    struct pgtable_frames fr = {table_alloc, table_release, w.pa};
+    struct mm child = {pgtable_new(4, 12, &fr), 0, 0};
+    assert_int_equal(reclaim_fork(w.r, &w.mm, &child), swapped);
+    child.swap = swapped;
+    assert_int_equal(swap_used_slots(reclaim_swap(w.r)), used); /* shared, not copied */
+    uint64_t va = 0;
+    for (uint64_t i = 0; i < 1200 && !va; i++)
+        if (reclaim_has_swap_entry(w.r, &child, 0x10000000ull + (i << 12)))
+            va = 0x10000000ull + (i << 12);
+    struct swapin_result sr;
+    assert_int_equal(reclaim_swapin(w.r, &child, va, PTE_WRITE | PTE_USER, &sr), 1);
+    assert_true(reclaim_has_swap_entry(w.r, &w.mm, va)); /* the parent still has its copy */
+    /* readahead mapped the window's other pages into the slots' first owner, the parent */
+    assert_int_equal(w.mm.swap, swapped - sr.readahead);
+    assert_int_equal(reclaim_drop_swap(w.r, &w.mm, 0, 0), swapped - sr.readahead);
+    assert_true(swap_used_slots(reclaim_swap(w.r)) > 0); /* the child's references remain */
+    reclaim_drop_swap(w.r, &child, 0, 0);
+    assert_int_equal(swap_used_slots(reclaim_swap(w.r)), 0);
+    pgtable_free(child.pt);
+    world_done(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -236,6 +267,7 @@ int main(void)
         cmocka_unit_test(no_swap_goes_oom),
         cmocka_unit_test(kswapd_balances_to_high),
         cmocka_unit_test(exit_frees_swap),
+        cmocka_unit_test(fork_shares_swap_entries),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
