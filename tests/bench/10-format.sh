@@ -10,7 +10,7 @@ MMSIM=$ROOT/bin/mmsim
 CODEC=$ROOT/build/tools/mmt_codec
 PROGS=$ROOT/build/progs
 RUNS=${BENCH_RUNS:-5}
-W=$(mktemp -d /tmp/mmsim-bench-format.XXXXXX)
+W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }

