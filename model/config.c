@@ -94,6 +94,7 @@ static const struct key_desc swap_keys[] = {
     CK("write_bandwidth", K_SIZE, swap.write_bandwidth, "bytes per second; 0: none"),
     CK("queue_depth", K_U32, swap.queue_depth, "requests in flight"),
     CK("synchronous", K_BOOL, swap.synchronous, "1: zram-like, in the faulting task"),
+    CK("rotational", K_BOOL, swap.rotational, "1: a disk: swap readahead by slot, not by address"),
     CK("page_cluster", K_U32, swap.page_cluster, "swap readahead of 2^N pages (0..10)"),
     {0},
 };

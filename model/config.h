@@ -114,6 +114,7 @@ struct mmsim_config {
         uint64_t read_bandwidth, write_bandwidth;   /* bytes per second; 0: no transfer term */
         uint32_t queue_depth;                       /* requests in flight */
         int synchronous;                            /* zram-like: no queue, no readahead */
+        int rotational;                             /* a disk: readahead by slot, not address */
         uint32_t page_cluster;                      /* readahead 2^page_cluster pages */
     } swap;
     struct {

@@ -385,6 +385,60 @@ static void map_swapped_page(struct reclaim *r, struct mm *mm, uint64_t va, uint
     r->c.pswpin++;
 }
 
+/* swap_vma_readahead: the window of 2^page_cluster pages around va in the same address
+ * space (aligned), whichever slots they sit in. Runs of consecutive slots go to the device
+ * as one request each, all at once; the task waits for the run holding its page. The
+ * other pages are mapped as they come (not young). */
+static int swapin_vma_readahead(struct reclaim *r, struct mm *mm, uint64_t va, unsigned pte_flags,
+                                uint64_t key, uint64_t slot, uint64_t pfn, struct swapin_result *res)
+{
+    unsigned win = 1u << swap_config(r->sw)->page_cluster;
+    if (win > MAX_READAHEAD)
+        win = MAX_READAHEAD;
+    uint64_t vpn_mask = (1ull << VPN_BITS) - 1, page = 1ull << r->cfg.page_shift;
+    uint64_t first_key = key & ~((uint64_t)win - 1);
+    /* the window's pages on swap, in address order, and their slots */
+    uint64_t keys[MAX_READAHEAD], slots[MAX_READAHEAD];
+    unsigned n = 0;
+    for (unsigned i = 0; i < win; i++) {
+        uint64_t k = first_key + i;
+        if ((k & ~vpn_mask) != (key & ~vpn_mask))
+            break;
+        uint64_t *v = u64map_get(&r->entries, k);
+        if (v) {
+            keys[n] = k;
+            slots[n++] = *v;
+        }
+    }
+    /* one request per run of consecutive slots */
+    uint64_t wait = 0;
+    for (unsigned i = 0; i < n;) {
+        unsigned j = i + 1;
+        while (j < n && slots[j] == slots[j - 1] + 1)
+            j++;
+        uint64_t done = swap_submit(r->sw, r->now_ns, SWAP_READ, j - i);
+        for (unsigned k = i; k < j; k++)
+            if (keys[k] == key && done > r->now_ns)
+                wait = done - r->now_ns;
+        i = j;
+    }
+    res->io_ns = wait;
+    map_swapped_page(r, mm, va, pfn, slot, key, pte_flags | PTE_ACCESSED, 1);
+    res->pfn = pfn;
+    r->c.pgmajfault++;
+    for (unsigned i = 0; i < n; i++) {
+        if (keys[i] == key || !u64map_get(&r->entries, keys[i]))
+            continue;
+        uint64_t rpfn = page_alloc_alloc(r->pa, 0, PA_MOVABLE, PA_WMARK_MIN);
+        if (rpfn == PA_NO_PFN)
+            break; /* readahead does not reclaim */
+        map_swapped_page(r, mm, (keys[i] & vpn_mask) * page, rpfn, slots[i], keys[i], PTE_WRITE | PTE_USER, 0);
+        res->readahead++;
+        r->c.swap_ra++;
+    }
+    return 1;
+}
+
 int reclaim_swapin(struct reclaim *r, struct mm *mm, uint64_t va, unsigned pte_flags,
                    struct swapin_result *res)
 {
@@ -400,6 +454,9 @@ int reclaim_swapin(struct reclaim *r, struct mm *mm, uint64_t va, unsigned pte_f
     uint64_t pfn = reclaim_alloc(r, PA_MOVABLE, &res->cycles, &res->stalled);
     if (pfn == PA_NO_PFN)
         return -1;
+    const struct swap_config *sc = swap_config(r->sw);
+    if (!sc->synchronous && !sc->rotational && sc->page_cluster)
+        return swapin_vma_readahead(r, mm, va, pte_flags, key, slot, pfn, res);
     uint64_t ra[MAX_READAHEAD];
     unsigned nra = 0;
     uint64_t done = swap_read_fault(r->sw, r->now_ns, slot, ra, &nra, MAX_READAHEAD);

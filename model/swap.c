@@ -104,6 +104,8 @@ int swap_config_set(struct swap_config *c, const char *key, const char *value, c
             c->queue_depth = (unsigned)u;
     } else if (!strcmp(key, "synchronous")) {
         bad = parse_flag(value, &c->synchronous);
+    } else if (!strcmp(key, "rotational")) {
+        bad = parse_flag(value, &c->rotational);
     } else if (!strcmp(key, "page_cluster")) {
         bad = parse_u64(value, &u) || u > 10;
         if (!bad)

@@ -37,6 +37,8 @@ struct swap_config {
     uint64_t read_bandwidth, write_bandwidth; /* bytes per second; 0: no transfer term */
     unsigned queue_depth;       /* requests in flight; at least 1 */
     int synchronous;            /* zram-like: no readahead, no queueing, done in the task */
+    int rotational;             /* a disk: readahead by swap slots (swap_cluster_readahead);
+                                   otherwise by virtual address (swap_vma_readahead) */
     unsigned page_cluster;      /* readahead window 2^page_cluster; default 3 */
 };
 
@@ -44,7 +46,8 @@ struct swap_config {
 void swap_config_defaults(struct swap_config *c);
 /* Set one key of the [swap] section: name, size, read_latency, write_latency (a number
  * with ns, us, ms or s; bare numbers are ns), read_bandwidth, write_bandwidth (bytes per
- * second with K/M/G), queue_depth, synchronous (0/1), page_cluster (0..10).
+ * second with K/M/G), queue_depth, synchronous (0/1), rotational (0/1), page_cluster
+ * (0..10).
  * Returns 0, or -1 with a message naming the key and value. */
 int swap_config_set(struct swap_config *c, const char *key, const char *value, char *err,
                     size_t errlen);

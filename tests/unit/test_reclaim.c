@@ -46,7 +46,10 @@ struct world {
 
 /* 1024 frames (4 MiB): min 64, low 80, high 96 pages; swap of swap_kib. Round-number
  * device: 100 us latency, 1 us per page. */
-static void world_init(struct world *w, uint64_t swap_kib)
+static void world_init_dev(struct world *w, uint64_t swap_kib, int rotational);
+static void world_init(struct world *w, uint64_t swap_kib) { world_init_dev(w, swap_kib, 0); }
+
+static void world_init_dev(struct world *w, uint64_t swap_kib, int rotational)
 {
     struct page_alloc_config pc = {.total_pages = 1024, .page_shift = 12};
     w->pa = page_alloc_new(&pc);
@@ -57,6 +60,7 @@ static void world_init(struct world *w, uint64_t swap_kib)
     rc.swap.read_latency_ns = rc.swap.write_latency_ns = 100000;
     rc.swap.read_bandwidth = rc.swap.write_bandwidth = 4096000000ull;
     rc.swap.queue_depth = 1;
+    rc.swap.rotational = rotational;
     struct reclaim_host h = {host_pgtable, host_evicted, host_swapped_in, NULL, NULL};
     w->r = reclaim_new(w->pa, &rc, &h);
     assert_non_null(w->r);
@@ -169,6 +173,27 @@ static void swapin_with_readahead(void **state)
     world_done(&w);
 }
 
+/* On a disk, readahead goes by swap slot (the aligned cluster of 8 slots), the same here
+ * since slots were handed out in address order: one request of 1 + readahead pages. */
+static void swapin_cluster_readahead_on_disk(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init_dev(&w, 8192, 1);
+    touch_pages(&w, 0, 1200);
+    uint64_t va = 0;
+    for (uint64_t i = 0; i < 1200 && !va; i++)
+        if (reclaim_has_swap_entry(w.r, &w.mm, 0x10000000ull + (i << 12)))
+            va = 0x10000000ull + (i << 12);
+    reclaim_set_time(w.r, 1000000000ull);
+    struct swapin_result sr;
+    assert_int_equal(reclaim_swapin(w.r, &w.mm, va, PTE_WRITE | PTE_USER, &sr), 1);
+    assert_true(sr.readahead >= 1 && sr.readahead <= 7);
+    assert_int_equal(sr.io_ns, 100000 + 1000 * (1 + sr.readahead));
+    assert_int_equal(swap_stats(reclaim_swap(w.r))->read_reqs, 1);
+    world_done(&w);
+}
+
 /* Without swap, anonymous memory cannot shrink: allocation fails at the min watermark. */
 static void no_swap_goes_oom(void **state)
 {
@@ -249,9 +274,10 @@ static void fork_shares_swap_entries(void **state)
     struct swapin_result sr;
     assert_int_equal(reclaim_swapin(w.r, &child, va, PTE_WRITE | PTE_USER, &sr), 1);
     assert_true(reclaim_has_swap_entry(w.r, &w.mm, va)); /* the parent still has its copy */
-    /* readahead mapped the window's other pages into the slots' first owner, the parent */
-    assert_int_equal(w.mm.swap, swapped - sr.readahead);
-    assert_int_equal(reclaim_drop_swap(w.r, &w.mm, 0, 0), swapped - sr.readahead);
+    /* readahead by address brought the window into the child, which faulted */
+    assert_int_equal(child.swap, swapped - 1 - sr.readahead);
+    assert_int_equal(w.mm.swap, swapped);
+    assert_int_equal(reclaim_drop_swap(w.r, &w.mm, 0, 0), swapped);
     assert_true(swap_used_slots(reclaim_swap(w.r)) > 0); /* the child's references remain */
     reclaim_drop_swap(w.r, &child, 0, 0);
     assert_int_equal(swap_used_slots(reclaim_swap(w.r)), 0);
@@ -264,6 +290,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(overcommit_swaps_out),
         cmocka_unit_test(swapin_with_readahead),
+        cmocka_unit_test(swapin_cluster_readahead_on_disk),
         cmocka_unit_test(no_swap_goes_oom),
         cmocka_unit_test(kswapd_balances_to_high),
         cmocka_unit_test(exit_frees_swap),
