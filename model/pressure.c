@@ -445,6 +445,47 @@ void pressure_report_text(struct sim *s, FILE *f)
     meminfo_print_free(f, &m);
 }
 
+/* ---- timeline ---- */
+
+static void count_procs(const struct sim *s, uint64_t now_fx, unsigned *r, unsigned *b)
+{
+    *r = *b = 0;
+    for (uint32_t i = 0; i < s->nstreams; i++) {
+        const struct stream *st = &s->streams[i];
+        if (st->state == ST_DONE || st->killed)
+            continue;
+        if (st->state == ST_BLOCKED && st->ready_fx > now_fx)
+            (*b)++;
+        else
+            (*r)++;
+    }
+}
+
+void pressure_timeline_header(struct sim *s, FILE *f)
+{
+    if (!s->pr || !s->pr->rc)
+        return;
+    fprintf(f, ",swap_used_pages,pswpin,pswpout,workingset_refault,allocstall,kswapd_cycles,"
+               "memstall_cycles,procs_r,procs_b,oom_kills");
+}
+
+void pressure_timeline_row(struct sim *s, FILE *f, uint64_t now_fx)
+{
+    struct pressure *pr = s->pr;
+    if (!pr || !pr->rc)
+        return;
+    struct reclaim_counters rc;
+    reclaim_counters(pr->rc, &rc);
+    const struct vmscan_stats *v = vmscan_stats(reclaim_vmscan(pr->rc));
+    unsigned r, b;
+    count_procs(s, now_fx, &r, &b);
+    fprintf(f, ",%llu,%llu,%llu,%llu,%llu,%llu,%llu,%u,%u,%u", (unsigned long long)rc.swap_used,
+            (unsigned long long)rc.pswpin, (unsigned long long)rc.pswpout,
+            (unsigned long long)(v->workingset_refault_anon + v->workingset_refault_file),
+            (unsigned long long)rc.alloc_stalls, (unsigned long long)rc.kswapd_cycles,
+            (unsigned long long)(pr->memstall_fx >> CYC_SHIFT), r, b, pr->nkills);
+}
+
 /* ---- vmstat ---- */
 
 void sim_set_vmstat(struct sim *s, FILE *f, uint64_t interval_ns)
@@ -468,15 +509,7 @@ void pressure_vmstat_line(struct sim *s, uint64_t now_fx)
     if (pr->vmstat_lines++ % 20 == 0)
         meminfo_vmstat_header(pr->vmstat);
     struct vmstat_sample vs = {0};
-    for (uint32_t i = 0; i < s->nstreams; i++) {
-        const struct stream *st = &s->streams[i];
-        if (st->state == ST_DONE || st->killed)
-            continue;
-        if (st->state == ST_BLOCKED && st->ready_fx > now_fx)
-            vs.b++;
-        else
-            vs.r++;
-    }
+    count_procs(s, now_fx, &vs.r, &vs.b);
     struct meminfo m;
     fill_meminfo(s, &m);
     vs.free = m.free >> 10;

@@ -84,6 +84,13 @@ long pressure_oom_score_peak(const struct sim *s, const struct proc *p);
 void pressure_report_json(struct sim *s, struct json *j);
 void pressure_report_text(struct sim *s, FILE *f);
 
+/* Timeline CSV columns (each row starts with a comma): swap in use, swap-ins and -outs,
+ * refaults, direct-reclaim stalls and kswapd cycles so far, the cycles traces have waited
+ * for swap-ins so far (difference two rows for a windowed PSI), traces runnable and
+ * blocked now, OOM kills so far. */
+void pressure_timeline_header(struct sim *s, FILE *f);
+void pressure_timeline_row(struct sim *s, FILE *f, uint64_t now_fx);
+
 /* --vmstat: a line every interval of simulated time (called from the event heap). */
 void pressure_set_vmstat(struct sim *s, FILE *f, uint64_t interval_ns);
 void pressure_vmstat_line(struct sim *s, uint64_t now_fx);

@@ -530,6 +530,7 @@ void stats_timeline_header(struct sim *s)
 {
     fprintf(s->timeline, "cycles,instructions,accesses,minor_faults,major_faults,walks,rss_pages,rss_by_pid");
     memsys_timeline_header(s->ms, s->timeline);
+    pressure_timeline_header(s, s->timeline);
     fprintf(s->timeline, "\n");
 }
 
@@ -549,5 +550,6 @@ void stats_timeline_row(struct sim *s, uint64_t time_fx)
                 p->mm ? mc->rss_anon + mc->rss_file + mc->rss_shmem : 0);
     }
     memsys_timeline_row(s->ms, s->timeline);
+    pressure_timeline_row(s, s->timeline, time_fx);
     fprintf(s->timeline, "\n");
 }
