@@ -96,9 +96,10 @@ fi
 awk -v b="$tot_bytes" -v a="$tot_acc" -v s="${min_scan:-0}" -v m="${max_bpa:-0}" -v l="${all_bpa:-0}" 'BEGIN {
     bpa = a ? b / a : 0
     k = split(l, v, " "); mean = 0; for (i = 1; i <= k; i++) mean += v[i] / k
-    printf "Targets: bytes/access %.3f over all the accesses above, %.3f as the mean of the\n", bpa, mean
-    printf "traces (target <= 2 on average: %s;\n", (bpa <= 2 && mean <= 2 ? "met" : "NOT met")
-    printf "the worst trace takes %.3f: random data addresses without fetches carry ~2 bytes of\n", m
-    printf "entropy each); slowest\n"
-    printf "`info --scan` on traces of 1 M records or more %.1f M records/s (target >= 150: %s).\n", s / 1e6, (s >= 150e6 ? "met" : "NOT met")
+    printf "Targets:\n\n"
+    printf "* size: %.3f bytes/access over all the accesses above, %.3f as the mean of the traces\n", bpa, mean
+    printf "  (target <= 2 on average: %s); the worst trace takes %.3f (random data addresses\n", (bpa <= 2 && mean <= 2 ? "met" : "NOT met"), m
+    printf "  without fetches carry about 2 bytes of entropy each);\n"
+    printf "* decode: the slowest `info --scan` on traces of 1 M records or more ran at %.1f M\n", s / 1e6
+    printf "  records/s (target >= 150: %s).\n\n", (s >= 150e6 ? "met" : "NOT met")
     printf "For scale: drmemtrace stores about 32 bytes a reference; the decoded record is 16 bytes.\n" }'
