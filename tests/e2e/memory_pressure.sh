@@ -92,3 +92,9 @@ if "$MMSIM" record --no-counters --no-native-run -o "$TMP/vf.mmt" -- "$PROGS/val
 else
     echo "not ok - file: recording val_file failed"
 fi
+
+# 7. the timeline CSV carries the pressure columns
+replay -s memory.size=16M -s swap.size=64M -s stats.sample_interval=1000000 --timeline "$TMP/tl.csv" "$TMP/loop.mmt" >/dev/null
+check "timeline: pressure columns in the header" grep -q ',swap_used_pages,pswpin,pswpout,workingset_refault,allocstall,kswapd_cycles,memstall_cycles,procs_r,procs_b,oom_kills$' "$TMP/tl.csv"
+last_out=$(tail -1 "$TMP/tl.csv" | awk -F, '{ print $(NF - 7) }')
+check "timeline: swap-outs counted by the last row ($last_out)" test "$last_out" -gt 0
