@@ -308,13 +308,16 @@ static uint64_t translate_untimed(struct sim *s, struct cpu *c, struct proc *p, 
 static uint64_t translate_slow(struct sim *s, struct cpu *c, struct proc *p, int first, int hit_ps,
                                uint64_t va, int write, int ifetch, unsigned *lshift)
 {
-    int missed[CFG_MAX_TLBS], nm = 0;
+    int missed[CFG_MAX_TLBS], nm = 0; /* levels looked up that missed: counted and filled */
+    int refill[CFG_MAX_TLBS], nr = 0; /* levels whose read-only entry a write dropped */
     uint64_t cyc = c->tlb[first].latency, val = 0;
     int ps = -1;
     if (hit_ps >= 0) {
         /* a write met a read-only entry: the fault path below decides (COW, SIGSEGV) */
-        for (int j = first; j >= 0; j = c->tlb[j].next)
+        for (int j = first; j >= 0; j = c->tlb[j].next) {
             tlb_invalidate_page(&c->tlb[j], va, p->asid);
+            refill[nr++] = j; /* the walk after the fault fills every level again */
+        }
     } else {
         missed[nm++] = first;
         for (int j = c->tlb[first].next; j >= 0; j = c->tlb[j].next) {
@@ -323,8 +326,12 @@ static uint64_t translate_slow(struct sim *s, struct cpu *c, struct proc *p, int
             if (ps >= 0 && (!write || (val & PTE_WRITE)))
                 break;
             if (ps >= 0) {
-                for (int k = first; k >= 0; k = c->tlb[k].next)
+                for (int k = j; k >= 0; k = c->tlb[k].next) {
                     tlb_invalidate_page(&c->tlb[k], va, p->asid);
+                    refill[nr++] = k;
+                }
+                for (int k = 0; k < nm; k++)
+                    tlb_invalidate_page(&c->tlb[missed[k]], va, p->asid);
                 ps = -1;
                 break;
             }
@@ -361,6 +368,8 @@ static uint64_t translate_slow(struct sim *s, struct cpu *c, struct proc *p, int
         t->st.misses_ps[ps]++;
         tlb_fill(t, va, p->asid, (unsigned)ps, val);
     }
+    for (int k = 0; k < nr; k++) /* the upgraded entry goes back where it was */
+        tlb_fill(&c->tlb[refill[k]], va, p->asid, (unsigned)ps, val);
     *lshift = c->tlb[first].shift[ps];
     return phys_of(s, val, va, *lshift);
 }
