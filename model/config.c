@@ -117,6 +117,11 @@ static const struct key_desc oom_keys[] = {
     {0},
 };
 
+static const struct key_desc memcg_keys[] = {
+    CK("limit", K_SIZE, memcg.limit, "memory.max of a cgroup holding every process; 0: none"),
+    {0},
+};
+
 static const struct key_desc tlb_keys[] = {
     TK("entries", K_LIST_U32, entries, offsetof(struct tlb_config, nentries),
        offsetof(struct tlb_config, entries_loc), "one, or one per page size (split arrays)"),
@@ -157,6 +162,7 @@ static const struct section_desc sections[] = {
     {"memory", SEC_GLOBAL, memory_keys}, {"timing", SEC_GLOBAL, timing_keys},
     {"stats", SEC_GLOBAL, stats_keys}, {"swap", SEC_GLOBAL, swap_keys},
     {"vmscan", SEC_GLOBAL, vmscan_keys}, {"oom", SEC_GLOBAL, oom_keys},
+    {"memcg", SEC_GLOBAL, memcg_keys},
 };
 #define NSECTIONS (sizeof sections / sizeof sections[0])
 

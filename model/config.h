@@ -124,6 +124,9 @@ struct mmsim_config {
     struct {
         int32_t score_adj[CFG_MAX_OOM_ADJ]; /* oom_score_adj of the processes of trace i */
     } oom;
+    struct {
+        uint64_t limit; /* memory.max of one cgroup holding every process; 0: none */
+    } memcg;
     /* files read, for error locations */
     char files[CFG_MAX_FILES][CFG_PATH_MAX];
     uint32_t nfiles;

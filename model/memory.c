@@ -410,6 +410,7 @@ static int reclaim_setup(struct memsys *ms, const struct mmsim_config *cfg)
     rc.swap.queue_depth = cfg->swap.queue_depth;
     rc.swap.synchronous = cfg->swap.synchronous;
     rc.swap.rotational = cfg->swap.rotational;
+    rc.memcg_limit_pages = cfg->memcg.limit >> ms->page_shift;
     rc.swap.page_cluster = cfg->swap.page_cluster;
     struct reclaim_host h = {host_pgtable, host_page_evicted, host_page_swapped_in, host_file_evict, ms};
     ms->rc = reclaim_new(ms->pa, &rc, &h);

@@ -287,6 +287,19 @@ int pressure_oom(struct sim *s, struct cpu *c, struct proc *p)
     }
     struct oom_control oc = {.constraint = OOM_CONSTRAINT_NONE, .totalpages = total_pages(s),
                              .page_size = 1u << s->page_shift};
+    if (reclaim_memcg_oom(pr->rc)) {
+        /* the cgroup holds every process: its limit (plus its swap) is totalpages */
+        uint64_t limit, usage, peak, failcnt;
+        reclaim_memcg(pr->rc, &limit, &usage, &peak, &failcnt);
+        struct reclaim_counters rcnt;
+        reclaim_counters(pr->rc, &rcnt);
+        oc.constraint = OOM_CONSTRAINT_MEMCG;
+        oc.group = 0;
+        oc.group_name = "/mmsim";
+        oc.totalpages = oom_totalpages_memcg(limit, UINT64_MAX, rcnt.swap_total, s->cfg.vmscan.swappiness);
+        for (size_t i = 0; i < n; i++)
+            tasks[i].group = 0;
+    }
     long points = 0;
     long v = oom_select_victim(&oc, tasks, n, &points);
     int killed_running = 0;
@@ -310,7 +323,9 @@ int pressure_oom(struct sim *s, struct cpu *c, struct proc *p)
         }
         if (pr->nkills < pr->capkills)
             pr->kills[pr->nkills++] = (struct oom_kill_record){
-                who[v]->trace, who[v]->pid, points, oom_score_from_badness(points, oc.totalpages), now};
+                who[v]->trace, who[v]->pid, points, oom_score_from_badness(points, oc.totalpages), now,
+                tasks[v].rss_anon * (oc.page_size / 1024), tasks[v].rss_file * (oc.page_size / 1024),
+                oc.constraint == OOM_CONSTRAINT_MEMCG};
         killed_running = kill_trace(s, c, p, who[v]->trace);
     } else {
         fprintf(pr->dmesg_f, "%sOut of memory and no killable processes...\n", stamp);
@@ -386,6 +401,9 @@ void pressure_report_json(struct sim *s, struct json *j)
         json_i64(j, "points", k->points);
         json_i64(j, "oom_score", k->oom_score);
         json_f64(j, "time_s", (double)k->time_ns / 1e9);
+        json_u64(j, "anon_rss_kb", k->anon_rss_kb);
+        json_u64(j, "file_rss_kb", k->file_rss_kb);
+        json_str(j, "constraint", k->memcg ? "memcg" : "global");
         json_obj_end(j);
     }
     json_arr_end(j);
@@ -404,6 +422,16 @@ void pressure_report_json(struct sim *s, struct json *j)
     json_obj_end(j);
     struct meminfo m;
     fill_meminfo(s, &m);
+    uint64_t limit, usage, peak, failcnt;
+    reclaim_memcg(pr->rc, &limit, &usage, &peak, &failcnt);
+    if (limit) {
+        json_obj_begin(j, "memcg");
+        json_u64(j, "limit_pages", limit);
+        json_u64(j, "usage_pages", usage);
+        json_u64(j, "max_usage_pages", peak);
+        json_u64(j, "failcnt", failcnt);
+        json_obj_end(j);
+    }
     json_obj_begin(j, "meminfo");
     json_u64(j, "total", m.total);
     json_u64(j, "free", m.free);

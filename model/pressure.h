@@ -25,6 +25,8 @@ struct oom_kill_record {
     uint32_t trace, pid;
     long points, oom_score;
     uint64_t time_ns;
+    uint64_t anon_rss_kb, file_rss_kb; /* what the victim held, as the kill line prints */
+    int memcg;                         /* a memory cgroup's OOM (else global) */
 };
 
 struct pressure {

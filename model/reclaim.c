@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "model/oom_kill.h"
 #include "model/pgtable.h"
 #include "model/u64map.h"
 
@@ -48,7 +49,17 @@ struct reclaim {
     size_t ninval;
     int inval_overflow;
     struct reclaim_counters c;
+    struct oom_memcg memcg;  /* charged: the resident user pages reclaim tracks */
+    int memcg_oom;
 };
+
+/* Charges always succeed here: the limit was enforced before the allocation. */
+static void memcg_charge(struct reclaim *r)
+{
+    r->memcg.usage_pages++;
+    if (r->memcg.usage_pages > r->memcg.max_usage_pages)
+        r->memcg.max_usage_pages = r->memcg.usage_pages;
+}
 
 void reclaim_config_defaults(struct reclaim_config *c)
 {
@@ -90,6 +101,8 @@ struct reclaim *reclaim_new(struct page_alloc *pa, const struct reclaim_config *
         return NULL;
     }
     r->c.swap_total = swap_total_slots(r->sw);
+    r->memcg.limit_pages = c->memcg_limit_pages;
+    r->memcg.swap_limit_pages = UINT64_MAX;
     return r;
 }
 
@@ -167,6 +180,7 @@ void reclaim_page_added(struct reclaim *r, uint64_t pfn, struct mm *mm, uint64_t
     r->rmap[pfn].mm = mm;
     r->rmap[pfn].va = va & ~((1ull << r->cfg.page_shift) - 1);
     r->rmap[pfn].kind = RMAP_ANON;
+    memcg_charge(r);
     vmscan_add(r->vm, pfn, (flags & RECLAIM_ANON) ? VMSCAN_ANON : 0, VMSCAN_NO_NEXT_USE);
     if (flags & RECLAIM_YOUNG)
         vmscan_access(r->vm, pfn, VMSCAN_NO_NEXT_USE);
@@ -191,6 +205,7 @@ void reclaim_file_page_added(struct reclaim *r, uint64_t pfn, uint32_t file, uin
         u64map_erase(&r->file_shadows, key);
     }
     r->rmap[pfn] = (struct rmap_entry){NULL, key, RMAP_FILE};
+    memcg_charge(r);
     vmscan_add(r->vm, pfn, flags, VMSCAN_NO_NEXT_USE);
 }
 
@@ -205,6 +220,7 @@ void reclaim_page_freed(struct reclaim *r, uint64_t pfn)
         return;
     vmscan_del(r->vm, pfn);
     r->rmap[pfn] = (struct rmap_entry){NULL, 0, RMAP_NONE};
+    oom_memcg_uncharge(&r->memcg, 1);
 }
 
 void reclaim_page_accessed(struct reclaim *r, uint64_t pfn)
@@ -262,6 +278,7 @@ static int evict_page(void *ctx, uint64_t pfn, int anon, int dirty, uint64_t sha
         if (v)
             *v = shadow;
         r->rmap[pfn] = (struct rmap_entry){NULL, 0, RMAP_NONE};
+        oom_memcg_uncharge(&r->memcg, 1);
         return 0;
     }
     if (e.kind != RMAP_ANON || !e.mm)
@@ -288,6 +305,7 @@ static int evict_page(void *ctx, uint64_t pfn, int anon, int dirty, uint64_t sha
     }
     pgtable_unmap_range(r->host.pgtable(e.mm), e.va, e.va + (1ull << r->cfg.page_shift), NULL, NULL);
     r->rmap[pfn] = (struct rmap_entry){NULL, 0, RMAP_NONE};
+    oom_memcg_uncharge(&r->memcg, 1);
     r->host.page_evicted(r->host.ctx, e.mm, e.va, pfn, anon);
     page_alloc_release(r->pa, pfn, 0);
     reclaim_queue_inval(r, e.mm, e.va);
@@ -313,8 +331,47 @@ static uint64_t shrink(struct reclaim *r, int is_kswapd, uint64_t nr, uint64_t *
     return got;
 }
 
+int reclaim_memcg_oom(const struct reclaim *r) { return r->memcg_oom; }
+
+void reclaim_memcg(const struct reclaim *r, uint64_t *limit, uint64_t *usage, uint64_t *peak,
+                   uint64_t *failcnt)
+{
+    *limit = r->memcg.limit_pages;
+    *usage = r->memcg.usage_pages;
+    *peak = r->memcg.max_usage_pages;
+    *failcnt = r->memcg.failcnt;
+}
+
+/* try_charge_memcg: at the limit, reclaim from the group (every process is in it, so the
+ * global lists are the group's) until one page fits; 0, or -1 for a memcg OOM. */
+static int memcg_make_room(struct reclaim *r, uint64_t *cycles, int *stalled)
+{
+    if (!r->memcg.limit_pages || r->memcg.usage_pages < r->memcg.limit_pages)
+        return 0;
+    r->memcg.failcnt++;
+    if (stalled)
+        *stalled = 1;
+    for (int round = 0; round < MAX_RECLAIM_RETRIES; round++) {
+        uint64_t spent = 0;
+        uint64_t got = shrink(r, 0, SWAP_CLUSTER_MAX, &spent);
+        r->c.direct_cycles += spent;
+        if (cycles)
+            *cycles += spent;
+        if (r->memcg.usage_pages < r->memcg.limit_pages)
+            return 0;
+        if (got == 0)
+            break;
+    }
+    return -1;
+}
+
 uint64_t reclaim_alloc(struct reclaim *r, enum pa_migratetype mt, uint64_t *cycles, int *stalled)
 {
+    r->memcg_oom = 0;
+    if (memcg_make_room(r, cycles, stalled)) {
+        r->memcg_oom = 1;
+        return PA_NO_PFN;
+    }
     uint64_t pfn = page_alloc_alloc(r->pa, 0, mt, PA_WMARK_LOW);
     if (pfn != PA_NO_PFN)
         return pfn;
@@ -375,6 +432,7 @@ static void map_swapped_page(struct reclaim *r, struct mm *mm, uint64_t va, uint
     pgtable_map(r->host.pgtable(mm), page_va, pfn, 1, pte_flags, NULL);
     unsigned fl = vmscan_refault(r->vm, r->slot_shadow[slot], 1, swap_has_room(r), NULL);
     r->rmap[pfn] = (struct rmap_entry){mm, page_va, RMAP_ANON};
+    memcg_charge(r);
     vmscan_add(r->vm, pfn, fl, VMSCAN_NO_NEXT_USE);
     if (young)
         vmscan_access(r->vm, pfn, VMSCAN_NO_NEXT_USE);

@@ -39,6 +39,7 @@ struct reclaim_config {
     uint64_t scan_cycles;    /* CPU cycles to scan one LRU page (isolate, check references) */
     uint64_t evict_cycles;   /* CPU cycles to unmap one page and queue its write */
     double freq_ghz;         /* ns of synchronous swap (zram) become CPU cycles */
+    uint64_t memcg_limit_pages; /* one memory cgroup over every process; 0: none */
 };
 void reclaim_config_defaults(struct reclaim_config *c);
 
@@ -109,6 +110,13 @@ struct reclaim_inval {
 void reclaim_queue_inval(struct reclaim *r, struct mm *mm, uint64_t va);
 /* Evicted pages whose TLB entries must go: copies up to max and removes them. */
 size_t reclaim_take_invalidations(struct reclaim *r, struct reclaim_inval *out, size_t max);
+
+/* ---- the memory cgroup ---- */
+/* 1 when the last failed allocation hit the cgroup's limit (a CONSTRAINT_MEMCG OOM). */
+int reclaim_memcg_oom(const struct reclaim *r);
+/* Its limit, charged pages now and at most, and charges that met the limit. */
+void reclaim_memcg(const struct reclaim *r, uint64_t *limit, uint64_t *usage, uint64_t *peak,
+                   uint64_t *failcnt);
 
 /* ---- results ---- */
 struct reclaim_counters {

@@ -98,3 +98,17 @@ replay -s memory.size=16M -s swap.size=64M -s stats.sample_interval=1000000 --ti
 check "timeline: pressure columns in the header" grep -q ',swap_used_pages,pswpin,pswpout,workingset_refault,allocstall,kswapd_cycles,memstall_cycles,procs_r,procs_b,oom_kills$' "$TMP/tl.csv"
 last_out=$(tail -1 "$TMP/tl.csv" | awk -F, '{ print $(NF - 7) }')
 check "timeline: swap-outs counted by the last row ($last_out)" test "$last_out" -gt 0
+
+# 8. a memory cgroup (memcg.limit) of 100 MiB in a 1 GiB machine: the same victim, now a
+#    CONSTRAINT_MEMCG kill with totalpages = the limit (25600 pages)
+replay -s memory.size=1G -s memcg.limit=100M -s swap.size=0 --json "$TMP/alloc20.mmt" "$TMP/alloc30.mmt" "$TMP/alloc70.mmt" >"$TMP/memcg.json"
+check_eq "memcg: the largest of 20/30/70 MiB is killed under a 100 MiB limit" "alloc70.mmt" "$(kills "$TMP/memcg.json")"
+check_eq "memcg: the kill is the cgroup's" "memcg" "$(json_get "$TMP/memcg.json" oom.kills.0.constraint)"
+pts=$(json_get "$TMP/memcg.json" oom.kills.0.points)
+check_eq "memcg: oom_score against the limit" "$(( (1000 + pts * 1000 / 25600) * 2 / 3 ))" "$(json_get "$TMP/memcg.json" oom.kills.0.oom_score)"
+peak=$(json_get "$TMP/memcg.json" memcg.max_usage_pages)
+check "memcg: usage never passed the limit ($peak <= 25600)" test "$peak" -le 25600
+replay -s memory.size=1G -s memcg.limit=100M -s swap.size=128M --json "$TMP/alloc20.mmt" "$TMP/alloc30.mmt" "$TMP/alloc70.mmt" >"$TMP/memcg_swap.json"
+check_eq "memcg: with swap nothing is killed" "" "$(kills "$TMP/memcg_swap.json")"
+out=$(json_get "$TMP/memcg_swap.json" reclaim.pswpout)
+check "memcg: the overflow went to swap although the machine had room ($out)" test "$out" -gt 0

@@ -46,10 +46,14 @@ struct world {
 
 /* 1024 frames (4 MiB): min 64, low 80, high 96 pages; swap of swap_kib. Round-number
  * device: 100 us latency, 1 us per page. */
-static void world_init_dev(struct world *w, uint64_t swap_kib, int rotational);
-static void world_init(struct world *w, uint64_t swap_kib) { world_init_dev(w, swap_kib, 0); }
-
+static void world_init_cg(struct world *w, uint64_t swap_kib, int rotational, uint64_t memcg_pages);
+static void world_init(struct world *w, uint64_t swap_kib) { world_init_cg(w, swap_kib, 0, 0); }
 static void world_init_dev(struct world *w, uint64_t swap_kib, int rotational)
+{
+    world_init_cg(w, swap_kib, rotational, 0);
+}
+
+static void world_init_cg(struct world *w, uint64_t swap_kib, int rotational, uint64_t memcg_pages)
 {
     struct page_alloc_config pc = {.total_pages = 1024, .page_shift = 12};
     w->pa = page_alloc_new(&pc);
@@ -61,6 +65,7 @@ static void world_init_dev(struct world *w, uint64_t swap_kib, int rotational)
     rc.swap.read_bandwidth = rc.swap.write_bandwidth = 4096000000ull;
     rc.swap.queue_depth = 1;
     rc.swap.rotational = rotational;
+    rc.memcg_limit_pages = memcg_pages;
     struct reclaim_host h = {host_pgtable, host_evicted, host_swapped_in, NULL, NULL};
     w->r = reclaim_new(w->pa, &rc, &h);
     assert_non_null(w->r);
@@ -194,6 +199,30 @@ static void swapin_cluster_readahead_on_disk(void **state)
     world_done(&w);
 }
 
+/* A memory cgroup of 500 pages in a 1024-frame machine: with swap its usage never passes
+ * the limit (the overflow is swapped although memory is free); without swap the 501st
+ * page fails as a memcg OOM. */
+static void memcg_limit_enforced(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init_cg(&w, 8192, 0, 500);
+    assert_int_equal(touch_pages(&w, 0, 700), 700);
+    uint64_t limit, usage, peak, failcnt;
+    reclaim_memcg(w.r, &limit, &usage, &peak, &failcnt);
+    assert_int_equal(limit, 500);
+    assert_true(peak <= 500);
+    assert_true(failcnt > 0);
+    assert_true(w.mm.swap >= 200);
+    assert_true(page_alloc_free_pages(w.pa) > 300); /* the machine itself had room */
+    world_done(&w);
+
+    world_init_cg(&w, 0, 0, 500);
+    assert_int_equal(touch_pages(&w, 0, 700), 500);
+    assert_true(reclaim_memcg_oom(w.r));
+    world_done(&w);
+}
+
 /* Without swap, anonymous memory cannot shrink: allocation fails at the min watermark. */
 static void no_swap_goes_oom(void **state)
 {
@@ -291,6 +320,7 @@ int main(void)
         cmocka_unit_test(overcommit_swaps_out),
         cmocka_unit_test(swapin_with_readahead),
         cmocka_unit_test(swapin_cluster_readahead_on_disk),
+        cmocka_unit_test(memcg_limit_enforced),
         cmocka_unit_test(no_swap_goes_oom),
         cmocka_unit_test(kswapd_balances_to_high),
         cmocka_unit_test(exit_frees_swap),

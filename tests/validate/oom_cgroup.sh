@@ -103,7 +103,10 @@ for m in "${SIZES[@]}"; do
         { echo "not ok - model: recording oom_alloc $m failed"; sed 's/^/#   /' "$TMP/rec.$m.err" | head; exit 0; }
     traces+=("$t")
 done
-"$MMSIM" replay --no-progress -c "$ROOT/configs/default.ini" -s memory.size=${LIMIT_MIB}M -s swap.size=0 --json "${traces[@]}" >"$TMP/model.json" 2>"$TMP/model.err" ||
+# the model's memory cgroup (memcg.limit) holds the three processes, as the kernel's did
+"$MMSIM" replay --no-progress -c "$ROOT/configs/default.ini" -s memory.size=1G -s memcg.limit=${LIMIT_MIB}M -s swap.size=0 --json "${traces[@]}" >"$TMP/model.json" 2>"$TMP/model.err" ||
+    { echo "not ok - model: replay failed"; sed 's/^/#   /' "$TMP/model.err" | head; exit 0; }
+"$MMSIM" replay --no-progress -c "$ROOT/configs/default.ini" -s memory.size=${LIMIT_MIB}M -s swap.size=0 --json "${traces[@]}" >"$TMP/model_global.json" 2>>"$TMP/model.err" ||
     { echo "not ok - model: replay failed"; sed 's/^/#   /' "$TMP/model.err" | head; exit 0; }
 killed_model=$(python3 - "$TMP/model.json" <<'PY'
 import json, re, sys
@@ -112,7 +115,20 @@ kills = j.get("oom", {}).get("kills", [])
 print(",".join(re.sub(r".*oom_alloc_(\d+)\.mmt$", r"\1", k["trace"]) for k in kills))
 PY
 )
-check_eq "model: replay with memory.size=100M and no swap kills the same process as the kernel" "$killed_kernel" "$killed_model"
+check_eq "model: a 100 MiB memory cgroup without swap kills the same process as the kernel" "$killed_kernel" "$killed_model"
+killed_global=$(python3 - "$TMP/model_global.json" <<'PY'
+import json, re, sys
+j = json.load(open(sys.argv[1]))
+print(",".join(re.sub(r".*oom_alloc_(\d+)\.mmt$", r"\1", k["trace"]) for k in j["oom"]["kills"]))
+PY
+)
+check_eq "model: memory.size=100M without a cgroup kills the same process" "$killed_kernel" "$killed_global"
+if [ -n "$kill_line" ]; then
+    k_anon=$(sed -n 's/.*anon-rss:\([0-9]*\)kB.*/\1/p' <<<"$kill_line")
+    m_anon=$(json_get "$TMP/model.json" oom.kills.0.anon_rss_kb)
+    echo "# victim's anon-rss when killed: kernel ${k_anon} kB, model ${m_anon} kB"
+    check_near "model: the victim's anon-rss at the kill is within 10% of the kernel's" "$k_anon" "$m_anon" 0.10
+fi
 
 t=$TMP/hold64.mmt
 "$MMSIM" record --no-counters --no-native-run -o "$t" -- "$PROG" 64 0 0 >/dev/null 2>&1
