@@ -246,7 +246,8 @@ static void presets_load(void **state)
 static void config_errors_name_file_and_line(void **state)
 {
     (void)state;
-    char path[] = "/tmp/mmsim-swap-XXXXXX";
+    char path[64] = "/tmp/mmsim-swap-______";
+    memset(path + strlen(path) - 6, 'X', 6); /* mkstemp's template */
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     FILE *f = fdopen(fd, "w");
