@@ -162,6 +162,7 @@ static struct stream *new_stream(struct sim *s, const char *name, char *err, siz
     memset(st, 0, sizeof *st);
     snprintf(st->name, sizeof st->name, "%s", name);
     st->default_pid = 1;
+    st->cur_pid = 1;
     return st;
 }
 
@@ -192,7 +193,7 @@ int sim_add_trace(struct sim *s, const char *path, char *err, size_t errlen)
     const char *pid = mmt_reader_meta(r, "pid");
     uint64_t v;
     if (pid && !parse_u64(pid, &v) && v && v <= UINT32_MAX)
-        st->default_pid = (uint32_t)v;
+        st->default_pid = st->cur_pid = (uint32_t)v;
     return (int)s->nstreams++;
 }
 
@@ -491,10 +492,41 @@ static void setup_access_tables(struct cpu *c)
 
 /* ---- records other than accesses ---- */
 
+/* A process of this trace with this pid: live only, or any (exited too). */
+static struct proc *find_proc(struct sim *s, uint32_t trace, uint32_t pid, int any)
+{
+    for (uint32_t i = s->nprocs; i-- > 0;)
+        if (s->procs[i]->trace == trace && s->procs[i]->pid == pid && (any || !s->procs[i]->exited))
+            return s->procs[i];
+    return NULL;
+}
+
+/* The live process pid of the stream, made when first needed. A pid that a trace shows
+ * before (or without) its fork event is taken as a child of the process that ran last in
+ * that trace: its address space is copied, so its mappings are known. */
+static struct proc *proc_for_pid(struct sim *s, struct stream *st, uint32_t pid)
+{
+    uint32_t trace = (uint32_t)(st - s->streams);
+    struct proc *p = find_proc(s, trace, pid, 0);
+    if (p)
+        return p;
+    struct proc *parent = st->last_live && !st->last_live->exited ? st->last_live : NULL;
+    for (uint32_t i = s->nprocs; !parent && st->last_live && i-- > 0;)
+        if (s->procs[i]->trace == trace && !s->procs[i]->exited)
+            parent = s->procs[i];
+    p = sched_proc(s, trace, pid, parent);
+    if (p && parent)
+        s->unforked++;
+    return p;
+}
+
 static struct proc *stream_proc(struct sim *s, struct stream *st)
 {
-    if (!st->cur)
-        st->cur = sched_proc(s, (uint32_t)(st - s->streams), st->default_pid, NULL);
+    if (!st->cur) {
+        st->cur = proc_for_pid(s, st, st->cur_pid);
+        if (st->cur)
+            st->last_live = st->cur;
+    }
     return st->cur;
 }
 
@@ -503,14 +535,16 @@ static int apply_event(struct sim *s, struct cpu *c, struct stream *st, const st
     uint32_t trace = (uint32_t)(st - s->streams);
     struct proc *p = stream_proc(s, st);
     if (ev->pid && p && ev->pid != p->pid)
-        p = sched_proc(s, trace, ev->pid, NULL);
+        p = proc_for_pid(s, st, ev->pid);
     if (!p)
         return sim_fail(s, "%s: record %llu: out of memory for a process", st->name,
                         (unsigned long long)(st->batch_base + st->i));
     st->events++;
     switch (ev->type) {
     case MMT_EV_FORK:
-        if (ev->nargs >= 1 && ev->result >= 0 && !sched_proc(s, trace, (uint32_t)ev->args[0], p))
+        /* a child already seen (its records came before this event) is not made again */
+        if (ev->nargs >= 1 && ev->result >= 0 && !find_proc(s, trace, (uint32_t)ev->args[0], 1) &&
+            !sched_proc(s, trace, (uint32_t)ev->args[0], p))
             return sim_fail(s, "%s: record %llu: cannot fork pid %llu", st->name,
                             (unsigned long long)(st->batch_base + st->i), (unsigned long long)ev->args[0]);
         if (ev->nargs >= 1 && ev->result >= 0) {
@@ -565,13 +599,14 @@ static int handle_record(struct sim *s, struct cpu *c, struct stream *st, const 
         return 0;
     }
     if (r->kind == MMT_SWITCH) {
-        struct proc *p = sched_proc(s, (uint32_t)(st - s->streams), r->aux, NULL);
-        if (!p)
-            return sim_fail(s, "%s: record %llu: out of memory for a process", st->name,
-                            (unsigned long long)(st->batch_base + st->i));
+        /* the process is made (or its exit noticed) only when a record of it comes */
         s->switches++;
-        st->cur = p;
-        sched_switch_to(s, c, p);
+        st->cur_pid = r->aux;
+        st->cur = find_proc(s, (uint32_t)(st - s->streams), r->aux, 0);
+        if (st->cur) {
+            st->last_live = st->cur;
+            sched_switch_to(s, c, st->cur);
+        }
         return 0;
     }
     if (r->kind == MMT_EVENT) {

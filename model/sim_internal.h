@@ -47,7 +47,9 @@ struct stream {
     const struct mmt_rec *recs;
     size_t n, i;
     uint64_t batch_base;       /* records before this batch (for error messages) */
-    struct proc *cur;
+    struct proc *cur;          /* NULL: made from cur_pid at its first use */
+    uint32_t cur_pid;          /* the process the records now belong to */
+    struct proc *last_live;    /* the process that ran last (the parent of an unknown pid) */
     enum stream_state state;
     uint64_t ready_fx;         /* cannot run before this time */
     uint32_t default_pid;      /* for records before the first MMT_SWITCH */
@@ -113,6 +115,7 @@ struct sim {
     uint64_t parts_fx[CP_NR];
     uint64_t faults_minor, faults_major, faults_segv, faults_oom, fault_retries;
     uint64_t switches, ctx_switches, tlb_flushes, shootdowns;
+    uint64_t unforked; /* processes first seen before their fork event: parent guessed */
     uint64_t events_applied, records;
     uint64_t io_wait_fx;
     int ran;

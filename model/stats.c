@@ -412,6 +412,7 @@ void sim_report_json(struct sim *s, struct json *j)
     json_u64(j, "in_trace", t.trace_faults);
     json_obj_end(j);
     json_u64(j, "context_switches", s->ctx_switches);
+    json_u64(j, "processes_before_fork", s->unforked);
     json_u64(j, "events", s->events_applied);
     int eo = events_only(s, &t);
     json_bool(j, "events_only", eo);

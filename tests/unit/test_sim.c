@@ -375,6 +375,47 @@ static void test_sims_share_nothing(void **state)
     free(b);
 }
 
+/* A child whose records come before its fork event (as Valgrind may serialise them) gets a
+ * copy of the process that ran last; the late fork event and switches to exited pids make
+ * no further processes. */
+static void test_child_before_fork_event(void **state)
+{
+    (void)state;
+    struct mem_src *m = new_src();
+    add_switch(m, 100);
+    add_mmap(m, 0x700000, 4 * 4096);
+    add(m, MMT_STORE, 0x700000, 8);
+    add_switch(m, 200); /* the child runs before its fork event is seen */
+    for (int i = 0; i < 4; i++)
+        add(m, MMT_STORE, 0x700000 + (uint64_t)i * 4096, 8);
+    add_event(m, MMT_EV_EXIT, 0, 1);
+    add_switch(m, 100);
+    add_event(m, MMT_EV_FORK, 200, 0); /* late */
+    add_switch(m, 200);                /* a switch to the exited child: nothing to run */
+    add_switch(m, 100);
+    add(m, MMT_LOAD, 0x700000, 8);
+    struct sim *s = make_sim(simple_ini, NULL, 0);
+    run(s, &m, 1);
+    assert_int_equal(stat(s, "faults.segv"), 0);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    struct json j;
+    json_init(&j, f, 0);
+    sim_report_json(s, &j);
+    json_end(&j);
+    fclose(f);
+    assert_non_null(strstr(buf, "\"processes_before_fork\":1"));
+    /* exactly two processes: 100 and 200 */
+    int n = 0;
+    for (char *q = strstr(buf, "{\"pid\":"); q; q = strstr(q + 1, "{\"pid\":"))
+        n++;
+    assert_int_equal(n, 2);
+    free(buf);
+    sim_free(s);
+    free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -387,6 +428,7 @@ int main(void)
         cmocka_unit_test(test_events_only),
         cmocka_unit_test(test_timeline_rows),
         cmocka_unit_test(test_sims_share_nothing),
+        cmocka_unit_test(test_child_before_fork_event),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
