@@ -1,6 +1,7 @@
 /* stats.c - the results of a simulation: totals over CPUs and processes, the JSON report,
  * the human report, named scalar lookups (for sweeps) and the timeline CSV. */
 #include <inttypes.h>
+#include <math.h>
 #include <string.h>
 
 #include "model/pressure.h"
@@ -141,7 +142,7 @@ void sim_stats_visit(struct sim *s, visit_fn fn, void *ctx)
     fn(ctx, "loads", (double)t.loads);
     fn(ctx, "stores", (double)t.stores);
     fn(ctx, "modifies", (double)t.modifies);
-    double instr = t.instructions ? (double)t.instructions : 1.0;
+    double instr = t.instructions ? (double)t.instructions : NAN; /* no CPI without instructions */
     uint64_t busy = t.busy;
     fn(ctx, "cpi", (double)busy / (1 << CYC_SHIFT) / instr);
     for (unsigned p = 0; p < CP_NR; p++) {
@@ -373,7 +374,7 @@ void sim_report_json(struct sim *s, struct json *j)
 {
     struct totals t;
     sum_totals(s, &t);
-    double instr = t.instructions ? (double)t.instructions : 1.0;
+    double instr = t.instructions ? (double)t.instructions : NAN; /* no CPI without instructions */
     json_obj_begin(j, NULL);
     json_arr_begin(j, "traces");
     for (uint32_t i = 0; i < s->nstreams; i++)
@@ -450,7 +451,7 @@ void sim_report_text(struct sim *s, FILE *f)
 {
     struct totals t;
     sum_totals(s, &t);
-    double instr = t.instructions ? (double)t.instructions : 1.0;
+    double instr = t.instructions ? (double)t.instructions : NAN; /* no CPI without instructions */
     fprintf(f, "# mmsim replay: %u trace%s on %u CPU%s\n", s->nstreams, s->nstreams == 1 ? "" : "s",
             s->ncpu, s->ncpu == 1 ? "" : "s");
     for (uint32_t i = 0; i < s->nstreams; i++)
@@ -462,9 +463,15 @@ void sim_report_text(struct sim *s, FILE *f)
     fprintf(f, "%16" PRIu64 "  cycles", t.cycles);
     if (t.idle)
         fprintf(f, " (%" PRIu64 " idle)", t.idle);
-    fprintf(f, "\n%16.3f  CPI:", (double)t.busy / (1 << CYC_SHIFT) / instr);
-    for (unsigned p = 0; p < CP_NR; p++)
-        fprintf(f, " %s %.3f", part_names[p], (double)s->parts_fx[p] / (1 << CYC_SHIFT) / instr);
+    if (t.instructions) {
+        fprintf(f, "\n%16.3f  CPI:", (double)t.busy / (1 << CYC_SHIFT) / instr);
+        for (unsigned p = 0; p < CP_NR; p++)
+            fprintf(f, " %s %.3f", part_names[p], (double)s->parts_fx[p] / (1 << CYC_SHIFT) / instr);
+    } else {
+        fprintf(f, "\n%16s  CPI: n/a (no instructions); cycles:", "-");
+        for (unsigned p = 0; p < CP_NR; p++)
+            fprintf(f, " %s %llu", part_names[p], (unsigned long long)(s->parts_fx[p] >> CYC_SHIFT));
+    }
     fprintf(f, "\n");
     int eo = events_only(s, &t);
     if (eo)

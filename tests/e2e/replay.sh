@@ -84,3 +84,12 @@ check "config show prints the effective config" sh -c "'$MMSIM' config show -c '
 "$MMSIM" replay -c "$CFG/minimal.ini" "$TMP/missing.mmt" >/dev/null 2>"$TMP/err3.txt"
 check_eq "a missing trace exits with 1" 1 $?
 check "and says which" grep -q "missing.mmt" "$TMP/err3.txt"
+
+# an events-only trace (ptrace backend): page-fault events go to the fault handler
+check "record an events-only trace" "$MMSIM" record --backend ptrace --events-only -o "$TMP/ev.mmt" -- "$PROGS/demo" 1
+"$MMSIM" replay -c "$CFG/default.ini" --no-progress --json -o "$TMP/ev.json" "$TMP/ev.mmt" >/dev/null
+check_eq "events-only is flagged" True "$(json_get "$TMP/ev.json" events_only)"
+check_eq "CPI is not given without instructions" None "$(json_get "$TMP/ev.json" cpi)"
+taken=$(( $(json_get "$TMP/ev.json" faults.minor) + $(json_get "$TMP/ev.json" faults.major) ))
+check "every fault event became a fault" test "$(json_get "$TMP/ev.json" faults.in_trace)" -gt 100 -a \
+    "$taken" -eq "$(json_get "$TMP/ev.json" faults.in_trace)"
