@@ -63,19 +63,34 @@ static struct proc *proc_of_mm(struct sim *s, const struct mm *mm)
     return NULL;
 }
 
-/* Evicted pages leave every TLB (try_to_unmap flushes them). */
+static int inval_cmp(const void *a, const void *b)
+{
+    const struct reclaim_inval *x = a, *y = b;
+    if (x->mm != y->mm)
+        return (uintptr_t)x->mm < (uintptr_t)y->mm ? -1 : 1;
+    return x->va < y->va ? -1 : x->va > y->va;
+}
+
+/* Evicted pages leave every TLB (try_to_unmap flushes them). Reclaim evicts in batches,
+ * often neighbouring pages: each run of consecutive pages of one address space is one
+ * shootdown (a TLB invalidation scans the whole TLB, whatever the range). */
 static void shoot_down_evicted(struct sim *s)
 {
     struct reclaim_inval inv[INVAL_BATCH];
     size_t n;
     uint64_t page = 1ull << s->page_shift;
     while ((n = reclaim_take_invalidations(s->pr->rc, inv, INVAL_BATCH)) > 0) {
-        for (size_t i = 0; i < n; i++) {
+        qsort(inv, n, sizeof(inv[0]), inval_cmp);
+        for (size_t i = 0; i < n;) {
+            size_t j = i + 1;
+            while (j < n && inv[j].mm == inv[i].mm && inv[j].va <= inv[j - 1].va + page)
+                j++;
             struct proc *p = proc_of_mm(s, inv[i].mm);
-            if (!p)
-                continue;
-            struct mm_inval mi = {inv[i].va, inv[i].va + page, 0};
-            sim_invalidate(s, p, &mi);
+            if (p) {
+                struct mm_inval mi = {inv[i].va, inv[j - 1].va + page, 0};
+                sim_invalidate(s, p, &mi);
+            }
+            i = j;
         }
     }
 }
