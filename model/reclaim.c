@@ -44,6 +44,7 @@ struct reclaim {
     uint64_t nslots;
     /* consecutive swap-outs merge into one write, as the block layer merges bios */
     uint64_t run_first, run_len;
+    uint64_t sync_write_ns;  /* zram compression done by the current shrink */
     uint64_t now_ns;
     struct reclaim_inval *inval;
     size_t ninval;
@@ -236,12 +237,15 @@ int reclaim_tracks(const struct reclaim *r, uint64_t pfn)
 
 /* ---- eviction ---- */
 
-static void flush_write_run(struct reclaim *r)
+/* Submit the pending run of writes; on a synchronous device (zram) the compression is
+ * CPU time of the reclaiming task, returned in ns (0 otherwise). */
+static uint64_t flush_write_run(struct reclaim *r)
 {
     if (!r->run_len)
-        return;
-    swap_submit(r->sw, r->now_ns, SWAP_WRITE, (unsigned)r->run_len);
+        return 0;
+    uint64_t done = swap_submit(r->sw, r->now_ns, SWAP_WRITE, (unsigned)r->run_len);
     r->run_len = 0;
+    return swap_config(r->sw)->synchronous && done > r->now_ns ? done - r->now_ns : 0;
 }
 
 static void queue_write(struct reclaim *r, uint64_t slot)
@@ -250,7 +254,7 @@ static void queue_write(struct reclaim *r, uint64_t slot)
         r->run_len++;
         return;
     }
-    flush_write_run(r);
+    r->sync_write_ns += flush_write_run(r);
     r->run_first = slot;
     r->run_len = 1;
 }
@@ -325,9 +329,11 @@ static uint64_t shrink(struct reclaim *r, int is_kswapd, uint64_t nr, uint64_t *
 {
     struct scan_control sc = {.nr_to_reclaim = nr, .may_swap = swap_has_room(r),
                               .is_kswapd = is_kswapd};
+    r->sync_write_ns = 0;
     uint64_t got = vmscan_shrink(r->vm, &sc, evict_page, r);
-    flush_write_run(r);
-    *cycles += sc.nr_scanned * r->cfg.scan_cycles + got * r->cfg.evict_cycles;
+    r->sync_write_ns += flush_write_run(r);
+    *cycles += sc.nr_scanned * r->cfg.scan_cycles + got * r->cfg.evict_cycles +
+               (uint64_t)((double)r->sync_write_ns * r->cfg.freq_ghz);
     return got;
 }
 
