@@ -408,3 +408,37 @@ uint32_t assoc_invalidate_if(struct assoc *a, int (*match)(void *ctx, uint64_t k
         }
     return n;
 }
+
+int assoc_access(struct assoc *a, uint64_t key, uint64_t index, uint64_t *evicted)
+{
+    if (a->hashed || (a->policy != ASSOC_LRU && a->policy != ASSOC_FIFO)) {
+        if (assoc_lookup(a, key, index) != ASSOC_NONE)
+            return 1;
+        *evicted = assoc_insert(a, key, index, 0);
+        return 0;
+    }
+    /* one pass: the key, or the way with the lowest stamp (invalid ways have stamp 0) */
+    uint32_t set = assoc_set_of(a, index), base = set * a->ways, best = 0;
+    const uint64_t *k = a->keys + base;
+    uint64_t *st = a->stamp + base, min = UINT64_MAX;
+    for (uint32_t w = 0; w < a->ways; w++) {
+        if (k[w] == key) {
+            if (a->policy == ASSOC_LRU)
+                st[w] = ++a->clock;
+            return 1;
+        }
+        if (st[w] < min) {
+            min = st[w];
+            best = w;
+        }
+    }
+    uint32_t e = base + best;
+    *evicted = a->keys[e];
+    if (*evicted == ASSOC_INVALID)
+        a->valid++;
+    a->keys[e] = key;
+    if (a->vals)
+        a->vals[e] = 0;
+    a->stamp[e] = ++a->clock;
+    return 0;
+}

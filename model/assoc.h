@@ -53,6 +53,9 @@ int assoc_policy_parse(const char *s, enum assoc_policy *out);
 /* Lookup: on a hit updates the policy state and returns the entry index; ASSOC_NONE on a
  * miss (no state change). */
 uint32_t assoc_lookup(struct assoc *a, uint64_t key, uint64_t index);
+/* Lookup, and on a miss insert: returns 1 on a hit, 0 on a miss (*evicted gets the key
+ * that left, or ASSOC_INVALID). One pass over the set for LRU and FIFO. */
+int assoc_access(struct assoc *a, uint64_t key, uint64_t index, uint64_t *evicted);
 /* Insert a key known to be absent; returns the key it evicted or ASSOC_INVALID. */
 uint64_t assoc_insert(struct assoc *a, uint64_t key, uint64_t index, uint64_t val);
 /* Drop one key if present; returns 1 when it was present. */

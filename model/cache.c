@@ -33,8 +33,9 @@ void cache_flush(struct cache *c)
 
 int cache_access_slow(struct cache *c, uint64_t line, int walk)
 {
-    int hit = assoc_lookup(&c->arr, line, line) != ASSOC_NONE;
-    if (!hit && assoc_insert(&c->arr, line, line, 0) != ASSOC_INVALID)
+    uint64_t evicted = ASSOC_INVALID;
+    int hit = assoc_access(&c->arr, line, line, &evicted);
+    if (!hit && evicted != ASSOC_INVALID)
         c->st.evictions++;
     c->last_line = line;
     if (walk) {

@@ -263,6 +263,32 @@ static void test_invalidate_if_and_flush(void **state)
     assoc_destroy(&a);
 }
 
+/* assoc_access (one pass) behaves as lookup-then-insert, set by set. */
+static void test_access_equals_lookup_insert(void **state)
+{
+    (void)state;
+    for (int pol = ASSOC_LRU; pol <= ASSOC_RANDOM; pol++) {
+        struct assoc a, b;
+        assert_int_equal(assoc_init_tags(&a, 512, 8, (enum assoc_policy)pol, 5), 0);
+        assert_int_equal(assoc_init_tags(&b, 512, 8, (enum assoc_policy)pol, 5), 0);
+        uint64_t x = 12345;
+        for (int i = 0; i < 100000; i++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            uint64_t key = x % 2000, ev = ASSOC_INVALID, evb = ASSOC_INVALID;
+            int hit = assoc_access(&a, key, key, &ev);
+            int hitb = assoc_lookup(&b, key, key) != ASSOC_NONE;
+            if (!hitb)
+                evb = assoc_insert(&b, key, key, 0);
+            assert_int_equal(hit, hitb);
+            assert_int_equal(ev, evb);
+        }
+        assoc_destroy(&a);
+        assoc_destroy(&b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -275,6 +301,7 @@ int main(void)
         cmocka_unit_test(test_direct_mapped),
         cmocka_unit_test(test_hashed_fa_vs_brute),
         cmocka_unit_test(test_invalidate_if_and_flush),
+        cmocka_unit_test(test_access_equals_lookup_insert),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
