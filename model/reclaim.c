@@ -331,6 +331,7 @@ static uint64_t shrink(struct reclaim *r, int is_kswapd, uint64_t nr, uint64_t *
                               .is_kswapd = is_kswapd};
     r->sync_write_ns = 0;
     uint64_t got = vmscan_shrink(r->vm, &sc, evict_page, r);
+    vmscan_note_reclaim(r->vm, is_kswapd, got);
     r->sync_write_ns += flush_write_run(r);
     *cycles += sc.nr_scanned * r->cfg.scan_cycles + got * r->cfg.evict_cycles +
                (uint64_t)((double)r->sync_write_ns * r->cfg.freq_ghz);

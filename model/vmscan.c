@@ -42,6 +42,7 @@ struct vmscan {
     uint64_t nonresident_age; /* the eviction clock of workingset.c */
     uint64_t anon_cost, file_cost; /* recent reclaim/refault cost (lru_note_cost) */
     int kswapd_awake;
+    unsigned kswapd_failures;
     /* OPT: a max-heap of frames keyed by next use */
     uint64_t *next_use;
     uint32_t *heap, *heap_pos;
@@ -457,7 +458,7 @@ enum vmscan_alloc_action vmscan_alloc_check(struct vmscan *v, uint64_t free_page
 {
     if (free_pages > wmark_low)
         return VMSCAN_ALLOC_OK;
-    if (!v->kswapd_awake) {
+    if (!v->kswapd_awake && v->kswapd_failures < 16) { /* wakeup_kswapd's hopeless check */
         v->kswapd_awake = 1;
         v->st.kswapd_wakeups++;
     }
@@ -468,6 +469,15 @@ enum vmscan_alloc_action vmscan_alloc_check(struct vmscan *v, uint64_t free_page
 }
 
 int vmscan_kswapd_awake(const struct vmscan *v) { return v->kswapd_awake; }
+unsigned vmscan_kswapd_failures(const struct vmscan *v) { return v->kswapd_failures; }
+
+void vmscan_note_reclaim(struct vmscan *v, int is_kswapd, uint64_t reclaimed)
+{
+    if (reclaimed)
+        v->kswapd_failures = 0;
+    else if (is_kswapd && v->kswapd_failures < 16)
+        v->kswapd_failures++;
+}
 
 int vmscan_kswapd_try_sleep(struct vmscan *v, uint64_t free_pages, uint64_t wmark_high)
 {

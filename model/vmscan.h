@@ -141,6 +141,11 @@ enum vmscan_alloc_action { VMSCAN_ALLOC_OK = 0, VMSCAN_WAKE_KSWAPD, VMSCAN_DIREC
 enum vmscan_alloc_action vmscan_alloc_check(struct vmscan *v, uint64_t free_pages,
                                             uint64_t wmark_min, uint64_t wmark_low);
 int vmscan_kswapd_awake(const struct vmscan *v);
+/* The outcome of a reclaim pass: kswapd gives up after MAX_RECLAIM_RETRIES (16) balancing
+ * runs that free nothing (pgdat->kswapd_failures) and is not woken again until some
+ * reclaim frees a page. */
+void vmscan_note_reclaim(struct vmscan *v, int is_kswapd, uint64_t reclaimed);
+unsigned vmscan_kswapd_failures(const struct vmscan *v);
 /* kswapd after a balancing round: it goes back to sleep once free pages reach high.
  * Returns 1 when it sleeps. */
 int vmscan_kswapd_try_sleep(struct vmscan *v, uint64_t free_pages, uint64_t wmark_high);

@@ -289,6 +289,28 @@ static void kswapd_wakes_below_low_sleeps_at_high(void **state)
     vmscan_free(v);
 }
 
+/* 16 kswapd runs that free nothing: kswapd is not woken again until a reclaim succeeds. */
+static void kswapd_gives_up_after_failures(void **state)
+{
+    (void)state;
+    struct vmscan *v = kernel_vm(16, 60);
+    for (int i = 0; i < 16; i++) {
+        assert_int_equal(vmscan_alloc_check(v, 40, 20, 50), VMSCAN_WAKE_KSWAPD);
+        vmscan_note_reclaim(v, 1, 0);
+        vmscan_kswapd_try_sleep(v, UINT64_MAX, 0);
+    }
+    assert_int_equal(vmscan_kswapd_failures(v), 16);
+    uint64_t wakeups = vmscan_stats(v)->kswapd_wakeups;
+    vmscan_alloc_check(v, 40, 20, 50);
+    assert_false(vmscan_kswapd_awake(v));
+    assert_int_equal(vmscan_stats(v)->kswapd_wakeups, wakeups);
+    vmscan_note_reclaim(v, 0, 5); /* direct reclaim freed pages */
+    assert_int_equal(vmscan_kswapd_failures(v), 0);
+    vmscan_alloc_check(v, 40, 20, 50);
+    assert_true(vmscan_kswapd_awake(v));
+    vmscan_free(v);
+}
+
 static void dirty_file_written_before_reuse(void **state)
 {
     (void)state;
@@ -450,6 +472,7 @@ int main(void)
         cmocka_unit_test(deactivation_refills_inactive),
         cmocka_unit_test(refault_distance_decides_activation),
         cmocka_unit_test(kswapd_wakes_below_low_sleeps_at_high),
+        cmocka_unit_test(kswapd_gives_up_after_failures),
         cmocka_unit_test(dirty_file_written_before_reuse),
         cmocka_unit_test(swap_full_activates),
         cmocka_unit_test(unevictable_never_scanned),
