@@ -6,8 +6,9 @@
 # goes from well above to well below the working set; runtime and major faults are
 # measured (GNU time); the swap file is removed. The time a major fault costs is measured
 # as (runtime - runtime with no swapping) / major faults at the smallest limit.
-# Model: the same program, recorded once, replayed with memory.size at each limit, swap
-# with the measured latency per request (and otherwise the NVMe preset).
+# Model: the same program, recorded once, replayed in a 1 GiB machine with a memory cgroup
+# (memcg.limit) at each limit, as the kernel ran it; swap with the measured latency per
+# request (and otherwise the NVMe preset).
 # The knee: the largest memory size whose runtime is at least twice the runtime with
 # ample memory. Target: the model's knee within 10% of the kernel's.
 # Prints Markdown tables and TAP lines. Options: WS_MIB, PASSES, LIMITS (env).
@@ -89,7 +90,7 @@ include = $ROOT/configs/swap/nvme.ini
 INI
 declare -A M_TIME M_MAJ
 for L in $LIMITS; do
-    "$MMSIM" replay --no-progress --json -c "$TMP/machine.ini" -s memory.size=${L}M -s swap.size=${swap_mib}M \
+    "$MMSIM" replay --no-progress --json -c "$TMP/machine.ini" -s memory.size=1G -s memcg.limit=${L}M -s swap.size=${swap_mib}M \
         -s swap.read_latency=${lat_us}us -s swap.write_latency=${lat_us}us "$trace" >"$TMP/m$L.json" ||
         { echo "not ok - thrash: replay at $L MiB failed"; exit 1; }
     M_TIME[$L]=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["cycles"] / 3e9)' "$TMP/m$L.json")
