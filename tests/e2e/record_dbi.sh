@@ -87,13 +87,17 @@ check_eq "exit_status in the metadata" 7 "$("$MMSIM" info --json "$TMP/st.mmt" >
 # A crash and a kill leave a readable trace marked incomplete, with the reason.
 for case in "segv 139 SEGV" "sigkill 137 KILL"; do
     set -- $case
-    "$MMSIM" record --no-native-run -o "$TMP/$1.mmt" -- "$P/rec_$1" >/dev/null 2>&1
+    "$MMSIM" record --no-native-run -o "$TMP/$1.mmt" -- "$P/rec_$1" >/dev/null 2>"$TMP/$1.err"
     check_eq "$1: exit status 128+signal" "$2" $?
+    check "$1: Valgrind's crash report stays out of the program's stderr" \
+        sh -c "! grep -q 'Process terminating' '$TMP/$1.err'"
     "$MMSIM" info --json --scan "$TMP/$1.mmt" >"$TMP/$1.json"
     check_eq "$1: trace readable and incomplete" False "$(json_get "$TMP/$1.json" complete)"
     check "$1: reason names the signal" grep -q "$3" <(json_get "$TMP/$1.json" incomplete_reason)
     check "$1: accesses before the end are there" test "$(json_get "$TMP/$1.json" stores)" -gt 10000
 done
+check "segv: the reason gives the fault and the place" \
+    grep -q "mapped region at address 0x0.*rec_segv.c" <(json_get "$TMP/segv.json" incomplete_reason)
 
 # SIGTERM to mmsim record: forwarded, the trace is closed and says why.
 "$MMSIM" record --no-native-run -o "$TMP/term.mmt" -- "$P/rec_array" 400000000 >/dev/null 2>&1 &
