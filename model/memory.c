@@ -1128,12 +1128,50 @@ static int guess_stack(struct mm *mm, uint64_t start, uint64_t prot, uint32_t vf
     return 1;
 }
 
+/* Traces are recorded with 4 KiB pages; a model with larger pages rounds their ranges.
+ * Ranges that shrink the address space (munmap, mprotect, madvise) round inwards, to the
+ * model pages they cover whole. */
+#define TRACE_PAGE 4096u
+
+static int inner_range(const struct memsys *ms, uint64_t start, uint64_t len, uint64_t *s, uint64_t *e)
+{
+    uint64_t mask = ms->page_size - 1, tmask = TRACE_PAGE - 1;
+    if (len > UINT64_MAX - start - ms->page_size) return -1;
+    *s = (start + mask) & ~mask;
+    *e = ((start + len + tmask) & ~tmask) & ~mask;
+    return *e > *s ? 0 : -1;
+}
+
+/* A new mapping rounded out to model pages may cover a boundary page that another VMA
+ * already maps (adjacent 4 KiB mappings): that page keeps its VMA and gains the new
+ * protection, as a larger-page kernel would need; the new VMA covers the rest. */
+static void clip_shared_boundaries(struct mm *mm, uint64_t *s, uint64_t *e, uint64_t start, uint64_t end, uint32_t prot)
+{
+    uint64_t ps = mm->ms->page_size;
+    const struct vma *v;
+    if (*s < start && (v = vmas_find(&mm->vmas, *s)) != NULL) {
+        vmas_protect(&mm->vmas, *s, *s + ps, v->prot | prot);
+        *s += ps;
+    }
+    if (*e > end && *e > *s && (v = vmas_find(&mm->vmas, *e - ps)) != NULL) {
+        vmas_protect(&mm->vmas, *e - ps, *e, v->prot | prot);
+        *e -= ps;
+    }
+}
+
 static void ev_map(struct memsys *ms, struct mm *mm, uint64_t start, uint64_t len, uint64_t prot, uint64_t mflags,
                    uint64_t off, uint64_t inode, const char *path, int initial, struct mm_inval *inval)
 {
-    uint64_t mask = ms->page_size - 1, end = (start + len + mask) & ~mask;
-    start &= ~mask;
+    uint64_t mask = ms->page_size - 1, tmask = TRACE_PAGE - 1;
+    if (len > UINT64_MAX - start - ms->page_size) return;
+    uint64_t tstart = start & ~tmask, tend = (start + len + tmask) & ~tmask;
+    uint64_t end = (tend + mask) & ~mask;
+    start = tstart & ~mask;
+    if (mask > tmask) clip_shared_boundaries(mm, &start, &end, tstart, tend, (uint32_t)prot & 7u);
     if (end <= start) return;
+    /* the file offset at the (rounded) start */
+    if (start >= tstart) off += start - tstart;
+    else off = off > tstart - start ? off - (tstart - start) : 0;
     int anon = (mflags & LX_MAP_ANONYMOUS) != 0;
     if (initial) anon = !path || !path[0] || !strcmp(path, "[heap]") || !strcmp(path, "[stack]");
     uint32_t vflags = vma_flags_of_map(mflags, path);
@@ -1256,9 +1294,8 @@ static void writable_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned level)
 static void ev_mprotect(struct memsys *ms, struct mm *mm, uint64_t start, uint64_t len, uint32_t prot,
                         struct mm_inval *inval)
 {
-    uint64_t mask = ms->page_size - 1, end = (start + len + mask) & ~mask;
-    start &= ~mask;
-    if (end <= start) return;
+    uint64_t end;
+    if (inner_range(ms, start, len, &start, &end)) return;
     split_huge_leaf(mm, start);
     split_huge_leaf(mm, end - 1);
     vmas_protect(&mm->vmas, start, end, prot);
@@ -1287,9 +1324,8 @@ static void ev_mprotect(struct memsys *ms, struct mm *mm, uint64_t start, uint64
 static void ev_madvise(struct memsys *ms, struct mm *mm, uint64_t start, uint64_t len, uint64_t advice,
                        struct mm_inval *inval)
 {
-    uint64_t mask = ms->page_size - 1, end = (start + len + mask) & ~mask;
-    start &= ~mask;
-    if (end <= start) return;
+    uint64_t end;
+    if (inner_range(ms, start, len, &start, &end)) return;
     switch (advice) {
     case LX_MADV_DONTNEED:
     case LX_MADV_REMOVE:
@@ -1350,12 +1386,13 @@ int mm_event(struct memsys *ms, struct mm *mm, const struct mmt_event *ev, struc
             ev_map(ms, mm, a[0], a[1] - a[0], a[2], a[3], n > 4 ? a[4] : 0, n > 5 ? a[5] : 0, ev->path, 1, inval);
         break;
     case MMT_EV_MMAP:
-        if (n >= 4 && ev->result >= 0 && (ev->result & (int64_t)(ms->page_size - 1)) == 0)
+        if (n >= 4 && ev->result >= 0 && (ev->result & (int64_t)(TRACE_PAGE - 1)) == 0)
             ev_map(ms, mm, (uint64_t)ev->result, a[1], a[2], a[3], n > 5 ? a[5] : 0, 0, ev->path, 0, inval);
         break;
     case MMT_EV_MUNMAP:
         if (n >= 2 && ev->result == 0) {
-            uint64_t mask = ms->page_size - 1, s = a[0] & ~mask, e = (a[0] + a[1] + mask) & ~mask;
+            uint64_t s, e;
+            if (inner_range(ms, a[0], a[1], &s, &e)) break;
             zap_range(mm, s, e);
             vmas_unmap(&mm->vmas, s, e);
             inval->start = s;
