@@ -413,6 +413,29 @@ static void test_16k_pages(void **st)
     env_down(&e);
 }
 
+/* A 4K trace replayed with 16K pages: ld.so-like adjacent mappings (r, then r-x at a 4K
+ * offset) share a 16K page, which gets both protections; no SIGSEGV on fetches. */
+static void test_4k_trace_on_16k_pages(void **st)
+{
+    (void)st;
+    const char *sets[] = {"memory.page_size=16K"};
+    struct env e;
+    env_up(&e, sets, 1);
+    map_file(&e, e.mm, 0x40000000, PG, VMA_READ, LX_MAP_PRIVATE, 0, "/lib/ld.so");
+    map_file(&e, e.mm, 0x40001000, 0x26000, VMA_READ | VMA_EXEC, LX_MAP_PRIVATE, 0x1000, "/lib/ld.so");
+    assert_int_equal(touch(&e, e.mm, 0x40000000, R), FAULT_MINOR);
+    assert_int_equal(touch(&e, e.mm, 0x40001000, FAULT_FLAG_INSTRUCTION), FAULT_NONE); /* same 16K page */
+    assert_int_equal(touch(&e, e.mm, 0x40004000, FAULT_FLAG_INSTRUCTION), FAULT_NONE); /* fault-around */
+    assert_int_equal(touch(&e, e.mm, 0x40026fff, FAULT_FLAG_INSTRUCTION), FAULT_MINOR);
+    assert_int_equal(mm_counters(e.mm)->min_flt, 2);
+    /* munmap of 4K inside a 16K page changes nothing; of a whole 16K page unmaps it */
+    ev(&e, e.mm, MMT_EV_MUNMAP, 0, NULL, 2, (uint64_t)0x40000000, PG);
+    assert_int_equal(touch(&e, e.mm, 0x40000000, R), FAULT_NONE);
+    ev(&e, e.mm, MMT_EV_MUNMAP, 0, NULL, 2, (uint64_t)0x40000000, 4 * PG);
+    assert_int_equal(touch(&e, e.mm, 0x40000000, R), FAULT_SIGSEGV);
+    env_down(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -428,6 +451,7 @@ int main(void)
         cmocka_unit_test(test_fault_around_config),
         cmocka_unit_test(test_thp_always_and_never),
         cmocka_unit_test(test_16k_pages),
+        cmocka_unit_test(test_4k_trace_on_16k_pages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
