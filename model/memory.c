@@ -105,6 +105,7 @@ struct mm {
     struct mm_counters c;
     uint64_t obj[6]; /* task_struct, mm_struct, signal, sighand, files, pid */
     uint64_t guessed_stack; /* start of the initial mapping taken for the stack, 0 none */
+    int saw_maps;           /* the trace mapped memory: addresses outside VMAs are errors */
 };
 
 static const enum slub_cache_id task_objs[6] = {SLAB_TASK_STRUCT, SLAB_MM_STRUCT, SLAB_SIGNAL_CACHE,
@@ -761,6 +762,7 @@ struct mm *mm_fork(struct memsys *ms, struct mm *parent)
     if (!child) return NULL;
     vmas_destroy(&child->vmas);
     if (vmas_copy(&child->vmas, &parent->vmas)) goto fail;
+    child->saw_maps = parent->saw_maps;
     struct fork_ctx fc = {.child = child};
     for (size_t i = 0; i < parent->vmas.n; i++) {
         const struct vma *v = &parent->vmas.v[i];
@@ -1028,6 +1030,16 @@ static void do_swap_page(struct mm *mm, struct vma *v, uint64_t va, struct fault
     note_rss(mm);
 }
 
+/* A trace without mapping events (an imported lackey, pinatrace, ChampSim or Dinero
+ * trace): every address is anonymous memory, mapped on first use 2 MiB at a time. */
+static struct vma *implicit_anon_vma(struct mm *mm, uint64_t vaddr)
+{
+    uint64_t chunk = (uint64_t)2 << 20, start = vaddr & ~(chunk - 1);
+    if (start > UINT64_MAX - chunk) return NULL;
+    if (vmas_map(&mm->vmas, start, start + chunk, VMA_READ | VMA_WRITE | VMA_EXEC, 0, 0, 0)) return NULL;
+    return vmas_find(&mm->vmas, vaddr);
+}
+
 /* access_error(): what the VMA allows. */
 static int access_error(const struct vma *v, unsigned flags)
 {
@@ -1040,7 +1052,7 @@ void mm_handle_fault(struct memsys *ms, struct mm *mm, uint64_t vaddr, unsigned 
 {
     memset(res, 0, sizeof *res);
     struct vma *v = vmas_find(&mm->vmas, vaddr);
-    if (!v) v = vmas_expand_stack(&mm->vmas, vaddr, ms->prm.stack_guard_gap);
+    if (!v) v = mm->saw_maps ? vmas_expand_stack(&mm->vmas, vaddr, ms->prm.stack_guard_gap) : implicit_anon_vma(mm, vaddr);
     if (!v || access_error(v, flags)) {
         res->kind = FAULT_SIGSEGV;
         ms->st.segv++;
@@ -1382,10 +1394,12 @@ int mm_event(struct memsys *ms, struct mm *mm, const struct mmt_event *ev, struc
     unsigned n = ev->nargs;
     switch (ev->type) {
     case MMT_EV_MAP_INITIAL:
+        mm->saw_maps = 1;
         if (n >= 4 && a[1] > a[0])
             ev_map(ms, mm, a[0], a[1] - a[0], a[2], a[3], n > 4 ? a[4] : 0, n > 5 ? a[5] : 0, ev->path, 1, inval);
         break;
     case MMT_EV_MMAP:
+        mm->saw_maps = 1;
         if (n >= 4 && ev->result >= 0 && (ev->result & (int64_t)(TRACE_PAGE - 1)) == 0)
             ev_map(ms, mm, (uint64_t)ev->result, a[1], a[2], a[3], n > 5 ? a[5] : 0, 0, ev->path, 0, inval);
         break;
