@@ -42,8 +42,8 @@ head -c 1048576 "$ROOT/build/libmmsim.a" >"$W/in-1M"
 head -c 16384 "$ROOT/build/libmmsim.a" >"$W/in-16K"
 
 # name|program and arguments|smaller input for lackey
-WORKLOADS=("array-loop|$PROGS/rec_array 2000000|$PROGS/rec_array 20000"
-    "demo-8MiB|$PROGS/demo 8|$PROGS/demo 1"
+WORKLOADS=("array-loop|$PROGS/rec_array 10000000|$PROGS/rec_array 100000"
+    "demo-64MiB|$PROGS/demo 64|$PROGS/demo 1"
     "gzip-1MiB|gzip -6 -c $W/in-1M|gzip -6 -c $W/in-16K")
 
 echo "## Recording speed: mmsim record (DBI) against Valgrind's tools"
