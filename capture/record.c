@@ -423,6 +423,10 @@ int cmd_record(int argc, char **argv)
         mmt_writer_set_incomplete(w, err);
     else if (res.incomplete)
         mmt_writer_set_incomplete(w, res.reason);
+    /* A write error (disk full) leaves the chunks written before it; other failures (the
+     * tool missing, a fork failing) leave a trace that says why it is empty or short. */
+    const char *werr = mmt_writer_error(w);
+    int write_failed = werr && *werr;
     char cerr[512] = "";
     int close_rc = mmt_writer_close(w, cerr, sizeof cerr);
     sigaction(SIGINT, &old_int, NULL);
@@ -432,8 +436,9 @@ int cmd_record(int argc, char **argv)
 
     int status = shell_status(res.exit_status);
     if (failed || close_rc) {
-        fprintf(stderr, "mmsim record: %s: %s; the trace keeps every whole chunk written before\n",
-                cli.o.output, failed ? err : cerr);
+        fprintf(stderr, "mmsim record: %s: %s%s\n", cli.o.output, failed ? err : cerr,
+                write_failed || close_rc ? "; the trace keeps every whole chunk written before"
+                                         : " (the trace is marked incomplete)");
         free(defout);
         return status ? status : 1;
     }
