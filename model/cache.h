@@ -48,15 +48,15 @@ static inline int cache_access(struct cache *c, uint64_t pa, int walk)
     return cache_access_slow(c, line, walk);
 }
 
-/* Reads pa through the chain of levels starting at caches[first] (-1: no caches); returns
+/* Reads pa through the chain of levels starting at *caches[first] (-1: no caches); returns
  * the latency: that of the level that hit, or mem_latency when every level missed. Every
  * level that missed allocates the line. */
-static inline uint32_t cache_chain_access(struct cache *caches, int first, uint64_t pa, int walk,
-                                          uint32_t mem_latency)
+static inline uint32_t cache_chain_access(struct cache *const *caches, int first, uint64_t pa,
+                                          int walk, uint32_t mem_latency)
 {
-    for (int i = first; i >= 0; i = caches[i].next)
-        if (cache_access(&caches[i], pa, walk))
-            return caches[i].latency;
+    for (int i = first; i >= 0; i = caches[i]->next)
+        if (cache_access(caches[i], pa, walk))
+            return caches[i]->latency;
     return mem_latency;
 }
 

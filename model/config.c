@@ -143,6 +143,7 @@ static const struct key_desc cache_keys[] = {
     CCK("latency", K_U32, latency, 0, "cycles added on a hit here"),
     CCK("policy", K_POLICY, policy, 0, "lru, plru, fifo, random"),
     CCK("kind", K_KIND, kind, 0, "data, instruction, unified"),
+    CCK("shared", K_BOOL, shared, 0, "1: one instance for all CPUs (LLC); 0: per CPU"),
     CCK("next", K_NAME, next, offsetof(struct cache_config, next_loc), "next level, a cache name"),
     CCK("seed", K_U64, seed, 0, "random policy seed"),
     {0},

@@ -58,6 +58,7 @@ struct cache_config {
     uint32_t latency;  /* cycles added on a hit at this level */
     uint32_t policy;   /* enum assoc_policy */
     uint32_t kind;     /* enum cfg_tlb_kind: data, instruction or unified */
+    int shared;        /* 1: one instance shared by every CPU (an LLC); 0: one per CPU */
     char next[CFG_NAME_MAX];
     uint64_t seed;
     int next_index;

@@ -12,7 +12,7 @@
 
 #define PSC_ASID_BITS 12
 
-int pagewalk_init(struct pagewalk *pw, const struct mmsim_config *cfg, struct cache *caches,
+int pagewalk_init(struct pagewalk *pw, const struct mmsim_config *cfg, struct cache **caches,
                   int first_cache)
 {
     memset(pw, 0, sizeof *pw);

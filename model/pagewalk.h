@@ -27,7 +27,7 @@ struct pagewalk {
     uint32_t memory_latency, latency;
     int has_psc[PGT_MAX_LEVELS + 1];
     struct assoc psc[PGT_MAX_LEVELS + 1];
-    struct cache *caches; /* the CPU's caches; reads start at caches[first_cache] */
+    struct cache **caches; /* the CPU's cache levels; reads start at caches[first_cache] */
     int first_cache;      /* -1: no caches, each read costs memory_latency */
     struct pagewalk_stats st;
 };
@@ -39,7 +39,7 @@ struct walk_result {
     uint64_t cycles;
 };
 
-int pagewalk_init(struct pagewalk *pw, const struct mmsim_config *cfg, struct cache *caches,
+int pagewalk_init(struct pagewalk *pw, const struct mmsim_config *cfg, struct cache **caches,
                   int first_cache);
 void pagewalk_destroy(struct pagewalk *pw);
 /* One walk for va in address space pt tagged asid. */

@@ -37,7 +37,8 @@ static int cpu_init(struct sim *s, struct cpu *c, char *err, size_t errlen)
     unsigned shifts[TLB_NR_PSIZES] = {s->page_shift, s->page_shift + bits, s->page_shift + 2 * bits};
     c->tlb = calloc(cfg->ntlb ? cfg->ntlb : 1, sizeof *c->tlb);
     c->cache = calloc(cfg->ncache ? cfg->ncache : 1, sizeof *c->cache);
-    if (!c->tlb || !c->cache) {
+    c->cachep = calloc(cfg->ncache ? cfg->ncache : 1, sizeof *c->cachep);
+    if (!c->tlb || !c->cache || !c->cachep) {
         snprintf(err, errlen, "sim: out of memory for CPU structures");
         return -1;
     }
@@ -46,14 +47,21 @@ static int cpu_init(struct sim *s, struct cpu *c, char *err, size_t errlen)
             snprintf(err, errlen, "sim: cannot build tlb.%s", cfg->tlb[i].name);
             return -1;
         }
-    for (uint32_t i = 0; i < cfg->ncache; i++, c->ncache++)
+    for (uint32_t i = 0; i < cfg->ncache; i++, c->ncache++) {
+        /* a shared level (an LLC) is CPU 0's instance for every CPU */
+        if (cfg->cache[i].shared && c != &s->cpus[0]) {
+            c->cachep[i] = s->cpus[0].cachep[i];
+            continue;
+        }
+        c->cachep[i] = &c->cache[i];
         if (cache_init(&c->cache[i], &cfg->cache[i])) {
             snprintf(err, errlen, "sim: cannot build cache.%s", cfg->cache[i].name);
             return -1;
         }
+    }
     find_roots(cfg, 1, &c->dtlb, &c->itlb);
     find_roots(cfg, 0, &c->dcache, &c->icache);
-    if (pagewalk_init(&c->pw, cfg, c->cache, c->dcache)) {
+    if (pagewalk_init(&c->pw, cfg, c->cachep, c->dcache)) {
         snprintf(err, errlen, "sim: cannot build the page walker's caches");
         return -1;
     }
@@ -70,6 +78,7 @@ static void cpu_destroy(struct cpu *c)
     pagewalk_destroy(&c->pw);
     free(c->tlb);
     free(c->cache);
+    free(c->cachep);
 }
 
 int sched_init(struct sim *s, char *err, size_t errlen)
@@ -220,14 +229,25 @@ static uint32_t rq_at(const struct sim *s, uint32_t k)
     return s->rq[(s->rq_head + k) % s->nstreams];
 }
 
-/* Takes the first stream ready at `now`, or else the one that wakes first. */
-static uint32_t rq_take(struct sim *s, uint64_t now)
+/* Takes the first stream ready at `now` that last ran on this CPU (or never ran: the
+ * caches and TLBs it warmed are here), else the first ready one, else the one that wakes
+ * first. */
+static uint32_t rq_take(struct sim *s, int cpu, uint64_t now)
 {
     uint32_t pick = 0;
-    for (uint32_t k = 0; k < s->rq_len; k++) {
+    int found = 0;
+    for (uint32_t k = 0; k < s->rq_len && !found; k++) {
+        struct stream *st = &s->streams[rq_at(s, k)];
+        if (st->ready_fx <= now && (st->last_cpu == cpu || st->last_cpu < 0)) {
+            pick = k;
+            found = 1;
+        }
+    }
+    for (uint32_t k = 0; k < s->rq_len && !found; k++) {
         struct stream *st = &s->streams[rq_at(s, k)];
         if (st->ready_fx <= now) {
             pick = k;
+            found = 1;
             break;
         }
         if (st->ready_fx < s->streams[rq_at(s, pick)].ready_fx)
@@ -258,8 +278,9 @@ int sched_run(struct sim *s)
         rq_push(s, i);
     while (s->rq_len) {
         struct cpu *c = earliest_cpu(s);
-        uint32_t id = rq_take(s, c->clock_fx);
+        uint32_t id = rq_take(s, (int)(c - s->cpus), c->clock_fx);
         struct stream *st = &s->streams[id];
+        st->last_cpu = (int)(c - s->cpus);
         if (st->ready_fx > c->clock_fx) { /* nothing ready: idle until it is */
             c->idle_fx += st->ready_fx - c->clock_fx;
             c->clock_fx = st->ready_fx;

@@ -163,6 +163,7 @@ static struct stream *new_stream(struct sim *s, const char *name, char *err, siz
     snprintf(st->name, sizeof st->name, "%s", name);
     st->default_pid = 1;
     st->cur_pid = 1;
+    st->last_cpu = -1;
     return st;
 }
 
@@ -429,11 +430,11 @@ static __attribute__((noinline)) void cache_stall(struct sim *s, struct cpu *c, 
                                                   uint64_t pa, uint64_t pa_last)
 {
     /* the first level's hit latency is hidden in the base CPI for the program's accesses */
-    uint32_t hidden = c->cache[first].latency;
-    uint32_t lat = cache_chain_access(c->cache, first, pa, 0, s->cfg.memory.latency);
-    unsigned ls = c->cache[first].line_shift;
+    uint32_t hidden = c->cachep[first]->latency;
+    uint32_t lat = cache_chain_access(c->cachep, first, pa, 0, s->cfg.memory.latency);
+    unsigned ls = c->cachep[first]->line_shift;
     if (unlikely((pa >> ls) != (pa_last >> ls)))
-        lat += cache_chain_access(c->cache, first, pa_last, 0, s->cfg.memory.latency) - hidden;
+        lat += cache_chain_access(c->cachep, first, pa_last, 0, s->cfg.memory.latency) - hidden;
     lat = lat > hidden ? lat - hidden : 0;
     if (lat) {
         c->clock_fx += CYC(lat);
@@ -486,7 +487,7 @@ static void setup_access_tables(struct cpu *c)
         int ifetch = k == MMT_IFETCH;
         c->tlb_of[k] = ifetch ? c->itlb : c->dtlb;
         c->cache_of[k] = ifetch ? c->icache : c->dcache;
-        c->l1_of[k] = c->cache_of[k] >= 0 ? &c->cache[c->cache_of[k]] : &c->no_cache;
+        c->l1_of[k] = c->cache_of[k] >= 0 ? c->cachep[c->cache_of[k]] : &c->no_cache;
     }
 }
 

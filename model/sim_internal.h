@@ -53,6 +53,7 @@ struct stream {
     enum stream_state state;
     uint64_t ready_fx;         /* cannot run before this time */
     uint32_t default_pid;      /* for records before the first MMT_SWITCH */
+    int last_cpu;              /* the CPU it ran on last (-1: none), for affinity */
     uint64_t events, page_fault_events;
     int killed;                /* the OOM killer took this trace: no more records */
 };
@@ -61,7 +62,8 @@ struct cpu {
     struct tlb *tlb;
     uint32_t ntlb;
     int dtlb, itlb;            /* first levels, -1 none */
-    struct cache *cache;
+    struct cache *cache;       /* this CPU's own instances */
+    struct cache **cachep;     /* the level each index means: own, or CPU 0's when shared */
     uint32_t ncache;
     int dcache, icache;
     struct pagewalk pw;

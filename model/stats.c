@@ -82,7 +82,9 @@ static void sum_cache(const struct sim *s, uint32_t idx, struct cache_stats *o)
     memset(o, 0, sizeof *o);
     for (uint32_t c = 0; c < s->ncpu; c++) {
         struct cache_stats xs;
-        cache_stats_get(&s->cpus[c].cache[idx], &xs);
+        if (s->cfg.cache[idx].shared && c > 0)
+            break; /* one instance for all CPUs: counted once */
+        cache_stats_get(s->cpus[c].cachep[idx], &xs);
         const struct cache_stats *x = &xs;
         o->lookups += x->lookups;
         o->hits += x->hits;

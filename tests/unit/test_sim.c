@@ -416,6 +416,41 @@ static void test_child_before_fork_event(void **state)
     free(m);
 }
 
+/* A shared last-level cache: one instance for both CPUs. Each process loops over 48 KiB
+ * (768 lines); private 64 KiB LLCs hold each loop (only the 2 x 768 first misses), one
+ * shared 64 KiB LLC cannot hold both and thrashes. Fully associative, so that where the
+ * frames fall in physical memory does not matter. */
+static void test_shared_llc(void **state)
+{
+    (void)state;
+    struct mem_src *a = new_src(), *b = new_src();
+    add_mmap(a, 0x1000000, 12 * 4096);
+    add_mmap(b, 0x1000000, 12 * 4096);
+    for (int pass = 0; pass < 3; pass++)
+        for (uint64_t i = 0; i < 768; i++) {
+            add(a, MMT_STORE, 0x1000000 + i * 64, 8);
+            add(b, MMT_STORE, 0x1000000 + i * 64, 8);
+        }
+    const char *ini = "[cpu]\ncount = 2\nquantum = 2000\n[tlb.l1d]\nentries = 64\n[memory]\nunlimited = 1\n"
+                      "[cache.l1d]\nsize = 4K\nways = 4\nline = 64\nnext = llc\n"
+                      "[cache.llc]\nkind = unified\nsize = 64K\nways = 0\nline = 64\n";
+    char *shared[] = {"cache.llc.shared=1"};
+    struct sim *s1 = make_sim(ini, shared, 1), *s2 = make_sim(ini, NULL, 0);
+    struct mem_src *both[2] = {a, b};
+    run(s1, both, 2);
+    a->pos = b->pos = 0;
+    run(s2, both, 2);
+    assert_int_equal(stat(s2, "cache.llc.misses"), 2 * 768);
+    assert_int_equal(stat(s1, "cache.llc.misses"), 3 * 2 * 768); /* cyclic: LRU keeps missing */
+    /* every L1 miss goes to the LLC, counted once whether it is shared or not */
+    assert_int_equal(stat(s1, "cache.llc.lookups"), stat(s1, "cache.l1d.misses"));
+    assert_int_equal(stat(s2, "cache.llc.lookups"), stat(s2, "cache.l1d.misses"));
+    sim_free(s1);
+    sim_free(s2);
+    free(a);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -429,6 +464,7 @@ int main(void)
         cmocka_unit_test(test_timeline_rows),
         cmocka_unit_test(test_sims_share_nothing),
         cmocka_unit_test(test_child_before_fork_event),
+        cmocka_unit_test(test_shared_llc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
