@@ -684,6 +684,7 @@ static int kind_walk(struct fig *f, const struct plot_opts *o, const struct csv 
             add_clause(f, "'%s' index %d using 1:2 with boxes fs solid 0.6 title \"%s\"", f->datname, b, t);
         else
             add_clause(f, "'%s' index %d using 1:2 with steps lw 2 title \"%s\"", f->datname, b, t);
+        series_free(&s, 1);
     }
     fputs("set xlabel \"Page-walk latency (cycles)\"\nset ylabel \"Walks\"\nset logscale y\n"
           "set boxwidth 0.9 relative\n", gp);

@@ -962,21 +962,25 @@ static int setup_dir(struct sweep *sw, char *err, size_t errlen)
 static int absolutize(struct sweep_cli *o, char *err, size_t errlen)
 {
     char buf[PATH_MAX];
-    if (!realpath(o->config, buf)) {
-        snprintf(err, errlen, "%s: %s", o->config, strerror(errno));
+    char *config = realpath(o->config, buf) ? strdup(buf) : NULL;
+    char **traces = calloc(o->ntraces, sizeof *traces);
+    const char *bad = !config ? o->config : NULL;
+    for (size_t t = 0; !bad && traces && t < o->ntraces; t++)
+        if (!realpath(o->traces[t], buf) || !(traces[t] = strdup(buf)))
+            bad = o->traces[t];
+    if (bad || !config || !traces) {
+        snprintf(err, errlen, "%s: %s", bad ? bad : "paths", strerror(errno ? errno : ENOMEM));
+        for (size_t t = 0; traces && t < o->ntraces; t++)
+            free(traces[t]);
+        free(traces);
+        free(config);
         return -1;
     }
-    o->config = strdup(buf);
-    for (size_t t = 0; t < o->ntraces; t++) {
-        if (!realpath(o->traces[t], buf)) {
-            snprintf(err, errlen, "%s: %s", o->traces[t], strerror(errno));
-            return -1;
-        }
-        o->traces[t] = strdup(buf);
-        if (!o->traces[t])
-            return -1;
-    }
-    return o->config ? 0 : -1;
+    o->config = config;
+    memcpy(o->traces, traces, sizeof *traces * o->ntraces); /* argv's slots now own copies */
+    free(traces);
+    o->absolute = 1;
+    return 0;
 }
 
 static int open_csv(struct sweep *sw, char *err, size_t errlen)
@@ -998,9 +1002,13 @@ static void free_sweep(struct sweep *sw)
     for (size_t i = 0; i < sw->ncols; i++)
         free(sw->cols[i]);
     free(sw->cols);
-    if (sw->o->collect)
+    if (sw->o->collect) { /* load_manifest's copies */
         for (size_t i = 0; i < sw->njobs; i++)
             free((char *)sw->jobs[i].trace);
+        for (size_t k = 0; k < sw->o->grid.nvary; k++)
+            for (size_t r = 0; r < sw->o->grid.vary[k].n && sw->o->grid.vary[k].vals; r++)
+                free(sw->o->grid.vary[k].vals[r]);
+    }
     free(sw->jobs);
 }
 
@@ -1064,6 +1072,11 @@ out:
     if (err[0])
         fprintf(stderr, "mmsim sweep: %s\n", err);
     free_sweep(&sw);
+    if (o.absolute) {
+        free((char *)o.config);
+        for (size_t t = 0; t < o.ntraces; t++)
+            free(o.traces[t]);
+    }
     free(o.sets);
     sweep_grid_free(&o.grid);
     return rc;

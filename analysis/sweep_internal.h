@@ -21,6 +21,7 @@ struct sweep_cli {
     long jobs;
     int onepass; /* --onepass: TLB-size-only points in one pass where the model allows */
     struct sweep_grid grid;
+    int absolute; /* config and traces were replaced by strdup'ed absolute paths */
 };
 
 struct job {

@@ -11,6 +11,7 @@
  * that is equal at both anchors (the trace's counts, faults); results that differ between
  * the anchors (cycles, walks) depend on the TLB and are left out rather than guessed. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,12 @@ struct op_group {
     uint32_t *size;     /* entries (fully associative) or ways of each */
     size_t n;
     size_t lo, hi;      /* the anchors: positions in jobs[] */
+    /* the pass over the trace runs in a thread while the anchors replay */
+    struct tlbprof_opts po;
+    struct tlbprof prof;
+    pthread_t thread;
+    int started, prof_rc;
+    char prof_err[SWEEP_ERR_MAX];
 };
 
 struct onepass_plan {
@@ -110,9 +117,31 @@ static struct op_group *group_for(struct onepass_plan *pl, const char *trace, ui
     return g;
 }
 
+static void *profile_thread(void *arg)
+{
+    struct op_group *g = arg;
+    g->prof_rc = tlbprof_run(g->trace, &g->po, &g->prof, g->prof_err, sizeof g->prof_err);
+    return NULL;
+}
+
+/* Waits for a group's pass; 0 when its profile is ready. */
+static int join_profile(struct op_group *g)
+{
+    if (!g->started)
+        return -1;
+    pthread_join(g->thread, NULL);
+    g->started = 0;
+    if (g->prof_rc < 0)
+        fprintf(stderr, "mmsim sweep: --onepass: %s\n", g->prof_err);
+    return g->prof_rc;
+}
+
 static void free_plan(struct onepass_plan *pl)
 {
     for (size_t g = 0; g < pl->ngroups; g++) {
+        if (pl->groups[g].started)
+            join_profile(&pl->groups[g]);
+        tlbprof_free(&pl->groups[g].prof);
         free(pl->groups[g].jobs);
         free(pl->groups[g].size);
     }
@@ -161,6 +190,14 @@ size_t onepass_plan(struct sweep *sw)
             if (g->size[i] > g->size[g->hi])
                 g->hi = i;
         }
+        g->po = (struct tlbprof_opts){pl->cfg.tlb[0].kind != TLB_KIND_DATA,
+                                      pl->cfg.tlb[0].kind != TLB_KIND_INSTRUCTION, 12, g->sets, 0};
+        for (size_t i = 0; i < g->n; i++)
+            if (g->size[i] > g->po.max_ways)
+                g->po.max_ways = g->size[i];
+        if (pthread_create(&g->thread, NULL, profile_thread, g) != 0)
+            continue; /* no thread: the group is replayed */
+        g->started = 1;
         for (size_t i = 0; i < g->n; i++)
             if (i != g->lo && i != g->hi) {
                 sw->jobs[g->jobs[i]].deferred = 1;
@@ -333,21 +370,12 @@ static int write_point(struct sweep *sw, const char *tlb, const struct kv *lo, c
 static int finish_group(struct sweep *sw, struct onepass_plan *pl, struct op_group *g)
 {
     struct job *lo = &sw->jobs[g->jobs[g->lo]], *hi = &sw->jobs[g->jobs[g->hi]];
-    if (!lo->done || !hi->done)
+    if (join_profile(g) < 0 || !lo->done || !hi->done)
         return 1;
-    struct tlbprof_opts to = {pl->cfg.tlb[0].kind != TLB_KIND_DATA,
-                              pl->cfg.tlb[0].kind != TLB_KIND_INSTRUCTION, 12, g->sets, 0};
-    for (size_t i = 0; i < g->n; i++)
-        if (g->size[i] > to.max_ways)
-            to.max_ways = g->size[i];
-    struct tlbprof p;
+    const struct tlbprof *pp = &g->prof;
     struct kv klo = {0}, khi = {0};
     char err[SWEEP_ERR_MAX], key[96];
     int rc = 1;
-    if (tlbprof_run(g->trace, &to, &p, err, sizeof err) < 0) {
-        fprintf(stderr, "mmsim sweep: --onepass: %s\n", err);
-        goto out;
-    }
     if (load_result(sw, lo, &klo) < 0 || load_result(sw, hi, &khi) < 0)
         goto out;
     for (int a = 0; a < 2; a++) {
@@ -357,12 +385,12 @@ static int finish_group(struct sweep *sw, struct onepass_plan *pl, struct op_gro
         const char *m = kv_get(kv, key);
         snprintf(key, sizeof key, "tlb.%s.lookups", pl->tlb);
         const char *l = kv_get(kv, key);
-        uint64_t want = tlbprof_misses(&p, size);
-        if (!m || !l || strtoull(m, NULL, 10) != want || strtoull(l, NULL, 10) != p.lookups) {
+        uint64_t want = tlbprof_misses(pp, size);
+        if (!m || !l || strtoull(m, NULL, 10) != want || strtoull(l, NULL, 10) != pp->lookups) {
             fprintf(stderr, "mmsim sweep: --onepass: %s at %u %s: the replay has %s misses in %s "
                             "lookups, stack distances %llu in %llu; replaying the group\n",
                     g->trace, size, g->sets ? "ways" : "entries", m ? m : "?", l ? l : "?",
-                    (unsigned long long)want, (unsigned long long)p.lookups);
+                    (unsigned long long)want, (unsigned long long)pp->lookups);
             goto out;
         }
     }
@@ -371,7 +399,7 @@ static int finish_group(struct sweep *sw, struct onepass_plan *pl, struct op_gro
         struct job *jb = &sw->jobs[g->jobs[i]];
         if (!jb->deferred)
             continue;
-        if (write_point(sw, pl->tlb, &klo, &khi, &p, jb, g->size[i]) < 0 ||
+        if (write_point(sw, pl->tlb, &klo, &khi, pp, jb, g->size[i]) < 0 ||
             append_row(sw, jb, err, sizeof err) < 0) {
             fprintf(stderr, "mmsim sweep: point %s: %s\n", jb->id, errno ? strerror(errno) : err);
             jb->failed = 1;
@@ -380,7 +408,6 @@ static int finish_group(struct sweep *sw, struct onepass_plan *pl, struct op_gro
         jb->deferred = 0;
     }
 out:
-    tlbprof_free(&p);
     kv_free(&klo);
     kv_free(&khi);
     return rc;
