@@ -30,6 +30,7 @@ struct plot_opts {
     char **inputs;
     int ninputs;
     double w, h; /* pixels (png, svg) or inches (pdf) */
+    double freq_ghz; /* converts a `cycles` time column to seconds; 0: shown in Mcycles */
     int timeout_s;
     int logx; /* -1: kind's default, 0 off, 1 on */
 };
@@ -515,9 +516,20 @@ static int kind_thrashing(struct fig *f, const struct plot_opts *o, const struct
     return 0;
 }
 
-/* Time in seconds from a column whose unit is in its name. */
-static double time_scale(const char *name)
+/* The x axis of a time column: the factor to its unit and the axis label. The replay
+ * timeline counts time in cycles: seconds with --freq-ghz, else millions of cycles. */
+static double time_scale(const struct plot_opts *o, const char *name, const char **label,
+                         const char **rate_label)
 {
+    *label = "Time (s)";
+    *rate_label = "Faults per second";
+    if (!strcmp(name, "cycles")) {
+        if (o->freq_ghz > 0)
+            return 1 / (o->freq_ghz * 1e9);
+        *label = "Time (million cycles)";
+        *rate_label = "Faults per million cycles";
+        return 1e-6;
+    }
     if (strstr(name, "_ns") || !strcmp(name, "ns"))
         return 1e-9;
     if (strstr(name, "_us") || !strcmp(name, "us"))
@@ -525,6 +537,17 @@ static double time_scale(const char *name)
     if (strstr(name, "_ms") || !strcmp(name, "ms"))
         return 1e-3;
     return 1;
+}
+
+/* A column worth a line: its first cell is a number (not "pid:pages" lists and the like). */
+static int numeric_col(const struct csv *c, size_t col)
+{
+    if (!c->nrows)
+        return 0;
+    const char *v = csv_get(c, 0, col);
+    char *end;
+    strtod(v, &end);
+    return end != v && !*end;
 }
 
 /* Memory columns in MiB from pages, KiB or bytes (by name). */
@@ -539,7 +562,8 @@ static double mem_scale(const char *name)
 
 static int time_col(const struct csv *c, const char *want)
 {
-    static const char *const ts[] = {"time_s", "time", "t", "time_ns", "time_us", "time_ms", "t_ns", NULL};
+    static const char *const ts[] = {"time_s", "time", "t", "time_ns", "time_us", "time_ms", "t_ns",
+                                     "cycles", NULL};
     static const char *const tparts[] = {"time", NULL};
     return pick_col(c, want, ts, tparts);
 }
@@ -560,25 +584,31 @@ static void to_rate(struct series *s)
 
 static int kind_timeline(struct fig *f, const struct plot_opts *o, const struct csv *in, FILE *gp)
 {
+    const char *xlabel = "Time (s)", *ratelabel = "Faults per second";
+    double memmax = 0, memmin = INFINITY;
     for (int i = 0; i < o->ninputs; i++) {
         const struct csv *c = &in[i];
         int tc = time_col(c, o->xcol);
         if (need_col(f, c, tc, "time", o->xcol))
             return -1;
-        double ts = time_scale(c->header[tc]);
+        double ts = time_scale(o, c->header[tc], &xlabel, &ratelabel);
         int lines = 0;
         char tag[96];
         stem(tag, sizeof tag, c->path);
         for (size_t col = 0; col < c->ncols; col++) {
             const char *name = c->header[col];
-            int fault = strstr(name, "fault") != NULL;
-            int mem = !fault && (strstr(name, "rss") || strstr(name, "free") || strstr(name, "swap"));
+            /* fault counters (minor_faults, faults.major) and memory amounts in a unit
+             * (rss_pages, free_bytes, swap_used_pages; not kswapd_cycles) */
+            int fault = strstr(name, "faults") != NULL;
+            int mem = !fault && (strstr(name, "rss") || strstr(name, "free") || strstr(name, "swap")) &&
+                      (strstr(name, "pages") || strstr(name, "bytes") || strstr(name, "_kb") ||
+                       strstr(name, "kib"));
             if (o->ycol && strcmp(name, o->ycol))
                 continue;
-            if ((int)col == tc || (!fault && !mem && !o->ycol))
+            if ((int)col == tc || (!fault && !mem && !o->ycol) || (!o->ycol && !numeric_col(c, col)))
                 continue;
             struct series s = {0};
-            snprintf(s.title, sizeof s.title, "%s%s%s%s", name, fault ? " (/s)" : "",
+            snprintf(s.title, sizeof s.title, "%s%s%s%s", name, fault ? " (rate)" : "",
                      o->ninputs > 1 ? " " : "", o->ninputs > 1 ? tag : "");
             double ms = mem ? mem_scale(name) : 1;
             for (size_t r = 0; r < c->nrows; r++) {
@@ -591,6 +621,13 @@ static int kind_timeline(struct fig *f, const struct plot_opts *o, const struct 
             }
             if (fault)
                 to_rate(&s);
+            double top = 0;
+            for (size_t r = 0; mem && r < s.n; r++)
+                top = s.y[r] > top ? s.y[r] : top;
+            if (mem && top > 0) {
+                memmax = fmax(memmax, top);
+                memmin = fmin(memmin, top);
+            }
             char t[160];
             clean_title(t, sizeof t, s.title);
             int b = write_block(f, &s, 0);
@@ -602,8 +639,11 @@ static int kind_timeline(struct fig *f, const struct plot_opts *o, const struct 
         if (!lines)
             return fail(f, "%s: no rss, free, swap or fault column (name one with --y)", c->path);
     }
-    fputs("set xlabel \"Time (s)\"\nset ylabel \"Memory (MiB)\"\nset y2label \"Faults per second\"\n"
-          "set ytics nomirror\nset y2tics\nset yrange [0:*]\nset y2range [0:*]\n", gp);
+    fprintf(gp, "set xlabel \"%s\"\nset ylabel \"Memory (MiB)\"\nset y2label \"%s\"\n"
+                "set ytics nomirror\nset y2tics\nset y2range [0:*]\nset key outside bottom center horizontal\n",
+            xlabel, ratelabel);
+    /* lines of very different heights (RSS against free memory): a log axis shows both */
+    fputs(memmax > 100 * memmin ? "set logscale y\n" : "set yrange [0:*]\n", gp);
     return 0;
 }
 
@@ -622,12 +662,13 @@ static int order_of(const char *name)
 
 static int kind_buddyinfo(struct fig *f, const struct plot_opts *o, const struct csv *in, FILE *gp)
 {
+    const char *xlabel = "Time (s)", *ratelabel = "";
     for (int i = 0; i < o->ninputs; i++) {
         const struct csv *c = &in[i];
         int tc = time_col(c, o->xcol), lines = 0;
         if (need_col(f, c, tc, "time", o->xcol))
             return -1;
-        double ts = time_scale(c->header[tc]);
+        double ts = time_scale(o, c->header[tc], &xlabel, &ratelabel);
         for (size_t col = 0; col < c->ncols; col++) {
             int ord = order_of(c->header[col]);
             if (ord < 0 || (int)col == tc)
@@ -651,8 +692,9 @@ static int kind_buddyinfo(struct fig *f, const struct plot_opts *o, const struct
         if (!lines)
             return fail(f, "%s: no free-block columns (order0..order10 or buddyinfo.N)", c->path);
     }
-    fputs("set xlabel \"Time (s)\"\nset ylabel \"Free blocks\"\nset logscale y\n"
-          "set key outside right\n", gp);
+    (void)ratelabel;
+    fprintf(gp, "set xlabel \"%s\"\nset ylabel \"Free blocks\"\nset logscale y\n"
+                "set key outside bottom center horizontal maxrows 3 font \",9\"\n", xlabel);
     return 0;
 }
 
@@ -782,7 +824,7 @@ static void plot_usage(FILE *f)
     fprintf(f,
             "usage: mmsim plot KIND INPUT.csv... -o OUT.(png|svg|pdf) [--size W,H] [--title T]\n"
             "                  [--x COL] [--y COL] [--metric mpki|hitrate] [--logx|--linx]\n"
-            "                  [--timeout S]\n"
+            "                  [--freq-ghz F] [--timeout S]\n"
             "kinds: mrc        miss ratio against memory size (mrc CSVs; one line per input)\n"
             "       tlb        MPKI or hit rate against TLB entries (sweep CSV)\n"
             "       thrashing  runtime and major faults against memory size, knee marked\n"
@@ -790,6 +832,7 @@ static void plot_usage(FILE *f)
             "       timeline   RSS, free memory, swap and fault rate over time (replay timeline)\n"
             "       buddyinfo  free blocks per order over time (replay timeline)\n"
             "       walk       page-walk latency distribution (cycles,count CSV)\n"
+            "The timeline's time is in cycles: --freq-ghz turns it into seconds.\n"
             "Writes OUT, OUT.gp (the script) and OUT.dat (its data). --size is pixels for png and\n"
             "svg (default 800,500) and inches for pdf (default 3.5,2.4: one paper column).\n");
 }
@@ -801,7 +844,8 @@ static int parse_plot_cli(int argc, char **argv, struct plot_opts *o, int *have_
         {"title", required_argument, 0, 't'}, {"x", required_argument, 0, 'x'},
         {"y", required_argument, 0, 'y'}, {"metric", required_argument, 0, 'm'},
         {"logx", no_argument, 0, 'L'}, {"linx", no_argument, 0, 'l'},
-        {"timeout", required_argument, 0, 'T'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"timeout", required_argument, 0, 'T'}, {"freq-ghz", required_argument, 0, 'F'},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->timeout_s = 60;
     o->logx = -1;
@@ -831,6 +875,12 @@ static int parse_plot_cli(int argc, char **argv, struct plot_opts *o, int *have_
             break;
         case 'L': o->logx = 1; break;
         case 'l': o->logx = 0; break;
+        case 'F':
+            if (parse_double(optarg, &o->freq_ghz) < 0 || !(o->freq_ghz > 0)) {
+                fprintf(stderr, "mmsim plot: --freq-ghz wants a positive number\n");
+                return -1;
+            }
+            break;
         case 'T': o->timeout_s = atoi(optarg) > 0 ? atoi(optarg) : 60; break;
         case 'h': plot_usage(stdout); return 1;
         default: plot_usage(stderr); return -1;
