@@ -58,6 +58,7 @@ struct dbi {
     uint64_t frames;
     int writer_failed;
     char proto_err[256];    /* the first protocol error, if any */
+    FILE *dump;             /* MMSIM_DBI_DUMP: the raw frames, for debugging and fuzz seeds */
     char *log;              /* Valgrind's own messages (--log-fd), kept to the end */
     size_t nlog, caplog;
 };
@@ -135,7 +136,9 @@ static int copy_table(struct proc *to, const struct proc *from)
 
 static int define_sb(struct proc *p, uint64_t id, const uint64_t *insns, uint32_t n)
 {
-    if (id > (1u << 30))
+    /* Ids count up from 0 in each process: a far jump is a corrupt stream, not a reason to
+     * allocate gigabytes. */
+    if (id > p->nsb + (1u << 20))
         return -1;
     if (id >= p->nsb) {
         size_t nsb = p->nsb ? p->nsb : 1024;
@@ -573,6 +576,11 @@ static int pump(struct dbi *d, const struct record_opts *o, int sock, int log_fd
             break; /* every process under the tool has closed it */
         if (reaped)
             quiet_since = now_seconds();
+        if (d->dump) {
+            uint32_t len32 = (uint32_t)r;
+            fwrite(&len32, 4, 1, d->dump);
+            fwrite(buf, 1, (size_t)r, d->dump);
+        }
         d->frames++;
         if (!d->writer_failed && decode_frame(d, buf, (size_t)r / 8))
             d->writer_failed = 1; /* keep draining so the program is not blocked */
@@ -735,6 +743,9 @@ int dbi_record(const struct record_opts *o, struct mmt_writer *w, struct record_
         return -1;
     }
     d.main_pid = (uint32_t)child;
+    const char *dump = getenv("MMSIM_DBI_DUMP");
+    if (dump && *dump && !(d.dump = fopen(dump, "wb")))
+        fprintf(stderr, "mmsim record: MMSIM_DBI_DUMP=%s: %s (not dumping)\n", dump, strerror(errno));
     int status = 0;
     int rc = pump(&d, o, sv[0], logp[0], child, &status, &res->ru, err, errlen);
     close(sv[0]);
@@ -761,5 +772,52 @@ int dbi_record(const struct record_opts *o, struct mmt_writer *w, struct record_
     }
     free_procs(&d);
     free(d.log);
+    if (d.dump)
+        fclose(d.dump);
+    return rc;
+}
+
+int dbi_decode_stream(const void *data, size_t len, struct mmt_writer *w, char *err,
+                      size_t errlen)
+{
+    struct dbi d;
+    memset(&d, 0, sizeof d);
+    d.q = recq_open(w, err, errlen);
+    if (!d.q)
+        return -1;
+    const unsigned char *p = data;
+    uint64_t *frame = malloc(MMS_FRAME_WORDS * 2 * sizeof *frame);
+    size_t off = 0;
+    int rc = 0;
+    if (!frame) {
+        snprintf(err, errlen, "out of memory");
+        rc = -1;
+    }
+    while (rc == 0 && !d.writer_failed && off + 4 <= len) {
+        uint32_t n;
+        memcpy(&n, p + off, 4);
+        off += 4;
+        if (n > len - off || n > MMS_FRAME_WORDS * 2 * sizeof *frame || n % 8) {
+            snprintf(err, errlen, "raw stream: bad frame length %u at byte %zu", n, off - 4);
+            rc = 1;
+            break;
+        }
+        memcpy(frame, p + off, n);
+        off += n;
+        d.frames++;
+        if (decode_frame(&d, frame, n / 8))
+            d.writer_failed = 1;
+    }
+    free(frame);
+    if (!d.writer_failed && finish_procs(&d))
+        d.writer_failed = 1;
+    if (recq_close(d.q) || d.writer_failed) {
+        snprintf(err, errlen, "%s", mmt_writer_error(w));
+        rc = -1;
+    } else if (rc == 0 && d.proto_err[0]) {
+        snprintf(err, errlen, "%s", d.proto_err);
+        rc = 1;
+    }
+    free_procs(&d);
     return rc;
 }

@@ -41,5 +41,11 @@ int ptrace_record(const struct record_opts *o, struct mmt_writer *w, struct reco
                   char *err, size_t errlen);
 int dbi_record(const struct record_opts *o, struct mmt_writer *w, struct record_result *res,
                char *err, size_t errlen);
+/* Decodes a raw stream of the DBI tool as saved with MMSIM_DBI_DUMP=FILE (each frame
+ * preceded by its byte length, u32 little-endian) into w. For tests and fuzzing: returns 0,
+ * 1 when the stream is malformed (err says where; what came before is written), -1 when
+ * the writer failed. */
+int dbi_decode_stream(const void *data, size_t len, struct mmt_writer *w, char *err,
+                      size_t errlen);
 
 #endif

@@ -823,15 +823,16 @@ static int map_frame(struct mm *mm, uint64_t va, uint64_t pfn, unsigned level, u
 static int map_new_anon(struct mm *mm, struct vma *v, uint64_t va, uint64_t pfn, unsigned level)
 {
     struct memsys *ms = mm->ms;
-    struct frame *f = &ms->frames[pfn];
-    f->kind = FK_ANON;
-    f->mapcount = 1;
+    ms->frames[pfn].kind = FK_ANON;
+    ms->frames[pfn].mapcount = 1;
+    /* a page-table frame taken here may grow (move) the frame array in unlimited mode:
+     * index it again afterwards */
     if (map_frame(mm, va, pfn, level, pte_flags_for(v, 1))) {
-        frames_release(ms, pfn, f->order);
+        frames_release(ms, pfn, ms->frames[pfn].order);
         return -1;
     }
     v->flags |= VMA_ANON_VMA;
-    rss_add(mm, f, (int64_t)leaf_pages(ms, level));
+    rss_add(mm, &ms->frames[pfn], (int64_t)leaf_pages(ms, level));
     if (ms->rc && level == 1) reclaim_page_added(ms->rc, pfn, mm, va, RECLAIM_ANON | RECLAIM_YOUNG);
     return 0;
 }
