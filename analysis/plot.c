@@ -274,6 +274,7 @@ static struct series *find_series(struct series *s, int *ns, const char *title)
 struct tlb_cols {
     int misses, hits, accesses, instructions, direct;
     int mpki; /* 1: misses per kilo-instruction, 0: hit rate in percent */
+    int busy, idle; /* multiprog without a utilisation column: 100 * busy / (busy + idle) */
 };
 
 static int tlb_y(struct fig *f, const struct csv *c, size_t r, const struct tlb_cols *tc,
@@ -282,6 +283,12 @@ static int tlb_y(struct fig *f, const struct csv *c, size_t r, const struct tlb_
     double m, h, a, ins;
     if (tc->direct >= 0)
         return cell_num(f, c, r, tc->direct, y);
+    if (tc->busy >= 0) {
+        if (cell_num(f, c, r, tc->busy, &h) < 0 || cell_num(f, c, r, tc->idle, &a) < 0)
+            return -1;
+        *y = h + a > 0 ? 100 * h / (h + a) : NAN;
+        return 0;
+    }
     if (cell_num(f, c, r, tc->misses, &m) < 0)
         return -1;
     if (tc->mpki) {
@@ -349,7 +356,8 @@ static int kind_grouped(struct fig *f, const struct plot_opts *o, const struct c
     for (int i = 0; i < o->ninputs; i++) {
         const struct csv *c = &in[i];
         int xc;
-        struct tlb_cols tc = {-1, -1, -1, -1, -1, 1};
+        struct tlb_cols tc = {-1, -1, -1, -1, -1, 1, -1, -1};
+        int x_from_traces = 0; /* multiprog: x = traces replayed together ("a.mmt+b.mmt") */
         if (is_tlb) {
             static const char *const xparts[] = {".entries", "entries", NULL};
             xc = pick_col(c, o->xcol, NULL, xparts);
@@ -391,23 +399,36 @@ static int kind_grouped(struct fig *f, const struct plot_opts *o, const struct c
             static const char *const xn[] = {"processes", "nprocs", "procs", NULL};
             static const char *const yparts[] = {"util", NULL};
             xc = pick_col(c, o->xcol, xn, NULL);
-            if (xc < 0 && !o->xcol && key_columns(c) > 0)
-                xc = 0;
+            if (xc < 0 && !o->xcol && csv_col(c, "trace") >= 0) {
+                xc = csv_col(c, "trace");
+                x_from_traces = 1;
+            }
             tc.direct = pick_col(c, o->ycol, NULL, yparts);
+            if (tc.direct < 0 && !o->ycol) {
+                tc.busy = csv_col(c, "busy_cycles");
+                tc.idle = csv_col(c, "idle_cycles");
+            }
             if (need_col(f, c, xc, "concurrent processes", o->xcol) ||
-                need_col(f, c, tc.direct, "CPU utilisation", o->ycol))
+                (tc.busy < 0 || tc.idle < 0 ? need_col(f, c, tc.direct, "CPU utilisation", o->ycol) : 0))
                 goto out;
             snprintf(yname, sizeof yname, "%s", o->ycol ? o->ycol : "CPU utilisation (%)");
         }
         snprintf(xname, sizeof xname, "%s", c->header[xc]);
-        int multi = distinct_traces(c);
+        int multi = !x_from_traces && distinct_traces(c);
         char tag[96], title[160];
         stem(tag, sizeof tag, c->path);
         for (size_t r = 0; r < c->nrows; r++) {
             double x, y;
-            if (cell_num(f, c, r, xc, &x) < 0 || tlb_y(f, c, r, &tc, &y) < 0)
+            if (x_from_traces) {
+                x = 1;
+                for (const char *p = csv_get(c, r, (size_t)xc); *p; p++)
+                    x += *p == '+';
+            } else if (cell_num(f, c, r, xc, &x) < 0) {
                 goto out;
-            if (!is_tlb && !o->ycol && strstr(c->header[tc.direct], "util") && y <= 1.0)
+            }
+            if (tlb_y(f, c, r, &tc, &y) < 0)
+                goto out;
+            if (!is_tlb && !o->ycol && tc.direct >= 0 && strstr(c->header[tc.direct], "util") && y <= 1.0)
                 y *= 100; /* a fraction: shown in percent */
             group_title(c, r, xc, multi, o->ninputs > 1 ? tag : NULL, title, sizeof title);
             struct series *sp = find_series(s, &ns, title);
@@ -828,7 +849,8 @@ static void plot_usage(FILE *f)
             "kinds: mrc        miss ratio against memory size (mrc CSVs; one line per input)\n"
             "       tlb        MPKI or hit rate against TLB entries (sweep CSV)\n"
             "       thrashing  runtime and major faults against memory size, knee marked\n"
-            "       multiprog  CPU utilisation against concurrent processes (sweep CSV)\n"
+            "       multiprog  CPU utilisation against concurrent processes (sweep CSV; traces\n"
+            "                  given as a.mmt+b.mmt run together; busy/idle cycles)\n"
             "       timeline   RSS, free memory, swap and fault rate over time (replay timeline)\n"
             "       buddyinfo  free blocks per order over time (replay timeline)\n"
             "       walk       page-walk latency distribution (cycles,count CSV)\n"

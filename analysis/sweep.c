@@ -590,7 +590,7 @@ static int write_results_json(const struct sweep *sw, char *err, size_t errlen)
 static char **replay_argv(const struct sweep *sw, const struct job *jb, char *buf, size_t buflen)
 {
     const struct sweep_cli *o = sw->o;
-    size_t n = 0, used = 0, max = 8 + 2 * (o->nsets + o->grid.nvary);
+    size_t n = 0, used = 0, max = 8 + 2 * (o->nsets + o->grid.nvary) + strlen(jb->trace);
     char **av = calloc(max, sizeof *av);
     if (!av)
         return NULL;
@@ -614,7 +614,15 @@ static char **replay_argv(const struct sweep *sw, const struct job *jb, char *bu
         used += (size_t)w + 1;
     }
     av[n++] = "--json";
-    av[n++] = (char *)jb->trace;
+    /* "a.mmt+b.mmt": traces replayed together on one machine (multiprogramming) */
+    size_t tl = strlen(jb->trace);
+    if (used + tl + 1 > buflen) {
+        free(av);
+        return NULL;
+    }
+    char *t = memcpy(buf + used, jb->trace, tl + 1);
+    for (char *save = NULL, *part = strtok_r(t, "+", &save); part; part = strtok_r(NULL, "+", &save))
+        av[n++] = part;
     av[n] = NULL;
     return av;
 }
@@ -959,6 +967,32 @@ static int setup_dir(struct sweep *sw, char *err, size_t errlen)
 
 /* Config and trace paths made absolute so job lists run from any folder (shared file
  * system assumed on cluster hosts). */
+/* One trace argument made absolute; "a.mmt+b.mmt" part by part. NULL with errno set. */
+static char *absolute_trace(const char *arg, const char **bad)
+{
+    char *copy = strdup(arg), *save = NULL, buf[PATH_MAX];
+    size_t cap = strlen(arg) * 2 + PATH_MAX, len = 0;
+    char *out = malloc(cap);
+    if (!copy || !out) {
+        free(copy);
+        free(out);
+        errno = ENOMEM;
+        return NULL;
+    }
+    out[0] = 0;
+    for (char *part = strtok_r(copy, "+", &save); part; part = strtok_r(NULL, "+", &save)) {
+        if (!realpath(part, buf) || len + strlen(buf) + 2 > cap) {
+            *bad = arg;
+            free(copy);
+            free(out);
+            return NULL;
+        }
+        len += (size_t)sprintf(out + len, "%s%s", len ? "+" : "", buf);
+    }
+    free(copy);
+    return out;
+}
+
 static int absolutize(struct sweep_cli *o, char *err, size_t errlen)
 {
     char buf[PATH_MAX];
@@ -966,7 +1000,7 @@ static int absolutize(struct sweep_cli *o, char *err, size_t errlen)
     char **traces = calloc(o->ntraces, sizeof *traces);
     const char *bad = !config ? o->config : NULL;
     for (size_t t = 0; !bad && traces && t < o->ntraces; t++)
-        if (!realpath(o->traces[t], buf) || !(traces[t] = strdup(buf)))
+        if (!(traces[t] = absolute_trace(o->traces[t], &bad)) && !bad)
             bad = o->traces[t];
     if (bad || !config || !traces) {
         snprintf(err, errlen, "%s: %s", bad ? bad : "paths", strerror(errno ? errno : ENOMEM));

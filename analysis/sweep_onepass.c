@@ -171,8 +171,8 @@ size_t onepass_plan(struct sweep *sw)
     for (size_t j = 0; j < sw->njobs; j++) {
         struct job *jb = &sw->jobs[j];
         uint32_t entries, ways;
-        if (jb->done || point_geometry(pl, o, jb->point, &entries, &ways) < 0)
-            continue; /* done already, or replayed on its own */
+        if (jb->done || strchr(jb->trace, '+') || point_geometry(pl, o, jb->point, &entries, &ways) < 0)
+            continue; /* done already, several traces together, or replayed on its own */
         struct op_group *g = group_for(pl, jb->trace, ways ? entries / ways : 0, sw->njobs);
         if (!g)
             break;

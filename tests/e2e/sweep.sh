@@ -121,3 +121,13 @@ if grep -q "replaying the group" "$TMP/fb-one.err"; then
 fi
 "$MMSIM" sweep -c "$TMP/m.ini" --vary tlb.l1d.entries=16,32,64 --vary walker.latency=0,10 "$TMP/w.mmt" --onepass -o "$TMP/na.csv" 2>"$TMP/na.err"
 check "--onepass says why it does not apply" grep -q "does not apply (a varied key is not the TLB's entries or ways)" "$TMP/na.err"
+
+# multiprogramming: "a+b" replays traces together on one machine; multiprog plots it
+check "a sweep over 1, 2 and 3 traces replayed together" "$MMSIM" sweep -c "$ROOT/configs/default.ini" -s memory.size=64M "$TMP/a.mmt" "$TMP/a.mmt+$TMP/b.mmt" "$TMP/a.mmt+$TMP/b.mmt+$TMP/w.mmt" -o "$TMP/mp.csv"
+"$MMSIM" replay -c "$ROOT/configs/default.ini" -s memory.size=64M --json "$TMP/a.mmt" "$TMP/b.mmt" >"$TMP/ab.json" 2>/dev/null
+check_eq "the a+b row equals replaying a and b together (cycles)" "$(json_get "$TMP/ab.json" cycles)" \
+    "$(python3 -c 'import csv,sys; print([r for r in csv.DictReader(open(sys.argv[1])) if r["trace"].count("+") == 1][0]["cycles"])' "$TMP/mp.csv")"
+check "plot multiprog from it" "$MMSIM" plot multiprog "$TMP/mp.csv" -o "$TMP/mp.png"
+check_eq "multiprog: x = traces together, y = 100 busy / (busy + idle)" "$(python3 -c 'import csv,sys
+for r in sorted(csv.DictReader(open(sys.argv[1])), key=lambda r: r["trace"].count("+")):
+    b, i = float(r["busy_cycles"]), float(r["idle_cycles"]); print("%d %.10g" % (r["trace"].count("+") + 1, 100 * b / (b + i)))' "$TMP/mp.csv")" "$(grep -v '^#' "$TMP/mp.png.dat" | grep .)"
