@@ -538,8 +538,8 @@ static int apply_event(struct sim *s, struct cpu *c, struct stream *st, const st
     if (ev->pid && p && ev->pid != p->pid)
         p = proc_for_pid(s, st, ev->pid);
     if (!p)
-        return sim_fail(s, "%s: record %llu: out of memory for a process", st->name,
-                        (unsigned long long)(st->batch_base + st->i));
+        return sim_fail(s, "%s: record %llu: cannot make process %u (out of memory)", st->name,
+                        (unsigned long long)(st->batch_base + st->i), ev->pid ? ev->pid : st->cur_pid);
     st->events++;
     switch (ev->type) {
     case MMT_EV_FORK:
@@ -594,7 +594,8 @@ static int handle_record(struct sim *s, struct cpu *c, struct stream *st, const 
     if (r->kind <= MMT_MODIFY) { /* an access before any process is known */
         struct proc *p = stream_proc(s, st);
         if (!p)
-            return sim_fail(s, "%s: out of memory for a process", st->name);
+            return sim_fail(s, "%s: record %llu: cannot make process %u (out of memory)", st->name,
+                            (unsigned long long)(st->batch_base + st->i), st->cur_pid);
         sched_switch_to(s, c, p);
         do_access(s, c, p, r);
         return 0;
