@@ -656,6 +656,22 @@ static void put_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned level)
 
 /* __split_huge_pmd: a 2 MiB leaf covering va becomes a table of base-page entries with the
  * same flags; the huge page is split into order-0 pages each keeping the mapcount. */
+/* The huge leaf of this mm at base becomes base-page entries with the same flags. */
+static int split_pmd_mapping(struct mm *mm, uint64_t base, uint64_t size, uint64_t pte)
+{
+    struct memsys *ms = mm->ms;
+    uint64_t n = size >> ms->page_shift, pfn = pte_pfn(pte);
+    uint64_t flags = pte & PTE_FLAGS_MASK & ~(PTE_HUGE | PTE_PRESENT);
+    int zero = (pte & PTE_ZERO) != 0;
+    pgtable_unmap_range(mm->pt, base, base + size, NULL, NULL);
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t p = zero ? ms->zero_pfn : pfn + i;
+        if (pgtable_map(mm->pt, base + (i << ms->page_shift), p, 1, flags, NULL)) return -1;
+    }
+    ms->st.thp_splits++;
+    return 0;
+}
+
 static int split_huge_leaf(struct mm *mm, uint64_t va)
 {
     struct memsys *ms = mm->ms;
@@ -664,21 +680,20 @@ static int split_huge_leaf(struct mm *mm, uint64_t va)
     if (!pte || level < 2) return 0;
     uint64_t size = ms->page_size << ((level - 1) * (ms->page_shift - 3));
     uint64_t base = va & ~(size - 1), n = size >> ms->page_shift, pfn = pte_pfn(pte);
-    uint64_t flags = pte & PTE_FLAGS_MASK & ~(PTE_HUGE | PTE_PRESENT);
-    pgtable_unmap_range(mm->pt, base, base + size, NULL, NULL);
-    int zero = (pte & PTE_ZERO) != 0;
-    if (!zero && pfn < ms->nframes && ms->frames[pfn].kind == FK_ANON && ms->frames[pfn].order) {
-        uint32_t mc = ms->frames[pfn].mapcount;
-        if (ms->pa) page_alloc_split(ms->pa, pfn, ms->frames[pfn].order);
-        for (uint64_t i = 0; i < n; i++) {
-            ms->frames[pfn + i] = (struct frame){.kind = FK_ANON, .mapcount = mc};
-        }
+    int folio = !(pte & PTE_ZERO) && pfn < ms->nframes && ms->frames[pfn].kind == FK_ANON && ms->frames[pfn].order;
+    if (split_pmd_mapping(mm, base, size, pte)) return -1;
+    if (!folio) return 0;
+    /* The model keeps a map count per frame, so the huge page is split into base pages
+     * at once (split_huge_page); the other address spaces that map it huge after fork
+     * (at the same address) get base-page entries too. */
+    uint32_t mc = ms->frames[pfn].mapcount;
+    for (struct mm *o = ms->mms; o && mc > 1; o = o->mm_next) {
+        unsigned l;
+        uint64_t e = o == mm ? 0 : pgtable_lookup(o->pt, base, &l);
+        if (e && l == level && pte_pfn(e) == pfn && split_pmd_mapping(o, base, size, e)) return -1;
     }
-    for (uint64_t i = 0; i < n; i++) {
-        uint64_t p = zero ? ms->zero_pfn : pfn + i;
-        if (pgtable_map(mm->pt, base + (i << ms->page_shift), p, 1, flags, NULL)) return -1;
-    }
-    ms->st.thp_splits++;
+    if (ms->pa) page_alloc_split(ms->pa, pfn, ms->frames[pfn].order);
+    for (uint64_t i = 0; i < n; i++) ms->frames[pfn + i] = (struct frame){.kind = FK_ANON, .mapcount = mc};
     return 0;
 }
 
