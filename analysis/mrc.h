@@ -15,6 +15,7 @@
 
 #define MRC_MAX_PROCS 4095 /* processes told apart; later ones share the last key space */
 #define MRC_SHARDS_MODULUS (1u << 24)
+#define MRC_NEAR 64 /* sampled curves are exact up to this many pages */
 
 struct mrc_opts {
     unsigned page_shift; /* log2 of the page size: 12 for 4 KiB */
@@ -29,6 +30,13 @@ struct mrc {
     uint64_t proc_bits;   /* current process index << 52 */
     uint64_t accesses;    /* access records seen */
     uint64_t references;  /* page references, sampled or not */
+    uint64_t last_key;    /* the page referenced last */
+    uint64_t repeats;     /* references to the page referenced just before: distance 1, exact */
+    /* sampled curves: the last MRC_NEAR distinct pages, most recent first, give the exact
+     * distance of every reference up to MRC_NEAR; SHARDS estimates only the longer ones */
+    uint64_t near[MRC_NEAR];
+    uint32_t near_n;
+    uint64_t near_hist[MRC_NEAR + 1];
     uint32_t npids;
     uint32_t pids[MRC_MAX_PROCS];
 };
@@ -61,13 +69,24 @@ static inline uint64_t mrc_sample_hash(uint64_t key)
     return ((key + 0x9e3779b97f4a7c15ULL) * 0xbf58476d1ce4e5b9ULL) >> 40;
 }
 
+/* Out of line: a sampled curve's reference to another page than the last one. */
+void mrc_sampled_ref(struct mrc *m, uint64_t key);
+
 static inline void mrc_page_ref(struct mrc *m, uint64_t vpn)
 {
     uint64_t key = vpn | m->proc_bits;
     m->references++;
-    if (m->sampled && (mrc_sample_hash(key) & (MRC_SHARDS_MODULUS - 1)) >= m->threshold)
+    /* An immediate re-reference hits at every size: counted here, exactly, and kept out of
+     * the stack (and the sample, which would scale its distance of 1 up to 1/rate pages). */
+    if (key == m->last_key) {
+        m->repeats++;
         return;
-    sd_access(&m->sd, key);
+    }
+    m->last_key = key;
+    if (m->sampled)
+        mrc_sampled_ref(m, key);
+    else
+        sd_access(&m->sd, key);
 }
 
 /* One access of `size` bytes (>= 1) at addr. */

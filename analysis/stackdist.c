@@ -238,6 +238,15 @@ uint64_t sd_access(struct stackdist *sd, uint64_t key)
     return d;
 }
 
+void sd_touch(struct stackdist *sd, uint64_t key)
+{
+    uint64_t d = sd_access(sd, key);
+    if (!sd->failed) {
+        sd->refs--;
+        sd->hist[d]--;
+    }
+}
+
 uint64_t sd_misses(const struct stackdist *sd, uint64_t entries)
 {
     uint64_t hits = 0;

@@ -43,6 +43,9 @@ void sd_free(struct stackdist *sd);
 /* Records one reference; returns its distance (0: cold). Counts it in the histogram. */
 uint64_t sd_access(struct stackdist *sd, uint64_t key);
 
+/* Records a reference that moves the key to the top without counting it. */
+void sd_touch(struct stackdist *sd, uint64_t key);
+
 /* Misses of an LRU cache of `entries` entries over the references so far. */
 uint64_t sd_misses(const struct stackdist *sd, uint64_t entries);
 

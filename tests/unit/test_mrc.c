@@ -149,8 +149,10 @@ static void test_curve_points_and_spanning_access(void **state)
     assert_true(mrc_curve_misses(&c, 2) == 10);
     assert_true(mrc_curve_misses(&c, 3) == 4);
     assert_true(mrc_curve_misses(&c, 1000) == 4);
-    assert_int_equal(c.n, 1);
-    assert_int_equal(c.pts[0].pages, 3);
+    assert_int_equal(c.n, 2); /* 1 page (nothing repeats at once here), then 3 */
+    assert_int_equal(c.pts[0].pages, 1);
+    assert_true(c.pts[0].misses == 10);
+    assert_int_equal(c.pts[1].pages, 3);
     mrc_curve_free(&c);
     mrc_free(&m);
 }
@@ -183,6 +185,25 @@ static void test_shards_close_to_exact(void **state)
     mrc_curve_free(&ce);
     mrc_curve_free(&cs);
     mrc_free(&ex);
+    mrc_free(&sa);
+}
+
+/* Immediate repeats hit at every size, exactly, also when sampled. */
+static void test_repeats_exact_when_sampled(void **state)
+{
+    (void)state;
+    struct mrc sa;
+    struct mrc_opts os = {12, 0.01};
+    assert_int_equal(mrc_init(&sa, &os), 0);
+    for (uint64_t p = 0; p < 100000; p++)
+        for (int k = 0; k < 9; k++)
+            mrc_access(&sa, p << 12 | (uint64_t)k * 8, 8); /* 9 accesses a page, then the next */
+    struct mrc_curve c;
+    assert_int_equal(mrc_curve(&sa, &c), 0);
+    assert_true(mrc_curve_misses(&c, 1) == 100000);
+    assert_true(mrc_curve_misses(&c, 0) == 900000);
+    assert_true(fabs(c.cold - 100000) < 5000); /* estimated from the sample */
+    mrc_curve_free(&c);
     mrc_free(&sa);
 }
 
@@ -220,6 +241,7 @@ int main(void)
         cmocka_unit_test(test_compaction_and_growth),
         cmocka_unit_test(test_curve_points_and_spanning_access),
         cmocka_unit_test(test_shards_close_to_exact),
+        cmocka_unit_test(test_repeats_exact_when_sampled),
         cmocka_unit_test(test_thrash_model_and_knee),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
