@@ -52,7 +52,8 @@ echo
 echo "### SHARDS sampling against the exact curve"
 echo
 echo "Mean absolute error of the miss ratio over 200 memory sizes spaced evenly on a log scale"
-echo "from 1 page to 1.2x the distinct pages (SHARDS-adj, fixed rate, spatial hash of the page)."
+echo "from 1 page to 1.2x the distinct pages (SHARDS-adj, fixed rate, spatial hash of the page;"
+echo "distances up to 64 pages are counted exactly, SHARDS estimates the longer ones)."
 echo
 echo "| trace | rate | sampled pages | MAE | max error | CPU s | time / exact |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
@@ -101,7 +102,7 @@ PY
 )
 echo "A fully associative LRU L1 DTLB (minimal config, 4 KiB pages), entries 8 to 2048 (16"
 echo "points), on a synthetic 3 M-access trace; wall time with \`-j 2\` on this 2-CPU machine:"
-echo "the two anchor replays run side by side, then one pass computes the other $computed points."
+echo "the two anchor replays run side by side while one pass (a thread) computes the other $computed points."
 echo
 echo "| one replay s | --onepass sweep s | sweep / replay | 16 replays (-j 2) s | misses equal at all 16 sizes |"
 echo "|---:|---:|---:|---:|---|"
