@@ -34,7 +34,7 @@ done
 for f in "$MMSIM" "$PROGS/val_seq"; do
     [ -x "$f" ] || { echo "validate.sh: $f is missing: run make build" >&2; exit 2; }
 done
-WORK=${KEEP:-$(mktemp -d /tmp/mmsim-validate.XXXXXX)}
+WORK=${KEEP:-$(mktemp -d)}
 mkdir -p "$WORK"
 # A private copy, so a rebuild of bin/mmsim during the run does not break it; it stays in
 # bin/ because the DBI backend finds its Valgrind tool relative to the executable.
