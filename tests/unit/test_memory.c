@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -444,6 +445,35 @@ static void test_4k_trace_on_16k_pages(void **st)
     env_down(&e);
 }
 
+/* THP falls back to a base page when no order-9 block is free: memory fragmented so that
+ * every other frame is free (8192 free order-0 pages, far above the watermarks). */
+static void test_thp_fallback(void **st)
+{
+    (void)st;
+    const char *sets[] = {"memory.size=64M", "memory.thp=always"};
+    struct env e;
+    env_up(&e, sets, 2);
+    struct page_alloc *pa = memsys_page_alloc(e.ms);
+    map_anon(&e, e.mm, 0x40000000, 4 << 20, VMA_READ | VMA_WRITE);
+    touch(&e, e.mm, 0x40000000, W); /* page tables and slabs exist now; a THP was taken */
+    assert_int_equal(mm_counters(e.mm)->rss_anon, 512);
+    uint64_t n = page_alloc_free_pages(pa), got = 0;
+    uint64_t *pfns = malloc(n * sizeof *pfns);
+    assert_non_null(pfns);
+    uint64_t p;
+    while ((p = page_alloc_alloc(pa, 0, PA_MOVABLE, PA_WMARK_NONE)) != PA_NO_PFN) pfns[got++] = p;
+    for (uint64_t i = 0; i < got; i++)
+        if (pfns[i] % 2 == 0) page_alloc_release(pa, pfns[i], 0);
+    assert_int_equal(page_alloc_nr_free(pa, 9) + page_alloc_nr_free(pa, 10), 0);
+    assert_true(page_alloc_free_pages(pa) > page_alloc_wmark(pa, PA_WMARK_HIGH));
+    assert_int_equal(touch(&e, e.mm, 0x40000000 + (2 << 20), W), FAULT_MINOR);
+    assert_int_equal(mm_counters(e.mm)->rss_anon, 513); /* a 4K page */
+    for (uint64_t i = 0; i < got; i++)
+        if (pfns[i] % 2 == 1) page_alloc_release(pa, pfns[i], 0);
+    free(pfns);
+    env_down(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -460,6 +490,7 @@ int main(void)
         cmocka_unit_test(test_thp_always_and_never),
         cmocka_unit_test(test_16k_pages),
         cmocka_unit_test(test_4k_trace_on_16k_pages),
+        cmocka_unit_test(test_thp_fallback),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
