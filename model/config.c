@@ -117,6 +117,26 @@ static const struct key_desc oom_keys[] = {
     {0},
 };
 
+static const struct key_desc slab_keys[] = {
+    CK("task_struct", K_U32, slab.task_struct, "object size, bytes (0: 5888 as measured)"),
+    CK("mm_struct", K_U32, slab.mm_struct, "object size (0: 1600)"),
+    CK("vm_area_struct", K_U32, slab.vm_area_struct, "object size (0: 192)"),
+    CK("anon_vma", K_U32, slab.anon_vma, "object size (0: 104)"),
+    CK("anon_vma_chain", K_U32, slab.anon_vma_chain, "object size (0: 64)"),
+    CK("signal_cache", K_U32, slab.signal_cache, "object size (0: 1152)"),
+    CK("sighand_cache", K_U32, slab.sighand_cache, "object size (0: 2112)"),
+    CK("files_cache", K_U32, slab.files_cache, "object size (0: 704)"),
+    CK("pid", K_U32, slab.pid, "object size (0: 192)"),
+    CK("filp", K_U32, slab.filp, "object size (0: 192)"),
+    CK("dentry", K_U32, slab.dentry, "object size (0: 192)"),
+    CK("inode", K_U32, slab.inode, "ext4_inode_cache object size (0: 1128)"),
+    CK("radix_tree_node", K_U32, slab.radix_tree_node, "object size (0: 584)"),
+    CK("min_objects", K_U32, slab.min_objects, "slub_min_objects (0: 4 * (fls(cpus) + 1))"),
+    CK("min_order", K_U32, slab.min_order, "slub_min_order"),
+    CK("max_order", K_U32, slab.max_order, "slub_max_order (0: 3)"),
+    {0},
+};
+
 static const struct key_desc memcg_keys[] = {
     CK("limit", K_SIZE, memcg.limit, "memory.max of a cgroup holding every process; 0: none"),
     {0},
@@ -163,7 +183,7 @@ static const struct section_desc sections[] = {
     {"memory", SEC_GLOBAL, memory_keys}, {"timing", SEC_GLOBAL, timing_keys},
     {"stats", SEC_GLOBAL, stats_keys}, {"swap", SEC_GLOBAL, swap_keys},
     {"vmscan", SEC_GLOBAL, vmscan_keys}, {"oom", SEC_GLOBAL, oom_keys},
-    {"memcg", SEC_GLOBAL, memcg_keys},
+    {"memcg", SEC_GLOBAL, memcg_keys}, {"slab", SEC_GLOBAL, slab_keys},
 };
 #define NSECTIONS (sizeof sections / sizeof sections[0])
 
@@ -852,6 +872,10 @@ int config_validate(struct mmsim_config *c, char *err, size_t errlen)
         return verr(c, err, errlen, d, "memory.thp: '%s' (never, madvise or always)", c->memory.thp);
     if (strcmp(c->memory.page_cache, "warm") && strcmp(c->memory.page_cache, "cold"))
         return verr(c, err, errlen, d, "memory.page_cache: '%s' (warm or cold)", c->memory.page_cache);
+    if (c->slab.min_order > c->slab.max_order && c->slab.max_order)
+        return verr(c, err, errlen, d, "slab.min_order: %u is above slab.max_order %u", c->slab.min_order, c->slab.max_order);
+    if (c->slab.max_order > 10 || c->slab.task_struct > (1u << 22))
+        return verr(c, err, errlen, d, "slab: max_order must be 0..10 and object sizes at most 4 MiB");
     if (c->memory.watermark_scale_factor < 1 || c->memory.watermark_scale_factor > 3000)
         return verr(c, err, errlen, d, "memory.watermark_scale_factor: %u is not in 1..3000", c->memory.watermark_scale_factor);
     enum vmscan_policy vp;

@@ -128,6 +128,13 @@ struct mmsim_config {
     struct {
         uint64_t limit; /* memory.max of one cgroup holding every process; 0: none */
     } memcg;
+    /* SLUB (model/slub.c): object sizes (0: /proc/slabinfo of the reference machine) and the
+     * slub_min_objects / slub_min_order / slub_max_order boot parameters (0: defaults) */
+    struct {
+        uint32_t task_struct, mm_struct, vm_area_struct, anon_vma, anon_vma_chain;
+        uint32_t signal_cache, sighand_cache, files_cache, pid, filp, dentry, inode, radix_tree_node;
+        uint32_t min_objects, min_order, max_order;
+    } slab;
     /* files read, for error locations */
     char files[CFG_MAX_FILES][CFG_PATH_MAX];
     uint32_t nfiles;

@@ -439,6 +439,29 @@ void memsys_set_time(struct memsys *ms, uint64_t now_ns)
     if (ms->rc) reclaim_set_time(ms->rc, now_ns);
 }
 
+static void slub_config_from(struct slub_config *sc, const struct mmsim_config *cfg, unsigned page_shift)
+{
+    memset(sc, 0, sizeof *sc);
+    sc->page_shift = page_shift;
+    sc->nr_cpus = cfg->cpu.count;
+    sc->min_objects = cfg->slab.min_objects;
+    sc->min_order = cfg->slab.min_order;
+    sc->max_order = cfg->slab.max_order;
+    sc->objsize[SLAB_TASK_STRUCT] = cfg->slab.task_struct;
+    sc->objsize[SLAB_MM_STRUCT] = cfg->slab.mm_struct;
+    sc->objsize[SLAB_VM_AREA_STRUCT] = cfg->slab.vm_area_struct;
+    sc->objsize[SLAB_ANON_VMA] = cfg->slab.anon_vma;
+    sc->objsize[SLAB_ANON_VMA_CHAIN] = cfg->slab.anon_vma_chain;
+    sc->objsize[SLAB_SIGNAL_CACHE] = cfg->slab.signal_cache;
+    sc->objsize[SLAB_SIGHAND_CACHE] = cfg->slab.sighand_cache;
+    sc->objsize[SLAB_FILES_CACHE] = cfg->slab.files_cache;
+    sc->objsize[SLAB_PID] = cfg->slab.pid;
+    sc->objsize[SLAB_FILP] = cfg->slab.filp;
+    sc->objsize[SLAB_DENTRY] = cfg->slab.dentry;
+    sc->objsize[SLAB_INODE] = cfg->slab.inode;
+    sc->objsize[SLAB_RADIX_TREE_NODE] = cfg->slab.radix_tree_node;
+}
+
 struct memsys *memsys_new(const struct mmsim_config *cfg, char *err, unsigned long errlen)
 {
     struct memsys *ms = calloc(1, sizeof *ms);
@@ -464,8 +487,15 @@ struct memsys *memsys_new(const struct mmsim_config *cfg, char *err, unsigned lo
             memsys_free(ms);
             return NULL;
         }
-        struct slub_config sc = {.page_shift = ms->page_shift, .nr_cpus = cfg->cpu.count};
+        struct slub_config sc;
+        slub_config_from(&sc, cfg, ms->page_shift);
         ms->slub = slub_new(ms->pa, &sc);
+        if (!ms->slub) {
+            snprintf(err, errlen, "memsys: cannot set up the slab caches ([slab] object sizes too large "
+                                  "for slab.max_order and memory.page_size?)");
+            memsys_free(ms);
+            return NULL;
+        }
         if (reclaim_setup(ms, cfg)) {
             snprintf(err, errlen, "memsys: cannot set up reclaim and swap (swap.size %llu)",
                      (unsigned long long)cfg->swap.size);

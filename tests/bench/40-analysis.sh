@@ -11,6 +11,8 @@ SYNTH=$ROOT/build/tools/mmt_synth
 RUNS=${BENCH_RUNS:-5}
 W=$(mktemp -d /tmp/mmsim-bench-analysis.XXXXXX)
 trap 'rm -rf "$W"' EXIT
+# a private copy: a rebuild of bin/mmsim during the run (shared tree) cannot disturb it
+cp "$ROOT/bin/mmsim" "$W/mmsim" && MMSIM_RUN=$W/mmsim || MMSIM_RUN=$MMSIM
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 # cpu_time CMD...: user+system seconds of one run
@@ -40,11 +42,11 @@ echo "|---|---:|---:|---:|---:|---:|---:|"
 for t in "${TRACES[@]}"; do
     name=${t%%|*}; file=${t#*|}
     echo "analysis: mrc $name" >&2
-    "$MMSIM" mrc "$file" -o "$W/exact.csv" 2>"$W/mrc.err"
+    "$MMSIM_RUN" mrc "$file" -o "$W/exact.csv" 2>"$W/mrc.err"
     refs=$(sed -n 's/.* accesses, \([0-9]*\) page references, \([0-9]*\) distinct.*/\1/p' "$W/mrc.err")
     distinct=$(sed -n 's/.* page references, \([0-9]*\) distinct.*/\1/p' "$W/mrc.err")
-    mt=$(med_of cpu_time "$MMSIM" mrc "$file" -o "$W/x.csv")
-    dt=$(med_of cpu_time "$MMSIM" info --scan "$file")
+    mt=$(med_of cpu_time "$MMSIM_RUN" mrc "$file" -o "$W/x.csv")
+    dt=$(med_of cpu_time "$MMSIM_RUN" info --scan "$file")
     awk -v n="$name" -v r="$refs" -v d="$distinct" -v m="$mt" -v s="$dt" \
         'BEGIN { printf "| %s | %d | %d | %.2f | %.1f | %.2f | %.1fx |\n", n, r, d, m, r / m / 1e6, s, m / s }'
 done
@@ -59,15 +61,15 @@ echo "| trace | rate | sampled pages | MAE | max error | CPU s | time / exact |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
 for t in "${TRACES[@]}"; do
     name=${t%%|*}; file=${t#*|}
-    "$MMSIM" mrc "$file" -o "$W/exact.csv" 2>"$W/mrc.err"
+    "$MMSIM_RUN" mrc "$file" -o "$W/exact.csv" 2>"$W/mrc.err"
     distinct=$(sed -n 's/.* page references, \([0-9]*\) distinct.*/\1/p' "$W/mrc.err")
     sizes=$(awk -v d="$distinct" 'BEGIN { m = 1.2 * d; for (i = 0; i < 200; i++) { s = int(exp(log(m) * i / 199) + 0.5); if (s != last) { printf "%s%d", (n++ ? "," : ""), s; last = s } } }')
-    "$MMSIM" mrc "$file" --sizes "$sizes" -o "$W/exact-s.csv" 2>/dev/null
-    et=$(med_of cpu_time "$MMSIM" mrc "$file" -o "$W/x.csv")
+    "$MMSIM_RUN" mrc "$file" --sizes "$sizes" -o "$W/exact-s.csv" 2>/dev/null
+    et=$(med_of cpu_time "$MMSIM_RUN" mrc "$file" -o "$W/x.csv")
     for rate in 0.01 0.1; do
         echo "analysis: SHARDS $name $rate" >&2
-        "$MMSIM" mrc "$file" --sample "$rate" --sizes "$sizes" -o "$W/s.csv" 2>/dev/null
-        st=$(med_of cpu_time "$MMSIM" mrc "$file" --sample "$rate" -o "$W/x.csv")
+        "$MMSIM_RUN" mrc "$file" --sample "$rate" --sizes "$sizes" -o "$W/s.csv" 2>/dev/null
+        st=$(med_of cpu_time "$MMSIM_RUN" mrc "$file" --sample "$rate" -o "$W/x.csv")
         paste -d, "$W/exact-s.csv" "$W/s.csv" | awk -F, -v n="$name" -v r="$rate" -v d="$distinct" -v st="$st" -v et="$et" '
             NR > 1 { e = $5 - $10; if (e < 0) e = -e; s += e; k++; if (e > mx) mx = e }
             END { printf "| %s | %g%% | ~%d | %.4f | %.4f | %.2f | %.2f |\n", n, r * 100, d * r, s / k, mx, st, st / et }'
@@ -85,14 +87,14 @@ INI
 "$SYNTH" -o "$W/sweep.mmt" --pattern hotcold --pages 20000 --accesses 3000000 --init-writes
 ENTRIES=8,16,24,32,48,64,96,128,192,256,384,512,768,1024,1536,2048
 echo "analysis: sweep" >&2
-rt=$(med_of wall_time "$MMSIM" replay -c "$W/fa.ini" "$W/sweep.mmt")
-sweep_once() { rm -rf "$W/sw.csv" "$W/sw.d" "$W/sw.json"; wall_time "$MMSIM" sweep -c "$W/fa.ini" --vary tlb.l1d.entries=$ENTRIES --onepass -j 2 "$W/sweep.mmt" -o "$W/sw.csv"; }
+rt=$(med_of wall_time "$MMSIM_RUN" replay -c "$W/fa.ini" "$W/sweep.mmt")
+sweep_once() { rm -rf "$W/sw.csv" "$W/sw.d" "$W/sw.json"; wall_time "$MMSIM_RUN" sweep -c "$W/fa.ini" --vary tlb.l1d.entries=$ENTRIES --onepass -j 2 "$W/sweep.mmt" -o "$W/sw.csv"; }
 st=$(med_of sweep_once)
 rm -rf "$W/sw.csv" "$W/sw.d"
-"$MMSIM" sweep -c "$W/fa.ini" --vary tlb.l1d.entries=$ENTRIES --onepass -j 2 "$W/sweep.mmt" -o "$W/sw.csv" 2>"$W/sw.err"
+"$MMSIM_RUN" sweep -c "$W/fa.ini" --vary tlb.l1d.entries=$ENTRIES --onepass -j 2 "$W/sweep.mmt" -o "$W/sw.csv" 2>"$W/sw.err"
 computed=$(sed -n 's/.*--onepass: \([0-9]*\) points from stack distances.*/\1/p' "$W/sw.err")
 rm -rf "$W/full.csv" "$W/full.d"
-ft=$(wall_time "$MMSIM" sweep -c "$W/fa.ini" --vary tlb.l1d.entries=$ENTRIES -j 2 "$W/sweep.mmt" -o "$W/full.csv")
+ft=$(wall_time "$MMSIM_RUN" sweep -c "$W/fa.ini" --vary tlb.l1d.entries=$ENTRIES -j 2 "$W/sweep.mmt" -o "$W/full.csv")
 same=$(python3 - "$W/sw.csv" "$W/full.csv" <<'PY'
 import csv, sys
 a = {r["tlb.l1d.entries"]: r["tlb.l1d.misses"] for r in csv.DictReader(open(sys.argv[1]))}
