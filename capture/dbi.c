@@ -46,6 +46,7 @@ struct proc {
     uint32_t cur_off, cur_n, next;
     int active;
     int started, ended;
+    int announced; /* its FORK event is written (by whichever side arrived first) */
 };
 
 struct dbi {
@@ -252,8 +253,19 @@ static int syscall_event(struct dbi *d, struct proc *p, uint64_t *x, uint32_t n)
         if (result <= 0)
             return 0; /* a failed fork or clone (clone3 is ENOSYS under Valgrind 3.19) */
         int thread = (flags & 0x100 /* CLONE_VM */) && !(flags & 0x4000 /* CLONE_VFORK */);
-        uint64_t args[2] = {result > 0 ? (uint64_t)result : 0, flags};
-        return put_event(d, p, thread ? MMT_EV_CLONE : MMT_EV_FORK, result, args, 2, NULL);
+        uint64_t args[2] = {(uint64_t)result, flags};
+        if (thread)
+            return put_event(d, p, MMT_EV_CLONE, result, args, 2, NULL);
+        /* The child may have sent frames first, and then its FORK event is written already
+         * (see start_record). find_proc may move the array: keep the parent by index. */
+        size_t parent_idx = (size_t)(p - d->procs);
+        struct proc *child = find_proc(d, (uint32_t)result);
+        if (!child)
+            return -1;
+        if (child->announced)
+            return 0;
+        child->announced = 1;
+        return put_event(d, &d->procs[parent_idx], MMT_EV_FORK, result, args, 2, NULL);
     }
     }
 }
@@ -268,14 +280,23 @@ static int start_record(struct dbi *d, struct proc *p, uint64_t *x, uint32_t n)
         for (size_t i = 0; i < d->nprocs; i++)
             if (d->procs[i].pid == (uint32_t)x[1])
                 parent = &d->procs[i];
-        /* find_proc may move the array: the parent pointer is only used right here */
         if (parent && parent != p && copy_table(p, parent))
             return -1;
         p->started = 1;
-        return 0;
+        if (!parent || parent == p || p->announced)
+            return set_thread(d, p);
+        /* The child's frames came before its parent's post-fork report: write the FORK event
+         * now, in the parent's name, so the trace never shows a process before its fork. */
+        p->announced = 1;
+        uint64_t args[2] = {p->pid, 0x11 /* SIGCHLD: a plain fork; the flags come later */};
+        if (set_thread(d, parent) || put_event(d, parent, MMT_EV_FORK, p->pid, args, 2, NULL))
+            return -1;
+        return set_thread(d, p);
     }
     int was_started = p->started;
     p->started = 1;
+    if (set_thread(d, p))
+        return -1;
     if (!was_started)
         return 0;
     /* The same pid started a new Valgrind: an exec. Its superblocks are new. */
@@ -345,7 +366,12 @@ static int decode_frame(struct dbi *d, uint64_t *w, size_t n)
         protocol_error(d, "out of memory", pid, 0);
         return 0;
     }
-    if (set_thread(d, p))
+    /* A frame opening with the process's start record switches there, after the FORK
+     * event it may write in the parent's name. */
+    int starts = n > 1 && (w[1] >> MMS_TYPE_SHIFT) == 0 &&
+                 ((w[1] >> MMS_CODE_SHIFT) & 63) == MMS_C_EXT &&
+                 ((w[1] >> MMS_ARG_SHIFT) & 255) == MMS_X_START;
+    if (!starts && set_thread(d, p))
         return -1;
     for (size_t i = 1; i < n; i++) {
         uint64_t x = w[i];
@@ -380,7 +406,9 @@ static int decode_frame(struct dbi *d, uint64_t *w, size_t n)
                 protocol_error(d, "record longer than its frame", pid, i);
                 return 0;
             }
+            size_t pidx = (size_t)(p - d->procs);
             int rc = ext_record(d, p, arg, w + i + 1, (uint32_t)payload);
+            p = &d->procs[pidx]; /* a fork record may have grown the process array */
             if (rc < 0)
                 return -1;
             if (rc > 0)

@@ -73,6 +73,25 @@ check_near "fork: parent's fetches vs cachegrind I refs" "$cg_i" "$p_i" 0.01
 check_near "fork: parent's data refs vs cachegrind D refs" "$cg_d" "$p_d" 0.02
 check_eq "fork: each child stores its 50,000 longs (and a little more)" "ok ok" \
     "$(tail -n +2 "$TMP/fork.pids" | awk '{ printf "%s%s", (NR > 1 ? " " : ""), ($4 >= 50000 && $4 < 52000) ? "ok" : "bad:" $4 }')"
+# fork_before_child TRACE: prints "ok" when every process but the first appears only after
+# a fork event that names it (the model must meet a process's fork before its records).
+fork_before_child() {
+    "$MMSIM" dump "$1" | awk '$2 == "event" && $3 ~ /^fork/ { split($0, a, "= "); split(a[2], b, " "); forked[b[1]] = 1 }
+        $2 == "switch" && !($4 in seen) { seen[$4] = 1; if (n++ && !($4 in forked)) bad = bad " " $4 }
+        END { print bad == "" ? "ok" : "unannounced:" bad }'
+}
+check_eq "fork: each child appears after its fork event" ok "$(fork_before_child "$TMP/fork.mmt")"
+
+# exec through a shell: two forks, two execs, the shell's exit status
+"$MMSIM" record --no-native-run -o "$TMP/sh.mmt" -- /bin/sh -c "$P/rec_array 1000 >/dev/null; /bin/true; exit 5" >/dev/null 2>&1
+check_eq "sh -c: exit status 5 passes through" 5 $?
+"$MMSIM" info --json "$TMP/sh.mmt" >"$TMP/sh.json"
+check_eq "sh -c: 3 processes, 2 forks, 2 execs" "3 2 2" "$(json_get "$TMP/sh.json" processes) \
+$(json_get "$TMP/sh.json" events_by_type.fork) $(json_get "$TMP/sh.json" events_by_type.exec)"
+check "sh -c: the exec event names the new program" \
+    sh -c "'$MMSIM' dump '$TMP/sh.mmt' | grep ' exec' | grep -q rec_array"
+check_eq "sh -c: each child appears after its fork event" ok "$(fork_before_child "$TMP/sh.mmt")"
+
 compare mmapfile "$P/rec_mmapfile"
 check "mmapfile: the file mapping is an mmap event with its path" \
     sh -c "'$MMSIM' dump '$TMP/mmapfile.mmt' | grep -i 'mmap' | grep -q rec_mmapfile"
