@@ -51,6 +51,7 @@ CASES=(
     "fork-cow|val_fork $((S / 2))|fork, child and parent write: COW copy and reuse"
     "file-map|val_file $S|file read through a shared mapping (fault-around), private writes (COW)"
     "threads|val_threads $S 4|4 threads, one mapping"
+    "thp|val_thp $((S * 2))|MADV_HUGEPAGE: one fault per 2 MiB; huge zero page on read, THP on write"
     "small|val_seq 1 r|a small program: startup dominates"
 )
 
