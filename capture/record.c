@@ -51,7 +51,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: mmsim record [-o FILE] [--backend dbi|ptrace] [--no-ifetch] [--events-only]\n"
             "                    [--counters LIST | --no-counters] [--no-native-run]\n"
-            "                    -- PROGRAM [ARGS...]\n\n"
+            "                    [--zstd-level N] -- PROGRAM [ARGS...]\n\n"
             "Runs PROGRAM and records its memory accesses and OS events into a .mmt trace.\n\n"
             "  -o, --output FILE   the trace (default: PROGRAM's name with .mmt, here)\n"
             "  --backend dbi       a Valgrind tool (default): fast, every access and fetch\n"
@@ -63,7 +63,8 @@ static void usage(FILE *f)
             "                      (default: page faults, dTLB misses, page walks)\n"
             "  --no-counters       read no counters\n"
             "  --no-native-run     skip the native run that measures rusage and counters\n"
-            "                      without the recorder (output discarded)\n\n"
+            "                      without the recorder (output discarded)\n"
+            "  --zstd-level N      chunk compression, -7..-1 or 1..19 (default 1)\n\n"
             "The program's stdin, stdout, stderr and exit status pass through.\n");
 }
 
