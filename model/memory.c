@@ -876,7 +876,7 @@ static int map_new_anon(struct mm *mm, struct vma *v, uint64_t va, uint64_t pfn,
         frames_release(ms, pfn, ms->frames[pfn].order);
         return -1;
     }
-    v->flags |= VMA_ANON_VMA;
+    vmas_mark_anon(&mm->vmas, v);
     rss_add(mm, &ms->frames[pfn], (int64_t)leaf_pages(ms, level));
     if (ms->rc && level == 1) reclaim_page_added(ms->rc, pfn, mm, va, RECLAIM_ANON | RECLAIM_YOUNG);
     return 0;
@@ -1065,7 +1065,7 @@ static void do_swap_page(struct mm *mm, struct vma *v, uint64_t va, struct fault
         fault_oom(ms, res);
         return;
     }
-    v->flags |= VMA_ANON_VMA;
+    vmas_mark_anon(&mm->vmas, v);
     res->kind = FAULT_MAJOR;
     res->cycles = ms->prm.major_cycles + sr.cycles;
     res->io_ns = sr.io_ns;

@@ -20,6 +20,28 @@ static void vma_obj_free(struct vma_set *s, uint64_t obj)
     if (s->slub && obj) slub_release(s->slub, SLAB_VM_AREA_STRUCT, obj);
 }
 
+static uint64_t obj_new(struct vma_set *s, enum slub_cache_id id)
+{
+    return s->slub ? slub_alloc(s->slub, id) : 0;
+}
+
+/* A VMA's slab objects go: vm_area_struct, anon_vma_chain, the anon_vma it created. */
+static void vma_objs_free(struct vma_set *s, struct vma *v)
+{
+    vma_obj_free(s, v->slab_obj);
+    if (s->slub && v->avc_obj) slub_release(s->slub, SLAB_ANON_VMA_CHAIN, v->avc_obj);
+    if (s->slub && v->anon_vma_obj) slub_release(s->slub, SLAB_ANON_VMA, v->anon_vma_obj);
+    v->slab_obj = v->avc_obj = v->anon_vma_obj = 0;
+}
+
+void vmas_mark_anon(struct vma_set *s, struct vma *v)
+{
+    if (v->flags & VMA_ANON_VMA) return;
+    v->flags |= VMA_ANON_VMA;
+    v->anon_vma_obj = obj_new(s, SLAB_ANON_VMA);
+    v->avc_obj = obj_new(s, SLAB_ANON_VMA_CHAIN);
+}
+
 /* ---- the array ---- */
 
 int vmas_init(struct vma_set *s, struct slub *slub, uint64_t page_size)
@@ -32,7 +54,7 @@ int vmas_init(struct vma_set *s, struct slub *slub, uint64_t page_size)
 
 void vmas_destroy(struct vma_set *s)
 {
-    for (size_t i = 0; i < s->n; i++) vma_obj_free(s, s->v[i].slab_obj);
+    for (size_t i = 0; i < s->n; i++) vma_objs_free(s, &s->v[i]);
     free(s->v);
     s->v = NULL;
     s->n = s->cap = 0;
@@ -64,9 +86,15 @@ int vmas_copy(struct vma_set *dst, const struct vma_set *src)
     if (reserve(dst, src->n ? src->n : 1)) return -1;
     for (size_t i = 0; i < src->n; i++) {
         if (src->v[i].flags & VMA_DONTCOPY) continue;
-        dst->v[dst->n] = src->v[i];
-        dst->v[dst->n].slab_obj = vma_obj_new(dst);
-        dst->n++;
+        struct vma *v = &dst->v[dst->n++];
+        *v = src->v[i];
+        v->slab_obj = vma_obj_new(dst);
+        /* anon_vma_fork: the child gets its own anon_vma and a chain to it */
+        v->avc_obj = v->anon_vma_obj = 0;
+        if (v->flags & VMA_ANON_VMA) {
+            v->anon_vma_obj = obj_new(dst, SLAB_ANON_VMA);
+            v->avc_obj = obj_new(dst, SLAB_ANON_VMA_CHAIN);
+        }
     }
     note_count(dst);
     return 0;
@@ -111,7 +139,7 @@ static int insert_at(struct vma_set *s, size_t i, const struct vma *v)
 static void remove_span(struct vma_set *s, size_t i, size_t j)
 {
     if (i >= j) return;
-    for (size_t k = i; k < j; k++) vma_obj_free(s, s->v[k].slab_obj);
+    for (size_t k = i; k < j; k++) vma_objs_free(s, &s->v[k]);
     memmove(&s->v[i], &s->v[j], (s->n - j) * sizeof(struct vma));
     s->n -= j - i;
 }
@@ -125,8 +153,11 @@ static int split_at(struct vma_set *s, uint64_t addr)
     upper.start = addr;
     upper.off += addr - s->v[i].start;
     upper.slab_obj = vma_obj_new(s);
+    /* the halves share the anon_vma; the new one gets its own chain (anon_vma_clone) */
+    upper.anon_vma_obj = 0;
+    upper.avc_obj = (upper.flags & VMA_ANON_VMA) ? obj_new(s, SLAB_ANON_VMA_CHAIN) : 0;
     if (insert_at(s, i + 1, &upper)) {
-        vma_obj_free(s, upper.slab_obj);
+        vma_objs_free(s, &upper);
         return -1;
     }
     s->v[i].end = addr;
@@ -148,7 +179,12 @@ static void merge_around(struct vma_set *s, uint64_t start, uint64_t end)
     while (i + 1 < s->n && s->v[i].start <= end) {
         if (compatible(&s->v[i], &s->v[i + 1])) {
             s->v[i].end = s->v[i + 1].end;
-            s->v[i].flags |= s->v[i + 1].flags & VMA_ANON_VMA;
+            if (!(s->v[i].flags & VMA_ANON_VMA) && (s->v[i + 1].flags & VMA_ANON_VMA)) {
+                s->v[i].flags |= VMA_ANON_VMA; /* the merged VMA takes the anon_vma over */
+                s->v[i].avc_obj = s->v[i + 1].avc_obj;
+                s->v[i].anon_vma_obj = s->v[i + 1].anon_vma_obj;
+                s->v[i + 1].avc_obj = s->v[i + 1].anon_vma_obj = 0;
+            }
             remove_span(s, i + 1, i + 2);
         } else {
             i++;
@@ -186,7 +222,7 @@ int vmas_map(struct vma_set *s, uint64_t start, uint64_t end, uint32_t prot, uin
                     .file = file};
     v.slab_obj = vma_obj_new(s);
     if (insert_at(s, lower_bound(s, start), &v)) {
-        vma_obj_free(s, v.slab_obj);
+        vma_objs_free(s, &v);
         return -1;
     }
     merge_around(s, start, end);

@@ -66,6 +66,7 @@ struct vma {
     uint32_t prot, flags;
     uint32_t file;       /* 0: anonymous; else a file id of the caller's file table */
     uint64_t slab_obj;   /* its vm_area_struct in the slab model, 0 without one */
+    uint64_t avc_obj, anon_vma_obj; /* its anon_vma_chain and the anon_vma it created */
 };
 
 struct vma_set {
@@ -94,6 +95,8 @@ size_t vmas_count(const struct vma_set *s);
  * Returns 0, -1 out of memory or a bad range. */
 int vmas_map(struct vma_set *s, uint64_t start, uint64_t end, uint32_t prot, uint32_t flags, uint32_t file,
              uint64_t off);
+/* The VMA gets anonymous pages (anon_vma_prepare): flag and slab objects, once. */
+void vmas_mark_anon(struct vma_set *s, struct vma *v);
 /* Remove [start, end), splitting VMAs that straddle its ends. */
 int vmas_unmap(struct vma_set *s, uint64_t start, uint64_t end);
 /* mprotect: new prot on the mapped parts of [start, end) (split, then merge). */

@@ -11,7 +11,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 MMSIM=$ROOT/bin/mmsim
 PROGS=$ROOT/build/progs
 RUNS=${BENCH_RUNS:-5}
-W=$(mktemp -d /tmp/mmsim-bench-record.XXXXXX)
+W=$(mktemp -d /tmp/mmsim-bench-record.XXXX""XX)
 trap 'rm -rf "$W"' EXIT
 export VALGRIND_LIB=$ROOT/build/vg # the same environment for every Valgrind run
 

