@@ -119,7 +119,7 @@ check "segv: the reason gives the fault and the place" \
     grep -q "mapped region at address 0x0.*rec_segv.c" <(json_get "$TMP/segv.json" incomplete_reason)
 
 # SIGTERM to mmsim record: forwarded, the trace is closed and says why.
-"$MMSIM" record --no-native-run -o "$TMP/term.mmt" -- "$P/rec_array" 400000000 >/dev/null 2>&1 &
+"$MMSIM" record --no-native-run -o "$TMP/term.mmt" -- /bin/sh -c 'i=0; while :; do i=$((i + 1)); done' >/dev/null 2>&1 &
 rec=$!
 sleep 3
 kill -TERM $rec
