@@ -160,6 +160,14 @@ static int write_block(struct fig *f, const struct series *s, int positive)
     return f->blocks++;
 }
 
+static int series_has_positive(const struct series *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->y[i] > 0)
+            return 1;
+    return 0;
+}
+
 /* A cell as a number: plain, or a size with K/M/G (bytes). */
 static int cell_num(struct fig *f, const struct csv *c, size_t row, int col, double *v)
 {
@@ -474,6 +482,7 @@ static int kind_thrashing(struct fig *f, const struct plot_opts *o, const struct
     static const char *const ms[] = {"major_faults", "faults.major", NULL};
     static const char *const mparts[] = {"major", NULL};
     int mib = 0, rc = -1;
+    int logy = -1, logy2 = -1; /* decided on the first input: log when it has a value > 0 */
     char ylab[64] = "Runtime (s)";
     for (int i = 0; i < o->ninputs; i++) {
         const struct csv *c = &in[i];
@@ -516,7 +525,11 @@ static int kind_thrashing(struct fig *f, const struct plot_opts *o, const struct
         char t0[160], t1[160];
         clean_title(t0, sizeof t0, s[0].title);
         clean_title(t1, sizeof t1, s[1].title);
-        int b0 = write_block(f, &s[0], 1), b1 = write_block(f, &s[1], 1);
+        if (logy < 0) {
+            logy = series_has_positive(&s[0]);
+            logy2 = series_has_positive(&s[1]); /* no major fault at all: a linear axis at 0 */
+        }
+        int b0 = write_block(f, &s[0], logy), b1 = write_block(f, &s[1], logy2);
         add_clause(f, "'%s' index %d using 1:2 axes x1y1 with linespoints lw 2 pt 7 title \"%s\"",
                    f->datname, b0, t0);
         add_clause(f, "'%s' index %d using 1:2 axes x1y2 with linespoints lw 2 dt 3 pt 6 title \"%s\"",
@@ -529,9 +542,9 @@ static int kind_thrashing(struct fig *f, const struct plot_opts *o, const struct
         rc = -1;
     }
     fprintf(gp, "set xlabel \"%s\"\nset ylabel \"%s\"\nset y2label \"Major faults\"\n"
-                "set logscale y\nset logscale y2\nset ytics nomirror\nset y2tics\n"
-                "set key bottom left\n",
-            mib ? "Memory size (MiB)" : "Memory size", ylab);
+                "%s\n%s\nset ytics nomirror\nset y2tics\nset key bottom left\n",
+            mib ? "Memory size (MiB)" : "Memory size", ylab,
+            logy ? "set logscale y" : "set yrange [0:*]", logy2 ? "set logscale y2" : "set y2range [0:*]");
     if (o->logx == 1)
         fputs("set logscale x 2\n", gp);
     return 0;

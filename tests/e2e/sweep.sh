@@ -131,3 +131,11 @@ check "plot multiprog from it" "$MMSIM" plot multiprog "$TMP/mp.csv" -o "$TMP/mp
 check_eq "multiprog: x = traces together, y = 100 busy / (busy + idle)" "$(python3 -c 'import csv,sys
 for r in sorted(csv.DictReader(open(sys.argv[1])), key=lambda r: r["trace"].count("+")):
     b, i = float(r["busy_cycles"]), float(r["idle_cycles"]); print("%d %.10g" % (r["trace"].count("+") + 1, 100 * b / (b + i)))' "$TMP/mp.csv")" "$(grep -v '^#' "$TMP/mp.png.dat" | grep .)"
+
+# plots from the engine's own sweep output (the column names agreed with the replay JSON)
+check "plot tlb from the sweep CSV" "$MMSIM" plot tlb "$TMP/s.csv" -o "$TMP/tlb.png"
+check_eq "plot tlb: one line per ways value and trace" 4 "$(grep -c '^# ' "$TMP/tlb.png.dat")"
+check "a memory-size sweep with swap" "$MMSIM" sweep -c "$ROOT/configs/default.ini" -s swap.size=64M --vary memory.size=8M,16M,24M,32M "$TMP/b.mmt" -o "$TMP/mem.csv"
+check "plot thrashing from it (memory.size, cycles, faults.major)" "$MMSIM" plot thrashing "$TMP/mem.csv" -o "$TMP/mem.pdf"
+check "thrashing PDF header" bash -c "head -c 5 '$TMP/mem.pdf' | grep -q '%PDF'"
+check_eq "memory.size values in MiB on x" "8 16 24 32" "$(sed -n '2,5p' "$TMP/mem.pdf.dat" | cut -d' ' -f1 | tr '\n' ' ' | sed 's/ $//')"
