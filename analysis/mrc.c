@@ -45,7 +45,13 @@ int mrc_add_trace(struct mrc *m, const char *path, char *err, size_t errlen)
     const struct mmt_rec *recs;
     size_t n;
     int rc;
+    uint64_t chunks = mmt_reader_chunks(r), done = 0;
+    struct progress pr;
+    progress_init(&pr);
     while ((rc = mmt_reader_next(r, &recs, &n)) == 1) {
+        if (chunks)
+            progress_update(&pr, "mrc: %s %.0f%%, %.1f M references", path,
+                            100.0 * (double)++done / (double)chunks, (double)m->references / 1e6);
         for (size_t i = 0; i < n; i++) {
             const struct mmt_rec *x = &recs[i];
             if (x->kind <= MMT_MODIFY)
@@ -54,6 +60,7 @@ int mrc_add_trace(struct mrc *m, const char *path, char *err, size_t errlen)
                 mrc_switch(m, x->aux);
         }
     }
+    progress_done(&pr);
     if (rc < 0)
         snprintf(err, errlen, "%s", mmt_reader_error(r));
     mmt_reader_close(r);
