@@ -59,6 +59,7 @@ struct dbi {
     uint64_t frames;
     int writer_failed;
     char proto_err[256];    /* the first protocol error, if any */
+    uint64_t fault_addr;    /* from Valgrind's crash report, for the SIGNAL event */
     FILE *dump;             /* MMSIM_DBI_DUMP: the raw frames, for debugging and fuzz seeds */
     char *log;              /* Valgrind's own messages (--log-fd), kept to the end */
     size_t nlog, caplog;
@@ -658,9 +659,14 @@ static void report_log(struct dbi *d, struct record_result *res)
             continue;
         }
         if (in_block) {
-            if (!*text)
+            const char *at = strstr(text, "at address 0x");
+            if (!*text) {
                 in_block = 0;
-            else if (block_lines++ < 2)
+                continue;
+            }
+            if (at)
+                d->fault_addr = strtoull(at + strlen("at address "), NULL, 16);
+            if (block_lines++ < 2)
                 snprintf(crash + strlen(crash), sizeof crash - strlen(crash), "%s%s",
                          crash[0] ? ", " : "", text);
             continue;
@@ -785,7 +791,7 @@ int dbi_record(const struct record_opts *o, struct mmt_writer *w, struct record_
     report_log(&d, res);
     if (WIFSIGNALED(status) && !d.writer_failed) {
         struct proc *p = find_proc(&d, d.main_pid);
-        uint64_t args[2] = {(uint64_t)WTERMSIG(status), 0};
+        uint64_t args[2] = {(uint64_t)WTERMSIG(status), d.fault_addr};
         if (p && (set_thread(&d, p) || put_event(&d, p, MMT_EV_SIGNAL, 0, args, 2, NULL)))
             d.writer_failed = 1;
     }

@@ -115,8 +115,10 @@ for case in "segv 139 SEGV" "sigkill 137 KILL"; do
     check "$1: reason names the signal" grep -q "$3" <(json_get "$TMP/$1.json" incomplete_reason)
     check "$1: accesses before the end are there" test "$(json_get "$TMP/$1.json" stores)" -gt 10000
 done
+check "segv: a signal event with SIGSEGV and the faulting address (0x10)" \
+    sh -c "'$MMSIM' dump '$TMP/segv.mmt' 2>/dev/null | grep -q 'event signal(0xb, 0x10)'"
 check "segv: the reason gives the fault and the place" \
-    grep -q "mapped region at address 0x0.*rec_segv.c" <(json_get "$TMP/segv.json" incomplete_reason)
+    grep -q "mapped region at address 0x10.*rec_segv.c" <(json_get "$TMP/segv.json" incomplete_reason)
 
 # SIGTERM to mmsim record: forwarded, the trace is closed and says why.
 "$MMSIM" record --no-native-run -o "$TMP/term.mmt" -- /bin/sh -c 'i=0; while :; do i=$((i + 1)); done' >/dev/null 2>&1 &

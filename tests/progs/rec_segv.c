@@ -1,4 +1,5 @@
-/* rec_segv.c - does some work, then dies of SIGSEGV (a store through a null pointer). */
+/* rec_segv.c - does some work, then dies of SIGSEGV (a store to address 0x10, a field of
+ * a null struct pointer). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -9,7 +10,7 @@ int main(void)
         a[i] = i;
     printf("%ld\n", a[9999]);
     fflush(stdout);
-    volatile long *null = (long *)(a[0] * 0);
+    volatile long *null = (long *)(a[0] * 0 + 16);
     *null = 1;
     return 0;
 }
