@@ -56,6 +56,8 @@ struct pc_file {
     uint64_t *node;     /* one radix_tree_node slab object per 64 slots in use */
     uint32_t *node_use;
     uint64_t obj_inode, obj_dentry;
+    uint8_t *ra_mark;            /* PG_readahead: reaching this page starts async readahead */
+    uint64_t ra_start, ra_size;  /* the last readahead window (file_ra_state) */
 };
 
 struct mem_params {
@@ -232,6 +234,10 @@ static int pc_reserve(struct pc_file *f, uint64_t pgoff)
     if (!nu) return -1;
     memset(nu + f->nslot / 64, 0, (n / 64 - f->nslot / 64) * sizeof(*nu));
     f->node_use = nu;
+    uint8_t *mk = realloc(f->ra_mark, n);
+    if (!mk) return -1;
+    memset(mk + f->nslot, 0, n - f->nslot);
+    f->ra_mark = mk;
     f->nslot = n;
     return 0;
 }
@@ -277,12 +283,42 @@ static uint64_t pc_get_cached(struct memsys *ms, uint32_t file, uint64_t pgoff)
 }
 
 /* filemap_fault on a miss: read-around ra_pages centred on the page (do_sync_mmap_readahead). */
+/* Read [start, start + size) into the cache and mark the page at start + size - async
+ * PG_readahead (ra_submit). */
+static void pc_readahead(struct memsys *ms, uint32_t file, uint64_t start, uint64_t size, uint64_t async)
+{
+    struct pc_file *f = &ms->files[file];
+    for (uint64_t i = start; i < start + size; i++)
+        if (pc_find(ms, file, i) == NO_PFN && pc_insert(ms, file, i) != NO_PFN) ms->st.readahead_pages++;
+    f->ra_start = start;
+    f->ra_size = size;
+    uint64_t m = start + size - async;
+    if (async && m < f->nslot && f->slot[m]) f->ra_mark[m] = 1;
+}
+
 static void pc_read_around(struct memsys *ms, uint32_t file, uint64_t pgoff)
 {
     uint64_t ra = ms->prm.ra_pages ? ms->prm.ra_pages : 1;
     uint64_t start = pgoff > ra / 2 ? pgoff - ra / 2 : 0;
-    for (uint64_t i = start; i < start + ra; i++)
-        if (pc_find(ms, file, i) == NO_PFN && pc_insert(ms, file, i) != NO_PFN) ms->st.readahead_pages++;
+    pc_readahead(ms, file, start, ra, ra / 4);
+}
+
+/* A fault found a PG_readahead page (do_async_mmap_readahead): the next window, as large
+ * as the maximum, is read without waiting and marked at its start. */
+static void pc_async_readahead(struct memsys *ms, uint32_t file, uint64_t pgoff)
+{
+    struct pc_file *f = &ms->files[file];
+    f->ra_mark[pgoff] = 0;
+    uint64_t ra = ms->prm.ra_pages ? ms->prm.ra_pages : 1;
+    uint64_t start = f->ra_start + f->ra_size;
+    if (pgoff < f->ra_start || pgoff >= start) start = pgoff + 1; /* not our window: start afresh */
+    pc_readahead(ms, file, start, ra, ra);
+}
+
+static int pc_marked(const struct memsys *ms, uint32_t file, uint64_t pgoff)
+{
+    const struct pc_file *f = &ms->files[file];
+    return pgoff < f->nslot && f->ra_mark[pgoff];
 }
 
 static void pc_free_file(struct memsys *ms, struct pc_file *f)
@@ -298,6 +334,7 @@ static void pc_free_file(struct memsys *ms, struct pc_file *f)
     free(f->slot);
     free(f->node);
     free(f->node_use);
+    free(f->ra_mark);
     free(f->path);
 }
 
@@ -970,7 +1007,7 @@ static int do_fault_around(struct mm *mm, struct vma *v, uint64_t va)
         unsigned level;
         if (pgtable_lookup(mm->pt, a, &level)) continue;
         uint64_t pgoff = vma_pgoff(ms, v, a);
-        if (!pc_cached(ms, v->file, pgoff)) continue;
+        if (!pc_cached(ms, v->file, pgoff) || pc_marked(ms, v->file, pgoff)) continue; /* next_uptodate_folio */
         uint64_t pfn = pc_get_cached(ms, v->file, pgoff);
         if (pfn == NO_PFN) return -1;
         if (map_file_page(mm, v, a, pfn, writable)) return -1;
@@ -983,6 +1020,7 @@ static int do_fault_around(struct mm *mm, struct vma *v, uint64_t va)
 /* The page of a file fault: from the cache, or read (a major fault). */
 static uint64_t file_page(struct memsys *ms, uint32_t file, uint64_t pgoff, int *major)
 {
+    if (pc_marked(ms, file, pgoff)) pc_async_readahead(ms, file, pgoff);
     if (pc_cached(ms, file, pgoff)) return pc_get_cached(ms, file, pgoff);
     *major = 1;
     pc_read_around(ms, file, pgoff);
