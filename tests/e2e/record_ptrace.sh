@@ -118,7 +118,7 @@ PY
 "$MMSIM" record --backend ptrace --no-native-run -o "$TMP/segv.mmt" -- "$SEGV" >/dev/null 2>&1
 check_eq "SIGSEGV: mmsim exits 128+11" 139 $?
 "$MMSIM" dump "$TMP/segv.mmt" >"$TMP/segv.txt"
-check "SIGSEGV: a signal event with signo 11 and the fault address 0" grep -q "event signal(0xb, 0)" "$TMP/segv.txt"
+check "SIGSEGV: a signal event with signo 11 and the fault address 0x10 (rec_segv stores there)" grep -q "event signal(0xb, 0x10)" "$TMP/segv.txt"
 
 # 6. SIGINT during a long run: the tracee is killed, the trace readable and marked incomplete
 "$MMSIM" record --backend ptrace --no-native-run -o "$TMP/int.mmt" -- "$PS" 1000 10000000 50 >/dev/null 2>&1 &
