@@ -23,7 +23,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "capture/recq.h"
 #include "capture/vgtool/protocol.h"
 #include "common/util.h"
 
@@ -32,8 +31,10 @@
 #define LINGER_SECONDS 2.0 /* how long to read after the program ended (orphans, late frames) */
 
 struct sbdef {
-    uint32_t off; /* into the process's instruction pool */
-    uint32_t n;   /* instructions; 0: not defined */
+    uint32_t off;  /* into the process's instruction pool */
+    uint32_t n;    /* instructions; 0: not defined */
+    uint32_t eoff; /* its fetch plan's n + 1 offsets, in the process's offs pool */
+    uint32_t enc;  /* its fetch plan's bytes, in the process's enc pool */
 };
 
 struct proc {
@@ -42,15 +43,21 @@ struct proc {
     size_t nsb;
     uint64_t *pool; /* address | length << 48, per instruction */
     size_t npool, cappool;
+    /* each superblock's fetches pre-encoded (mmt_fetch_plan): offsets and bytes */
+    uint32_t *offs;
+    size_t noffs, capoffs;
+    uint8_t *enc;
+    size_t nenc, capenc;
     /* the superblock executing: instructions [next, n) not yet fetched */
-    uint32_t cur_off, cur_n, next;
+    struct sbdef cur; /* a copy: a definition arriving meanwhile may move the table */
+    uint32_t cur_n, next;
     int active;
     int started, ended;
     int announced; /* its FORK event is written (by whichever side arrived first) */
 };
 
 struct dbi {
-    struct recq *q;         /* records go to the writer thread through this */
+    struct mmt_writer *w;   /* encodes here; compresses on its own thread */
     struct proc *procs;
     size_t nprocs, capprocs;
     size_t last;            /* index of the last process looked up */
@@ -101,6 +108,8 @@ static void free_procs(struct dbi *d)
     for (size_t i = 0; i < d->nprocs; i++) {
         free(d->procs[i].sb);
         free(d->procs[i].pool);
+        free(d->procs[i].offs);
+        free(d->procs[i].enc);
     }
     free(d->procs);
 }
@@ -109,30 +118,65 @@ static void reset_table(struct proc *p)
 {
     free(p->sb);
     free(p->pool);
+    free(p->offs);
+    free(p->enc);
     p->sb = NULL;
     p->pool = NULL;
+    p->offs = NULL;
+    p->enc = NULL;
     p->nsb = p->npool = p->cappool = 0;
+    p->noffs = p->capoffs = p->nenc = p->capenc = 0;
     p->active = 0;
+}
+
+/* A forked child starts with its parent's superblocks: the translations are shared. */
+/* A copy of n elements of `elem` bytes (NULL when n is 0 or out of memory: see *ok). */
+static void *dup_array(const void *from, size_t n, size_t elem, int *ok)
+{
+    if (!n)
+        return NULL;
+    void *to = malloc(n * elem);
+    if (!to) {
+        *ok = 0;
+        return NULL;
+    }
+    memcpy(to, from, n * elem);
+    return to;
 }
 
 /* A forked child starts with its parent's superblocks: the translations are shared. */
 static int copy_table(struct proc *to, const struct proc *from)
 {
     reset_table(to);
-    if (from->nsb) {
-        to->sb = malloc(from->nsb * sizeof *to->sb);
-        if (!to->sb)
-            return -1;
-        memcpy(to->sb, from->sb, from->nsb * sizeof *to->sb);
-        to->nsb = from->nsb;
+    int ok = 1;
+    to->sb = dup_array(from->sb, from->nsb, sizeof *from->sb, &ok);
+    to->pool = dup_array(from->pool, from->npool, sizeof *from->pool, &ok);
+    to->offs = dup_array(from->offs, from->noffs, sizeof *from->offs, &ok);
+    to->enc = dup_array(from->enc, from->nenc, 1, &ok);
+    if (!ok) {
+        reset_table(to);
+        return -1;
     }
-    if (from->npool) {
-        to->pool = malloc(from->npool * sizeof *to->pool);
-        if (!to->pool)
-            return -1;
-        memcpy(to->pool, from->pool, from->npool * sizeof *to->pool);
-        to->npool = to->cappool = from->npool;
-    }
+    to->nsb = from->nsb;
+    to->npool = to->cappool = from->npool;
+    to->noffs = to->capoffs = from->noffs;
+    to->nenc = to->capenc = from->nenc;
+    return 0;
+}
+
+/* Makes room for `need` elements of `elem` bytes in *arr; 0 or -1. */
+static int reserve(void **arr, size_t *cap, size_t need, size_t elem, size_t first)
+{
+    if (need <= *cap)
+        return 0;
+    size_t ncap = *cap ? 2 * *cap : first;
+    while (ncap < need)
+        ncap *= 2;
+    void *n = realloc(*arr, ncap * elem);
+    if (!n)
+        return -1;
+    *arr = n;
+    *cap = ncap;
     return 0;
 }
 
@@ -153,20 +197,25 @@ static int define_sb(struct proc *p, uint64_t id, const uint64_t *insns, uint32_
         p->sb = ns;
         p->nsb = nsb;
     }
-    if (p->npool + n > p->cappool) {
-        size_t cap = p->cappool ? 2 * p->cappool : 65536;
-        while (cap < p->npool + n)
-            cap *= 2;
-        uint64_t *np = realloc(p->pool, cap * sizeof *np);
-        if (!np)
-            return -1;
-        p->pool = np;
-        p->cappool = cap;
-    }
+    /* Pools are indexed with 32 bits: a stream defining more is not a real program. */
+    if (p->npool + n > UINT32_MAX / 16)
+        return -1;
+    if (reserve((void **)&p->pool, &p->cappool, p->npool + n, sizeof *p->pool, 65536) ||
+        reserve((void **)&p->offs, &p->capoffs, p->noffs + n + 1, sizeof *p->offs, 65536) ||
+        reserve((void **)&p->enc, &p->capenc, p->nenc + (size_t)n * MMT_FETCH_PLAN_BYTES, 1,
+                1 << 20))
+        return -1;
+    if (mmt_fetch_plan(insns, n, p->enc + p->nenc, p->offs + p->noffs))
+        return -1;
     memcpy(p->pool + p->npool, insns, n * sizeof *insns);
-    p->sb[id].off = (uint32_t)p->npool;
-    p->sb[id].n = n;
+    struct sbdef *sb = &p->sb[id];
+    sb->off = (uint32_t)p->npool;
+    sb->n = n;
+    sb->eoff = (uint32_t)p->noffs;
+    sb->enc = (uint32_t)p->nenc;
     p->npool += n;
+    p->noffs += n + 1;
+    p->nenc += n ? p->offs[sb->eoff + n] : 0;
     return 0;
 }
 
@@ -177,7 +226,7 @@ static int set_thread(struct dbi *d, const struct proc *p)
         return 0;
     d->wpid = p->pid;
     d->wtid = p->tid;
-    return recq_switch(d->q, p->pid, p->tid);
+    return mmt_writer_switch(d->w, p->pid, p->tid);
 }
 
 /* Fetches of the executing superblock's instructions up to (not including) `upto`. */
@@ -185,13 +234,13 @@ static inline int fetch_to(struct dbi *d, struct proc *p, uint32_t upto)
 {
     if (upto > p->cur_n)
         upto = p->cur_n;
-    const uint64_t *ins = p->pool + p->cur_off;
-    while (p->next < upto) {
-        uint64_t x = ins[p->next++];
-        if (recq_access(d->q, MMT_IFETCH, sext48(x), (unsigned)(x >> 48)))
-            return -1;
-    }
-    return 0;
+    if (p->next >= upto)
+        return 0;
+    uint32_t from = p->next;
+    const struct sbdef *sb = &p->cur;
+    p->next = upto;
+    return mmt_writer_fetch_run(d->w, p->pool + sb->off, p->enc + sb->enc, p->offs + sb->eoff,
+                                from, upto);
 }
 
 static int finish_sb(struct dbi *d, struct proc *p)
@@ -214,7 +263,7 @@ static int put_event(struct dbi *d, const struct proc *p, unsigned type, int64_t
     ev.nargs = (uint8_t)nargs;
     memcpy(ev.args, args, nargs * sizeof *args);
     ev.path = path && *path ? path : NULL;
-    return recq_event(d->q, &ev);
+    return mmt_writer_event(d->w, &ev);
 }
 
 /* A string in the record's words [from, n): NUL-terminated by the tool; forced here. */
@@ -380,7 +429,7 @@ static int decode_frame(struct dbi *d, uint64_t *w, size_t n)
         if (type) { /* the hot path: a data access */
             if (p->active && fetch_to(d, p, (uint32_t)((x >> MMS_INDEX_SHIFT) & 127) + 1))
                 return -1;
-            if (recq_access(d->q, type, sext48(x), (unsigned)((x >> MMS_SIZE_SHIFT) & 127) + 1))
+            if (mmt_writer_access(d->w, type, sext48(x), (unsigned)((x >> MMS_SIZE_SHIFT) & 127) + 1))
                 return -1;
             continue;
         }
@@ -394,8 +443,8 @@ static int decode_frame(struct dbi *d, uint64_t *w, size_t n)
                 protocol_error(d, "undefined superblock", pid, i);
                 continue;
             }
-            p->cur_off = p->sb[payload].off;
-            p->cur_n = p->sb[payload].n;
+            p->cur = p->sb[payload];
+            p->cur_n = p->cur.n;
             p->next = 0;
             p->active = 1;
         } else if (code == MMS_C_EXIT) {
@@ -508,14 +557,14 @@ static void exec_valgrind(const struct record_opts *o, const char *vglib, int fd
     _exit(127);
 }
 
-static void update_progress(struct progress *pr, const struct recq *q)
+static void update_progress(struct progress *pr, const struct mmt_writer *w)
 {
     if (!pr->enabled)
         return;
     double t = now_seconds() - pr->start;
-    uint64_t recs = recq_queued(q);
+    uint64_t recs = mmt_writer_records(w);
     progress_update(pr, "recording: %.1f M records, %.1f MB written, %.1f M records/s",
-                    recs / 1e6, recq_written_bytes(q) / 1e6, t > 0 ? recs / 1e6 / t : 0.0);
+                    recs / 1e6, mmt_writer_bytes(w) / 1e6, t > 0 ? recs / 1e6 / t : 0.0);
 }
 
 static const char *signal_name(int sig)
@@ -591,7 +640,7 @@ static int pump(struct dbi *d, const struct record_opts *o, int sock, int log_fd
             }
             if (reaped && now_seconds() - quiet_since > LINGER_SECONDS)
                 break;
-            update_progress(&pr, d->q);
+            update_progress(&pr, d->w);
             continue;
         }
         ssize_t r = recv(sock, buf, cap * sizeof *buf, 0);
@@ -614,7 +663,7 @@ static int pump(struct dbi *d, const struct record_opts *o, int sock, int log_fd
         if (!d->writer_failed && decode_frame(d, buf, (size_t)r / 8))
             d->writer_failed = 1; /* keep draining so the program is not blocked */
         if ((d->frames & 63) == 0)
-            update_progress(&pr, d->q);
+            update_progress(&pr, d->w);
     }
     progress_done(&pr);
     free(buf);
@@ -768,14 +817,7 @@ int dbi_record(const struct record_opts *o, struct mmt_writer *w, struct record_
 
     struct dbi d;
     memset(&d, 0, sizeof d);
-    d.q = recq_open(w, err, errlen);
-    if (!d.q) {
-        kill(child, SIGKILL);
-        waitpid(child, NULL, 0);
-        close(sv[0]);
-        close(logp[0]);
-        return -1;
-    }
+    d.w = w;
     d.main_pid = (uint32_t)child;
     const char *dump = getenv("MMSIM_DBI_DUMP");
     if (dump && *dump && !(d.dump = fopen(dump, "wb")))
@@ -795,8 +837,6 @@ int dbi_record(const struct record_opts *o, struct mmt_writer *w, struct record_
         if (p && (set_thread(&d, p) || put_event(&d, p, MMT_EV_SIGNAL, 0, args, 2, NULL)))
             d.writer_failed = 1;
     }
-    if (recq_close(d.q))
-        d.writer_failed = 1;
     if (d.writer_failed) {
         snprintf(err, errlen, "%s", mmt_writer_error(w));
         rc = -1;
@@ -816,9 +856,7 @@ int dbi_decode_stream(const void *data, size_t len, struct mmt_writer *w, char *
 {
     struct dbi d;
     memset(&d, 0, sizeof d);
-    d.q = recq_open(w, err, errlen);
-    if (!d.q)
-        return -1;
+    d.w = w;
     const unsigned char *p = data;
     uint64_t *frame = malloc(MMS_FRAME_WORDS * 2 * sizeof *frame);
     size_t off = 0;
@@ -845,7 +883,7 @@ int dbi_decode_stream(const void *data, size_t len, struct mmt_writer *w, char *
     free(frame);
     if (!d.writer_failed && finish_procs(&d))
         d.writer_failed = 1;
-    if (recq_close(d.q) || d.writer_failed) {
+    if (d.writer_failed) {
         snprintf(err, errlen, "%s", mmt_writer_error(w));
         rc = -1;
     } else if (rc == 0 && d.proto_err[0]) {

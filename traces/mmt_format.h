@@ -34,6 +34,7 @@
 #define MMT_MODE_SEQ 1       /* last address + last size */
 #define MMT_MODE_STRIDE 2    /* last address + last delta */
 #define MMT_MODE_SAME 3      /* last address */
+#define MMT_MAX_ACCESS_BYTES 12 /* an access record: tag, size byte, 10-byte varint */
 #define MMT_TAG_SPECIAL 0xE0 /* mode 7: non-access records */
 #define MMT_TAG_SWITCH 0xE0  /* varint pid, varint tid */
 #define MMT_TAG_EVENT 0xE1   /* see FORMAT.md */

@@ -4,12 +4,20 @@
  * (or its buffer is nearly full) it is compressed as one zstd frame with a content checksum
  * and written after a small chunk header. Memory is bounded by one chunk. The header is
  * written lazily with the first record, so metadata set before it lands in the header and
- * metadata set later lands in the footer. */
+ * metadata set later lands in the footer.
+ *
+ * Compression runs on a thread of the writer's own (started with the first full chunk):
+ * the encoder fills one raw buffer while zstd compresses and writes the other, so a
+ * recorder's encoding and compression overlap on two cores. Only that thread touches the
+ * file between the header and the footer; its errors reach the caller at the next chunk
+ * or at close. */
 #include "traces/mmt.h"
 #include "traces/mmt_format.h"
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +41,24 @@ struct stream_state {
     uint64_t addr, size, delta;
 };
 
+/* A chunk handed to the compression thread. */
+struct chunk_job {
+    const uint8_t *raw;
+    size_t raw_len;
+    uint32_t nrecs, nevents, pid, tid;
+    uint64_t first_record;
+};
+
+struct compressor {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int started, has_job, quit;
+    struct chunk_job job;
+    int failed;    /* the thread's first error, in err */
+    char err[512];
+};
+
 struct mmt_writer {
     FILE *f;
     char *path;
@@ -45,7 +71,8 @@ struct mmt_writer {
     int flush_every_chunk;
     struct meta_list header_meta, footer_meta;
 
-    uint8_t *raw;
+    uint8_t *raw;           /* the buffer being filled: one of rawbuf[] */
+    uint8_t *rawbuf[2];
     size_t raw_len, raw_limit;
     uint32_t chunk_recs, chunk_events;
     struct stream_state st[2];
@@ -60,6 +87,8 @@ struct mmt_writer {
     ZSTD_CCtx *cctx;
     void *cbuf;
     size_t cbuf_cap;
+    struct compressor comp;
+    atomic_uint_fast64_t bytes_out; /* w->offset, readable from any thread */
 };
 
 static int fail(struct mmt_writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -84,6 +113,7 @@ static int write_bytes(struct mmt_writer *w, const void *p, size_t n)
     if (n && fwrite(p, 1, n, w->f) != n)
         return fail(w, "write failed at byte %" PRIu64 ": %s", w->offset, strerror(errno));
     w->offset += n;
+    atomic_store(&w->bytes_out, w->offset);
     return 0;
 }
 
@@ -195,11 +225,13 @@ struct mmt_writer *mmt_writer_open(const char *path, const struct mmt_writer_opt
     w->raw_limit = w->chunk_records * 12 + 8192;
     if (w->raw_limit > MMT_MAX_CHUNK_RAW - 8192)
         w->raw_limit = MMT_MAX_CHUNK_RAW - 8192;
-    w->raw = malloc(w->raw_limit + 8192);
+    w->rawbuf[0] = malloc(w->raw_limit + 8192);
+    w->rawbuf[1] = malloc(w->raw_limit + 8192);
+    w->raw = w->rawbuf[0];
     w->cbuf_cap = ZSTD_compressBound(w->raw_limit + 8192);
     w->cbuf = malloc(w->cbuf_cap);
     w->cctx = ZSTD_createCCtx();
-    if (!w->raw || !w->cbuf || !w->cctx) {
+    if (!w->rawbuf[0] || !w->rawbuf[1] || !w->cbuf || !w->cctx) {
         snprintf(err, errlen, "%s: out of memory", path);
         mmt_writer_set_incomplete(w, "open failed");
         w->failed = 1;
@@ -229,44 +261,166 @@ int mmt_writer_meta(struct mmt_writer *w, const char *key, const char *value)
     return 0;
 }
 
-static int flush_chunk(struct mmt_writer *w)
+/* ---- the compression thread ---- */
+
+static int comp_fail(struct mmt_writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int comp_fail(struct mmt_writer *w, const char *fmt, ...)
 {
-    if (w->chunk_recs == 0 || w->failed)
-        return w->failed ? -1 : 0;
-    size_t c = ZSTD_compress2(w->cctx, w->cbuf, w->cbuf_cap, w->raw, w->raw_len);
+    struct compressor *c = &w->comp;
+    if (c->failed)
+        return -1;
+    int n = snprintf(c->err, sizeof c->err, "%s: ", w->path);
+    va_list ap;
+    va_start(ap, fmt);
+    if (n >= 0 && (size_t)n < sizeof c->err)
+        vsnprintf(c->err + n, sizeof c->err - (size_t)n, fmt, ap);
+    va_end(ap);
+    c->failed = 1;
+    return -1;
+}
+
+static int comp_write(struct mmt_writer *w, const void *p, size_t n)
+{
+    if (n && fwrite(p, 1, n, w->f) != n)
+        return comp_fail(w, "write failed at byte %" PRIu64 ": %s", w->offset, strerror(errno));
+    w->offset += n;
+    return 0;
+}
+
+/* Compresses one chunk, writes its header and frame, adds it to the index. */
+static int compress_chunk(struct mmt_writer *w, const struct chunk_job *j)
+{
+    size_t c = ZSTD_compress2(w->cctx, w->cbuf, w->cbuf_cap, j->raw, j->raw_len);
     if (ZSTD_isError(c))
-        return fail(w, "zstd compression of chunk %zu failed: %s", w->nidx, ZSTD_getErrorName(c));
+        return comp_fail(w, "zstd compression of chunk %zu failed: %s", w->nidx,
+                         ZSTD_getErrorName(c));
     if (w->nidx == w->idx_cap) {
         size_t ncap = w->idx_cap ? 2 * w->idx_cap : 64;
         struct chunk_entry *n = realloc(w->idx, ncap * sizeof *n);
         if (!n)
-            return fail(w, "out of memory growing the chunk index");
+            return comp_fail(w, "out of memory growing the chunk index");
         w->idx = n;
         w->idx_cap = ncap;
     }
     struct chunk_entry *e = &w->idx[w->nidx];
     e->offset = w->offset;
     e->csize = (uint32_t)c;
-    e->rsize = (uint32_t)w->raw_len;
-    e->nrecs = w->chunk_recs;
-    e->nevents = w->chunk_events;
+    e->rsize = (uint32_t)j->raw_len;
+    e->nrecs = j->nrecs;
+    e->nevents = j->nevents;
     uint8_t h[MMT_CHUNK_HDR];
     mmt_put_u32(h, MMT_CHUNK_MAGIC);
     mmt_put_u32(h + 4, e->csize);
     mmt_put_u32(h + 8, e->rsize);
     mmt_put_u32(h + 12, e->nrecs);
     mmt_put_u32(h + 16, e->nevents);
-    mmt_put_u32(h + 20, w->chunk_pid);
-    mmt_put_u32(h + 24, w->chunk_tid);
-    mmt_put_u64(h + 28, w->records - w->chunk_recs);
+    mmt_put_u32(h + 20, j->pid);
+    mmt_put_u32(h + 24, j->tid);
+    mmt_put_u64(h + 28, j->first_record);
     mmt_put_u32(h + 36, mmt_crc32c(h, 36));
-    if (write_bytes(w, h, sizeof h) || write_bytes(w, w->cbuf, c))
+    if (comp_write(w, h, sizeof h) || comp_write(w, w->cbuf, c))
         return -1;
     w->nidx++;
     if (fflush(w->f))
-        return fail(w, "write failed at byte %" PRIu64 ": %s", w->offset, strerror(errno));
+        return comp_fail(w, "write failed at byte %" PRIu64 ": %s", w->offset, strerror(errno));
     if (w->flush_every_chunk && fsync(fileno(w->f)))
-        return fail(w, "fsync failed at byte %" PRIu64 ": %s", w->offset, strerror(errno));
+        return comp_fail(w, "fsync failed at byte %" PRIu64 ": %s", w->offset, strerror(errno));
+    atomic_store(&w->bytes_out, w->offset);
+    return 0;
+}
+
+static void *compressor_main(void *arg)
+{
+    struct mmt_writer *w = arg;
+    struct compressor *c = &w->comp;
+    pthread_mutex_lock(&c->mu);
+    for (;;) {
+        while (!c->has_job && !c->quit)
+            pthread_cond_wait(&c->cv, &c->mu);
+        if (!c->has_job)
+            break;
+        struct chunk_job j = c->job;
+        int failed = c->failed;
+        pthread_mutex_unlock(&c->mu);
+        if (!failed)
+            compress_chunk(w, &j); /* sets c->failed, read only under the mutex by others */
+        pthread_mutex_lock(&c->mu);
+        c->has_job = 0;
+        pthread_cond_broadcast(&c->cv);
+    }
+    pthread_mutex_unlock(&c->mu);
+    return NULL;
+}
+
+/* Waits until the thread has no chunk in hand, and takes over its error. Call with the
+ * mutex held. */
+static void wait_idle_locked(struct mmt_writer *w)
+{
+    struct compressor *c = &w->comp;
+    while (c->has_job)
+        pthread_cond_wait(&c->cv, &c->mu);
+    if (c->failed && !w->failed) {
+        memcpy(w->err, c->err, sizeof w->err);
+        w->failed = 1;
+    }
+}
+
+static int start_compressor(struct mmt_writer *w)
+{
+    struct compressor *c = &w->comp;
+    if (pthread_mutex_init(&c->mu, NULL))
+        return fail(w, "cannot create the compression thread's mutex");
+    if (pthread_cond_init(&c->cv, NULL)) {
+        pthread_mutex_destroy(&c->mu);
+        return fail(w, "cannot create the compression thread's condition");
+    }
+    if (pthread_create(&c->thread, NULL, compressor_main, w)) {
+        pthread_cond_destroy(&c->cv);
+        pthread_mutex_destroy(&c->mu);
+        return fail(w, "cannot start the compression thread");
+    }
+    c->started = 1;
+    return 0;
+}
+
+/* Waits for the last chunk to be written and stops the thread. */
+static void stop_compressor(struct mmt_writer *w)
+{
+    struct compressor *c = &w->comp;
+    if (!c->started)
+        return;
+    pthread_mutex_lock(&c->mu);
+    wait_idle_locked(w);
+    c->quit = 1;
+    pthread_cond_broadcast(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+    pthread_join(c->thread, NULL);
+    pthread_cond_destroy(&c->cv);
+    pthread_mutex_destroy(&c->mu);
+    c->started = 0;
+}
+
+/* Hands the chunk being filled to the compression thread and starts filling the other
+ * buffer (once the thread is done with it). */
+static int flush_chunk(struct mmt_writer *w)
+{
+    if (w->chunk_recs == 0 || w->failed)
+        return w->failed ? -1 : 0;
+    struct compressor *c = &w->comp;
+    if (!c->started && start_compressor(w))
+        return -1;
+    pthread_mutex_lock(&c->mu);
+    wait_idle_locked(w);
+    if (w->failed) {
+        pthread_mutex_unlock(&c->mu);
+        return -1;
+    }
+    c->job = (struct chunk_job){w->raw, w->raw_len, w->chunk_recs, w->chunk_events,
+                                w->chunk_pid, w->chunk_tid, w->records - w->chunk_recs};
+    c->has_job = 1;
+    pthread_cond_broadcast(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+    w->raw = w->raw == w->rawbuf[0] ? w->rawbuf[1] : w->rawbuf[0];
     w->raw_len = 0;
     w->chunk_recs = 0;
     w->chunk_events = 0;
@@ -292,37 +446,162 @@ static const uint8_t size_code_of[65] = {
     [1] = 1, [2] = 2, [4] = 3, [8] = 4, [16] = 5, [32] = 6, [64] = 7,
 }; /* code + 1; 0 means "size in an extra byte" */
 
+/* The mode of an access against its stream's state (traces/FORMAT.md, "Access records"). */
+static inline unsigned access_mode(const struct stream_state *s, uint64_t addr)
+{
+    if (addr == s->addr + s->size)
+        return MMT_MODE_SEQ;
+    if (addr == s->addr + s->delta)
+        return MMT_MODE_STRIDE;
+    if (addr == s->addr)
+        return MMT_MODE_SAME;
+    return MMT_MODE_DELTA;
+}
+
+/* Encodes one access at p with the stream's state s; returns the end. The caller has
+ * checked kind and size (1..255). */
+static inline uint8_t *encode_access(uint8_t *p, struct stream_state *s, unsigned kind,
+                                     uint64_t addr, unsigned size)
+{
+    unsigned mode = access_mode(s, addr);
+    unsigned code = size <= 64 ? size_code_of[size] : 0;
+    code = code ? code - 1 : MMT_TAG_SIZE_EXTRA;
+    *p++ = (uint8_t)(kind | (code << 2) | (mode << 5));
+    if (code == MMT_TAG_SIZE_EXTRA)
+        *p++ = (uint8_t)size;
+    if (mode == MMT_MODE_DELTA)
+        p += mmt_put_varint(p, mmt_zigzag((int64_t)(addr - s->addr)));
+    s->delta = addr - s->addr;
+    s->addr = addr;
+    s->size = size;
+    return p;
+}
+
 int mmt_writer_access(struct mmt_writer *w, unsigned kind, uint64_t addr, unsigned size)
 {
     if (kind > MMT_MODIFY || size == 0 || size > 255)
         return fail(w, "record %" PRIu64 ": bad access (kind %u, size %u)", w->records, kind, size);
     if (begin_record(w))
         return -1;
-    struct stream_state *s = &w->st[kind != MMT_IFETCH];
-    unsigned mode;
-    if (addr == s->addr + s->size)
-        mode = MMT_MODE_SEQ;
-    else if (addr == s->addr + s->delta)
-        mode = MMT_MODE_STRIDE;
-    else if (addr == s->addr)
-        mode = MMT_MODE_SAME;
-    else
-        mode = MMT_MODE_DELTA;
-    unsigned code = size <= 64 ? size_code_of[size] : 0;
-    code = code ? code - 1 : MMT_TAG_SIZE_EXTRA;
-    uint8_t *p = w->raw + w->raw_len;
-    *p++ = (uint8_t)(kind | (code << 2) | (mode << 5));
-    if (code == MMT_TAG_SIZE_EXTRA)
-        *p++ = (uint8_t)size;
-    if (mode == MMT_MODE_DELTA)
-        p += mmt_put_varint(p, mmt_zigzag((int64_t)(addr - s->addr)));
+    uint8_t *p = encode_access(w->raw + w->raw_len, &w->st[kind != MMT_IFETCH], kind, addr, size);
     w->raw_len = (size_t)(p - w->raw);
-    s->delta = addr - s->addr;
-    s->addr = addr;
-    s->size = size;
     w->chunk_recs++;
     w->records++;
     w->kinds[kind]++;
+    return 0;
+}
+
+/* How many more access records the chunk being filled takes before it must be flushed:
+ * each is at most MMT_MAX_ACCESS_BYTES and the buffer has 8 KiB beyond raw_limit. */
+static inline size_t room_for_accesses(const struct mmt_writer *w)
+{
+    size_t by_recs = w->chunk_records - w->chunk_recs;
+    size_t by_bytes = (w->raw_limit + 8192 - w->raw_len) / MMT_MAX_ACCESS_BYTES;
+    return by_recs < by_bytes ? by_recs : by_bytes;
+}
+
+int mmt_writer_fetches(struct mmt_writer *w, const uint64_t *ins, size_t n)
+{
+    while (n) {
+        if (begin_record(w))
+            return -1;
+        size_t k = room_for_accesses(w);
+        if (k > n)
+            k = n;
+        /* The stream state in locals: one tight loop, no call per fetch. */
+        struct stream_state s = w->st[0];
+        uint8_t *p = w->raw + w->raw_len;
+        for (size_t i = 0; i < k; i++) {
+            uint64_t x = ins[i];
+            unsigned size = (unsigned)(x >> 48);
+            if (__builtin_expect(size == 0 || size > 255, 0)) {
+                w->st[0] = s;
+                w->raw_len = (size_t)(p - w->raw);
+                w->chunk_recs += (uint32_t)i;
+                w->records += i;
+                w->kinds[MMT_IFETCH] += i;
+                return fail(w, "record %" PRIu64 ": bad instruction fetch (size %u)",
+                            w->records, size);
+            }
+            p = encode_access(p, &s, MMT_IFETCH, mmt_fetch_addr(x), size);
+        }
+        w->st[0] = s;
+        w->raw_len = (size_t)(p - w->raw);
+        w->chunk_recs += (uint32_t)k;
+        w->records += k;
+        w->kinds[MMT_IFETCH] += k;
+        ins += k;
+        n -= k;
+    }
+    return 0;
+}
+
+int mmt_fetch_plan(const uint64_t *ins, uint32_t n, uint8_t *enc, uint32_t *off)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        unsigned size = (unsigned)(ins[i] >> 48);
+        if (size == 0 || size > 255)
+            return -1;
+    }
+    if (n == 0)
+        return 0;
+    /* Instruction 0's bytes depend on what came before the run: it has none here. The
+     * delta before instruction 1 is unknown too, which mmt_writer_fetch_run checks. */
+    struct stream_state s = {mmt_fetch_addr(ins[0]), ins[0] >> 48, 0};
+    uint8_t *p = enc;
+    off[0] = off[1] = 0;
+    for (uint32_t i = 1; i < n; i++) {
+        p = encode_access(p, &s, MMT_IFETCH, mmt_fetch_addr(ins[i]), (unsigned)(ins[i] >> 48));
+        off[i + 1] = (uint32_t)(p - enc);
+    }
+    return 0;
+}
+
+/* Whether the planned bytes of instruction i are what the writer would encode from the
+ * stream state s: s must be the state right after instruction i-1 of the same run. */
+static inline int plan_applies(const uint64_t *ins, uint32_t i, const struct stream_state *s)
+{
+    if (i == 0)
+        return 0;
+    uint64_t prev = mmt_fetch_addr(ins[i - 1]), prev_size = ins[i - 1] >> 48;
+    if (s->addr != prev || s->size != prev_size)
+        return 0;
+    if (i == 1) /* the delta before it is unknown to the plan: only a sequential fetch */
+        return mmt_fetch_addr(ins[1]) == prev + prev_size;
+    return s->delta == prev - mmt_fetch_addr(ins[i - 2]);
+}
+
+int mmt_writer_fetch_run(struct mmt_writer *w, const uint64_t *ins, const uint8_t *enc,
+                         const uint32_t *off, uint32_t from, uint32_t upto)
+{
+    if (from >= upto)
+        return 0;
+    if (begin_record(w))
+        return -1;
+    uint32_t n = upto - from;
+    if (room_for_accesses(w) < n)
+        return mmt_writer_fetches(w, ins + from, n); /* across a chunk boundary */
+    struct stream_state s = w->st[0];
+    uint8_t *p = w->raw + w->raw_len;
+    uint32_t i = from;
+    /* Usually one fetch at most: the run's first, after a fetch of another run. */
+    while (i < upto && !plan_applies(ins, i, &s)) {
+        p = encode_access(p, &s, MMT_IFETCH, mmt_fetch_addr(ins[i]), (unsigned)(ins[i] >> 48));
+        i++;
+    }
+    if (i < upto) {
+        memcpy(p, enc + off[i], off[upto] - off[i]);
+        p += off[upto] - off[i];
+        uint64_t last = mmt_fetch_addr(ins[upto - 1]);
+        s.delta = last - mmt_fetch_addr(ins[upto - 2]); /* upto - 1 >= i >= 1 */
+        s.addr = last;
+        s.size = ins[upto - 1] >> 48;
+    }
+    w->st[0] = s;
+    w->raw_len = (size_t)(p - w->raw);
+    w->chunk_recs += n;
+    w->records += n;
+    w->kinds[MMT_IFETCH] += n;
     return 0;
 }
 
@@ -441,6 +720,7 @@ int mmt_writer_close(struct mmt_writer *w, char *err, size_t errlen)
         if (!w->header_written)
             write_header(w);
         flush_chunk(w);
+        stop_compressor(w);
         if (!w->failed)
             write_footer(w);
         if (!w->failed && fflush(w->f))
@@ -448,6 +728,7 @@ int mmt_writer_close(struct mmt_writer *w, char *err, size_t errlen)
         if (!w->failed && w->flush_every_chunk && fsync(fileno(w->f)))
             fail(w, "fsync failed at byte %" PRIu64 ": %s", w->offset, strerror(errno));
     }
+    stop_compressor(w); /* after a failure: the thread may still hold a chunk */
     if (w->f && fclose(w->f) && !w->failed)
         fail(w, "close failed: %s", strerror(errno));
     int rc = w->failed ? -1 : 0;
@@ -458,7 +739,8 @@ int mmt_writer_close(struct mmt_writer *w, char *err, size_t errlen)
     free(w->tids.slots);
     free(w->pids.slots);
     free(w->idx);
-    free(w->raw);
+    free(w->rawbuf[0]);
+    free(w->rawbuf[1]);
     free(w->cbuf);
     ZSTD_freeCCtx(w->cctx);
     free(w->incomplete_reason);
@@ -479,5 +761,5 @@ uint64_t mmt_writer_records(const struct mmt_writer *w)
 
 uint64_t mmt_writer_bytes(const struct mmt_writer *w)
 {
-    return w->offset;
+    return atomic_load(&((struct mmt_writer *)w)->bytes_out);
 }
