@@ -37,13 +37,17 @@ enum thp_mode { THP_NEVER = 0, THP_MADVISE = 1, THP_ALWAYS = 2 };
 enum frame_kind { FK_FREE = 0, FK_ANON, FK_FILE, FK_PGTABLE, FK_ZERO, FK_TAIL };
 
 /* What the model knows about a physical frame. */
+/* What the model knows about a physical frame: 16 bytes, one per frame the machine has
+ * used, so it counts against the host bytes per simulated page (docs/replay.md). */
 struct frame {
-    uint64_t index;    /* file pages: the page offset in the file */
+    uint32_t index;    /* file pages: the page offset in the file (pc_reserve caps it) */
     uint32_t mapcount; /* page-table entries mapping it (the head's, for a huge page) */
     uint32_t file;     /* file pages: the file id */
     uint8_t kind, order;
-    uint8_t pad[6];
+    uint8_t flags;     /* FRAME_DIRTY */
+    uint8_t pad;
 };
+#define FRAME_DIRTY 1u /* a page-cache page written since it was last written back */
 
 /* A file's pages in the page cache (the xarray of its address_space). */
 struct pc_file {
@@ -219,7 +223,7 @@ static uint32_t file_lookup(struct memsys *ms, const char *path, uint64_t inode)
 static int pc_reserve(struct pc_file *f, uint64_t pgoff)
 {
     if (pgoff < f->nslot) return 0;
-    if (pgoff >= ((uint64_t)1 << 36)) return -1;
+    if (pgoff >= UINT32_MAX) return -1; /* struct frame keeps a 32-bit index */
     uint64_t n = f->nslot ? f->nslot : 64;
     while (n <= pgoff) n *= 2;
     uint32_t *s = realloc(f->slot, n * sizeof(*s));

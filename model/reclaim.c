@@ -15,16 +15,25 @@
 #define MAX_READAHEAD 64
 #define INVAL_MAX 4096
 
-/* Who owns a tracked frame: an anonymous page of mm at va, or a page-cache page whose
- * file key is in va (file << FILE_KEY_SHIFT | pgoff). */
+/* Who owns a tracked frame, packed in 8 bytes a frame (the reverse map is per frame of
+ * the machine, so its size counts against the host bytes per simulated page): the kind in
+ * the top two bits; below them, for an anonymous page the swap key of its address
+ * (mm index << VPN_BITS | vpn, see make_key), for a page-cache page the file key
+ * (file << FILE_KEY_SHIFT | pgoff). */
 enum rmap_kind { RMAP_NONE = 0, RMAP_ANON, RMAP_FILE };
 #define FILE_KEY_SHIFT 40
+#define RMAP_KIND_SHIFT 62
+#define RMAP_KEY_MASK ((1ull << RMAP_KIND_SHIFT) - 1)
+#define RMAP_EMPTY 0ull
 
-struct rmap_entry {
-    struct mm *mm;
-    uint64_t va;
-    uint8_t kind;
-};
+typedef uint64_t rmap_entry;
+
+static inline rmap_entry rmap_pack(enum rmap_kind kind, uint64_t key)
+{
+    return ((uint64_t)kind << RMAP_KIND_SHIFT) | (key & RMAP_KEY_MASK);
+}
+static inline enum rmap_kind rmap_kind_of(rmap_entry e) { return (enum rmap_kind)(e >> RMAP_KIND_SHIFT); }
+static inline uint64_t rmap_key_of(rmap_entry e) { return e & RMAP_KEY_MASK; }
 
 struct reclaim {
     struct reclaim_config cfg;
@@ -33,7 +42,7 @@ struct reclaim {
     struct vmscan *vm;
     struct swap_dev *sw;
     uint64_t nframes;
-    struct rmap_entry *rmap;
+    rmap_entry *rmap;
     /* address spaces with swap entries are named by a small index in the keys */
     struct mm **mms;
     uint32_t nmms, capmms;
@@ -176,11 +185,12 @@ void reclaim_page_added(struct reclaim *r, uint64_t pfn, struct mm *mm, uint64_t
 {
     if (pfn >= r->nframes)
         return;
-    if (r->rmap[pfn].kind)
+    int idx = mm_index_add(r, mm);
+    if (idx < 0)
+        return; /* no memory for the index: the page stays untracked (never reclaimed) */
+    if (r->rmap[pfn])
         vmscan_del(r->vm, pfn);
-    r->rmap[pfn].mm = mm;
-    r->rmap[pfn].va = va & ~((1ull << r->cfg.page_shift) - 1);
-    r->rmap[pfn].kind = RMAP_ANON;
+    r->rmap[pfn] = rmap_pack(RMAP_ANON, make_key(r, idx, va));
     memcg_charge(r);
     vmscan_add(r->vm, pfn, (flags & RECLAIM_ANON) ? VMSCAN_ANON : 0, VMSCAN_NO_NEXT_USE);
     if (flags & RECLAIM_YOUNG)
@@ -196,7 +206,7 @@ void reclaim_file_page_added(struct reclaim *r, uint64_t pfn, uint32_t file, uin
 {
     if (pfn >= r->nframes)
         return;
-    if (r->rmap[pfn].kind)
+    if (r->rmap[pfn])
         vmscan_del(r->vm, pfn);
     uint64_t key = file_key(file, pgoff);
     unsigned flags = 0;
@@ -205,7 +215,7 @@ void reclaim_file_page_added(struct reclaim *r, uint64_t pfn, uint32_t file, uin
         flags = vmscan_refault(r->vm, *shadow, 0, swap_used_slots(r->sw) < swap_total_slots(r->sw), NULL);
         u64map_erase(&r->file_shadows, key);
     }
-    r->rmap[pfn] = (struct rmap_entry){NULL, key, RMAP_FILE};
+    r->rmap[pfn] = rmap_pack(RMAP_FILE, key);
     memcg_charge(r);
     vmscan_add(r->vm, pfn, flags, VMSCAN_NO_NEXT_USE);
 }
@@ -217,22 +227,22 @@ int reclaim_file_evicted(const struct reclaim *r, uint32_t file, uint64_t pgoff)
 
 void reclaim_page_freed(struct reclaim *r, uint64_t pfn)
 {
-    if (pfn >= r->nframes || !r->rmap[pfn].kind)
+    if (pfn >= r->nframes || !r->rmap[pfn])
         return;
     vmscan_del(r->vm, pfn);
-    r->rmap[pfn] = (struct rmap_entry){NULL, 0, RMAP_NONE};
+    r->rmap[pfn] = RMAP_EMPTY;
     oom_memcg_uncharge(&r->memcg, 1);
 }
 
 void reclaim_page_accessed(struct reclaim *r, uint64_t pfn)
 {
-    if (pfn < r->nframes && r->rmap[pfn].kind)
+    if (pfn < r->nframes && r->rmap[pfn])
         vmscan_access(r->vm, pfn, VMSCAN_NO_NEXT_USE);
 }
 
 int reclaim_tracks(const struct reclaim *r, uint64_t pfn)
 {
-    return pfn < r->nframes && r->rmap[pfn].kind != RMAP_NONE;
+    return pfn < r->nframes && r->rmap[pfn] != RMAP_EMPTY;
 }
 
 /* ---- eviction ---- */
@@ -272,30 +282,30 @@ static int evict_page(void *ctx, uint64_t pfn, int anon, int dirty, uint64_t sha
 {
     struct reclaim *r = ctx;
     (void)dirty;
-    struct rmap_entry e = r->rmap[pfn];
-    if (e.kind == RMAP_FILE) {
+    rmap_entry e = r->rmap[pfn];
+    if (rmap_kind_of(e) == RMAP_FILE) {
         /* a clean page-cache page: dropped, its shadow kept for the refault test */
         if (!r->host.file_evict || r->host.file_evict(r->host.ctx, pfn) != 0)
             return -1;
         int found;
-        uint64_t *v = u64map_slot(&r->file_shadows, e.va, &found);
+        uint64_t *v = u64map_slot(&r->file_shadows, rmap_key_of(e), &found);
         if (v)
             *v = shadow;
-        r->rmap[pfn] = (struct rmap_entry){NULL, 0, RMAP_NONE};
+        r->rmap[pfn] = RMAP_EMPTY;
         oom_memcg_uncharge(&r->memcg, 1);
         return 0;
     }
-    if (e.kind != RMAP_ANON || !e.mm)
+    uint64_t key = rmap_key_of(e);
+    uint64_t idx = key >> VPN_BITS;
+    if (rmap_kind_of(e) != RMAP_ANON || idx >= r->nmms || !r->mms[idx])
         return -1;
+    struct mm *mm = r->mms[idx];
+    uint64_t va = (key & ((1ull << VPN_BITS) - 1)) << r->cfg.page_shift;
     if (anon) {
-        int idx = mm_index_add(r, e.mm);
-        if (idx < 0)
-            return -1;
         uint64_t slot = swap_alloc_slot(r->sw);
         if (slot == SWAP_NO_SLOT)
             return -1;
         int found;
-        uint64_t key = make_key(r, idx, e.va);
         uint64_t *v = u64map_slot(&r->entries, key, &found);
         if (!v) {
             swap_put_slot(r->sw, slot);
@@ -307,12 +317,12 @@ static int evict_page(void *ctx, uint64_t pfn, int anon, int dirty, uint64_t sha
         queue_write(r, slot);
         r->c.pswpout++;
     }
-    pgtable_unmap_range(r->host.pgtable(e.mm), e.va, e.va + (1ull << r->cfg.page_shift), NULL, NULL);
-    r->rmap[pfn] = (struct rmap_entry){NULL, 0, RMAP_NONE};
+    pgtable_unmap_range(r->host.pgtable(mm), va, va + (1ull << r->cfg.page_shift), NULL, NULL);
+    r->rmap[pfn] = RMAP_EMPTY;
     oom_memcg_uncharge(&r->memcg, 1);
-    r->host.page_evicted(r->host.ctx, e.mm, e.va, pfn, anon);
+    r->host.page_evicted(r->host.ctx, mm, va, pfn, anon);
     page_alloc_release(r->pa, pfn, 0);
-    reclaim_queue_inval(r, e.mm, e.va);
+    reclaim_queue_inval(r, mm, va);
     uint64_t used = swap_used_slots(r->sw);
     if (used > r->c.swap_used_peak)
         r->c.swap_used_peak = used;
@@ -438,7 +448,7 @@ static void map_swapped_page(struct reclaim *r, struct mm *mm, uint64_t va, uint
     uint64_t page_va = va & ~((1ull << r->cfg.page_shift) - 1);
     pgtable_map(r->host.pgtable(mm), page_va, pfn, 1, pte_flags, NULL);
     unsigned fl = vmscan_refault(r->vm, r->slot_shadow[slot], 1, swap_has_room(r), NULL);
-    r->rmap[pfn] = (struct rmap_entry){mm, page_va, RMAP_ANON};
+    r->rmap[pfn] = rmap_pack(RMAP_ANON, key);
     memcg_charge(r);
     vmscan_add(r->vm, pfn, fl, VMSCAN_NO_NEXT_USE);
     if (young)
