@@ -202,7 +202,7 @@ static int define_sb(struct proc *p, uint64_t id, const uint64_t *insns, uint32_
         return -1;
     if (reserve((void **)&p->pool, &p->cappool, p->npool + n, sizeof *p->pool, 65536) ||
         reserve((void **)&p->offs, &p->capoffs, p->noffs + n + 1, sizeof *p->offs, 65536) ||
-        reserve((void **)&p->enc, &p->capenc, p->nenc + (size_t)n * MMT_FETCH_PLAN_BYTES, 1,
+        reserve((void **)&p->enc, &p->capenc, p->nenc + (size_t)n * MMT_FETCH_PLAN_BYTES + 16, 1,
                 1 << 20))
         return -1;
     if (mmt_fetch_plan(insns, n, p->enc + p->nenc, p->offs + p->noffs))
@@ -426,10 +426,20 @@ static int decode_frame(struct dbi *d, uint64_t *w, size_t n)
     for (size_t i = 1; i < n; i++) {
         uint64_t x = w[i];
         unsigned type = (unsigned)(x >> MMS_TYPE_SHIFT);
-        if (type) { /* the hot path: a data access */
-            if (p->active && fetch_to(d, p, (uint32_t)((x >> MMS_INDEX_SHIFT) & 127) + 1))
-                return -1;
-            if (mmt_writer_access(d->w, type, sext48(x), (unsigned)((x >> MMS_SIZE_SHIFT) & 127) + 1))
+        if (type) { /* the hot path: a data access, after its instruction's fetches */
+            unsigned size = (unsigned)((x >> MMS_SIZE_SHIFT) & 127) + 1;
+            if (!p->active) {
+                if (mmt_writer_access(d->w, type, sext48(x), size))
+                    return -1;
+                continue;
+            }
+            uint32_t upto = (uint32_t)((x >> MMS_INDEX_SHIFT) & 127) + 1;
+            if (upto > p->cur_n)
+                upto = p->cur_n;
+            uint32_t from = p->next < upto ? p->next : upto;
+            p->next = from < upto ? upto : p->next;
+            if (mmt_writer_run_access(d->w, p->pool + p->cur.off, p->enc + p->cur.enc,
+                                      p->offs + p->cur.eoff, from, upto, type, sext48(x), size))
                 return -1;
             continue;
         }

@@ -109,7 +109,8 @@ static inline uint64_t mmt_fetch_addr(uint64_t word)
     return (uint64_t)((int64_t)(word << 16) >> 16);
 }
 /* A run's fetches pre-encoded once, for runs executed many times (a DBI superblock):
- * mmt_fetch_plan fills enc (at most 12 bytes per instruction) and off (n + 1 entries) for
+ * mmt_fetch_plan fills enc (at most 12 bytes per instruction; give it 12 * n + 16 bytes:
+ * the writer copies short runs as one 16-byte block) and off (n + 1 entries) for
  * the n instruction words ins; -1 if a size is 0 or above 255. mmt_writer_fetch_run then
  * writes fetches [from, upto) of that run, copying the planned bytes where the stream's
  * state allows; the records are those mmt_writer_fetches would write. */
@@ -117,6 +118,11 @@ static inline uint64_t mmt_fetch_addr(uint64_t word)
 int mmt_fetch_plan(const uint64_t *ins, uint32_t n, uint8_t *enc, uint32_t *off);
 int mmt_writer_fetch_run(struct mmt_writer *w, const uint64_t *ins, const uint8_t *enc,
                          const uint32_t *off, uint32_t from, uint32_t upto);
+/* Fetches [from, upto) of a planned run, then one data access (kind MMT_LOAD, MMT_STORE or
+ * MMT_MODIFY) by instruction upto - 1: a DBI's stream in one call per data access. */
+int mmt_writer_run_access(struct mmt_writer *w, const uint64_t *ins, const uint8_t *enc,
+                          const uint32_t *off, uint32_t from, uint32_t upto, unsigned kind,
+                          uint64_t addr, unsigned size);
 int mmt_writer_switch(struct mmt_writer *w, uint32_t pid, uint32_t tid);
 int mmt_writer_event(struct mmt_writer *w, const struct mmt_event *ev);
 /* Mark the trace incomplete with a reason (crash, signal, disk full) before closing. */

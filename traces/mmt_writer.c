@@ -571,6 +571,43 @@ static inline int plan_applies(const uint64_t *ins, uint32_t i, const struct str
     return s->delta == prev - mmt_fetch_addr(ins[i - 2]);
 }
 
+/* Writes fetches [from, upto) of a planned run at p with the ifetch state s; returns the
+ * end. The caller has made room for them. */
+static inline uint8_t *put_planned_run(uint8_t *p, struct stream_state *s, const uint64_t *ins,
+                                       const uint8_t *enc, const uint32_t *off, uint32_t from,
+                                       uint32_t upto)
+{
+    uint32_t i = from;
+    /* Usually one fetch at most: the run's first, after a fetch of another run. */
+    while (i < upto && !plan_applies(ins, i, s)) {
+        p = encode_access(p, s, MMT_IFETCH, mmt_fetch_addr(ins[i]), (unsigned)(ins[i] >> 48));
+        i++;
+    }
+    if (i < upto) {
+        uint32_t len = off[upto] - off[i];
+        const uint8_t *src = enc + off[i];
+        if (len <= 16) { /* most runs: two fixed moves, no call */
+            memcpy(p, src, 16);
+        } else {
+            memcpy(p, src, len);
+        }
+        p += len;
+        uint64_t last = mmt_fetch_addr(ins[upto - 1]);
+        s->delta = last - mmt_fetch_addr(ins[upto - 2]); /* upto - 1 >= i >= 1 */
+        s->addr = last;
+        s->size = ins[upto - 1] >> 48;
+    }
+    return p;
+}
+
+/* Whether n more access records surely fit in the chunk being filled (no flush needed
+ * before the last of them). */
+static inline int room_for(const struct mmt_writer *w, uint32_t n)
+{
+    return n <= 4096 && w->chunk_recs + n <= w->chunk_records &&
+           w->raw_len + (size_t)n * MMT_MAX_ACCESS_BYTES <= w->raw_limit; /* + 8 KiB slack */
+}
+
 int mmt_writer_fetch_run(struct mmt_writer *w, const uint64_t *ins, const uint8_t *enc,
                          const uint32_t *off, uint32_t from, uint32_t upto)
 {
@@ -579,29 +616,37 @@ int mmt_writer_fetch_run(struct mmt_writer *w, const uint64_t *ins, const uint8_
     if (begin_record(w))
         return -1;
     uint32_t n = upto - from;
-    if (room_for_accesses(w) < n)
+    if (!room_for(w, n))
         return mmt_writer_fetches(w, ins + from, n); /* across a chunk boundary */
-    struct stream_state s = w->st[0];
-    uint8_t *p = w->raw + w->raw_len;
-    uint32_t i = from;
-    /* Usually one fetch at most: the run's first, after a fetch of another run. */
-    while (i < upto && !plan_applies(ins, i, &s)) {
-        p = encode_access(p, &s, MMT_IFETCH, mmt_fetch_addr(ins[i]), (unsigned)(ins[i] >> 48));
-        i++;
-    }
-    if (i < upto) {
-        memcpy(p, enc + off[i], off[upto] - off[i]);
-        p += off[upto] - off[i];
-        uint64_t last = mmt_fetch_addr(ins[upto - 1]);
-        s.delta = last - mmt_fetch_addr(ins[upto - 2]); /* upto - 1 >= i >= 1 */
-        s.addr = last;
-        s.size = ins[upto - 1] >> 48;
-    }
-    w->st[0] = s;
+    uint8_t *p = put_planned_run(w->raw + w->raw_len, &w->st[0], ins, enc, off, from, upto);
     w->raw_len = (size_t)(p - w->raw);
     w->chunk_recs += n;
     w->records += n;
     w->kinds[MMT_IFETCH] += n;
+    return 0;
+}
+
+int mmt_writer_run_access(struct mmt_writer *w, const uint64_t *ins, const uint8_t *enc,
+                          const uint32_t *off, uint32_t from, uint32_t upto, unsigned kind,
+                          uint64_t addr, unsigned size)
+{
+    uint32_t n = from < upto ? upto - from : 0;
+    if (__builtin_expect(kind - 1u > 2u || size - 1u > 254u || w->failed ||
+                         !w->header_written || !room_for(w, n + 1), 0)) {
+        /* the general path: checks, header, chunk boundaries */
+        if (mmt_writer_fetch_run(w, ins, enc, off, from, upto))
+            return -1;
+        return mmt_writer_access(w, kind, addr, size);
+    }
+    uint8_t *p = w->raw + w->raw_len;
+    if (n)
+        p = put_planned_run(p, &w->st[0], ins, enc, off, from, upto);
+    p = encode_access(p, &w->st[1], kind, addr, size);
+    w->raw_len = (size_t)(p - w->raw);
+    w->chunk_recs += n + 1;
+    w->records += n + 1;
+    w->kinds[MMT_IFETCH] += n;
+    w->kinds[kind]++;
     return 0;
 }
 
