@@ -78,6 +78,8 @@ struct mem_stats {
     uint64_t pgfault, pgmajfault, zero_page_maps, cow_copies, cow_reuses, fault_around_pages;
     uint64_t thp_fault_alloc, thp_fault_fallback, thp_zero_maps, thp_splits;
     uint64_t segv, oom, pgcache_inserts, readahead_pages;
+    uint64_t nr_dirty;               /* page-cache pages dirty now */
+    uint64_t nr_dirtied, nr_written; /* pages dirtied, pages written back (by reclaim) */
 };
 
 struct memsys {
@@ -413,6 +415,29 @@ static void unmap_file_page(struct memsys *ms, uint64_t pfn, uint32_t file, uint
     }
 }
 
+/* A page-cache page of a regular file was written (folio_mark_dirty): reclaim must write
+ * it back before reusing the frame. shmem pages are swap-backed, never written to a file. */
+static void file_page_dirtied(struct memsys *ms, uint64_t pfn)
+{
+    if (pfn >= ms->nframes) return;
+    struct frame *fr = &ms->frames[pfn];
+    if (fr->kind != FK_FILE || (fr->flags & FRAME_DIRTY) || ms->files[fr->file].shmem) return;
+    fr->flags |= FRAME_DIRTY;
+    ms->st.nr_dirty++;
+    ms->st.nr_dirtied++;
+    if (ms->rc) reclaim_file_page_dirtied(ms->rc, pfn);
+}
+
+/* Reclaim wrote a dirty page back (pageout): clean again. */
+static void host_file_written(void *ctx, uint64_t pfn)
+{
+    struct memsys *ms = ctx;
+    if (pfn >= ms->nframes || !(ms->frames[pfn].flags & FRAME_DIRTY)) return;
+    ms->frames[pfn].flags &= (uint8_t)~FRAME_DIRTY;
+    ms->st.nr_dirty--;
+    ms->st.nr_written++;
+}
+
 /* Reclaim drops a page-cache page (__remove_mapping), unmapping it first. */
 static int host_file_evict(void *ctx, uint64_t pfn)
 {
@@ -454,7 +479,8 @@ static int reclaim_setup(struct memsys *ms, const struct mmsim_config *cfg)
     rc.swap.rotational = cfg->swap.rotational;
     rc.memcg_limit_pages = cfg->memcg.limit >> ms->page_shift;
     rc.swap.page_cluster = cfg->swap.page_cluster;
-    struct reclaim_host h = {host_pgtable, host_page_evicted, host_page_swapped_in, host_file_evict, ms};
+    struct reclaim_host h = {host_pgtable, host_page_evicted, host_page_swapped_in, host_file_evict,
+                             host_file_written, ms};
     ms->rc = reclaim_new(ms->pa, &rc, &h);
     return ms->rc ? 0 : -1;
 }
@@ -597,6 +623,9 @@ void memsys_report_json(const struct memsys *ms, struct json *j)
     json_u64(j, "files", ms->nfiles ? ms->nfiles - 1 : 0);
     json_u64(j, "pages", memsys_pagecache_pages(ms));
     json_u64(j, "inserts", st->pgcache_inserts);
+    json_u64(j, "nr_dirty", st->nr_dirty);
+    json_u64(j, "nr_dirtied", st->nr_dirtied);
+    json_u64(j, "nr_written", st->nr_written);
     json_obj_end(j);
     if (ms->pa) page_alloc_json(ms->pa, j, "buddy");
     if (ms->slub) slub_json(ms->slub, j, "slab");
@@ -1045,7 +1074,10 @@ static int do_file_fault(struct mm *mm, struct vma *v, uint64_t va, int write, i
     uint64_t pfn = file_page(ms, v->file, vma_pgoff(ms, v, va), major);
     if (pfn == NO_PFN) return -1;
     if (!write) return map_file_page(mm, v, page, pfn, (v->flags & VMA_SHARED) && ms->files[v->file].shmem && (v->prot & VMA_WRITE));
-    if (v->flags & VMA_SHARED) return map_file_page(mm, v, page, pfn, 1);
+    if (v->flags & VMA_SHARED) {
+        file_page_dirtied(ms, pfn);
+        return map_file_page(mm, v, page, pfn, 1);
+    }
     uint64_t copy = frames_alloc(ms, 0, PA_MOVABLE, PA_WMARK_LOW);
     if (copy == NO_PFN) return -1;
     ms->st.cow_copies++;
@@ -1082,6 +1114,7 @@ static int do_wp_page(struct mm *mm, struct vma *v, uint64_t va, uint64_t pte, u
     struct frame *f = &ms->frames[pfn];
     if (v->flags & VMA_SHARED) { /* write-notify: the page becomes writable and dirty */
         pgtable_update(mm->pt, va, PTE_WRITE | PTE_DIRTY, 0);
+        file_page_dirtied(ms, pfn);
         return 0;
     }
     if (!(pte & PTE_ZERO) && f->kind == FK_ANON && f->mapcount == 1) {
@@ -1459,8 +1492,11 @@ static void ev_file_io(struct memsys *ms, const struct mmt_event *ev)
     uint32_t file = file_lookup(ms, ev->path, ev->nargs > 3 ? ev->args[3] : 0);
     if (!file) return;
     uint64_t first = ev->args[1] >> ms->page_shift, last = (ev->args[1] + (uint64_t)ev->result - 1) >> ms->page_shift;
-    for (uint64_t p = first; p <= last; p++)
-        if (pc_find(ms, file, p) == NO_PFN && pc_insert(ms, file, p) == NO_PFN) return;
+    for (uint64_t p = first; p <= last; p++) {
+        uint64_t pfn = pc_find(ms, file, p);
+        if (pfn == NO_PFN && (pfn = pc_insert(ms, file, p)) == NO_PFN) return;
+        if (ev->type == MMT_EV_FILE_WRITE) file_page_dirtied(ms, pfn);
+    }
 }
 
 static void ev_exec(struct mm *mm, struct mm_inval *inval)

@@ -220,6 +220,12 @@ void reclaim_file_page_added(struct reclaim *r, uint64_t pfn, uint32_t file, uin
     vmscan_add(r->vm, pfn, flags, VMSCAN_NO_NEXT_USE);
 }
 
+void reclaim_file_page_dirtied(struct reclaim *r, uint64_t pfn)
+{
+    if (pfn < r->nframes && rmap_kind_of(r->rmap[pfn]) == RMAP_FILE)
+        vmscan_set_dirty(r->vm, pfn);
+}
+
 int reclaim_file_evicted(const struct reclaim *r, uint32_t file, uint64_t pgoff)
 {
     return r->file_shadows.n && u64map_get(&r->file_shadows, file_key(file, pgoff)) != NULL;
@@ -281,8 +287,16 @@ void reclaim_queue_inval(struct reclaim *r, struct mm *mm, uint64_t va)
 static int evict_page(void *ctx, uint64_t pfn, int anon, int dirty, uint64_t shadow)
 {
     struct reclaim *r = ctx;
-    (void)dirty;
     rmap_entry e = r->rmap[pfn];
+    if (dirty) {
+        /* pageout() of a dirty page-cache page: one write to its file (bo), not waited for */
+        if (rmap_kind_of(e) != RMAP_FILE)
+            return -1;
+        if (r->host.file_written)
+            r->host.file_written(r->host.ctx, pfn);
+        r->c.pgwriteback++;
+        return 1;
+    }
     if (rmap_kind_of(e) == RMAP_FILE) {
         /* a clean page-cache page: dropped, its shadow kept for the refault test */
         if (!r->host.file_evict || r->host.file_evict(r->host.ctx, pfn) != 0)

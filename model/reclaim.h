@@ -29,6 +29,8 @@ struct reclaim_host {
     /* drop a clean page-cache page from its file and free the frame; -1 when it cannot go
      * (it is mapped: without a reverse map of file pages it stays) */
     int (*file_evict)(void *ctx, uint64_t pfn);
+    /* reclaim wrote a dirty page-cache page back: it is clean now (may be NULL) */
+    void (*file_written)(void *ctx, uint64_t pfn);
     void *ctx;
 };
 
@@ -68,6 +70,9 @@ void reclaim_page_added(struct reclaim *r, uint64_t pfn, struct mm *mm, uint64_t
 /* A page entered the page cache of file at pgoff: it joins the file LRU, active when it
  * refaults within the workingset (its shadow says so). */
 void reclaim_file_page_added(struct reclaim *r, uint64_t pfn, uint32_t file, uint64_t pgoff);
+/* A page-cache page was written (a store through a shared mapping, write()): reclaim
+ * writes it back before it can free the frame (pageout, counted in pgwriteback). */
+void reclaim_file_page_dirtied(struct reclaim *r, uint64_t pfn);
 /* Was (file, pgoff) evicted by reclaim (a shadow entry is left)? Then it must be read. */
 int reclaim_file_evicted(const struct reclaim *r, uint32_t file, uint64_t pgoff);
 /* The owner freed the frame (munmap, exit, COW): leave the LRU and the reverse map. */
@@ -121,6 +126,7 @@ void reclaim_memcg(const struct reclaim *r, uint64_t *limit, uint64_t *usage, ui
 /* ---- results ---- */
 struct reclaim_counters {
     uint64_t pswpin, pswpout;        /* pages */
+    uint64_t pgwriteback;            /* dirty file pages written back by reclaim (pages) */
     uint64_t swap_ra, swap_ra_hit;   /* readahead pages mapped */
     uint64_t pgmajfault;             /* swap-ins */
     uint64_t alloc_stalls;           /* allocations that reclaimed directly */

@@ -504,17 +504,24 @@ static void count_scan(struct shrink_ctx *s, uint64_t n)
         s->v->st.pgscan_direct += n;
 }
 
-/* Evict one frame already off its list; on failure put it back active. */
+/* Evict one frame already off its list: 0 when freed, 1 when a dirty file page was queued
+ * for writeback instead (the caller puts it back clean), -1 when it could not go. */
 static int evict_frame(struct shrink_ctx *s, uint32_t pfn, uint16_t flags)
 {
     struct vmscan *v = s->v;
-    int anon = (flags & F_ANON) != 0, dirty = (flags & F_DIRTY) != 0;
+    int anon = (flags & F_ANON) != 0;
+    if ((flags & F_DIRTY) && !anon) {
+        /* pageout(): the write is queued and the page stays, clean, to be reclaimed on a
+         * later pass once written (shrink_folio_list keeps a page under writeback) */
+        if (s->evict(s->ctx, pfn, 0, 1, 0) != 1)
+            return -1;
+        v->st.pgwriteback++;
+        return 1;
+    }
     uint64_t shadow = vmscan_pack_shadow(v, (flags & F_WORKINGSET) != 0);
-    if (s->evict(s->ctx, pfn, anon, dirty, shadow) != 0)
+    if (s->evict(s->ctx, pfn, anon, 0, shadow) != 0)
         return -1;
     age_nonresident(v, 1); /* workingset_eviction: one more page evicted */
-    if (dirty && !anon)
-        v->st.pgwriteback++;
     if (anon) {
         v->st.pgsteal_anon++;
         v->anon_cost++;
@@ -593,9 +600,15 @@ static void shrink_inactive_list(struct shrink_ctx *s, unsigned lru, uint64_t nr
         if (ref == FOLIOREF_RECLAIM) {
             uint16_t flags = fr->flags;
             fr->flags = 0; /* off the LRU while the owner frees it */
-            if (evict_frame(s, pfn, flags) == 0)
+            int e = evict_frame(s, pfn, flags);
+            if (e == 0)
                 continue;
             fr->flags = flags;
+            if (e == 1) { /* under writeback: back to the inactive head, clean */
+                fr->flags &= (uint16_t)~F_DIRTY;
+                list_add_head(v, lru, pfn);
+                continue;
+            }
             ref = FOLIOREF_ACTIVATE; /* swap full: activate_locked */
         }
         if (ref == FOLIOREF_ACTIVATE) {
@@ -741,8 +754,11 @@ static uint64_t shrink_policy(struct shrink_ctx *s)
         list_del(v, pfn);
         int cannot = (flags & F_ANON) && !sc->may_swap;
         v->f[pfn].flags = 0;
-        if (!cannot && evict_frame(s, pfn, flags) == 0)
+        int e = cannot ? -1 : evict_frame(s, pfn, flags);
+        if (e == 0)
             continue;
+        if (e == 1) /* written back: clean, it may go on a later pass */
+            flags &= (uint16_t)~F_DIRTY;
         v->f[pfn].flags = flags;
         if (v->cfg.policy == VMSCAN_OPT && nskipped < SWAP_CLUSTER_MAX) {
             skipped[nskipped++] = pfn; /* back in the heap after this round */

@@ -120,7 +120,31 @@ done
 
 cat "$TABLE"
 echo
-echo "$pass passed, $fail failed"
+echo "page faults: $pass passed, $fail failed"
+
+# The OOM experiment (tests/validate/oom_cgroup.sh, root: a memory cgroup): the victim the
+# kernel's OOM killer chooses and /proc/PID/oom_score, model vs kernel.
+OOM_TABLE=$WORK/oom.md
+OOM_ROWS=$WORK/oom.rows
+: >"$OOM_ROWS"
+echo "validate: OOM victim and oom_score (tests/validate/oom_cgroup.sh)" >&2
+OOM_RESULTS=$OOM_ROWS MMSIM=$MMSIM bash tests/validate/oom_cgroup.sh >"$WORK/oom.tap" 2>&1
+grep '^#' "$WORK/oom.tap" | sed 's/^# */  /' >&2
+{
+    echo "| OOM experiment | kernel | model | result |"
+    echo "|---|---|---|---|"
+    while IFS='|' read -r what k m r; do
+        echo "| $what | $k | $m | $r |"
+    done <"$OOM_ROWS"
+} >"$OOM_TABLE"
+oom_pass=$(grep -c '^ok' "$WORK/oom.tap")
+oom_fail=$(grep -c '^not ok' "$WORK/oom.tap")
+echo
+if [ -s "$OOM_ROWS" ]; then cat "$OOM_TABLE"; else grep -m1 '^#' "$WORK/oom.tap" || echo "(no OOM results)"; fi
+grep '^not ok' "$WORK/oom.tap"
+echo
+echo "OOM: $oom_pass passed, $oom_fail failed"
+fail=$((fail + oom_fail))
 if [ -n "$OUT" ] && [ -f "$OUT" ] && grep -q '<!-- validation-table -->' "$OUT"; then
     python3 - "$OUT" "$TABLE" "$(uname -r)" "$(date -u +%Y-%m-%d)" <<'EOF'
 import sys
@@ -129,6 +153,15 @@ s = open(doc).read()
 a, b = s.index('<!-- validation-table -->'), s.index('<!-- /validation-table -->')
 body = '<!-- validation-table -->\nMeasured on Linux %s, %s (`make validate`).\n\n%s' % (rel, day, table)
 open(doc, 'w').write(s[:a] + body + s[b:])
+EOF
+fi
+if [ -n "$OUT" ] && [ -f "$OUT" ] && [ -s "$OOM_ROWS" ] && grep -q '<!-- oom-table -->' "$OUT"; then
+    python3 - "$OUT" "$OOM_TABLE" <<'EOF'
+import sys
+doc, table = sys.argv[1], open(sys.argv[2]).read()
+s = open(doc).read()
+a, b = s.index('<!-- oom-table -->'), s.index('<!-- /oom-table -->')
+open(doc, 'w').write(s[:a] + '<!-- oom-table -->\n' + table + s[b:])
 EOF
 fi
 [ "$fail" -eq 0 ]

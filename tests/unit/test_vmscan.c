@@ -19,6 +19,8 @@ struct owner {
     int dirty[256];
     int anon[256];
     unsigned n;
+    uint64_t written[256]; /* dirty file pages written back (pageout), in order */
+    unsigned nwritten;
     int refuse_anon;
 };
 
@@ -27,6 +29,10 @@ static int owner_evict(void *ctx, uint64_t pfn, int anon, int dirty, uint64_t sh
     struct owner *o = ctx;
     if (anon && o->refuse_anon)
         return -1;
+    if (dirty) { /* pageout: written back, the frame stays */
+        o->written[o->nwritten++] = pfn;
+        return 1;
+    }
     o->evicted[o->n] = pfn;
     o->shadow[o->n] = shadow;
     o->dirty[o->n] = dirty;
@@ -314,16 +320,46 @@ static void kswapd_gives_up_after_failures(void **state)
 static void dirty_file_written_before_reuse(void **state)
 {
     (void)state;
+    /* Inactive file list, tail to head: 1 (clean), 2 (dirty). The first pass frees 1 and
+     * queues 2 for writeback (back to the inactive head, clean); a later pass frees 2. */
     struct vmscan *v = kernel_vm(16, 60);
     vmscan_add(v, 1, 0, VMSCAN_NO_NEXT_USE);
     vmscan_add(v, 2, 0, VMSCAN_NO_NEXT_USE);
     vmscan_set_dirty(v, 2);
     struct owner o = {0};
     struct scan_control sc = {.nr_to_reclaim = 2};
-    assert_int_equal(vmscan_shrink(v, &sc, owner_evict, &o), 2);
+    assert_int_equal(vmscan_shrink(v, &sc, owner_evict, &o), 1);
+    assert_int_equal(o.nwritten, 1);
+    assert_int_equal(o.written[0], 2);
+    assert_int_equal(o.n, 1);
+    assert_int_equal(o.evicted[0], 1);
+    assert_int_equal(vmscan_frame_list(v, 2), LRU_INACTIVE_FILE);
+    struct scan_control sc2 = {.nr_to_reclaim = 1};
+    assert_int_equal(vmscan_shrink(v, &sc2, owner_evict, &o), 1);
+    assert_int_equal(o.nwritten, 1); /* clean now: not written again */
     assert_int_equal(o.evicted[1], 2);
-    assert_int_equal(o.dirty[1], 1);
-    assert_int_equal(o.dirty[0], 0);
+    assert_int_equal(o.dirty[1], 0); /* freed clean, after its writeback */
+    assert_int_equal(vmscan_stats(v)->pgwriteback, 1);
+    assert_int_equal(vmscan_stats(v)->pgsteal_file, 2);
+    vmscan_free(v);
+}
+
+/* The dirty tail page is written back and skipped; the clean page behind it goes first. */
+static void dirty_page_kept_while_written(void **state)
+{
+    (void)state;
+    struct vmscan *v = kernel_vm(16, 60);
+    vmscan_add(v, 1, 0, VMSCAN_NO_NEXT_USE);
+    vmscan_add(v, 2, 0, VMSCAN_NO_NEXT_USE);
+    vmscan_set_dirty(v, 1);
+    struct owner o = {0};
+    struct scan_control sc = {.nr_to_reclaim = 1};
+    assert_true(vmscan_shrink(v, &sc, owner_evict, &o) >= 1);
+    assert_int_equal(o.nwritten, 1);
+    assert_int_equal(o.written[0], 1);
+    assert_int_equal(o.evicted[0], 2);
+    for (unsigned i = 0; i < o.n; i++)
+        assert_int_equal(o.dirty[i], 0); /* nothing freed dirty */
     assert_int_equal(vmscan_stats(v)->pgwriteback, 1);
     vmscan_free(v);
 }
@@ -474,6 +510,7 @@ int main(void)
         cmocka_unit_test(kswapd_wakes_below_low_sleeps_at_high),
         cmocka_unit_test(kswapd_gives_up_after_failures),
         cmocka_unit_test(dirty_file_written_before_reuse),
+        cmocka_unit_test(dirty_page_kept_while_written),
         cmocka_unit_test(swap_full_activates),
         cmocka_unit_test(unevictable_never_scanned),
         cmocka_unit_test(policies_on_reference_strings),

@@ -19,6 +19,17 @@ STEP_MS=${STEP_MS:-10}
 LIMIT_MIB=100
 SIZES=(20 30 70)
 
+# With OOM_RESULTS=FILE each comparison also appends "what|kernel|model|ok or FAIL" to FILE
+# (tests/validate.sh prints them as a table).
+OOM_RESULTS=${OOM_RESULTS:-}
+# compare WHAT KERNEL MODEL TAPLINE: record one row of the model-vs-kernel table
+compare() {
+    local r=ok
+    case $4 in "not ok"*) r=FAIL ;; esac
+    if [ -n "$OOM_RESULTS" ]; then echo "$1|$2|$3|$r" >>"$OOM_RESULTS"; fi
+    echo "$4"
+}
+
 if [ "$(id -u)" != 0 ]; then
     echo "# oom_cgroup: skipped, needs root to create a memory cgroup"; exit 0
 fi
@@ -67,7 +78,8 @@ for i in "${!SIZES[@]}"; do
 done
 kill_line=$(dmesg 2>/dev/null | tail -n +"$((dmesg_before + 1))" | grep -m1 'out of memory: Killed process' || true)
 [ -n "$kill_line" ] && echo "# dmesg: ${kill_line#*] }"
-check_eq "kernel: the memcg OOM killer kills exactly the 70 MiB process" "70" "$killed_kernel"
+compare "kernel: victim of a 100 MiB memcg (20/30/70 MiB allocators)" "$killed_kernel MiB" "(expected 70 MiB)" \
+    "$(check_eq "kernel: the memcg OOM killer kills exactly the 70 MiB process" "70" "$killed_kernel")"
 if [ -n "$kill_line" ]; then
     kpid=$(sed -n 's/.*Killed process \([0-9]*\).*/\1/p' <<<"$kill_line")
     check_eq "kernel: dmesg names the 70 MiB process" "${pids[2]}" "$kpid"
@@ -88,7 +100,8 @@ formula=$(awk -v r="$rss_kb" -v s="$swap_kb" -v p="$pte_kb" -v m="$mem_kb" -v st
     points = int(r / pk) + int(s / pk) + int(p / pk) + adj * int(total / 1000)
     print int((1000 + int(points * 1000 / total)) * 2 / 3) }')
 echo "# kernel: 64 MiB holder: VmRSS ${rss_kb} kB, VmPTE ${pte_kb} kB, MemTotal ${mem_kb} kB, SwapTotal ${swapt_kb} kB: oom_score $score, formula $formula"
-check_eq "kernel: /proc/PID/oom_score of a 64 MiB holder equals the oom_badness formula" "$formula" "$score"
+compare "kernel: oom_score of a 64 MiB holder vs the oom_badness formula" "$score" "$formula (formula)" \
+    "$(check_eq "kernel: /proc/PID/oom_score of a 64 MiB holder equals the oom_badness formula" "$formula" "$score")"
 echo "$score $rss_kb $pte_kb $mem_kb $swapt_kb" >"$TMP/hold.kernel"
 
 # ---- 3. the model on traces of the same programs ----
@@ -115,19 +128,22 @@ kills = j.get("oom", {}).get("kills", [])
 print(",".join(re.sub(r".*oom_alloc_(\d+)\.mmt$", r"\1", k["trace"]) for k in kills))
 PY
 )
-check_eq "model: a 100 MiB memory cgroup without swap kills the same process as the kernel" "$killed_kernel" "$killed_model"
+compare "victim, memcg.limit=100M, no swap" "$killed_kernel MiB" "$killed_model MiB" \
+    "$(check_eq "model: a 100 MiB memory cgroup without swap kills the same process as the kernel" "$killed_kernel" "$killed_model")"
 killed_global=$(python3 - "$TMP/model_global.json" <<'PY'
 import json, re, sys
 j = json.load(open(sys.argv[1]))
 print(",".join(re.sub(r".*oom_alloc_(\d+)\.mmt$", r"\1", k["trace"]) for k in j["oom"]["kills"]))
 PY
 )
-check_eq "model: memory.size=100M without a cgroup kills the same process" "$killed_kernel" "$killed_global"
+compare "victim, memory.size=100M, no swap" "$killed_kernel MiB" "$killed_global MiB" \
+    "$(check_eq "model: memory.size=100M without a cgroup kills the same process" "$killed_kernel" "$killed_global")"
 if [ -n "$kill_line" ]; then
     k_anon=$(sed -n 's/.*anon-rss:\([0-9]*\)kB.*/\1/p' <<<"$kill_line")
     m_anon=$(json_get "$TMP/model.json" oom.kills.0.anon_rss_kb)
     echo "# victim's anon-rss when killed: kernel ${k_anon} kB, model ${m_anon} kB"
-    check_near "model: the victim's anon-rss at the kill is within 10% of the kernel's" "$k_anon" "$m_anon" 0.10
+    compare "victim's anon-rss at the kill, kB (10%)" "$k_anon" "$m_anon" \
+        "$(check_near "model: the victim's anon-rss at the kill is within 10% of the kernel's" "$k_anon" "$m_anon" 0.10)"
 fi
 
 t=$TMP/hold64.mmt
@@ -135,4 +151,5 @@ t=$TMP/hold64.mmt
 "$MMSIM" replay --no-progress -c "$ROOT/configs/default.ini" -s memory.size=${mem_kb}K -s swap.size=${swapt_kb}K --json "$t" >"$TMP/hold.json" 2>"$TMP/hold.err" ||
     { echo "not ok - model: replay of the 64 MiB holder failed"; sed 's/^/#   /' "$TMP/hold.err" | head; exit 0; }
 peak=$(json_get "$TMP/hold.json" processes.0.oom_score_peak)
-check_eq "model: oom_score_peak of the 64 MiB holder equals the kernel's /proc/PID/oom_score" "$score" "$peak"
+compare "oom_score of a 64 MiB holder (oom_score_peak)" "$score" "$peak" \
+    "$(check_eq "model: oom_score_peak of the 64 MiB holder equals the kernel's /proc/PID/oom_score" "$score" "$peak")"
