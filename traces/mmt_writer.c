@@ -460,8 +460,9 @@ static inline unsigned access_mode(const struct stream_state *s, uint64_t addr)
 
 /* Encodes one access at p with the stream's state s; returns the end. The caller has
  * checked kind and size (1..255). */
-static inline uint8_t *encode_access(uint8_t *p, struct stream_state *s, unsigned kind,
-                                     uint64_t addr, unsigned size)
+#define HOT_INLINE static inline __attribute__((always_inline))
+HOT_INLINE uint8_t *encode_access(uint8_t *p, struct stream_state *s, unsigned kind,
+                                  uint64_t addr, unsigned size)
 {
     unsigned mode = access_mode(s, addr);
     unsigned code = size <= 64 ? size_code_of[size] : 0;
@@ -573,9 +574,9 @@ static inline int plan_applies(const uint64_t *ins, uint32_t i, const struct str
 
 /* Writes fetches [from, upto) of a planned run at p with the ifetch state s; returns the
  * end. The caller has made room for them. */
-static inline uint8_t *put_planned_run(uint8_t *p, struct stream_state *s, const uint64_t *ins,
-                                       const uint8_t *enc, const uint32_t *off, uint32_t from,
-                                       uint32_t upto)
+HOT_INLINE uint8_t *put_planned_run(uint8_t *p, struct stream_state *s, const uint64_t *ins,
+                                    const uint8_t *enc, const uint32_t *off, uint32_t from,
+                                    uint32_t upto)
 {
     uint32_t i = from;
     /* Usually one fetch at most: the run's first, after a fetch of another run. */
