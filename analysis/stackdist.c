@@ -7,6 +7,7 @@
 #define SD_EMPTY UINT64_MAX /* callers never use an all-ones key */
 #define SD_NONE UINT32_MAX
 #define SD_MIN_CAP (1u << 16)
+#define SD_HOLE (UINT32_MAX - 1) /* compact_times: a time that holds a hole */
 
 struct sd_slot {
     uint64_t key;
@@ -98,6 +99,7 @@ void sd_free(struct stackdist *sd)
     free(sd->fen);
     free(sd->bits);
     free(sd->hist);
+    free(sd->holes);
     memset(sd, 0, sizeof *sd);
 }
 
@@ -134,7 +136,7 @@ static int grow_hash(struct stackdist *sd)
  * The time -> slot table is built only here, so the hot path never writes it. */
 static int compact_times(struct stackdist *sd)
 {
-    uint64_t want = (uint64_t)sd->live * 4;
+    uint64_t want = ((uint64_t)sd->live + sd->nholes) * 4;
     if (want < SD_MIN_CAP)
         want = SD_MIN_CAP;
     want = (want + 63) & ~63ULL;
@@ -148,10 +150,15 @@ static int compact_times(struct stackdist *sd)
     for (uint32_t i = 0; i <= sd->hmask; i++)
         if (sd->slots[i].key != SD_EMPTY)
             owner[sd->slots[i].time] = i;
-    uint32_t t = 0;
-    for (uint32_t old = 0; old < sd->now; old++)
-        if (owner[old] != SD_NONE)
+    for (uint32_t h = 0; h < sd->nholes; h++)
+        owner[sd->holes[h]] = SD_HOLE;
+    uint32_t t = 0, nh = 0;
+    for (uint32_t old = 0; old < sd->now; old++) {
+        if (owner[old] == SD_HOLE)
+            sd->holes[nh++] = t++; /* the holes keep their order among the keys */
+        else if (owner[old] != SD_NONE)
             sd->slots[owner[old]].time = t++;
+    }
     free(owner);
     uint32_t nwords = ncap / 64;
     uint32_t *nfen = realloc(sd->fen, sizeof *nfen * nwords);
@@ -186,9 +193,40 @@ static int grow_hist(struct stackdist *sd, uint64_t d)
     return 0;
 }
 
+/* Keeps time t as a hole, in order. */
+static int hole_add(struct stackdist *sd, uint32_t t)
+{
+    if (sd->nholes == sd->holes_cap) {
+        uint32_t cap = sd->holes_cap ? sd->holes_cap * 2 : 64;
+        uint32_t *h = realloc(sd->holes, sizeof *h * cap);
+        if (!h)
+            return -1;
+        sd->holes = h;
+        sd->holes_cap = cap;
+    }
+    uint32_t i = sd->nholes;
+    while (i > 0 && sd->holes[i - 1] > t)
+        i--;
+    memmove(sd->holes + i + 1, sd->holes + i, sizeof *sd->holes * (sd->nholes - i));
+    sd->holes[i] = t;
+    sd->nholes++;
+    return 0;
+}
+
+/* A reference missing at the sizes that hold the most recent hole fills that hole: it
+ * leaves the stack. Returns whether there was one more recent than `after`. */
+static int fill_hole(struct stackdist *sd, uint32_t after, int any)
+{
+    if (!sd->nholes || (!any && sd->holes[sd->nholes - 1] < after))
+        return 0;
+    bit_clear(sd, sd->holes[--sd->nholes]);
+    return 1;
+}
+
 /* Out of line: the first reference to a key. */
 static uint64_t insert_cold(struct stackdist *sd, uint64_t key, uint32_t slot)
 {
+    fill_hole(sd, 0, 1);
     sd->slots[slot].key = key;
     sd->slots[slot].time = sd->now;
     bit_set(sd, sd->now);
@@ -201,6 +239,85 @@ static uint64_t insert_cold(struct stackdist *sd, uint64_t key, uint32_t slot)
     if ((uint64_t)sd->live * 2 > sd->hmask && grow_hash(sd) < 0)
         sd->failed = 1;
     return 0;
+}
+
+static inline int unlikely_hole(const struct stackdist *sd)
+{
+    return __builtin_expect(sd->nholes != 0, 0);
+}
+
+/* Removes a slot from the linear-probing hash, moving later entries of its run back. */
+static void hash_delete(struct stackdist *sd, uint32_t i)
+{
+    uint32_t j = i;
+    for (;;) {
+        j = (j + 1) & sd->hmask;
+        if (sd->slots[j].key == SD_EMPTY)
+            break;
+        uint32_t k = hash_key(sd->slots[j].key) & sd->hmask;
+        /* the entry at j may move to i only if its home k is not cyclically in (i, j] */
+        if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+            continue;
+        sd->slots[i] = sd->slots[j];
+        i = j;
+    }
+    sd->slots[i].key = SD_EMPTY;
+}
+
+int sd_invalidate(struct stackdist *sd, uint64_t key)
+{
+    if (sd->failed)
+        return -1;
+    uint32_t slot = hash_key(key) & sd->hmask;
+    while (sd->slots[slot].key != key) {
+        if (sd->slots[slot].key == SD_EMPTY)
+            return 0;
+        slot = (slot + 1) & sd->hmask;
+    }
+    if (hole_add(sd, sd->slots[slot].time) < 0) {
+        sd->failed = 1;
+        return -1;
+    }
+    hash_delete(sd, slot);
+    sd->live--;
+    sd->top_slot = SD_NONE;
+    return 1;
+}
+
+long sd_invalidate_if(struct stackdist *sd, int (*fn)(void *ctx, uint64_t key), void *ctx)
+{
+    if (sd->failed)
+        return -1;
+    /* collected first: deleting moves entries of the hash under the scan */
+    uint64_t *keys = NULL;
+    size_t n = 0, cap = 0;
+    for (uint32_t i = 0; i <= sd->hmask; i++) {
+        uint64_t k = sd->slots[i].key;
+        if (k == SD_EMPTY || !fn(ctx, k))
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 256;
+            uint64_t *nk = realloc(keys, sizeof *nk * cap);
+            if (!nk) {
+                free(keys);
+                sd->failed = 1;
+                return -1;
+            }
+            keys = nk;
+        }
+        keys[n++] = k;
+    }
+    long done = 0;
+    for (size_t i = 0; i < n; i++) {
+        int rc = sd_invalidate(sd, keys[i]);
+        if (rc < 0) {
+            done = -1;
+            break;
+        }
+        done += rc;
+    }
+    free(keys);
+    return done;
 }
 
 uint64_t sd_access(struct stackdist *sd, uint64_t key)
@@ -223,8 +340,17 @@ uint64_t sd_access(struct stackdist *sd, uint64_t key)
         slot = (slot + 1) & sd->hmask;
     }
     uint32_t prev = sd->slots[slot].time;
-    uint64_t d = (uint64_t)(sd->live - bits_upto(sd, prev)) + 1;
-    bit_clear(sd, prev);
+    uint64_t d = (uint64_t)(sd->live + sd->nholes - bits_upto(sd, prev)) + 1;
+    /* with a hole above, the sizes between the hole and the key fill the hole, and the
+     * sizes that hold the key keep their empty entry: the hole moves to the key's place */
+    if (unlikely_hole(sd) && fill_hole(sd, prev, 0)) {
+        if (hole_add(sd, prev) < 0) {
+            sd->failed = 1;
+            return 0;
+        }
+    } else {
+        bit_clear(sd, prev);
+    }
     bit_set(sd, sd->now);
     sd->slots[slot].time = sd->now++;
     sd->top_slot = slot;

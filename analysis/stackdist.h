@@ -33,6 +33,10 @@ struct stackdist {
     uint32_t now;          /* next logical time */
     uint32_t fen_cap;      /* times 0..fen_cap-1 (a multiple of 64) */
     uint32_t top_slot;     /* slot of the most recent key (fast path) */
+    /* invalidated keys leave holes: empty entries that keep their place in the stack until
+     * a miss fills them (see sd_invalidate); their times, increasing */
+    uint32_t *holes;
+    uint32_t nholes, holes_cap;
     int failed;            /* allocation failed: further references are ignored */
 };
 
@@ -46,6 +50,15 @@ uint64_t sd_access(struct stackdist *sd, uint64_t key);
 /* Records a reference that moves the key to the top without counting it. */
 void sd_touch(struct stackdist *sd, uint64_t key);
 
+/* Drops a key from every cache size at once, as an invalidation drops a TLB entry: its
+ * place becomes an empty entry (a hole) that the next reference missing at a size that
+ * holds the hole fills without evicting. Distances count holes as entries, so sd_misses
+ * stays exact for LRU caches that fill empty entries first. Returns 1 when the key was
+ * live, 0 when not, -1 when memory is short (the stack is marked failed). */
+int sd_invalidate(struct stackdist *sd, uint64_t key);
+/* Calls fn(ctx, key) for every live key; invalidates those for which it returns nonzero.
+ * Returns the number invalidated, or -1 when memory is short. */
+long sd_invalidate_if(struct stackdist *sd, int (*fn)(void *ctx, uint64_t key), void *ctx);
 /* Misses of an LRU cache of `entries` entries over the references so far. */
 uint64_t sd_misses(const struct stackdist *sd, uint64_t entries);
 

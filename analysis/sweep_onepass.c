@@ -191,7 +191,8 @@ size_t onepass_plan(struct sweep *sw)
                 g->hi = i;
         }
         g->po = (struct tlbprof_opts){pl->cfg.tlb[0].kind != TLB_KIND_DATA,
-                                      pl->cfg.tlb[0].kind != TLB_KIND_INSTRUCTION, 12, g->sets, 0};
+                                      pl->cfg.tlb[0].kind != TLB_KIND_INSTRUCTION, 12, g->sets, 0,
+                                      !pl->cfg.cpu.pcid};
         for (size_t i = 0; i < g->n; i++)
             if (g->size[i] > g->po.max_ways)
                 g->po.max_ways = g->size[i];

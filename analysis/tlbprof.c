@@ -7,18 +7,33 @@
 
 #include "traces/mmt.h"
 
-/* One lookup in the per-set stacks: count its distance, move it to the front. */
+#define VPN_MASK ((1ULL << 52) - 1)
+#define HOLE UINT64_MAX /* an invalidated way: empty, in its place in the stack */
+
+/* One lookup in the per-set stacks: count its distance, move it to the front. A hole above
+ * the key (or above a miss) is filled by the sizes that hold it and missed the key: it
+ * leaves, and the key's old place becomes the hole of the sizes that hit. */
 static void set_lookup(struct tlbprof *p, uint64_t vpn, uint64_t key)
 {
     uint32_t ways = p->o.max_ways;
     uint32_t set = (uint32_t)(vpn % p->o.sets);
     uint64_t *k = p->keys + (size_t)set * ways;
-    uint32_t n = p->used[set], i;
+    uint32_t n = p->used[set], i, h = UINT32_MAX;
     for (i = 0; i < n && k[i] != key; i++)
-        ;
-    if (i < n) {
+        if (k[i] == HOLE && h == UINT32_MAX)
+            h = i;
+    if (i < n)
         p->hist[i + 1]++;
-    } else {
+    else
+        p->hist[0]++;
+    if (h != UINT32_MAX) {
+        memmove(k + 1, k, sizeof *k * h);
+        k[0] = key;
+        if (i < n)
+            k[i] = HOLE;
+        return;
+    }
+    if (i == n) {
         p->hist[0]++;
         if (n < ways)
             p->used[set] = ++n;
@@ -41,9 +56,161 @@ static void access_lookups(struct tlbprof *p, const struct mmt_rec *r)
 {
     unsigned shift = p->o.page_shift;
     uint64_t first = r->addr >> shift, last = (r->addr + (r->size ? r->size - 1 : 0)) >> shift;
-    page_lookup(p, first & ((1ULL << 52) - 1));
+    page_lookup(p, first & VPN_MASK);
     if (last != first)
-        page_lookup(p, last & ((1ULL << 52) - 1));
+        page_lookup(p, last & VPN_MASK);
+}
+
+/* ---- invalidations: the ranges the engine drops from its TLBs (model/memory.c mm_event,
+ * model/sched.c), for 4 KiB pages ---- */
+
+struct inval {
+    uint64_t proc;     /* proc_bits of the address space */
+    uint64_t lo, hi;   /* virtual pages [lo, hi); all: every page of the process */
+    int all;
+};
+
+static int in_inval(void *ctx, uint64_t key)
+{
+    const struct inval *v = ctx;
+    if ((key & ~VPN_MASK) != v->proc)
+        return 0;
+    return v->all || ((key & VPN_MASK) >= v->lo && (key & VPN_MASK) < v->hi);
+}
+
+static int any_key(void *ctx, uint64_t key)
+{
+    (void)ctx;
+    (void)key;
+    return 1;
+}
+
+static int invalidate(struct tlbprof *p, const struct inval *v)
+{
+    if (!v->all && v->hi <= v->lo)
+        return 0;
+    p->invalidations++;
+    p->fa.last_key = UINT64_MAX; /* the repeat fast path must not hit a dropped page */
+    if (p->o.sets) {
+        uint64_t *k = p->keys;
+        for (size_t i = 0; i < (size_t)p->o.sets * p->o.max_ways; i++)
+            if (k[i] != HOLE && i % p->o.max_ways < p->used[i / p->o.max_ways] && in_inval((void *)v, k[i]))
+                k[i] = HOLE;
+        return 0;
+    }
+    if (!v->all && v->hi - v->lo <= (uint64_t)p->fa.sd.live) {
+        for (uint64_t vpn = v->lo; vpn < v->hi; vpn++)
+            if (sd_invalidate(&p->fa.sd, vpn | v->proc) < 0)
+                return -1;
+        return 0;
+    }
+    return sd_invalidate_if(&p->fa.sd, in_inval, (void *)v) < 0 ? -1 : 0;
+}
+
+/* The pages [start, start + len) rounded out to pages, as inner_range in memory.c does. */
+static struct inval page_range(uint64_t proc, uint64_t start, uint64_t len)
+{
+    struct inval v = {proc, 0, 0, 0};
+    if (len > UINT64_MAX - start - 4096)
+        return v;
+    v.lo = (start + 4095) >> 12;
+    v.hi = (start + len + 4095) >> 12;
+    return v;
+}
+
+/* The proc_bits of pid without making it the current process. */
+static uint64_t proc_of(struct tlbprof *p, uint32_t pid)
+{
+    uint64_t cur = p->fa.proc_bits;
+    mrc_switch(&p->fa, pid);
+    uint64_t bits = p->fa.proc_bits;
+    p->fa.proc_bits = cur;
+    return bits;
+}
+
+/* Without PCID the engine flushes the TLB when another process is loaded on the CPU. */
+static int switch_flush(struct tlbprof *p, uint32_t pid)
+{
+    if (p->loaded_valid && p->loaded_pid == pid)
+        return 0;
+    p->loaded_pid = pid;
+    p->loaded_valid = 1;
+    p->fa.last_key = UINT64_MAX;
+    if (p->o.sets) {
+        for (size_t i = 0; i < (size_t)p->o.sets * p->o.max_ways; i++)
+            p->keys[i] = HOLE;
+        return 0;
+    }
+    return sd_invalidate_if(&p->fa.sd, any_key, NULL) < 0 ? -1 : 0;
+}
+
+static int apply_event(struct tlbprof *p, const struct mmt_event *ev)
+{
+    uint64_t proc = ev->pid ? proc_of(p, ev->pid) : p->fa.proc_bits;
+    const uint64_t *a = ev->args;
+    struct inval v = {proc, 0, 0, 0};
+    switch (ev->type) {
+    case MMT_EV_MAP_INITIAL:
+        if (ev->nargs >= 2 && a[1] > a[0])
+            v = page_range(proc, a[0], a[1] - a[0]);
+        if (ev->path && !strcmp(ev->path, "[heap]") && ev->nargs >= 2) {
+            p->start_brk = a[0];
+            p->brk = (a[1] + 4095) & ~4095ULL;
+            p->brk_known = 1;
+        }
+        break;
+    case MMT_EV_MMAP:
+        if (ev->nargs >= 4 && ev->result >= 0 && (ev->result & 4095) == 0) {
+            v = page_range(proc, (uint64_t)ev->result, a[1]);
+            v.lo = (uint64_t)ev->result >> 12;
+        }
+        break;
+    case MMT_EV_MUNMAP:
+        if (ev->nargs >= 2 && ev->result == 0)
+            v = page_range(proc, a[0], a[1]);
+        break;
+    case MMT_EV_MREMAP:
+        if (ev->nargs >= 3 && ev->result >= 0) {
+            uint64_t old = a[0] & ~4095ULL, ol = (a[1] + 4095) & ~4095ULL, nl = (a[2] + 4095) & ~4095ULL;
+            v.lo = old >> 12;
+            v.hi = (old + (ol > nl ? ol : nl)) >> 12;
+        }
+        break;
+    case MMT_EV_BRK:
+        if (ev->result > 0) {
+            uint64_t nb = (uint64_t)ev->result;
+            if (p->brk_known && nb < p->brk && nb >= p->start_brk) {
+                v.lo = (nb + 4095) >> 12;
+                v.hi = (p->brk + 4095) >> 12;
+            }
+            if (!p->brk_known)
+                p->start_brk = nb;
+            if (nb >= p->start_brk)
+                p->brk = nb;
+            p->brk_known = 1;
+        }
+        break;
+    case MMT_EV_MPROTECT:
+        if (ev->nargs >= 3 && ev->result == 0)
+            v = page_range(proc, a[0], a[1]);
+        break;
+    case MMT_EV_MADVISE:
+        if (ev->nargs >= 3 && ev->result == 0 && (a[2] == 4 || a[2] == 9)) /* DONTNEED, REMOVE */
+            v = page_range(proc, a[0], a[1]);
+        break;
+    case MMT_EV_FORK: /* dup_mmap write-protects the parent: flush_tlb_mm */
+        v.all = ev->nargs >= 1 && ev->result >= 0;
+        break;
+    case MMT_EV_EXEC:
+        v.all = 1;
+        break;
+    case MMT_EV_EXIT:
+        v.all = ev->nargs >= 2 && a[1];
+        break;
+    default:
+        break;
+    }
+    return invalidate(p, &v);
 }
 
 int tlbprof_run(const char *trace, const struct tlbprof_opts *o, struct tlbprof *p, char *err,
@@ -72,8 +239,15 @@ int tlbprof_run(const char *trace, const struct tlbprof_opts *o, struct tlbprof 
     while ((rc = mmt_reader_next(r, &recs, &n)) == 1) {
         for (size_t i = 0; i < n; i++) {
             const struct mmt_rec *x = &recs[i];
-            if (x->kind == MMT_SWITCH)
+            if (x->kind == MMT_SWITCH) {
+                if (o->flush_on_switch && switch_flush(p, x->aux) < 0)
+                    break;
                 mrc_switch(&p->fa, x->aux);
+            } else if (x->kind == MMT_EVENT) {
+                const struct mmt_event *ev = mmt_reader_event(r, x->aux);
+                if (ev && apply_event(p, ev) < 0)
+                    break;
+            }
             else if (x->kind == MMT_IFETCH ? o->ifetch : (x->kind <= MMT_MODIFY && o->data))
                 access_lookups(p, x);
         }

@@ -6,8 +6,10 @@
  * The lookup stream mirrors the engine's first TLB level with 4 KiB pages: instruction
  * fetches go to an instruction or unified TLB, loads, stores and modifies to a data or
  * unified one; an access spanning two pages looks up both; entries are tagged by process.
- * What it does not see (invalidations on munmap, THP, faults that fail) is why the sweep
- * checks it against real replays before trusting it. */
+ * Invalidations are mirrored from the trace's events as the engine applies them (munmap,
+ * mprotect, mremap, brk shrinking, madvise DONTNEED, mmap over old pages, fork, exec, exit):
+ * a dropped entry leaves an empty way that the next miss fills without evicting. What it
+ * does not see (reclaim under memory pressure, THP, faults that fail) is why the sweep checks it against real replays before trusting it. */
 #ifndef MMSIM_TLBPROF_H
 #define MMSIM_TLBPROF_H
 
@@ -21,6 +23,7 @@ struct tlbprof_opts {
     unsigned page_shift; /* 12 */
     uint32_t sets;       /* 0: fully associative */
     uint32_t max_ways;   /* set-associative: the largest way count asked */
+    int flush_on_switch; /* no PCID: a switch to another process flushes the TLB */
 };
 
 struct tlbprof {
@@ -30,6 +33,11 @@ struct tlbprof {
     uint64_t *keys;      /* set-associative: sets * max_ways keys, most recent first */
     uint32_t *used;      /* valid keys in each set */
     uint64_t *hist;      /* set-associative: hist[d], d = 1..max_ways; hist[0] beyond */
+    uint64_t invalidations;        /* events that dropped a range or an address space */
+    uint64_t start_brk, brk;       /* the heap, to tell a shrinking brk */
+    int brk_known;
+    uint32_t loaded_pid;           /* flush_on_switch: the process on the CPU */
+    int loaded_valid;
 };
 
 /* Returns 0, or -1 with err (the trace reader's message, or out of memory). */
