@@ -99,6 +99,7 @@ void pagewalk_walk(struct pagewalk *pw, const struct pgtable *pt, uint64_t va, u
     }
     pw->st.walks++;
     pw->st.cycles += cycles;
+    pw->lat_hist[pagewalk_hist_bucket(cycles)]++;
     pw->st.not_present += (uint64_t)!r->present;
     r->cycles = cycles;
 }

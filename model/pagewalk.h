@@ -21,6 +21,29 @@ struct pagewalk_stats {
     uint64_t not_present;                     /* walks that ended on a not-present entry */
 };
 
+/* Walk latency histogram: one bucket per cycle below PW_HIST_EXACT, then one per power of
+ * two ([2^k, 2^(k+1)) for k = log2(PW_HIST_EXACT)..31; the last one also holds anything
+ * longer). */
+#define PW_HIST_EXACT 1024u
+#define PW_HIST_EXACT_LOG2 10u
+#define PW_HIST_BUCKETS (PW_HIST_EXACT + 32u - PW_HIST_EXACT_LOG2)
+
+static inline unsigned pagewalk_hist_bucket(uint64_t cycles)
+{
+    if (cycles < PW_HIST_EXACT)
+        return (unsigned)cycles;
+    unsigned k = 63u - (unsigned)__builtin_clzll(cycles);
+    if (k > 31u)
+        k = 31u;
+    return PW_HIST_EXACT + k - PW_HIST_EXACT_LOG2;
+}
+
+/* The smallest latency (cycles) a bucket holds. */
+static inline uint64_t pagewalk_hist_lower(unsigned b)
+{
+    return b < PW_HIST_EXACT ? b : 1ULL << (b - PW_HIST_EXACT + PW_HIST_EXACT_LOG2);
+}
+
 struct pagewalk {
     unsigned levels;
     unsigned page_shift, bits;
@@ -30,6 +53,7 @@ struct pagewalk {
     struct cache **caches; /* the CPU's cache levels; reads start at caches[first_cache] */
     int first_cache;      /* -1: no caches, each read costs memory_latency */
     struct pagewalk_stats st;
+    uint64_t lat_hist[PW_HIST_BUCKETS]; /* walks by latency (pagewalk_hist_bucket) */
 };
 
 struct walk_result {

@@ -13,7 +13,8 @@ static void replay_usage(FILE *f)
 {
     fprintf(f,
             "usage: mmsim replay [-c CONFIG] [-s section.key=value]... [--json] [-o FILE]\n"
-            "                    [--timeline FILE.csv] [--vmstat MS] [--no-progress] TRACE...\n"
+            "                    [--timeline FILE.csv] [--walk-hist FILE.csv] [--vmstat MS]\n"
+            "                    [--no-progress] TRACE...\n"
             "  Replays the traces (each a separate set of processes sharing the CPUs) through\n"
             "  the TLBs, page walker, caches and OS memory model of CONFIG, and reports.\n"
             "  -c CONFIG        machine and OS (default: configs/default.ini)\n"
@@ -21,6 +22,8 @@ static void replay_usage(FILE *f)
             "  --json           print the report as one JSON object (schema: docs/replay.md)\n"
             "  -o FILE          write the JSON report to FILE (the text report still goes to stdout)\n"
             "  --timeline FILE  a CSV row every stats.sample_interval cycles\n"
+            "  --walk-hist FILE the page-walk latency histogram as CSV cycles,count (for\n"
+            "                   mmsim plot walk)\n"
             "  --vmstat MS      a vmstat-like line every MS simulated milliseconds (procs r b,\n"
             "                   memory swpd free buff cache, swap si so, io bi bo); on stderr\n"
             "                   with --json\n"
@@ -38,7 +41,7 @@ static const char *default_config(void)
 }
 
 struct replay_opts {
-    const char *config, *out, *timeline;
+    const char *config, *out, *timeline, *walk_hist;
     int json, progress;
     double vmstat_ms;
     char **sets;
@@ -66,6 +69,8 @@ static int parse_opts(int argc, char **argv, struct replay_opts *o)
             o->out = argv[++i];
         } else if (!strcmp(a, "--timeline") && more) {
             o->timeline = argv[++i];
+        } else if (!strcmp(a, "--walk-hist") && more) {
+            o->walk_hist = argv[++i];
         } else if (!strcmp(a, "--vmstat") && more) {
             if (parse_double(argv[++i], &o->vmstat_ms) || !(o->vmstat_ms > 0)) {
                 fprintf(stderr, "mmsim replay: --vmstat: '%s' is not a positive number of ms\n", argv[i]);
@@ -100,6 +105,21 @@ static int write_json_file(struct sim *s, const char *path)
     sim_report_json(s, &j);
     json_end(&j);
     if (fclose(f)) {
+        fprintf(stderr, "mmsim replay: %s: write error\n", path);
+        return -1;
+    }
+    return 0;
+}
+
+static int write_walk_hist(struct sim *s, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "mmsim replay: %s: cannot create\n", path);
+        return -1;
+    }
+    int bad = sim_write_walk_hist(s, f);
+    if (fclose(f) || bad) {
         fprintf(stderr, "mmsim replay: %s: write error\n", path);
         return -1;
     }
@@ -157,6 +177,8 @@ static int run_replay(struct replay_opts *o)
             sim_report_text(s, stdout);
         }
         if (o->out && write_json_file(s, o->out))
+            rc = 1;
+        if (o->walk_hist && write_walk_hist(s, o->walk_hist))
             rc = 1;
     }
     if (tl && fclose(tl)) {

@@ -64,5 +64,8 @@ int sim_stat(struct sim *s, const char *key, double *value);
 void sim_stats_visit(struct sim *s, void (*fn)(void *ctx, const char *key, double v), void *ctx);
 void sim_report_json(struct sim *s, struct json *j);
 void sim_report_text(struct sim *s, FILE *f);
+/* The page-walk latency histogram as CSV `cycles,count` (a row per non-empty bucket, cycles
+ * its lower bound: exact below PW_HIST_EXACT, powers of two above). 0, or -1 on a write error. */
+int sim_write_walk_hist(struct sim *s, FILE *f);
 
 #endif

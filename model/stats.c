@@ -300,6 +300,74 @@ static void json_cache(struct sim *s, struct json *j, const struct totals *t)
     json_obj_end(j);
 }
 
+/* The walk latency histogram of every CPU together. */
+static void sum_walk_hist(const struct sim *s, uint64_t h[PW_HIST_BUCKETS])
+{
+    memset(h, 0, sizeof(uint64_t) * PW_HIST_BUCKETS);
+    for (uint32_t c = 0; c < s->ncpu; c++)
+        for (unsigned b = 0; b < PW_HIST_BUCKETS; b++)
+            h[b] += s->cpus[c].pw.lat_hist[b];
+}
+
+/* The smallest latency at or below which a fraction q of the walks fall (bucket lower bounds). */
+static uint64_t walk_quantile(const uint64_t h[PW_HIST_BUCKETS], uint64_t n, double q)
+{
+    uint64_t want = (uint64_t)((double)n * q + 0.999999), seen = 0;
+    if (want == 0)
+        want = 1;
+    for (unsigned b = 0; b < PW_HIST_BUCKETS; b++) {
+        seen += h[b];
+        if (seen >= want)
+            return pagewalk_hist_lower(b);
+    }
+    return 0;
+}
+
+static void json_walk_latency(const struct sim *s, struct json *j)
+{
+    uint64_t h[PW_HIST_BUCKETS], n = 0, sum = 0, max = 0;
+    sum_walk_hist(s, h);
+    for (unsigned b = 0; b < PW_HIST_BUCKETS; b++) {
+        n += h[b];
+        sum += h[b] * pagewalk_hist_lower(b);
+        if (h[b])
+            max = pagewalk_hist_lower(b);
+    }
+    json_obj_begin(j, "walk_latency");
+    json_str(j, "unit", "cycles");
+    json_u64(j, "exact_below", PW_HIST_EXACT);
+    json_u64(j, "walks", n);
+    json_f64(j, "mean", n ? (double)sum / (double)n : 0.0);
+    json_u64(j, "p50", n ? walk_quantile(h, n, 0.50) : 0);
+    json_u64(j, "p90", n ? walk_quantile(h, n, 0.90) : 0);
+    json_u64(j, "p99", n ? walk_quantile(h, n, 0.99) : 0);
+    json_u64(j, "max", max);
+    /* [cycles, count] of every non-empty bucket, by latency: cycles is the bucket's lower
+     * bound (one cycle wide below exact_below, a power of two wide above) */
+    json_arr_begin(j, "buckets");
+    for (unsigned b = 0; b < PW_HIST_BUCKETS; b++) {
+        if (!h[b])
+            continue;
+        json_arr_begin(j, NULL);
+        json_u64(j, NULL, pagewalk_hist_lower(b));
+        json_u64(j, NULL, h[b]);
+        json_arr_end(j);
+    }
+    json_arr_end(j);
+    json_obj_end(j);
+}
+
+int sim_write_walk_hist(struct sim *s, FILE *f)
+{
+    uint64_t h[PW_HIST_BUCKETS];
+    sum_walk_hist(s, h);
+    fputs("cycles,count\n", f);
+    for (unsigned b = 0; b < PW_HIST_BUCKETS; b++)
+        if (h[b])
+            fprintf(f, "%" PRIu64 ",%" PRIu64 "\n", pagewalk_hist_lower(b), h[b]);
+    return ferror(f) ? -1 : 0;
+}
+
 static void json_walker(struct sim *s, struct json *j)
 {
     struct pagewalk_stats w;
@@ -406,6 +474,7 @@ void sim_report_json(struct sim *s, struct json *j)
     json_tlb(s, j, &t);
     json_cache(s, j, &t);
     json_walker(s, j);
+    json_walk_latency(s, j);
     json_obj_begin(j, "faults");
     json_u64(j, "minor", s->faults_minor);
     json_u64(j, "major", s->faults_major);
@@ -508,6 +577,13 @@ void sim_report_text(struct sim *s, FILE *f)
     if (!eo) {
         fprintf(f, "\n%16" PRIu64 "  page walks, %" PRIu64 " cycles (%.1f a walk)\n", w.walks, w.cycles,
                 w.walks ? (double)w.cycles / (double)w.walks : 0.0);
+        if (w.walks) {
+            uint64_t h[PW_HIST_BUCKETS];
+            sum_walk_hist(s, h);
+            fprintf(f, "                  latency p50 %" PRIu64 ", p90 %" PRIu64 ", p99 %" PRIu64 " cycles\n",
+                    walk_quantile(h, w.walks, 0.5), walk_quantile(h, w.walks, 0.9),
+                    walk_quantile(h, w.walks, 0.99));
+        }
         fprintf(f, "                  reads by level:");
         for (unsigned l = s->cfg.walker.levels; l >= 1; l--)
             fprintf(f, " L%u %" PRIu64, l, w.reads[l]);
