@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 #include "capture/vgtool/protocol.h"
+#include "traces/mmt_burst.h"
 #include "common/util.h"
 
 #define TOOL_NAME "mmsimtrace"
@@ -403,6 +405,95 @@ static void protocol_error(struct dbi *d, const char *what, uint32_t pid, size_t
                  (unsigned long long)d->frames, pid, word);
 }
 
+#define HOT_FAILED SIZE_MAX
+
+/* put_run near a chunk's end: through the writer's general path, which flushes. */
+static __attribute__((noinline)) int put_run_slow(struct dbi *d, struct mmt_burst *b,
+                                                  const struct proc *p, uint32_t from,
+                                                  uint32_t upto, unsigned kind, uint64_t addr,
+                                                  unsigned size)
+{
+    mmt_writer_burst_end(d->w, b);
+    int rc = 0;
+    if (from < upto)
+        rc = mmt_writer_fetch_run(d->w, p->pool + p->cur.off, p->enc + p->cur.enc,
+                                  p->offs + p->cur.eoff, from, upto);
+    if (!rc && kind)
+        rc = mmt_writer_access(d->w, kind, addr, size);
+    return rc || mmt_writer_burst_begin(d->w, b) ? -1 : 0;
+}
+
+/* Fetches [from, upto) of the executing superblock, then (kind nonzero) a data access,
+ * inline in the burst b. */
+static inline __attribute__((always_inline)) int put_run(struct dbi *d, struct mmt_burst *b,
+                                                         const struct proc *p, uint32_t from,
+                                                         uint32_t upto, unsigned kind,
+                                                         uint64_t addr, unsigned size)
+{
+    uint32_t n = from < upto ? upto - from : 0;
+    if (__builtin_expect(b->left <= n, 0))
+        return put_run_slow(d, b, p, from, upto, kind, addr, size);
+    if (n)
+        mmt_burst_fetch_run(b, p->pool + p->cur.off, p->enc + p->cur.enc, p->offs + p->cur.eoff,
+                            from, upto);
+    if (kind)
+        mmt_burst_access(b, kind, addr, size);
+    return 0;
+}
+
+/* The hot loop: data accesses, superblock starts and side exits, encoded inline in one
+ * burst. Stops at the first other word (an extended record); returns its index, n at the
+ * frame's end, or HOT_FAILED when the writer failed. */
+static size_t decode_hot(struct dbi *d, struct proc *p, const uint64_t *w, size_t i, size_t n)
+{
+    struct mmt_burst b;
+    if (mmt_writer_burst_begin(d->w, &b))
+        return HOT_FAILED;
+    for (; i < n; i++) {
+        uint64_t x = w[i];
+        unsigned type = (unsigned)(x >> MMS_TYPE_SHIFT);
+        if (type) { /* a data access, after its instruction's fetches */
+            unsigned size = (unsigned)((x >> MMS_SIZE_SHIFT) & 127) + 1;
+            uint32_t from = 0, upto = 0;
+            if (p->active) {
+                upto = (uint32_t)((x >> MMS_INDEX_SHIFT) & 127) + 1;
+                if (upto > p->cur_n)
+                    upto = p->cur_n;
+                from = p->next < upto ? p->next : upto;
+                p->next = from < upto ? upto : p->next;
+            }
+            if (put_run(d, &b, p, from, upto, type, sext48(x), size))
+                return HOT_FAILED;
+            continue;
+        }
+        unsigned code = (unsigned)(x >> MMS_CODE_SHIFT) & 63;
+        if (code == MMS_C_SB || code == MMS_C_EXIT) {
+            /* the executing superblock ends: all of it, or up to the side exit */
+            uint32_t end = code == MMS_C_SB ? p->cur_n : (unsigned)(x >> MMS_ARG_SHIFT) & 255;
+            if (end > p->cur_n)
+                end = p->cur_n;
+            if (p->active && put_run(d, &b, p, p->next, end, 0, 0, 0))
+                return HOT_FAILED;
+            p->active = 0;
+            if (code == MMS_C_EXIT)
+                continue;
+            uint64_t id = x & MMS_ADDR_MASK;
+            if (id >= p->nsb || !p->sb[id].n) {
+                protocol_error(d, "undefined superblock", p->pid, i);
+                continue;
+            }
+            p->cur = p->sb[id];
+            p->cur_n = p->cur.n;
+            p->next = 0;
+            p->active = 1;
+            continue;
+        }
+        break;
+    }
+    mmt_writer_burst_end(d->w, &b);
+    return i;
+}
+
 /* Decodes one frame. Returns 0, or -1 when the writer failed. */
 static int decode_frame(struct dbi *d, uint64_t *w, size_t n)
 {
@@ -424,44 +515,16 @@ static int decode_frame(struct dbi *d, uint64_t *w, size_t n)
     if (!starts && set_thread(d, p))
         return -1;
     for (size_t i = 1; i < n; i++) {
+        i = decode_hot(d, p, w, i, n);
+        if (i == HOT_FAILED)
+            return -1;
+        if (i >= n)
+            break;
         uint64_t x = w[i];
-        unsigned type = (unsigned)(x >> MMS_TYPE_SHIFT);
-        if (type) { /* the hot path: a data access, after its instruction's fetches */
-            unsigned size = (unsigned)((x >> MMS_SIZE_SHIFT) & 127) + 1;
-            if (!p->active) {
-                if (mmt_writer_access(d->w, type, sext48(x), size))
-                    return -1;
-                continue;
-            }
-            uint32_t upto = (uint32_t)((x >> MMS_INDEX_SHIFT) & 127) + 1;
-            if (upto > p->cur_n)
-                upto = p->cur_n;
-            uint32_t from = p->next < upto ? p->next : upto;
-            p->next = from < upto ? upto : p->next;
-            if (mmt_writer_run_access(d->w, p->pool + p->cur.off, p->enc + p->cur.enc,
-                                      p->offs + p->cur.eoff, from, upto, type, sext48(x), size))
-                return -1;
-            continue;
-        }
         unsigned code = (unsigned)(x >> MMS_CODE_SHIFT) & 63;
         unsigned arg = (unsigned)(x >> MMS_ARG_SHIFT) & 255;
         uint64_t payload = x & MMS_ADDR_MASK;
-        if (code == MMS_C_SB) {
-            if (finish_sb(d, p))
-                return -1;
-            if (payload >= p->nsb || !p->sb[payload].n) {
-                protocol_error(d, "undefined superblock", pid, i);
-                continue;
-            }
-            p->cur = p->sb[payload];
-            p->cur_n = p->cur.n;
-            p->next = 0;
-            p->active = 1;
-        } else if (code == MMS_C_EXIT) {
-            if (p->active && fetch_to(d, p, arg))
-                return -1;
-            p->active = 0;
-        } else if (code == MMS_C_EXT) {
+        if (code == MMS_C_EXT) {
             if (payload > n - i - 1) {
                 protocol_error(d, "record longer than its frame", pid, i);
                 return 0;

@@ -13,6 +13,7 @@
  * or at close. */
 #include "traces/mmt.h"
 #include "traces/mmt_format.h"
+#include "traces/mmt_burst.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -37,9 +38,6 @@ struct chunk_entry {
     uint32_t csize, rsize, nrecs, nevents;
 };
 
-struct stream_state {
-    uint64_t addr, size, delta;
-};
 
 /* A chunk handed to the compression thread. */
 struct chunk_job {
@@ -75,7 +73,7 @@ struct mmt_writer {
     uint8_t *rawbuf[2];
     size_t raw_len, raw_limit;
     uint32_t chunk_recs, chunk_events;
-    struct stream_state st[2];
+    struct mmt_stream st[2];
     uint32_t cur_pid, cur_tid, chunk_pid, chunk_tid;
 
     uint64_t offset; /* bytes written to the file so far */
@@ -442,49 +440,13 @@ static inline int begin_record(struct mmt_writer *w)
     return 0;
 }
 
-static const uint8_t size_code_of[65] = {
-    [1] = 1, [2] = 2, [4] = 3, [8] = 4, [16] = 5, [32] = 6, [64] = 7,
-}; /* code + 1; 0 means "size in an extra byte" */
-
-/* The mode of an access against its stream's state (traces/FORMAT.md, "Access records"). */
-static inline unsigned access_mode(const struct stream_state *s, uint64_t addr)
-{
-    if (addr == s->addr + s->size)
-        return MMT_MODE_SEQ;
-    if (addr == s->addr + s->delta)
-        return MMT_MODE_STRIDE;
-    if (addr == s->addr)
-        return MMT_MODE_SAME;
-    return MMT_MODE_DELTA;
-}
-
-/* Encodes one access at p with the stream's state s; returns the end. The caller has
- * checked kind and size (1..255). */
-#define HOT_INLINE static inline __attribute__((always_inline))
-HOT_INLINE uint8_t *encode_access(uint8_t *p, struct stream_state *s, unsigned kind,
-                                  uint64_t addr, unsigned size)
-{
-    unsigned mode = access_mode(s, addr);
-    unsigned code = size <= 64 ? size_code_of[size] : 0;
-    code = code ? code - 1 : MMT_TAG_SIZE_EXTRA;
-    *p++ = (uint8_t)(kind | (code << 2) | (mode << 5));
-    if (code == MMT_TAG_SIZE_EXTRA)
-        *p++ = (uint8_t)size;
-    if (mode == MMT_MODE_DELTA)
-        p += mmt_put_varint(p, mmt_zigzag((int64_t)(addr - s->addr)));
-    s->delta = addr - s->addr;
-    s->addr = addr;
-    s->size = size;
-    return p;
-}
-
 int mmt_writer_access(struct mmt_writer *w, unsigned kind, uint64_t addr, unsigned size)
 {
     if (kind > MMT_MODIFY || size == 0 || size > 255)
         return fail(w, "record %" PRIu64 ": bad access (kind %u, size %u)", w->records, kind, size);
     if (begin_record(w))
         return -1;
-    uint8_t *p = encode_access(w->raw + w->raw_len, &w->st[kind != MMT_IFETCH], kind, addr, size);
+    uint8_t *p = mmt_encode_access(w->raw + w->raw_len, &w->st[kind != MMT_IFETCH], kind, addr, size);
     w->raw_len = (size_t)(p - w->raw);
     w->chunk_recs++;
     w->records++;
@@ -510,7 +472,7 @@ int mmt_writer_fetches(struct mmt_writer *w, const uint64_t *ins, size_t n)
         if (k > n)
             k = n;
         /* The stream state in locals: one tight loop, no call per fetch. */
-        struct stream_state s = w->st[0];
+        struct mmt_stream s = w->st[0];
         uint8_t *p = w->raw + w->raw_len;
         for (size_t i = 0; i < k; i++) {
             uint64_t x = ins[i];
@@ -524,7 +486,7 @@ int mmt_writer_fetches(struct mmt_writer *w, const uint64_t *ins, size_t n)
                 return fail(w, "record %" PRIu64 ": bad instruction fetch (size %u)",
                             w->records, size);
             }
-            p = encode_access(p, &s, MMT_IFETCH, mmt_fetch_addr(x), size);
+            p = mmt_encode_access(p, &s, MMT_IFETCH, mmt_fetch_addr(x), size);
         }
         w->st[0] = s;
         w->raw_len = (size_t)(p - w->raw);
@@ -548,57 +510,14 @@ int mmt_fetch_plan(const uint64_t *ins, uint32_t n, uint8_t *enc, uint32_t *off)
         return 0;
     /* Instruction 0's bytes depend on what came before the run: it has none here. The
      * delta before instruction 1 is unknown too, which mmt_writer_fetch_run checks. */
-    struct stream_state s = {mmt_fetch_addr(ins[0]), ins[0] >> 48, 0};
+    struct mmt_stream s = {mmt_fetch_addr(ins[0]), ins[0] >> 48, 0};
     uint8_t *p = enc;
     off[0] = off[1] = 0;
     for (uint32_t i = 1; i < n; i++) {
-        p = encode_access(p, &s, MMT_IFETCH, mmt_fetch_addr(ins[i]), (unsigned)(ins[i] >> 48));
+        p = mmt_encode_access(p, &s, MMT_IFETCH, mmt_fetch_addr(ins[i]), (unsigned)(ins[i] >> 48));
         off[i + 1] = (uint32_t)(p - enc);
     }
     return 0;
-}
-
-/* Whether the planned bytes of instruction i are what the writer would encode from the
- * stream state s: s must be the state right after instruction i-1 of the same run. */
-static inline int plan_applies(const uint64_t *ins, uint32_t i, const struct stream_state *s)
-{
-    if (i == 0)
-        return 0;
-    uint64_t prev = mmt_fetch_addr(ins[i - 1]), prev_size = ins[i - 1] >> 48;
-    if (s->addr != prev || s->size != prev_size)
-        return 0;
-    if (i == 1) /* the delta before it is unknown to the plan: only a sequential fetch */
-        return mmt_fetch_addr(ins[1]) == prev + prev_size;
-    return s->delta == prev - mmt_fetch_addr(ins[i - 2]);
-}
-
-/* Writes fetches [from, upto) of a planned run at p with the ifetch state s; returns the
- * end. The caller has made room for them. */
-HOT_INLINE uint8_t *put_planned_run(uint8_t *p, struct stream_state *s, const uint64_t *ins,
-                                    const uint8_t *enc, const uint32_t *off, uint32_t from,
-                                    uint32_t upto)
-{
-    uint32_t i = from;
-    /* Usually one fetch at most: the run's first, after a fetch of another run. */
-    while (i < upto && !plan_applies(ins, i, s)) {
-        p = encode_access(p, s, MMT_IFETCH, mmt_fetch_addr(ins[i]), (unsigned)(ins[i] >> 48));
-        i++;
-    }
-    if (i < upto) {
-        uint32_t len = off[upto] - off[i];
-        const uint8_t *src = enc + off[i];
-        if (len <= 16) { /* most runs: two fixed moves, no call */
-            memcpy(p, src, 16);
-        } else {
-            memcpy(p, src, len);
-        }
-        p += len;
-        uint64_t last = mmt_fetch_addr(ins[upto - 1]);
-        s->delta = last - mmt_fetch_addr(ins[upto - 2]); /* upto - 1 >= i >= 1 */
-        s->addr = last;
-        s->size = ins[upto - 1] >> 48;
-    }
-    return p;
 }
 
 /* Whether n more access records surely fit in the chunk being filled (no flush needed
@@ -619,7 +538,7 @@ int mmt_writer_fetch_run(struct mmt_writer *w, const uint64_t *ins, const uint8_
     uint32_t n = upto - from;
     if (!room_for(w, n))
         return mmt_writer_fetches(w, ins + from, n); /* across a chunk boundary */
-    uint8_t *p = put_planned_run(w->raw + w->raw_len, &w->st[0], ins, enc, off, from, upto);
+    uint8_t *p = mmt_put_planned_run(w->raw + w->raw_len, &w->st[0], ins, enc, off, from, upto);
     w->raw_len = (size_t)(p - w->raw);
     w->chunk_recs += n;
     w->records += n;
@@ -641,14 +560,42 @@ int mmt_writer_run_access(struct mmt_writer *w, const uint64_t *ins, const uint8
     }
     uint8_t *p = w->raw + w->raw_len;
     if (n)
-        p = put_planned_run(p, &w->st[0], ins, enc, off, from, upto);
-    p = encode_access(p, &w->st[1], kind, addr, size);
+        p = mmt_put_planned_run(p, &w->st[0], ins, enc, off, from, upto);
+    p = mmt_encode_access(p, &w->st[1], kind, addr, size);
     w->raw_len = (size_t)(p - w->raw);
     w->chunk_recs += n + 1;
     w->records += n + 1;
     w->kinds[MMT_IFETCH] += n;
     w->kinds[kind]++;
     return 0;
+}
+
+int mmt_writer_burst_begin(struct mmt_writer *w, struct mmt_burst *b)
+{
+    if (begin_record(w))
+        return -1;
+    size_t by_bytes = (w->raw_limit - w->raw_len + MMT_MAX_ACCESS_BYTES - 1) / MMT_MAX_ACCESS_BYTES;
+    size_t by_recs = w->chunk_records - w->chunk_recs;
+    /* each of these records starts below raw_limit: the chunk ends where one record at a
+     * time would end it */
+    b->left = (uint32_t)(by_recs < by_bytes ? by_recs : by_bytes);
+    b->n = 0;
+    b->p = w->raw + w->raw_len;
+    b->st[0] = w->st[0];
+    b->st[1] = w->st[1];
+    memset(b->kinds, 0, sizeof b->kinds);
+    return 0;
+}
+
+void mmt_writer_burst_end(struct mmt_writer *w, const struct mmt_burst *b)
+{
+    w->raw_len = (size_t)(b->p - w->raw);
+    w->st[0] = b->st[0];
+    w->st[1] = b->st[1];
+    w->chunk_recs += b->n;
+    w->records += b->n;
+    for (int k = 0; k <= MMT_MODIFY; k++)
+        w->kinds[k] += b->kinds[k];
 }
 
 int mmt_writer_switch(struct mmt_writer *w, uint32_t pid, uint32_t tid)
