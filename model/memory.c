@@ -1120,6 +1120,7 @@ static int do_wp_page(struct mm *mm, struct vma *v, uint64_t va, uint64_t pte, u
     if (!(pte & PTE_ZERO) && f->kind == FK_ANON && f->mapcount == 1) {
         pgtable_update(mm->pt, va, PTE_WRITE | PTE_DIRTY, 0);
         ms->st.cow_reuses++;
+        if (ms->rc) reclaim_anon_page_written(ms->rc, pfn); /* leaves the swap cache */
         return 0;
     }
     uint64_t copy = frames_alloc(ms, 0, PA_MOVABLE, PA_WMARK_LOW);
@@ -1131,16 +1132,23 @@ static int do_wp_page(struct mm *mm, struct vma *v, uint64_t va, uint64_t pte, u
 }
 
 /* do_swap_page: the page is on swap: read it (with readahead) and map it; the task waits
- * for the device, or spends the time itself on a synchronous device (zram). */
-static void do_swap_page(struct mm *mm, struct vma *v, uint64_t va, struct fault_result *res)
+ * for the device, or spends the time itself on a synchronous device (zram). A page found
+ * in the swap cache (read ahead) is mapped at once: a minor fault. A read maps the page
+ * read-only, so it stays in the swap cache, clean, until a store. */
+static void do_swap_page(struct mm *mm, struct vma *v, uint64_t va, int write, struct fault_result *res)
 {
     struct memsys *ms = mm->ms;
     struct swapin_result sr;
-    if (reclaim_swapin(ms->rc, mm, va, pte_flags_for(v, 1), &sr) < 0) {
+    int rc = reclaim_swapin(ms->rc, mm, va, pte_flags_for(v, write), &sr);
+    if (rc < 0) {
         fault_oom(ms, res);
         return;
     }
     vmas_mark_anon(&mm->vmas, v);
+    if (rc == 2) {
+        fault_done(ms, mm, res, 0);
+        return;
+    }
     res->kind = FAULT_MAJOR;
     res->cycles = ms->prm.major_cycles + sr.cycles;
     res->io_ns = sr.io_ns;
@@ -1190,7 +1198,7 @@ void mm_handle_fault(struct memsys *ms, struct mm *mm, uint64_t vaddr, unsigned 
     } else if (v->flags & VMA_SHARED) {
         rc = -1; /* shared anonymous VMAs always carry a shmem file */
     } else if (ms->rc && mm->c.swap_ents && reclaim_has_swap_entry(ms->rc, mm, vaddr)) {
-        do_swap_page(mm, v, vaddr, res);
+        do_swap_page(mm, v, vaddr, write, res);
         return;
     } else {
         rc = do_anonymous(mm, v, vaddr, write);

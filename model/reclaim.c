@@ -19,8 +19,8 @@
  * the machine, so its size counts against the host bytes per simulated page): the kind in
  * the top two bits; below them, for an anonymous page the swap key of its address
  * (mm index << VPN_BITS | vpn, see make_key), for a page-cache page the file key
- * (file << FILE_KEY_SHIFT | pgoff). */
-enum rmap_kind { RMAP_NONE = 0, RMAP_ANON, RMAP_FILE };
+ * (file << FILE_KEY_SHIFT | pgoff), for an unmapped swap-cache page (readahead) its slot. */
+enum rmap_kind { RMAP_NONE = 0, RMAP_ANON, RMAP_FILE, RMAP_SWAPCACHE };
 #define FILE_KEY_SHIFT 40
 #define RMAP_KIND_SHIFT 62
 #define RMAP_KEY_MASK ((1ull << RMAP_KIND_SHIFT) - 1)
@@ -50,6 +50,10 @@ struct reclaim {
     struct u64map file_shadows; /* file key -> shadow of an evicted page-cache page */
     uint64_t *slot_key;      /* per slot: the key that owns it */
     uint64_t *slot_shadow;   /* per slot: the workingset shadow of the evicted page */
+    /* the swap cache (mm/swap_state.c): a page read from swap keeps its slot while it is
+     * clean, so reclaiming it again costs no write; it holds one reference on the slot */
+    uint32_t *slot_cache;    /* per slot: pfn + 1 of its page in the swap cache, 0: none */
+    struct u64map cache_slot; /* pfn -> slot, for pages in the swap cache */
     uint64_t nslots;
     /* consecutive swap-outs merge into one write, as the block layer merges bios */
     uint64_t run_first, run_len;
@@ -99,14 +103,15 @@ struct reclaim *reclaim_new(struct page_alloc *pa, const struct reclaim_config *
     r->rmap = calloc(r->nframes ? r->nframes : 1, sizeof(*r->rmap));
     r->inval = malloc(INVAL_MAX * sizeof(*r->inval));
     if (!r->vm || !r->sw || !r->rmap || !r->inval || u64map_init(&r->entries, 1024) ||
-        u64map_init(&r->file_shadows, 1024)) {
+        u64map_init(&r->file_shadows, 1024) || u64map_init(&r->cache_slot, 1024)) {
         reclaim_free(r);
         return NULL;
     }
     r->nslots = swap_total_slots(r->sw) + 1;
     r->slot_key = calloc(r->nslots, sizeof(uint64_t));
     r->slot_shadow = calloc(r->nslots, sizeof(uint64_t));
-    if (!r->slot_key || !r->slot_shadow) {
+    r->slot_cache = calloc(r->nslots, sizeof(uint32_t));
+    if (!r->slot_key || !r->slot_shadow || !r->slot_cache) {
         reclaim_free(r);
         return NULL;
     }
@@ -126,6 +131,8 @@ void reclaim_free(struct reclaim *r)
     free(r->mms);
     u64map_done(&r->entries);
     u64map_done(&r->file_shadows);
+    u64map_done(&r->cache_slot);
+    free(r->slot_cache);
     free(r->slot_key);
     free(r->slot_shadow);
     free(r->inval);
@@ -177,6 +184,70 @@ static int mm_index_add(struct reclaim *r, struct mm *mm)
 static uint64_t make_key(const struct reclaim *r, int idx, uint64_t va)
 {
     return ((uint64_t)idx << VPN_BITS) | ((va >> r->cfg.page_shift) & ((1ull << VPN_BITS) - 1));
+}
+
+/* ---- the swap cache ---- */
+
+static uint64_t cache_pfn(const struct reclaim *r, uint64_t slot)
+{
+    return slot < r->nslots && r->slot_cache[slot] ? (uint64_t)r->slot_cache[slot] - 1 : PA_NO_PFN;
+}
+
+/* add_to_swap_cache: pfn holds the data of slot; the cache takes a reference on it. */
+static int cache_insert(struct reclaim *r, uint64_t slot, uint64_t pfn)
+{
+    if (slot >= r->nslots || pfn >= UINT32_MAX)
+        return -1;
+    int found;
+    uint64_t *v = u64map_slot(&r->cache_slot, pfn, &found);
+    if (!v)
+        return -1;
+    *v = slot;
+    r->slot_cache[slot] = (uint32_t)(pfn + 1);
+    swap_dup_slot(r->sw, slot);
+    r->c.swapcache_pages++;
+    r->c.swapcache_add++;
+    return 0;
+}
+
+/* Is pfn in the swap cache? Its slot in *slot. */
+static int cache_slot_of(const struct reclaim *r, uint64_t pfn, uint64_t *slot)
+{
+    if (!r->c.swapcache_pages)
+        return 0;
+    uint64_t *v = u64map_get(&r->cache_slot, pfn);
+    if (v)
+        *slot = *v;
+    return v != NULL;
+}
+
+/* delete_from_swap_cache: the page no longer stands for its slot (it was written to,
+ * reclaimed or freed); the cache's reference on the slot goes. */
+static void cache_remove(struct reclaim *r, uint64_t pfn)
+{
+    uint64_t slot;
+    if (!cache_slot_of(r, pfn, &slot))
+        return;
+    u64map_erase(&r->cache_slot, pfn);
+    r->slot_cache[slot] = 0;
+    swap_put_slot(r->sw, slot);
+    r->c.swapcache_pages--;
+}
+
+/* Free a page-cache-only frame (an unmapped swap-cache page) back to the allocator. */
+static void cache_drop_page(struct reclaim *r, uint64_t pfn)
+{
+    vmscan_del(r->vm, pfn);
+    r->rmap[pfn] = RMAP_EMPTY;
+    oom_memcg_uncharge(&r->memcg, 1);
+    cache_remove(r, pfn);
+    page_alloc_release(r->pa, pfn, 0);
+}
+
+void reclaim_anon_page_written(struct reclaim *r, uint64_t pfn)
+{
+    if (pfn < r->nframes && r->c.swapcache_pages && rmap_kind_of(r->rmap[pfn]) == RMAP_ANON)
+        cache_remove(r, pfn);
 }
 
 /* ---- pages ---- */
@@ -235,6 +306,7 @@ void reclaim_page_freed(struct reclaim *r, uint64_t pfn)
 {
     if (pfn >= r->nframes || !r->rmap[pfn])
         return;
+    cache_remove(r, pfn);
     vmscan_del(r->vm, pfn);
     r->rmap[pfn] = RMAP_EMPTY;
     oom_memcg_uncharge(&r->memcg, 1);
@@ -310,12 +382,35 @@ static int evict_page(void *ctx, uint64_t pfn, int anon, int dirty, uint64_t sha
         return 0;
     }
     uint64_t key = rmap_key_of(e);
+    if (rmap_kind_of(e) == RMAP_SWAPCACHE) {
+        /* an unmapped swap-cache page (readahead not used yet): its data is on swap */
+        r->slot_shadow[key] = shadow;
+        r->rmap[pfn] = RMAP_EMPTY;
+        oom_memcg_uncharge(&r->memcg, 1);
+        cache_remove(r, pfn);
+        page_alloc_release(r->pa, pfn, 0);
+        r->c.swapcache_reclaimed++;
+        return 0;
+    }
     uint64_t idx = key >> VPN_BITS;
     if (rmap_kind_of(e) != RMAP_ANON || idx >= r->nmms || !r->mms[idx])
         return -1;
     struct mm *mm = r->mms[idx];
     uint64_t va = (key & ((1ull << VPN_BITS) - 1)) << r->cfg.page_shift;
-    if (anon) {
+    uint64_t cslot;
+    if (anon && cache_slot_of(r, pfn, &cslot)) {
+        /* clean and in the swap cache: the PTE gets its swap entry back, no write */
+        int found;
+        uint64_t *v = u64map_slot(&r->entries, key, &found);
+        if (!v)
+            return -1;
+        *v = cslot;
+        swap_dup_slot(r->sw, cslot);
+        r->slot_key[cslot] = key;
+        r->slot_shadow[cslot] = shadow;
+        cache_remove(r, pfn);
+        r->c.swapcache_reclaimed++;
+    } else if (anon) {
         uint64_t slot = swap_alloc_slot(r->sw);
         if (slot == SWAP_NO_SLOT)
             return -1;
@@ -454,19 +549,55 @@ int reclaim_has_swap_entry(const struct reclaim *r, const struct mm *mm, uint64_
     return idx >= 0 && u64map_get(&r->entries, make_key(r, idx, va)) != NULL;
 }
 
-/* Map a swapped-in page at (mm, va) and account it; the slot is released (the page is
- * treated as dirty from now on, so a later eviction writes it again). */
-static void map_swapped_page(struct reclaim *r, struct mm *mm, uint64_t va, uint64_t pfn,
-                             uint64_t slot, uint64_t key, unsigned pte_flags, int young)
+/* A page was read from slot into frame pfn (the faulting page or readahead): it enters
+ * the swap cache, unmapped, and the anon LRU (active when its refault says so). Returns
+ * -1 when the cache has no room: the caller frees the frame (readahead) or maps the page
+ * without keeping its slot. */
+static int read_into_cache(struct reclaim *r, uint64_t slot, uint64_t pfn)
+{
+    if (cache_insert(r, slot, pfn) != 0)
+        return -1;
+    unsigned fl = vmscan_refault(r->vm, r->slot_shadow[slot], 1, swap_has_room(r), NULL);
+    r->slot_shadow[slot] = 0;
+    r->rmap[pfn] = rmap_pack(RMAP_SWAPCACHE, slot);
+    memcg_charge(r);
+    vmscan_add(r->vm, pfn, fl, VMSCAN_NO_NEXT_USE);
+    r->c.pswpin++;
+    return 0;
+}
+
+/* do_swap_page's mapping step: the page of slot (in frame pfn, in the swap cache) is
+ * mapped at (mm, va); the PTE's reference on the slot goes, the cache keeps its own. A
+ * write fault maps it writable and dirty and frees the slot (should_try_to_free_swap);
+ * a read maps it read-only, so the first store faults and frees it then. */
+static void map_from_cache(struct reclaim *r, struct mm *mm, uint64_t va, uint64_t pfn,
+                           uint64_t slot, uint64_t key, unsigned pte_flags)
 {
     uint64_t page_va = va & ~((1ull << r->cfg.page_shift) - 1);
-    pgtable_map(r->host.pgtable(mm), page_va, pfn, 1, pte_flags, NULL);
+    if (!(pte_flags & PTE_WRITE))
+        pte_flags &= ~(unsigned)PTE_DIRTY;
+    pgtable_map(r->host.pgtable(mm), page_va, pfn, 1, pte_flags | PTE_ACCESSED, NULL);
+    r->rmap[pfn] = rmap_pack(RMAP_ANON, key);
+    vmscan_access(r->vm, pfn, VMSCAN_NO_NEXT_USE);
+    u64map_erase(&r->entries, key);
+    swap_put_slot(r->sw, slot);
+    if (pte_flags & PTE_WRITE)
+        cache_remove(r, pfn);
+    r->host.page_swapped_in(r->host.ctx, mm, page_va, pfn);
+}
+
+/* The faulting page when the swap cache has no room: mapped, its slot given up (the page
+ * counts as dirty: a later eviction writes it again). */
+static void map_uncached(struct reclaim *r, struct mm *mm, uint64_t va, uint64_t pfn,
+                         uint64_t slot, uint64_t key, unsigned pte_flags)
+{
+    uint64_t page_va = va & ~((1ull << r->cfg.page_shift) - 1);
+    pgtable_map(r->host.pgtable(mm), page_va, pfn, 1, pte_flags | PTE_ACCESSED, NULL);
     unsigned fl = vmscan_refault(r->vm, r->slot_shadow[slot], 1, swap_has_room(r), NULL);
     r->rmap[pfn] = rmap_pack(RMAP_ANON, key);
     memcg_charge(r);
     vmscan_add(r->vm, pfn, fl, VMSCAN_NO_NEXT_USE);
-    if (young)
-        vmscan_access(r->vm, pfn, VMSCAN_NO_NEXT_USE);
+    vmscan_access(r->vm, pfn, VMSCAN_NO_NEXT_USE);
     u64map_erase(&r->entries, key);
     r->slot_shadow[slot] = 0;
     swap_put_slot(r->sw, slot);
@@ -474,19 +605,44 @@ static void map_swapped_page(struct reclaim *r, struct mm *mm, uint64_t va, uint
     r->c.pswpin++;
 }
 
+/* The faulting page, just read into frame pfn: into the swap cache and mapped. */
+static void map_read_page(struct reclaim *r, struct mm *mm, uint64_t va, uint64_t pfn,
+                          uint64_t slot, uint64_t key, unsigned pte_flags)
+{
+    if (read_into_cache(r, slot, pfn) == 0)
+        map_from_cache(r, mm, va, pfn, slot, key, pte_flags);
+    else
+        map_uncached(r, mm, va, pfn, slot, key, pte_flags);
+}
+
+/* A readahead page of slot: a frame without reclaim, into the swap cache unmapped.
+ * Returns -1 when no frame is free (readahead stops). */
+static int readahead_page(struct reclaim *r, uint64_t slot, enum pa_watermark wm)
+{
+    uint64_t rpfn = page_alloc_alloc(r->pa, 0, PA_MOVABLE, wm);
+    if (rpfn == PA_NO_PFN)
+        return -1;
+    if (read_into_cache(r, slot, rpfn) != 0) {
+        page_alloc_release(r->pa, rpfn, 0);
+        return -1;
+    }
+    r->c.swap_ra++;
+    return 0;
+}
+
 /* swap_vma_readahead: the window of 2^page_cluster pages around va in the same address
  * space (aligned), whichever slots they sit in. Runs of consecutive slots go to the device
  * as one request each, all at once; the task waits for the run holding its page. The
- * other pages are mapped as they come (not young). */
+ * other pages go to the swap cache, mapped by their own (minor) faults. */
 static int swapin_vma_readahead(struct reclaim *r, struct mm *mm, uint64_t va, unsigned pte_flags,
                                 uint64_t key, uint64_t slot, uint64_t pfn, struct swapin_result *res)
 {
     unsigned win = 1u << swap_config(r->sw)->page_cluster;
     if (win > MAX_READAHEAD)
         win = MAX_READAHEAD;
-    uint64_t vpn_mask = (1ull << VPN_BITS) - 1, page = 1ull << r->cfg.page_shift;
+    uint64_t vpn_mask = (1ull << VPN_BITS) - 1;
     uint64_t first_key = key & ~((uint64_t)win - 1);
-    /* the window's pages on swap, in address order, and their slots */
+    /* the window's pages on swap and not cached, in address order, and their slots */
     uint64_t keys[MAX_READAHEAD], slots[MAX_READAHEAD];
     unsigned n = 0;
     for (unsigned i = 0; i < win; i++) {
@@ -494,7 +650,7 @@ static int swapin_vma_readahead(struct reclaim *r, struct mm *mm, uint64_t va, u
         if ((k & ~vpn_mask) != (key & ~vpn_mask))
             break;
         uint64_t *v = u64map_get(&r->entries, k);
-        if (v) {
+        if (v && (k == key || cache_pfn(r, *v) == PA_NO_PFN)) {
             keys[n] = k;
             slots[n++] = *v;
         }
@@ -512,18 +668,15 @@ static int swapin_vma_readahead(struct reclaim *r, struct mm *mm, uint64_t va, u
         i = j;
     }
     res->io_ns = wait;
-    map_swapped_page(r, mm, va, pfn, slot, key, pte_flags | PTE_ACCESSED, 1);
+    map_read_page(r, mm, va, pfn, slot, key, pte_flags);
     res->pfn = pfn;
     r->c.pgmajfault++;
     for (unsigned i = 0; i < n; i++) {
-        if (keys[i] == key || !u64map_get(&r->entries, keys[i]))
+        if (keys[i] == key || cache_pfn(r, slots[i]) != PA_NO_PFN)
             continue;
-        uint64_t rpfn = page_alloc_alloc(r->pa, 0, PA_MOVABLE, PA_WMARK_MIN);
-        if (rpfn == PA_NO_PFN)
+        if (readahead_page(r, slots[i], PA_WMARK_MIN) != 0)
             break; /* readahead does not reclaim */
-        map_swapped_page(r, mm, (keys[i] & vpn_mask) * page, rpfn, slots[i], keys[i], PTE_WRITE | PTE_USER, 0);
         res->readahead++;
-        r->c.swap_ra++;
     }
     return 1;
 }
@@ -540,6 +693,14 @@ int reclaim_swapin(struct reclaim *r, struct mm *mm, uint64_t va, unsigned pte_f
     if (!v)
         return 0;
     uint64_t slot = *v;
+    uint64_t cached = cache_pfn(r, slot);
+    if (cached != PA_NO_PFN) {
+        /* in the swap cache (readahead, or another process's swap-in): a minor fault */
+        map_from_cache(r, mm, va, cached, slot, key, pte_flags);
+        res->pfn = cached;
+        r->c.swap_ra_hit++;
+        return 2;
+    }
     uint64_t pfn = reclaim_alloc(r, PA_MOVABLE, &res->cycles, &res->stalled);
     if (pfn == PA_NO_PFN)
         return -1;
@@ -554,23 +715,18 @@ int reclaim_swapin(struct reclaim *r, struct mm *mm, uint64_t va, unsigned pte_f
         res->cycles += (uint64_t)((double)wait * r->cfg.freq_ghz); /* decompression on this CPU */
     else
         res->io_ns = wait;
-    map_swapped_page(r, mm, va, pfn, slot, key, pte_flags | PTE_ACCESSED, 1);
+    map_read_page(r, mm, va, pfn, slot, key, pte_flags);
     res->pfn = pfn;
     r->c.pgmajfault++;
-    /* readahead: the other pages of the window, mapped where their owners had them */
+    /* swap_cluster_readahead: the other slots of the window, into the swap cache */
     for (unsigned i = 0; i < nra; i++) {
         uint64_t rkey = r->slot_key[ra[i]];
-        uint32_t ridx = (uint32_t)(rkey >> VPN_BITS);
         uint64_t *rv = u64map_get(&r->entries, rkey);
-        if (!rv || *rv != ra[i] || ridx >= r->nmms || !r->mms[ridx])
+        if (!rv || *rv != ra[i] || cache_pfn(r, ra[i]) != PA_NO_PFN)
             continue;
-        uint64_t rpfn = page_alloc_alloc(r->pa, 0, PA_MOVABLE, PA_WMARK_LOW);
-        if (rpfn == PA_NO_PFN)
+        if (readahead_page(r, ra[i], PA_WMARK_LOW) != 0)
             break; /* readahead never reclaims */
-        uint64_t rva = (rkey & ((1ull << VPN_BITS) - 1)) << r->cfg.page_shift;
-        map_swapped_page(r, r->mms[ridx], rva, rpfn, ra[i], rkey, PTE_WRITE | PTE_USER, 0);
         res->readahead++;
-        r->c.swap_ra++;
     }
     return 1;
 }
@@ -635,6 +791,10 @@ uint64_t reclaim_drop_swap(struct reclaim *r, const struct mm *mm, uint64_t star
         u64map_erase(&r->entries, found_key);
         r->slot_shadow[slot] = 0;
         swap_put_slot(r->sw, slot);
+        uint64_t cpfn = cache_pfn(r, slot);
+        if (cpfn != PA_NO_PFN && swap_slot_count(r->sw, slot) == 1 &&
+            rmap_kind_of(r->rmap[cpfn]) == RMAP_SWAPCACHE)
+            cache_drop_page(r, cpfn); /* nobody can fault it in any more */
         dropped++;
     }
     if (!end)
@@ -679,6 +839,11 @@ void reclaim_report_json(const struct reclaim *r, struct json *j)
     json_u64(j, "pswpin", r->c.pswpin);
     json_u64(j, "pswpout", r->c.pswpout);
     json_u64(j, "swap_ra", r->c.swap_ra);
+    json_u64(j, "swap_ra_hit", r->c.swap_ra_hit);
+    json_u64(j, "swapcache_pages", r->c.swapcache_pages);
+    json_u64(j, "swapcache_add", r->c.swapcache_add);
+    json_u64(j, "swapcache_reclaimed", r->c.swapcache_reclaimed);
+    json_u64(j, "pgwriteback", r->c.pgwriteback);
     json_u64(j, "allocstall", r->c.alloc_stalls);
     json_u64(j, "kswapd_wakeups", v->kswapd_wakeups);
     json_u64(j, "kswapd_cycles", r->c.kswapd_cycles);

@@ -90,9 +90,14 @@ struct swapin_result {
     int stalled;         /* the task reclaimed directly */
 };
 /* A fault on (mm, va) with no PTE: 0 when va has no swap entry; 1 when it was swapped in
- * and mapped (a major fault); -1 when no frame could be had (OOM). */
+ * and mapped (a major fault); 2 when its page was in the swap cache (readahead) and is
+ * mapped now (a minor fault); -1 when no frame could be had (OOM). pte_flags without
+ * PTE_WRITE (a read fault) map the page read-only and keep it in the swap cache. */
 int reclaim_swapin(struct reclaim *r, struct mm *mm, uint64_t va, unsigned pte_flags,
                    struct swapin_result *res);
+/* A store to an anonymous page (a write fault on its read-only PTE): a page in the swap
+ * cache leaves it and gives up its slot (it will be written again when reclaimed). */
+void reclaim_anon_page_written(struct reclaim *r, uint64_t pfn);
 int reclaim_has_swap_entry(const struct reclaim *r, const struct mm *mm, uint64_t va);
 /* fork: the child gets the parent's swap entries, each slot one more reference
  * (swap_duplicate in copy_nonpresent_pte). Returns the number of entries copied. */
@@ -127,7 +132,10 @@ void reclaim_memcg(const struct reclaim *r, uint64_t *limit, uint64_t *usage, ui
 struct reclaim_counters {
     uint64_t pswpin, pswpout;        /* pages */
     uint64_t pgwriteback;            /* dirty file pages written back by reclaim (pages) */
-    uint64_t swap_ra, swap_ra_hit;   /* readahead pages mapped */
+    uint64_t swap_ra, swap_ra_hit;   /* readahead pages read; faults served by the swap cache */
+    uint64_t swapcache_pages;        /* pages in the swap cache now */
+    uint64_t swapcache_add;          /* pages added to the swap cache (read from swap) */
+    uint64_t swapcache_reclaimed;    /* swap-cache pages reclaimed without a write */
     uint64_t pgmajfault;             /* swap-ins */
     uint64_t alloc_stalls;           /* allocations that reclaimed directly */
     uint64_t kswapd_cycles, direct_cycles;

@@ -94,7 +94,7 @@ static uint64_t touch_pages(struct world *w, uint64_t first, uint64_t n)
             continue;
         struct swapin_result sr;
         int rc = reclaim_swapin(w->r, &w->mm, va, PTE_WRITE | PTE_USER, &sr);
-        if (rc == 1) {
+        if (rc == 1 || rc == 2) { /* read from swap, or found in the swap cache */
             ok++;
             continue;
         }
@@ -145,7 +145,8 @@ static void overcommit_swaps_out(void **state)
 }
 
 /* A fault on a swapped page: a major fault that waits for the device, with readahead
- * bringing the window's neighbours back mapped. */
+ * bringing the window's neighbours into the swap cache, unmapped (their swap entries stay
+ * until their own faults). */
 static void swapin_with_readahead(void **state)
 {
     (void)state;
@@ -168,11 +169,13 @@ static void swapin_with_readahead(void **state)
     /* one read of 1 + readahead pages: 100 us + (1 + ra) us */
     assert_int_equal(sr.io_ns, 100000 + 1000 * (1 + sr.readahead));
     assert_true(sr.readahead >= 1 && sr.readahead <= 7);
-    assert_int_equal(w.mm.swap, swap_before - 1 - sr.readahead);
+    assert_int_equal(w.mm.swap, swap_before - 1);
     struct reclaim_counters c;
     reclaim_counters(w.r, &c);
     assert_int_equal(c.pgmajfault, 1);
     assert_int_equal(c.pswpin, 1 + sr.readahead);
+    /* a write fault: the faulting page left the swap cache, the readahead pages are in it */
+    assert_int_equal(c.swapcache_pages, sr.readahead);
     /* a page with no swap entry is not a swap-in */
     assert_int_equal(reclaim_swapin(w.r, &w.mm, 0x7000000ull, PTE_WRITE, &sr), 0);
     world_done(&w);
@@ -303,8 +306,9 @@ static void fork_shares_swap_entries(void **state)
     struct swapin_result sr;
     assert_int_equal(reclaim_swapin(w.r, &child, va, PTE_WRITE | PTE_USER, &sr), 1);
     assert_true(reclaim_has_swap_entry(w.r, &w.mm, va)); /* the parent still has its copy */
-    /* readahead by address brought the window into the child, which faulted */
-    assert_int_equal(child.swap, swapped - 1 - sr.readahead);
+    /* readahead by address brought the window into the swap cache; only the faulting
+     * page is mapped in the child */
+    assert_int_equal(child.swap, swapped - 1);
     assert_int_equal(w.mm.swap, swapped);
     assert_int_equal(reclaim_drop_swap(w.r, &w.mm, 0, 0), swapped);
     assert_true(swap_used_slots(reclaim_swap(w.r)) > 0); /* the child's references remain */
@@ -314,10 +318,101 @@ static void fork_shares_swap_entries(void **state)
     world_done(&w);
 }
 
+/* The first swapped page at or after 0x10000000 + (from << 12), 0 if none. */
+static uint64_t first_swapped(struct world *w, uint64_t from)
+{
+    for (uint64_t i = from; i < 1200; i++) {
+        uint64_t a = 0x10000000ull + (i << 12);
+        if (reclaim_has_swap_entry(w->r, &w->mm, a))
+            return a;
+    }
+    return 0;
+}
+
+/* A readahead page is mapped by its own fault from the swap cache: a minor fault with no
+ * I/O (do_swap_page finding the folio in the swap cache). */
+static void readahead_page_minor_fault(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w, 8192);
+    touch_pages(&w, 0, 1200);
+    uint64_t va = first_swapped(&w, 0);
+    assert_true(va != 0);
+    reclaim_set_time(w.r, 1000000000ull);
+    struct swapin_result sr;
+    assert_int_equal(reclaim_swapin(w.r, &w.mm, va, PTE_USER, &sr), 1);
+    assert_true(sr.readahead >= 1);
+    /* the window is aligned to 8 pages: find a neighbour that came in with it */
+    uint64_t win = va & ~((8ull << 12) - 1), nb = 0;
+    for (uint64_t a = win; a < win + (8ull << 12) && !nb; a += 4096)
+        if (a != va && reclaim_has_swap_entry(w.r, &w.mm, a))
+            nb = a;
+    assert_true(nb != 0);
+    assert_int_equal(pgtable_lookup(w.mm.pt, nb, NULL), 0); /* not mapped yet */
+    struct reclaim_counters before, after;
+    reclaim_counters(w.r, &before);
+    uint64_t reads = swap_stats(reclaim_swap(w.r))->read_reqs;
+    assert_int_equal(reclaim_swapin(w.r, &w.mm, nb, PTE_USER, &sr), 2);
+    assert_int_equal(sr.io_ns, 0);
+    assert_true(pgtable_lookup(w.mm.pt, nb, NULL) != 0);
+    assert_false(reclaim_has_swap_entry(w.r, &w.mm, nb));
+    reclaim_counters(w.r, &after);
+    assert_int_equal(after.pgmajfault, before.pgmajfault);
+    assert_int_equal(after.pswpin, before.pswpin);
+    assert_int_equal(after.swap_ra_hit, before.swap_ra_hit + 1);
+    assert_int_equal(swap_stats(reclaim_swap(w.r))->read_reqs, reads);
+    world_done(&w);
+}
+
+/* A page swapped in by a read keeps its slot (swap cache, clean): reclaiming it again
+ * writes nothing; a store (reclaim_anon_page_written) frees the slot. */
+static void clean_swapcache_page_reclaimed_without_write(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w, 8192);
+    touch_pages(&w, 0, 1200);
+    uint64_t va = first_swapped(&w, 0);
+    reclaim_set_time(w.r, 1000000000ull);
+    uint64_t used = swap_used_slots(reclaim_swap(w.r));
+    struct swapin_result sr;
+    assert_int_equal(reclaim_swapin(w.r, &w.mm, va, PTE_USER, &sr), 1);
+    uint64_t pte = pgtable_lookup(w.mm.pt, va, NULL);
+    assert_true(pte != 0);
+    assert_int_equal(pte & PTE_WRITE, 0); /* a read maps it read-only */
+    /* the slot stays held by the swap cache: no slot was freed */
+    assert_int_equal(swap_used_slots(reclaim_swap(w.r)), used);
+    struct reclaim_counters c0, c1;
+    reclaim_counters(w.r, &c0);
+    uint64_t steal0 = vmscan_stats(reclaim_vmscan(w.r))->pgsteal_anon;
+    assert_int_equal(c0.swapcache_pages, 1 + sr.readahead);
+    /* reclaim until the page is out again */
+    for (int i = 0; i < 200 && pgtable_lookup(w.mm.pt, va, NULL); i++)
+        touch_pages(&w, 1200 + 32 * (uint64_t)i, 32);
+    assert_int_equal(pgtable_lookup(w.mm.pt, va, NULL), 0);
+    assert_true(reclaim_has_swap_entry(w.r, &w.mm, va));
+    reclaim_counters(w.r, &c1);
+    assert_true(c1.swapcache_reclaimed >= 1);
+    /* every anonymous page reclaimed was either written or a clean swap-cache page */
+    uint64_t steal = vmscan_stats(reclaim_vmscan(w.r))->pgsteal_anon - steal0;
+    assert_int_equal(c1.pswpout - c0.pswpout, steal - (c1.swapcache_reclaimed - c0.swapcache_reclaimed));
+    /* a store to a swap-cache page frees its slot */
+    uint64_t va2 = first_swapped(&w, 0);
+    assert_int_equal(reclaim_swapin(w.r, &w.mm, va2, PTE_USER, &sr), 1);
+    uint64_t pfn = sr.pfn;
+    uint64_t used2 = swap_used_slots(reclaim_swap(w.r));
+    reclaim_anon_page_written(w.r, pfn);
+    assert_int_equal(swap_used_slots(reclaim_swap(w.r)), used2 - 1);
+    world_done(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(overcommit_swaps_out),
+        cmocka_unit_test(readahead_page_minor_fault),
+        cmocka_unit_test(clean_swapcache_page_reclaimed_without_write),
         cmocka_unit_test(swapin_with_readahead),
         cmocka_unit_test(swapin_cluster_readahead_on_disk),
         cmocka_unit_test(memcg_limit_enforced),
