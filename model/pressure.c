@@ -117,12 +117,53 @@ void pressure_after_fault(struct sim *s, struct cpu *c, const struct fault_resul
             pr->stalls[pr->nstalls++].end_fx = c->clock_fx + io;
         }
     }
-    /* kswapd runs on the machine's CPUs: its balancing round takes time from this one */
-    if (reclaim_kswapd_awake(pr->rc)) {
+    /* The allocation woke kswapd: it becomes runnable and, having slept, preempts the
+     * running process (CFS wakeup preemption); the scheduler gives it a CPU. */
+    if (!pr->kswapd_queued && reclaim_kswapd_awake(pr->rc)) {
+        pr->kswapd_queued = 1;
+        pr->kswapd_ready_fx = c->clock_fx;
+        c->slice_end_fx = c->clock_fx;
+        c->next_check_fx = 0;
+    }
+}
+
+int pressure_kswapd_due(const struct sim *s, uint64_t now, uint64_t stream_ready)
+{
+    const struct pressure *pr = s->pr;
+    if (!pr || !pr->kswapd_queued)
+        return 0;
+    return pr->kswapd_ready_fx <= now || pr->kswapd_ready_fx <= stream_ready;
+}
+
+void pressure_kswapd_slice(struct sim *s, struct cpu *c)
+{
+    struct pressure *pr = s->pr;
+    pr->kswapd_queued = 0;
+    if (c->clock_fx < pr->kswapd_ready_fx) { /* the CPU idled until kswapd woke */
+        c->idle_fx += pr->kswapd_ready_fx - c->clock_fx;
+        c->clock_fx = pr->kswapd_ready_fx;
+    }
+    /* a kernel thread borrows the last mm (lazy TLB): a switch cost, no TLB flush */
+    c->clock_fx += CYC(s->cfg.cpu.context_switch);
+    pr->kswapd_fx += CYC(s->cfg.cpu.context_switch);
+    s->ctx_switches++;
+    pr->kswapd_slices++;
+    uint64_t end = c->clock_fx + s->quantum_fx;
+    int stuck = 0;
+    while (reclaim_kswapd_awake(pr->rc) && c->clock_fx < end) {
+        reclaim_set_time(pr->rc, pressure_ns(s, c->clock_fx));
         uint64_t cyc = reclaim_kswapd_run(pr->rc);
         c->clock_fx += CYC(cyc);
         pr->kswapd_fx += CYC(cyc);
         shoot_down_evicted(s);
+        if (!cyc) {
+            stuck = 1; /* a round that did nothing: it waits for the next wakeup */
+            break;
+        }
+    }
+    if (!stuck && reclaim_kswapd_awake(pr->rc)) { /* the quantum ended first: back in the queue */
+        pr->kswapd_queued = 1;
+        pr->kswapd_ready_fx = c->clock_fx;
     }
 }
 
@@ -434,6 +475,8 @@ void pressure_report_json(struct sim *s, struct json *j)
     json_f64(j, "full", full);
     json_f64(j, "memstall_s", (double)(pr->memstall_fx >> CYC_SHIFT) / (s->cfg.cpu.freq_ghz * 1e9));
     json_f64(j, "kswapd_cpu_share", elapsed > 0 ? (double)pr->kswapd_fx / elapsed : 0.0);
+    json_u64(j, "kswapd_cpu_cycles", pr->kswapd_fx >> CYC_SHIFT);
+    json_u64(j, "kswapd_slices", pr->kswapd_slices);
     json_obj_end(j);
     struct meminfo m;
     fill_meminfo(s, &m);

@@ -40,7 +40,12 @@ struct pressure {
     uint64_t vmstat_interval_fx;
     uint64_t vmstat_lines;
     uint64_t last_si, last_so, last_bi, last_bo, last_vm_ns;
-    uint64_t kswapd_fx;               /* CPU time kswapd took from the processes */
+    uint64_t kswapd_fx;               /* CPU time kswapd ran, in its own slices */
+    /* kswapd is a kernel thread of the scheduler: woken (queued) below the low watermark,
+     * it runs on the CPU the scheduler gives it, for up to a quantum a slice */
+    int kswapd_queued;
+    uint64_t kswapd_ready_fx;         /* when it became runnable */
+    uint64_t kswapd_slices;           /* times it was scheduled */
     uint64_t memstall_fx;             /* time processes waited for swap-ins */
     char (*comm)[16];                 /* per trace: the program's name, as the kernel's comm */
     struct proc *victim_running;      /* killed while running: exits at its slice's end */
@@ -63,6 +68,11 @@ uint64_t pressure_ns(const struct sim *s, uint64_t fx);
  * by the fault, kswapd's turn, PSI. */
 void pressure_before_fault(struct sim *s, struct cpu *c);
 void pressure_after_fault(struct sim *s, struct cpu *c, const struct fault_result *fr);
+/* kswapd in the scheduler: whether it is runnable and should run on a CPU whose clock is
+ * `now` before a stream ready at `stream_ready` (the earlier of the two goes first); then
+ * one slice of it on c (balancing rounds until it sleeps or the quantum ends). */
+int pressure_kswapd_due(const struct sim *s, uint64_t now, uint64_t stream_ready);
+void pressure_kswapd_slice(struct sim *s, struct cpu *c);
 /* The page walker found pte present: its accessed bit is set (reclaim's "young"). */
 void pressure_page_accessed(struct sim *s, uint64_t pte);
 

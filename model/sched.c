@@ -261,6 +261,16 @@ static uint32_t rq_take(struct sim *s, int cpu, uint64_t now)
     return id;
 }
 
+/* The earliest time a queued stream is ready. */
+static uint64_t first_ready_fx(const struct sim *s)
+{
+    uint64_t t = UINT64_MAX;
+    for (uint32_t k = 0; k < s->rq_len; k++)
+        if (s->streams[rq_at(s, k)].ready_fx < t)
+            t = s->streams[rq_at(s, k)].ready_fx;
+    return t;
+}
+
 static void rq_push(struct sim *s, uint32_t id)
 {
     s->rq[(s->rq_head + s->rq_len) % s->nstreams] = id;
@@ -278,6 +288,10 @@ int sched_run(struct sim *s)
         rq_push(s, i);
     while (s->rq_len) {
         struct cpu *c = earliest_cpu(s);
+        if (pressure_kswapd_due(s, c->clock_fx, first_ready_fx(s))) {
+            pressure_kswapd_slice(s, c);
+            continue;
+        }
         uint32_t id = rq_take(s, (int)(c - s->cpus), c->clock_fx);
         struct stream *st = &s->streams[id];
         st->last_cpu = (int)(c - s->cpus);
