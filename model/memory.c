@@ -428,11 +428,40 @@ static void file_page_dirtied(struct memsys *ms, uint64_t pfn)
     if (ms->rc) reclaim_file_page_dirtied(ms->rc, pfn);
 }
 
+/* page_mkclean: every writable shared mapping of a written-back page becomes read-only
+ * and clean, so the next store faults (write-notify) and dirties the page again; the TLB
+ * entries go, as the kernel flushes them. */
+static void mkclean_file_page(struct memsys *ms, uint64_t pfn, uint32_t file, uint64_t pgoff)
+{
+    uint64_t off = pgoff << ms->page_shift;
+    for (struct mm *mm = ms->mms; mm && ms->frames[pfn].mapcount; mm = mm->mm_next) {
+        for (size_t i = 0; i < mm->vmas.n; i++) {
+            const struct vma *v = &mm->vmas.v[i];
+            if (v->file != file || !(v->flags & VMA_SHARED) || off < v->off || off - v->off >= v->end - v->start) continue;
+            uint64_t va = v->start + (off - v->off);
+            unsigned level;
+            uint64_t pte = pgtable_lookup(mm->pt, va, &level);
+            if (!pte || level != 1 || !(pte & PTE_WRITE) || pte_pfn(pte) != pfn) continue;
+            pgtable_update(mm->pt, va, 0, PTE_WRITE | PTE_DIRTY);
+            reclaim_queue_inval(ms->rc, mm, va);
+        }
+    }
+}
+
+void memsys_dirty_counts(const struct memsys *ms, uint64_t *nr_dirty, uint64_t *nr_dirtied,
+                         uint64_t *nr_written)
+{
+    *nr_dirty = ms->st.nr_dirty;
+    *nr_dirtied = ms->st.nr_dirtied;
+    *nr_written = ms->st.nr_written;
+}
+
 /* Reclaim wrote a dirty page back (pageout): clean again. */
 static void host_file_written(void *ctx, uint64_t pfn)
 {
     struct memsys *ms = ctx;
     if (pfn >= ms->nframes || !(ms->frames[pfn].flags & FRAME_DIRTY)) return;
+    mkclean_file_page(ms, pfn, ms->frames[pfn].file, ms->frames[pfn].index);
     ms->frames[pfn].flags &= (uint8_t)~FRAME_DIRTY;
     ms->st.nr_dirty--;
     ms->st.nr_written++;

@@ -50,6 +50,9 @@ struct page_alloc *memsys_page_alloc(struct memsys *ms);
 struct reclaim *memsys_reclaim(struct memsys *ms);
 /* The simulated time, for the swap device's queue: call before each fault. */
 void memsys_set_time(struct memsys *ms, uint64_t now_ns);
+/* Dirty page-cache pages now, pages dirtied and pages written back (by reclaim) so far. */
+void memsys_dirty_counts(const struct memsys *ms, uint64_t *nr_dirty, uint64_t *nr_dirtied,
+                         uint64_t *nr_written);
 /* Pages in the page cache (free's buff/cache). */
 uint64_t memsys_pagecache_pages(const struct memsys *ms);
 /* Pages mapped by the VMAs of mm (total_vm, VmSize). */

@@ -141,8 +141,10 @@ void reclaim_free(struct reclaim *r)
 
 void reclaim_set_time(struct reclaim *r, uint64_t now_ns)
 {
-    if (now_ns > r->now_ns)
+    if (now_ns > r->now_ns) {
         r->now_ns = now_ns;
+        vmscan_io_epoch(r->vm); /* writebacks queued before now are done */
+    }
 }
 
 const struct vmscan *reclaim_vmscan(const struct reclaim *r) { return r->vm; }

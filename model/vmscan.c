@@ -21,12 +21,13 @@
 #define F_WORKINGSET 0x040u /* PG_workingset */
 #define F_EXEC 0x080u
 #define F_UNEVICTABLE 0x100u
+#define F_WRITEBACK 0x200u  /* PG_writeback: written back in epoch wb_epoch, not done yet */
 
 struct frame {
     uint32_t prev, next; /* towards the head (newer) and the tail (older) */
     uint16_t flags;
     uint8_t list;
-    uint8_t pad;
+    uint8_t wb_epoch;    /* F_WRITEBACK: the I/O epoch its write was queued in (mod 256) */
 };
 
 struct lru {
@@ -43,6 +44,7 @@ struct vmscan {
     uint64_t anon_cost, file_cost; /* recent reclaim/refault cost (lru_note_cost) */
     int kswapd_awake;
     unsigned kswapd_failures;
+    uint32_t io_epoch;    /* bumped by vmscan_io_epoch(): writes queued before are done */
     /* OPT: a max-heap of frames keyed by next use */
     uint64_t *next_use;
     uint32_t *heap, *heap_pos;
@@ -495,6 +497,27 @@ struct shrink_ctx {
     void *ctx;
 };
 
+void vmscan_io_epoch(struct vmscan *v) { v->io_epoch++; }
+
+/* A page whose writeback was queued in this I/O epoch is still under writeback: reclaim
+ * skips it (shrink_folio_list keeps it); a page whose write is done is clean. */
+static int under_writeback(struct vmscan *v, struct frame *fr)
+{
+    if (!(fr->flags & F_WRITEBACK))
+        return 0;
+    if (fr->wb_epoch == (uint8_t)v->io_epoch)
+        return 1;
+    fr->flags &= (uint16_t)~F_WRITEBACK;
+    return 0;
+}
+
+/* pageout() queued the write: the page is clean, under writeback. */
+static void start_writeback(struct vmscan *v, struct frame *fr)
+{
+    fr->flags = (uint16_t)((fr->flags & ~F_DIRTY) | F_WRITEBACK);
+    fr->wb_epoch = (uint8_t)v->io_epoch;
+}
+
 static void count_scan(struct shrink_ctx *s, uint64_t n)
 {
     s->sc->nr_scanned += n;
@@ -594,6 +617,10 @@ static void shrink_inactive_list(struct shrink_ctx *s, unsigned lru, uint64_t nr
     for (unsigned i = 0; i < n; i++) {
         uint32_t pfn = batch[i];
         struct frame *fr = &v->f[pfn];
+        if (under_writeback(v, fr)) {
+            list_add_head(v, lru, pfn);
+            continue;
+        }
         enum folio_ref ref = check_references(fr);
         if (ref == FOLIOREF_RECLAIM && (fr->flags & F_ANON) && !s->sc->may_swap)
             ref = FOLIOREF_ACTIVATE; /* no swap: anon cannot go */
@@ -605,7 +632,7 @@ static void shrink_inactive_list(struct shrink_ctx *s, unsigned lru, uint64_t nr
                 continue;
             fr->flags = flags;
             if (e == 1) { /* under writeback: back to the inactive head, clean */
-                fr->flags &= (uint16_t)~F_DIRTY;
+                start_writeback(v, fr);
                 list_add_head(v, lru, pfn);
                 continue;
             }
@@ -747,18 +774,22 @@ static uint64_t shrink_policy(struct shrink_ctx *s)
     sc->priority = 0;
     while (sc->nr_reclaimed < sc->nr_to_reclaim && lr->nr && budget--) {
         uint32_t pfn = v->cfg.policy == VMSCAN_OPT ? v->heap[0] : policy_candidate(v);
-        uint16_t flags = v->f[pfn].flags;
         count_scan(s, 1);
+        int busy = under_writeback(v, &v->f[pfn]);
+        uint16_t flags = v->f[pfn].flags;
         if (v->cfg.policy == VMSCAN_OPT)
             heap_remove(v, pfn);
         list_del(v, pfn);
-        int cannot = (flags & F_ANON) && !sc->may_swap;
+        int cannot = busy || ((flags & F_ANON) && !sc->may_swap);
         v->f[pfn].flags = 0;
         int e = cannot ? -1 : evict_frame(s, pfn, flags);
         if (e == 0)
             continue;
-        if (e == 1) /* written back: clean, it may go on a later pass */
-            flags &= (uint16_t)~F_DIRTY;
+        if (e == 1) { /* written back: clean, it may go once the write is done */
+            v->f[pfn].flags = flags;
+            start_writeback(v, &v->f[pfn]);
+            flags = v->f[pfn].flags;
+        }
         v->f[pfn].flags = flags;
         if (v->cfg.policy == VMSCAN_OPT && nskipped < SWAP_CLUSTER_MAX) {
             skipped[nskipped++] = pfn; /* back in the heap after this round */

@@ -90,6 +90,9 @@ void vmscan_access(struct vmscan *v, uint64_t pfn, uint64_t next_use);
  * inactive,unreferenced -> inactive,referenced -> active,unreferenced -> active,referenced. */
 void vmscan_mark_accessed(struct vmscan *v, uint64_t pfn);
 void vmscan_set_dirty(struct vmscan *v, uint64_t pfn);
+/* Simulated time moved on: the writebacks queued so far are done (a page written back by
+ * reclaim cannot be freed until then, so never by the reclaim pass that wrote it). */
+void vmscan_io_epoch(struct vmscan *v);
 
 /* ---- reclaim ---- */
 /* Called for each frame chosen for eviction, already taken off the lists. The callee

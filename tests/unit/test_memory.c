@@ -24,6 +24,7 @@ struct env {
     struct mmsim_config cfg;
     struct memsys *ms;
     struct mm *mm;
+    uint64_t now_ns;
 };
 
 static void env_up(struct env *e, const char *const *sets, int nsets)
@@ -34,6 +35,7 @@ static void env_up(struct env *e, const char *const *sets, int nsets)
     for (int i = 0; i < nsets; i++) {
         if (config_set(&e->cfg, sets[i], i + 1, err, sizeof err)) fail_msg("%s", err);
     }
+    e->now_ns = 0;
     e->ms = memsys_new(&e->cfg, err, sizeof err);
     assert_non_null(e->ms);
     e->mm = mm_new(e->ms);
@@ -69,12 +71,15 @@ static void map_file(struct env *e, struct mm *mm, uint64_t addr, uint64_t len, 
     ev(e, mm, MMT_EV_MMAP, (int64_t)addr, path, 6, addr, len, (uint64_t)prot, (uint64_t)flags, (uint64_t)3, off);
 }
 
-/* Touch like the engine: a fault only when no present entry allows the access. */
+/* Touch like the engine: a fault only when no present entry allows the access; each
+ * fault 1 us after the last (I/O such as writeback completes in between). */
 static enum fault_kind touch(struct env *e, struct mm *mm, uint64_t va, unsigned flags)
 {
     unsigned level;
     uint64_t pte = pgtable_lookup(mm_pgtable(mm), va, &level);
     if (pte && (!(flags & W) || (pte & PTE_WRITE))) return FAULT_NONE;
+    e->now_ns += 1000;
+    memsys_set_time(e->ms, e->now_ns);
     struct fault_result r;
     mm_handle_fault(e->ms, mm, va, flags, &r);
     return r.kind;
@@ -354,6 +359,63 @@ static void test_cold_cache_major_faults(void **st)
     env_down(&e);
 }
 
+/* Dirty page-cache pages: 8 stores through a shared mapping and a 2-page write() dirty 10
+ * pages (a read of the same mapping dirties none); reclaim (no swap: only file pages can
+ * go) writes dirty pages back before their frames are reused, and a written-back page is
+ * write-protected again (page_mkclean): the next store faults and dirties it anew. */
+static void test_dirty_file_pages_written_back(void **st)
+{
+    (void)st;
+    const char *sets[] = {"memory.size=16M", "swap.size=0"};
+    struct env e;
+    env_up(&e, sets, 2);
+    uint64_t base = 0x40000000, d, dd, wr;
+    map_file(&e, e.mm, base, 64 * PG, VMA_READ | VMA_WRITE, LX_MAP_SHARED, 0, "/data/dirty");
+    touch_pages(&e, e.mm, base, 8, W);
+    touch(&e, e.mm, base + 32 * PG, R);
+    ev(&e, e.mm, MMT_EV_FILE_WRITE, 8192, "/data/log", 4, (uint64_t)4, (uint64_t)0, (uint64_t)8192, (uint64_t)78);
+    memsys_dirty_counts(e.ms, &d, &dd, &wr);
+    assert_int_equal(d, 10);
+    assert_int_equal(dd, 10);
+    assert_int_equal(wr, 0);
+    /* anonymous memory until reclaim has written a page back */
+    map_anon(&e, e.mm, 0x10000000, 8192 * PG, VMA_READ | VMA_WRITE);
+    uint64_t i = 0;
+    for (; i < 8192 && wr == 0; i++) {
+        assert_int_equal(touch(&e, e.mm, 0x10000000 + i * PG, W), FAULT_MINOR);
+        memsys_dirty_counts(e.ms, &d, &dd, &wr);
+    }
+    assert_true(wr >= 1);
+    assert_int_equal(d + wr, 10); /* every dirty page is still dirty or was written once */
+    /* more pressure until a page of the mapping is written back while still mapped: it
+     * is read-only now, and a store faults */
+    uint64_t redirty = 0;
+    for (; i < 8192 && !redirty; i++) {
+        for (uint64_t p = 0; p < 8 && !redirty; p++) {
+            uint64_t pte = pgtable_lookup(mm_pgtable(e.mm), base + p * PG, NULL);
+            if (pte && !(pte & PTE_WRITE)) {
+                memsys_dirty_counts(e.ms, &d, &dd, &wr);
+                assert_int_equal(dd, 10);
+                assert_int_equal(touch(&e, e.mm, base + p * PG, W), FAULT_MINOR);
+                redirty = 1;
+            }
+        }
+        if (!redirty && touch(&e, e.mm, 0x10000000 + i * PG, W) != FAULT_MINOR) break;
+    }
+    memsys_dirty_counts(e.ms, &d, &dd, &wr);
+    assert_true(redirty);
+    memsys_dirty_counts(e.ms, &d, &dd, &wr);
+    assert_int_equal(dd, 11);
+    /* keep going: every dirty page is written before it can be freed */
+    for (; i < 8192 && d > 0; i++) {
+        if (touch(&e, e.mm, 0x10000000 + i * PG, W) != FAULT_MINOR) break;
+        memsys_dirty_counts(e.ms, &d, &dd, &wr);
+    }
+    assert_int_equal(d, 0);
+    assert_int_equal(wr, dd);
+    env_down(&e);
+}
+
 /* fault_around_bytes=4096 turns fault-around off: one fault a page. */
 static void test_fault_around_config(void **st)
 {
@@ -489,6 +551,7 @@ int main(void)
         cmocka_unit_test(test_mremap_brk_stack_exec),
         cmocka_unit_test(test_populate),
         cmocka_unit_test(test_cold_cache_major_faults),
+        cmocka_unit_test(test_dirty_file_pages_written_back),
         cmocka_unit_test(test_fault_around_config),
         cmocka_unit_test(test_thp_always_and_never),
         cmocka_unit_test(test_16k_pages),

@@ -321,7 +321,8 @@ static void dirty_file_written_before_reuse(void **state)
 {
     (void)state;
     /* Inactive file list, tail to head: 1 (clean), 2 (dirty). The first pass frees 1 and
-     * queues 2 for writeback (back to the inactive head, clean); a later pass frees 2. */
+     * queues 2 for writeback (back to the inactive head, clean); a pass after the write
+     * completed frees 2. */
     struct vmscan *v = kernel_vm(16, 60);
     vmscan_add(v, 1, 0, VMSCAN_NO_NEXT_USE);
     vmscan_add(v, 2, 0, VMSCAN_NO_NEXT_USE);
@@ -334,6 +335,11 @@ static void dirty_file_written_before_reuse(void **state)
     assert_int_equal(o.n, 1);
     assert_int_equal(o.evicted[0], 1);
     assert_int_equal(vmscan_frame_list(v, 2), LRU_INACTIVE_FILE);
+    /* its write is not done yet: reclaim passes it over */
+    struct scan_control sc1 = {.nr_to_reclaim = 1};
+    assert_int_equal(vmscan_shrink(v, &sc1, owner_evict, &o), 0);
+    assert_int_equal(o.n, 1);
+    vmscan_io_epoch(v); /* time moved on: the write completed */
     struct scan_control sc2 = {.nr_to_reclaim = 1};
     assert_int_equal(vmscan_shrink(v, &sc2, owner_evict, &o), 1);
     assert_int_equal(o.nwritten, 1); /* clean now: not written again */
