@@ -601,21 +601,23 @@ void pressure_vmstat_line(struct sim *s, uint64_t now_fx)
     vs.free = m.free >> 10;
     vs.cache = m.cached >> 10;
     vs.swpd = (m.swap_total - m.swap_free) >> 10;
-    uint64_t now_ns = pressure_ns(s, now_fx), si = 0, so = 0;
+    uint64_t now_ns = pressure_ns(s, now_fx), si = 0, so = 0, bo = 0;
     if (pr->rc) {
         struct reclaim_counters rc;
         reclaim_counters(pr->rc, &rc);
         uint64_t kib = (1ull << s->page_shift) >> 10;
         si = rc.pswpin * kib;
         so = rc.pswpout * kib;
+        bo = so + rc.pgwriteback * kib; /* swap writes and dirty file pages written back */
     }
     uint64_t dt = now_ns - pr->last_vm_ns;
     vs.si = meminfo_rate_per_s(si, pr->last_si, dt);
     vs.so = meminfo_rate_per_s(so, pr->last_so, dt);
-    vs.bi = vs.si; /* swap is the only block device the model reads and writes */
-    vs.bo = vs.so;
+    vs.bi = vs.si; /* reads: swap only (file reads are not counted as blocks here) */
+    vs.bo = meminfo_rate_per_s(bo, pr->last_bo, dt);
     pr->last_si = si;
     pr->last_so = so;
+    pr->last_bo = bo;
     pr->last_vm_ns = now_ns;
     meminfo_vmstat_line(pr->vmstat, &vs);
 }
