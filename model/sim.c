@@ -345,7 +345,7 @@ static uint64_t translate_slow(struct sim *s, struct cpu *c, struct proc *p, int
     if (ps < 0) {
         struct walk_result wr;
         struct pgtable *pt = mm_pgtable(p->mm);
-        p->tlb_misses++;
+        p->tlb_misses += hit_ps < 0; /* a permission upgrade hit the TLB: its refill is no miss */
         for (int tries = 0;; tries++) {
             pagewalk_walk(&c->pw, pt, va, p->asid, &wr);
             p->walks++;
