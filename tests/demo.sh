@@ -33,7 +33,9 @@ if grep -q 'replaying the group' "$out/sweep.log"; then
 else
     echo "one pass: 2 replays (8 and 1024 entries) checked the stack distances exactly; the other points computed"
 fi
-cut -d, -f1-8 "$out/tlb.csv" | column -s, -t
+awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; print "entries,lookups,misses,mpki"; next }
+    { print $c["tlb.l1d.entries"] "," $c["tlb.l1d.lookups"] "," $c["tlb.l1d.misses"] "," $c["tlb.l1d.mpki"] }' \
+    "$out/tlb.csv" | sort -t, -k1,1n | column -s, -t
 
 step "plots"
 $M plot tlb "$out/tlb.csv" -o "$out/tlb.png"
