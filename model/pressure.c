@@ -127,12 +127,10 @@ void pressure_after_fault(struct sim *s, struct cpu *c, const struct fault_resul
     }
 }
 
-int pressure_kswapd_due(const struct sim *s, uint64_t now, uint64_t stream_ready)
+int pressure_kswapd_due(const struct sim *s, uint64_t stream_ready)
 {
     const struct pressure *pr = s->pr;
-    if (!pr || !pr->kswapd_queued)
-        return 0;
-    return pr->kswapd_ready_fx <= now || pr->kswapd_ready_fx <= stream_ready;
+    return pr && pr->kswapd_queued && pr->kswapd_ready_fx <= stream_ready;
 }
 
 void pressure_kswapd_slice(struct sim *s, struct cpu *c)

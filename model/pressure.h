@@ -68,10 +68,11 @@ uint64_t pressure_ns(const struct sim *s, uint64_t fx);
  * by the fault, kswapd's turn, PSI. */
 void pressure_before_fault(struct sim *s, struct cpu *c);
 void pressure_after_fault(struct sim *s, struct cpu *c, const struct fault_result *fr);
-/* kswapd in the scheduler: whether it is runnable and should run on a CPU whose clock is
- * `now` before a stream ready at `stream_ready` (the earlier of the two goes first); then
- * one slice of it on c (balancing rounds until it sleeps or the quantum ends). */
-int pressure_kswapd_due(const struct sim *s, uint64_t now, uint64_t stream_ready);
+/* kswapd in the scheduler: whether it is runnable and goes before the first stream, ready
+ * at `stream_ready` (the one ready first goes first; kswapd wins a tie, as the thread whose
+ * wakeup preempted the stream); then one slice of it on c (balancing rounds until it
+ * sleeps or the quantum ends). */
+int pressure_kswapd_due(const struct sim *s, uint64_t stream_ready);
 void pressure_kswapd_slice(struct sim *s, struct cpu *c);
 /* The page walker found pte present: its accessed bit is set (reclaim's "young"). */
 void pressure_page_accessed(struct sim *s, uint64_t pte);

@@ -288,7 +288,7 @@ int sched_run(struct sim *s)
         rq_push(s, i);
     while (s->rq_len) {
         struct cpu *c = earliest_cpu(s);
-        if (pressure_kswapd_due(s, c->clock_fx, first_ready_fx(s))) {
+        if (pressure_kswapd_due(s, first_ready_fx(s))) {
             pressure_kswapd_slice(s, c);
             continue;
         }
