@@ -771,6 +771,36 @@ uint64_t reclaim_fork(struct reclaim *r, const struct mm *parent, struct mm *chi
     return copied;
 }
 
+/* One swap entry goes (zap_pte_range: free_swap_and_cache): its slot reference, and an
+ * unmapped swap-cache page of that slot that nobody can fault in any more. */
+static void drop_entry(struct reclaim *r, uint64_t key)
+{
+    uint64_t slot = *u64map_get(&r->entries, key);
+    u64map_erase(&r->entries, key);
+    r->slot_shadow[slot] = 0;
+    swap_put_slot(r->sw, slot);
+    uint64_t cpfn = cache_pfn(r, slot);
+    if (cpfn != PA_NO_PFN && swap_slot_count(r->sw, slot) == 1 &&
+        rmap_kind_of(r->rmap[cpfn]) == RMAP_SWAPCACHE)
+        cache_drop_page(r, cpfn);
+}
+
+/* The keys of entries in [lo, hi), in one pass over the table; NULL on no memory. */
+static uint64_t *entries_in_range(const struct reclaim *r, uint64_t lo, uint64_t hi, uint64_t *n)
+{
+    *n = 0;
+    for (uint64_t i = 0; i <= r->entries.mask; i++)
+        *n += r->entries.used[i] && r->entries.keys[i] >= lo && r->entries.keys[i] < hi;
+    uint64_t *keys = malloc((*n ? *n : 1) * sizeof(uint64_t));
+    if (!keys)
+        return NULL;
+    uint64_t k = 0;
+    for (uint64_t i = 0; i <= r->entries.mask && k < *n; i++)
+        if (r->entries.used[i] && r->entries.keys[i] >= lo && r->entries.keys[i] < hi)
+            keys[k++] = r->entries.keys[i];
+    return keys;
+}
+
 uint64_t reclaim_drop_swap(struct reclaim *r, const struct mm *mm, uint64_t start, uint64_t end)
 {
     int idx = mm_index(r, mm);
@@ -779,25 +809,20 @@ uint64_t reclaim_drop_swap(struct reclaim *r, const struct mm *mm, uint64_t star
     uint64_t lo = make_key(r, idx, start);
     uint64_t hi = end ? make_key(r, idx, end) : ((uint64_t)(idx + 1) << VPN_BITS);
     uint64_t dropped = 0;
-    /* collect first: erasing shifts entries under the scan */
-    for (;;) {
-        uint64_t found_key = UINT64_MAX;
-        for (uint64_t i = 0; i <= r->entries.mask; i++)
-            if (r->entries.used[i] && r->entries.keys[i] >= lo && r->entries.keys[i] < hi) {
-                found_key = r->entries.keys[i];
-                break;
+    if (r->entries.n && hi > lo && hi - lo <= r->entries.mask + 1) {
+        /* a range smaller than the table: look each page up */
+        for (uint64_t k = lo; k < hi; k++)
+            if (u64map_get(&r->entries, k)) {
+                drop_entry(r, k);
+                dropped++;
             }
-        if (found_key == UINT64_MAX)
-            break;
-        uint64_t slot = *u64map_get(&r->entries, found_key);
-        u64map_erase(&r->entries, found_key);
-        r->slot_shadow[slot] = 0;
-        swap_put_slot(r->sw, slot);
-        uint64_t cpfn = cache_pfn(r, slot);
-        if (cpfn != PA_NO_PFN && swap_slot_count(r->sw, slot) == 1 &&
-            rmap_kind_of(r->rmap[cpfn]) == RMAP_SWAPCACHE)
-            cache_drop_page(r, cpfn); /* nobody can fault it in any more */
-        dropped++;
+    } else if (r->entries.n && hi > lo) {
+        /* collect first: erasing shifts entries under the scan */
+        uint64_t n, *keys = entries_in_range(r, lo, hi, &n);
+        for (uint64_t i = 0; keys && i < n; i++)
+            drop_entry(r, keys[i]);
+        dropped = keys ? n : 0;
+        free(keys);
     }
     if (!end)
         r->mms[idx] = NULL; /* the address space is gone: its index is free again */
