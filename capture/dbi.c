@@ -263,7 +263,8 @@ static int put_event(struct dbi *d, const struct proc *p, unsigned type, int64_t
     ev.tid = p->tid;
     ev.result = result;
     ev.nargs = (uint8_t)nargs;
-    memcpy(ev.args, args, nargs * sizeof *args);
+    if (nargs) /* args may be NULL then */
+        memcpy(ev.args, args, nargs * sizeof *args);
     ev.path = path && *path ? path : NULL;
     return mmt_writer_event(d->w, &ev);
 }

@@ -233,9 +233,8 @@ struct mmt_writer *mmt_writer_open(const char *path, const struct mmt_writer_opt
     w->raw_limit = w->chunk_records * 12 + 8192;
     if (w->raw_limit > MMT_MAX_CHUNK_RAW - 8192)
         w->raw_limit = MMT_MAX_CHUNK_RAW - 8192;
-    int raw_ok = 1;
-    for (int i = 0; i < MMT_RAW_BUFFERS; i++)
-        raw_ok &= (w->rawbuf[i] = malloc(w->raw_limit + 8192)) != NULL;
+    /* the other raw buffers are allocated when a trace grows to need them */
+    int raw_ok = (w->rawbuf[0] = malloc(w->raw_limit + 8192)) != NULL;
     w->raw = w->rawbuf[0];
     w->cbuf_cap = ZSTD_compressBound(w->raw_limit + 8192);
     w->cbuf = malloc(w->cbuf_cap);
@@ -425,6 +424,9 @@ static int flush_chunk(struct mmt_writer *w)
     if (w->chunk_recs == 0 || w->failed)
         return w->failed ? -1 : 0;
     struct compressor *c = &w->comp;
+    unsigned next = (w->rawidx + 1) % MMT_RAW_BUFFERS;
+    if (!w->rawbuf[next] && !(w->rawbuf[next] = malloc(w->raw_limit + 8192)))
+        return fail(w, "out of memory for a chunk buffer (%zu bytes)", w->raw_limit + 8192);
     if (!c->started && start_compressor(w))
         return -1;
     pthread_mutex_lock(&c->mu);
@@ -445,8 +447,8 @@ static int flush_chunk(struct mmt_writer *w)
     c->njobs++;
     pthread_cond_broadcast(&c->cv);
     pthread_mutex_unlock(&c->mu);
-    w->rawidx = (w->rawidx + 1) % MMT_RAW_BUFFERS;
-    w->raw = w->rawbuf[w->rawidx];
+    w->rawidx = next;
+    w->raw = w->rawbuf[next];
     w->raw_len = 0;
     w->chunk_recs = 0;
     w->chunk_events = 0;
