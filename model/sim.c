@@ -306,6 +306,27 @@ static uint64_t translate_untimed(struct sim *s, struct cpu *c, struct proc *p, 
     return va; /* a failed fault (SIGSEGV, OOM): keep going with the virtual address */
 }
 
+/* The largest page size up to psize that the level holds (0, 4 KiB, when none is held:
+ * tlb_fill then ignores it). */
+static unsigned held_size(const struct tlb *t, unsigned psize)
+{
+    while (psize > 0 && t->arr_of[psize] < 0)
+        psize--;
+    return psize;
+}
+
+/* Fills a level with the walk's translation. A level that does not hold the leaf's page size
+ * caches the piece of the huge page that va falls in, at the largest size it holds (as x86
+ * TLBs splinter huge pages they cannot hold), so a 4 KiB-only TLB still hits on THP memory. */
+static void fill_level(struct tlb *t, uint64_t va, unsigned asid, unsigned psize, uint64_t val)
+{
+    unsigned q = held_size(t, psize);
+    if (q != psize) /* the pfn of the piece: the base frame plus va's offset in frames */
+        val += ((va & ((1ULL << t->shift[psize]) - 1)) >> t->shift[q] << (t->shift[q] - t->shift[0]))
+               << PTE_PFN_SHIFT;
+    tlb_fill(t, va, asid, q, val);
+}
+
 /* The TLB levels missed: walk (with fault and retry), then fill every level that missed. */
 static uint64_t translate_slow(struct sim *s, struct cpu *c, struct proc *p, int first, int hit_ps,
                                uint64_t va, int write, int ifetch, unsigned *lshift)
@@ -368,12 +389,12 @@ static uint64_t translate_slow(struct sim *s, struct cpu *c, struct proc *p, int
     for (int k = 0; k < nm; k++) {
         struct tlb *t = &c->tlb[missed[k]];
         t->st.misses_ps[ps]++;
-        tlb_fill(t, va, p->asid, (unsigned)ps, val);
+        fill_level(t, va, p->asid, (unsigned)ps, val);
     }
     for (int k = 0; k < nr; k++) /* the upgraded entry goes back where it was */
-        tlb_fill(&c->tlb[refill[k]], va, p->asid, (unsigned)ps, val);
-    *lshift = c->tlb[first].shift[ps];
-    return phys_of(s, val, va, *lshift);
+        fill_level(&c->tlb[refill[k]], va, p->asid, (unsigned)ps, val);
+    *lshift = c->tlb[first].shift[held_size(&c->tlb[first], (unsigned)ps)];
+    return phys_of(s, val, va, c->tlb[first].shift[ps]);
 }
 
 /* The first-level TLB missed the entry used last: a full lookup, then the lower levels. */

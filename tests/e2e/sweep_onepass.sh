@@ -1,7 +1,8 @@
 #!/bin/bash
 # sweep --onepass on DBI-recorded traces: every row computed from stack distances equals the
 # replay of that point, with no fallback to replays (invalidations on munmap, mprotect, brk,
-# fork and exit are mirrored; a write that meets a read-only entry refills it in place).
+# fork and exit are mirrored; a write that meets a read-only entry refills it in place; a
+# 4 KiB-only TLB caches 4 KiB pieces of THP pages: val_thp maps some with MADV_HUGEPAGE).
 source "$(dirname "$0")/lib.sh"
 
 CFG=$ROOT/configs/minimal.ini
@@ -34,7 +35,7 @@ EOF
     check "$name $kind: rows equal the replays ($diff)" grep -q ' 0 differ' <<<"$diff"
 }
 
-for p in rec_fork rec_malloc rec_mmapfile; do
+for p in rec_fork rec_malloc rec_mmapfile val_thp; do
     if ! "$MMSIM" record -o "$TMP/$p.mmt" -- "$PROGS/$p" >/dev/null 2>"$TMP/$p.rec.err"; then
         echo "not ok - record $p"; sed 's/^/#   /' "$TMP/$p.rec.err" | head -5; continue
     fi
