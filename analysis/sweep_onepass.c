@@ -6,7 +6,9 @@
  * pages only and one CPU, and every varied key is that level's `entries` or `ways`. Points
  * are grouped per trace and per set count (fully associative levels together); the
  * smallest and the largest TLB of a group are replayed for real (the anchors) and the
- * one-pass counts must equal theirs, else the group is replayed point by point. A computed
+ * one-pass counts must equal theirs, else the group is replayed point by point. The profile
+ * mirrors the engine's invalidations (tlbprof.h), so on recorded traces the counts agree
+ * exactly and the check is a safety net (memory pressure, pid reuse without PCID). A computed
  * point's result holds the level's lookups, hits, misses and mpki, and every other result
  * that is equal at both anchors (the trace's counts, faults); results that differ between
  * the anchors (cycles, walks) depend on the TLB and are left out rather than guessed. */
