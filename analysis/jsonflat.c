@@ -164,11 +164,16 @@ static int parse_object(struct jf *j, size_t plen, int depth, int emit)
     }
 }
 
-/* Counts an array's elements without emitting, then parses it again emitting when short. */
+/* Counts an array's elements without emitting, then parses it again emitting when short.
+ * An array of arrays is a table (a histogram's [x, count] rows): left out at any length. */
 static int parse_array(struct jf *j, size_t plen, int depth, int emit)
 {
     const char *start = j->p;
     size_t count = 0;
+    j->p = start + 1;
+    skip_ws(j);
+    if (j->p < j->end && *j->p == '[')
+        emit = 0;
     for (int pass = 0; pass < 2; pass++) {
         int em = pass == 1 && emit && count <= JSONFLAT_MAX_ARRAY;
         j->p = start + 1;

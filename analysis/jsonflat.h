@@ -1,7 +1,7 @@
 /* jsonflat.h - flattens a JSON document into (path, value) pairs with dotted paths:
  * {"tlb":{"l1d":{"misses":5}}} gives ("tlb.l1d.misses", "5"). Array elements are numbered
- * ("walk.hist.3"); arrays longer than JSONFLAT_MAX_ARRAY are left out (histograms belong in
- * the JSON, not in a CSV row). Strings are unescaped; true/false become 1/0; null is empty. */
+ * ("walk.hist.3"); arrays longer than JSONFLAT_MAX_ARRAY, and arrays of arrays (tables such as
+ * walk_latency.buckets), are left out (histograms belong in the JSON, not in a CSV row). Strings are unescaped; true/false become 1/0; null is empty. */
 #ifndef MMSIM_JSONFLAT_H
 #define MMSIM_JSONFLAT_H
 
