@@ -693,6 +693,10 @@ int sim_run_slice(struct sim *s, struct cpu *c, struct stream *st)
             if (handle_record(s, c, st, r))
                 return -1;
             p = st->cur;
+            /* an event may have made the stream's process: it runs on c from now on (else
+             * the next slice would load it again, a flush without PCID) */
+            if (p && c->loaded != p)
+                sched_switch_to(s, c, p);
             if (c->clock_fx >= c->next_check_fx)
                 break;
         }

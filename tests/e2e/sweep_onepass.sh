@@ -7,14 +7,16 @@ source "$(dirname "$0")/lib.sh"
 
 CFG=$ROOT/configs/minimal.ini
 
-# compare FA|SA TRACE: one-pass and per-point CSVs agree on the TLB's counts at every point
+# compare FA|SA TRACE [-s k=v...]: one-pass and per-point CSVs agree on the TLB's counts at
+# every point
 compare() {
-    local kind=$1 tr=$2 name; name=$(basename "$tr" .mmt)
+    local kind=$1 tr=$2 name; shift 2
+    name=$(basename "$tr" .mmt)${1:+-${2//[^a-z0-9=]/}}
     local vary=(--vary tlb.l1d.entries=4,8,16,32,64,256,1024)
     [ "$kind" = SA ] && vary=(--zip --vary tlb.l1d.entries=16,32,64,128,256 --vary tlb.l1d.ways=1,2,4,8,16)
-    "$MMSIM" sweep -c "$CFG" -j 1 "${vary[@]}" --onepass "$tr" -o "$TMP/$name.$kind.op.csv" \
+    "$MMSIM" sweep -c "$CFG" -j 1 "$@" "${vary[@]}" --onepass "$tr" -o "$TMP/$name.$kind.op.csv" \
         >/dev/null 2>"$TMP/$name.$kind.err"
-    "$MMSIM" sweep -c "$CFG" -j 1 "${vary[@]}" "$tr" -o "$TMP/$name.$kind.rp.csv" >/dev/null 2>&1
+    "$MMSIM" sweep -c "$CFG" -j 1 "$@" "${vary[@]}" "$tr" -o "$TMP/$name.$kind.rp.csv" >/dev/null 2>&1
     check_eq "$name $kind: points computed from stack distances" 1 \
         "$(grep -c 'points from stack distances' "$TMP/$name.$kind.err")"
     check_eq "$name $kind: no fallback to replays" 0 "$(grep -c 'replaying the group' "$TMP/$name.$kind.err")"
@@ -42,3 +44,5 @@ for p in rec_fork rec_malloc rec_mmapfile val_thp; do
     compare FA "$TMP/$p.mmt"
 done
 compare SA "$TMP/rec_malloc.mmt"
+# without PCID every switch between the three processes of rec_fork flushes the TLB
+compare FA "$TMP/rec_fork.mmt" -s cpu.pcid=0
