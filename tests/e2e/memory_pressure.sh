@@ -67,6 +67,24 @@ check_eq "loop: every LRU major fault is a refault" "6000" "$ref"
 replay -s memory.size=16M -s swap.size=64M -s vmscan.policy=lru --json "$TMP/loop.mmt" >"$TMP/loop_ra.json"
 maj=$(json_get "$TMP/loop_ra.json" processes.0.faults.major)
 check "loop: readahead of 8 pages cuts major faults to 750..1500 ($maj)" test "$maj" -ge 750 -a "$maj" -le 1500
+# the swap cache: readahead pages wait unmapped and are mapped by their own minor fault;
+# every page of the second pass faults once, major (read) or minor (found in the cache)
+hit=$(json_get "$TMP/loop_ra.json" reclaim.swap_ra_hit)
+ra=$(json_get "$TMP/loop_ra.json" reclaim.swap_ra)
+check_eq "swap cache: major faults + swap-cache hits = the 6000 pages of pass 2" "6000" "$((maj + hit))"
+check_eq "swap cache: minor faults = 6000 first touches + swap-cache hits" "$((6000 + hit))" "$(json_get "$TMP/loop_ra.json" processes.0.faults.minor)"
+check_eq "swap cache: pages read = swap-ins + readahead pages" "$((maj + ra))" "$(json_get "$TMP/loop_ra.json" reclaim.pswpin)"
+check_eq "swap cache: every page was written after its swap-in, none left in the cache" "0" "$(json_get "$TMP/loop_ra.json" reclaim.swapcache_pages)"
+# a trace with mappings (so loads fault as reads): 6000 pages written, then read and
+# written in a loop in 16 MiB. A page swapped in by a read stays in the swap cache and is
+# reclaimed again with no write: every anonymous page reclaimed was either written to swap
+# or a clean swap-cache page
+"$ROOT/build/tools/mmt_synth" -o "$TMP/sc.mmt" --pattern loop --pages 6000 --accesses 12000 --init-writes >/dev/null
+replay -s memory.size=16M -s swap.size=64M -s vmscan.policy=lru --json "$TMP/sc.mmt" >"$TMP/sc.json"
+clean=$(json_get "$TMP/sc.json" reclaim.swapcache_reclaimed)
+check "swap cache: clean swap-cache pages were reclaimed without a write ($clean)" test "$clean" -gt 0
+check_eq "swap cache: anon pages reclaimed = pages written to swap + clean swap-cache pages" \
+    "$(json_get "$TMP/sc.json" reclaim.pgsteal_anon)" "$(( $(json_get "$TMP/sc.json" reclaim.pswpout) + clean ))"
 
 # 5. vmstat lines and the free -h table
 replay -s memory.size=16M -s swap.size=64M --vmstat 1 "$TMP/loop.mmt" >"$TMP/vmstat.txt"
