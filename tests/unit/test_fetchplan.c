@@ -2,7 +2,8 @@
  * mmt_writer_fetch_run, mmt_writer_run_access, mmt_writer_fetches) write exactly the bytes
  * that one mmt_writer_access call per record writes: the same trace file, byte for byte,
  * on runs with sequential, strided, repeated and far instructions, runs entered in the
- * middle, runs interleaved with other runs' fetches, and chunks a few records long. */
+ * middle, runs interleaved with other runs' fetches, and chunks a few records long; and a
+ * write error on the writer's compression thread reaches the caller. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -170,12 +171,32 @@ static void test_plan_offsets(void **state)
     assert_int_equal(mmt_fetch_plan(bad, 2, enc, off), -1);
 }
 
+/* A write error on the compression thread reaches the caller: a later record or close
+ * fails with the file's name and the byte where writing failed. */
+static void test_write_error_surfaces(void **state)
+{
+    (void)state;
+    char err[512];
+    struct mmt_writer_opts o = {1, 16, 0};
+    struct mmt_writer *w = mmt_writer_open("/dev/full", &o, err, sizeof err);
+    assert_non_null(w);
+    int failed_at = -1;
+    for (int i = 0; i < 100000 && failed_at < 0; i++)
+        if (mmt_writer_access(w, MMT_LOAD, 0x1000 + 64 * (uint64_t)i, 8))
+            failed_at = i;
+    assert_true(failed_at > 0); /* the first chunks are handed over before any write */
+    assert_non_null(strstr(mmt_writer_error(w), "/dev/full: write failed at byte"));
+    assert_int_equal(mmt_writer_close(w, err, sizeof err), -1);
+    assert_non_null(strstr(err, "No space left on device"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_batch_equals_single_records),
         cmocka_unit_test(test_batch_equals_single_records_tiny_chunks),
         cmocka_unit_test(test_plan_offsets),
+        cmocka_unit_test(test_write_error_surfaces),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
