@@ -441,14 +441,7 @@ static int single_step_record(const struct record_opts *o, struct mmt_writer *w,
     if (!o->progress)
         s.prog.enabled = 0;
     int rc = -1;
-    pid_t pid = pt_spawn(o->argv, 0, err, errlen);
-    /* stopped before its exec: attach the counters of the traced run (record.h) */
-    if (pid > 0 && o->child_ready && o->child_ready(pid, o->child_arg)) {
-        kill(pid, SIGKILL);
-        waitpid(pid, NULL, __WALL);
-        snprintf(err, errlen, "preparing the traced run failed");
-        pid = -1;
-    }
+    pid_t pid = pt_spawn_ready(o, 0, err, errlen);
     if (pid > 0) {
         s.root = pid;
         long opts = PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |

@@ -460,3 +460,15 @@ pid_t pt_spawn(char *const argv[], int seccomp, char *err, size_t errlen)
     }
     return pid;
 }
+
+pid_t pt_spawn_ready(const struct record_opts *o, int seccomp, char *err, size_t errlen)
+{
+    pid_t pid = pt_spawn(o->argv, seccomp, err, errlen);
+    if (pid > 0 && o->child_ready && o->child_ready(pid, o->child_arg)) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, __WALL);
+        snprintf(err, errlen, "preparing the traced run failed");
+        return -1;
+    }
+    return pid;
+}

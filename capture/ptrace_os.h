@@ -84,6 +84,9 @@ void pt_threads_free(struct pt_threads *ts);
  * With seccomp set, the child installs the events-only filter first. Returns the pid, or -1
  * with err filled. The caller sets options and resumes it. */
 pid_t pt_spawn(char *const argv[], int seccomp, char *err, size_t errlen);
+/* pt_spawn, then o->child_ready (the counters of the traced run, record.h) while the child
+ * is stopped before its exec; -1 with err filled when either fails. */
+pid_t pt_spawn_ready(const struct record_opts *o, int seccomp, char *err, size_t errlen);
 /* Kills every followed thread and reaps them (on SIGINT/SIGTERM or an error). */
 void pt_kill_all(struct pt_threads *ts, pid_t root, struct record_result *res);
 
