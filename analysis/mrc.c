@@ -63,6 +63,9 @@ int mrc_add_trace(struct mrc *m, const char *path, char *err, size_t errlen)
     progress_done(&pr);
     if (rc < 0)
         snprintf(err, errlen, "%s", mmt_reader_error(r));
+    else if (!mmt_reader_complete(r)) /* the curve covers the readable chunks only */
+        fprintf(stderr, "mmsim mrc: warning: %s: incomplete trace, curve of what is readable: %s\n",
+                path, mmt_reader_incomplete_reason(r));
     mmt_reader_close(r);
     return rc < 0 ? -1 : 0;
 }

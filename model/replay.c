@@ -151,6 +151,9 @@ static int run_replay(struct replay_opts *o)
         if (sim_add_trace(s, o->traces[i], err, sizeof err) < 0) {
             fprintf(stderr, "mmsim replay: %s\n", err);
             rc = 1;
+        } else if (sim_trace_incomplete(s, i)) {
+            fprintf(stderr, "mmsim replay: warning: %s: incomplete trace, replaying what is readable: %s\n",
+                    o->traces[i], sim_trace_incomplete(s, i));
         }
     if (!rc && o->timeline) {
         tl = fopen(o->timeline, "w");

@@ -45,6 +45,9 @@ void sim_free(struct sim *s);
 int sim_add_trace(struct sim *s, const char *path, char *err, size_t errlen);
 int sim_add_source(struct sim *s, const char *name, const struct sim_source *src, char *err,
                    size_t errlen);
+/* Why trace i is incomplete (cut short, crashed while recording), or NULL when it is whole
+ * or not a file: the replay covers only its readable chunks. */
+const char *sim_trace_incomplete(const struct sim *s, int i);
 
 /* Optional outputs, set before sim_run: a timeline CSV (one row per stats.sample_interval
  * cycles) and a progress line on stderr. */

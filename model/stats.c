@@ -450,6 +450,11 @@ void sim_report_json(struct sim *s, struct json *j)
     for (uint32_t i = 0; i < s->nstreams; i++)
         json_str(j, NULL, s->streams[i].name);
     json_arr_end(j);
+    json_arr_begin(j, "incomplete_traces"); /* replayed up to their last whole chunk */
+    for (uint32_t i = 0; i < s->nstreams; i++)
+        if (sim_trace_incomplete(s, (int)i))
+            json_str(j, NULL, s->streams[i].name);
+    json_arr_end(j);
     json_u64(j, "cpus", s->ncpu);
     json_u64(j, "records", s->records);
     json_u64(j, "accesses", t.accesses);
@@ -525,8 +530,11 @@ void sim_report_text(struct sim *s, FILE *f)
     double instr = t.instructions ? (double)t.instructions : NAN; /* no CPI without instructions */
     fprintf(f, "# mmsim replay: %u trace%s on %u CPU%s\n", s->nstreams, s->nstreams == 1 ? "" : "s",
             s->ncpu, s->ncpu == 1 ? "" : "s");
-    for (uint32_t i = 0; i < s->nstreams; i++)
-        fprintf(f, "#   %s\n", s->streams[i].name);
+    for (uint32_t i = 0; i < s->nstreams; i++) {
+        const char *cut = sim_trace_incomplete(s, (int)i);
+        fprintf(f, "#   %s%s%s%s\n", s->streams[i].name, cut ? " (INCOMPLETE: " : "", cut ? cut : "",
+                cut ? ")" : "");
+    }
     fprintf(f, "\n%16" PRIu64 "  instructions\n", t.instructions);
     fprintf(f, "%16" PRIu64 "  accesses (%" PRIu64 " fetches, %" PRIu64 " loads, %" PRIu64
                " stores, %" PRIu64 " modifies)\n",
