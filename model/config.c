@@ -3,6 +3,7 @@
 #include "model/config.h"
 
 #include <ini.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -558,7 +559,7 @@ static int apply(struct parse_ctx *x, const char *section, const char *name, con
         if (!strcmp(sections[i].name, pre))
             s = &sections[i];
     if (!s || (s->kind == SEC_GLOBAL) != (dot == NULL))
-        return fail(x, "[%s]: unknown section (known: cpu, tlb.<name>, cache.<name>, walker, memory, timing, stats)", section);
+        return fail(x, "[%s]: unknown section (known: cpu, tlb.<name>, cache.<name>, walker, memory, timing, stats, swap, vmscan, oom, memcg, slab)", section);
     const struct key_desc *d = find_key(s->keys, name);
     if (!d)
         return fail(x, "%s.%s: unknown key", section, name);
@@ -640,9 +641,9 @@ static int parse_file(struct parse_ctx *x, const char *path)
     FILE *f = fopen(path, "rb");
     if (!f) {
         if (x->depth == 0)
-            snprintf(x->err, x->errlen, "%s: cannot open", path);
+            snprintf(x->err, x->errlen, "%s: cannot open: %s", path, strerror(errno));
         else
-            fail(x, "include '%s': cannot open", path);
+            fail(x, "include '%s': cannot open: %s", path, strerror(errno));
         x->failed = 1;
         return -1;
     }
@@ -664,9 +665,17 @@ static int parse_file(struct parse_ctx *x, const char *path)
             cap *= 2;
         }
     }
+    /* a directory opens but does not read; an empty file is a wrong path more often than
+     * a wish for every default */
+    const char *bad = !buf ? "out of memory" : ferror(f) ? strerror(errno) : !len ? "empty file" : NULL;
     fclose(f);
-    if (!buf) {
-        snprintf(x->err, x->errlen, "%s: out of memory", path);
+    if (bad) {
+        if (x->depth == 0)
+            snprintf(x->err, x->errlen, "%s: cannot read: %s", path, bad);
+        else
+            fail(x, "include '%s': cannot read: %s", path, bad);
+        x->failed = 1;
+        free(buf);
         return -1;
     }
     struct parse_ctx sub = *x;
