@@ -27,11 +27,11 @@ static char *slurp(const char *path, size_t *len, char *err, size_t errlen)
         }
         b = nb;
     }
-    int bad = ferror(f);
+    int bad = ferror(f) ? errno : 0; /* EISDIR for a directory */
     fclose(f);
     if (!b || bad) {
         free(b);
-        snprintf(err, errlen, "%s: %s", path, bad ? "read error" : "out of memory");
+        snprintf(err, errlen, "%s: %s", path, bad ? strerror(bad) : "out of memory");
         return NULL;
     }
     b[n] = 0;

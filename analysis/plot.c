@@ -1040,6 +1040,10 @@ int cmd_plot(int argc, char **argv)
         if (csv_read(o.inputs[nread], &in[nread], err, sizeof err) < 0) {
             fprintf(stderr, "mmsim plot %s: %s\n", o.kind, err);
             goto out;
+        } else if (!in[nread].nrows) { /* a cut or unfinished file: gnuplot's error would not name it */
+            fprintf(stderr, "mmsim plot %s: %s: a header line and no data rows\n", o.kind, o.inputs[nread]);
+            nread++;
+            goto out;
         }
     if (make_figure(&o, term, fn, in, err, sizeof err) < 0) {
         fprintf(stderr, "mmsim plot %s: %s\n", o.kind, err);

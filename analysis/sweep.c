@@ -948,7 +948,8 @@ static int setup_dir(struct sweep *sw, char *err, size_t errlen)
     }
     else
         snprintf(want, sizeof want, "%s.d", o->emit_file);
-    if (mkdir(want, 0755) != 0 && errno != EEXIST) {
+    /* --collect reads a folder that must exist: never make an empty one */
+    if (!o->collect && mkdir(want, 0755) != 0 && errno != EEXIST) {
         snprintf(err, errlen, "%s: %s", want, strerror(errno));
         return -1;
     }
