@@ -2,6 +2,7 @@
  * curve it predicts with a swap device (see mrc.h for the model). */
 #include "analysis/mrc.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -174,7 +175,9 @@ static int parse_mrc_cli(int argc, char **argv, struct mrc_cli *o)
         default: mrc_usage(stderr); return -1;
         }
         if (bad) {
-            fprintf(stderr, "mmsim mrc: bad value '%s' for %s\n", optarg, argv[optind - 1]);
+            fprintf(stderr, "mmsim mrc: bad value '%s' for --%s\n", optarg,
+                    c == 'p' ? "page-size" : c == 's' ? "sample" : c == 'f' ? "fault-latency-us"
+                    : c == 'a' ? "access-ns" : "minor-fault-us");
             return -1;
         }
     }
@@ -238,7 +241,7 @@ int cmd_mrc(int argc, char **argv)
     }
     f = o.out ? fopen(o.out, "w") : stdout;
     if (!f) {
-        perror(o.out);
+        fprintf(stderr, "mmsim mrc: %s: cannot create: %s\n", o.out, strerror(errno));
         goto out;
     }
     if (write_rows(f, &c, o.thrash ? &tm : NULL, o.sizes, err, sizeof err) < 0) {

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/util.h"
 
@@ -126,6 +127,7 @@ struct load_ctx {
     char *err;
     size_t errlen;
     int failed;
+    int seen; /* keys of [swap] read */
 };
 
 static int load_handler(void *user, const char *section, const char *name, const char *value)
@@ -133,6 +135,7 @@ static int load_handler(void *user, const char *section, const char *name, const
     struct load_ctx *lc = user;
     if (strcmp(section, "swap") != 0 || lc->failed)
         return 1;
+    lc->seen++;
     if (swap_config_set(lc->c, name, value, lc->err, lc->errlen)) {
         lc->failed = 1;
         return 0; /* inih reports the line */
@@ -143,7 +146,12 @@ static int load_handler(void *user, const char *section, const char *name, const
 int swap_config_load(struct swap_config *c, const char *path, char *err, size_t errlen)
 {
     char msg[200] = "";
-    struct load_ctx lc = {c, msg, sizeof(msg), 0};
+    struct load_ctx lc = {c, msg, sizeof(msg), 0, 0};
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(EISDIR));
+        return -1;
+    }
     int rc = ini_parse(path, load_handler, &lc);
     if (rc == -1) {
         snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
@@ -151,6 +159,10 @@ int swap_config_load(struct swap_config *c, const char *path, char *err, size_t 
     }
     if (rc != 0) {
         snprintf(err, errlen, "%s:%d: %s", path, rc, msg[0] ? msg : "syntax error");
+        return -1;
+    }
+    if (!lc.seen) { /* an empty or unrelated file: all defaults would be a silent mistake */
+        snprintf(err, errlen, "%s: no [swap] section with keys (a device preset such as configs/swap/nvme.ini)", path);
         return -1;
     }
     return 0;
