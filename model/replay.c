@@ -30,13 +30,28 @@ static void replay_usage(FILE *f)
             "  --no-progress    no progress line on stderr\n");
 }
 
-static const char *default_config(void)
+/* configs/default.ini here, else beside the binary: bin/../configs (a build tree) or
+ * bin/../share/mmsim/configs (an install at any PREFIX), so the default machine does not
+ * depend on the folder mmsim runs in. NULL: the built-in defaults. */
+static const char *default_config(char *buf, size_t n)
 {
-    static const char *const candidates[] = {"configs/default.ini",
-                                             "/usr/local/share/mmsim/configs/default.ini"};
-    for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++)
-        if (access(candidates[i], R_OK) == 0)
-            return candidates[i];
+    static const char *const beside_bin[] = {"/../configs/default.ini",
+                                             "/../share/mmsim/configs/default.ini"};
+    if (access("configs/default.ini", R_OK) == 0)
+        return "configs/default.ini";
+    char exe[4096];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len <= 0)
+        return NULL;
+    exe[len] = 0;
+    char *slash = strrchr(exe, '/');
+    if (slash)
+        *slash = 0;
+    for (size_t i = 0; i < sizeof beside_bin / sizeof beside_bin[0]; i++) {
+        snprintf(buf, n, "%s%s", exe, beside_bin[i]);
+        if (access(buf, R_OK) == 0)
+            return buf;
+    }
     return NULL;
 }
 
@@ -132,8 +147,9 @@ static int run_replay(struct replay_opts *o)
     struct mmsim_config *cfg = malloc(sizeof *cfg);
     if (!cfg)
         return 1;
-    if (!o->config)
-        o->config = default_config();
+    char found[4200];
+    if (!o->config && !(o->config = default_config(found, sizeof found)))
+        fprintf(stderr, "mmsim replay: no configs/default.ini found: the built-in defaults\n");
     if (config_from_args(cfg, o->config, o->sets, o->nsets, err, sizeof err)) {
         fprintf(stderr, "mmsim replay: %s\n", err);
         free(cfg);
