@@ -625,6 +625,9 @@ static int kind_timeline(struct fig *f, const struct plot_opts *o, const struct 
         int tc = time_col(c, o->xcol);
         if (need_col(f, c, tc, "time", o->xcol))
             return -1;
+        if (c->nrows < 2) /* a rate needs two samples; gnuplot's own error would not say why */
+            return fail(f, "%s: %zu sample, a timeline needs two or more (replay with a smaller "
+                           "-s stats.sample_interval)", c->path, c->nrows);
         double ts = time_scale(o, c->header[tc], &xlabel, &ratelabel);
         int lines = 0;
         char tag[96];

@@ -159,6 +159,8 @@ expect_fail "plot: a CSV with only its header" 1 "header.csv: a header line and 
 printf 'pages,bytes,references,misses,miss_ratio\n1,abc,3,2,0.5\n' >badnum.csv
 expect_fail "plot: a bad number names file, line and column" 1 "badnum.csv:2: column 'bytes': 'abc'" \
     "$MMSIM" plot mrc badnum.csv -o p.png
+printf 'cycles,minor_faults,rss_pages\n1000,3,5\n' >one.csv
+expect_fail "plot timeline: one sample says why" 1 "one.csv: 1 sample, a timeline needs two" "$MMSIM" plot timeline one.csv -o p.png
 expect_fail "plot: unknown kind" 2 "unknown kind 'bogus'" "$MMSIM" plot bogus good.mrc.csv -o p.png
 expect_fail "plot: bad output extension" 2 "p.xyz: the output must end in" "$MMSIM" plot mrc good.mrc.csv -o p.xyz
 expect_fail "plot: --size abc" 2 "--size wants W,H" "$MMSIM" plot mrc good.mrc.csv -o p.png --size abc
