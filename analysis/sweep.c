@@ -696,6 +696,11 @@ static int finish_job(struct sweep *sw, struct job *jb, int status)
         jb->failed = 1;
         return -1;
     }
+    /* a replay's warning (a cut trace), once a trace: every point of it would say the same */
+    char line[512];
+    last_error_line(sw, jb, line, sizeof line);
+    if (jb->point == 0 && strstr(line, "warning:"))
+        fprintf(stderr, "\nmmsim sweep: %s\n", line);
     return 0;
 }
 

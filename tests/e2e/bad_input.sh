@@ -96,6 +96,11 @@ check_eq "replay JSON: a whole trace has no incomplete_traces" "[]" \
 check_eq "mrc of a cut trace exits 0" 0 $?
 check "mrc: warns that the trace is incomplete" grep -q "warning: cut.mmt: incomplete trace" cut.err
 
+"$MMSIM" sweep -c "$CFG/minimal.ini" --vary tlb.l1d.entries=16,32 cut.mmt -o cut.sweep.csv 2>cut.err
+check_eq "sweep of a cut trace exits 0" 0 $?
+check_eq "sweep: a row a point" 3 "$(wc -l <cut.sweep.csv)"
+check_eq "sweep: the cut trace is named once in a warning" 1 "$(grep -c 'warning: .*cut.mmt: incomplete trace' cut.err)"
+
 # ---- configurations: replay -c, config show, -s ----
 for verb in replay config; do
     if [ $verb = config ]; then run=("$MMSIM" config show); tr=(); else run=("$MMSIM" replay); tr=("$GOOD"); fi
