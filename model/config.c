@@ -766,7 +766,8 @@ static int validate_tlb(struct mmsim_config *c, struct tlb_config *t, char *err,
         return verr(c, err, errlen, el, "tlb.%s.entries: %u values for %d page sizes (give one, or one per page size)",
                     t->name, t->nentries, nps);
     if (t->nways != 1 && t->nways != t->nentries)
-        return verr(c, err, errlen, wl, "tlb.%s.ways: %u values for %u entries values", t->name, t->nways, t->nentries);
+        return verr(c, err, errlen, wl, "tlb.%s.ways: %u values but entries has %u (give one, or one per entries value)",
+                    t->name, t->nways, t->nentries);
     for (uint32_t i = 0; i < t->nentries; i++) {
         uint32_t e = t->entries[i], w = t->ways[t->nways == 1 ? 0 : i];
         if (e == 0)
