@@ -319,8 +319,31 @@ static int tlb_y(struct fig *f, const struct csv *c, size_t r, const struct tlb_
 
 /* ---- the kinds: each writes data blocks and plot clauses, and the axis settings ---- */
 
+/* Tics at powers of two of a log2 axis in MiB, labelled "4 KiB", "1 MiB", "2 GiB": "%g" of
+ * MiB would print 0.00390625 and the labels of small sizes run into each other. At most
+ * about 12 labels (every 2nd, 4th... power when the range is wider). */
+static void put_mib_log2_tics(FILE *gp, double lo, double hi)
+{
+    if (!(lo > 0) || !(hi >= lo))
+        return;
+    int a = (int)floor(log2(lo)), b = (int)ceil(log2(hi));
+    int step = (b - a) / 12 + 1;
+    const char *sep = "";
+    fputs("set xtics (", gp);
+    for (int e = a; e <= b; e += step) {
+        double mib = ldexp(1.0, e);
+        const char *unit = mib < 1 ? "KiB" : mib < 1024 ? "MiB" : "GiB";
+        double v = mib < 1 ? mib * 1024 : mib < 1024 ? mib : mib / 1024;
+        fprintf(gp, "%s\"%g %s\" %.17g", sep, v, unit, mib);
+        sep = ", ";
+    }
+    /* the range just outside the outer tics: gnuplot drops a tic that sits on the border */
+    fprintf(gp, ")\nset xrange [%.17g:%.17g]\n", ldexp(0.98, a), ldexp(1.02, b));
+}
+
 static int kind_mrc(struct fig *f, const struct plot_opts *o, const struct csv *in, FILE *gp)
 {
+    double lo = INFINITY, hi = 0; /* the x range, for the tics */
     static const char *const xs[] = {"bytes", "pages", NULL}, *const ys[] = {"miss_ratio", NULL};
     int mib = 0;
     for (int i = 0; i < o->ninputs; i++) {
@@ -340,6 +363,11 @@ static int kind_mrc(struct fig *f, const struct plot_opts *o, const struct csv *
             }
         }
         series_sort(&s);
+        for (size_t k = 0; k < s.n; k++)
+            if (s.x[k] > 0) {
+                lo = fmin(lo, s.x[k]);
+                hi = fmax(hi, s.x[k]);
+            }
         int b = write_block(f, &s, 0);
         char t[160];
         clean_title(t, sizeof t, s.title);
@@ -347,10 +375,13 @@ static int kind_mrc(struct fig *f, const struct plot_opts *o, const struct csv *
         series_free(&s, 1);
     }
     fprintf(gp, "set xlabel \"%s\"\nset ylabel \"%s\"\nset yrange [0:*]\n",
-            mib ? "Memory size (MiB)" : "Memory size (pages)",
+            !mib ? "Memory size (pages)" : o->logx != 0 ? "Memory size" : "Memory size (MiB)",
             o->ycol ? o->ycol : "Miss ratio (LRU)");
-    if (o->logx != 0)
+    if (o->logx != 0) {
         fputs("set logscale x 2\nset format x \"%g\"\n", gp);
+        if (mib)
+            put_mib_log2_tics(gp, lo, hi);
+    }
     return 0;
 }
 
