@@ -657,6 +657,9 @@ static int next_batch(struct sim *s, struct stream *st)
     st->i = 0;
     if (rc < 0) {
         const char *why = st->src.error ? st->src.error(st->src.ctx) : NULL;
+        size_t nl = strlen(st->name);
+        if (why && !strncmp(why, st->name, nl) && why[nl] == ':') /* the reader named the file */
+            return sim_fail(s, "%s", why);
         return sim_fail(s, "%s: %s", st->name, why ? why : "read error");
     }
     if (rc == 0) {

@@ -101,6 +101,15 @@ check_eq "sweep of a cut trace exits 0" 0 $?
 check_eq "sweep: a row a point" 3 "$(wc -l <cut.sweep.csv)"
 check_eq "sweep: the cut trace is named once in a warning" 1 "$(grep -c 'warning: .*cut.mmt: incomplete trace' cut.err)"
 
+# A damaged chunk (bytes overwritten in the middle): the readers that decode say which chunk
+# and byte; info --scan checks every chunk.
+cp "$GOOD" bad.mmt
+printf '\xff\x00\xaa\x55' | dd of=bad.mmt bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+for verb in "info --scan" dump replay mrc; do
+    expect_fail "$verb: a damaged chunk names the chunk and its byte" 1 "^mmsim [a-z]+: bad.mmt: chunk [0-9]+ at byte [0-9]+: " \
+        "$MMSIM" $verb bad.mmt
+done
+
 # ---- configurations: replay -c, config show, -s ----
 for verb in replay config; do
     if [ $verb = config ]; then run=("$MMSIM" config show); tr=(); else run=("$MMSIM" replay); tr=("$GOOD"); fi
