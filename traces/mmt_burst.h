@@ -37,7 +37,9 @@ struct mmt_burst {
     uint32_t gen;            /* the chunk being filled (mmt_plan_ref.gen) */
     uint32_t nplans;         /* plans defined in it */
     uint32_t left;           /* records that may still be written in this burst */
-    uint32_t n;              /* records written */
+    /* records written, by kind (their sum is the count: a separate counter next to `left`
+     * got both updated as one vector, and the next access's load of them stalled on store
+     * forwarding) */
     uint64_t kinds[MMT_MODIFY + 1];
 };
 
@@ -196,7 +198,6 @@ MMT_HOT_INLINE void mmt_burst_plan_run(struct mmt_burst *b, struct mmt_plan_ref 
         b->p = mmt_put_plan_def(b->p, ref->id, ins, n);
     }
     b->p = mmt_put_plan_run(b->p, &b->run, &b->st[0], ref->id, ins, from, upto);
-    b->n += upto - from;
     b->kinds[MMT_IFETCH] += upto - from;
 }
 
@@ -206,7 +207,6 @@ MMT_HOT_INLINE void mmt_burst_access(struct mmt_burst *b, unsigned kind, uint64_
 {
     b->p = mmt_encode_access(b->p, &b->st[kind != MMT_IFETCH], kind, addr, size);
     b->left--;
-    b->n++;
     b->kinds[kind]++;
 }
 
@@ -219,7 +219,6 @@ MMT_HOT_INLINE void mmt_burst_fetch_run(struct mmt_burst *b, const uint64_t *ins
         return;
     b->p = mmt_put_planned_run(b->p, &b->st[0], ins, enc, off, from, upto);
     b->left -= upto - from;
-    b->n += upto - from;
     b->kinds[MMT_IFETCH] += upto - from;
 }
 

@@ -653,7 +653,6 @@ int mmt_writer_burst_begin(struct mmt_writer *w, struct mmt_burst *b)
     /* each of these records starts below raw_limit: the chunk ends where one record at a
      * time would end it */
     b->left = (uint32_t)(by_recs < by_bytes ? by_recs : by_bytes);
-    b->n = 0;
     b->p = w->raw + w->raw_len;
     b->st[0] = w->st[0];
     b->st[1] = w->st[1];
@@ -671,8 +670,9 @@ void mmt_writer_burst_end(struct mmt_writer *w, const struct mmt_burst *b)
     w->st[1] = b->st[1];
     w->run = b->run;
     w->nplans = b->nplans;
-    w->chunk_recs += b->n;
-    w->records += b->n;
+    uint64_t n = b->kinds[0] + b->kinds[1] + b->kinds[2] + b->kinds[3];
+    w->chunk_recs += (uint32_t)n;
+    w->records += n;
     for (int k = 0; k <= MMT_MODIFY; k++)
         w->kinds[k] += b->kinds[k];
 }
