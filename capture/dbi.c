@@ -37,6 +37,7 @@ struct sbdef {
     uint32_t n;    /* instructions; 0: not defined */
     uint32_t eoff; /* its fetch plan's n + 1 offsets, in the process's offs pool */
     uint32_t enc;  /* its fetch plan's bytes, in the process's enc pool */
+    struct mmt_plan_ref ref; /* its fetch plan in the trace's current chunk */
 };
 
 struct proc {
@@ -53,6 +54,7 @@ struct proc {
     /* the superblock executing: instructions [next, n) not yet fetched */
     struct sbdef cur; /* a copy: a definition arriving meanwhile may move the table */
     uint32_t cur_n, next;
+    uint64_t cur_id;  /* its id: its table entry gets the plan's chunk id back */
     int active;
     int started, ended;
     int announced; /* its FORK event is written (by whichever side arrived first) */
@@ -186,7 +188,7 @@ static int define_sb(struct proc *p, uint64_t id, const uint64_t *insns, uint32_
 {
     /* Ids count up from 0 in each process: a far jump is a corrupt stream, not a reason to
      * allocate gigabytes. */
-    if (id > p->nsb + (1u << 20))
+    if (id > p->nsb + (1u << 20) || n > MMT_MAX_PLAN_INSNS)
         return -1;
     if (id >= p->nsb) {
         size_t nsb = p->nsb ? p->nsb : 1024;
@@ -211,6 +213,7 @@ static int define_sb(struct proc *p, uint64_t id, const uint64_t *insns, uint32_
         return -1;
     memcpy(p->pool + p->npool, insns, n * sizeof *insns);
     struct sbdef *sb = &p->sb[id];
+    sb->ref = (struct mmt_plan_ref){0, 0};
     sb->off = (uint32_t)p->npool;
     sb->n = n;
     sb->eoff = (uint32_t)p->noffs;
@@ -231,6 +234,14 @@ static int set_thread(struct dbi *d, const struct proc *p)
     return mmt_writer_switch(d->w, p->pid, p->tid);
 }
 
+/* The executing superblock's plan was defined in a new chunk: its table entry (a copy was
+ * taken when it started) remembers that, unless the id has been redefined since. */
+static void keep_plan_ref(struct proc *p)
+{
+    if (p->cur_id < p->nsb && p->sb[p->cur_id].off == p->cur.off && p->sb[p->cur_id].n == p->cur.n)
+        p->sb[p->cur_id].ref = p->cur.ref;
+}
+
 /* Fetches of the executing superblock's instructions up to (not including) `upto`. */
 static inline int fetch_to(struct dbi *d, struct proc *p, uint32_t upto)
 {
@@ -239,10 +250,12 @@ static inline int fetch_to(struct dbi *d, struct proc *p, uint32_t upto)
     if (p->next >= upto)
         return 0;
     uint32_t from = p->next;
-    const struct sbdef *sb = &p->cur;
     p->next = upto;
-    return mmt_writer_fetch_run(d->w, p->pool + sb->off, p->enc + sb->enc, p->offs + sb->eoff,
-                                from, upto);
+    uint32_t gen = p->cur.ref.gen;
+    int rc = mmt_writer_plan_run(d->w, &p->cur.ref, p->pool + p->cur.off, p->cur.n, from, upto);
+    if (p->cur.ref.gen != gen)
+        keep_plan_ref(p);
+    return rc;
 }
 
 static int finish_sb(struct dbi *d, struct proc *p)
@@ -410,15 +423,18 @@ static void protocol_error(struct dbi *d, const char *what, uint32_t pid, size_t
 
 /* put_run near a chunk's end: through the writer's general path, which flushes. */
 static __attribute__((noinline)) int put_run_slow(struct dbi *d, struct mmt_burst *b,
-                                                  const struct proc *p, uint32_t from,
+                                                  struct proc *p, uint32_t from,
                                                   uint32_t upto, unsigned kind, uint64_t addr,
                                                   unsigned size)
 {
     mmt_writer_burst_end(d->w, b);
     int rc = 0;
-    if (from < upto)
-        rc = mmt_writer_fetch_run(d->w, p->pool + p->cur.off, p->enc + p->cur.enc,
-                                  p->offs + p->cur.eoff, from, upto);
+    if (from < upto) {
+        uint32_t gen = p->cur.ref.gen;
+        rc = mmt_writer_plan_run(d->w, &p->cur.ref, p->pool + p->cur.off, p->cur.n, from, upto);
+        if (p->cur.ref.gen != gen)
+            keep_plan_ref(p);
+    }
     if (!rc && kind)
         rc = mmt_writer_access(d->w, kind, addr, size);
     return rc || mmt_writer_burst_begin(d->w, b) ? -1 : 0;
@@ -427,16 +443,19 @@ static __attribute__((noinline)) int put_run_slow(struct dbi *d, struct mmt_burs
 /* Fetches [from, upto) of the executing superblock, then (kind nonzero) a data access,
  * inline in the burst b. */
 static inline __attribute__((always_inline)) int put_run(struct dbi *d, struct mmt_burst *b,
-                                                         const struct proc *p, uint32_t from,
+                                                         struct proc *p, uint32_t from,
                                                          uint32_t upto, unsigned kind,
                                                          uint64_t addr, unsigned size)
 {
-    uint32_t n = from < upto ? upto - from : 0;
-    if (__builtin_expect(b->left <= n, 0))
+    uint32_t need = from < upto ? mmt_burst_plan_need(b, &p->cur.ref, p->cur.n, from, upto) : 0;
+    if (__builtin_expect(b->left <= need + 1, 0))
         return put_run_slow(d, b, p, from, upto, kind, addr, size);
-    if (n)
-        mmt_burst_fetch_run(b, p->pool + p->cur.off, p->enc + p->cur.enc, p->offs + p->cur.eoff,
-                            from, upto);
+    if (from < upto) {
+        uint32_t gen = p->cur.ref.gen;
+        mmt_burst_plan_run(b, &p->cur.ref, p->pool + p->cur.off, p->cur.n, from, upto);
+        if (__builtin_expect(p->cur.ref.gen != gen, 0))
+            keep_plan_ref(p);
+    }
     if (kind)
         mmt_burst_access(b, kind, addr, size);
     return 0;
@@ -484,6 +503,7 @@ static size_t decode_hot(struct dbi *d, struct proc *p, const uint64_t *w, size_
                 continue;
             }
             p->cur = p->sb[id];
+            p->cur_id = id;
             p->cur_n = p->cur.n;
             p->next = 0;
             p->active = 1;

@@ -123,6 +123,18 @@ int mmt_writer_fetch_run(struct mmt_writer *w, const uint64_t *ins, const uint8_
 int mmt_writer_run_access(struct mmt_writer *w, const uint64_t *ins, const uint8_t *enc,
                           const uint32_t *off, uint32_t from, uint32_t upto, unsigned kind,
                           uint64_t addr, unsigned size);
+/* Fetch runs (format 1.1): a run of instructions executed many times (a DBI superblock) is
+ * a plan, defined once in each chunk that uses it; each execution, or each stretch of one
+ * between data accesses, is then one small record that the reader expands into the same
+ * MMT_IFETCH records mmt_writer_fetches would give. The caller keeps one zero-initialised
+ * mmt_plan_ref per plan and passes the same instruction words with it every time. */
+struct mmt_plan_ref {
+    uint32_t gen; /* the writer's chunk in which the plan was last defined (0: none) */
+    uint32_t id;  /* its id in that chunk */
+};
+/* Fetches [from, upto) of the n-instruction plan ins (n <= 512, sizes 1..255). */
+int mmt_writer_plan_run(struct mmt_writer *w, struct mmt_plan_ref *ref, const uint64_t *ins,
+                        uint32_t n, uint32_t from, uint32_t upto);
 int mmt_writer_switch(struct mmt_writer *w, uint32_t pid, uint32_t tid);
 int mmt_writer_event(struct mmt_writer *w, const struct mmt_event *ev);
 /* Mark the trace incomplete with a reason (crash, signal, disk full) before closing. */

@@ -12,7 +12,7 @@
 #define MMT_MAGIC "\x89MMT\r\n\x1a\n" /* 8 bytes at offset 0 */
 #define MMT_MAGIC_LEN 8
 #define MMT_VERSION_MAJOR 1
-#define MMT_VERSION_MINOR 0
+#define MMT_VERSION_MINOR 1 /* 1: fetch-run records (plans) */
 #define MMT_HEADER_FIXED 16      /* magic, major u16, minor u16, meta length u32 */
 #define MMT_CHUNK_MAGIC 0x434d4d54u  /* "TMMC" little-endian bytes 'T','M','M','C' */
 #define MMT_CHUNK_HDR 40
@@ -38,6 +38,15 @@
 #define MMT_TAG_SPECIAL 0xE0 /* mode 7: non-access records */
 #define MMT_TAG_SWITCH 0xE0  /* varint pid, varint tid */
 #define MMT_TAG_EVENT 0xE1   /* see FORMAT.md */
+/* Minor version 1: a run of instruction fetches as one record, expanded from the chunk's
+ * table of fetch plans (a DBI superblock's instructions). */
+#define MMT_TAG_PLAN 0xE2       /* varint id, varint n, n x (u8 size, zvarint gap) */
+#define MMT_TAG_RUN 0xE3        /* varint id, varint from, varint count */
+#define MMT_TAG_MORE 0xE4       /* varint count: the current plan's next fetches */
+#define MMT_TAG_MORE_SHORT 0xE7 /* tags 0xE8..0xFF: MORE with count tag - 0xE7 (1..24) */
+#define MMT_MORE_SHORT_MAX 24
+#define MMT_MAX_PLAN_INSNS 512  /* instructions in one plan */
+#define MMT_NO_PLAN UINT32_MAX  /* no current plan (start of a chunk) */
 
 #define MMT_RAW_PAD 32 /* zero bytes after a decoded chunk: varint reads may run into them */
 

@@ -24,6 +24,10 @@ struct chunk_entry {
     uint32_t csize, rsize, nrecs, nevents;
 };
 
+struct plan {
+    uint32_t off, n; /* fetches plan_recs[off .. off + n) */
+};
+
 struct mmt_reader {
     FILE *f;
     char *path;
@@ -48,6 +52,10 @@ struct mmt_reader {
     size_t events_cap;
     char *arena;
     size_t arena_cap;
+    struct plan *plans;          /* the chunk's fetch plans (format 1.1) */
+    size_t plans_cap;
+    struct mmt_rec *plan_recs;   /* their fetches, decoded once per chunk */
+    size_t plan_recs_cap;
     ZSTD_DCtx *dctx;
 
     uint32_t batch_pid, batch_tid;
@@ -391,7 +399,50 @@ struct decode_ctx {
     size_t nevents, events_cap;
     char *arena;
     size_t arena_used;
+    struct mmt_reader *r; /* its plan tables grow as a chunk defines plans */
+    size_t nplans, nplan_recs;
+    uint32_t run_id, run_next; /* the current plan and its next instruction */
 };
+
+/* Decodes a PLAN record (after its tag) into the chunk's plan table. A chunk's plans hold
+ * at most MMT_MAX_CHUNK_RECORDS instructions, so a corrupt chunk cannot ask for more memory
+ * than its records would. */
+static const uint8_t *decode_plan(struct decode_ctx *c, const uint8_t *p)
+{
+    uint64_t id, n;
+    READ_VARINT(p, id, bad);
+    READ_VARINT(p, n, bad);
+    if (id != c->nplans || n == 0 || n > MMT_MAX_PLAN_INSNS ||
+        c->nplan_recs + n > MMT_MAX_CHUNK_RECORDS)
+        return NULL;
+    struct mmt_reader *r = c->r;
+    /* doubling: a chunk defines thousands of plans */
+    if ((c->nplans + 1 > r->plans_cap &&
+         grow((void **)&r->plans, &r->plans_cap, 2 * c->nplans + 256, sizeof *r->plans)) ||
+        (c->nplan_recs + n > r->plan_recs_cap &&
+         grow((void **)&r->plan_recs, &r->plan_recs_cap, 2 * (c->nplan_recs + n) + 1024,
+              sizeof *r->plan_recs)))
+        return NULL;
+    struct mmt_rec *o = r->plan_recs + c->nplan_recs;
+    uint64_t expect = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        if (p >= c->end)
+            return NULL;
+        unsigned size = *p++;
+        uint64_t gap;
+        READ_VARINT(p, gap, bad);
+        if (!size)
+            return NULL;
+        uint64_t a = expect + (uint64_t)mmt_unzigzag(gap);
+        o[i] = (struct mmt_rec){.addr = a, .kind = MMT_IFETCH, .size = (uint8_t)size};
+        expect = a + size;
+    }
+    r->plans[c->nplans++] = (struct plan){(uint32_t)c->nplan_recs, (uint32_t)n};
+    c->nplan_recs += n;
+    return p > c->end ? NULL : p;
+bad:
+    return NULL;
+}
 
 /* Decodes one event record (after its tag); returns the next position or NULL. */
 static const uint8_t *decode_event(struct mmt_reader *r, struct decode_ctx *c, const uint8_t *p,
@@ -441,7 +492,8 @@ static long decode_records(struct mmt_reader *r, const struct chunk_entry *e, si
                            const uint8_t *p, struct mmt_rec *out, size_t cap)
 {
     const uint8_t *const start = p;
-    struct decode_ctx c = {.end = p + e->rsize, .events_cap = e->nevents, .arena = r->arena};
+    struct decode_ctx c = {.end = p + e->rsize, .events_cap = e->nevents, .arena = r->arena,
+                           .r = r, .run_id = MMT_NO_PLAN};
     const uint8_t *end = c.end;
     /* Per stream: the last address, and what each address mode adds to it (DELTA: 0 plus
      * the varint, SEQ: the last size, STRIDE: the last delta, SAME: 0), so the common
@@ -454,7 +506,41 @@ static long decode_records(struct mmt_reader *r, const struct chunk_entry *e, si
         unsigned tag = *p++;
         struct mmt_rec *o = &out[n++];
         if (__builtin_expect(tag >= 0x80, 0)) { /* modes 4..7: special records or reserved */
-            if (tag == MMT_TAG_SWITCH) {
+            if (tag >= MMT_TAG_RUN) { /* a fetch run: its plan's fetches into the batch */
+                uint64_t from = c.run_next, cnt = tag - MMT_TAG_MORE_SHORT;
+                if (tag == MMT_TAG_RUN) {
+                    uint64_t id;
+                    READ_VARINT(p, id, bad);
+                    READ_VARINT(p, from, bad);
+                    READ_VARINT(p, cnt, bad);
+                    if (id >= c.nplans)
+                        goto bad;
+                    c.run_id = (uint32_t)id;
+                } else if (tag == MMT_TAG_MORE) {
+                    READ_VARINT(p, cnt, bad);
+                } else if (tag < MMT_TAG_MORE_SHORT + 1) {
+                    goto bad; /* 0xE5..0xE7 reserved */
+                }
+                if (c.run_id == MMT_NO_PLAN)
+                    goto bad;
+                const struct plan *pl = &r->plans[c.run_id];
+                n--; /* o is not used: the run's records go from here */
+                if (cnt == 0 || from > pl->n || cnt > pl->n - from || cnt > cap - n)
+                    goto bad;
+                const struct mmt_rec *src = r->plan_recs + pl->off + from;
+                memcpy(out + n, src, cnt * sizeof *out);
+                n += cnt;
+                c.run_next = (uint32_t)(from + cnt);
+                uint64_t la = src[cnt - 1].addr;
+                add[0][MMT_MODE_STRIDE] = la - (cnt >= 2 ? src[cnt - 2].addr : last[0]);
+                add[0][MMT_MODE_SEQ] = src[cnt - 1].size;
+                last[0] = la;
+            } else if (tag == MMT_TAG_PLAN) {
+                n--;
+                p = decode_plan(&c, p);
+                if (!p)
+                    goto bad;
+            } else if (tag == MMT_TAG_SWITCH) {
                 uint64_t pid, tid;
                 READ_VARINT(p, pid, bad);
                 READ_VARINT(p, tid, bad);
@@ -689,6 +775,8 @@ void mmt_reader_close(struct mmt_reader *r)
     free(r->recs);
     free(r->events);
     free(r->arena);
+    free(r->plans);
+    free(r->plan_recs);
     ZSTD_freeDCtx(r->dctx);
     free(r->path);
     free(r);

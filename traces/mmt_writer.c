@@ -84,6 +84,9 @@ struct mmt_writer {
     size_t raw_len, raw_limit;
     uint32_t chunk_recs, chunk_events;
     struct mmt_stream st[2];
+    struct mmt_runpos run; /* the reader's place in the fetch plans */
+    uint32_t gen;          /* numbers the chunk being filled, for mmt_plan_ref (from 1) */
+    uint32_t nplans;       /* fetch plans defined in it */
     uint32_t cur_pid, cur_tid, chunk_pid, chunk_tid;
 
     uint64_t offset; /* bytes written to the file so far */
@@ -229,6 +232,8 @@ struct mmt_writer *mmt_writer_open(const char *path, const struct mmt_writer_opt
     if (w->chunk_records > MMT_MAX_CHUNK_RECORDS)
         w->chunk_records = MMT_MAX_CHUNK_RECORDS;
     w->flush_every_chunk = opts ? opts->flush_every_chunk : 0;
+    w->gen = 1;
+    w->run.id = MMT_NO_PLAN;
     /* An access record takes at most 12 bytes; an event at most ~4200. */
     w->raw_limit = w->chunk_records * 12 + 8192;
     if (w->raw_limit > MMT_MAX_CHUNK_RAW - 8192)
@@ -453,6 +458,9 @@ static int flush_chunk(struct mmt_writer *w)
     w->chunk_recs = 0;
     w->chunk_events = 0;
     memset(w->st, 0, sizeof w->st);
+    w->run.id = MMT_NO_PLAN; /* plans are defined again in each chunk */
+    w->nplans = 0;
+    w->gen = w->gen == UINT32_MAX ? 1 : w->gen + 1;
     w->chunk_pid = w->cur_pid;
     w->chunk_tid = w->cur_tid;
     return 0;
@@ -600,6 +608,42 @@ int mmt_writer_run_access(struct mmt_writer *w, const uint64_t *ins, const uint8
     return 0;
 }
 
+int mmt_writer_plan_run(struct mmt_writer *w, struct mmt_plan_ref *ref, const uint64_t *ins,
+                        uint32_t n, uint32_t from, uint32_t upto)
+{
+    if (n > MMT_MAX_PLAN_INSNS || upto > n || from > upto)
+        return fail(w, "record %" PRIu64 ": bad fetch run [%u, %u) of a %u-instruction plan",
+                    w->records, from, upto, n);
+    if (ref->gen != w->gen)
+        for (uint32_t i = 0; i < n; i++)
+            if ((ins[i] >> 48) == 0 || (ins[i] >> 48) > 255)
+                return fail(w, "record %" PRIu64 ": bad instruction fetch (size %u)",
+                            w->records, (unsigned)(ins[i] >> 48));
+    while (from < upto) {
+        if (begin_record(w))
+            return -1;
+        /* A run split at a chunk's end: each part is defined and run in its own chunk.
+         * The definition (at most 8 + 11 n bytes) and the run fit in the 8 KiB beyond
+         * raw_limit. */
+        uint32_t k = upto - from;
+        if (k > w->chunk_records - w->chunk_recs)
+            k = (uint32_t)(w->chunk_records - w->chunk_recs);
+        uint8_t *p = w->raw + w->raw_len;
+        if (ref->gen != w->gen) {
+            ref->gen = w->gen;
+            ref->id = w->nplans++;
+            p = mmt_put_plan_def(p, ref->id, ins, n);
+        }
+        p = mmt_put_plan_run(p, &w->run, &w->st[0], ref->id, ins, from, from + k);
+        w->raw_len = (size_t)(p - w->raw);
+        w->chunk_recs += k;
+        w->records += k;
+        w->kinds[MMT_IFETCH] += k;
+        from += k;
+    }
+    return 0;
+}
+
 int mmt_writer_burst_begin(struct mmt_writer *w, struct mmt_burst *b)
 {
     if (begin_record(w))
@@ -609,10 +653,12 @@ int mmt_writer_burst_begin(struct mmt_writer *w, struct mmt_burst *b)
     /* each of these records starts below raw_limit: the chunk ends where one record at a
      * time would end it */
     b->left = (uint32_t)(by_recs < by_bytes ? by_recs : by_bytes);
-    b->n = 0;
     b->p = w->raw + w->raw_len;
     b->st[0] = w->st[0];
     b->st[1] = w->st[1];
+    b->run = w->run;
+    b->gen = w->gen;
+    b->nplans = w->nplans;
     memset(b->kinds, 0, sizeof b->kinds);
     return 0;
 }
@@ -622,8 +668,11 @@ void mmt_writer_burst_end(struct mmt_writer *w, const struct mmt_burst *b)
     w->raw_len = (size_t)(b->p - w->raw);
     w->st[0] = b->st[0];
     w->st[1] = b->st[1];
-    w->chunk_recs += b->n;
-    w->records += b->n;
+    w->run = b->run;
+    w->nplans = b->nplans;
+    uint64_t n = b->kinds[0] + b->kinds[1] + b->kinds[2] + b->kinds[3];
+    w->chunk_recs += (uint32_t)n;
+    w->records += n;
     for (int k = 0; k <= MMT_MODIFY; k++)
         w->kinds[k] += b->kinds[k];
 }
