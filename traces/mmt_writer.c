@@ -102,16 +102,24 @@ struct mmt_writer {
     atomic_uint_fast64_t bytes_out; /* w->offset, readable from any thread */
 };
 
+/* "PATH: message" into buf; the one place the writer's error texts are formatted. */
+static void format_error(char *buf, size_t len, const char *path, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+static void format_error(char *buf, size_t len, const char *path, const char *fmt, va_list ap)
+{
+    int n = snprintf(buf, len, "%s: ", path);
+    if (n >= 0 && (size_t)n < len)
+        vsnprintf(buf + n, len - (size_t)n, fmt, ap);
+}
+
 static int fail(struct mmt_writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int fail(struct mmt_writer *w, const char *fmt, ...)
 {
     if (w->failed)
         return -1; /* keep the first error: it is the cause */
-    int n = snprintf(w->err, sizeof w->err, "%s: ", w->path);
     va_list ap;
     va_start(ap, fmt);
-    if (n >= 0 && (size_t)n < sizeof w->err)
-        vsnprintf(w->err + n, sizeof w->err - (size_t)n, fmt, ap);
+    format_error(w->err, sizeof w->err, w->path, fmt, ap);
     va_end(ap);
     w->failed = 1;
     return -1;
@@ -286,11 +294,9 @@ static int comp_fail(struct mmt_writer *w, const char *fmt, ...)
     struct compressor *c = &w->comp;
     if (c->tfailed)
         return -1;
-    int n = snprintf(c->terr, sizeof c->terr, "%s: ", w->path);
     va_list ap;
     va_start(ap, fmt);
-    if (n >= 0 && (size_t)n < sizeof c->terr)
-        vsnprintf(c->terr + n, sizeof c->terr - (size_t)n, fmt, ap);
+    format_error(c->terr, sizeof c->terr, w->path, fmt, ap);
     va_end(ap);
     c->tfailed = 1;
     return -1;
