@@ -100,6 +100,26 @@ int mmt_writer_access(struct mmt_writer *w, unsigned kind, uint64_t addr, unsign
  * from bit 47, as x86-64 addresses are) and the size in bits 63..48 (mmt_fetch_word). The
  * same records as n calls of mmt_writer_access(w, MMT_IFETCH, ...), encoded in one loop. */
 int mmt_writer_fetches(struct mmt_writer *w, const uint64_t *ins, size_t n);
+/* A chunk payload encoded by someone else: the DBI tool encodes its own records (format 1.2,
+ * traces/FORMAT.md) and mmsim record only compresses them. The writer closes the chunk it
+ * is filling, writes a SWITCH to (pid, tid) when another thread was current, copies the
+ * payload after it and hands the whole to the compression thread as one chunk. The counts
+ * go into the footer as given: the payload must hold exactly what they say, or readers will
+ * reject the chunk. */
+struct mmt_chunk_in {
+    const uint8_t *raw;
+    size_t len;                   /* at most mmt_writer_chunk_capacity() */
+    uint32_t pid, tid;            /* the thread in force at its first record */
+    uint32_t end_tid;             /* ... and after its last (SWITCH records inside) */
+    uint32_t nrecs, nevents;      /* as a reader counts them (a fetch run as its fetches) */
+    uint64_t kinds[MMT_KIND_COUNT]; /* records by kind: ifetch, load, store, modify, switch, event */
+    uint64_t events[32];          /* events by type (index 0: types >= 32) */
+    const uint32_t *tids;         /* the threads of pid its SWITCH records name */
+    size_t ntids;
+};
+int mmt_writer_put_chunk(struct mmt_writer *w, const struct mmt_chunk_in *c);
+/* The largest payload mmt_writer_put_chunk takes. */
+size_t mmt_writer_chunk_capacity(const struct mmt_writer *w);
 static inline uint64_t mmt_fetch_word(uint64_t addr, unsigned size)
 {
     return (addr & 0xffffffffffffULL) | (uint64_t)size << 48;

@@ -733,6 +733,46 @@ int mmt_writer_event(struct mmt_writer *w, const struct mmt_event *ev)
     return 0;
 }
 
+size_t mmt_writer_chunk_capacity(const struct mmt_writer *w)
+{
+    return w->raw_limit; /* the buffer has 8 KiB more: room for the SWITCH in front */
+}
+
+static int count_threads(struct mmt_writer *w, uint32_t pid, uint32_t tid)
+{
+    if (mmt_idset_add(&w->pids, pid) < 0 || mmt_idset_add(&w->tids, ((uint64_t)pid << 32) | tid) < 0)
+        return fail(w, "out of memory counting threads");
+    return 0;
+}
+
+_Static_assert(sizeof ((struct mmt_chunk_in *)0)->events == MMT_EV_SLOTS * sizeof(uint64_t),
+               "mmt_chunk_in.events has one slot per event type");
+
+int mmt_writer_put_chunk(struct mmt_writer *w, const struct mmt_chunk_in *c)
+{
+    if (c->len > w->raw_limit || c->nrecs >= MMT_MAX_CHUNK_RECORDS || c->nevents > c->nrecs)
+        return fail(w, "record %" PRIu64 ": a pre-encoded chunk of %zu bytes, %u records, %u "
+                    "events is out of bounds", w->records, c->len, c->nrecs, c->nevents);
+    if (begin_record(w) || flush_chunk(w))
+        return -1;
+    if ((c->pid != w->cur_pid || c->tid != w->cur_tid) && mmt_writer_switch(w, c->pid, c->tid))
+        return -1;
+    memcpy(w->raw + w->raw_len, c->raw, c->len);
+    w->raw_len += c->len;
+    w->chunk_recs += c->nrecs;
+    w->chunk_events += c->nevents;
+    w->records += c->nrecs;
+    for (int k = 0; k < MMT_KIND_COUNT; k++)
+        w->kinds[k] += c->kinds[k];
+    for (int t = 0; t < MMT_EV_SLOTS; t++)
+        w->events[t] += c->events[t];
+    for (size_t i = 0; i < c->ntids; i++)
+        if (count_threads(w, c->pid, c->tids[i]))
+            return -1;
+    w->cur_tid = c->end_tid;
+    return flush_chunk(w);
+}
+
 void mmt_writer_set_incomplete(struct mmt_writer *w, const char *reason)
 {
     free(w->incomplete_reason);
