@@ -12,7 +12,7 @@
 #define MMT_MAGIC "\x89MMT\r\n\x1a\n" /* 8 bytes at offset 0 */
 #define MMT_MAGIC_LEN 8
 #define MMT_VERSION_MAJOR 1
-#define MMT_VERSION_MINOR 1 /* 1: fetch-run records (plans) */
+#define MMT_VERSION_MINOR 2 /* 1: fetch-run records (plans); 2: site modes, NEXT runs */
 #define MMT_HEADER_FIXED 16      /* magic, major u16, minor u16, meta length u32 */
 #define MMT_CHUNK_MAGIC 0x434d4d54u  /* "TMMC" little-endian bytes 'T','M','M','C' */
 #define MMT_CHUNK_HDR 40
@@ -34,6 +34,8 @@
 #define MMT_MODE_SEQ 1       /* last address + last size */
 #define MMT_MODE_STRIDE 2    /* last address + last delta */
 #define MMT_MODE_SAME 3      /* last address */
+#define MMT_MODE_SITE_STRIDE 4 /* minor 2: the site slot's SA + SD (tags 0x80..0x9F) */
+#define MMT_MODE_SITE_DELTA 5  /* minor 2: SA + zig-zag varint (tags 0xA0..0xBF) */
 #define MMT_MAX_ACCESS_BYTES 12 /* an access record: tag, size byte, 10-byte varint */
 #define MMT_TAG_SPECIAL 0xE0 /* mode 7: non-access records */
 #define MMT_TAG_SWITCH 0xE0  /* varint pid, varint tid */
@@ -45,6 +47,12 @@
 #define MMT_TAG_MORE 0xE4       /* varint count: the current plan's next fetches */
 #define MMT_TAG_MORE_SHORT 0xE7 /* tags 0xE8..0xFF: MORE with count tag - 0xE7 (1..24) */
 #define MMT_MORE_SHORT_MAX 24
+/* Minor version 2: data accesses predicted from their site (plan instruction) and runs of
+ * the current plan's successor. */
+#define MMT_TAG_NEXT_SHORT 0xBF /* tags 0xC0..0xDF: NEXT with count tag - 0xBF (1..32) */
+#define MMT_NEXT_SHORT_MAX 32
+#define MMT_TAG_NEXT 0xE5       /* varint count: the successor's fetches 0 .. count-1 */
+#define MMT_SITE_SLOTS 2        /* site slots a plan instruction: its first data access, the rest */
 #define MMT_MAX_PLAN_INSNS 512  /* instructions in one plan */
 #define MMT_NO_PLAN UINT32_MAX  /* no current plan (start of a chunk) */
 

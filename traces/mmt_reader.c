@@ -25,7 +25,14 @@ struct chunk_entry {
 };
 
 struct plan {
-    uint32_t off, n; /* fetches plan_recs[off .. off + n) */
+    uint32_t off, n; /* fetches plan_recs[off .. off + n), site slots sites[2 off .. 2 (off + n)) */
+    uint32_t succ;   /* the plan a RUN or NEXT last ran after this one (format 1.2) */
+};
+
+/* A site slot (format 1.2): the last address and delta of the data accesses made by one
+ * plan instruction (slot 0: its first access after a run, slot 1: the later ones). */
+struct site {
+    uint64_t sa, sd;
 };
 
 struct mmt_reader {
@@ -56,6 +63,8 @@ struct mmt_reader {
     size_t plans_cap;
     struct mmt_rec *plan_recs;   /* their fetches, decoded once per chunk */
     size_t plan_recs_cap;
+    struct site *sites;          /* MMT_SITE_SLOTS a plan instruction, same order */
+    size_t sites_cap;
     ZSTD_DCtx *dctx;
 
     uint32_t batch_pid, batch_tid;
@@ -421,7 +430,10 @@ static const uint8_t *decode_plan(struct decode_ctx *c, const uint8_t *p)
          grow((void **)&r->plans, &r->plans_cap, 2 * c->nplans + 256, sizeof *r->plans)) ||
         (c->nplan_recs + n > r->plan_recs_cap &&
          grow((void **)&r->plan_recs, &r->plan_recs_cap, 2 * (c->nplan_recs + n) + 1024,
-              sizeof *r->plan_recs)))
+              sizeof *r->plan_recs)) ||
+        (MMT_SITE_SLOTS * (c->nplan_recs + n) > r->sites_cap &&
+         grow((void **)&r->sites, &r->sites_cap, MMT_SITE_SLOTS * (2 * (c->nplan_recs + n) + 1024),
+              sizeof *r->sites)))
         return NULL;
     struct mmt_rec *o = r->plan_recs + c->nplan_recs;
     uint64_t expect = 0;
@@ -437,7 +449,8 @@ static const uint8_t *decode_plan(struct decode_ctx *c, const uint8_t *p)
         o[i] = (struct mmt_rec){.addr = a, .kind = MMT_IFETCH, .size = (uint8_t)size};
         expect = a + size;
     }
-    r->plans[c->nplans++] = (struct plan){(uint32_t)c->nplan_recs, (uint32_t)n};
+    memset(r->sites + MMT_SITE_SLOTS * c->nplan_recs, 0, MMT_SITE_SLOTS * n * sizeof *r->sites);
+    r->plans[c->nplans++] = (struct plan){(uint32_t)c->nplan_recs, (uint32_t)n, MMT_NO_PLAN};
     c->nplan_recs += n;
     return p > c->end ? NULL : p;
 bad:
@@ -499,47 +512,53 @@ static long decode_records(struct mmt_reader *r, const struct chunk_entry *e, si
      * the varint, SEQ: the last size, STRIDE: the last delta, SAME: 0), so the common
      * modes need no branch. */
     uint64_t last[2] = {0, 0}, add[2][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}};
+    /* Format 1.2: the site slots of the instruction the current plan fetched last (NULL
+     * while no plan is current), and which of its two slots the next data access uses. */
+    struct site *site = NULL;
+    unsigned site_k = 0;
     size_t n = 0;
     while (p < end) {
         if (__builtin_expect(n >= cap, 0))
             goto bad;
         unsigned tag = *p++;
         struct mmt_rec *o = &out[n++];
-        if (__builtin_expect(tag >= 0x80, 0)) { /* modes 4..7: special records or reserved */
-            if (tag >= MMT_TAG_RUN) { /* a fetch run: its plan's fetches into the batch */
-                uint64_t from = c.run_next, cnt = tag - MMT_TAG_MORE_SHORT;
-                if (tag == MMT_TAG_RUN) {
-                    uint64_t id;
-                    READ_VARINT(p, id, bad);
-                    READ_VARINT(p, from, bad);
+        if (__builtin_expect(tag >= MMT_TAG_NEXT_SHORT + 1, 0)) { /* runs, special records */
+            uint64_t from, cnt;
+            uint32_t id;
+            if (tag < MMT_TAG_SPECIAL || tag == MMT_TAG_NEXT) { /* the successor, from 0 */
+                cnt = tag - MMT_TAG_NEXT_SHORT;
+                if (tag == MMT_TAG_NEXT)
                     READ_VARINT(p, cnt, bad);
-                    if (id >= c.nplans)
-                        goto bad;
-                    c.run_id = (uint32_t)id;
-                } else if (tag == MMT_TAG_MORE) {
+                if (c.run_id == MMT_NO_PLAN || (id = r->plans[c.run_id].succ) == MMT_NO_PLAN)
+                    goto bad;
+                from = 0;
+            } else if (tag == MMT_TAG_RUN) {
+                uint64_t id64;
+                READ_VARINT(p, id64, bad);
+                READ_VARINT(p, from, bad);
+                READ_VARINT(p, cnt, bad);
+                if (id64 >= c.nplans)
+                    goto bad;
+                id = (uint32_t)id64;
+                if (c.run_id != MMT_NO_PLAN)
+                    r->plans[c.run_id].succ = id;
+            } else if (tag == MMT_TAG_MORE || tag > MMT_TAG_MORE_SHORT) { /* continues */
+                cnt = tag - MMT_TAG_MORE_SHORT;
+                if (tag == MMT_TAG_MORE)
                     READ_VARINT(p, cnt, bad);
-                } else if (tag < MMT_TAG_MORE_SHORT + 1) {
-                    goto bad; /* 0xE5..0xE7 reserved */
-                }
                 if (c.run_id == MMT_NO_PLAN)
                     goto bad;
-                const struct plan *pl = &r->plans[c.run_id];
-                n--; /* o is not used: the run's records go from here */
-                if (cnt == 0 || from > pl->n || cnt > pl->n - from || cnt > cap - n)
-                    goto bad;
-                const struct mmt_rec *src = r->plan_recs + pl->off + from;
-                memcpy(out + n, src, cnt * sizeof *out);
-                n += cnt;
-                c.run_next = (uint32_t)(from + cnt);
-                uint64_t la = src[cnt - 1].addr;
-                add[0][MMT_MODE_STRIDE] = la - (cnt >= 2 ? src[cnt - 2].addr : last[0]);
-                add[0][MMT_MODE_SEQ] = src[cnt - 1].size;
-                last[0] = la;
+                id = c.run_id;
+                from = c.run_next;
             } else if (tag == MMT_TAG_PLAN) {
                 n--;
+                size_t si = site ? (size_t)(site - r->sites) : 0;
                 p = decode_plan(&c, p);
                 if (!p)
                     goto bad;
+                if (site) /* the site table may have moved */
+                    site = r->sites + si;
+                continue;
             } else if (tag == MMT_TAG_SWITCH) {
                 uint64_t pid, tid;
                 READ_VARINT(p, pid, bad);
@@ -547,14 +566,32 @@ static long decode_records(struct mmt_reader *r, const struct chunk_entry *e, si
                 if (pid > UINT32_MAX || tid > UINT32_MAX)
                     goto bad;
                 *o = (struct mmt_rec){.addr = tid, .kind = MMT_SWITCH, .aux = (uint32_t)pid};
+                continue;
             } else if (tag == MMT_TAG_EVENT && c.nevents < c.events_cap) {
                 p = decode_event(r, &c, p, &r->events[c.nevents]);
                 if (!p)
                     goto bad;
                 *o = (struct mmt_rec){.kind = MMT_EVENT, .aux = (uint32_t)c.nevents++};
+                continue;
             } else {
-                goto bad;
+                goto bad; /* 0xE6, 0xE7 reserved; an event beyond the header's count */
             }
+            /* a fetch run: fetches from .. from+cnt-1 of plan id into the batch */
+            const struct plan *pl = &r->plans[id];
+            n--; /* o is not used: the run's records go from here */
+            if (cnt == 0 || from > pl->n || cnt > pl->n - from || cnt > cap - n)
+                goto bad;
+            const struct mmt_rec *src = r->plan_recs + pl->off + from;
+            memcpy(out + n, src, cnt * sizeof *out);
+            n += cnt;
+            c.run_id = id;
+            c.run_next = (uint32_t)(from + cnt);
+            site = r->sites + MMT_SITE_SLOTS * ((size_t)pl->off + c.run_next - 1);
+            site_k = 0;
+            uint64_t la = src[cnt - 1].addr;
+            add[0][MMT_MODE_STRIDE] = la - (cnt >= 2 ? src[cnt - 2].addr : last[0]);
+            add[0][MMT_MODE_SEQ] = src[cnt - 1].size;
+            last[0] = la;
             continue;
         }
         unsigned kind = tag & 3, s = kind != MMT_IFETCH, mode = tag >> 5;
@@ -564,15 +601,34 @@ static long decode_records(struct mmt_reader *r, const struct chunk_entry *e, si
             if (!size)
                 goto bad;
         }
-        uint64_t a = last[s] + add[s][mode];
-        if (mode == MMT_MODE_DELTA) {
-            uint64_t v;
-            READ_VARINT(p, v, bad);
-            a += (uint64_t)mmt_unzigzag(v);
+        uint64_t a;
+        if (__builtin_expect(mode < MMT_MODE_SITE_STRIDE, 1)) {
+            a = last[s] + add[s][mode];
+            if (mode == MMT_MODE_DELTA) {
+                uint64_t v;
+                READ_VARINT(p, v, bad);
+                a += (uint64_t)mmt_unzigzag(v);
+            }
+        } else { /* a data access predicted from its site */
+            if (!s || !site)
+                goto bad;
+            const struct site *st = site + site_k;
+            a = st->sa + st->sd;
+            if (mode == MMT_MODE_SITE_DELTA) {
+                uint64_t v;
+                READ_VARINT(p, v, bad);
+                a = st->sa + (uint64_t)mmt_unzigzag(v);
+            }
         }
         add[s][MMT_MODE_STRIDE] = a - last[s];
         add[s][MMT_MODE_SEQ] = size;
         last[s] = a;
+        if (site && s) { /* every data access while a plan is current updates its site */
+            struct site *st = site + site_k;
+            st->sd = a - st->sa;
+            st->sa = a;
+            site_k = 1;
+        }
         *o = (struct mmt_rec){.addr = a, .kind = (uint8_t)kind, .size = (uint8_t)size};
     }
     if (p != end || c.nevents != e->nevents)
@@ -777,6 +833,7 @@ void mmt_reader_close(struct mmt_reader *r)
     free(r->arena);
     free(r->plans);
     free(r->plan_recs);
+    free(r->sites);
     ZSTD_freeDCtx(r->dctx);
     free(r->path);
     free(r);

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "traces/mmt.h"
+#include "traces/mmt_format.h" /* header layout and mmt_crc32c, to patch a header */
 
 struct tmp {
     char path[64];
@@ -524,6 +525,64 @@ static void test_bad_arguments(void **state)
     unlink(t.path);
 }
 
+/* Sets the header's minor version of the trace at path; fix_crc recomputes the header
+ * checksum (otherwise the reader must refuse the file). */
+static void patch_minor(const char *path, uint16_t minor, int fix_crc)
+{
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    uint8_t h[MMT_HEADER_FIXED];
+    assert_int_equal(fread(h, 1, sizeof h, f), sizeof h);
+    assert_int_equal(mmt_get_u16(h + 8), MMT_VERSION_MAJOR);
+    assert_int_equal(mmt_get_u16(h + 10), MMT_VERSION_MINOR); /* the writer writes 1.2 */
+    uint32_t mlen = mmt_get_u32(h + 12);
+    uint8_t *b = malloc(MMT_HEADER_FIXED + (size_t)mlen + 4);
+    assert_non_null(b);
+    assert_int_equal(fseek(f, 0, SEEK_SET), 0);
+    assert_int_equal(fread(b, 1, MMT_HEADER_FIXED + (size_t)mlen + 4, f), MMT_HEADER_FIXED + mlen + 4);
+    mmt_put_u16(b + 10, minor);
+    if (fix_crc)
+        mmt_put_u32(b + MMT_HEADER_FIXED + mlen, mmt_crc32c(b, MMT_HEADER_FIXED + mlen));
+    assert_int_equal(fseek(f, 0, SEEK_SET), 0);
+    assert_int_equal(fwrite(b, 1, MMT_HEADER_FIXED + (size_t)mlen + 4, f), MMT_HEADER_FIXED + mlen + 4);
+    assert_int_equal(fclose(f), 0);
+    free(b);
+}
+
+/* A version 1.0 trace (no fetch runs, header minor 0) reads back identically. The records
+ * go through mmt_writer_access, which writes no PLAN, RUN or site records, so the payload
+ * is one a 1.0 writer could have written. */
+static void test_reads_version_1_0(void **state)
+{
+    (void)state;
+    size_t n = 5000;
+    struct ref *refs = calloc(n, sizeof *refs);
+    assert_non_null(refs);
+    make_random(refs, n, 0x1234567);
+    struct tmp t;
+    tmp_make(&t);
+    write_refs(t.path, refs, n, 700);
+    patch_minor(t.path, 0, 0);
+    char err[512];
+    struct mmt_reader *r = mmt_reader_open(t.path, err, sizeof err);
+    assert_null(r); /* the patch is seen: the old checksum no longer matches */
+    assert_non_null(strstr(err, "header checksum mismatch"));
+    FILE *f = fopen(t.path, "r+b");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 10, SEEK_SET), 0);
+    assert_int_equal(fputc(MMT_VERSION_MINOR, f), MMT_VERSION_MINOR); /* undo, then patch right */
+    assert_int_equal(fclose(f), 0);
+    patch_minor(t.path, 0, 1);
+    read_compare(t.path, refs, n);
+    r = mmt_reader_open(t.path, err, sizeof err);
+    assert_non_null(r);
+    assert_int_equal(mmt_reader_chunks(r), (n + 699) / 700);
+    assert_int_equal(mmt_reader_complete(r), 1);
+    mmt_reader_close(r);
+    free(refs);
+    unlink(t.path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -537,6 +596,7 @@ int main(void)
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_disk_full_leaves_readable_prefix),
         cmocka_unit_test(test_seek_chunk),
+        cmocka_unit_test(test_reads_version_1_0),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
