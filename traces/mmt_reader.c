@@ -410,7 +410,6 @@ struct decode_ctx {
     size_t arena_used;
     struct mmt_reader *r; /* its plan tables grow as a chunk defines plans */
     size_t nplans, nplan_recs;
-    uint32_t run_id, run_next; /* the current plan and its next instruction */
 };
 
 /* Decodes a PLAN record (after its tag) into the chunk's plan table. A chunk's plans hold
@@ -499,100 +498,73 @@ bad:
     return NULL;
 }
 
-/* The hot loop: decodes the raw chunk [p, end) into out[0..cap). Returns the number of
- * records or -1 (r->err names the chunk, record and raw byte). */
-static long decode_records(struct mmt_reader *r, const struct chunk_entry *e, size_t ci,
-                           const uint8_t *p, struct mmt_rec *out, size_t cap)
+/* The decoder's running state: where it is, and the two address streams. Per stream: the
+ * last address, and what each of modes 0..3 adds to it (DELTA: 0 plus the varint, SEQ: the
+ * last size, STRIDE: the last delta, SAME: 0), so the common modes need no branch. */
+struct dec_state {
+    const uint8_t *p;
+    size_t n;
+    uint64_t last[2], add[2][4];
+};
+
+/* A SWITCH or EVENT record (after its tag) into *o; returns the next position, or NULL for
+ * a malformed record and for any other tag. */
+static const uint8_t *decode_other(struct mmt_reader *r, struct decode_ctx *c, unsigned tag,
+                                   const uint8_t *p, struct mmt_rec *o)
 {
-    const uint8_t *const start = p;
-    struct decode_ctx c = {.end = p + e->rsize, .events_cap = e->nevents, .arena = r->arena,
-                           .r = r, .run_id = MMT_NO_PLAN};
-    const uint8_t *end = c.end;
-    /* Per stream: the last address, and what each address mode adds to it (DELTA: 0 plus
-     * the varint, SEQ: the last size, STRIDE: the last delta, SAME: 0), so the common
-     * modes need no branch. */
-    uint64_t last[2] = {0, 0}, add[2][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}};
-    /* Format 1.2: the site slots of the instruction the current plan fetched last (NULL
-     * while no plan is current), and which of its two slots the next data access uses. */
-    struct site *site = NULL;
-    unsigned site_k = 0;
-    size_t n = 0;
+    if (tag == MMT_TAG_SWITCH) {
+        uint64_t pid, tid;
+        READ_VARINT(p, pid, bad);
+        READ_VARINT(p, tid, bad);
+        if (pid > UINT32_MAX || tid > UINT32_MAX)
+            return NULL;
+        *o = (struct mmt_rec){.addr = tid, .kind = MMT_SWITCH, .aux = (uint32_t)pid};
+        return p;
+    }
+    if (tag == MMT_TAG_EVENT && c->nevents < c->events_cap) {
+        p = decode_event(r, c, p, &r->events[c->nevents]);
+        if (p)
+            *o = (struct mmt_rec){.kind = MMT_EVENT, .aux = (uint32_t)c->nevents++};
+        return p;
+    }
+    return NULL; /* reserved tags 0xE6, 0xE7; an event beyond the header's count */
+bad:
+    return NULL;
+}
+
+/* The hot loop while no plan is current (imported and ptrace traces stay in it): plain
+ * accesses, SWITCH, EVENT and PLAN records. Returns 0 at the end of the chunk, 1 at the
+ * first record that needs a current plan (RUN, MORE, NEXT, site modes; left unread), -1
+ * when corrupt. */
+__attribute__((noinline)) static int decode_plain(struct mmt_reader *r, struct decode_ctx *c,
+                                                  struct dec_state *d, struct mmt_rec *out,
+                                                  size_t cap)
+{
+    const uint8_t *p = d->p, *const end = c->end;
+    size_t n = d->n;
+    int rc = 0;
+    /* locals, not d->: stores to out[] (uint64_t fields) could alias last */
+    uint64_t last[2], add[2][4];
+    memcpy(last, d->last, sizeof last);
+    memcpy(add, d->add, sizeof add);
     while (p < end) {
         if (__builtin_expect(n >= cap, 0))
             goto bad;
         unsigned tag = *p++;
         struct mmt_rec *o = &out[n++];
-        if (__builtin_expect(tag >= MMT_TAG_NEXT_SHORT + 1, 0)) { /* runs, special records */
-            uint64_t from, cnt;
-            uint32_t id;
-            if (tag < MMT_TAG_SPECIAL || tag == MMT_TAG_NEXT) { /* the successor, from 0 */
-                cnt = tag - MMT_TAG_NEXT_SHORT;
-                if (tag == MMT_TAG_NEXT)
-                    READ_VARINT(p, cnt, bad);
-                if (c.run_id == MMT_NO_PLAN || (id = r->plans[c.run_id].succ) == MMT_NO_PLAN)
-                    goto bad;
-                from = 0;
-            } else if (tag == MMT_TAG_RUN) {
-                uint64_t id64;
-                READ_VARINT(p, id64, bad);
-                READ_VARINT(p, from, bad);
-                READ_VARINT(p, cnt, bad);
-                if (id64 >= c.nplans)
-                    goto bad;
-                id = (uint32_t)id64;
-                if (c.run_id != MMT_NO_PLAN)
-                    r->plans[c.run_id].succ = id;
-            } else if (tag == MMT_TAG_MORE || tag > MMT_TAG_MORE_SHORT) { /* continues */
-                cnt = tag - MMT_TAG_MORE_SHORT;
-                if (tag == MMT_TAG_MORE)
-                    READ_VARINT(p, cnt, bad);
-                if (c.run_id == MMT_NO_PLAN)
-                    goto bad;
-                id = c.run_id;
-                from = c.run_next;
-            } else if (tag == MMT_TAG_PLAN) {
-                n--;
-                size_t si = site ? (size_t)(site - r->sites) : 0;
-                p = decode_plan(&c, p);
+        if (__builtin_expect(tag >= 0x80, 0)) {
+            if (tag >= MMT_TAG_SWITCH && tag <= MMT_TAG_PLAN) {
+                if (tag == MMT_TAG_PLAN) /* not a record */
+                    n--;
+                p = tag == MMT_TAG_PLAN ? decode_plan(c, p) : decode_other(r, c, tag, p, o);
                 if (!p)
                     goto bad;
-                if (site) /* the site table may have moved */
-                    site = r->sites + si;
                 continue;
-            } else if (tag == MMT_TAG_SWITCH) {
-                uint64_t pid, tid;
-                READ_VARINT(p, pid, bad);
-                READ_VARINT(p, tid, bad);
-                if (pid > UINT32_MAX || tid > UINT32_MAX)
-                    goto bad;
-                *o = (struct mmt_rec){.addr = tid, .kind = MMT_SWITCH, .aux = (uint32_t)pid};
-                continue;
-            } else if (tag == MMT_TAG_EVENT && c.nevents < c.events_cap) {
-                p = decode_event(r, &c, p, &r->events[c.nevents]);
-                if (!p)
-                    goto bad;
-                *o = (struct mmt_rec){.kind = MMT_EVENT, .aux = (uint32_t)c.nevents++};
-                continue;
-            } else {
-                goto bad; /* 0xE6, 0xE7 reserved; an event beyond the header's count */
             }
-            /* a fetch run: fetches from .. from+cnt-1 of plan id into the batch */
-            const struct plan *pl = &r->plans[id];
-            n--; /* o is not used: the run's records go from here */
-            if (cnt == 0 || from > pl->n || cnt > pl->n - from || cnt > cap - n)
-                goto bad;
-            const struct mmt_rec *src = r->plan_recs + pl->off + from;
-            memcpy(out + n, src, cnt * sizeof *out);
-            n += cnt;
-            c.run_id = id;
-            c.run_next = (uint32_t)(from + cnt);
-            site = r->sites + MMT_SITE_SLOTS * ((size_t)pl->off + c.run_next - 1);
-            site_k = 0;
-            uint64_t la = src[cnt - 1].addr;
-            add[0][MMT_MODE_STRIDE] = la - (cnt >= 2 ? src[cnt - 2].addr : last[0]);
-            add[0][MMT_MODE_SEQ] = src[cnt - 1].size;
-            last[0] = la;
-            continue;
+            p--;
+            n--;
+            rc = 1;
+            break;
         }
         unsigned kind = tag & 3, s = kind != MMT_IFETCH, mode = tag >> 5;
         unsigned size = size_of_code[(tag >> 2) & 7];
@@ -601,44 +573,201 @@ static long decode_records(struct mmt_reader *r, const struct chunk_entry *e, si
             if (!size)
                 goto bad;
         }
+        uint64_t a = last[s] + add[s][mode];
+        if (mode == MMT_MODE_DELTA) {
+            uint64_t v;
+            READ_VARINT(p, v, bad);
+            a += (uint64_t)mmt_unzigzag(v);
+        }
+        add[s][MMT_MODE_STRIDE] = a - last[s];
+        add[s][MMT_MODE_SEQ] = size;
+        last[s] = a;
+        *o = (struct mmt_rec){.addr = a, .kind = (uint8_t)kind, .size = (uint8_t)size};
+    }
+    d->p = p;
+    d->n = n;
+    memcpy(d->last, last, sizeof last);
+    memcpy(d->add, add, sizeof add);
+    return rc;
+bad:
+    d->p = p;
+    d->n = n;
+    memcpy(d->last, last, sizeof last);
+    memcpy(d->add, add, sizeof add);
+    return -1;
+}
+
+/* The loop from the first run record of a chunk to its end: everything, with the site
+ * slots and successors of format 1.2. Returns 0 at the end of the chunk, -1 when corrupt.
+ * Not inlined: the two loops get their registers each. */
+__attribute__((noinline)) static int decode_full(struct mmt_reader *r, struct decode_ctx *c,
+                                                 struct dec_state *d, struct mmt_rec *out,
+                                                 size_t cap)
+{
+    const uint8_t *p = d->p, *const end = c->end;
+    size_t n = d->n;
+    uint64_t last[2], add[2][4];
+    memcpy(last, d->last, sizeof last);
+    memcpy(add, d->add, sizeof add);
+    /* the chunk's tables, in locals; a PLAN may move them */
+    struct plan *plans = r->plans;
+    const struct mmt_rec *plan_recs = r->plan_recs;
+    struct site *sites = r->sites;
+    struct plan *pl = NULL; /* the current plan */
+    uint32_t next = 0;      /* ... and its next instruction */
+    /* The site slot the next data access uses, and the one the accesses after it use (the
+     * two slots of the current plan's last fetched instruction). Until a plan is current
+     * they point at `none`, which takes the updates and is never read. */
+    struct site none[MMT_SITE_SLOTS] = {{0, 0}, {0, 0}}, *cur = none, *cur1 = none + 1;
+    while (p < end) {
+        if (__builtin_expect(n >= cap, 0))
+            goto bad;
+        unsigned tag = *p++;
+        struct mmt_rec *o = &out[n++];
+        unsigned kind = tag & 3, s = kind != MMT_IFETCH, size;
         uint64_t a;
-        if (__builtin_expect(mode < MMT_MODE_SITE_STRIDE, 1)) {
+        if (__builtin_expect(tag >= 0x80, 0)) {
+            if (tag > MMT_TAG_NEXT_SHORT) { /* runs and special records */
+                uint64_t from, cnt;
+                struct plan *to; /* the plan the run fetches from */
+                if (tag > MMT_TAG_MORE_SHORT || tag == MMT_TAG_MORE) { /* continues */
+                    cnt = tag - MMT_TAG_MORE_SHORT;
+                    if (tag == MMT_TAG_MORE)
+                        READ_VARINT(p, cnt, bad);
+                    if (!pl)
+                        goto bad;
+                    to = pl;
+                    from = next;
+                } else if (tag < MMT_TAG_SPECIAL || tag == MMT_TAG_NEXT) { /* successor */
+                    cnt = tag - MMT_TAG_NEXT_SHORT;
+                    if (tag == MMT_TAG_NEXT)
+                        READ_VARINT(p, cnt, bad);
+                    if (!pl || pl->succ == MMT_NO_PLAN)
+                        goto bad;
+                    to = plans + pl->succ;
+                    from = 0;
+                } else if (tag == MMT_TAG_RUN) {
+                    uint64_t id;
+                    READ_VARINT(p, id, bad);
+                    READ_VARINT(p, from, bad);
+                    READ_VARINT(p, cnt, bad);
+                    if (id >= c->nplans)
+                        goto bad;
+                    to = plans + id;
+                    if (pl)
+                        pl->succ = (uint32_t)id;
+                } else if (tag == MMT_TAG_PLAN) {
+                    /* not a record; the plan and site tables may move */
+                    n--;
+                    size_t pi = pl ? (size_t)(pl - plans) : 0;
+                    size_t si = pl ? (size_t)(cur1 - sites) : 0;
+                    int k1 = cur == cur1;
+                    p = decode_plan(c, p);
+                    if (!p)
+                        goto bad;
+                    plans = r->plans;
+                    plan_recs = r->plan_recs;
+                    sites = r->sites;
+                    if (pl) {
+                        pl = plans + pi;
+                        cur1 = sites + si;
+                        cur = k1 ? cur1 : cur1 - 1;
+                    }
+                    continue;
+                } else {
+                    p = decode_other(r, c, tag, p, o);
+                    if (!p)
+                        goto bad;
+                    continue;
+                }
+                /* a fetch run: fetches from .. from+cnt-1 of plan `to` into the batch */
+                n--; /* o is not used: the run's records go from here */
+                if (from > to->n || cnt - 1 >= to->n - from || cnt > cap - n)
+                    goto bad; /* (cnt - 1 wraps when cnt is 0) */
+                const struct mmt_rec *src = plan_recs + to->off + from;
+                memcpy(out + n, src, cnt * sizeof *out);
+                n += cnt;
+                pl = to;
+                next = (uint32_t)(from + cnt);
+                cur = sites + MMT_SITE_SLOTS * ((size_t)to->off + next - 1);
+                cur1 = cur + 1;
+                uint64_t la = src[cnt - 1].addr;
+                add[0][MMT_MODE_STRIDE] = la - (cnt >= 2 ? src[cnt - 2].addr : last[0]);
+                add[0][MMT_MODE_SEQ] = src[cnt - 1].size;
+                last[0] = la;
+                continue;
+            }
+            /* modes 4 and 5: a data access predicted from its site slot */
+            if (!s || !pl)
+                goto bad;
+            size = size_of_code[(tag >> 2) & 7];
+            if (!size) {
+                size = *p++;
+                if (!size)
+                    goto bad;
+            }
+            a = cur->sa + cur->sd;
+            if (tag >> 5 == MMT_MODE_SITE_DELTA) {
+                uint64_t v;
+                READ_VARINT(p, v, bad);
+                a = cur->sa + (uint64_t)mmt_unzigzag(v);
+            }
+        } else {
+            unsigned mode = tag >> 5;
+            size = size_of_code[(tag >> 2) & 7];
+            if (!size) {
+                size = *p++;
+                if (!size)
+                    goto bad;
+            }
             a = last[s] + add[s][mode];
             if (mode == MMT_MODE_DELTA) {
                 uint64_t v;
                 READ_VARINT(p, v, bad);
                 a += (uint64_t)mmt_unzigzag(v);
             }
-        } else { /* a data access predicted from its site */
-            if (!s || !site)
-                goto bad;
-            const struct site *st = site + site_k;
-            a = st->sa + st->sd;
-            if (mode == MMT_MODE_SITE_DELTA) {
-                uint64_t v;
-                READ_VARINT(p, v, bad);
-                a = st->sa + (uint64_t)mmt_unzigzag(v);
-            }
         }
         add[s][MMT_MODE_STRIDE] = a - last[s];
         add[s][MMT_MODE_SEQ] = size;
         last[s] = a;
-        if (site && s) { /* every data access while a plan is current updates its site */
-            struct site *st = site + site_k;
-            st->sd = a - st->sa;
-            st->sa = a;
-            site_k = 1;
+        if (s) { /* every data access updates its site slot, whatever its mode */
+            cur->sd = a - cur->sa;
+            cur->sa = a;
+            cur = cur1;
         }
         *o = (struct mmt_rec){.addr = a, .kind = (uint8_t)kind, .size = (uint8_t)size};
     }
-    if (p != end || c.nevents != e->nevents)
-        goto bad;
-    return (long)n;
+    d->p = p;
+    d->n = n;
+    memcpy(d->last, last, sizeof last);
+    memcpy(d->add, add, sizeof add);
+    return 0;
 bad:
-    if (p > end)
-        p = end;
+    d->p = p;
+    d->n = n;
+    memcpy(d->last, last, sizeof last);
+    memcpy(d->add, add, sizeof add);
+    return -1;
+}
+
+/* Decodes the raw chunk [p, p + rsize) into out[0..cap). Returns the number of records or
+ * -1 (r->err names the chunk, record and raw byte). */
+static long decode_records(struct mmt_reader *r, const struct chunk_entry *e, size_t ci,
+                           const uint8_t *p, struct mmt_rec *out, size_t cap)
+{
+    const uint8_t *const start = p;
+    struct decode_ctx c = {.end = p + e->rsize, .events_cap = e->nevents, .arena = r->arena,
+                           .r = r};
+    struct dec_state d = {.p = p};
+    int rc = decode_plain(r, &c, &d, out, cap);
+    if (rc == 1)
+        rc = decode_full(r, &c, &d, out, cap);
+    if (rc == 0 && d.p == c.end && c.nevents == e->nevents)
+        return (long)d.n;
+    if (d.p > c.end)
+        d.p = c.end;
     fail(r, "chunk %zu at byte %" PRIu64 ": corrupt record %" PRIu64 " near raw byte %zu", ci,
-         e->offset, r->batch_first + (n ? n - 1 : 0), (size_t)(p - start));
+         e->offset, r->batch_first + (d.n ? d.n - 1 : 0), (size_t)(d.p - start));
     return -1;
 }
 
