@@ -1,7 +1,8 @@
 /* fuzz_decode.c - libFuzzer target for the record decoder itself. Mutated .mmt files rarely
  * get past the chunk checksums, so this target wraps the input bytes as the raw payload of
  * one well-formed chunk (valid header, zstd frame, CRCs; record and event counts taken from
- * the first 4 input bytes) and lets the reader decode them. */
+ * the first 4 input bytes) and lets the reader decode them. Seeds cover every record
+ * kind, fetch runs (format 1.1) and the site modes and NEXT runs of format 1.2. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,17 +66,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct mmt_reader *r = mmt_reader_open(path, err, sizeof err);
         if (!r)
             abort(); /* the wrapper is well formed (and ends in a zstd checksum, not a trailer) */
-        const struct mmt_rec *recs;
-        size_t n;
-        while (mmt_reader_next(r, &recs, &n) == 1)
-            for (size_t i = 0; i < n; i++) {
-                if (recs[i].kind >= MMT_KIND_COUNT)
-                    abort();
-                if (recs[i].kind <= MMT_MODIFY && recs[i].size == 0)
-                    abort();
-                if (recs[i].kind == MMT_EVENT && mmt_reader_event(r, recs[i].aux)->nargs > MMT_EVENT_MAX_ARGS)
-                    abort();
-            }
+        /* Decoded twice: no decoding state (streams, plans, site slots, successors) may
+         * survive from one pass to the next, so both give the same records. */
+        uint64_t sum[2] = {0, 0};
+        for (int pass = 0; pass < 2; pass++) {
+            const struct mmt_rec *recs;
+            size_t n;
+            mmt_reader_rewind(r);
+            while (mmt_reader_next(r, &recs, &n) == 1)
+                for (size_t i = 0; i < n; i++) {
+                    if (recs[i].kind >= MMT_KIND_COUNT)
+                        abort();
+                    if (recs[i].kind <= MMT_MODIFY && recs[i].size == 0)
+                        abort();
+                    if (recs[i].kind == MMT_EVENT && mmt_reader_event(r, recs[i].aux)->nargs > MMT_EVENT_MAX_ARGS)
+                        abort();
+                    sum[pass] = (sum[pass] ^ recs[i].addr ^ (uint64_t)recs[i].kind << 56 ^
+                                 (uint64_t)recs[i].size << 48) * 0x9e3779b97f4a7c15ull;
+                }
+        }
+        if (sum[0] != sum[1])
+            abort();
         mmt_reader_close(r);
     }
     if (fd >= 0)
