@@ -1,12 +1,14 @@
 /* dbi.c - the host side of the DBI backend: runs the program under Valgrind with the
- * mmsimtrace tool (capture/vgtool/), reads the tool's raw frames from a SOCK_SEQPACKET
- * socket and encodes them into the trace.
+ * mmsimtrace tool (capture/vgtool/), reads the tool's messages from a SOCK_SEQPACKET socket
+ * and writes the trace.
  *
- * Every process under the tool sends whole frames tagged with its pid, so the decoder keeps
- * one state per process: its thread, its superblock table (the instruction lists the tool
- * defines once) and the superblock executing. A superblock execution is expanded into one
- * instruction fetch per instruction, interleaved with the data accesses by their
- * instruction index, and cut short at a taken side exit. See capture/vgtool/protocol.h. */
+ * The tool encodes each process's records itself, as .mmt chunk payloads sent in pieces
+ * (capture/vgtool/protocol.h); here they are gathered per process and handed whole to the
+ * writer, which only compresses them. The few records that need a view across processes
+ * come as control frames: a process starting (first run, fork child, exec), a fork seen by
+ * the parent, and the end of a process's stream. The FORK event is written by whichever of
+ * the parent's report and the child's start arrives first, so a trace never shows a process
+ * before its fork. */
 #include "capture/record.h"
 
 #include <errno.h>
@@ -25,43 +27,38 @@
 #include <unistd.h>
 
 #include "capture/vgtool/protocol.h"
-#include "traces/mmt_burst.h"
+#include "traces/mmt_format.h"
 #include "common/util.h"
 
 #define TOOL_NAME "mmsimtrace"
 #define TOOL_FILE TOOL_NAME "-amd64-linux"
 #define LINGER_SECONDS 2.0 /* how long to read after the program ended (orphans, late frames) */
+#define MSG_WORDS (MMS_MSG_BYTES / 8)
 
-struct sbdef {
-    uint32_t off;  /* into the process's instruction pool */
-    uint32_t n;    /* instructions; 0: not defined */
-    uint32_t eoff; /* its fetch plan's n + 1 offsets, in the process's offs pool */
-    uint32_t enc;  /* its fetch plan's bytes, in the process's enc pool */
-    struct mmt_plan_ref ref; /* its fetch plan in the trace's current chunk */
-};
+/* The tool encodes with its own copy of these constants. */
+_Static_assert(MMS_EV_MAP_INITIAL == MMT_EV_MAP_INITIAL && MMS_EV_MMAP == MMT_EV_MMAP &&
+               MMS_EV_MUNMAP == MMT_EV_MUNMAP && MMS_EV_MREMAP == MMT_EV_MREMAP &&
+               MMS_EV_BRK == MMT_EV_BRK && MMS_EV_MPROTECT == MMT_EV_MPROTECT &&
+               MMS_EV_MADVISE == MMT_EV_MADVISE && MMS_EV_CLONE == MMT_EV_CLONE &&
+               MMS_EV_EXIT == MMT_EV_EXIT && MMS_EV_SLEEP == MMT_EV_SLEEP &&
+               MMS_EV_SLOTS == MMT_EVENT_TYPE_SLOTS, "event types agree with traces/mmt.h");
+_Static_assert(MMS_KIND_SWITCH == MMT_SWITCH && MMS_KIND_EVENT == MMT_EVENT &&
+               MMS_TAG_SWITCH == MMT_TAG_SWITCH && MMS_TAG_EVENT == MMT_TAG_EVENT &&
+               MMS_TAG_PLAN == MMT_TAG_PLAN && MMS_TAG_RUN == MMT_TAG_RUN &&
+               MMS_TAG_MORE == MMT_TAG_MORE && MMS_TAG_MORE_SHORT == MMT_TAG_MORE_SHORT &&
+               MMS_MAX_PLAN_INSNS == MMT_MAX_PLAN_INSNS, "record tags agree with the format");
 
 struct proc {
     uint32_t pid, tid;
-    struct sbdef *sb;
-    size_t nsb;
-    uint64_t *pool; /* address | length << 48, per instruction */
-    size_t npool, cappool;
-    /* each superblock's fetches pre-encoded (mmt_fetch_plan): offsets and bytes */
-    uint32_t *offs;
-    size_t noffs, capoffs;
-    uint8_t *enc;
-    size_t nenc, capenc;
-    /* the superblock executing: instructions [next, n) not yet fetched */
-    struct sbdef cur; /* a copy: a definition arriving meanwhile may move the table */
-    uint32_t cur_n, next;
-    uint64_t cur_id;  /* its id: its table entry gets the plan's chunk id back */
-    int active;
     int started, ended;
-    int announced; /* its FORK event is written (by whichever side arrived first) */
+    int announced;  /* its FORK event is written (by whichever side arrived first) */
+    uint8_t *chunk; /* the pieces of its chunk so far */
+    size_t nchunk, capchunk;
+    uint64_t tr[MMS_TR_FIXED + MMS_MAX_CHUNK_TIDS]; /* the last piece's trailer */
 };
 
 struct dbi {
-    struct mmt_writer *w;   /* encodes here; compresses on its own thread */
+    struct mmt_writer *w;   /* compresses on its own thread */
     struct proc *procs;
     size_t nprocs, capprocs;
     size_t last;            /* index of the last process looked up */
@@ -71,15 +68,10 @@ struct dbi {
     int writer_failed;
     char proto_err[256];    /* the first protocol error, if any */
     uint64_t fault_addr;    /* from Valgrind's crash report, for the SIGNAL event */
-    FILE *dump;             /* MMSIM_DBI_DUMP: the raw frames, for debugging and fuzz seeds */
+    FILE *dump;             /* MMSIM_DBI_DUMP: the raw messages, for debugging and fuzz seeds */
     char *log;              /* Valgrind's own messages (--log-fd), kept to the end */
     size_t nlog, caplog;
 };
-
-static inline uint64_t sext48(uint64_t x)
-{
-    return (uint64_t)((int64_t)(x << 16) >> 16);
-}
 
 /* ---- processes ---- */
 static struct proc *find_proc(struct dbi *d, uint32_t pid)
@@ -109,119 +101,17 @@ static struct proc *find_proc(struct dbi *d, uint32_t pid)
 
 static void free_procs(struct dbi *d)
 {
-    for (size_t i = 0; i < d->nprocs; i++) {
-        free(d->procs[i].sb);
-        free(d->procs[i].pool);
-        free(d->procs[i].offs);
-        free(d->procs[i].enc);
-    }
+    for (size_t i = 0; i < d->nprocs; i++)
+        free(d->procs[i].chunk);
     free(d->procs);
 }
 
-static void reset_table(struct proc *p)
+static void protocol_error(struct dbi *d, const char *what, uint32_t pid, size_t word)
 {
-    free(p->sb);
-    free(p->pool);
-    free(p->offs);
-    free(p->enc);
-    p->sb = NULL;
-    p->pool = NULL;
-    p->offs = NULL;
-    p->enc = NULL;
-    p->nsb = p->npool = p->cappool = 0;
-    p->noffs = p->capoffs = p->nenc = p->capenc = 0;
-    p->active = 0;
-}
-
-/* A forked child starts with its parent's superblocks: the translations are shared. */
-/* A copy of n elements of `elem` bytes (NULL when n is 0 or out of memory: see *ok). */
-static void *dup_array(const void *from, size_t n, size_t elem, int *ok)
-{
-    if (!n)
-        return NULL;
-    void *to = malloc(n * elem);
-    if (!to) {
-        *ok = 0;
-        return NULL;
-    }
-    memcpy(to, from, n * elem);
-    return to;
-}
-
-/* A forked child starts with its parent's superblocks: the translations are shared. */
-static int copy_table(struct proc *to, const struct proc *from)
-{
-    reset_table(to);
-    int ok = 1;
-    to->sb = dup_array(from->sb, from->nsb, sizeof *from->sb, &ok);
-    to->pool = dup_array(from->pool, from->npool, sizeof *from->pool, &ok);
-    to->offs = dup_array(from->offs, from->noffs, sizeof *from->offs, &ok);
-    to->enc = dup_array(from->enc, from->nenc, 1, &ok);
-    if (!ok) {
-        reset_table(to);
-        return -1;
-    }
-    to->nsb = from->nsb;
-    to->npool = to->cappool = from->npool;
-    to->noffs = to->capoffs = from->noffs;
-    to->nenc = to->capenc = from->nenc;
-    return 0;
-}
-
-/* Makes room for `need` elements of `elem` bytes in *arr; 0 or -1. */
-static int reserve(void **arr, size_t *cap, size_t need, size_t elem, size_t first)
-{
-    if (need <= *cap)
-        return 0;
-    size_t ncap = *cap ? 2 * *cap : first;
-    while (ncap < need)
-        ncap *= 2;
-    void *n = realloc(*arr, ncap * elem);
-    if (!n)
-        return -1;
-    *arr = n;
-    *cap = ncap;
-    return 0;
-}
-
-static int define_sb(struct proc *p, uint64_t id, const uint64_t *insns, uint32_t n)
-{
-    /* Ids count up from 0 in each process: a far jump is a corrupt stream, not a reason to
-     * allocate gigabytes. */
-    if (id > p->nsb + (1u << 20) || n > MMT_MAX_PLAN_INSNS)
-        return -1;
-    if (id >= p->nsb) {
-        size_t nsb = p->nsb ? p->nsb : 1024;
-        while (nsb <= id)
-            nsb *= 2;
-        struct sbdef *ns = realloc(p->sb, nsb * sizeof *ns);
-        if (!ns)
-            return -1;
-        memset(ns + p->nsb, 0, (nsb - p->nsb) * sizeof *ns);
-        p->sb = ns;
-        p->nsb = nsb;
-    }
-    /* Pools are indexed with 32 bits: a stream defining more is not a real program. */
-    if (p->npool + n > UINT32_MAX / 16)
-        return -1;
-    if (reserve((void **)&p->pool, &p->cappool, p->npool + n, sizeof *p->pool, 65536) ||
-        reserve((void **)&p->offs, &p->capoffs, p->noffs + n + 1, sizeof *p->offs, 65536) ||
-        reserve((void **)&p->enc, &p->capenc, p->nenc + (size_t)n * MMT_FETCH_PLAN_BYTES + 16, 1,
-                1 << 20))
-        return -1;
-    if (mmt_fetch_plan(insns, n, p->enc + p->nenc, p->offs + p->noffs))
-        return -1;
-    memcpy(p->pool + p->npool, insns, n * sizeof *insns);
-    struct sbdef *sb = &p->sb[id];
-    sb->ref = (struct mmt_plan_ref){0, 0};
-    sb->off = (uint32_t)p->npool;
-    sb->n = n;
-    sb->eoff = (uint32_t)p->noffs;
-    sb->enc = (uint32_t)p->nenc;
-    p->npool += n;
-    p->noffs += n + 1;
-    p->nenc += n ? p->offs[sb->eoff + n] : 0;
-    return 0;
+    if (!d->proto_err[0])
+        snprintf(d->proto_err, sizeof d->proto_err,
+                 "DBI tool stream: %s in message %llu (pid %u) at word %zu", what,
+                 (unsigned long long)d->frames, pid, word);
 }
 
 /* ---- writing ---- */
@@ -232,38 +122,6 @@ static int set_thread(struct dbi *d, const struct proc *p)
     d->wpid = p->pid;
     d->wtid = p->tid;
     return mmt_writer_switch(d->w, p->pid, p->tid);
-}
-
-/* The executing superblock's plan was defined in a new chunk: its table entry (a copy was
- * taken when it started) remembers that, unless the id has been redefined since. */
-static void keep_plan_ref(struct proc *p)
-{
-    if (p->cur_id < p->nsb && p->sb[p->cur_id].off == p->cur.off && p->sb[p->cur_id].n == p->cur.n)
-        p->sb[p->cur_id].ref = p->cur.ref;
-}
-
-/* Fetches of the executing superblock's instructions up to (not including) `upto`. */
-static inline int fetch_to(struct dbi *d, struct proc *p, uint32_t upto)
-{
-    if (upto > p->cur_n)
-        upto = p->cur_n;
-    if (p->next >= upto)
-        return 0;
-    uint32_t from = p->next;
-    p->next = upto;
-    uint32_t gen = p->cur.ref.gen;
-    int rc = mmt_writer_plan_run(d->w, &p->cur.ref, p->pool + p->cur.off, p->cur.n, from, upto);
-    if (p->cur.ref.gen != gen)
-        keep_plan_ref(p);
-    return rc;
-}
-
-static int finish_sb(struct dbi *d, struct proc *p)
-{
-    if (!p->active)
-        return 0;
-    p->active = 0;
-    return fetch_to(d, p, p->cur_n);
 }
 
 static int put_event(struct dbi *d, const struct proc *p, unsigned type, int64_t result,
@@ -282,6 +140,101 @@ static int put_event(struct dbi *d, const struct proc *p, unsigned type, int64_t
     return mmt_writer_event(d->w, &ev);
 }
 
+/* Writes the process's gathered pieces as one chunk, with the counts of the last piece. */
+static int write_chunk(struct dbi *d, struct proc *p)
+{
+    if (!p->nchunk)
+        return 0;
+    const uint64_t *t = p->tr;
+    struct mmt_chunk_in c;
+    memset(&c, 0, sizeof c);
+    c.raw = p->chunk;
+    c.len = p->nchunk;
+    c.pid = p->pid;
+    c.tid = (uint32_t)t[MMS_TR_TID_START];
+    c.end_tid = (uint32_t)t[MMS_TR_TID_END];
+    c.nevents = (uint32_t)t[MMS_TR_NEVENTS];
+    uint64_t nrecs = 0;
+    for (int k = 0; k < MMT_KIND_COUNT; k++)
+        nrecs += c.kinds[k] = t[MMS_TR_KINDS + k];
+    c.nrecs = (uint32_t)nrecs;
+    memcpy(c.events, t + MMS_TR_EVENTS, sizeof c.events);
+    uint32_t tids[MMS_MAX_CHUNK_TIDS];
+    c.ntids = (size_t)t[MMS_TR_NTIDS];
+    for (size_t i = 0; i < c.ntids; i++)
+        tids[i] = (uint32_t)t[MMS_TR_FIXED + i];
+    c.tids = tids;
+    p->nchunk = 0;
+    if (mmt_writer_put_chunk(d->w, &c))
+        return -1;
+    d->wpid = p->pid;
+    d->wtid = p->tid = c.end_tid;
+    return 0;
+}
+
+/* The trailer's counts are what the writer puts in the footer: check they are sane. */
+static int trailer_ok(const uint64_t *t, size_t ntail)
+{
+    if (ntail < MMS_TR_FIXED || t[MMS_TR_NTIDS] > MMS_MAX_CHUNK_TIDS ||
+        ntail != MMS_TR_FIXED + t[MMS_TR_NTIDS] || t[MMS_TR_TID_START] > UINT32_MAX ||
+        t[MMS_TR_TID_END] > UINT32_MAX)
+        return 0;
+    uint64_t nrecs = 0, nev = 0;
+    for (int k = 0; k < MMT_KIND_COUNT; k++) {
+        if (t[MMS_TR_KINDS + k] >= MMT_MAX_CHUNK_RECORDS)
+            return 0;
+        nrecs += t[MMS_TR_KINDS + k];
+    }
+    for (int e = 0; e < MMS_EV_SLOTS; e++) {
+        if (t[MMS_TR_EVENTS + e] >= MMT_MAX_CHUNK_RECORDS)
+            return 0;
+        nev += t[MMS_TR_EVENTS + e];
+    }
+    for (uint64_t i = 0; i < t[MMS_TR_NTIDS]; i++)
+        if (t[MMS_TR_FIXED + i] > UINT32_MAX)
+            return 0;
+    return nrecs < MMT_MAX_CHUNK_RECORDS && nev == t[MMS_TR_NEVENTS] &&
+           nev == t[MMS_TR_KINDS + MMT_EVENT];
+}
+
+/* One piece of a process's chunk. Returns 0, or -1 when the writer failed. */
+static int chunk_piece(struct dbi *d, struct proc *p, const uint64_t *w, size_t n)
+{
+    if (n < 2) {
+        protocol_error(d, "chunk piece without its length", p->pid, 0);
+        return 0;
+    }
+    uint64_t len = w[1] & 0xffffffffu, words = (len + 7) / 8;
+    if (words > n - 2 || !trailer_ok(w + 2 + words, n - 2 - words)) {
+        protocol_error(d, "malformed chunk piece", p->pid, 1);
+        return 0;
+    }
+    size_t cap = mmt_writer_chunk_capacity(d->w);
+    if (p->nchunk + len > cap) {
+        protocol_error(d, "chunk larger than the writer takes", p->pid, 1);
+        p->nchunk = 0;
+        return 0;
+    }
+    if (p->nchunk + len > p->capchunk) {
+        size_t ncap = p->capchunk ? p->capchunk : 1 << 18;
+        while (ncap < p->nchunk + len)
+            ncap *= 2;
+        uint8_t *nb = realloc(p->chunk, ncap);
+        if (!nb) {
+            protocol_error(d, "out of memory", p->pid, 1);
+            return 0;
+        }
+        p->chunk = nb;
+        p->capchunk = ncap;
+    }
+    memcpy(p->chunk + p->nchunk, w + 2, len);
+    p->nchunk += len;
+    memcpy(p->tr, w + 2 + words, (n - 2 - words) * sizeof *w);
+    if (!(w[1] & MMS_LAST_PIECE))
+        return 0;
+    return write_chunk(d, p);
+}
+
 /* A string in the record's words [from, n): NUL-terminated by the tool; forced here. */
 static const char *record_string(uint64_t *words, uint32_t from, uint32_t n)
 {
@@ -292,48 +245,28 @@ static const char *record_string(uint64_t *words, uint32_t from, uint32_t n)
     return s;
 }
 
-static int syscall_event(struct dbi *d, struct proc *p, uint64_t *x, uint32_t n)
+/* A fork seen by the parent: the FORK event, unless the child's start wrote it first. */
+static int fork_record(struct dbi *d, struct proc *p, uint64_t *x, uint32_t n)
 {
     if (n < 8)
         return 1;
-    uint64_t nr = x[0];
     int64_t result = (int64_t)x[1];
-    const uint64_t *a = x + 2;
-    const char *path = record_string(x, 8, n);
-    switch (nr) {
-    case SYS_mmap:
-        return put_event(d, p, MMT_EV_MMAP, result, a, 6, path);
-    case SYS_munmap:
-        return put_event(d, p, MMT_EV_MUNMAP, result, a, 2, NULL);
-    case SYS_mremap:
-        return put_event(d, p, MMT_EV_MREMAP, result, a, 5, NULL);
-    case SYS_brk:
-        return put_event(d, p, MMT_EV_BRK, result, a, 1, NULL);
-    case SYS_mprotect:
-        return put_event(d, p, MMT_EV_MPROTECT, result, a, 3, NULL);
-    case SYS_madvise:
-        return put_event(d, p, MMT_EV_MADVISE, result, a, 3, NULL);
-    default: {
-        /* clone, fork, vfork, clone3: the tool put the clone flags in the first argument. */
-        uint64_t flags = a[0];
-        if (result <= 0)
-            return 0; /* a failed fork or clone (clone3 is ENOSYS under Valgrind 3.19) */
-        int thread = (flags & 0x100 /* CLONE_VM */) && !(flags & 0x4000 /* CLONE_VFORK */);
-        uint64_t args[2] = {(uint64_t)result, flags};
-        if (thread)
-            return put_event(d, p, MMT_EV_CLONE, result, args, 2, NULL);
-        /* The child may have sent frames first, and then its FORK event is written already
-         * (see start_record). find_proc may move the array: keep the parent by index. */
-        size_t parent_idx = (size_t)(p - d->procs);
-        struct proc *child = find_proc(d, (uint32_t)result);
-        if (!child)
-            return -1;
-        if (child->announced)
-            return 0;
-        child->announced = 1;
-        return put_event(d, &d->procs[parent_idx], MMT_EV_FORK, result, args, 2, NULL);
-    }
-    }
+    uint64_t flags = x[2];
+    if (result <= 0 || result > INT32_MAX)
+        return result <= 0 ? 0 : 1;
+    uint64_t args[2] = {(uint64_t)result, flags};
+    /* find_proc may move the array: keep the parent by index. */
+    size_t parent_idx = (size_t)(p - d->procs);
+    struct proc *child = find_proc(d, (uint32_t)result);
+    if (!child)
+        return -1;
+    if (child->announced)
+        return 0;
+    child->announced = 1;
+    p = &d->procs[parent_idx];
+    if (set_thread(d, p))
+        return -1;
+    return put_event(d, p, MMT_EV_FORK, result, args, 2, NULL);
 }
 
 static int start_record(struct dbi *d, struct proc *p, uint64_t *x, uint32_t n)
@@ -346,222 +279,95 @@ static int start_record(struct dbi *d, struct proc *p, uint64_t *x, uint32_t n)
         for (size_t i = 0; i < d->nprocs; i++)
             if (d->procs[i].pid == (uint32_t)x[1])
                 parent = &d->procs[i];
-        if (parent && parent != p && copy_table(p, parent))
-            return -1;
         p->started = 1;
         if (!parent || parent == p || p->announced)
-            return set_thread(d, p);
+            return 0;
         /* The child's frames came before its parent's post-fork report: write the FORK event
          * now, in the parent's name, so the trace never shows a process before its fork. */
         p->announced = 1;
         uint64_t args[2] = {p->pid, 0x11 /* SIGCHLD: a plain fork; the flags come later */};
         if (set_thread(d, parent) || put_event(d, parent, MMT_EV_FORK, p->pid, args, 2, NULL))
             return -1;
-        return set_thread(d, p);
+        return 0;
     }
     int was_started = p->started;
     p->started = 1;
-    if (set_thread(d, p))
-        return -1;
     if (!was_started)
         return 0;
-    /* The same pid started a new Valgrind: an exec. Its superblocks are new. */
-    reset_table(p);
+    /* The same pid started a new Valgrind: an exec. */
+    p->tid = p->pid;
+    if (set_thread(d, p))
+        return -1;
     return put_event(d, p, MMT_EV_EXEC, 0, NULL, 0, path);
 }
 
-static int map_record(struct dbi *d, struct proc *p, uint64_t *x, uint32_t n)
-{
-    if (n < 6)
-        return 1;
-    uint64_t args[6] = {x[0], x[0] + x[1], x[2], x[3], x[4], x[5]};
-    return put_event(d, p, MMT_EV_MAP_INITIAL, 0, args, 6, record_string(x, 6, n));
-}
-
 /* Returns 0, -1 on a writer failure, 1 on a malformed record. */
-static int ext_record(struct dbi *d, struct proc *p, unsigned type, uint64_t *x, uint32_t n)
+static int control_record(struct dbi *d, struct proc *p, unsigned type, uint64_t *x, uint32_t n)
 {
-    if (type != MMS_X_SBDEF && finish_sb(d, p))
+    /* Whatever the process sent before this record comes first, even a cut chunk. */
+    if (p->nchunk && write_chunk(d, p))
         return -1;
     switch (type) {
-    case MMS_X_SBDEF:
-        if (n < 1)
-            return 1;
-        return define_sb(p, x[0], x + 1, n - 1) ? 1 : 0;
-    case MMS_X_SWITCH:
-        if (n < 1)
-            return 1;
-        p->tid = (uint32_t)x[0];
-        return set_thread(d, p);
     case MMS_X_START:
         return start_record(d, p, x, n);
     case MMS_X_SYSCALL:
-        return syscall_event(d, p, x, n);
-    case MMS_X_MAP:
-        return map_record(d, p, x, n);
-    case MMS_X_EXIT:
-        return n < 2 ? 1 : put_event(d, p, MMT_EV_EXIT, 0, x, 2, NULL);
-    case MMS_X_SLEEP:
-        return n < 1 ? 1 : put_event(d, p, MMT_EV_SLEEP, 0, x, 1, NULL);
+        return fork_record(d, p, x, n);
     case MMS_X_END:
         p->ended = 1;
         return 0;
     default:
-        return 0; /* signals to handlers and newer records: nothing to write */
+        return 0; /* newer records: nothing to write */
     }
 }
 
-static void protocol_error(struct dbi *d, const char *what, uint32_t pid, size_t word)
+static int control_frame(struct dbi *d, struct proc *p, uint64_t *w, size_t n)
 {
-    if (!d->proto_err[0])
-        snprintf(d->proto_err, sizeof d->proto_err,
-                 "DBI tool stream: %s in frame %llu (pid %u) at word %zu", what,
-                 (unsigned long long)d->frames, pid, word);
-}
-
-#define HOT_FAILED SIZE_MAX
-
-/* put_run near a chunk's end: through the writer's general path, which flushes. */
-static __attribute__((noinline)) int put_run_slow(struct dbi *d, struct mmt_burst *b,
-                                                  struct proc *p, uint32_t from,
-                                                  uint32_t upto, unsigned kind, uint64_t addr,
-                                                  unsigned size)
-{
-    mmt_writer_burst_end(d->w, b);
-    int rc = 0;
-    if (from < upto) {
-        uint32_t gen = p->cur.ref.gen;
-        rc = mmt_writer_plan_run(d->w, &p->cur.ref, p->pool + p->cur.off, p->cur.n, from, upto);
-        if (p->cur.ref.gen != gen)
-            keep_plan_ref(p);
+    uint32_t pid = p->pid;
+    for (size_t i = 1; i < n; i++) {
+        uint64_t x = w[i];
+        unsigned code = (unsigned)(x >> MMS_CODE_SHIFT) & 255;
+        unsigned type = (unsigned)(x >> MMS_ARG_SHIFT) & 255;
+        uint64_t len = x & 0xffffffffffffULL;
+        if (code != MMS_C_EXT || len > n - i - 1) {
+            protocol_error(d, "malformed control record", pid, i);
+            return 0;
+        }
+        size_t pidx = (size_t)(p - d->procs);
+        int rc = control_record(d, p, type, w + i + 1, (uint32_t)len);
+        p = &d->procs[pidx]; /* a fork record may have grown the process array */
+        if (rc < 0)
+            return -1;
+        if (rc > 0)
+            protocol_error(d, "malformed control record", pid, i);
+        i += len;
     }
-    if (!rc && kind)
-        rc = mmt_writer_access(d->w, kind, addr, size);
-    return rc || mmt_writer_burst_begin(d->w, b) ? -1 : 0;
-}
-
-/* Fetches [from, upto) of the executing superblock, then (kind nonzero) a data access,
- * inline in the burst b. */
-static inline __attribute__((always_inline)) int put_run(struct dbi *d, struct mmt_burst *b,
-                                                         struct proc *p, uint32_t from,
-                                                         uint32_t upto, unsigned kind,
-                                                         uint64_t addr, unsigned size)
-{
-    uint32_t need = from < upto ? mmt_burst_plan_need(b, &p->cur.ref, p->cur.n, from, upto) : 0;
-    if (__builtin_expect(b->left <= need + 1, 0))
-        return put_run_slow(d, b, p, from, upto, kind, addr, size);
-    if (from < upto) {
-        uint32_t gen = p->cur.ref.gen;
-        mmt_burst_plan_run(b, &p->cur.ref, p->pool + p->cur.off, p->cur.n, from, upto);
-        if (__builtin_expect(p->cur.ref.gen != gen, 0))
-            keep_plan_ref(p);
-    }
-    if (kind)
-        mmt_burst_access(b, kind, addr, size);
     return 0;
 }
 
-/* The hot loop: data accesses, superblock starts and side exits, encoded inline in one
- * burst. Stops at the first other word (an extended record); returns its index, n at the
- * frame's end, or HOT_FAILED when the writer failed. */
-static size_t decode_hot(struct dbi *d, struct proc *p, const uint64_t *w, size_t i, size_t n)
+/* Decodes one message. Returns 0, or -1 when the writer failed. */
+static int decode_message(struct dbi *d, uint64_t *w, size_t n)
 {
-    struct mmt_burst b;
-    if (mmt_writer_burst_begin(d->w, &b))
-        return HOT_FAILED;
-    for (; i < n; i++) {
-        uint64_t x = w[i];
-        unsigned type = (unsigned)(x >> MMS_TYPE_SHIFT);
-        if (type) { /* a data access, after its instruction's fetches */
-            unsigned size = (unsigned)((x >> MMS_SIZE_SHIFT) & 127) + 1;
-            uint32_t from = 0, upto = 0;
-            if (p->active) {
-                upto = (uint32_t)((x >> MMS_INDEX_SHIFT) & 127) + 1;
-                if (upto > p->cur_n)
-                    upto = p->cur_n;
-                from = p->next < upto ? p->next : upto;
-                p->next = from < upto ? upto : p->next;
-            }
-            if (put_run(d, &b, p, from, upto, type, sext48(x), size))
-                return HOT_FAILED;
-            continue;
-        }
-        unsigned code = (unsigned)(x >> MMS_CODE_SHIFT) & 63;
-        if (code == MMS_C_SB || code == MMS_C_EXIT) {
-            /* the executing superblock ends: all of it, or up to the side exit */
-            uint32_t end = code == MMS_C_SB ? p->cur_n : (unsigned)(x >> MMS_ARG_SHIFT) & 255;
-            if (end > p->cur_n)
-                end = p->cur_n;
-            if (p->active && put_run(d, &b, p, p->next, end, 0, 0, 0))
-                return HOT_FAILED;
-            p->active = 0;
-            if (code == MMS_C_EXIT)
-                continue;
-            uint64_t id = x & MMS_ADDR_MASK;
-            if (id >= p->nsb || !p->sb[id].n) {
-                protocol_error(d, "undefined superblock", p->pid, i);
-                continue;
-            }
-            p->cur = p->sb[id];
-            p->cur_id = id;
-            p->cur_n = p->cur.n;
-            p->next = 0;
-            p->active = 1;
-            continue;
-        }
-        break;
+    uint64_t magic = n ? w[0] >> 32 : 0;
+    if (magic != MMS_FRAME_MAGIC && magic != MMS_CHUNK_MAGIC) {
+        protocol_error(d, "bad message header", 0, 0);
+        return 0;
     }
-    mmt_writer_burst_end(d->w, &b);
-    return i;
+    struct proc *p = find_proc(d, (uint32_t)w[0]);
+    if (!p) {
+        protocol_error(d, "out of memory", (uint32_t)w[0], 0);
+        return 0;
+    }
+    if (magic == MMS_CHUNK_MAGIC)
+        return chunk_piece(d, p, w, n);
+    return control_frame(d, p, w, n);
 }
 
-/* Decodes one frame. Returns 0, or -1 when the writer failed. */
-static int decode_frame(struct dbi *d, uint64_t *w, size_t n)
+/* Writes what processes that never ended their chunk had sent (a process killed). */
+static int finish_procs(struct dbi *d)
 {
-    if (n < 1 || (w[0] >> 32) != MMS_FRAME_MAGIC) {
-        protocol_error(d, "bad frame header", 0, 0);
-        return 0;
-    }
-    uint32_t pid = (uint32_t)w[0];
-    struct proc *p = find_proc(d, pid);
-    if (!p) {
-        protocol_error(d, "out of memory", pid, 0);
-        return 0;
-    }
-    /* A frame opening with the process's start record switches there, after the FORK
-     * event it may write in the parent's name. */
-    int starts = n > 1 && (w[1] >> MMS_TYPE_SHIFT) == 0 &&
-                 ((w[1] >> MMS_CODE_SHIFT) & 63) == MMS_C_EXT &&
-                 ((w[1] >> MMS_ARG_SHIFT) & 255) == MMS_X_START;
-    if (!starts && set_thread(d, p))
-        return -1;
-    for (size_t i = 1; i < n; i++) {
-        i = decode_hot(d, p, w, i, n);
-        if (i == HOT_FAILED)
+    for (size_t i = 0; i < d->nprocs; i++)
+        if (d->procs[i].nchunk && write_chunk(d, &d->procs[i]))
             return -1;
-        if (i >= n)
-            break;
-        uint64_t x = w[i];
-        unsigned code = (unsigned)(x >> MMS_CODE_SHIFT) & 63;
-        unsigned arg = (unsigned)(x >> MMS_ARG_SHIFT) & 255;
-        uint64_t payload = x & MMS_ADDR_MASK;
-        if (code == MMS_C_EXT) {
-            if (payload > n - i - 1) {
-                protocol_error(d, "record longer than its frame", pid, i);
-                return 0;
-            }
-            size_t pidx = (size_t)(p - d->procs);
-            int rc = ext_record(d, p, arg, w + i + 1, (uint32_t)payload);
-            p = &d->procs[pidx]; /* a fork record may have grown the process array */
-            if (rc < 0)
-                return -1;
-            if (rc > 0)
-                protocol_error(d, "malformed record", pid, i);
-            i += payload;
-        } else {
-            protocol_error(d, "unknown control word", pid, i);
-        }
-    }
     return 0;
 }
 
@@ -613,7 +419,7 @@ static void keep_open_across_exec(int fd)
 }
 
 static void exec_valgrind(const struct record_opts *o, const char *vglib, int fd, int log_fd,
-                          int go_fd)
+                          int go_fd, char *const chunk_opts[2])
 {
     char go;
     /* Wait until the parent has attached its counters (or gave up). */
@@ -641,6 +447,8 @@ static void exec_valgrind(const struct record_opts *o, const char *vglib, int fd
     args[k++] = "--child-silent-after-fork=yes";
     args[k++] = fdopt;
     args[k++] = logopt; /* Valgrind's messages come to mmsim, not into the program's stderr */
+    args[k++] = chunk_opts[0];
+    args[k++] = chunk_opts[1];
     if (o->no_ifetch)
         args[k++] = "--mmsim-ifetch=no";
     for (size_t i = 0; i < argc; i++)
@@ -700,7 +508,7 @@ static int read_log(struct dbi *d, int fd)
 static int pump(struct dbi *d, const struct record_opts *o, int sock, int log_fd, pid_t child,
                 int *status, struct rusage *ru, char *err, size_t errlen)
 {
-    size_t cap = MMS_FRAME_WORDS * 2;
+    size_t cap = MSG_WORDS * 2;
     uint64_t *buf = malloc(cap * sizeof *buf);
     if (!buf) {
         snprintf(err, errlen, "out of memory");
@@ -754,7 +562,7 @@ static int pump(struct dbi *d, const struct record_opts *o, int sock, int log_fd
             fwrite(buf, 1, (size_t)r, d->dump);
         }
         d->frames++;
-        if (!d->writer_failed && decode_frame(d, buf, (size_t)r / 8))
+        if (!d->writer_failed && decode_message(d, buf, (size_t)r / 8))
             d->writer_failed = 1; /* keep draining so the program is not blocked */
         if ((d->frames & 63) == 0)
             update_progress(&pr, d->w);
@@ -765,15 +573,6 @@ static int pump(struct dbi *d, const struct record_opts *o, int sock, int log_fd
     if (!reaped && wait4(child, status, 0, ru) < 0) {
         snprintf(err, errlen, "waiting for valgrind (pid %d): %s", (int)child, strerror(errno));
         return -1;
-    }
-    return 0;
-}
-
-static int finish_procs(struct dbi *d)
-{
-    for (size_t i = 0; i < d->nprocs; i++) {
-        if (set_thread(d, &d->procs[i]) || finish_sb(d, &d->procs[i]))
-            return -1;
     }
     return 0;
 }
@@ -866,6 +665,13 @@ int dbi_record(const struct record_opts *o, struct mmt_writer *w, struct record_
     /* Room for many frames in flight (the kernel caps it at net.core.wmem_max). */
     int sndbuf = MMS_SNDBUF;
     setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+    /* The tool's chunks must fit the writer's buffer: a chunk can overshoot its byte limit
+     * by one piece, and its record limit by one superblock's records. */
+    size_t cap = mmt_writer_chunk_capacity(w);
+    char recopt[64], byteopt[64];
+    snprintf(recopt, sizeof recopt, "--mmsim-chunk-records=%zu", (cap - 8192) / 12);
+    snprintf(byteopt, sizeof byteopt, "--mmsim-chunk-bytes=%zu", cap - 2 * MMS_MSG_BYTES);
+    char *chunk_opts[2] = {recopt, byteopt};
     int logp[2];
     if (pipe2(go, O_CLOEXEC)) {
         snprintf(err, errlen, "pipe: %s", strerror(errno));
@@ -889,7 +695,7 @@ int dbi_record(const struct record_opts *o, struct mmt_writer *w, struct record_
         close(sv[0]);
         close(go[1]);
         close(logp[0]);
-        exec_valgrind(o, vglib, sv[1], logp[1], go[0]);
+        exec_valgrind(o, vglib, sv[1], logp[1], go[0], chunk_opts);
     }
     close(sv[1]);
     close(logp[1]);
@@ -952,7 +758,7 @@ int dbi_decode_stream(const void *data, size_t len, struct mmt_writer *w, char *
     memset(&d, 0, sizeof d);
     d.w = w;
     const unsigned char *p = data;
-    uint64_t *frame = malloc(MMS_FRAME_WORDS * 2 * sizeof *frame);
+    uint64_t *frame = malloc(MSG_WORDS * 2 * sizeof *frame);
     size_t off = 0;
     int rc = 0;
     if (!frame) {
@@ -963,7 +769,7 @@ int dbi_decode_stream(const void *data, size_t len, struct mmt_writer *w, char *
         uint32_t n;
         memcpy(&n, p + off, 4);
         off += 4;
-        if (n > len - off || n > MMS_FRAME_WORDS * 2 * sizeof *frame || n % 8) {
+        if (n > len - off || n > MSG_WORDS * 2 * sizeof *frame || n % 8) {
             snprintf(err, errlen, "raw stream: bad frame length %u at byte %zu", n, off - 4);
             rc = 1;
             break;
@@ -971,7 +777,7 @@ int dbi_decode_stream(const void *data, size_t len, struct mmt_writer *w, char *
         memcpy(frame, p + off, n);
         off += n;
         d.frames++;
-        if (decode_frame(&d, frame, n / 8))
+        if (decode_message(&d, frame, n / 8))
             d.writer_failed = 1;
     }
     free(frame);

@@ -1,15 +1,23 @@
 /* mmsimtrace.c - the Valgrind tool behind `mmsim record` (the DBI backend).
  *
  * It instruments every load, store and modify (a load and a store of the same address by one
- * instruction, merged as cachegrind merges them) and every superblock execution, and writes
- * compact raw words (capture/vgtool/protocol.h) into a buffer that is sent as one message to
- * the socket given by --mmsim-fd=N. It also reports the mappings present at start, the
- * memory-management system calls with their results, thread switches, fork, exec, exit and
- * sleeps. All encoding and compression happen in mmsim record, on the other core.
+ * instruction, merged as cachegrind merges them) and every instruction fetch, and encodes
+ * them itself into .mmt chunk payloads (format 1.2, traces/FORMAT.md): a superblock's
+ * fetches are a plan defined once per chunk and run with one- or few-byte records, and each
+ * data access is predicted from the last access of the same instruction (its site). The
+ * payload goes in pieces to the socket given by --mmsim-fd=N (capture/vgtool/protocol.h);
+ * mmsim record only compresses it, on the other core. The tool also records the mappings
+ * present at start, the memory-management system calls with their results, thread
+ * switches, fork, exec, exit and sleeps.
+ *
+ * Encoding here rather than in mmsim record removes a decode-and-re-encode pass and most of
+ * the bytes crossing the socket: the helpers below run once per access anyway, and the
+ * state they need (the last address, the site slot) is already in cache.
  *
  * No libc here: only the VG_() functions of Valgrind's tool interface. A Valgrind tool is a
- * single-process, big-lock program, so the buffer is ordinary global state: guest threads
- * never run concurrently, and a forked child gets its own copy (reset in atfork_child).
+ * single-process, big-lock program, so the encoder state is ordinary global state: guest
+ * threads never run concurrently, and a forked child gets its own copy (reset in
+ * atfork_child).
  */
 #include "pub_tool_basics.h"
 #include "pub_tool_tooliface.h"
@@ -21,6 +29,7 @@
 #include "pub_tool_libcprint.h"
 #include "pub_tool_libcproc.h"
 #include "pub_tool_machine.h"
+#include "pub_tool_mallocfree.h"
 #include "pub_tool_options.h"
 #include "pub_tool_threadstate.h"
 #include "pub_tool_vki.h"
@@ -37,31 +46,68 @@ typedef IRExpr IRAtom; /* an atom of flat IR: a temporary or a constant */
 extern Int VG_(safe_fd)(Int oldfd);
 
 /* ---- options ---- */
-static Int clo_fd = -1;           /* the socket from mmsim record */
-static Bool clo_ifetch = True;    /* emit superblock executions */
+static Int clo_fd = -1;              /* the socket from mmsim record */
+static Bool clo_ifetch = True;       /* record instruction fetches */
+static Long clo_chunk_records = 1 << 18; /* end a chunk after this many records */
+static Long clo_chunk_bytes = 3 << 20;   /* ... or this many payload bytes */
 
-/* ---- the output buffer: word 0 is the frame header, records from word 1 ---- */
-#define SLACK_WORDS 1024 /* room for a control record after the data limit */
-static ULong buf[MMS_FRAME_WORDS];
-static ULong *cur = buf + 1;
-static ULong *const data_limit = buf + MMS_FRAME_WORDS - SLACK_WORDS;
+/* ---- a superblock: its fetch plan and its data-access sites ---- */
+struct site {
+    ULong a, d; /* the last address and the last delta of the accesses made here */
+};
+
+struct sbinfo {
+    UInt n;              /* instructions */
+    UInt gen, id;        /* its plan's id in chunk `gen` (defined there when gen matches) */
+    struct sbinfo *succ; /* the superblock that ran after it, in chunk succ_gen */
+    UInt succ_gen;
+    UInt body_len;
+    UInt tail_from;      /* the first instruction fetched by its end (see flush_tail) */
+    UChar tail_byte;     /* the one-byte MORE for those fetches (0: they need more) */
+    UChar *body;         /* the PLAN record after its id: varint n, (size, zvarint gap) x n */
+    struct site sites[]; /* 2 n slots: the first and the later accesses of each instruction */
+};
+
+/* ---- the encoder: one chunk of this process at a time ---- */
+#define MSG_WORDS (MMS_MSG_BYTES / 8)
+#define TRAILER_MAX_BYTES ((MMS_TR_FIXED + MMS_MAX_CHUNK_TIDS) * 8)
+/* Room after the limit for what one helper or event writes without checking: two plans of
+ * 512 instructions (~5.7 KB each: the previous superblock's tail and the next one's), their
+ * runs and an access, or a plan and an event with a 4000-byte path (~4.1 KB). */
+#define SLACK_BYTES (16 << 10)
+
+static ULong msg[MSG_WORDS];
+static UChar *const pay0 = (UChar *)(msg + 2);
+static UChar *const pay_limit = (UChar *)msg + MMS_MSG_BYTES - SLACK_BYTES - TRAILER_MAX_BYTES;
+
+static struct {
+    UChar *p;                /* the next payload byte */
+    ULong a1, s1, d1;        /* stream 1 (data): last address, size, delta */
+    struct sbinfo *cur;      /* the current plan (NULL: none yet in this chunk) */
+    struct sbinfo *tail;     /* a superblock whose last fetches are not written yet */
+    UInt next;               /* its next instruction */
+    struct site *site_base;  /* the current instruction's two slots */
+    struct site *site;       /* the slot of the next data access (NULL: no plan) */
+    UInt gen, nplans;
+    ULong kinds[6], events[MMS_EV_SLOTS], nevents;
+    Long room;               /* records before the chunk is full: checked where a
+                              * superblock starts and at piece boundaries */
+    ULong bytes_sent;        /* payload bytes in the chunk's earlier pieces */
+    UInt tid_start, tid;
+    UInt tids[MMS_MAX_CHUNK_TIDS], ntids;
+} g;
+
 static Int out_fd = -1;
 static Int my_pid;
 static Bool send_failed;
 
-/* ---- state for thread switches, superblock ids and sleeps ---- */
+/* ---- state for thread switches and sleeps ---- */
 static ThreadId last_tid = VG_INVALID_THREADID;
-static ULong next_sb_id;
 #define MAX_TIDS 4096
 static UInt sleep_start_ms[MAX_TIDS];
 
-static void send_frame(void)
+static void send_bytes(const void *buf, Int bytes)
 {
-    Int bytes = (Int)((cur - buf) * sizeof(ULong));
-    if (cur == buf + 1)
-        return;
-    buf[0] = (MMS_FRAME_MAGIC << 32) | (ULong)(UInt)my_pid;
-    cur = buf + 1;
     if (out_fd < 0 || send_failed)
         return;
     /* One write is one message on a SOCK_SEQPACKET socket: all or nothing. */
@@ -73,22 +119,411 @@ static void send_frame(void)
     }
 }
 
-/* Reserves room for a control record of n words, sending the frame first if needed. */
-static ULong *reserve(UInt n)
+static ULong chunk_records(void)
 {
-    tl_assert(n < SLACK_WORDS);
-    if (cur + n > buf + MMS_FRAME_WORDS)
-        send_frame();
-    ULong *p = cur;
-    cur += n;
+    return g.kinds[0] + g.kinds[1] + g.kinds[2] + g.kinds[3] + g.kinds[4] + g.kinds[5];
+}
+
+static void start_chunk(void)
+{
+    g.p = pay0;
+    g.a1 = g.s1 = g.d1 = 0;
+    g.cur = NULL;
+    g.next = 0;
+    g.site_base = g.site = NULL;
+    g.gen++;
+    g.nplans = 0;
+    VG_(memset)(g.kinds, 0, sizeof g.kinds);
+    VG_(memset)(g.events, 0, sizeof g.events);
+    g.nevents = 0;
+    g.room = clo_chunk_records;
+    g.bytes_sent = 0;
+    g.tid_start = g.tid;
+    g.ntids = 0;
+}
+
+/* Sends the payload written since the last piece, with the chunk's counts so far. */
+static void send_piece(Bool last)
+{
+    ULong len = (ULong)(g.p - pay0);
+    ULong padded = (len + 7) & ~7ULL;
+    VG_(memset)(g.p, 0, padded - len);
+    ULong *t = (ULong *)(pay0 + padded);
+    t[MMS_TR_TID_START] = g.tid_start;
+    t[MMS_TR_TID_END] = g.tid;
+    t[MMS_TR_NEVENTS] = g.nevents;
+    for (Int k = 0; k < 6; k++)
+        t[MMS_TR_KINDS + k] = g.kinds[k];
+    for (Int e = 0; e < MMS_EV_SLOTS; e++)
+        t[MMS_TR_EVENTS + e] = g.events[e];
+    t[MMS_TR_NTIDS] = g.ntids;
+    for (UInt i = 0; i < g.ntids; i++)
+        t[MMS_TR_FIXED + i] = g.tids[i];
+    msg[0] = (MMS_CHUNK_MAGIC << 32) | (ULong)(UInt)my_pid;
+    msg[1] = (last ? MMS_LAST_PIECE : 0) | len;
+    send_bytes(msg, (Int)(16 + padded + (MMS_TR_FIXED + g.ntids) * 8));
+    g.bytes_sent += len;
+    g.p = pay0;
+}
+
+static void flush_tail(void);
+
+/* Ends the chunk (sending what it holds) and starts the next. */
+static void end_chunk(void)
+{
+    flush_tail();
+    if (chunk_records())
+        send_piece(True);
+    start_chunk();
+}
+
+/* The buffer is past its limit: send a piece, or end the chunk when it is full. */
+static void __attribute__((noinline)) piece_full(void)
+{
+    if (g.room <= 0 ||
+        g.bytes_sent + (ULong)(g.p - pay0) >= (ULong)clo_chunk_bytes)
+        end_chunk();
+    else
+        send_piece(False);
+}
+
+static inline UChar *put_uv(UChar *p, ULong v)
+{
+    while (v >= 0x80) {
+        *p++ = (UChar)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (UChar)v;
     return p;
 }
 
-static ULong *begin_ext(UInt type, UInt nwords)
+static inline ULong zigzag(Long v)
 {
-    ULong *p = reserve(nwords + 1);
-    p[0] = ((ULong)MMS_C_EXT << MMS_CODE_SHIFT) | ((ULong)type << MMS_ARG_SHIFT) | nwords;
-    return p + 1;
+    return ((ULong)v << 1) ^ (ULong)(v >> 63);
+}
+
+/* ---- the helpers called from instrumented code: keep them lean ---- */
+
+/* The description of an access, a constant of its call: bits 0..4 the tag without its mode
+ * (kind | size code << 2), bit 5 a size byte follows, bits 8..15 the size. */
+#define ACC_EXTRA 0x20
+
+/* A data access record at p; updates the streams and the site. No limit check. */
+static inline __attribute__((always_inline)) UChar *access_record(UChar *p, ULong desc, Addr a)
+{
+    ULong d = (ULong)a - g.a1;
+    ULong size = (desc >> 8) & 0xff;
+    struct site *s = g.site;
+    UInt tag = (UInt)desc & 0x1f;
+    ULong v = 0;
+    Bool varint = False;
+    if (d == g.s1) {
+        tag |= MMS_MODE_SEQ << 5;
+    } else if (s && (ULong)a - s->a == s->d) {
+        tag |= MMS_MODE_SITE_STRIDE << 5;
+    } else if (d == g.d1) {
+        tag |= MMS_MODE_STRIDE << 5;
+    } else if (d == 0) {
+        tag |= MMS_MODE_SAME << 5;
+    } else {
+        varint = True;
+        v = zigzag((Long)d);
+        if (s) {
+            ULong vs = zigzag((Long)((ULong)a - s->a));
+            if (vs < v) {
+                v = vs;
+                tag |= MMS_MODE_SITE_DELTA << 5;
+            }
+        }
+    }
+    *p++ = (UChar)tag;
+    if (UNLIKELY(desc & ACC_EXTRA))
+        *p++ = (UChar)size;
+    if (varint)
+        p = put_uv(p, v);
+    g.d1 = d;
+    g.a1 = a;
+    g.s1 = size;
+    if (s) {
+        s->d = (ULong)a - s->a;
+        s->a = a;
+        g.site = g.site_base + 1;
+    }
+    g.kinds[desc & 3]++;
+    g.room--;
+    return p;
+}
+
+static UChar *define_plan(UChar *p, struct sbinfo *sb)
+{
+    *p++ = MMS_TAG_PLAN;
+    p = put_uv(p, g.nplans);
+    VG_(memcpy)(p, sb->body, sb->body_len);
+    sb->id = g.nplans++;
+    sb->gen = g.gen;
+    sb->succ = NULL;
+    VG_(memset)(sb->sites, 0, 2 * sb->n * sizeof sb->sites[0]);
+    return p + sb->body_len;
+}
+
+/* The fetches of instructions from .. from+count-1 of sb as a MORE, NEXT or RUN record at p,
+ * the plan defined first if this chunk has not seen it. No limit check. */
+static UChar *__attribute__((noinline)) fetch_record(UChar *p, struct sbinfo *sb, UInt from, UInt count)
+{
+    struct sbinfo *c = g.cur;
+    if (sb->gen != g.gen)
+        p = define_plan(p, sb);
+    if (c == sb && g.next == from) {
+        if (count <= MMS_MORE_SHORT_MAX) {
+            *p++ = (UChar)(MMS_TAG_MORE_SHORT + count);
+        } else {
+            *p++ = MMS_TAG_MORE;
+            p = put_uv(p, count);
+        }
+    } else {
+        if (from == 0 && c && c->succ == sb && c->succ_gen == g.gen) {
+            if (count <= MMS_NEXT_SHORT_MAX) {
+                *p++ = (UChar)(MMS_TAG_NEXT_SHORT + count);
+            } else {
+                *p++ = MMS_TAG_NEXT;
+                p = put_uv(p, count);
+            }
+        } else {
+            *p++ = MMS_TAG_RUN;
+            p = put_uv(p, sb->id);
+            p = put_uv(p, from);
+            p = put_uv(p, count);
+        }
+        if (c) {
+            c->succ = sb;
+            c->succ_gen = g.gen;
+        }
+    }
+    g.cur = sb;
+    g.next = from + count;
+    g.site_base = g.site = sb->sites + 2 * (g.next - 1);
+    g.kinds[0] += count;
+    g.room -= count;
+    return p;
+}
+
+/* The previous superblock's last fetches: its end stores itself in g.tail (a plain store,
+ * not a call) and the next record written puts them first. */
+static void flush_tail(void)
+{
+    struct sbinfo *t = g.tail;
+    if (t) {
+        g.tail = NULL;
+        g.p = fetch_record(g.p, t, t->tail_from, t->n - t->tail_from);
+    }
+}
+
+static void __attribute__((noinline)) entry_slow(struct sbinfo *sb, UInt count)
+{
+    if (UNLIKELY(g.room <= 0))
+        end_chunk();
+    flush_tail();
+    g.p = fetch_record(g.p, sb, 0, count);
+}
+
+/* The first fetches of a superblock execution (instructions 0 .. count-1). Most often the
+ * previous superblock ran to its end and this one is its usual successor: two bytes, its
+ * tail's MORE and a NEXT. */
+static inline void entry_fetches(struct sbinfo *sb, UInt count)
+{
+    struct sbinfo *t = g.tail, *c = g.cur;
+    if (LIKELY(c && c->succ == sb && c->succ_gen == g.gen && count <= MMS_NEXT_SHORT_MAX &&
+               g.room > 0 && (!t || (t == c && t->tail_byte)))) {
+        UChar *p = g.p;
+        UInt done = count;
+        if (t) {
+            *p++ = t->tail_byte;
+            done += t->n - t->tail_from;
+            g.tail = NULL;
+        }
+        *p++ = (UChar)(MMS_TAG_NEXT_SHORT + count);
+        g.p = p;
+        g.cur = sb;
+        g.next = count;
+        g.site_base = g.site = sb->sites + 2 * (count - 1);
+        g.kinds[0] += done;
+        g.room -= done;
+        return;
+    }
+    entry_slow(sb, count);
+}
+
+/* Later fetches of the superblock executing: a one-byte MORE unless a chunk ended since. */
+static inline void more_fetches(struct sbinfo *sb, UInt from, UInt count)
+{
+    if (LIKELY(g.cur == sb && count <= MMS_MORE_SHORT_MAX)) {
+        *g.p++ = (UChar)(MMS_TAG_MORE_SHORT + count);
+        g.next = from + count;
+        g.site_base = g.site = sb->sites + 2 * (g.next - 1);
+        g.kinds[0] += count;
+        g.room -= count;
+    } else {
+        g.p = fetch_record(g.p, sb, from, count);
+    }
+}
+
+static inline void check_limit(void)
+{
+    if (UNLIKELY(g.p >= pay_limit))
+        piece_full();
+}
+
+/* The helpers. fc: from | count << 16 (an entry's from is 0). */
+static VG_REGPARM(2) void h_entry(struct sbinfo *sb, ULong fc)
+{
+    entry_fetches(sb, (UInt)(fc >> 16));
+    check_limit();
+}
+
+static VG_REGPARM(2) void h_more(struct sbinfo *sb, ULong fc)
+{
+    more_fetches(sb, (UInt)(fc & 0xffff), (UInt)(fc >> 16));
+    check_limit();
+}
+
+static VG_REGPARM(2) void h_access(ULong desc, Addr a)
+{
+    g.p = access_record(g.p, desc, a);
+    check_limit();
+}
+
+/* A batch: up to MAX_BATCH unconditional data accesses of one superblock, each after the
+ * fetches of its instruction, written by one call made where the last of them has its
+ * address (flat IR temporaries live to the end of the superblock). Fewer calls is most of
+ * what keeps recording cheap. Built at translation time. */
+#define MAX_BATCH 5 /* a helper takes at most 6 arguments */
+struct batch_item {
+    UInt desc;        /* access_desc() */
+    UShort from;      /* fetches of instructions from .. from+count-1 first */
+    UShort count;
+    UShort entry;     /* ... as the execution's entry (h_entry) */
+};
+struct batch {
+    struct sbinfo *sb;
+    UInt n;
+    struct batch_item it[MAX_BATCH];
+};
+
+static inline __attribute__((always_inline)) void run_batch(const struct batch *b, const Addr *a)
+{
+    for (UInt i = 0; i < b->n; i++) {
+        const struct batch_item *it = &b->it[i];
+        if (it->entry)
+            entry_fetches(b->sb, it->count);
+        else if (it->count)
+            more_fetches(b->sb, it->from, it->count);
+        g.p = access_record(g.p, it->desc, a[i]);
+    }
+    check_limit();
+}
+
+static VG_REGPARM(2) void h_batch1(const struct batch *b, Addr a0)
+{
+    Addr a[1];
+    a[0] = a0;
+    run_batch(b, a);
+}
+
+static VG_REGPARM(3) void h_batch2(const struct batch *b, Addr a0, Addr a1)
+{
+    Addr a[2];
+    a[0] = a0;
+    a[1] = a1;
+    run_batch(b, a);
+}
+
+static void h_batch3(const struct batch *b, Addr a0, Addr a1, Addr a2)
+{
+    Addr a[3];
+    a[0] = a0;
+    a[1] = a1;
+    a[2] = a2;
+    run_batch(b, a);
+}
+
+static void h_batch4(const struct batch *b, Addr a0, Addr a1, Addr a2, Addr a3)
+{
+    Addr a[4];
+    a[0] = a0;
+    a[1] = a1;
+    a[2] = a2;
+    a[3] = a3;
+    run_batch(b, a);
+}
+
+static void h_batch5(const struct batch *b, Addr a0, Addr a1, Addr a2, Addr a3, Addr a4)
+{
+    Addr a[5];
+    a[0] = a0;
+    a[1] = a1;
+    a[2] = a2;
+    a[3] = a3;
+    a[4] = a4;
+    run_batch(b, a);
+}
+
+/* ---- events, encoded inline ---- */
+static void put_switch_record(UInt tid)
+{
+    flush_tail();
+    Bool known = tid == g.tid_start;
+    for (UInt i = 0; i < g.ntids && !known; i++)
+        known = g.tids[i] == tid;
+    if (!known && g.ntids == MMS_MAX_CHUNK_TIDS)
+        end_chunk();
+    if (!known && g.ntids < MMS_MAX_CHUNK_TIDS)
+        g.tids[g.ntids++] = tid;
+    UChar *p = g.p;
+    *p++ = MMS_TAG_SWITCH;
+    p = put_uv(p, (ULong)(UInt)my_pid);
+    p = put_uv(p, tid);
+    g.p = p;
+    g.tid = tid;
+    g.kinds[MMS_KIND_SWITCH]++;
+    g.room--;
+    if (p >= pay_limit)
+        piece_full();
+}
+
+static void put_event(UInt type, Long result, const ULong *args, UInt nargs, const HChar *path)
+{
+    flush_tail();
+    UChar *p = g.p;
+    *p++ = MMS_TAG_EVENT;
+    p = put_uv(p, type);
+    p = put_uv(p, (ULong)(UInt)my_pid);
+    p = put_uv(p, g.tid);
+    p = put_uv(p, zigzag(result));
+    *p++ = (UChar)nargs;
+    for (UInt i = 0; i < nargs; i++)
+        p = put_uv(p, args[i]);
+    SizeT plen = path ? VG_(strlen)(path) : 0;
+    p = put_uv(p, plen ? plen + 1 : 0);
+    VG_(memcpy)(p, path ? path : "", plen);
+    g.p = p + plen;
+    g.events[type < MMS_EV_SLOTS ? type : 0]++;
+    g.nevents++;
+    g.kinds[MMS_KIND_EVENT]++;
+    g.room--;
+    if (g.p >= pay_limit)
+        piece_full();
+}
+
+/* ---- control frames, acted on by mmsim record ---- */
+static ULong ctl[(16 + MMS_MAX_PATH) / 8 + 16];
+
+/* Sends one control record of n words (already in ctl[2..]) after the chunk so far. */
+static void send_control(UInt type, UInt n)
+{
+    end_chunk();
+    ctl[0] = (MMS_FRAME_MAGIC << 32) | (ULong)(UInt)my_pid;
+    ctl[1] = ((ULong)MMS_C_EXT << MMS_CODE_SHIFT) | ((ULong)type << MMS_ARG_SHIFT) | n;
+    send_bytes(ctl, (Int)((2 + n) * 8));
 }
 
 static UInt string_words(const HChar *s)
@@ -104,27 +539,12 @@ static void put_string(ULong *p, const HChar *s, UInt words)
     VG_(memcpy)(p, s, VG_(strlen)(s));
 }
 
-/* Long paths are cut so a control record always fits the slack. */
+/* Long paths are cut so a record always fits the slack. */
 static const HChar *short_path(const HChar *s)
 {
-    if (s && VG_(strlen)(s) > 4000)
-        return s + VG_(strlen)(s) - 4000;
+    if (s && VG_(strlen)(s) > MMS_MAX_PATH)
+        return s + VG_(strlen)(s) - MMS_MAX_PATH;
     return s;
-}
-
-/* ---- the helpers called from instrumented code: keep them tiny ---- */
-static VG_REGPARM(2) void put_access(ULong tag, Addr a)
-{
-    *cur++ = tag | ((ULong)a & MMS_ADDR_MASK);
-    if (UNLIKELY(cur >= data_limit))
-        send_frame();
-}
-
-static VG_REGPARM(1) void put_word(ULong w)
-{
-    *cur++ = w;
-    if (UNLIKELY(cur >= data_limit))
-        send_frame();
 }
 
 /* ---- instrumentation ---- */
@@ -142,28 +562,159 @@ struct event {
 struct pending {
     struct event ev[MAX_EVENTS];
     Int n;
+    struct sbinfo *sb; /* NULL without instruction fetches */
+    UInt fetched;      /* instructions whose fetches an unconditional call has written */
+    Bool entered;      /* an unconditional call has started the execution (h_entry*) */
+    struct batch batch;           /* the batch being gathered */
+    IRAtom *batch_addr[MAX_BATCH];
 };
 
-static void emit_event(IRSB *sb, const struct event *e)
+static ULong size_code(Int size)
 {
-    Int size = e->size > MMS_MAX_SIZE ? MMS_MAX_SIZE : e->size;
-    UInt idx = e->insn > MMS_MAX_INDEX ? MMS_MAX_INDEX : e->insn;
-    if (size <= 0)
-        return;
-    ULong tag = ((ULong)e->type << MMS_TYPE_SHIFT) | ((ULong)idx << MMS_INDEX_SHIFT) |
-                ((ULong)(size - 1) << MMS_SIZE_SHIFT);
-    IRExpr **args = mkIRExprVec_2(mkIRExpr_HWord((HWord)tag), e->addr);
-    IRDirty *di = unsafeIRDirty_0_N(2, "mmsim_put_access", VG_(fnptr_to_fnentry)(put_access),
-                                    args);
-    if (e->guard)
-        di->guard = e->guard;
+    switch (size) {
+    case 1: return 0;
+    case 2: return 1;
+    case 4: return 2;
+    case 8: return 3;
+    case 16: return 4;
+    case 32: return 5;
+    case 64: return 6;
+    default: return MMS_SIZE_EXTRA;
+    }
+}
+
+static ULong access_desc(const struct event *e)
+{
+    Int size = e->size > 255 ? 255 : e->size;
+    ULong code = size_code(size);
+    return (ULong)e->type | code << 2 | (code == MMS_SIZE_EXTRA ? ACC_EXTRA : 0) |
+           (ULong)size << 8;
+}
+
+static ULong from_count(UInt from, UInt upto)
+{
+    return (ULong)from | (ULong)(upto - from) << 16;
+}
+
+static void add_dirty(IRSB *sb, IRDirty *di, IRAtom *guard)
+{
+    if (guard)
+        di->guard = guard;
     addStmtToIRSB(sb, IRStmt_Dirty(di));
+}
+
+/* A call writing the fetches of instructions [from, upto), under guard (NULL: always): the
+ * execution's entry until an unconditional call has been made, a continuation after. */
+static void emit_fetch(IRSB *sb, struct pending *p, UInt upto, IRAtom *guard)
+{
+    IRExpr **args = mkIRExprVec_2(mkIRExpr_HWord((HWord)p->sb),
+                                  mkIRExpr_HWord((HWord)from_count(p->fetched, upto)));
+    IRDirty *di = p->entered
+        ? unsafeIRDirty_0_N(2, "mmsim_more", VG_(fnptr_to_fnentry)(h_more), args)
+        : unsafeIRDirty_0_N(2, "mmsim_entry", VG_(fnptr_to_fnentry)(h_entry), args);
+    add_dirty(sb, di, guard);
+}
+
+/* One call for the gathered batch. */
+static void flush_batch(IRSB *sb, struct pending *p)
+{
+    UInt n = p->batch.n;
+    if (!n)
+        return;
+    struct batch *b = VG_(malloc)("mmsim.batch", sizeof *b);
+    *b = p->batch;
+    b->sb = p->sb;
+    p->batch.n = 0;
+    IRExpr *bp = mkIRExpr_HWord((HWord)b);
+    IRAtom **a = p->batch_addr;
+    IRDirty *di;
+    switch (n) {
+    case 1:
+        di = unsafeIRDirty_0_N(2, "mmsim_batch1", VG_(fnptr_to_fnentry)(h_batch1),
+                               mkIRExprVec_2(bp, a[0]));
+        break;
+    case 2:
+        di = unsafeIRDirty_0_N(3, "mmsim_batch2", VG_(fnptr_to_fnentry)(h_batch2),
+                               mkIRExprVec_3(bp, a[0], a[1]));
+        break;
+    case 3:
+        di = unsafeIRDirty_0_N(0, "mmsim_batch3", VG_(fnptr_to_fnentry)(h_batch3),
+                               mkIRExprVec_4(bp, a[0], a[1], a[2]));
+        break;
+    case 4:
+        di = unsafeIRDirty_0_N(0, "mmsim_batch4", VG_(fnptr_to_fnentry)(h_batch4),
+                               mkIRExprVec_5(bp, a[0], a[1], a[2], a[3]));
+        break;
+    default:
+        di = unsafeIRDirty_0_N(0, "mmsim_batch5", VG_(fnptr_to_fnentry)(h_batch5),
+                               mkIRExprVec_6(bp, a[0], a[1], a[2], a[3], a[4]));
+        break;
+    }
+    add_dirty(sb, di, NULL);
+}
+
+/* The fetches an access of instruction `insn` needs first: from p->fetched to it. */
+static UInt take_fetches(struct pending *p, UInt insn, UInt *from)
+{
+    *from = p->fetched;
+    if (!p->sb || p->fetched > insn)
+        return 0;
+    UInt count = insn + 1 - p->fetched;
+    p->fetched = insn + 1;
+    return count;
+}
+
+static void emit_event(IRSB *sb, struct pending *p, const struct event *e)
+{
+    if (e->size <= 0)
+        return;
+    ULong desc = access_desc(e);
+    if (e->guard) {
+        /* a conditional access: a call of its own, after its instruction's fetches */
+        flush_batch(sb, p);
+        if (p->sb && p->fetched <= e->insn) {
+            emit_fetch(sb, p, e->insn + 1, NULL);
+            p->fetched = e->insn + 1;
+            p->entered = True;
+        }
+        IRExpr **args = mkIRExprVec_2(mkIRExpr_HWord((HWord)desc), e->addr);
+        add_dirty(sb, unsafeIRDirty_0_N(2, "mmsim_access", VG_(fnptr_to_fnentry)(h_access),
+                                        args), e->guard);
+        return;
+    }
+    UInt from, count = take_fetches(p, e->insn, &from);
+    struct batch_item *it = &p->batch.it[p->batch.n];
+    it->desc = (UInt)desc;
+    it->from = (UShort)from;
+    it->count = (UShort)count;
+    it->entry = count && !p->entered;
+    p->entered = p->entered || count;
+    p->batch_addr[p->batch.n++] = e->addr;
+    if (p->batch.n == MAX_BATCH)
+        flush_batch(sb, p);
+}
+
+/* The superblock's end: its last fetches. After an entry call they are left for the next
+ * record to write (flush_tail), with one store instead of a call. */
+static void emit_end(IRSB *sb, struct pending *p)
+{
+    if (!p->sb || p->fetched >= p->sb->n)
+        return;
+    if (!p->entered) {
+        emit_fetch(sb, p, p->sb->n, NULL);
+        return;
+    }
+    p->sb->tail_from = p->fetched;
+    if (p->sb->n - p->fetched <= MMS_MORE_SHORT_MAX)
+        p->sb->tail_byte = (UChar)(MMS_TAG_MORE_SHORT + p->sb->n - p->fetched);
+    addStmtToIRSB(sb, IRStmt_Store(Iend_LE, mkIRExpr_HWord((HWord)&g.tail),
+                                   mkIRExpr_HWord((HWord)p->sb)));
 }
 
 static void flush_events(IRSB *sb, struct pending *p)
 {
     for (Int i = 0; i < p->n; i++)
-        emit_event(sb, &p->ev[i]);
+        emit_event(sb, p, &p->ev[i]);
     p->n = 0;
 }
 
@@ -190,33 +741,38 @@ static void add_event(IRSB *sb, struct pending *p, enum ev_type type, UInt insn,
     e->guard = guard;
 }
 
-static void put_const_call(IRSB *sb, ULong word, IRAtom *guard)
-{
-    IRExpr **args = mkIRExprVec_1(mkIRExpr_HWord((HWord)word));
-    IRDirty *di = unsafeIRDirty_0_N(1, "mmsim_put_word", VG_(fnptr_to_fnentry)(put_word), args);
-    if (guard)
-        di->guard = guard;
-    addStmtToIRSB(sb, IRStmt_Dirty(di));
-}
-
-/* Sends the superblock's instruction list once, at translation time; returns its id. */
-static ULong define_superblock(IRSB *in, Int first)
+/* The superblock's fetch plan (the PLAN record's body) and its site slots. */
+static struct sbinfo *new_sbinfo(IRSB *in, Int first)
 {
     UInt n = 0;
     for (Int i = first; i < in->stmts_used; i++)
         if (in->stmts[i]->tag == Ist_IMark)
             n++;
-    ULong id = next_sb_id++;
-    ULong *p = begin_ext(MMS_X_SBDEF, n + 1);
-    *p++ = id;
+    tl_assert(n >= 1 && n <= MMS_MAX_PLAN_INSNS);
+    struct sbinfo *sb = VG_(malloc)("mmsim.sbinfo", sizeof *sb + 2 * n * sizeof sb->sites[0]);
+    UChar *body = VG_(malloc)("mmsim.plan", 10 + 11 * n);
+    UChar *p = put_uv(body, n);
+    ULong end = 0; /* the end of the previous instruction */
     for (Int i = first; i < in->stmts_used; i++) {
         IRStmt *st = in->stmts[i];
         if (st->tag != Ist_IMark)
             continue;
         ULong len = st->Ist.IMark.len ? st->Ist.IMark.len : 1;
-        *p++ = ((ULong)st->Ist.IMark.addr & MMS_ADDR_MASK) | (len << MMS_SIZE_SHIFT);
+        ULong addr = (ULong)st->Ist.IMark.addr;
+        *p++ = (UChar)len;
+        p = put_uv(p, zigzag((Long)(addr - end)));
+        end = addr + len;
     }
-    return id;
+    sb->n = n;
+    sb->gen = 0;
+    sb->id = 0;
+    sb->succ = NULL;
+    sb->succ_gen = 0;
+    sb->tail_from = n;
+    sb->tail_byte = 0;
+    sb->body = body;
+    sb->body_len = (UInt)(p - body);
+    return sb;
 }
 
 static void instrument_dirty(IRSB *sb, struct pending *p, UInt insn, IRDirty *d)
@@ -238,6 +794,54 @@ static void instrument_cas(IRSB *sb, struct pending *p, UInt insn, IRCAS *cas)
     add_event(sb, p, EV_STORE, insn, size, cas->addr, NULL);
 }
 
+static void instrument_stmt(IRSB *sb, IRSB *in, struct pending *p, UInt insn, IRStmt *st)
+{
+    switch (st->tag) {
+    case Ist_WrTmp: {
+        IRExpr *e = st->Ist.WrTmp.data;
+        if (e->tag == Iex_Load)
+            add_event(sb, p, EV_LOAD, insn, sizeofIRType(e->Iex.Load.ty), e->Iex.Load.addr, NULL);
+        break;
+    }
+    case Ist_Store: {
+        IRType ty = typeOfIRExpr(in->tyenv, st->Ist.Store.data);
+        add_event(sb, p, EV_STORE, insn, sizeofIRType(ty), st->Ist.Store.addr, NULL);
+        break;
+    }
+    case Ist_StoreG: {
+        IRStoreG *sg = st->Ist.StoreG.details;
+        IRType ty = typeOfIRExpr(in->tyenv, sg->data);
+        add_event(sb, p, EV_STORE, insn, sizeofIRType(ty), sg->addr, sg->guard);
+        break;
+    }
+    case Ist_LoadG: {
+        IRLoadG *lg = st->Ist.LoadG.details;
+        IRType ty = Ity_INVALID, ty_wide = Ity_INVALID;
+        typeOfIRLoadGOp(lg->cvt, &ty_wide, &ty);
+        add_event(sb, p, EV_LOAD, insn, sizeofIRType(ty), lg->addr, lg->guard);
+        break;
+    }
+    case Ist_Dirty:
+        instrument_dirty(sb, p, insn, st->Ist.Dirty.details);
+        break;
+    case Ist_CAS:
+        instrument_cas(sb, p, insn, st->Ist.CAS.details);
+        break;
+    case Ist_LLSC: {
+        IRType ty = typeOfIRTemp(in->tyenv, st->Ist.LLSC.result);
+        if (st->Ist.LLSC.storedata == NULL)
+            add_event(sb, p, EV_LOAD, insn, sizeofIRType(ty), st->Ist.LLSC.addr, NULL);
+        else
+            add_event(sb, p, EV_STORE, insn,
+                      sizeofIRType(typeOfIRExpr(in->tyenv, st->Ist.LLSC.storedata)),
+                      st->Ist.LLSC.addr, NULL);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
 static IRSB *mt_instrument(VgCallbackClosure *closure, IRSB *in, const VexGuestLayout *layout,
                            const VexGuestExtents *vge, const VexArchInfo *archinfo_host,
                            IRType gWordTy, IRType hWordTy)
@@ -252,121 +856,75 @@ static IRSB *mt_instrument(VgCallbackClosure *closure, IRSB *in, const VexGuestL
         addStmtToIRSB(sb, in->stmts[i]);
         i++;
     }
-    if (clo_ifetch && i < in->stmts_used)
-        put_const_call(sb, define_superblock(in, i) & MMS_ADDR_MASK, NULL);
-
     struct pending p;
     p.n = 0;
+    p.fetched = 0;
+    p.entered = False;
+    p.batch.n = 0;
+    p.sb = clo_ifetch && i < in->stmts_used ? new_sbinfo(in, i) : NULL;
     UInt ninsn = 0;
     for (; i < in->stmts_used; i++) {
         IRStmt *st = in->stmts[i];
         if (!st || st->tag == Ist_NoOp)
             continue;
         UInt insn = ninsn ? ninsn - 1 : 0;
-        switch (st->tag) {
-        case Ist_IMark:
+        if (st->tag == Ist_IMark) {
             flush_events(sb, &p);
             ninsn++;
-            break;
-        case Ist_WrTmp: {
-            IRExpr *e = st->Ist.WrTmp.data;
-            if (e->tag == Iex_Load)
-                add_event(sb, &p, EV_LOAD, insn, sizeofIRType(e->Iex.Load.ty), e->Iex.Load.addr,
-                          NULL);
-            break;
-        }
-        case Ist_Store: {
-            IRType ty = typeOfIRExpr(in->tyenv, st->Ist.Store.data);
-            add_event(sb, &p, EV_STORE, insn, sizeofIRType(ty), st->Ist.Store.addr, NULL);
-            break;
-        }
-        case Ist_StoreG: {
-            IRStoreG *sg = st->Ist.StoreG.details;
-            IRType ty = typeOfIRExpr(in->tyenv, sg->data);
-            add_event(sb, &p, EV_STORE, insn, sizeofIRType(ty), sg->addr, sg->guard);
-            break;
-        }
-        case Ist_LoadG: {
-            IRLoadG *lg = st->Ist.LoadG.details;
-            IRType ty = Ity_INVALID, ty_wide = Ity_INVALID;
-            typeOfIRLoadGOp(lg->cvt, &ty_wide, &ty);
-            add_event(sb, &p, EV_LOAD, insn, sizeofIRType(ty), lg->addr, lg->guard);
-            break;
-        }
-        case Ist_Dirty:
-            instrument_dirty(sb, &p, insn, st->Ist.Dirty.details);
-            break;
-        case Ist_CAS:
-            instrument_cas(sb, &p, insn, st->Ist.CAS.details);
-            break;
-        case Ist_LLSC: {
-            IRType ty = typeOfIRTemp(in->tyenv, st->Ist.LLSC.result);
-            if (st->Ist.LLSC.storedata == NULL)
-                add_event(sb, &p, EV_LOAD, insn, sizeofIRType(ty), st->Ist.LLSC.addr, NULL);
-            else
-                add_event(sb, &p, EV_STORE, insn,
-                          sizeofIRType(typeOfIRExpr(in->tyenv, st->Ist.LLSC.storedata)),
-                          st->Ist.LLSC.addr, NULL);
-            break;
-        }
-        case Ist_Exit:
-            /* The side exit leaves after `ninsn` instructions: say so when it is taken. */
+        } else if (st->tag == Ist_Exit) {
+            /* The side exit leaves after `ninsn` instructions: their fetches, if taken. */
             flush_events(sb, &p);
-            if (clo_ifetch)
-                put_const_call(sb,
-                               ((ULong)MMS_C_EXIT << MMS_CODE_SHIFT) |
-                                   ((ULong)(ninsn > 255 ? 255 : ninsn) << MMS_ARG_SHIFT),
-                               st->Ist.Exit.guard);
-            break;
-        default:
-            break;
+            flush_batch(sb, &p);
+            if (p.sb && p.fetched < ninsn)
+                emit_fetch(sb, &p, ninsn, st->Ist.Exit.guard);
+        } else {
+            instrument_stmt(sb, in, &p, insn, st);
         }
         addStmtToIRSB(sb, st);
     }
     flush_events(sb, &p);
+    flush_batch(sb, &p);
+    emit_end(sb, &p);
     return sb;
 }
 
 /* ---- process and thread bookkeeping ---- */
-static void put_switch(ThreadId tid)
-{
-    ULong *p = begin_ext(MMS_X_SWITCH, 1);
-    p[0] = (ULong)(UInt)VG_(gettid)();
-    last_tid = tid;
-}
-
 static void start_client_code(ThreadId tid, ULong blocks)
 {
     (void)blocks;
-    if (tid != last_tid)
-        put_switch(tid);
+    if (tid == last_tid)
+        return;
+    last_tid = tid;
+    UInt os_tid = (UInt)VG_(gettid)();
+    if (os_tid != g.tid)
+        put_switch_record(os_tid);
 }
 
 static void put_start(UInt kind)
 {
     const HChar *exe = short_path(VG_(args_the_exename));
     UInt sw = string_words(exe);
-    ULong *p = begin_ext(MMS_X_START, 2 + sw);
-    p[0] = kind;
-    p[1] = (ULong)(UInt)VG_(getppid)();
-    put_string(p + 2, exe, sw);
+    ctl[2] = kind;
+    ctl[3] = (ULong)(UInt)VG_(getppid)();
+    put_string(ctl + 4, exe, sw);
+    send_control(MMS_X_START, 2 + sw);
 }
 
-/* Before a fork, the parent sends everything it has, superblock definitions included: the
- * child runs the same translations and its frames may reach mmsim record before the
- * parent's next frame. */
+/* Before a fork, the parent sends everything it has: the child's records may reach
+ * mmsim record before the parent's next piece. */
 static void atfork_pre(ThreadId tid)
 {
     (void)tid;
-    send_frame();
+    end_chunk();
 }
 
 static void atfork_child(ThreadId tid)
 {
     (void)tid;
-    /* The parent's unsent records are the parent's to send. */
-    cur = buf + 1;
+    /* The parent's unsent records are the parent's to send (there are none: atfork_pre). */
     my_pid = VG_(getpid)();
+    g.tid = (UInt)VG_(gettid)();
+    start_chunk();
     put_start(MMS_START_FORK);
     last_tid = VG_INVALID_THREADID;
 }
@@ -381,33 +939,17 @@ static void new_mem_startup(Addr a, SizeT len, Bool rr, Bool ww, Bool xx, ULong 
     (void)di_handle;
     NSegment const *seg = VG_(am_find_nsegment)(a);
     const HChar *path = seg ? short_path(VG_(am_get_filename)(seg)) : NULL;
-    ULong flags = VKI_MAP_PRIVATE | (path ? 0 : VKI_MAP_ANONYMOUS);
-    UInt sw = string_words(path);
-    ULong *p = begin_ext(MMS_X_MAP, 6 + sw);
-    p[0] = a;
-    p[1] = len;
-    p[2] = prot_of(rr, ww, xx);
-    p[3] = flags;
-    p[4] = (seg && path) ? (ULong)seg->offset + (a - seg->start) : 0;
-    p[5] = (seg && path) ? seg->ino : 0;
-    put_string(p + 6, path, sw);
+    ULong args[6];
+    args[0] = a;
+    args[1] = a + len;
+    args[2] = prot_of(rr, ww, xx);
+    args[3] = VKI_MAP_PRIVATE | (path ? 0 : VKI_MAP_ANONYMOUS);
+    args[4] = (seg && path) ? (ULong)seg->offset + (a - seg->start) : 0;
+    args[5] = (seg && path) ? seg->ino : 0;
+    put_event(MMS_EV_MAP_INITIAL, 0, args, 6, path);
 }
 
 /* ---- system calls ---- */
-static Bool is_mm_syscall(UInt n)
-{
-    switch (n) {
-    case __NR_mmap: case __NR_munmap: case __NR_mremap: case __NR_brk: case __NR_mprotect:
-    case __NR_madvise: case __NR_clone: case __NR_fork: case __NR_vfork:
-#if defined(__NR_clone3)
-    case __NR_clone3:
-#endif
-        return True;
-    default:
-        return False;
-    }
-}
-
 static Bool readable(Addr a, SizeT len)
 {
     return a != 0 && VG_(am_is_valid_for_client)(a, len, VKI_PROT_READ);
@@ -425,8 +967,7 @@ static ULong timespec_ns(Addr a)
 
 static void put_sleep(ULong ns)
 {
-    ULong *p = begin_ext(MMS_X_SLEEP, 1);
-    p[0] = ns;
+    put_event(MMS_EV_SLEEP, 0, &ns, 1, NULL);
 }
 
 static void pre_syscall(ThreadId tid, UInt n, UWord *args, UInt nargs)
@@ -437,11 +978,12 @@ static void pre_syscall(ThreadId tid, UInt n, UWord *args, UInt nargs)
     switch (n) {
     case __NR_exit:
     case __NR_exit_group: {
-        ULong *p = begin_ext(MMS_X_EXIT, 2);
-        p[0] = args[0];
-        p[1] = n == __NR_exit_group;
+        ULong a[2];
+        a[0] = args[0];
+        a[1] = n == __NR_exit_group;
+        put_event(MMS_EV_EXIT, 0, a, 2, NULL);
         if (n == __NR_exit_group)
-            send_frame();
+            end_chunk();
         break;
     }
     case __NR_execve:
@@ -449,7 +991,7 @@ static void pre_syscall(ThreadId tid, UInt n, UWord *args, UInt nargs)
     case __NR_execveat:
 #endif
         /* A successful exec replaces this image: nothing unsent may stay behind. */
-        send_frame();
+        end_chunk();
         break;
     case __NR_nanosleep:
         put_sleep(timespec_ns(args[0]));
@@ -480,42 +1022,72 @@ static ULong clone_flags(UInt n, UWord *args)
     return readable(args[0], 8) ? *(const ULong *)args[0] : 0;
 }
 
+static Bool is_clone(UInt n)
+{
+#if defined(__NR_clone3)
+    if (n == __NR_clone3)
+        return True;
+#endif
+    return n == __NR_clone || n == __NR_fork || n == __NR_vfork;
+}
+
+/* A new thread is an event in the stream; a new process a control frame, because the
+ * child's own records may reach mmsim record first (it writes FORK where it belongs). */
+static void put_clone(UInt n, UWord *args, Long result)
+{
+    if (result <= 0)
+        return; /* the child's side, or a failed clone (clone3 is ENOSYS under 3.19) */
+    ULong flags = clone_flags(n, args);
+    Bool thread = (flags & VKI_CLONE_VM) && !(flags & VKI_CLONE_VFORK);
+    if (thread) {
+        ULong a[2];
+        a[0] = (ULong)result;
+        a[1] = flags;
+        put_event(MMS_EV_CLONE, result, a, 2, NULL);
+        return;
+    }
+    ctl[2] = n;
+    ctl[3] = (ULong)result;
+    for (Int i = 0; i < 6; i++)
+        ctl[4 + i] = args[i];
+    ctl[4] = flags;
+    send_control(MMS_X_SYSCALL, 8);
+}
+
+static void put_mm_syscall(UInt n, UWord *args, Long result)
+{
+    ULong a[6];
+    for (Int i = 0; i < 6; i++)
+        a[i] = args[i];
+    switch (n) {
+    case __NR_mmap: {
+        const HChar *path = NULL;
+        if (result >= 0 && !(args[3] & VKI_MAP_ANONYMOUS)) {
+            NSegment const *seg = VG_(am_find_nsegment)((Addr)result);
+            path = seg ? short_path(VG_(am_get_filename)(seg)) : NULL;
+        }
+        put_event(MMS_EV_MMAP, result, a, 6, path);
+        break;
+    }
+    case __NR_munmap: put_event(MMS_EV_MUNMAP, result, a, 2, NULL); break;
+    case __NR_mremap: put_event(MMS_EV_MREMAP, result, a, 5, NULL); break;
+    case __NR_brk: put_event(MMS_EV_BRK, result, a, 1, NULL); break;
+    case __NR_mprotect: put_event(MMS_EV_MPROTECT, result, a, 3, NULL); break;
+    case __NR_madvise: put_event(MMS_EV_MADVISE, result, a, 3, NULL); break;
+    default: break;
+    }
+}
+
 static void post_syscall(ThreadId tid, UInt n, UWord *args, UInt nargs, SysRes res)
 {
     (void)nargs;
     if (n == __NR_clock_nanosleep && (args[1] & MMS_TIMER_ABSTIME) && tid < MAX_TIDS)
         put_sleep((ULong)(VG_(read_millisecond_timer)() - sleep_start_ms[tid]) * 1000000ULL);
-    if (!is_mm_syscall(n))
-        return;
     Long result = sysres_value(res);
-    Bool is_clone = n == __NR_clone || n == __NR_fork || n == __NR_vfork;
-#if defined(__NR_clone3)
-    is_clone = is_clone || n == __NR_clone3;
-#endif
-    if (is_clone && result == 0)
-        return; /* the child's side of fork: atfork_child announced it */
-    const HChar *path = NULL;
-    if (n == __NR_mmap && result >= 0 && !(args[3] & VKI_MAP_ANONYMOUS)) {
-        NSegment const *seg = VG_(am_find_nsegment)((Addr)result);
-        path = seg ? short_path(VG_(am_get_filename)(seg)) : NULL;
-    }
-    UInt sw = string_words(path);
-    ULong *p = begin_ext(MMS_X_SYSCALL, 8 + sw);
-    p[0] = n;
-    p[1] = (ULong)result;
-    for (Int i = 0; i < 6; i++)
-        p[2 + i] = args[i];
-    if (is_clone)
-        p[2] = clone_flags(n, args);
-    put_string(p + 8, path, sw);
-}
-
-static void pre_deliver_signal(ThreadId tid, Int sig, Bool alt_stack)
-{
-    (void)tid; (void)alt_stack;
-    ULong *p = begin_ext(MMS_X_SIGNAL, 2);
-    p[0] = (ULong)sig;
-    p[1] = 0;
+    if (is_clone(n))
+        put_clone(n, args, result);
+    else
+        put_mm_syscall(n, args, result);
 }
 
 /* ---- start and end ---- */
@@ -523,6 +1095,8 @@ static Bool process_option(const HChar *arg)
 {
     if VG_INT_CLO(arg, "--mmsim-fd", clo_fd) {}
     else if VG_BOOL_CLO(arg, "--mmsim-ifetch", clo_ifetch) {}
+    else if VG_BINT_CLO(arg, "--mmsim-chunk-records", clo_chunk_records, 1024, 1 << 22) {}
+    else if VG_BINT_CLO(arg, "--mmsim-chunk-bytes", clo_chunk_bytes, 1 << 17, 60 << 20) {}
     else
         return False;
     return True;
@@ -530,8 +1104,10 @@ static Bool process_option(const HChar *arg)
 
 static void print_usage(void)
 {
-    VG_(printf)("    --mmsim-fd=N            the socket mmsim record reads [none]\n"
-                "    --mmsim-ifetch=yes|no   record instruction fetches [yes]\n");
+    VG_(printf)("    --mmsim-fd=N                the socket mmsim record reads [none]\n"
+                "    --mmsim-ifetch=yes|no       record instruction fetches [yes]\n"
+                "    --mmsim-chunk-records=N     records in a trace chunk [262144]\n"
+                "    --mmsim-chunk-bytes=N       payload bytes in a trace chunk [3 MiB]\n");
 }
 
 static void print_debug_usage(void)
@@ -561,26 +1137,26 @@ static void post_clo_init(void)
 
 static void fini(Int exitcode)
 {
-    ULong *p = begin_ext(MMS_X_END, 1);
-    p[0] = (ULong)(Long)exitcode;
-    send_frame();
+    ctl[2] = (ULong)(Long)exitcode;
+    send_control(MMS_X_END, 1);
 }
 
 static void pre_clo_init(void)
 {
     VG_(details_name)("mmsimtrace");
-    VG_(details_version)("0.1");
+    VG_(details_version)("0.2");
     VG_(details_description)("memory access and OS event recorder for mmsim");
     VG_(details_copyright_author)("the mmsim authors");
     VG_(details_bug_reports_to)("the mmsim authors");
     VG_(details_avg_translation_sizeB)(400);
 
+    g.tid = (UInt)VG_(getpid)(); /* the main thread, until the first switch */
+    start_chunk();
     VG_(basic_tool_funcs)(post_clo_init, mt_instrument, fini);
     VG_(needs_command_line_options)(process_option, print_usage, print_debug_usage);
     VG_(needs_syscall_wrapper)(pre_syscall, post_syscall);
     VG_(track_new_mem_startup)(new_mem_startup);
     VG_(track_start_client_code)(start_client_code);
-    VG_(track_pre_deliver_signal)(pre_deliver_signal);
     VG_(atfork)(atfork_pre, NULL, atfork_child);
 }
 

@@ -1,62 +1,97 @@
-/* protocol.h - the raw record stream between the Valgrind tool (capture/vgtool/mmsimtrace.c)
- * and `mmsim record` (capture/dbi.c). Plain constants only: both sides include it, the tool
+/* protocol.h - the messages between the Valgrind tool (capture/vgtool/mmsimtrace.c) and
+ * `mmsim record` (capture/dbi.c). Plain constants only: both sides include it, the tool
  * without a libc.
  *
  * Transport: a SOCK_SEQPACKET socket created by mmsim record; every process under the tool
- * (the first one, forked children, exec'd images) writes whole messages ("frames") to the
- * same socket, so a frame is never interleaved with another process's frame. A frame is an
- * array of 64-bit little-endian words: word 0 is MMS_FRAME_MAGIC << 32 | pid, the rest are
- * records.
+ * (the first one, forked children, exec'd images) writes whole messages to the same socket,
+ * so a message is never interleaved with another process's. A message is an array of 64-bit
+ * little-endian words; word 0 is MAGIC << 32 | pid. There are two kinds.
  *
- * Access word (type 1..3):
- *   bits 63..62  type: 1 load, 2 store, 3 modify (read and write of one address by one
- *                instruction, counted once, as cachegrind does)
- *   bits 61..55  index of the instruction inside its superblock (0..127)
- *   bits 54..48  size - 1 (1..128 bytes; larger accesses are clamped)
- *   bits 47..0   the address (canonical x86-64 addresses: sign-extend bit 47)
- * Control word (type 0):
- *   bits 61..56  code (MMS_C_*), bits 55..48 an 8-bit argument, bits 47..0 a payload
- *   MMS_C_SB    payload: superblock id; the superblock starts executing
- *   MMS_C_EXIT  arg: instructions executed; a side exit of the current superblock was taken
- *   MMS_C_EXT   arg: MMS_X_* type; payload: number of words that follow
- * Instruction fetches are not sent one by one: a superblock is defined once (MMS_X_SBDEF:
- * id, then one word per instruction: address | length << 48) and each execution is one
- * MMS_C_SB word. The host expands it, interleaving the fetches with the data words by their
- * instruction index, and cuts it at a MMS_C_EXIT word.
+ * Chunk pieces (MMS_CHUNK_MAGIC). The tool encodes its process's records itself, as .mmt
+ * chunk payloads (format 1.2, traces/FORMAT.md), and sends each chunk in pieces of at most
+ * MMS_MSG_BYTES as its buffer fills. Every piece ends at a record boundary:
+ *   word 1     bit 63: the chunk ends with this piece; bits 31..0: payload bytes L
+ *   L bytes    the payload, then zero bytes to a whole word
+ *   trailer    MMS_TR_FIXED words + ntids: the counts of the chunk so far (all its pieces)
+ *     [MMS_TR_TID_START]  the thread in force at the chunk's first record
+ *     [MMS_TR_TID_END]    the thread in force after the piece's last record
+ *     [MMS_TR_NEVENTS]    event records
+ *     [MMS_TR_KINDS + k]  records by kind: ifetch, load, store, modify, switch, event
+ *     [MMS_TR_EVENTS + t] events by type (traces/mmt.h enum mmt_event_type; 0: >= 32)
+ *     [MMS_TR_NTIDS]      n, then n thread ids the chunk's SWITCH records name
+ * Since every piece carries the counts so far, a chunk whose last piece never came (the
+ * process was killed) is still written up to its last piece.
+ *
+ * Control frames (MMS_FRAME_MAGIC): the records the host acts on, whole words from word 1.
+ * The tool ends and sends its chunk first, so a frame follows every record before it.
+ * Control word: bits 63..62 zero, bits 61..56 MMS_C_EXT, bits 55..48 the MMS_X_* type,
+ * bits 47..0 the number of words that follow. Strings are NUL-terminated and padded with
+ * NULs to whole words.
  */
 #ifndef MMSIM_VGTOOL_PROTOCOL_H
 #define MMSIM_VGTOOL_PROTOCOL_H
 
-#define MMS_FRAME_MAGIC 0x4d4d5354ULL /* "MMST" */
-#define MMS_FRAME_WORDS 16384         /* 128 KiB frames: well under the socket's send buffer */
+#define MMS_FRAME_MAGIC 0x4d4d5354ULL /* "MMST": a control frame */
+#define MMS_CHUNK_MAGIC 0x4d4d5343ULL /* "MMSC": a chunk piece */
+#define MMS_MSG_BYTES (128 << 10)     /* well under the socket's send buffer */
 #define MMS_SNDBUF (4 << 20)          /* the send buffer mmsim record asks for */
+#define MMS_LAST_PIECE (1ULL << 63)
 
-#define MMS_ADDR_MASK 0xffffffffffffULL
-#define MMS_TYPE_SHIFT 62
-#define MMS_INDEX_SHIFT 55
-#define MMS_SIZE_SHIFT 48
-#define MMS_MAX_INDEX 127
-#define MMS_MAX_SIZE 128
+#define MMS_TR_TID_START 0
+#define MMS_TR_TID_END 1
+#define MMS_TR_NEVENTS 2
+#define MMS_TR_KINDS 3  /* 6 words */
+#define MMS_TR_EVENTS 9 /* 32 words */
+#define MMS_TR_NTIDS 41
+#define MMS_TR_FIXED 42
+#define MMS_MAX_CHUNK_TIDS 64 /* a chunk naming more threads is ended early */
 
 #define MMS_CODE_SHIFT 56
 #define MMS_ARG_SHIFT 48
-#define MMS_C_SB 0
-#define MMS_C_EXIT 1
 #define MMS_C_EXT 2
 
-/* Extended records: MMS_C_EXT word, then the words listed. Strings are NUL-terminated and
- * padded with NULs to whole words. */
-#define MMS_X_SBDEF 1    /* id, then (addr | len << 48) per instruction */
-#define MMS_X_SWITCH 2   /* tid: the following records belong to this thread */
+/* Control records */
 #define MMS_X_START 3    /* kind (MMS_START_*), parent pid, then the executable's path */
-#define MMS_X_SYSCALL 4  /* syscall number, result (negative errno), 6 args, [path] */
-#define MMS_X_MAP 5      /* start, length, prot, flags, offset, inode, then path */
-#define MMS_X_EXIT 6     /* status, is_process */
-#define MMS_X_SLEEP 7    /* nanoseconds */
-#define MMS_X_SIGNAL 8   /* signal number, fault address (a signal delivered to a handler) */
+#define MMS_X_SYSCALL 4  /* a fork: syscall number, result (child pid), 6 args (arg 0: the
+                          * clone flags) */
 #define MMS_X_END 9      /* the tool's fini: exit code; the process's stream ends */
 
 #define MMS_START_FIRST 0 /* a Valgrind started on a program (first run or after exec) */
 #define MMS_START_FORK 1  /* a child of fork: same image, new pid */
+
+/* The .mmt constants the tool encodes with (traces/mmt.h, traces/mmt_format.h; dbi.c checks
+ * that they agree). */
+#define MMS_EV_MAP_INITIAL 1
+#define MMS_EV_MMAP 2
+#define MMS_EV_MUNMAP 3
+#define MMS_EV_MREMAP 4
+#define MMS_EV_BRK 5
+#define MMS_EV_MPROTECT 6
+#define MMS_EV_MADVISE 7
+#define MMS_EV_CLONE 9
+#define MMS_EV_EXIT 11
+#define MMS_EV_SLEEP 12
+#define MMS_EV_SLOTS 32
+#define MMS_KIND_SWITCH 4
+#define MMS_KIND_EVENT 5
+#define MMS_TAG_SWITCH 0xE0
+#define MMS_TAG_EVENT 0xE1
+#define MMS_TAG_PLAN 0xE2
+#define MMS_TAG_RUN 0xE3
+#define MMS_TAG_MORE 0xE4
+#define MMS_TAG_NEXT 0xE5
+#define MMS_TAG_MORE_SHORT 0xE7 /* + count, 1..24 */
+#define MMS_MORE_SHORT_MAX 24
+#define MMS_TAG_NEXT_SHORT 0xBF /* + count, 1..32 */
+#define MMS_NEXT_SHORT_MAX 32
+#define MMS_MODE_DELTA 0
+#define MMS_MODE_SEQ 1
+#define MMS_MODE_STRIDE 2
+#define MMS_MODE_SAME 3
+#define MMS_MODE_SITE_STRIDE 4
+#define MMS_MODE_SITE_DELTA 5
+#define MMS_SIZE_EXTRA 7 /* size code: the size follows in one byte */
+#define MMS_MAX_PLAN_INSNS 512
+#define MMS_MAX_PATH 4000 /* longer paths are cut to their last 4000 bytes */
 
 #endif

@@ -1,7 +1,9 @@
-/* fuzz_dbi.c - the DBI backend's decoder of the Valgrind tool's raw frames (superblock
- * tables per process, fork copies, exec resets, events with strings) on arbitrary input:
- * it must never crash, read out of bounds or allocate without bound; what it accepts must
- * make a trace the reader can read back. */
+/* fuzz_dbi.c - the DBI backend's reader of the Valgrind tool's messages (chunk pieces
+ * gathered per process, their counts, control frames for start, fork, exec and end) on
+ * arbitrary input: it must never crash, read out of bounds or allocate without bound, and
+ * the trace it writes must open. The chunk payloads themselves are the tool's encoding,
+ * passed through unchecked (decoding them again is the cost the DBI design avoids): a
+ * reader may reject such a chunk, with an error, which it must do without crashing. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,11 +29,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (mmt_writer_close(w, err, sizeof err) == 0) {
             struct mmt_reader *r = mmt_reader_open(path, err, sizeof err);
             if (!r)
-                abort(); /* the writer's output must read back */
+                abort(); /* the writer's own header and footer must open */
             const struct mmt_rec *recs;
             size_t n;
             while (mmt_reader_next(r, &recs, &n) == 1)
-                ;
+                ; /* to the end or the first corrupt chunk */
             mmt_reader_close(r);
         }
     }
