@@ -685,7 +685,13 @@ __attribute__((noinline)) static int decode_full(struct mmt_reader *r, struct de
                 if (from > to->n || cnt - 1 >= to->n - from || cnt > cap - n)
                     goto bad; /* (cnt - 1 wraps when cnt is 0) */
                 const struct mmt_rec *src = plan_recs + to->off + from;
-                memcpy(out + n, src, cnt * sizeof *out);
+                struct mmt_rec *dst = out + n;
+                if (cnt <= 2) { /* most runs between data accesses: no call */
+                    dst[0] = src[0];
+                    dst[cnt - 1] = src[cnt - 1];
+                } else {
+                    memcpy(dst, src, cnt * sizeof *out);
+                }
                 n += cnt;
                 pl = to;
                 next = (uint32_t)(from + cnt);
