@@ -53,7 +53,9 @@ static Long clo_chunk_bytes = 3 << 20;   /* ... or this many payload bytes */
 
 /* ---- a superblock: its fetch plan and its data-access sites ---- */
 struct site {
-    ULong a, d; /* the last address and the last delta of the accesses made here */
+    ULong a, d; /* the last address and the last delta of the accesses made here (the
+                 * format's SA and SD) */
+    ULong g;    /* the last global delta (from the access before) made here: the tool's own */
 };
 
 struct sbinfo {
@@ -228,7 +230,12 @@ static inline __attribute__((always_inline)) UChar *access_record(UChar *p, ULon
     } else {
         varint = True;
         v = zigzag((Long)d);
-        if (s) {
+        /* A site delta is shorter than a global one, but when the global delta repeats the
+         * one made here last time (a field read after another: b[j] after a[j]) it is the
+         * same bytes as then, which zstd compresses to nothing; the site delta of a random
+         * index is new bytes every time (traces/FORMAT.md leaves the choice to the writer;
+         * docs/capture.md has the sizes). */
+        if (s && d != s->g) {
             ULong vs = zigzag((Long)((ULong)a - s->a));
             if (vs < v) {
                 v = vs;
@@ -247,6 +254,7 @@ static inline __attribute__((always_inline)) UChar *access_record(UChar *p, ULon
     if (s) {
         s->d = (ULong)a - s->a;
         s->a = a;
+        s->g = d;
         g.site = g.site_base + 1;
     }
     g.kinds[desc & 3]++;
