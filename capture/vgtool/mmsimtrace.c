@@ -417,9 +417,11 @@ struct batch {
     struct batch_item it[MAX_BATCH];
 };
 
-static inline __attribute__((always_inline)) void run_batch(const struct batch *b, const Addr *a)
+/* n: the helper's arity, b->n (a constant, so each helper gets its own unrolled copy) */
+static inline __attribute__((always_inline)) void run_batch(const struct batch *b, const Addr *a,
+                                                            UInt n)
 {
-    for (UInt i = 0; i < b->n; i++) {
+    for (UInt i = 0; i < n; i++) {
         const struct batch_item *it = &b->it[i];
         if (it->entry)
             entry_fetches(b->sb, it->count);
@@ -434,7 +436,7 @@ static VG_REGPARM(2) void h_batch1(const struct batch *b, Addr a0)
 {
     Addr a[1];
     a[0] = a0;
-    run_batch(b, a);
+    run_batch(b, a, 1);
 }
 
 static VG_REGPARM(3) void h_batch2(const struct batch *b, Addr a0, Addr a1)
@@ -442,7 +444,7 @@ static VG_REGPARM(3) void h_batch2(const struct batch *b, Addr a0, Addr a1)
     Addr a[2];
     a[0] = a0;
     a[1] = a1;
-    run_batch(b, a);
+    run_batch(b, a, 2);
 }
 
 static void h_batch3(const struct batch *b, Addr a0, Addr a1, Addr a2)
@@ -451,7 +453,7 @@ static void h_batch3(const struct batch *b, Addr a0, Addr a1, Addr a2)
     a[0] = a0;
     a[1] = a1;
     a[2] = a2;
-    run_batch(b, a);
+    run_batch(b, a, 3);
 }
 
 static void h_batch4(const struct batch *b, Addr a0, Addr a1, Addr a2, Addr a3)
@@ -461,7 +463,7 @@ static void h_batch4(const struct batch *b, Addr a0, Addr a1, Addr a2, Addr a3)
     a[1] = a1;
     a[2] = a2;
     a[3] = a3;
-    run_batch(b, a);
+    run_batch(b, a, 4);
 }
 
 static void h_batch5(const struct batch *b, Addr a0, Addr a1, Addr a2, Addr a3, Addr a4)
@@ -472,7 +474,7 @@ static void h_batch5(const struct batch *b, Addr a0, Addr a1, Addr a2, Addr a3, 
     a[2] = a2;
     a[3] = a3;
     a[4] = a4;
-    run_batch(b, a);
+    run_batch(b, a, 5);
 }
 
 /* ---- events, encoded inline ---- */
