@@ -34,6 +34,7 @@
 #define TOOL_FILE TOOL_NAME "-amd64-linux"
 #define LINGER_SECONDS 2.0 /* how long to read after the program ended (orphans, late frames) */
 #define MSG_WORDS (MMS_MSG_BYTES / 8)
+#define DBI_HOST_NICE 5 /* see yield_to_tool */
 
 /* The tool encodes with its own copy of these constants. */
 _Static_assert(MMS_EV_MAP_INITIAL == MMT_EV_MAP_INITIAL && MMS_EV_MMAP == MMT_EV_MMAP &&
@@ -412,6 +413,19 @@ static int find_tool_dir(char *out, size_t len, char *err, size_t errlen)
     return -1;
 }
 
+/* The Valgrind tool is the pipeline's slow stage: it runs the program and encodes. With two
+ * cores and three busy threads (the tool, this one, the compression thread it starts), a
+ * lower priority for this side keeps the scheduler from putting it on the tool's core. Only
+ * the calling thread changes (Linux nice is per thread); the compression thread inherits
+ * it, the already forked tool does not. */
+static void yield_to_tool(void)
+{
+    errno = 0;
+    int nice_now = getpriority(PRIO_PROCESS, 0);
+    if (errno == 0 && nice_now < 19)
+        setpriority(PRIO_PROCESS, 0, nice_now + DBI_HOST_NICE < 19 ? nice_now + DBI_HOST_NICE : 19);
+}
+
 static void keep_open_across_exec(int fd)
 {
     int flags = fcntl(fd, F_GETFD);
@@ -700,6 +714,7 @@ int dbi_record(const struct record_opts *o, struct mmt_writer *w, struct record_
     close(sv[1]);
     close(logp[1]);
     close(go[0]);
+    yield_to_tool();
     int hook_rc = o->child_ready ? o->child_ready(child, o->child_arg) : 0;
     if (hook_rc) {
         kill(child, SIGKILL);

@@ -31,6 +31,24 @@ timed() {
     for _ in $(seq "$RUNS"); do seconds "$@"; done | median
 }
 
+# interleaved NAME=CMD ...: runs the commands in turn, RUNS rounds, so the shared machine's
+# drift falls on all of them alike; sets t_NAME to each one's median wall time.
+interleaved() {
+    local spec name r
+    for r in $(seq "$RUNS"); do
+        for spec in "$@"; do
+            name=${spec%%=*}
+            # shellcheck disable=SC2086
+            seconds ${spec#*=} >>"$W/times.$name"
+        done
+    done
+    for spec in "$@"; do
+        name=${spec%%=*}
+        printf -v "t_$name" '%s' "$(median <"$W/times.$name")"
+        rm -f "$W/times.$name"
+    done
+}
+
 # irefs CMD...: instructions executed (cachegrind's I refs, summed over processes)
 irefs() {
     valgrind -q --tool=cachegrind --cache-sim=no --cachegrind-out-file="$W/ir.%p" "$@" >/dev/null 2>&1
@@ -48,12 +66,12 @@ WORKLOADS=("array-loop|$PROGS/rec_array 10000000|$PROGS/rec_array 100000"
 
 echo "## Recording speed: mmsim record (DBI) against Valgrind's tools"
 echo
-echo "Wall time per instruction as a multiple of the native run's, medians of $RUNS runs, all"
-echo "measured in this run on $(nproc) shared cores. \`record\` writes a zstd-compressed trace"
-echo "to disk (level 1): the tool on one thread, decoding and encoding on mmsim's main thread,"
-echo "zstd on the writer's own thread. **record/cg** is record's time over cachegrind's (target"
-echo "<= 1). Lackey runs on the smaller input and is scaled by the instruction counts"
-echo "(cachegrind's I refs)."
+echo "Wall time per instruction as a multiple of the native run's, medians of $RUNS rounds in"
+echo "which native, none, cachegrind and record run in turn, all in this run on $(nproc) shared"
+echo "cores. \`record\` writes a zstd-compressed trace to disk (level 1): the Valgrind tool"
+echo "encodes the records (format 1.2) on one core, mmsim record compresses them on the other."
+echo "**record/cg** is record's time over cachegrind's (target <= 1). Lackey runs on the smaller"
+echo "input and is scaled by the instruction counts (cachegrind's I refs)."
 echo
 echo "| program | instructions | native s | none | cachegrind | **record** | **record/cg** | lackey --trace-mem | trace MB | bytes/access | record M acc/s |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
@@ -64,10 +82,9 @@ for wl in "${WORKLOADS[@]}"; do
     # shellcheck disable=SC2086
     {
         ins=$(irefs $cmd); ins_small=$(irefs $small)
-        t_nat=$(timed $cmd)
-        t_none=$(timed valgrind --tool=none $cmd)
-        t_cg=$(timed valgrind --tool=cachegrind --cachegrind-out-file=/dev/null $cmd)
-        t_rec=$(timed "$MMSIM" record --no-native-run --no-counters -o "$W/t.mmt" -- $cmd)
+        interleaved "nat=$cmd" "none=valgrind --tool=none $cmd" \
+            "cg=valgrind --tool=cachegrind --cachegrind-out-file=/dev/null $cmd" \
+            "rec=$MMSIM record --no-native-run --no-counters -o $W/t.mmt -- $cmd"
         t_lk=$(RUNS=1 timed valgrind --tool=lackey --trace-mem=yes --log-file=/dev/null $small)
     }
     "$MMSIM" info --json "$W/t.mmt" >"$W/t.json"
