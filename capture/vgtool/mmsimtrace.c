@@ -56,7 +56,14 @@ struct site {
     ULong a, d; /* the last address and the last delta of the accesses made here (the
                  * format's SA and SD) */
     ULong g;    /* the last global delta (from the access before) made here: the tool's own */
+    ULong pad;  /* 32 bytes: an instruction's two slots are 64 bytes, aligned to 64 */
 };
+
+/* An instruction's second slot is its first with bit 5 set: no base pointer to keep. */
+static inline struct site *second_slot(struct site *s)
+{
+    return (struct site *)((UWord)s | 32);
+}
 
 struct sbinfo {
     UInt n;              /* instructions */
@@ -67,7 +74,8 @@ struct sbinfo {
     UInt tail_from;      /* the first instruction fetched by its end (see flush_tail) */
     UChar tail_byte;     /* the one-byte MORE for those fetches (0: they need more) */
     UChar *body;         /* the PLAN record after its id: varint n, (size, zvarint gap) x n */
-    struct site sites[]; /* 2 n slots: the first and the later accesses of each instruction */
+    struct site *sites;  /* 2 n slots, the first and the later accesses of each instruction,
+                          * in the same allocation, aligned to 64 bytes */
 };
 
 /* ---- the encoder: one chunk of this process at a time ---- */
@@ -87,13 +95,10 @@ static struct {
     ULong a1, s1, d1;        /* stream 1 (data): last address, size, delta */
     struct sbinfo *cur;      /* the current plan (NULL: none yet in this chunk) */
     struct sbinfo *tail;     /* a superblock whose last fetches are not written yet */
-    UInt next;               /* its next instruction */
-    struct site *site_base;  /* the current instruction's two slots */
-    struct site *site;       /* the slot of the next data access (NULL: no plan) */
+    struct site *site;       /* the slot of the next data access (NULL: no plan); also says
+                              * the current plan's next instruction (current_next) */
     UInt gen, nplans;
     ULong kinds[6], events[MMS_EV_SLOTS], nevents;
-    Long room;               /* records before the chunk is full: checked where a
-                              * superblock starts and at piece boundaries */
     ULong bytes_sent;        /* payload bytes in the chunk's earlier pieces */
     UInt tid_start, tid;
     UInt tids[MMS_MAX_CHUNK_TIDS], ntids;
@@ -131,14 +136,12 @@ static void start_chunk(void)
     g.p = pay0;
     g.a1 = g.s1 = g.d1 = 0;
     g.cur = NULL;
-    g.next = 0;
-    g.site_base = g.site = NULL;
+    g.site = NULL;
     g.gen++;
     g.nplans = 0;
     VG_(memset)(g.kinds, 0, sizeof g.kinds);
     VG_(memset)(g.events, 0, sizeof g.events);
     g.nevents = 0;
-    g.room = clo_chunk_records;
     g.bytes_sent = 0;
     g.tid_start = g.tid;
     g.ntids = 0;
@@ -182,7 +185,7 @@ static void end_chunk(void)
 /* The buffer is past its limit: send a piece, or end the chunk when it is full. */
 static void __attribute__((noinline)) piece_full(void)
 {
-    if (g.room <= 0 ||
+    if (chunk_records() >= (ULong)clo_chunk_records ||
         g.bytes_sent + (ULong)(g.p - pay0) >= (ULong)clo_chunk_bytes)
         end_chunk();
     else
@@ -255,10 +258,9 @@ static inline __attribute__((always_inline)) UChar *access_record(UChar *p, ULon
         s->d = (ULong)a - s->a;
         s->a = a;
         s->g = d;
-        g.site = g.site_base + 1;
+        g.site = second_slot(s);
     }
     g.kinds[desc & 3]++;
-    g.room--;
     return p;
 }
 
@@ -276,12 +278,19 @@ static UChar *define_plan(UChar *p, struct sbinfo *sb)
 
 /* The fetches of instructions from .. from+count-1 of sb as a MORE, NEXT or RUN record at p,
  * the plan defined first if this chunk has not seen it. No limit check. */
-static UChar *__attribute__((noinline)) fetch_record(UChar *p, struct sbinfo *sb, UInt from, UInt count)
+/* The current plan's next instruction: one after the instruction whose slots g.site is in. */
+static UInt current_next(void)
+{
+    return (UInt)(((UWord)g.site - (UWord)g.cur->sites) / (2 * sizeof(struct site))) + 1;
+}
+
+static UChar *__attribute__((noinline)) fetch_record(UChar *p, struct sbinfo *sb, UInt from,
+                                                     UInt count)
 {
     struct sbinfo *c = g.cur;
     if (sb->gen != g.gen)
         p = define_plan(p, sb);
-    if (c == sb && g.next == from) {
+    if (c == sb && current_next() == from) {
         if (count <= MMS_MORE_SHORT_MAX) {
             *p++ = (UChar)(MMS_TAG_MORE_SHORT + count);
         } else {
@@ -308,10 +317,8 @@ static UChar *__attribute__((noinline)) fetch_record(UChar *p, struct sbinfo *sb
         }
     }
     g.cur = sb;
-    g.next = from + count;
-    g.site_base = g.site = sb->sites + 2 * (g.next - 1);
+    g.site = sb->sites + 2 * (from + count - 1);
     g.kinds[0] += count;
-    g.room -= count;
     return p;
 }
 
@@ -328,51 +335,51 @@ static void flush_tail(void)
 
 static void __attribute__((noinline)) entry_slow(struct sbinfo *sb, UInt count)
 {
-    if (UNLIKELY(g.room <= 0))
+    if (UNLIKELY(chunk_records() >= (ULong)clo_chunk_records))
         end_chunk();
     flush_tail();
     g.p = fetch_record(g.p, sb, 0, count);
 }
 
-/* The first fetches of a superblock execution (instructions 0 .. count-1). Most often the
- * previous superblock ran to its end and this one is its usual successor: two bytes, its
- * tail's MORE and a NEXT. */
-static inline void entry_fetches(struct sbinfo *sb, UInt count)
+/* The first fetches of a superblock execution (instructions 0 .. count-1), at p; returns
+ * the new end. Most often the previous superblock ran to its end and this one is its usual
+ * successor: two bytes, its tail's MORE and a NEXT. The chunk's record limit is checked
+ * here, once a superblock. */
+static inline __attribute__((always_inline)) UChar *entry_fetches(UChar *p, struct sbinfo *sb,
+                                                                  UInt count)
 {
     struct sbinfo *t = g.tail, *c = g.cur;
     if (LIKELY(c && c->succ == sb && c->succ_gen == g.gen && count <= MMS_NEXT_SHORT_MAX &&
-               g.room > 0 && (!t || (t == c && t->tail_byte)))) {
-        UChar *p = g.p;
-        UInt done = count;
+               chunk_records() < (ULong)clo_chunk_records &&
+               (!t || (t == c && t->tail_byte)))) {
+        ULong done = count;
         if (t) {
             *p++ = t->tail_byte;
             done += t->n - t->tail_from;
             g.tail = NULL;
         }
         *p++ = (UChar)(MMS_TAG_NEXT_SHORT + count);
-        g.p = p;
         g.cur = sb;
-        g.next = count;
-        g.site_base = g.site = sb->sites + 2 * (count - 1);
+        g.site = sb->sites + 2 * (count - 1);
         g.kinds[0] += done;
-        g.room -= done;
-        return;
+        return p;
     }
+    g.p = p;
     entry_slow(sb, count);
+    return g.p;
 }
 
 /* Later fetches of the superblock executing: a one-byte MORE unless a chunk ended since. */
-static inline void more_fetches(struct sbinfo *sb, UInt from, UInt count)
+static inline __attribute__((always_inline)) UChar *more_fetches(UChar *p, struct sbinfo *sb,
+                                                                 UInt from, UInt count)
 {
     if (LIKELY(g.cur == sb && count <= MMS_MORE_SHORT_MAX)) {
-        *g.p++ = (UChar)(MMS_TAG_MORE_SHORT + count);
-        g.next = from + count;
-        g.site_base = g.site = sb->sites + 2 * (g.next - 1);
+        *p++ = (UChar)(MMS_TAG_MORE_SHORT + count);
+        g.site = sb->sites + 2 * (from + count - 1);
         g.kinds[0] += count;
-        g.room -= count;
-    } else {
-        g.p = fetch_record(g.p, sb, from, count);
+        return p;
     }
+    return fetch_record(p, sb, from, count);
 }
 
 static inline void check_limit(void)
@@ -384,13 +391,13 @@ static inline void check_limit(void)
 /* The helpers. fc: from | count << 16 (an entry's from is 0). */
 static VG_REGPARM(2) void h_entry(struct sbinfo *sb, ULong fc)
 {
-    entry_fetches(sb, (UInt)(fc >> 16));
+    g.p = entry_fetches(g.p, sb, (UInt)(fc >> 16));
     check_limit();
 }
 
 static VG_REGPARM(2) void h_more(struct sbinfo *sb, ULong fc)
 {
-    more_fetches(sb, (UInt)(fc & 0xffff), (UInt)(fc >> 16));
+    g.p = more_fetches(g.p, sb, (UInt)(fc & 0xffff), (UInt)(fc >> 16));
     check_limit();
 }
 
@@ -421,14 +428,16 @@ struct batch {
 static inline __attribute__((always_inline)) void run_batch(const struct batch *b, const Addr *a,
                                                             UInt n)
 {
+    UChar *p = g.p;
     for (UInt i = 0; i < n; i++) {
         const struct batch_item *it = &b->it[i];
         if (it->entry)
-            entry_fetches(b->sb, it->count);
+            p = entry_fetches(p, b->sb, it->count);
         else if (it->count)
-            more_fetches(b->sb, it->from, it->count);
-        g.p = access_record(g.p, it->desc, a[i]);
+            p = more_fetches(p, b->sb, it->from, it->count);
+        p = access_record(p, it->desc, a[i]);
     }
+    g.p = p;
     check_limit();
 }
 
@@ -495,7 +504,6 @@ static void put_switch_record(UInt tid)
     g.p = p;
     g.tid = tid;
     g.kinds[MMS_KIND_SWITCH]++;
-    g.room--;
     if (p >= pay_limit)
         piece_full();
 }
@@ -519,7 +527,6 @@ static void put_event(UInt type, Long result, const ULong *args, UInt nargs, con
     g.events[type < MMS_EV_SLOTS ? type : 0]++;
     g.nevents++;
     g.kinds[MMS_KIND_EVENT]++;
-    g.room--;
     if (g.p >= pay_limit)
         piece_full();
 }
@@ -759,7 +766,8 @@ static struct sbinfo *new_sbinfo(IRSB *in, Int first)
         if (in->stmts[i]->tag == Ist_IMark)
             n++;
     tl_assert(n >= 1 && n <= MMS_MAX_PLAN_INSNS);
-    struct sbinfo *sb = VG_(malloc)("mmsim.sbinfo", sizeof *sb + 2 * n * sizeof sb->sites[0]);
+    struct sbinfo *sb = VG_(malloc)("mmsim.sbinfo", sizeof *sb + 64 + 2 * n * sizeof(struct site));
+    sb->sites = (struct site *)(((UWord)(sb + 1) + 63) & ~(UWord)63);
     UChar *body = VG_(malloc)("mmsim.plan", 10 + 11 * n);
     UChar *p = put_uv(body, n);
     ULong end = 0; /* the end of the previous instruction */
