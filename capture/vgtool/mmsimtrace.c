@@ -92,13 +92,17 @@ static UChar *const pay_limit = (UChar *)msg + MMS_MSG_BYTES - SLACK_BYTES - TRA
 
 static struct {
     UChar *p;                /* the next payload byte */
-    ULong a1, s1, d1;        /* stream 1 (data): last address, size, delta */
+    ULong a1, s1;            /* stream 1 (data): last address and size (the format's D is
+                              * not kept: the tool never writes the global STRIDE mode, the
+                              * site stride covers it) */
     struct sbinfo *cur;      /* the current plan (NULL: none yet in this chunk) */
     struct sbinfo *tail;     /* a superblock whose last fetches are not written yet */
     struct site *site;       /* the slot of the next data access (NULL: no plan); also says
                               * the current plan's next instruction (current_next) */
     UInt gen, nplans;
-    ULong kinds[6], events[MMS_EV_SLOTS], nevents;
+    ULong kinds[6];          /* records by kind; loads, stores and modifies in `data` */
+    ULong data;              /* 21 bits each: loads, stores, modifies (DATA_INC) */
+    ULong events[MMS_EV_SLOTS], nevents;
     ULong bytes_sent;        /* payload bytes in the chunk's earlier pieces */
     UInt tid_start, tid;
     UInt tids[MMS_MAX_CHUNK_TIDS], ntids;
@@ -126,20 +130,36 @@ static void send_bytes(const void *buf, Int bytes)
     }
 }
 
+/* Loads, stores and modifies share one counter word, so a batch of accesses adds its
+ * counts with one addition (chunks hold at most 2^22 records, a field 2^21 - 1: the chunk
+ * limit is capped below that). */
+#define DATA_SHIFT 21
+#define DATA_MASK ((1ULL << DATA_SHIFT) - 1)
+static inline ULong data_inc(UInt kind)
+{
+    return 1ULL << (DATA_SHIFT * (kind - 1));
+}
+
+static inline ULong data_count(UInt kind)
+{
+    return (g.data >> (DATA_SHIFT * (kind - 1))) & DATA_MASK;
+}
+
 static ULong chunk_records(void)
 {
-    return g.kinds[0] + g.kinds[1] + g.kinds[2] + g.kinds[3] + g.kinds[4] + g.kinds[5];
+    return g.kinds[0] + data_count(1) + data_count(2) + data_count(3) + g.kinds[4] + g.kinds[5];
 }
 
 static void start_chunk(void)
 {
     g.p = pay0;
-    g.a1 = g.s1 = g.d1 = 0;
+    g.a1 = g.s1 = 0;
     g.cur = NULL;
     g.site = NULL;
     g.gen++;
     g.nplans = 0;
     VG_(memset)(g.kinds, 0, sizeof g.kinds);
+    g.data = 0;
     VG_(memset)(g.events, 0, sizeof g.events);
     g.nevents = 0;
     g.bytes_sent = 0;
@@ -158,7 +178,7 @@ static void send_piece(Bool last)
     t[MMS_TR_TID_END] = g.tid;
     t[MMS_TR_NEVENTS] = g.nevents;
     for (Int k = 0; k < 6; k++)
-        t[MMS_TR_KINDS + k] = g.kinds[k];
+        t[MMS_TR_KINDS + k] = k >= 1 && k <= 3 ? data_count((UInt)k) : g.kinds[k];
     for (Int e = 0; e < MMS_EV_SLOTS; e++)
         t[MMS_TR_EVENTS + e] = g.events[e];
     t[MMS_TR_NTIDS] = g.ntids;
@@ -226,8 +246,6 @@ static inline __attribute__((always_inline)) UChar *access_record(UChar *p, ULon
         tag |= MMS_MODE_SEQ << 5;
     } else if (s && (ULong)a - s->a == s->d) {
         tag |= MMS_MODE_SITE_STRIDE << 5;
-    } else if (d == g.d1) {
-        tag |= MMS_MODE_STRIDE << 5;
     } else if (d == 0) {
         tag |= MMS_MODE_SAME << 5;
     } else {
@@ -251,7 +269,6 @@ static inline __attribute__((always_inline)) UChar *access_record(UChar *p, ULon
         *p++ = (UChar)size;
     if (varint)
         p = put_uv(p, v);
-    g.d1 = d;
     g.a1 = a;
     g.s1 = size;
     if (s) {
@@ -260,7 +277,6 @@ static inline __attribute__((always_inline)) UChar *access_record(UChar *p, ULon
         s->g = d;
         g.site = second_slot(s);
     }
-    g.kinds[desc & 3]++;
     return p;
 }
 
@@ -404,6 +420,7 @@ static VG_REGPARM(2) void h_more(struct sbinfo *sb, ULong fc)
 static VG_REGPARM(2) void h_access(ULong desc, Addr a)
 {
     g.p = access_record(g.p, desc, a);
+    g.data += data_inc((UInt)desc & 3);
     check_limit();
 }
 
@@ -421,6 +438,7 @@ struct batch_item {
 struct batch {
     struct sbinfo *sb;
     UInt n;
+    ULong data_inc;    /* its accesses, counted as chunk_records counts them */
     struct batch_item it[MAX_BATCH];
 };
 
@@ -437,6 +455,7 @@ static inline __attribute__((always_inline)) void run_batch(const struct batch *
             p = more_fetches(p, b->sb, it->from, it->count);
         p = access_record(p, it->desc, a[i]);
     }
+    g.data += b->data_inc;
     g.p = p;
     check_limit();
 }
@@ -642,6 +661,7 @@ static void flush_batch(IRSB *sb, struct pending *p)
     *b = p->batch;
     b->sb = p->sb;
     p->batch.n = 0;
+    p->batch.data_inc = 0;
     IRExpr *bp = mkIRExpr_HWord((HWord)b);
     IRAtom **a = p->batch_addr;
     IRDirty *di;
@@ -706,6 +726,7 @@ static void emit_event(IRSB *sb, struct pending *p, const struct event *e)
     it->count = (UShort)count;
     it->entry = count && !p->entered;
     p->entered = p->entered || count;
+    p->batch.data_inc += data_inc(e->type);
     p->batch_addr[p->batch.n++] = e->addr;
     if (p->batch.n == MAX_BATCH)
         flush_batch(sb, p);
@@ -879,6 +900,7 @@ static IRSB *mt_instrument(VgCallbackClosure *closure, IRSB *in, const VexGuestL
     p.fetched = 0;
     p.entered = False;
     p.batch.n = 0;
+    p.batch.data_inc = 0;
     p.sb = clo_ifetch && i < in->stmts_used ? new_sbinfo(in, i) : NULL;
     UInt ninsn = 0;
     for (; i < in->stmts_used; i++) {
@@ -1113,7 +1135,7 @@ static Bool process_option(const HChar *arg)
 {
     if VG_INT_CLO(arg, "--mmsim-fd", clo_fd) {}
     else if VG_BOOL_CLO(arg, "--mmsim-ifetch", clo_ifetch) {}
-    else if VG_BINT_CLO(arg, "--mmsim-chunk-records", clo_chunk_records, 1024, 1 << 22) {}
+    else if VG_BINT_CLO(arg, "--mmsim-chunk-records", clo_chunk_records, 1024, 1 << 20) {}
     else if VG_BINT_CLO(arg, "--mmsim-chunk-bytes", clo_chunk_bytes, 1 << 17, 60 << 20) {}
     else
         return False;
