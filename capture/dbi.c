@@ -23,6 +23,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -70,6 +71,7 @@ struct dbi {
     char proto_err[256];    /* the first protocol error, if any */
     uint64_t fault_addr;    /* from Valgrind's crash report, for the SIGNAL event */
     FILE *dump;             /* MMSIM_DBI_DUMP: the raw messages, for debugging and fuzz seeds */
+    int replaying;          /* dbi_decode_stream: no process to read pieces from */
     char *log;              /* Valgrind's own messages (--log-fd), kept to the end */
     size_t nlog, caplog;
 };
@@ -198,6 +200,41 @@ static int trailer_ok(const uint64_t *t, size_t ntail)
            nev == t[MMS_TR_KINDS + MMT_EVENT];
 }
 
+/* Room for len more bytes of the process's chunk; 0, or 1 after a protocol error. */
+static int chunk_room(struct dbi *d, struct proc *p, uint64_t len)
+{
+    size_t cap = mmt_writer_chunk_capacity(d->w);
+    if (p->nchunk + len > cap) {
+        protocol_error(d, "chunk larger than the writer takes", p->pid, 1);
+        p->nchunk = 0;
+        return 1;
+    }
+    if (p->nchunk + len > p->capchunk) {
+        size_t ncap = p->capchunk ? p->capchunk : 1 << 18;
+        while (ncap < p->nchunk + len)
+            ncap *= 2;
+        uint8_t *nb = realloc(p->chunk, ncap);
+        if (!nb) {
+            protocol_error(d, "out of memory", p->pid, 1);
+            return 1;
+        }
+        p->chunk = nb;
+        p->capchunk = ncap;
+    }
+    return 0;
+}
+
+/* The piece's len bytes are appended: take its trailer, and write the chunk at its end. */
+static int piece_done(struct dbi *d, struct proc *p, uint64_t head, uint64_t len,
+                      const uint64_t *tr, size_t ntr)
+{
+    p->nchunk += len;
+    memcpy(p->tr, tr, ntr * sizeof *tr);
+    if (!(head & MMS_LAST_PIECE))
+        return 0;
+    return write_chunk(d, p);
+}
+
 /* One piece of a process's chunk. Returns 0, or -1 when the writer failed. */
 static int chunk_piece(struct dbi *d, struct proc *p, const uint64_t *w, size_t n)
 {
@@ -210,30 +247,56 @@ static int chunk_piece(struct dbi *d, struct proc *p, const uint64_t *w, size_t 
         protocol_error(d, "malformed chunk piece", p->pid, 1);
         return 0;
     }
-    size_t cap = mmt_writer_chunk_capacity(d->w);
-    if (p->nchunk + len > cap) {
-        protocol_error(d, "chunk larger than the writer takes", p->pid, 1);
-        p->nchunk = 0;
+    if (chunk_room(d, p, len))
         return 0;
-    }
-    if (p->nchunk + len > p->capchunk) {
-        size_t ncap = p->capchunk ? p->capchunk : 1 << 18;
-        while (ncap < p->nchunk + len)
-            ncap *= 2;
-        uint8_t *nb = realloc(p->chunk, ncap);
-        if (!nb) {
-            protocol_error(d, "out of memory", p->pid, 1);
-            return 0;
-        }
-        p->chunk = nb;
-        p->capchunk = ncap;
-    }
     memcpy(p->chunk + p->nchunk, w + 2, len);
-    p->nchunk += len;
-    memcpy(p->tr, w + 2 + words, (n - 2 - words) * sizeof *w);
-    if (!(w[1] & MMS_LAST_PIECE))
+    return piece_done(d, p, w[1], len, w + 2 + words, n - 2 - words);
+}
+
+/* MMSIM_DBI_DUMP keeps pieces read from the tool's memory as ordinary pieces, so a dump
+ * replays without the process. */
+static void dump_piece(struct dbi *d, const struct proc *p, uint64_t head, uint64_t len,
+                       const uint64_t *tr, size_t ntr)
+{
+    uint64_t h[2] = {(MMS_CHUNK_MAGIC << 32) | p->pid, head};
+    static const uint8_t zeros[8];
+    uint64_t pad = (8 - len % 8) % 8;
+    uint32_t total = (uint32_t)(16 + len + pad + ntr * 8);
+    fwrite(&total, 4, 1, d->dump);
+    fwrite(h, 8, 2, d->dump);
+    fwrite(p->chunk + p->nchunk, 1, len, d->dump);
+    fwrite(zeros, 1, pad, d->dump);
+    fwrite(tr, 8, ntr, d->dump);
+}
+
+/* A piece left in the tool's memory (the ring transport): copied out with
+ * process_vm_readv, then acknowledged by writing its number into the tool's counter. */
+static int piece_descriptor(struct dbi *d, struct proc *p, const uint64_t *w, size_t n)
+{
+    if (n < MMS_DESC_FIXED || !trailer_ok(w + MMS_DESC_FIXED, n - MMS_DESC_FIXED)) {
+        protocol_error(d, "malformed piece descriptor", p->pid, 1);
         return 0;
-    return write_chunk(d, p);
+    }
+    uint64_t len = w[1] & 0xffffffffu;
+    if (len > MMS_MSG_BYTES || chunk_room(d, p, len))
+        return 0;
+    struct iovec local = {p->chunk + p->nchunk, len};
+    struct iovec remote = {(void *)(uintptr_t)w[MMS_DESC_ADDR], len};
+    ssize_t got = len ? process_vm_readv((pid_t)p->pid, &local, 1, &remote, 1, 0) : 0;
+    uint64_t seq = w[MMS_DESC_SEQ];
+    struct iovec ack_local = {&seq, sizeof seq};
+    struct iovec ack_remote = {(void *)(uintptr_t)w[MMS_DESC_ACK], sizeof seq};
+    process_vm_writev((pid_t)p->pid, &ack_local, 1, &ack_remote, 1, 0);
+    if (got != (ssize_t)len) {
+        char what[128];
+        snprintf(what, sizeof what, "cannot read a piece from the tool's memory (%s)",
+                 got < 0 ? strerror(errno) : "short read");
+        protocol_error(d, what, p->pid, MMS_DESC_ADDR);
+        return 0;
+    }
+    if (d->dump)
+        dump_piece(d, p, w[1], len, w + MMS_DESC_FIXED, n - MMS_DESC_FIXED);
+    return piece_done(d, p, w[1], len, w + MMS_DESC_FIXED, n - MMS_DESC_FIXED);
 }
 
 /* A string in the record's words [from, n): NUL-terminated by the tool; forced here. */
@@ -349,7 +412,7 @@ static int control_frame(struct dbi *d, struct proc *p, uint64_t *w, size_t n)
 static int decode_message(struct dbi *d, uint64_t *w, size_t n)
 {
     uint64_t magic = n ? w[0] >> 32 : 0;
-    if (magic != MMS_FRAME_MAGIC && magic != MMS_CHUNK_MAGIC) {
+    if (magic != MMS_FRAME_MAGIC && magic != MMS_CHUNK_MAGIC && magic != MMS_DESC_MAGIC) {
         protocol_error(d, "bad message header", 0, 0);
         return 0;
     }
@@ -360,6 +423,8 @@ static int decode_message(struct dbi *d, uint64_t *w, size_t n)
     }
     if (magic == MMS_CHUNK_MAGIC)
         return chunk_piece(d, p, w, n);
+    if (magic == MMS_DESC_MAGIC)
+        return d->replaying ? 0 : piece_descriptor(d, p, w, n);
     return control_frame(d, p, w, n);
 }
 
@@ -426,6 +491,18 @@ static void yield_to_tool(void)
         setpriority(PRIO_PROCESS, 0, nice_now + DBI_HOST_NICE < 19 ? nice_now + DBI_HOST_NICE : 19);
 }
 
+/* Whether process_vm_readv may read the child's memory (ptrace access: the same user, and
+ * no Yama or container rule against it); the tool's pieces are read that way when so. */
+static int can_read_memory(pid_t child)
+{
+    static const uint64_t probe = 0x6d6d73696d;
+    uint64_t got = 0;
+    struct iovec local = {&got, sizeof got};
+    struct iovec remote = {(void *)&probe, sizeof probe};
+    return process_vm_readv(child, &local, 1, &remote, 1, 0) == (ssize_t)sizeof got &&
+           got == probe;
+}
+
 static void keep_open_across_exec(int fd)
 {
     int flags = fcntl(fd, F_GETFD);
@@ -439,6 +516,7 @@ static void exec_valgrind(const struct record_opts *o, const char *vglib, int fd
     /* Wait until the parent has attached its counters (or gave up). */
     if (read(go_fd, &go, 1) != 1)
         _exit(127);
+    int ring = go == 'r'; /* the parent may read this process's memory */
     close(go_fd);
     /* A crash must not leave vgcore files behind. */
     struct rlimit nocore = {0, 0};
@@ -449,7 +527,7 @@ static void exec_valgrind(const struct record_opts *o, const char *vglib, int fd
     size_t argc = 0;
     while (o->argv[argc])
         argc++;
-    char **args = calloc(argc + 12, sizeof *args);
+    char **args = calloc(argc + 16, sizeof *args);
     char fdopt[32], logopt[32];
     snprintf(fdopt, sizeof fdopt, "--mmsim-fd=%d", fd);
     snprintf(logopt, sizeof logopt, "--log-fd=%d", log_fd);
@@ -463,6 +541,7 @@ static void exec_valgrind(const struct record_opts *o, const char *vglib, int fd
     args[k++] = logopt; /* Valgrind's messages come to mmsim, not into the program's stderr */
     args[k++] = chunk_opts[0];
     args[k++] = chunk_opts[1];
+    args[k++] = ring ? "--mmsim-transport=ring" : "--mmsim-transport=copy";
     if (o->no_ifetch)
         args[k++] = "--mmsim-ifetch=no";
     for (size_t i = 0; i < argc; i++)
@@ -570,7 +649,7 @@ static int pump(struct dbi *d, const struct record_opts *o, int sock, int log_fd
             break; /* every process under the tool has closed it */
         if (reaped)
             quiet_since = now_seconds();
-        if (d->dump) {
+        if (d->dump && (buf[0] >> 32) != MMS_DESC_MAGIC) { /* those: dump_piece */
             uint32_t len32 = (uint32_t)r;
             fwrite(&len32, 4, 1, d->dump);
             fwrite(buf, 1, (size_t)r, d->dump);
@@ -725,7 +804,11 @@ int dbi_record(const struct record_opts *o, struct mmt_writer *w, struct record_
         snprintf(err, errlen, "preparing the traced run failed");
         return -1;
     }
-    if (write(go[1], "g", 1) != 1) {
+    /* MMSIM_DBI_TRANSPORT=copy: every piece through the socket (tests compare the two) */
+    const char *transport = getenv("MMSIM_DBI_TRANSPORT");
+    int ring = can_read_memory(child) && !(transport && strcmp(transport, "copy") == 0);
+    mmt_writer_meta(w, "dbi.transport", ring ? "ring" : "copy");
+    if (write(go[1], ring ? "r" : "c", 1) != 1) {
         /* the child died already: its status tells */
     }
     close(go[1]);
@@ -771,6 +854,7 @@ int dbi_decode_stream(const void *data, size_t len, struct mmt_writer *w, char *
 {
     struct dbi d;
     memset(&d, 0, sizeof d);
+    d.replaying = 1;
     d.w = w;
     const unsigned char *p = data;
     uint64_t *frame = malloc(MSG_WORDS * 2 * sizeof *frame);

@@ -22,6 +22,9 @@
  * Since every piece carries the counts so far, a chunk whose last piece never came (the
  * process was killed) is still written up to its last piece.
  *
+ * With --mmsim-transport=ring the payload stays in the tool's memory and a descriptor
+ * (MMS_DESC_MAGIC, below) says where.
+ *
  * Control frames (MMS_FRAME_MAGIC): the records the host acts on, whole words from word 1.
  * The tool ends and sends its chunk first, so a frame follows every record before it.
  * Control word: bits 63..62 zero, bits 61..56 MMS_C_EXT, bits 55..48 the MMS_X_* type,
@@ -36,6 +39,16 @@
 #define MMS_MSG_BYTES (128 << 10)     /* well under the socket's send buffer */
 #define MMS_SNDBUF (4 << 20)          /* the send buffer mmsim record asks for */
 #define MMS_LAST_PIECE (1ULL << 63)
+/* Piece descriptors (MMS_DESC_MAGIC, with --mmsim-transport=ring): word 1 as in a piece;
+ * [MMS_DESC_ADDR] where the payload is in the tool's memory, [MMS_DESC_ACK] the address of
+ * the tool's counter of pieces read, [MMS_DESC_SEQ] this piece's number (from 1); then the
+ * trailer. mmsim record copies the payload with process_vm_readv and writes the number into
+ * the counter with process_vm_writev; the tool reuses the buffer after that. */
+#define MMS_DESC_MAGIC 0x4d4d5344ULL /* "MMSD" */
+#define MMS_DESC_ADDR 2
+#define MMS_DESC_ACK 3
+#define MMS_DESC_SEQ 4
+#define MMS_DESC_FIXED 5
 
 #define MMS_TR_TID_START 0
 #define MMS_TR_TID_END 1
