@@ -28,6 +28,10 @@
 
 /* Recording must keep up with the traced program: a fast zstd level (see docs/capture.md). */
 #define RECORD_ZSTD_LEVEL 1
+/* Records a chunk: each chunk defines again the fetch plans it uses (the DBI tool also
+ * clears their site slots), so longer chunks cost less to record; 2^20 records decode
+ * into a 16 MiB batch. */
+#define RECORD_CHUNK_RECORDS (1u << 20)
 
 struct record_cli {
     struct record_opts o;
@@ -393,6 +397,7 @@ int cmd_record(int argc, char **argv)
     struct mmt_writer_opts wo;
     memset(&wo, 0, sizeof wo);
     wo.zstd_level = cli.zstd_level ? cli.zstd_level : RECORD_ZSTD_LEVEL;
+    wo.chunk_records = RECORD_CHUNK_RECORDS;
     struct mmt_writer *w = mmt_writer_open(cli.o.output, &wo, err, sizeof err);
     if (!w) {
         fprintf(stderr, "mmsim record: %s\n", err);

@@ -134,13 +134,17 @@ check "SIGTERM: records up to the interruption" test "$(json_get "$TMP/term.json
 
 # The two transports (pieces read from the tool's memory, or sent through the socket) give
 # the same records: the dumps of rec_array agree line for line but for the pid (the
-# variable is set in both runs, so the environment on the stack is the same size).
+# variable is set in both runs, so the environment on the stack is the same size) and for
+# a few loads whose address depends on the kernel's 16 random bytes (AT_RANDOM, read by
+# ld.so through a table). A lost or repeated piece would move every record after it.
 MMSIM_DBI_TRANSPORT=ring "$MMSIM" record --no-native-run -o "$TMP/ring.mmt" -- "$P/rec_array" 100000 >/dev/null 2>&1
 MMSIM_DBI_TRANSPORT=copy "$MMSIM" record --no-native-run -o "$TMP/copy.mmt" -- "$P/rec_array" 100000 >/dev/null 2>&1
 "$MMSIM" dump "$TMP/ring.mmt" | sed -E 's/(pid|tid) [0-9]+/\1 N/g' >"$TMP/ring.txt"
 "$MMSIM" dump "$TMP/copy.mmt" | sed -E 's/(pid|tid) [0-9]+/\1 N/g' >"$TMP/copy.txt"
 check "transports: a trace of $(wc -l <"$TMP/ring.txt") records" test "$(wc -l <"$TMP/ring.txt")" -gt 100000
-check "transports: ring and copy give the same records" cmp -s "$TMP/ring.txt" "$TMP/copy.txt"
+check_eq "transports: ring and copy give as many records" "$(wc -l <"$TMP/ring.txt")" "$(wc -l <"$TMP/copy.txt")"
+ndiff=$(diff "$TMP/ring.txt" "$TMP/copy.txt" | grep -c '^<')
+check "transports: ring and copy differ in $ndiff records (at most 16: AT_RANDOM)" test "$ndiff" -le 16
 "$MMSIM" info --json "$TMP/ring.mmt" >"$TMP/ring.json"
 "$MMSIM" info --json "$TMP/copy.mmt" >"$TMP/copy.json"
 check_eq "transports: MMSIM_DBI_TRANSPORT=copy is the copy transport" copy "$(meta_get "$TMP/copy.json" dbi.transport)"
