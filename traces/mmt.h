@@ -96,10 +96,6 @@ struct mmt_writer *mmt_writer_open(const char *path, const struct mmt_writer_opt
  * (e.g. rusage at the end); both are read back by mmt_reader_meta(). */
 int mmt_writer_meta(struct mmt_writer *w, const char *key, const char *value);
 int mmt_writer_access(struct mmt_writer *w, unsigned kind, uint64_t addr, unsigned size);
-/* A run of n instruction fetches, one word each: the address in bits 47..0 (sign-extended
- * from bit 47, as x86-64 addresses are) and the size in bits 63..48 (mmt_fetch_word). The
- * same records as n calls of mmt_writer_access(w, MMT_IFETCH, ...), encoded in one loop. */
-int mmt_writer_fetches(struct mmt_writer *w, const uint64_t *ins, size_t n);
 /* A chunk payload encoded by someone else: the DBI tool encodes its own records (format 1.2,
  * traces/FORMAT.md) and mmsim record only compresses them. The writer closes the chunk it
  * is filling, writes a SWITCH to (pid, tid) when another thread was current, copies the
@@ -120,41 +116,7 @@ struct mmt_chunk_in {
 int mmt_writer_put_chunk(struct mmt_writer *w, const struct mmt_chunk_in *c);
 /* The largest payload mmt_writer_put_chunk takes. */
 size_t mmt_writer_chunk_capacity(const struct mmt_writer *w);
-static inline uint64_t mmt_fetch_word(uint64_t addr, unsigned size)
-{
-    return (addr & 0xffffffffffffULL) | (uint64_t)size << 48;
-}
-static inline uint64_t mmt_fetch_addr(uint64_t word)
-{
-    return (uint64_t)((int64_t)(word << 16) >> 16);
-}
-/* A run's fetches pre-encoded once, for runs executed many times (a DBI superblock):
- * mmt_fetch_plan fills enc (at most 12 bytes per instruction; give it 12 * n + 16 bytes:
- * the writer copies short runs as one 16-byte block) and off (n + 1 entries) for
- * the n instruction words ins; -1 if a size is 0 or above 255. mmt_writer_fetch_run then
- * writes fetches [from, upto) of that run, copying the planned bytes where the stream's
- * state allows; the records are those mmt_writer_fetches would write. */
-#define MMT_FETCH_PLAN_BYTES 12 /* the most bytes mmt_fetch_plan writes per instruction */
-int mmt_fetch_plan(const uint64_t *ins, uint32_t n, uint8_t *enc, uint32_t *off);
-int mmt_writer_fetch_run(struct mmt_writer *w, const uint64_t *ins, const uint8_t *enc,
-                         const uint32_t *off, uint32_t from, uint32_t upto);
-/* Fetches [from, upto) of a planned run, then one data access (kind MMT_LOAD, MMT_STORE or
- * MMT_MODIFY) by instruction upto - 1: a DBI's stream in one call per data access. */
-int mmt_writer_run_access(struct mmt_writer *w, const uint64_t *ins, const uint8_t *enc,
-                          const uint32_t *off, uint32_t from, uint32_t upto, unsigned kind,
-                          uint64_t addr, unsigned size);
-/* Fetch runs (format 1.1): a run of instructions executed many times (a DBI superblock) is
- * a plan, defined once in each chunk that uses it; each execution, or each stretch of one
- * between data accesses, is then one small record that the reader expands into the same
- * MMT_IFETCH records mmt_writer_fetches would give. The caller keeps one zero-initialised
- * mmt_plan_ref per plan and passes the same instruction words with it every time. */
-struct mmt_plan_ref {
-    uint32_t gen; /* the writer's chunk in which the plan was last defined (0: none) */
-    uint32_t id;  /* its id in that chunk */
-};
-/* Fetches [from, upto) of the n-instruction plan ins (n <= 512, sizes 1..255). */
-int mmt_writer_plan_run(struct mmt_writer *w, struct mmt_plan_ref *ref, const uint64_t *ins,
-                        uint32_t n, uint32_t from, uint32_t upto);
+
 int mmt_writer_switch(struct mmt_writer *w, uint32_t pid, uint32_t tid);
 int mmt_writer_event(struct mmt_writer *w, const struct mmt_event *ev);
 /* Mark the trace incomplete with a reason (crash, signal, disk full) before closing. */

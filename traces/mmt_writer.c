@@ -13,7 +13,6 @@
  * or at close. */
 #include "traces/mmt.h"
 #include "traces/mmt_format.h"
-#include "traces/mmt_burst.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -27,6 +26,46 @@
 /* for ZSTD_c_literalCompressionMode; with a libzstd that lacks it the default stays */
 #define ZSTD_STATIC_LINKING_ONLY
 #include <zstd.h>
+
+/* The state an access stream (fetches, data) is encoded against: traces/FORMAT.md. */
+struct mmt_stream {
+    uint64_t addr, size, delta;
+};
+
+static const uint8_t mmt_size_code_of[65] = {
+    [1] = 1, [2] = 2, [4] = 3, [8] = 4, [16] = 5, [32] = 6, [64] = 7,
+}; /* code + 1; 0 means "size in an extra byte" */
+
+/* The mode of an access against its stream's state (traces/FORMAT.md, "Access records"). */
+static inline unsigned mmt_access_mode(const struct mmt_stream *s, uint64_t addr)
+{
+    if (addr == s->addr + s->size)
+        return MMT_MODE_SEQ;
+    if (addr == s->addr + s->delta)
+        return MMT_MODE_STRIDE;
+    if (addr == s->addr)
+        return MMT_MODE_SAME;
+    return MMT_MODE_DELTA;
+}
+
+/* Encodes one access at p against the stream's state s; returns the end. The caller has
+ * checked kind (0..3) and size (1..255). */
+static inline uint8_t *mmt_encode_access(uint8_t *p, struct mmt_stream *s, unsigned kind,
+                                          uint64_t addr, unsigned size)
+{
+    unsigned mode = mmt_access_mode(s, addr);
+    unsigned code = size <= 64 ? mmt_size_code_of[size] : 0;
+    code = code ? code - 1 : MMT_TAG_SIZE_EXTRA;
+    *p++ = (uint8_t)(kind | (code << 2) | (mode << 5));
+    if (code == MMT_TAG_SIZE_EXTRA)
+        *p++ = (uint8_t)size;
+    if (mode == MMT_MODE_DELTA)
+        p += mmt_put_varint(p, mmt_zigzag((int64_t)(addr - s->addr)));
+    s->delta = addr - s->addr;
+    s->addr = addr;
+    s->size = size;
+    return p;
+}
 
 struct meta_list {
     char **keys, **values;
@@ -83,10 +122,7 @@ struct mmt_writer {
     unsigned rawidx;        /* raw == rawbuf[rawidx] */
     size_t raw_len, raw_limit;
     uint32_t chunk_recs, chunk_events;
-    struct mmt_stream st[2];
-    struct mmt_runpos run; /* the reader's place in the fetch plans */
-    uint32_t gen;          /* numbers the chunk being filled, for mmt_plan_ref (from 1) */
-    uint32_t nplans;       /* fetch plans defined in it */
+    struct mmt_stream st[2]; /* instruction fetches, data accesses */
     uint32_t cur_pid, cur_tid, chunk_pid, chunk_tid;
 
     uint64_t offset; /* bytes written to the file so far */
@@ -240,8 +276,6 @@ struct mmt_writer *mmt_writer_open(const char *path, const struct mmt_writer_opt
     if (w->chunk_records > MMT_MAX_CHUNK_RECORDS)
         w->chunk_records = MMT_MAX_CHUNK_RECORDS;
     w->flush_every_chunk = opts ? opts->flush_every_chunk : 0;
-    w->gen = 1;
-    w->run.id = MMT_NO_PLAN;
     /* An access record takes at most 12 bytes; an event at most ~4200. */
     w->raw_limit = w->chunk_records * 12 + 8192;
     if (w->raw_limit > MMT_MAX_CHUNK_RAW - 8192)
@@ -464,9 +498,6 @@ static int flush_chunk(struct mmt_writer *w)
     w->chunk_recs = 0;
     w->chunk_events = 0;
     memset(w->st, 0, sizeof w->st);
-    w->run.id = MMT_NO_PLAN; /* plans are defined again in each chunk */
-    w->nplans = 0;
-    w->gen = w->gen == UINT32_MAX ? 1 : w->gen + 1;
     w->chunk_pid = w->cur_pid;
     w->chunk_tid = w->cur_tid;
     return 0;
@@ -496,191 +527,6 @@ int mmt_writer_access(struct mmt_writer *w, unsigned kind, uint64_t addr, unsign
     w->records++;
     w->kinds[kind]++;
     return 0;
-}
-
-/* How many more access records the chunk being filled takes before it must be flushed:
- * each is at most MMT_MAX_ACCESS_BYTES and the buffer has 8 KiB beyond raw_limit. */
-static inline size_t room_for_accesses(const struct mmt_writer *w)
-{
-    size_t by_recs = w->chunk_records - w->chunk_recs;
-    size_t by_bytes = (w->raw_limit + 8192 - w->raw_len) / MMT_MAX_ACCESS_BYTES;
-    return by_recs < by_bytes ? by_recs : by_bytes;
-}
-
-int mmt_writer_fetches(struct mmt_writer *w, const uint64_t *ins, size_t n)
-{
-    while (n) {
-        if (begin_record(w))
-            return -1;
-        size_t k = room_for_accesses(w);
-        if (k > n)
-            k = n;
-        /* The stream state in locals: one tight loop, no call per fetch. */
-        struct mmt_stream s = w->st[0];
-        uint8_t *p = w->raw + w->raw_len;
-        for (size_t i = 0; i < k; i++) {
-            uint64_t x = ins[i];
-            unsigned size = (unsigned)(x >> 48);
-            if (__builtin_expect(size == 0 || size > 255, 0)) {
-                w->st[0] = s;
-                w->raw_len = (size_t)(p - w->raw);
-                w->chunk_recs += (uint32_t)i;
-                w->records += i;
-                w->kinds[MMT_IFETCH] += i;
-                return fail(w, "record %" PRIu64 ": bad instruction fetch (size %u)",
-                            w->records, size);
-            }
-            p = mmt_encode_access(p, &s, MMT_IFETCH, mmt_fetch_addr(x), size);
-        }
-        w->st[0] = s;
-        w->raw_len = (size_t)(p - w->raw);
-        w->chunk_recs += (uint32_t)k;
-        w->records += k;
-        w->kinds[MMT_IFETCH] += k;
-        ins += k;
-        n -= k;
-    }
-    return 0;
-}
-
-int mmt_fetch_plan(const uint64_t *ins, uint32_t n, uint8_t *enc, uint32_t *off)
-{
-    for (uint32_t i = 0; i < n; i++) {
-        unsigned size = (unsigned)(ins[i] >> 48);
-        if (size == 0 || size > 255)
-            return -1;
-    }
-    if (n == 0)
-        return 0;
-    /* Instruction 0's bytes depend on what came before the run: it has none here. The
-     * delta before instruction 1 is unknown too, which mmt_writer_fetch_run checks. */
-    struct mmt_stream s = {mmt_fetch_addr(ins[0]), ins[0] >> 48, 0};
-    uint8_t *p = enc;
-    off[0] = off[1] = 0;
-    for (uint32_t i = 1; i < n; i++) {
-        p = mmt_encode_access(p, &s, MMT_IFETCH, mmt_fetch_addr(ins[i]), (unsigned)(ins[i] >> 48));
-        off[i + 1] = (uint32_t)(p - enc);
-    }
-    return 0;
-}
-
-/* Whether n more access records surely fit in the chunk being filled (no flush needed
- * before the last of them). */
-static inline int room_for(const struct mmt_writer *w, uint32_t n)
-{
-    return n <= 4096 && w->chunk_recs + n <= w->chunk_records &&
-           w->raw_len + (size_t)n * MMT_MAX_ACCESS_BYTES <= w->raw_limit; /* + 8 KiB slack */
-}
-
-int mmt_writer_fetch_run(struct mmt_writer *w, const uint64_t *ins, const uint8_t *enc,
-                         const uint32_t *off, uint32_t from, uint32_t upto)
-{
-    if (from >= upto)
-        return 0;
-    if (begin_record(w))
-        return -1;
-    uint32_t n = upto - from;
-    if (!room_for(w, n))
-        return mmt_writer_fetches(w, ins + from, n); /* across a chunk boundary */
-    uint8_t *p = mmt_put_planned_run(w->raw + w->raw_len, &w->st[0], ins, enc, off, from, upto);
-    w->raw_len = (size_t)(p - w->raw);
-    w->chunk_recs += n;
-    w->records += n;
-    w->kinds[MMT_IFETCH] += n;
-    return 0;
-}
-
-int mmt_writer_run_access(struct mmt_writer *w, const uint64_t *ins, const uint8_t *enc,
-                          const uint32_t *off, uint32_t from, uint32_t upto, unsigned kind,
-                          uint64_t addr, unsigned size)
-{
-    uint32_t n = from < upto ? upto - from : 0;
-    if (__builtin_expect(kind - 1u > 2u || size - 1u > 254u || w->failed ||
-                         !w->header_written || !room_for(w, n + 1), 0)) {
-        /* the general path: checks, header, chunk boundaries */
-        if (mmt_writer_fetch_run(w, ins, enc, off, from, upto))
-            return -1;
-        return mmt_writer_access(w, kind, addr, size);
-    }
-    uint8_t *p = w->raw + w->raw_len;
-    if (n)
-        p = mmt_put_planned_run(p, &w->st[0], ins, enc, off, from, upto);
-    p = mmt_encode_access(p, &w->st[1], kind, addr, size);
-    w->raw_len = (size_t)(p - w->raw);
-    w->chunk_recs += n + 1;
-    w->records += n + 1;
-    w->kinds[MMT_IFETCH] += n;
-    w->kinds[kind]++;
-    return 0;
-}
-
-int mmt_writer_plan_run(struct mmt_writer *w, struct mmt_plan_ref *ref, const uint64_t *ins,
-                        uint32_t n, uint32_t from, uint32_t upto)
-{
-    if (n > MMT_MAX_PLAN_INSNS || upto > n || from > upto)
-        return fail(w, "record %" PRIu64 ": bad fetch run [%u, %u) of a %u-instruction plan",
-                    w->records, from, upto, n);
-    if (ref->gen != w->gen)
-        for (uint32_t i = 0; i < n; i++)
-            if ((ins[i] >> 48) == 0 || (ins[i] >> 48) > 255)
-                return fail(w, "record %" PRIu64 ": bad instruction fetch (size %u)",
-                            w->records, (unsigned)(ins[i] >> 48));
-    while (from < upto) {
-        if (begin_record(w))
-            return -1;
-        /* A run split at a chunk's end: each part is defined and run in its own chunk.
-         * The definition (at most 8 + 11 n bytes) and the run fit in the 8 KiB beyond
-         * raw_limit. */
-        uint32_t k = upto - from;
-        if (k > w->chunk_records - w->chunk_recs)
-            k = (uint32_t)(w->chunk_records - w->chunk_recs);
-        uint8_t *p = w->raw + w->raw_len;
-        if (ref->gen != w->gen) {
-            ref->gen = w->gen;
-            ref->id = w->nplans++;
-            p = mmt_put_plan_def(p, ref->id, ins, n);
-        }
-        p = mmt_put_plan_run(p, &w->run, &w->st[0], ref->id, ins, from, from + k);
-        w->raw_len = (size_t)(p - w->raw);
-        w->chunk_recs += k;
-        w->records += k;
-        w->kinds[MMT_IFETCH] += k;
-        from += k;
-    }
-    return 0;
-}
-
-int mmt_writer_burst_begin(struct mmt_writer *w, struct mmt_burst *b)
-{
-    if (begin_record(w))
-        return -1;
-    size_t by_bytes = (w->raw_limit - w->raw_len + MMT_MAX_ACCESS_BYTES - 1) / MMT_MAX_ACCESS_BYTES;
-    size_t by_recs = w->chunk_records - w->chunk_recs;
-    /* each of these records starts below raw_limit: the chunk ends where one record at a
-     * time would end it */
-    b->left = (uint32_t)(by_recs < by_bytes ? by_recs : by_bytes);
-    b->p = w->raw + w->raw_len;
-    b->st[0] = w->st[0];
-    b->st[1] = w->st[1];
-    b->run = w->run;
-    b->gen = w->gen;
-    b->nplans = w->nplans;
-    memset(b->kinds, 0, sizeof b->kinds);
-    return 0;
-}
-
-void mmt_writer_burst_end(struct mmt_writer *w, const struct mmt_burst *b)
-{
-    w->raw_len = (size_t)(b->p - w->raw);
-    w->st[0] = b->st[0];
-    w->st[1] = b->st[1];
-    w->run = b->run;
-    w->nplans = b->nplans;
-    uint64_t n = b->kinds[0] + b->kinds[1] + b->kinds[2] + b->kinds[3];
-    w->chunk_recs += (uint32_t)n;
-    w->records += n;
-    for (int k = 0; k <= MMT_MODIFY; k++)
-        w->kinds[k] += b->kinds[k];
 }
 
 int mmt_writer_switch(struct mmt_writer *w, uint32_t pid, uint32_t tid)
