@@ -199,10 +199,10 @@ static void wait_acked(ULong keep)
     }
 }
 
-/* The descriptor of the piece in ring[slot]: the payload stays here until mmsim record has
- * copied it; the message carries its place, the ack counter's and the trailer. Then the
- * next buffer, once it is free. */
-static void announce_piece(ULong *msg, ULong padded, Bool last)
+/* The descriptor of the piece in ring[slot] (msg[1] says whether it ends the chunk): the
+ * payload stays here until mmsim record has copied it; the message carries its place, the
+ * ack counter's and the trailer. Then the next buffer, once it is free. */
+static void announce_piece(ULong *msg, ULong padded)
 {
     static ULong desc[MMS_DESC_FIXED + MMS_TR_FIXED + MMS_MAX_CHUNK_TIDS];
     UInt ntr = MMS_TR_FIXED + g.ntids;
@@ -213,7 +213,6 @@ static void announce_piece(ULong *msg, ULong padded, Bool last)
     desc[MMS_DESC_SEQ] = ++sent;
     VG_(memcpy)(desc + MMS_DESC_FIXED, (UChar *)(msg + 2) + padded, ntr * 8);
     send_bytes(desc, (Int)((MMS_DESC_FIXED + ntr) * 8));
-    (void)last;
     slot = (slot + 1) % RING;
     pay0 = (UChar *)(ring[slot] + 2);
     pay_limit = (UChar *)ring[slot] + MMS_MSG_BYTES - SLACK_BYTES - TRAILER_MAX_BYTES;
@@ -241,7 +240,7 @@ static void send_piece(Bool last)
     msg[0] = (MMS_CHUNK_MAGIC << 32) | (ULong)(UInt)my_pid;
     msg[1] = (last ? MMS_LAST_PIECE : 0) | len;
     if (ring_mode && !send_failed)
-        announce_piece(msg, padded, last);
+        announce_piece(msg, padded);
     else
         send_bytes(msg, (Int)(16 + padded + (MMS_TR_FIXED + g.ntids) * 8));
     g.bytes_sent += len;
