@@ -28,6 +28,8 @@ HDRS := $(wildcard */*.h *.h)
 
 DEPS_PKGS = libzstd-dev libpfm4-dev libzydis-dev libinih-dev libcmocka-dev liblzma-dev \
             gnuplot-nox valgrind pkg-config clang libclang-rt-dev zstd xz-utils time bc parallel
+# The everyday programs `make validate` holds the model against (tests/validate/everyday.sh).
+VALIDATE_PKGS = python3 perl coreutils bzip2 gzip sqlite3 git nodejs gcc
 
 .PHONY: all deps build test demo bench validate validate-thrash install clean unit asan fuzz progs
 all: deps
@@ -37,7 +39,7 @@ build: bin/mmsim progs $(EXTRA_BUILD)
 
 # Installs the Debian packages the project needs, only those that are missing.
 deps:
-	@missing=""; for p in $(DEPS_PKGS); do \
+	@missing=""; for p in $(DEPS_PKGS) $(EXTRA_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -110,7 +112,8 @@ bench: deps
 	@$(MAKE) --no-print-directory build
 	@tests/bench.sh
 
-validate: deps
+validate:
+	@$(MAKE) --no-print-directory deps EXTRA_PKGS="$(VALIDATE_PKGS)"
 	@$(MAKE) --no-print-directory build
 	@tests/validate.sh
 

@@ -145,6 +145,11 @@ grep '^not ok' "$WORK/oom.tap"
 echo
 echo "OOM: $oom_pass passed, $oom_fail failed"
 fail=$((fail + oom_fail))
+
+# Everyday programs from the Debian image (tests/validate/everyday.sh writes its own table).
+echo "validate: everyday programs (tests/validate/everyday.sh)" >&2
+ev_opts=(); [ "$QUICK" = 1 ] && ev_opts+=(--quick)
+MMSIM=$MMSIM bash tests/validate/everyday.sh "${ev_opts[@]}" -o "$OUT" || fail=$((fail + 1))
 if [ -n "$OUT" ] && [ -f "$OUT" ] && grep -q '<!-- validation-table -->' "$OUT"; then
     python3 - "$OUT" "$TABLE" "$(uname -r)" "$(date -u +%Y-%m-%d)" <<'EOF'
 import sys

@@ -3,11 +3,13 @@
  * execve (faults of the launcher's copy-on-write pages since fork), and the parent reads
  * the child's total after wait4(). "from exec" = total - before exec: the faults of the
  * program itself, which is what a trace can show.
- * usage: native_faults PROGRAM [ARGS...]
+ * usage: native_faults [-q] PROGRAM [ARGS...]   (-q: the program's stdout goes to /dev/null)
  * prints: total_minflt before_exec_minflt total_majflt */
 #define _GNU_SOURCE
 #include <stdio.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -15,8 +17,13 @@
 
 int main(int argc, char **argv)
 {
+    int quiet = argc > 1 && strcmp(argv[1], "-q") == 0;
+    if (quiet) {
+        argv++;
+        argc--;
+    }
     if (argc < 2) {
-        fprintf(stderr, "usage: native_faults PROGRAM [ARGS...]\n");
+        fprintf(stderr, "usage: native_faults [-q] PROGRAM [ARGS...]\n");
         return 2;
     }
     int fd[2];
@@ -32,6 +39,9 @@ int main(int argc, char **argv)
     if (pid == 0) {
         struct rusage ru;
         close(fd[0]);
+        /* redirected before the rusage read, so any fault it takes counts as the launcher's */
+        int null = quiet ? open("/dev/null", O_WRONLY) : -1;
+        if (null >= 0 && (dup2(null, 1) < 0 || close(null))) _exit(126);
         getrusage(RUSAGE_SELF, &ru);
         long v = ru.ru_minflt;
         if (write(fd[1], &v, sizeof v) != (ssize_t)sizeof v) _exit(126);
