@@ -64,6 +64,7 @@ static const struct key_desc memory_keys[] = {
     CK("page_size", K_SIZE, memory.page_size, "base page: 4K, 16K or 64K"),
     CK("unlimited", K_BOOL, memory.unlimited, "1: memory never runs out"),
     CK("latency", K_U32, memory.latency, "cycles of a read that misses every cache"),
+    CK("zero_page", K_BOOL, memory.zero_page, "on: a read of a never-touched anonymous page maps the zero page; off: it allocates one"),
     CK("thp", K_NAME, memory.thp, "transparent huge pages: never, madvise or always"),
     CK("thp_zero_page", K_BOOL, memory.thp_zero_page, "1: a read of a THP region maps the huge zero page"),
     CK("fault_around_bytes", K_SIZE, memory.fault_around_bytes, "file fault-around window (power of 2)"),
@@ -227,6 +228,7 @@ void config_defaults(struct mmsim_config *c)
     c->vmscan.swappiness = 60;
     /* the OS model: the kernel's defaults */
     snprintf(c->memory.thp, sizeof c->memory.thp, "madvise");
+    c->memory.zero_page = 1;
     c->memory.thp_zero_page = 1;
     c->memory.fault_around_bytes = 65536;
     snprintf(c->memory.page_cache, sizeof c->memory.page_cache, "warm");

@@ -92,6 +92,8 @@ struct mmsim_config {
         uint32_t latency;    /* cycles of a program read that misses every cache */
         /* the OS model (model/memory.c, page_alloc.c, slub.c; docs/os-model.md) */
         char thp[CFG_NAME_MAX];          /* transparent huge pages: never, madvise, always */
+        int zero_page;                   /* 1: a read of a fresh anon page maps the zero page;
+                                            0: it allocates a page (mm_forbids_zeropage) */
         int thp_zero_page;               /* 1: a read maps the huge zero page */
         uint64_t fault_around_bytes;     /* file fault-around window (64K: 16 pages) */
         char page_cache[CFG_NAME_MAX];   /* warm: file pages start cached; cold: read on use */

@@ -5,7 +5,8 @@
  *
  * Faults, as handle_mm_fault():
  *   - no VMA (and no stack to grow) or a protection the VMA lacks: SIGSEGV, not counted;
- *   - anonymous, first touch: a read maps the shared zero page read-only, a write a new
+ *   - anonymous, first touch: a read maps the shared zero page read-only (or, with
+ *     memory.zero_page off, as a kernel that forbids it, a new frame), a write a new
  *     zeroed frame; in a THP-eligible VMA the 2 MiB-aligned region takes one order-9 page
  *     (or the huge zero page on a read), falling back to 4 KiB when none is free;
  *   - file, read: fault-around maps the cached pages of an aligned window around the
@@ -66,6 +67,7 @@ struct pc_file {
 
 struct mem_params {
     enum thp_mode thp;
+    int zero_page;              /* 0: a read fault allocates (as mm_forbids_zeropage) */
     int thp_zero_page;          /* transparent_hugepage/use_zero_page */
     unsigned fault_around;      /* pages: fault_around_bytes >> PAGE_SHIFT, a power of two */
     unsigned ra_pages;          /* read-around window of a major fault */
@@ -350,6 +352,7 @@ static void params_from_config(struct mem_params *p, const struct mmsim_config *
 {
     const char *thp = cfg->memory.thp;
     p->thp = !strcmp(thp, "always") ? THP_ALWAYS : !strcmp(thp, "never") ? THP_NEVER : THP_MADVISE;
+    p->zero_page = cfg->memory.zero_page;
     p->thp_zero_page = cfg->memory.thp_zero_page;
     /* fault_around_pages = rounddown_pow_of_two(fault_around_bytes) >> PAGE_SHIFT, at least 1 */
     uint64_t fa = cfg->memory.fault_around_bytes >> page_shift;
@@ -964,14 +967,17 @@ static int map_frame(struct mm *mm, uint64_t va, uint64_t pfn, unsigned level, u
 }
 
 /* A new anonymous frame mapped writable at va (level 1) or over the huge region (level 2). */
-static int map_new_anon(struct mm *mm, struct vma *v, uint64_t va, uint64_t pfn, unsigned level)
+/* A new anonymous frame mapped writable (a write fault) or, for a read fault without the
+ * zero page, writable only when the VMA is (do_anonymous_page: pte_mkwrite if VM_WRITE). */
+static int map_new_anon_prot(struct mm *mm, struct vma *v, uint64_t va, uint64_t pfn, unsigned level,
+                             int writable)
 {
     struct memsys *ms = mm->ms;
     ms->frames[pfn].kind = FK_ANON;
     ms->frames[pfn].mapcount = 1;
     /* a page-table frame taken here may grow (move) the frame array in unlimited mode:
      * index it again afterwards */
-    if (map_frame(mm, va, pfn, level, pte_flags_for(v, 1))) {
+    if (map_frame(mm, va, pfn, level, pte_flags_for(v, writable))) {
         frames_release(ms, pfn, ms->frames[pfn].order);
         return -1;
     }
@@ -979,6 +985,11 @@ static int map_new_anon(struct mm *mm, struct vma *v, uint64_t va, uint64_t pfn,
     rss_add(mm, &ms->frames[pfn], (int64_t)leaf_pages(ms, level));
     if (ms->rc && level == 1) reclaim_page_added(ms->rc, pfn, mm, va, RECLAIM_ANON | RECLAIM_YOUNG);
     return 0;
+}
+
+static int map_new_anon(struct mm *mm, struct vma *v, uint64_t va, uint64_t pfn, unsigned level)
+{
+    return map_new_anon_prot(mm, v, va, pfn, level, 1);
 }
 
 static int thp_allowed(const struct memsys *ms, const struct vma *v)
@@ -997,7 +1008,7 @@ static int do_huge_anonymous(struct mm *mm, struct vma *v, uint64_t va, int writ
     struct pgtable_walk w;
     pgtable_walk(mm->pt, va, &w);
     if (w.leaf_level < 2) return 0; /* a page table is already there: base pages */
-    if (!write && ms->prm.thp_zero_page) {
+    if (!write && ms->prm.zero_page && ms->prm.thp_zero_page) {
         if (ms->huge_zero_pfn == NO_PFN) {
             ms->huge_zero_pfn = frames_alloc(ms, ms->pmd_order, PA_UNMOVABLE, PA_WMARK_LOW);
             if (ms->huge_zero_pfn == NO_PFN) return 0;
@@ -1012,12 +1023,14 @@ static int do_huge_anonymous(struct mm *mm, struct vma *v, uint64_t va, int writ
         ms->st.thp_fault_fallback++;
         return 0;
     }
-    if (map_new_anon(mm, v, haddr, pfn, 2)) return -1;
+    if (map_new_anon_prot(mm, v, haddr, pfn, 2, write || (v->prot & VMA_WRITE))) return -1;
     ms->st.thp_fault_alloc++;
     return 1;
 }
 
-/* do_anonymous_page: the zero page for a read, a new frame for a write. */
+/* do_anonymous_page: the zero page for a read, a new frame for a write. Without the zero
+ * page (memory.zero_page = off) a read takes a new frame too, writable when the VMA is, so
+ * the later write does not fault. */
 static int do_anonymous(struct mm *mm, struct vma *v, uint64_t va, int write)
 {
     struct memsys *ms = mm->ms;
@@ -1026,13 +1039,13 @@ static int do_anonymous(struct mm *mm, struct vma *v, uint64_t va, int write)
         int r = do_huge_anonymous(mm, v, va, write);
         if (r) return r < 0 ? -1 : 0;
     }
-    if (!write) {
+    if (!write && ms->prm.zero_page) {
         ms->st.zero_page_maps++;
         return map_frame(mm, page, ms->zero_pfn, 1, pte_flags_for(v, 0) | PTE_ZERO);
     }
     uint64_t pfn = frames_alloc(ms, 0, PA_MOVABLE, PA_WMARK_LOW);
     if (pfn == NO_PFN) return -1;
-    return map_new_anon(mm, v, page, pfn, 1);
+    return map_new_anon_prot(mm, v, page, pfn, 1, write || (v->prot & VMA_WRITE));
 }
 
 /* Map a cached file page read-only (or writable: shared shmem) and take its reference. */

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "common/util.h"
 #include "model/config.h"
 #include "model/memory.h"
 #include "model/mmap.h"
@@ -121,6 +122,90 @@ static void test_anon_and_zero_page(void **st)
     assert_int_equal(mm_counters(e.mm)->rss_peak, 16);
     /* everything back but the slab pages, which SLUB keeps as partial slabs */
     assert_int_equal(page_alloc_free_pages(memsys_page_alloc(e.ms)), free0 - 3);
+    env_down(&e);
+}
+
+/* The OS model's counter `name` (os.faults.<name> in the JSON report), read back from
+ * the report so the test sees what a user sees. */
+static uint64_t os_counter(struct env *e, const char *name)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    struct json j;
+    json_init(&j, f, 0);
+    json_obj_begin(&j, NULL);
+    memsys_report_json(e->ms, &j);
+    json_obj_end(&j);
+    json_end(&j);
+    fclose(f);
+    char key[64];
+    snprintf(key, sizeof key, "\"%s\":", name);
+    const char *at = strstr(buf, key);
+    if (!at) fail_msg("%s not in the report: %s", name, buf);
+    uint64_t v = strtoull(at + strlen(key), NULL, 10);
+    free(buf);
+    return v;
+}
+
+/* Read N fresh anonymous pages, then write them: with the zero page (memory.zero_page=on)
+ * each read maps the zero page and each write copies: 2N faults, N zero-page maps; without
+ * it (a kernel that forbids the zero page) each read allocates a writable page: N faults,
+ * no zero-page map, the writes fault no more. */
+static void read_then_write(int zero_page, uint64_t n, uint64_t *faults, uint64_t *zero_maps, uint64_t *rss_after_reads)
+{
+    const char *sets[] = {zero_page ? "memory.zero_page=on" : "memory.zero_page=off"};
+    struct env e;
+    env_up(&e, sets, 1);
+    map_anon(&e, e.mm, 0x10000000, n * PG, VMA_READ | VMA_WRITE);
+    touch_pages(&e, e.mm, 0x10000000, n, R);
+    *rss_after_reads = mm_counters(e.mm)->rss_anon;
+    touch_pages(&e, e.mm, 0x10000000, n, W);
+    assert_int_equal(mm_counters(e.mm)->rss_anon, n);
+    *faults = mm_counters(e.mm)->min_flt;
+    *zero_maps = os_counter(&e, "zero_page_maps");
+    env_down(&e);
+}
+
+static void test_zero_page_on_and_off(void **st)
+{
+    (void)st;
+    uint64_t faults, zero_maps, rss;
+    read_then_write(1, 12, &faults, &zero_maps, &rss);
+    assert_int_equal(faults, 24);
+    assert_int_equal(zero_maps, 12);
+    assert_int_equal(rss, 0);
+    read_then_write(0, 12, &faults, &zero_maps, &rss);
+    assert_int_equal(faults, 12);
+    assert_int_equal(zero_maps, 0);
+    assert_int_equal(rss, 12);
+}
+
+/* Without the zero page: a read fault in a read-only VMA allocates a page (RSS) that stays
+ * read-only; a THP-eligible region takes a huge page on a read (no huge zero page either),
+ * writable, so the 512 writes after it fault no more. */
+static void test_no_zero_page_readonly_and_thp(void **st)
+{
+    (void)st;
+    const char *sets[] = {"memory.zero_page=off"};
+    struct env e;
+    env_up(&e, sets, 1);
+    map_anon(&e, e.mm, 0x10000000, 4 * PG, VMA_READ);
+    touch_pages(&e, e.mm, 0x10000000, 4, R);
+    assert_int_equal(mm_counters(e.mm)->min_flt, 4);
+    assert_int_equal(mm_counters(e.mm)->rss_anon, 4);
+    unsigned level;
+    assert_int_equal(pgtable_lookup(mm_pgtable(e.mm), 0x10000000, &level) & PTE_WRITE, 0);
+    uint64_t base = 0x40000000, H = 2 << 20;
+    map_anon(&e, e.mm, base, H, VMA_READ | VMA_WRITE);
+    ev(&e, e.mm, MMT_EV_MADVISE, 0, NULL, 3, base, H, (uint64_t)LX_MADV_HUGEPAGE);
+    assert_int_equal(touch(&e, e.mm, base + 7 * PG, R), FAULT_MINOR);
+    assert_int_equal(mm_counters(e.mm)->rss_anon, 4 + 512);
+    touch_pages(&e, e.mm, base, 512, W);
+    assert_int_equal(mm_counters(e.mm)->min_flt, 5);
+    assert_int_equal(os_counter(&e, "thp_zero_page_maps"), 0);
+    assert_int_equal(os_counter(&e, "zero_page_maps"), 0);
     env_down(&e);
 }
 
@@ -543,6 +628,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_anon_and_zero_page),
+        cmocka_unit_test(test_zero_page_on_and_off),
+        cmocka_unit_test(test_no_zero_page_readonly_and_thp),
         cmocka_unit_test(test_sigsegv),
         cmocka_unit_test(test_file_fault_around),
         cmocka_unit_test(test_file_cow_and_shared),
