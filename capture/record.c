@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "capture/counters.h"
+#include "capture/kernel_probe.h"
 #include "common/util.h"
 #include "verbs.h"
 
@@ -323,6 +324,9 @@ static int put_header(struct mmt_writer *w, const struct record_cli *cli,
     strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
     rc |= mmt_writer_meta(w, "start_time", buf);
     rc |= mmt_writer_meta(w, "ifetch", cli->o.no_ifetch ? "no" : "yes");
+    struct kernel_traits kt;
+    kernel_probe(&kt);
+    rc |= kernel_probe_write_meta(&kt, w);
     if (nr->ran) {
         rc |= meta_u64(w, "", "native.exit_status", (uint64_t)shell_status(nr->status));
         rc |= put_rusage(w, "native.", &nr->ru);
