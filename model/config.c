@@ -201,6 +201,8 @@ const char *config_psize_name(unsigned psize)
 void config_defaults(struct mmsim_config *c)
 {
     memset(c, 0, sizeof *c);
+    for (size_t i = 0; i < CFG_MAX_GLOBAL_KEYS; i++)
+        c->global_loc[i] = (struct cfg_loc){-1, 0};
     c->cpu.count = 1;
     c->cpu.base_cpi = 1.0;
     c->cpu.freq_ghz = 3.0;
@@ -308,6 +310,8 @@ static void format_loc(const struct mmsim_config *c, struct cfg_loc loc, char *b
 {
     if (loc.file == CFG_LOC_OVERRIDE)
         snprintf(buf, len, "-s option %d", (int)loc.line);
+    else if (loc.file == CFG_LOC_TRACE)
+        snprintf(buf, len, "trace");
     else if (loc.file >= 0 && (uint32_t)loc.file < c->nfiles)
         snprintf(buf, len, "%s:%d", c->files[loc.file], (int)loc.line);
     else
@@ -522,6 +526,47 @@ static char *section_base(struct parse_ctx *x, const struct section_desc *s, con
 
 static int parse_file(struct parse_ctx *x, const char *path);
 
+/* The position of key d of global section s among the keys of every global section, in
+ * table order: its slot in mmsim_config.global_loc. */
+static size_t global_key_index(const struct section_desc *s, const struct key_desc *d)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < NSECTIONS; i++) {
+        if (sections[i].kind != SEC_GLOBAL)
+            continue;
+        for (const struct key_desc *k = sections[i].keys; k->key; k++, n++)
+            if (&sections[i] == s && k == d)
+                return n;
+    }
+    return 0; /* not reached: d is a key of s */
+}
+
+/* Splits "section.key" (tlb.X.key, cache.X.key included) into its section and key. */
+static int split_key(const char *full, char *sec, size_t seclen, const char **key)
+{
+    const char *d1 = strchr(full, '.');
+    if (!d1)
+        return -1;
+    const char *split = d1;
+    if (!strncmp(full, "tlb.", 4) || !strncmp(full, "cache.", 6))
+        if (!(split = strchr(d1 + 1, '.')))
+            return -1;
+    if ((size_t)(split - full) >= seclen)
+        return -1;
+    memcpy(sec, full, (size_t)(split - full));
+    sec[split - full] = 0;
+    *key = split + 1;
+    return 0;
+}
+
+static const struct section_desc *find_global_section(const char *name)
+{
+    for (size_t i = 0; i < NSECTIONS; i++)
+        if (sections[i].kind == SEC_GLOBAL && !strcmp(sections[i].name, name))
+            return &sections[i];
+    return NULL;
+}
+
 static int do_include(struct parse_ctx *x, const char *value)
 {
     char full[CFG_PATH_MAX];
@@ -573,6 +618,9 @@ static int apply(struct parse_ctx *x, const char *section, const char *name, con
         return fail(x, "%s.%s: bad value '%s' (expected %s)", section, name, value, expect);
     if (d->loc_off)
         *(struct cfg_loc *)(base + d->loc_off) = (struct cfg_loc){(int16_t)x->file, x->line};
+    size_t gi = s->kind == SEC_GLOBAL ? global_key_index(s, d) : CFG_MAX_GLOBAL_KEYS;
+    if (gi < CFG_MAX_GLOBAL_KEYS)
+        x->c->global_loc[gi] = (struct cfg_loc){(int16_t)x->file, x->line};
     return 1;
 }
 
@@ -729,6 +777,46 @@ int config_set(struct mmsim_config *c, const char *assignment, int argpos, char 
     }
     *split = 0;
     return apply(&x, buf, split + 1, value) ? 0 : -1;
+}
+
+int config_set_trait(struct mmsim_config *c, const char *assignment, const char *what, char *err,
+                     size_t errlen)
+{
+    struct parse_ctx x = {.c = c, .path = what, .file = CFG_LOC_TRACE, .line = 0, .err = err,
+                          .errlen = errlen};
+    char buf[256], sec[CFG_NAME_MAX * 2 + 8];
+    snprintf(buf, sizeof buf, "%s", assignment);
+    char *eq = strchr(buf, '=');
+    const char *key;
+    if (!eq || (*eq = 0, split_key(buf, sec, sizeof sec, &key)))
+        return snprintf(err, errlen, "%s: '%s': expected section.key=value", what, assignment), -1;
+    if (apply(&x, sec, key, eq + 1))
+        return 0;
+    /* apply's message starts with "trace: "; name the trace and its metadata key instead */
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", err + (strncmp(err, "trace: ", 7) ? 0 : 7));
+    snprintf(err, errlen, "%s: %s", what, msg);
+    return -1;
+}
+
+int config_key_loc(const struct mmsim_config *c, const char *key, struct cfg_loc *loc)
+{
+    char sec[CFG_NAME_MAX * 2 + 8];
+    const char *name;
+    if (split_key(key, sec, sizeof sec, &name))
+        return -1;
+    const struct section_desc *s = find_global_section(sec);
+    const struct key_desc *d = s ? find_key(s->keys, name) : NULL;
+    if (!d)
+        return -1;
+    size_t gi = global_key_index(s, d);
+    *loc = gi < CFG_MAX_GLOBAL_KEYS ? c->global_loc[gi] : (struct cfg_loc){-1, 0};
+    return 0;
+}
+
+void config_loc_name(const struct mmsim_config *c, struct cfg_loc loc, char *buf, size_t len)
+{
+    format_loc(c, loc, buf, len);
 }
 
 /* ---- validation ---- */
@@ -972,6 +1060,39 @@ static void print_value(FILE *f, const struct key_desc *d, const char *base, int
         break;
     }
     }
+}
+
+int config_get(const struct mmsim_config *c, const char *key, char *buf, size_t len)
+{
+    char sec[CFG_NAME_MAX * 2 + 8];
+    const char *name;
+    if (len == 0 || split_key(key, sec, sizeof sec, &name))
+        return -1;
+    const char *dot = strchr(sec, '.');
+    const struct key_desc *d = NULL;
+    const char *base = (const char *)c;
+    int is_tlb = 0;
+    if (!dot) {
+        const struct section_desc *s = find_global_section(sec);
+        d = s ? find_key(s->keys, name) : NULL;
+    } else if (!strncmp(sec, "tlb.", 4) && config_find_tlb(c, dot + 1) >= 0) {
+        d = find_key(tlb_keys, name);
+        base = (const char *)&c->tlb[config_find_tlb(c, dot + 1)];
+        is_tlb = 1;
+    } else if (!strncmp(sec, "cache.", 6) && config_find_cache(c, dot + 1) >= 0) {
+        d = find_key(cache_keys, name);
+        base = (const char *)&c->cache[config_find_cache(c, dot + 1)];
+    }
+    if (!d)
+        return -1;
+    FILE *f = fmemopen(buf, len, "w");
+    if (!f)
+        return -1;
+    setbuf(f, NULL);
+    print_value(f, d, base, is_tlb);
+    fclose(f);
+    buf[len - 1] = 0;
+    return 0;
 }
 
 static void print_keys(FILE *f, const struct key_desc *keys, const char *base, int is_tlb)

@@ -32,6 +32,9 @@ struct cfg_loc {
     int32_t line; /* for -s: the option's position */
 };
 #define CFG_LOC_OVERRIDE (-2)
+#define CFG_LOC_TRACE (-3) /* a trait of the host kernel the trace was recorded on */
+#define CFG_MAX_GLOBAL_KEYS 128 /* keys of the sections without instances ([memory], ...) */
+#define CFG_MAX_TRAITS 16
 
 struct tlb_config {
     char name[CFG_NAME_MAX];
@@ -137,6 +140,23 @@ struct mmsim_config {
         uint32_t signal_cache, sighand_cache, files_cache, pid, filp, dentry, inode, radix_tree_node;
         uint32_t min_objects, min_order, max_order;
     } slab;
+    /* where each key of a global section was last set (file -1: the built-in default), in
+     * the order of config.c's tables; read with config_key_loc() */
+    struct cfg_loc global_loc[CFG_MAX_GLOBAL_KEYS];
+    /* the host kernel's traits of the trace replayed and what became of them
+     * (model/host_traits.c fills it, the report prints it) */
+    struct {
+        char trace[CFG_PATH_MAX]; /* the trace they came from; "" none */
+        char origin[64];          /* "trace", "imported trace", "no traits recorded" */
+        char release[CFG_NAME_MAX * 2];
+        struct cfg_trait {
+            char name[32];     /* the metadata key without "traits." */
+            char recorded[48]; /* "": not in the trace */
+            char key[40];      /* the config key modelling it; "": not modelled */
+            char note[96];     /* why the trace's value was not taken, or "" */
+        } t[CFG_MAX_TRAITS];
+        uint32_t n;
+    } traits;
     /* files read, for error locations */
     char files[CFG_MAX_FILES][CFG_PATH_MAX];
     uint32_t nfiles;
@@ -158,6 +178,20 @@ void config_print(const struct mmsim_config *c, FILE *f);
 /* defaults + file + overrides + validate, the way every verb reads -c/-s. */
 int config_from_args(struct mmsim_config *c, const char *path, char *const *sets, int nsets,
                      char *err, size_t errlen);
+
+/* Where a key of a global section ("memory.thp") was last set: loc->file is an index into
+ * files, CFG_LOC_OVERRIDE (-s), CFG_LOC_TRACE or -1 (the built-in default). Returns 0, or
+ * -1 for a key that is not one of a global section. */
+int config_key_loc(const struct mmsim_config *c, const char *key, struct cfg_loc *loc);
+/* "file:line", "-s option N", "trace" or "default". */
+void config_loc_name(const struct mmsim_config *c, struct cfg_loc loc, char *buf, size_t len);
+/* The value of a key ("memory.thp", "tlb.l1d.entries") as config_print writes it. Returns
+ * 0, or -1 for an unknown key. */
+int config_get(const struct mmsim_config *c, const char *key, char *buf, size_t len);
+/* As config_set, for a value taken from a trace's traits: the key's place is "trace";
+ * `what` names the trace and metadata key in messages. */
+int config_set_trait(struct mmsim_config *c, const char *assignment, const char *what, char *err,
+                     size_t errlen);
 
 int config_find_tlb(const struct mmsim_config *c, const char *name);
 int config_find_cache(const struct mmsim_config *c, const char *name);

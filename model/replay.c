@@ -6,6 +6,7 @@
 
 #include "common/util.h"
 #include "model/config.h"
+#include "model/host_traits.h"
 #include "model/sim.h"
 #include "verbs.h"
 
@@ -141,6 +142,24 @@ static int write_walk_hist(struct sim *s, const char *path)
     return 0;
 }
 
+/* The host kernel's traits recorded in the traces, for the keys neither the config file nor
+ * -s set (model/host_traits.h). A trace that does not open is left to sim_add_trace, which
+ * reports it. */
+static int apply_trace_traits(struct mmsim_config *cfg, const struct replay_opts *o, char *err, size_t errlen)
+{
+    for (int i = 0; i < o->ntraces; i++) {
+        char oerr[512];
+        struct mmt_reader *r = mmt_reader_open(o->traces[i], oerr, sizeof oerr);
+        if (!r)
+            continue;
+        int rc = host_traits_apply(cfg, r, o->traces[i], err, errlen);
+        mmt_reader_close(r);
+        if (rc)
+            return -1;
+    }
+    return 0;
+}
+
 static int run_replay(struct replay_opts *o)
 {
     char err[1024];
@@ -151,6 +170,11 @@ static int run_replay(struct replay_opts *o)
     if (!o->config && !(o->config = default_config(found, sizeof found)))
         fprintf(stderr, "mmsim replay: no configs/default.ini found: the built-in defaults\n");
     if (config_from_args(cfg, o->config, o->sets, o->nsets, err, sizeof err)) {
+        fprintf(stderr, "mmsim replay: %s\n", err);
+        free(cfg);
+        return 1;
+    }
+    if (apply_trace_traits(cfg, o, err, sizeof err)) {
         fprintf(stderr, "mmsim replay: %s\n", err);
         free(cfg);
         return 1;

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "model/host_traits.h"
 #include "model/pressure.h"
 #include "model/sim_internal.h"
 
@@ -510,6 +511,7 @@ void sim_report_json(struct sim *s, struct json *j)
     json_f64(j, "pgtable_bytes_per_resident_page",
              t.rss_pages ? (double)t.pgt_host_bytes / (double)t.rss_pages : 0.0);
     json_obj_end(j);
+    host_traits_report_json(&s->cfg, j);
     json_obj_end(j);
 }
 
@@ -616,6 +618,7 @@ void sim_report_text(struct sim *s, FILE *f)
     }
     pressure_report_text(s, f);
     memsys_report_text(s->ms, f);
+    host_traits_report_text(&s->cfg, f);
 }
 
 /* ---- timeline ---- */

@@ -241,6 +241,13 @@ static void info_json(const struct mmt_reader *r, const struct trace_counts *c, 
     } else {
         json_str(&j, "kernel", NULL);
     }
+    json_obj_begin(&j, "traits"); /* the host kernel's traits: traits.* without the prefix */
+    for (size_t i = 0; i < mmt_reader_meta_count(r); i++) {
+        const struct mmt_meta *m = mmt_reader_meta_at(r, i);
+        if (!strncmp(m->key, "traits.", 7))
+            json_str(&j, m->key + 7, m->value);
+    }
+    json_obj_end(&j);
     json_str(&j, "counted_by", scanned ? "scan" : "footer");
     if (scanned) {
         json_u64(&j, "decode_jobs", c->jobs);
@@ -279,6 +286,24 @@ static void info_json(const struct mmt_reader *r, const struct trace_counts *c, 
     json_arr_end(&j);
     json_obj_end(&j);
     json_end(&j);
+}
+
+/* The host kernel's traits (metadata traits.*, written by mmsim record), one a line, or
+ * why there are none. */
+static void print_traits(const struct mmt_reader *r)
+{
+    const char *b = mmt_reader_meta(r, "backend");
+    int any = 0;
+    for (size_t i = 0; i < mmt_reader_meta_count(r); i++) {
+        const struct mmt_meta *m = mmt_reader_meta_at(r, i);
+        if (strncmp(m->key, "traits.", 7))
+            continue;
+        printf("%s %-24s %s\n", any ? "          " : "traits    ", m->key + 7, m->value);
+        any = 1;
+    }
+    if (!any)
+        printf("traits     none recorded (%s): replay uses the config\n",
+               b && !strncmp(b, "import:", 7) ? "an imported trace" : "a trace older than the traits");
 }
 
 static void info_text(const char *path, const struct mmt_reader *r, const struct trace_counts *c,
@@ -323,6 +348,7 @@ static void info_text(const char *path, const struct mmt_reader *r, const struct
     const char *mf = mmt_reader_meta(r, "rusage.min_flt"), *jf = mmt_reader_meta(r, "rusage.maj_flt");
     if (mf || jf)
         printf("kernel     min_flt %s, maj_flt %s\n", mf ? mf : "?", jf ? jf : "?");
+    print_traits(r);
     if (scanned && c->decode_seconds > 0)
         printf("decode     %.3f s, %.1f M records/s (%.1f M a CPU second)\n", c->decode_seconds,
                (double)t->records / c->decode_seconds / 1e6,
@@ -338,7 +364,7 @@ static void info_usage(FILE *f)
 {
     fprintf(f, "usage: mmsim info TRACE [--json] [--scan [--jobs N]]\n"
                "  --json   one JSON object (counts, bytes_per_access, complete, backend, kernel,\n"
-               "           events_by_type, meta, chunks)\n"
+               "           traits, events_by_type, meta, chunks)\n"
                "  --scan   decode and check every chunk instead of trusting the footer's totals\n"
                "  --jobs N decode the chunks on N threads (default 1)\n");
 }
