@@ -50,12 +50,12 @@ if [ -n "$KEEP" ]; then trap 'rm -f "$COPY"' EXIT; else trap 'rm -rf "$WORK" "$C
 if [ "$QUICK" = 1 ]; then S=2; else S=8; fi
 CASES=(
     "seq-write|val_seq $((S * 2)) w|anonymous first touch, one write a page"
-    "seq-read-write|val_seq $S rw|zero page on read, second fault on write"
+    "seq-read-write|val_seq $S rw|read then write: the zero page and a second fault, or one fault (traits.zero_page)"
     "random|val_rand $S|random order, read then write"
     "fork-cow|val_fork $((S / 2))|fork, child and parent write: COW copy and reuse"
     "file-map|val_file $S|file read through a shared mapping (fault-around), private writes (COW)"
     "threads|val_threads $S 4|4 threads, one mapping"
-    "thp|val_thp $((S * 2))|MADV_HUGEPAGE: one fault per 2 MiB; huge zero page on read, THP on write"
+    "thp|val_thp $((S * 2))|MADV_HUGEPAGE: one fault per 2 MiB; a read maps the huge zero page (or, without the zero page, a THP)"
     "small|val_seq 1 r|a small program: startup dominates"
 )
 
