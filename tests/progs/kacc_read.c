@@ -1,7 +1,8 @@
 /* kacc_read.c - the kernel's writes into user memory: read(2)s a file into a fresh
  * malloc'd buffer of N pages (mapped by malloc, never touched before the read), then reads
- * one byte a page. Natively each buffer page faults once, in copy_to_user (a write fault);
- * a trace without the kernel's writes would show the program's first touch as a read.
+ * and writes one byte a page. Natively each buffer page faults once, in copy_to_user (a
+ * write fault); a trace without the kernel's writes would show the program's first touch
+ * as a read (the zero page, where the kernel maps it) and then a write (a copy).
  * usage: kacc_read FILE PAGES */
 #include <fcntl.h>
 #include <stdio.h>
@@ -27,8 +28,10 @@ int main(int argc, char **argv)
         got += (size_t)r;
     }
     unsigned sum = 0;
-    for (size_t i = 0; i < n; i += pg)
+    for (size_t i = 0; i < n; i += pg) {
         sum += buf[i];
+        buf[i] ^= 1;
+    }
     close(fd);
     printf("%u\n", sum);
     return 0;
