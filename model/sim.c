@@ -520,34 +520,46 @@ static void kernel_access_lines(struct sim *s, struct cpu *c, int first, uint64_
     s->parts_fx[CP_CACHE] += CYC(lat);
 }
 
+/* The most one read(2)/write(2) moves (MAX_RW_COUNT, INT_MAX rounded down to a page): a
+ * longer range (a corrupt trace) is cut to it. */
+#define KERNEL_ACCESS_MAX (0x7fffffffULL & ~0xfffULL)
+
 /* The kernel reads or writes [va, va + len) of p's memory for a system call (copy_from_user,
  * copy_to_user, strncpy_from_user). It goes through p's translations like the program's
  * loads and stores: one data-TLB translation a base page, which takes that page's fault (a
  * write to an absent page is a write fault, as copy_to_user's is), then one access a line
- * of the first data cache. No instruction is counted. */
+ * of the first data cache. No instruction is counted. An unmapped page ends the copy. */
 static void kernel_access(struct sim *s, struct cpu *c, struct proc *p, uint64_t va, uint64_t len,
                           int write)
 {
     struct kaccess_stats *k = &s->kacc[write != 0];
     unsigned kind = write ? MMT_STORE : MMT_LOAD;
-    uint64_t faults0 = s->faults_minor + s->faults_major + s->faults_segv + s->faults_oom;
+    uint64_t faults0 = s->faults_minor + s->faults_major + s->faults_oom;
+    if (len > KERNEL_ACCESS_MAX)
+        len = KERNEL_ACCESS_MAX;
     uint64_t end = va + len, page = (1ULL << s->page_shift) - 1;
     k->ranges++;
     k->bytes += len;
     if (end < va) /* a range past the top of the address space: up to the top */
         end = UINT64_MAX;
     for (uint64_t a = va; a < end;) {
-        uint64_t mask, stop = (a | page) + 1;
+        uint64_t mask, stop = (a | page) + 1, segv0 = s->faults_segv;
         if (stop > end || stop == 0)
             stop = end;
         uint64_t pa = translate(s, c, p, c->tlb_of[kind], a, write, 0, &mask);
+        if (s->faults_segv != segv0) {
+            /* no mapping: the copy stops and the call fails with EFAULT, no signal */
+            s->faults_segv = segv0;
+            p->faults_segv--;
+            break;
+        }
+        if (p->exited || !p->mm || s->streams[p->trace].killed) /* the OOM killer took it */
+            break;
         if (c->cache_of[kind] >= 0)
             kernel_access_lines(s, c, c->cache_of[kind], pa, stop - a);
         a = stop;
-        if (p->exited || !p->mm || s->streams[p->trace].killed) /* the OOM killer took it */
-            break;
     }
-    k->faults += s->faults_minor + s->faults_major + s->faults_segv + s->faults_oom - faults0;
+    k->faults += s->faults_minor + s->faults_major + s->faults_oom - faults0;
 }
 
 /* The tables by kind the access path reads instead of branching. */
