@@ -24,6 +24,7 @@
 
 #include "capture/ptrace_decode.h"
 #include "capture/ptrace_os.h"
+#include "capture/ptrace_uaccess.h"
 #include "capture/record.h"
 #include "common/util.h"
 
@@ -170,6 +171,7 @@ static void syscall_returned(struct stepper *s, struct pt_thread *t)
     struct user_regs_struct *r = thread_regs(t);
     if (t->sc.active) {
         pt_syscall_exit_event(&s->out, t->pid, t->tid, &t->sc, (int64_t)r->rax);
+        pt_uaccess_exit(&s->out, t->pid, t->tid, &t->sc, (int64_t)r->rax);
         if (pt_syscall_changes_code(t->sc.nr))
             icache_clear(&s->ic);
     }
@@ -293,6 +295,7 @@ static void start_syscall(struct stepper *s, struct pt_thread *t, const struct p
     if (sig == 0) {
         pt_syscall_entry(t->tid, &t->sc);
         emit_step(s, t, in, r, NULL, NULL, 0);
+        pt_uaccess_entry(&s->out, t->pid, t->tid, &t->sc); /* what the call reads, after its fetch */
         s->steps++;
     } else {
         t->sc.active = 0; /* the handler runs first; the call is made (again) later */

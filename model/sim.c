@@ -505,6 +505,63 @@ static inline __attribute__((always_inline)) void do_access(struct sim *s, struc
         cache_stall(s, c, c->cache_of[kind], pa, pa_last);
 }
 
+/* Charges n bytes from pa to the data caches: one access a line of the first level, the
+ * latency beyond a first-level hit as for the program's own accesses. */
+static void kernel_access_lines(struct sim *s, struct cpu *c, int first, uint64_t pa, uint64_t n)
+{
+    uint32_t hidden = c->cachep[first]->latency;
+    unsigned ls = c->cachep[first]->line_shift;
+    uint64_t lat = 0;
+    for (uint64_t line = pa >> ls; line <= (pa + n - 1) >> ls; line++) {
+        uint32_t l = cache_chain_access(c->cachep, first, line << ls, 0, s->cfg.memory.latency);
+        lat += l > hidden ? l - hidden : 0;
+    }
+    c->clock_fx += CYC(lat);
+    s->parts_fx[CP_CACHE] += CYC(lat);
+}
+
+/* The most one read(2)/write(2) moves (MAX_RW_COUNT, INT_MAX rounded down to a page): a
+ * longer range (a corrupt trace) is cut to it. */
+#define KERNEL_ACCESS_MAX (0x7fffffffULL & ~0xfffULL)
+
+/* The kernel reads or writes [va, va + len) of p's memory for a system call (copy_from_user,
+ * copy_to_user, strncpy_from_user). It goes through p's translations like the program's
+ * loads and stores: one data-TLB translation a base page, which takes that page's fault (a
+ * write to an absent page is a write fault, as copy_to_user's is), then one access a line
+ * of the first data cache. No instruction is counted. An unmapped page ends the copy. */
+static void kernel_access(struct sim *s, struct cpu *c, struct proc *p, uint64_t va, uint64_t len,
+                          int write)
+{
+    struct kaccess_stats *k = &s->kacc[write != 0];
+    unsigned kind = write ? MMT_STORE : MMT_LOAD;
+    uint64_t faults0 = s->faults_minor + s->faults_major + s->faults_oom;
+    if (len > KERNEL_ACCESS_MAX)
+        len = KERNEL_ACCESS_MAX;
+    uint64_t end = va + len, page = (1ULL << s->page_shift) - 1;
+    k->ranges++;
+    k->bytes += len;
+    if (end < va) /* a range past the top of the address space: up to the top */
+        end = UINT64_MAX;
+    for (uint64_t a = va; a < end;) {
+        uint64_t mask, stop = (a | page) + 1, segv0 = s->faults_segv;
+        if (stop > end || stop == 0)
+            stop = end;
+        uint64_t pa = translate(s, c, p, c->tlb_of[kind], a, write, 0, &mask);
+        if (s->faults_segv != segv0) {
+            /* no mapping: the copy stops and the call fails with EFAULT, no signal */
+            s->faults_segv = segv0;
+            p->faults_segv--;
+            break;
+        }
+        if (p->exited || !p->mm || s->streams[p->trace].killed) /* the OOM killer took it */
+            break;
+        if (c->cache_of[kind] >= 0)
+            kernel_access_lines(s, c, c->cache_of[kind], pa, stop - a);
+        a = stop;
+    }
+    k->faults += s->faults_minor + s->faults_major + s->faults_oom - faults0;
+}
+
 /* The tables by kind the access path reads instead of branching. */
 static void setup_access_tables(struct cpu *c)
 {
@@ -599,6 +656,13 @@ static int apply_event(struct sim *s, struct cpu *c, struct stream *st, const st
             if (until > c->block_fx)
                 c->block_fx = until;
             c->next_check_fx = 0;
+        }
+        break;
+    case MMT_EV_KERNEL_READ:
+    case MMT_EV_KERNEL_WRITE:
+        if (ev->nargs >= 2 && ev->args[1]) {
+            sched_switch_to(s, c, p);
+            kernel_access(s, c, p, ev->args[0], ev->args[1], ev->type == MMT_EV_KERNEL_WRITE);
         }
         break;
     case MMT_EV_PAGE_FAULT:

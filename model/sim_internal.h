@@ -116,6 +116,10 @@ struct sim {
     struct progress progress;
     uint64_t parts_fx[CP_NR];
     uint64_t faults_minor, faults_major, faults_segv, faults_oom, fault_retries;
+    /* the kernel's accesses to user memory (MMT_EV_KERNEL_READ/WRITE): [0] reads, [1] writes */
+    struct kaccess_stats {
+        uint64_t ranges, bytes, faults;
+    } kacc[2];
     uint64_t switches, ctx_switches, tlb_flushes, shootdowns;
     uint64_t unforked; /* processes first seen before their fork event: parent guessed */
     uint64_t events_applied, records;

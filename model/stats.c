@@ -219,6 +219,12 @@ void sim_stats_visit(struct sim *s, visit_fn fn, void *ctx)
     fn(ctx, "faults.segv", (double)s->faults_segv);
     fn(ctx, "faults.oom", (double)s->faults_oom);
     fn(ctx, "faults.retries", (double)s->fault_retries);
+    fn(ctx, "kernel_reads", (double)s->kacc[0].ranges);
+    fn(ctx, "kernel_read_bytes", (double)s->kacc[0].bytes);
+    fn(ctx, "kernel_read_faults", (double)s->kacc[0].faults);
+    fn(ctx, "kernel_writes", (double)s->kacc[1].ranges);
+    fn(ctx, "kernel_write_bytes", (double)s->kacc[1].bytes);
+    fn(ctx, "kernel_write_faults", (double)s->kacc[1].faults);
     fn(ctx, "context_switches", (double)s->ctx_switches);
     fn(ctx, "events", (double)s->events_applied);
     fn(ctx, "records", (double)s->records);
@@ -441,6 +447,20 @@ static void json_processes(struct sim *s, struct json *j)
     json_arr_end(j);
 }
 
+/* The kernel's reads and writes of user memory for system calls: ranges, bytes, and the
+ * faults they took (also in faults.minor/major, as the kernel counts them in min_flt). */
+static void json_kernel_accesses(const struct sim *s, struct json *j)
+{
+    static const char *const names[2] = {"kernel_reads", "kernel_writes"};
+    for (int w = 0; w < 2; w++) {
+        json_obj_begin(j, names[w]);
+        json_u64(j, "ranges", s->kacc[w].ranges);
+        json_u64(j, "bytes", s->kacc[w].bytes);
+        json_u64(j, "faults", s->kacc[w].faults);
+        json_obj_end(j);
+    }
+}
+
 void sim_report_json(struct sim *s, struct json *j)
 {
     struct totals t;
@@ -489,6 +509,7 @@ void sim_report_json(struct sim *s, struct json *j)
     json_u64(j, "retries", s->fault_retries);
     json_u64(j, "in_trace", t.trace_faults);
     json_obj_end(j);
+    json_kernel_accesses(s, j);
     json_u64(j, "context_switches", s->ctx_switches);
     json_u64(j, "processes_before_fork", s->unforked);
     json_u64(j, "events", s->events_applied);
@@ -606,6 +627,11 @@ void sim_report_text(struct sim *s, FILE *f)
     fprintf(f, "\n%16" PRIu64 "  minor faults\n%16" PRIu64 "  major faults\n", s->faults_minor, s->faults_major);
     if (s->faults_segv || s->faults_oom)
         fprintf(f, "%16" PRIu64 "  SIGSEGV, %" PRIu64 " out of memory\n", s->faults_segv, s->faults_oom);
+    if (s->kacc[0].ranges || s->kacc[1].ranges)
+        fprintf(f, "%16" PRIu64 "  kernel reads of user memory, %" PRIu64 " bytes, %" PRIu64 " faults\n"
+                   "%16" PRIu64 "  kernel writes of user memory, %" PRIu64 " bytes, %" PRIu64 " faults\n",
+                s->kacc[0].ranges, s->kacc[0].bytes, s->kacc[0].faults, s->kacc[1].ranges,
+                s->kacc[1].bytes, s->kacc[1].faults);
     fprintf(f, "\n  %8s %8s %14s %14s %10s %10s %12s %12s  %s\n", "pid", "threads", "instructions",
             "accesses", "minflt", "majflt", "rss peak KiB", "VmPTE KiB", "trace");
     for (uint32_t i = 0; i < s->nprocs; i++) {

@@ -15,6 +15,7 @@
 
 struct trace_counts {
     struct mmt_totals t;
+    uint64_t kernel_bytes[2]; /* decoded only: bytes the kernel read, wrote (ranges summed) */
     int from_footer;
     double decode_seconds, decode_cpu_seconds;
     unsigned jobs;
@@ -31,14 +32,17 @@ static double cpu_seconds(void)
 
 /* Counts the out-of-line kinds of one record: switches (distinct threads) and events. */
 static void count_rare(const struct mmt_reader *r, const struct mmt_rec *x, struct mmt_totals *t,
-                       struct mmt_idset *tids, struct mmt_idset *pids)
+                       uint64_t kernel_bytes[2], struct mmt_idset *tids, struct mmt_idset *pids)
 {
     if (x->kind == MMT_SWITCH) {
         mmt_idset_add(pids, x->aux);
         mmt_idset_add(tids, ((uint64_t)x->aux << 32) | x->addr);
     } else {
-        unsigned type = mmt_reader_event(r, x->aux)->type;
+        const struct mmt_event *ev = mmt_reader_event(r, x->aux);
+        unsigned type = ev->type;
         t->events[type < MMT_EVENT_TYPE_SLOTS ? type : 0]++;
+        if ((type == MMT_EV_KERNEL_READ || type == MMT_EV_KERNEL_WRITE) && ev->nargs >= 2)
+            kernel_bytes[type == MMT_EV_KERNEL_WRITE] += ev->args[1];
     }
 }
 
@@ -46,7 +50,7 @@ static void count_rare(const struct mmt_reader *r, const struct mmt_rec *x, stru
  * access kinds are counted in 16-bit lanes of one register (flushed before a lane can
  * overflow), which keeps the loop free of memory read-modify-writes. */
 static int scan_chunks(struct mmt_reader *r, uint64_t first, uint64_t stride, struct mmt_totals *t,
-                       struct mmt_idset *tids, struct mmt_idset *pids)
+                       uint64_t kernel_bytes[2], struct mmt_idset *tids, struct mmt_idset *pids)
 {
     const struct mmt_rec *recs;
     size_t n;
@@ -66,7 +70,7 @@ static int scan_chunks(struct mmt_reader *r, uint64_t first, uint64_t stride, st
                 unsigned k = recs[i].kind;
                 if (__builtin_expect(k > MMT_MODIFY, 0)) {
                     kinds[k]++;
-                    count_rare(r, &recs[i], t, tids, pids);
+                    count_rare(r, &recs[i], t, kernel_bytes, tids, pids);
                     continue;
                 }
                 lanes += 1ull << (16 * k);
@@ -83,6 +87,7 @@ struct scan_job {
     const char *path;
     uint64_t first, stride;
     struct mmt_totals t;
+    uint64_t kernel_bytes[2];
     struct mmt_idset tids, pids;
     int failed;
     char err[1024];
@@ -97,7 +102,7 @@ static void *scan_worker(void *arg)
         j->failed = 1;
         return NULL;
     }
-    if (scan_chunks(r, j->first, j->stride, &j->t, &j->tids, &j->pids)) {
+    if (scan_chunks(r, j->first, j->stride, &j->t, j->kernel_bytes, &j->tids, &j->pids)) {
         snprintf(j->err, sizeof j->err, "%s", mmt_reader_error(r));
         j->failed = 1;
     }
@@ -122,7 +127,7 @@ static int scan_trace(const char *path, struct mmt_reader *r, unsigned jobs, str
     double t0 = now_seconds(), c0 = cpu_seconds();
     int rc = 0;
     if (jobs <= 1) {
-        rc = scan_chunks(r, 0, 1, &c->t, &tids, &pids);
+        rc = scan_chunks(r, 0, 1, &c->t, c->kernel_bytes, &tids, &pids);
         if (rc)
             snprintf(err, errlen, "%s", mmt_reader_error(r));
     } else {
@@ -152,6 +157,8 @@ static int scan_trace(const char *path, struct mmt_reader *r, unsigned jobs, str
                 c->t.kinds[k] += js[i].t.kinds[k];
             for (int k = 0; k < MMT_EVENT_TYPE_SLOTS; k++)
                 c->t.events[k] += js[i].t.events[k];
+            for (int k = 0; k < 2; k++)
+                c->kernel_bytes[k] += js[i].kernel_bytes[k];
             merge_ids(&tids, &js[i].tids);
             merge_ids(&pids, &js[i].pids);
             free(js[i].tids.slots);
@@ -258,6 +265,14 @@ static void info_json(const struct mmt_reader *r, const struct trace_counts *c, 
         json_f64(&j, "records_per_cpu_second",
                  c->decode_cpu_seconds > 0 ? (double)t->records / c->decode_cpu_seconds : 0.0);
     }
+    json_obj_begin(&j, "kernel_accesses");
+    json_u64(&j, "reads", t->events[MMT_EV_KERNEL_READ]);
+    json_u64(&j, "writes", t->events[MMT_EV_KERNEL_WRITE]);
+    if (scanned) {
+        json_u64(&j, "read_bytes", c->kernel_bytes[0]);
+        json_u64(&j, "write_bytes", c->kernel_bytes[1]);
+    }
+    json_obj_end(&j);
     char name[32];
     json_obj_begin(&j, "events_by_type");
     for (unsigned k = 1; k < MMT_EVENT_TYPE_SLOTS; k++)
@@ -306,6 +321,20 @@ static void print_traits(const struct mmt_reader *r)
                b && !strncmp(b, "import:", 7) ? "an imported trace" : "a trace older than the traits");
 }
 
+/* The kernel's accesses to user memory (format 1.3): counts from the footer, bytes when the
+ * chunks were decoded. */
+static void print_kernel_accesses(const struct trace_counts *c, int scanned)
+{
+    const struct mmt_totals *t = &c->t;
+    uint64_t nr = t->events[MMT_EV_KERNEL_READ], nw = t->events[MMT_EV_KERNEL_WRITE];
+    printf("kaccess    %" PRIu64 " kernel reads, %" PRIu64 " kernel writes of user memory", nr, nw);
+    if (scanned)
+        printf(" (%" PRIu64 " and %" PRIu64 " bytes)", c->kernel_bytes[0], c->kernel_bytes[1]);
+    else if (nr || nw)
+        printf(" (--scan for bytes)");
+    printf("\n");
+}
+
 static void info_text(const char *path, const struct mmt_reader *r, const struct trace_counts *c,
                       int scanned)
 {
@@ -337,6 +366,7 @@ static void info_text(const char *path, const struct mmt_reader *r, const struct
             sep = ", ";
         }
     printf("\n");
+    print_kernel_accesses(c, scanned);
     uint64_t raw = 0, comp = 0;
     struct mmt_chunk_info ci;
     size_t nc = 0;
@@ -437,6 +467,11 @@ int cmd_info(int argc, char **argv)
 
 static void dump_event(const struct mmt_event *ev)
 {
+    if ((ev->type == MMT_EV_KERNEL_READ || ev->type == MMT_EV_KERNEL_WRITE) && ev->nargs == 2) {
+        printf("%s %#" PRIx64 " %" PRIu64 " pid %" PRIu32 " tid %" PRIu32 "\n", mmt_event_name(ev->type),
+               ev->args[0], ev->args[1], ev->pid, ev->tid);
+        return;
+    }
     printf("%s(", mmt_event_name(ev->type));
     for (unsigned a = 0; a < ev->nargs; a++)
         printf("%s%#" PRIx64, a ? ", " : "", ev->args[a]);

@@ -57,6 +57,11 @@ enum mmt_event_type {
     MMT_EV_FILE_WRITE = 15, /* write/pwrite of a regular file: args as FILE_READ */
     MMT_EV_TIME = 16,       /* a timestamp: args: ns since the start of tracing */
     MMT_EV_SIGNAL = 17,     /* a fatal signal: args: signo, fault address */
+    /* Minor version 3: the kernel's own accesses to user memory on the program's behalf (a
+     * system call's buffers), one record a contiguous range, where they happen in the stream:
+     * reads before the call's records that follow it, writes after it returned. */
+    MMT_EV_KERNEL_READ = 18,  /* the kernel read user memory: args: address, length in bytes */
+    MMT_EV_KERNEL_WRITE = 19, /* the kernel wrote user memory: args: address, length in bytes */
 };
 
 #define MMT_EVENT_MAX_ARGS 6

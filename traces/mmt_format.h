@@ -12,7 +12,8 @@
 #define MMT_MAGIC "\x89MMT\r\n\x1a\n" /* 8 bytes at offset 0 */
 #define MMT_MAGIC_LEN 8
 #define MMT_VERSION_MAJOR 1
-#define MMT_VERSION_MINOR 2 /* 1: fetch-run records (plans); 2: site modes, NEXT runs */
+#define MMT_VERSION_MINOR 3 /* 1: fetch-run records (plans); 2: site modes, NEXT runs;
+                             * 3: kernel access events (MMT_EV_KERNEL_READ/WRITE) */
 #define MMT_HEADER_FIXED 16      /* magic, major u16, minor u16, meta length u32 */
 #define MMT_CHUNK_MAGIC 0x434d4d54u  /* "TMMC" little-endian bytes 'T','M','M','C' */
 #define MMT_CHUNK_HDR 40

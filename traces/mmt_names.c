@@ -32,7 +32,8 @@ const char *mmt_event_name(unsigned type)
         [MMT_EV_EXIT] = "exit",               [MMT_EV_SLEEP] = "sleep",
         [MMT_EV_PAGE_FAULT] = "page_fault",   [MMT_EV_FILE_READ] = "file_read",
         [MMT_EV_FILE_WRITE] = "file_write",   [MMT_EV_TIME] = "time",
-        [MMT_EV_SIGNAL] = "signal",
+        [MMT_EV_SIGNAL] = "signal",           [MMT_EV_KERNEL_READ] = "kernel_read",
+        [MMT_EV_KERNEL_WRITE] = "kernel_write",
     };
     if (type < sizeof names / sizeof names[0] && names[type])
         return names[type];

@@ -128,6 +128,7 @@ static Bool send_failed;
 static ThreadId last_tid = VG_INVALID_THREADID;
 #define MAX_TIDS 4096
 static UInt sleep_start_ms[MAX_TIDS];
+static Bool in_exec[MAX_TIDS]; /* between an execve's entry and its (failed) return */
 
 static void send_bytes(const void *buf, Int bytes)
 {
@@ -1074,8 +1075,10 @@ static void put_sleep(ULong ns)
 static void pre_syscall(ThreadId tid, UInt n, UWord *args, UInt nargs)
 {
     (void)nargs;
-    if (tid < MAX_TIDS)
+    if (tid < MAX_TIDS) {
         sleep_start_ms[tid] = VG_(read_millisecond_timer)();
+        in_exec[tid] = False;
+    }
     switch (n) {
     case __NR_exit:
     case __NR_exit_group: {
@@ -1092,6 +1095,8 @@ static void pre_syscall(ThreadId tid, UInt n, UWord *args, UInt nargs)
     case __NR_execveat:
 #endif
         /* A successful exec replaces this image: nothing unsent or unread may stay. */
+        if (tid < MAX_TIDS)
+            in_exec[tid] = True;
         end_chunk();
         wait_acked(0);
         break;
@@ -1183,6 +1188,8 @@ static void put_mm_syscall(UInt n, UWord *args, Long result)
 static void post_syscall(ThreadId tid, UInt n, UWord *args, UInt nargs, SysRes res)
 {
     (void)nargs;
+    if (tid < MAX_TIDS)
+        in_exec[tid] = False;
     if (n == __NR_clock_nanosleep && (args[1] & MMS_TIMER_ABSTIME) && tid < MAX_TIDS)
         put_sleep((ULong)(VG_(read_millisecond_timer)() - sleep_start_ms[tid]) * 1000000ULL);
     Long result = sysres_value(res);
@@ -1190,6 +1197,63 @@ static void post_syscall(ThreadId tid, UInt n, UWord *args, UInt nargs, SysRes r
         put_clone(n, args, result);
     else
         put_mm_syscall(n, args, result);
+}
+
+/* ---- the kernel's accesses to user memory ----
+ * Valgrind's core reports the user memory every system call reads (before the call) and
+ * writes (after it returned, with the length the call produced) to the tool, as it does to
+ * memcheck. Each contiguous range becomes one MMT_EV_KERNEL_READ or _WRITE record of the
+ * thread that made the call. Only ranges the kernel itself touches natively are kept: those
+ * of system calls (Vg_CoreSysCall, Vg_CoreSysCallArgInMem) and the signal frame, which the
+ * kernel writes on the user stack natively and the core writes under Valgrind
+ * (Vg_CoreSignal, writes only). Start-up (the initial stack the loader builds: present
+ * before tracing starts), translation and client requests are not kernel work. */
+static Bool syscall_part(CorePart part)
+{
+    return part == Vg_CoreSysCall || part == Vg_CoreSysCallArgInMem;
+}
+
+static void put_kernel_access(UInt type, ThreadId tid, Addr a, SizeT len)
+{
+    if (len == 0)
+        return;
+    start_client_code(tid, 0); /* the caller's thread: after a blocking call another one ran */
+    ULong args[2];
+    args[0] = a;
+    args[1] = len;
+    put_event(type, 0, args, 2, NULL);
+}
+
+/* A read of a range the call cannot read (a bad pointer: the kernel returns EFAULT without
+ * touching the process's memory) and the arguments of an exec (the image they belong to is
+ * gone when it succeeds) are left out. */
+static void kernel_reads(CorePart part, ThreadId tid, const HChar *what, Addr a, SizeT len)
+{
+    (void)what;
+    if (!syscall_part(part) || (tid < MAX_TIDS && in_exec[tid]) || !readable(a, len))
+        return;
+    put_kernel_access(MMS_EV_KERNEL_READ, tid, a, len);
+}
+
+static void kernel_reads_string(CorePart part, ThreadId tid, const HChar *what, Addr a)
+{
+    (void)what;
+    if (!syscall_part(part) || (tid < MAX_TIDS && in_exec[tid]) || !readable(a, 1))
+        return;
+    /* the string up to and with its NUL, within the mapping it starts in */
+    NSegment const *seg = VG_(am_find_nsegment)(a);
+    Addr limit = seg ? seg->end + 1 : a + 1;
+    SizeT len = 0;
+    while (a + len < limit && ((const HChar *)a)[len] != 0)
+        len++;
+    put_kernel_access(MMS_EV_KERNEL_READ, tid, a, len + (a + len < limit));
+}
+
+static void kernel_writes(CorePart part, ThreadId tid, Addr a, SizeT len)
+{
+    if (!syscall_part(part) && part != Vg_CoreSignal)
+        return;
+    put_kernel_access(MMS_EV_KERNEL_WRITE, tid, a, len);
 }
 
 /* ---- start and end ---- */
@@ -1265,6 +1329,9 @@ static void pre_clo_init(void)
     VG_(needs_syscall_wrapper)(pre_syscall, post_syscall);
     VG_(track_new_mem_startup)(new_mem_startup);
     VG_(track_start_client_code)(start_client_code);
+    VG_(track_pre_mem_read)(kernel_reads);
+    VG_(track_pre_mem_read_asciiz)(kernel_reads_string);
+    VG_(track_post_mem_write)(kernel_writes);
     VG_(atfork)(atfork_pre, NULL, atfork_child);
 }
 

@@ -8,7 +8,7 @@
  * little-endian words; word 0 is MAGIC << 32 | pid. There are two kinds.
  *
  * Chunk pieces (MMS_CHUNK_MAGIC). The tool encodes its process's records itself, as .mmt
- * chunk payloads (format 1.2, traces/FORMAT.md), and sends each chunk in pieces of at most
+ * chunk payloads (format 1.3, traces/FORMAT.md), and sends each chunk in pieces of at most
  * MMS_MSG_BYTES as its buffer fills. Every piece ends at a record boundary:
  *   word 1     bit 63: the chunk ends with this piece; bits 31..0: payload bytes L
  *   L bytes    the payload, then zero bytes to a whole word
@@ -84,6 +84,8 @@
 #define MMS_EV_CLONE 9
 #define MMS_EV_EXIT 11
 #define MMS_EV_SLEEP 12
+#define MMS_EV_KERNEL_READ 18  /* format 1.3: the kernel read user memory: address, length */
+#define MMS_EV_KERNEL_WRITE 19 /* ... wrote user memory */
 #define MMS_EV_SLOTS 32
 #define MMS_KIND_SWITCH 4
 #define MMS_KIND_EVENT 5

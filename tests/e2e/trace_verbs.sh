@@ -167,3 +167,14 @@ for k in records ifetches loads stores modifies threads; do
     check_eq "--jobs 3 $k = --jobs 1 $k" "$(json_get "$TMP/j1.json" $k)" "$(json_get "$TMP/j3.json" $k)"
 done
 check_eq "--jobs 3 records = input accesses" "$(grep -vc '^==' "$DATA/small.lackey")" "$(json_get "$TMP/j3.json" records)"
+
+# ---- an older trace: a DBI trace of tiny_sum written by the format 1.2 tool (before kernel
+# access events) reads, replays and shows no kernel accesses
+"$MMSIM" info --json --scan "$DATA/dbi_v1_2.mmt" >"$TMP/v12.json"
+check_eq "1.2 trace: header minor version 2" "2" "$(python3 -c 'import sys; b=open(sys.argv[1],"rb").read(12); print(b[10] | b[11] << 8)' "$DATA/dbi_v1_2.mmt")"
+check_eq "1.2 trace: --scan records = footer records" "$("$MMSIM" info --json "$DATA/dbi_v1_2.mmt" | python3 -c 'import json,sys; print(json.load(sys.stdin)["records"])')" "$(json_get "$TMP/v12.json" records)"
+check_eq "1.2 trace: no kernel reads" 0 "$(json_get "$TMP/v12.json" kernel_accesses.reads)"
+check_eq "1.2 trace: no kernel writes" 0 "$(json_get "$TMP/v12.json" kernel_accesses.writes)"
+"$MMSIM" replay --json --no-progress "$DATA/dbi_v1_2.mmt" >"$TMP/v12.replay.json"
+check_eq "1.2 trace: replays, kernel_writes.ranges 0" 0 "$(json_get "$TMP/v12.replay.json" kernel_writes.ranges)"
+check "1.2 trace: replay faults > 0" python3 -c 'import json,sys; sys.exit(not json.load(open(sys.argv[1]))["faults"]["minor"] > 0)' "$TMP/v12.replay.json"

@@ -145,7 +145,7 @@ static void test_every_kind_round_trip(void **state)
     refs[n++] = (struct ref){.kind = MMT_LOAD, .addr = 0, .size = 8};
     refs[n++] = (struct ref){.kind = MMT_STORE, .addr = 0x8000000000000000ull, .size = 64};
     refs[n++] = (struct ref){.kind = MMT_SWITCH, .pid = UINT32_MAX, .addr = UINT32_MAX};
-    for (unsigned t = MMT_EV_MAP_INITIAL; t <= MMT_EV_SIGNAL; t++)
+    for (unsigned t = MMT_EV_MAP_INITIAL; t <= MMT_EV_KERNEL_WRITE; t++)
         set_event(&refs[n++], t, t % (MMT_EVENT_MAX_ARGS + 1), t % 3 ? "/usr/lib/libc.so.6" : NULL);
     set_event(&refs[n++], 999, MMT_EVENT_MAX_ARGS, ""); /* unknown type passes through */
     struct tmp t;
@@ -170,10 +170,11 @@ static void test_every_kind_round_trip(void **state)
     assert_int_equal(tot.kinds[MMT_STORE], 256);
     assert_int_equal(tot.kinds[MMT_MODIFY], 255);
     assert_int_equal(tot.kinds[MMT_SWITCH], 2);
-    assert_int_equal(tot.kinds[MMT_EVENT], 18);
+    assert_int_equal(tot.kinds[MMT_EVENT], 20);
     assert_int_equal(tot.threads, 2);
     assert_int_equal(tot.processes, 2);
     assert_int_equal(tot.events[MMT_EV_MMAP], 1);
+    assert_int_equal(tot.events[MMT_EV_KERNEL_WRITE], 1); /* format 1.3 */
     assert_int_equal(tot.events[0], 1);
     mmt_reader_close(r);
     unlink(t.path);
@@ -194,7 +195,7 @@ static size_t make_random(struct ref *refs, size_t n, uint64_t seed)
             continue;
         }
         if (k < 3) {
-            set_event(&refs[i], 1 + (unsigned)(x >> 30) % 17, (unsigned)(x >> 50) % 7,
+            set_event(&refs[i], 1 + (unsigned)(x >> 30) % MMT_EV_KERNEL_WRITE, (unsigned)(x >> 50) % 7,
                       (x >> 60) & 1 ? "/tmp/file" : NULL);
             continue;
         }

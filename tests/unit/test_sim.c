@@ -451,6 +451,47 @@ static void test_shared_llc(void **state)
     free(b);
 }
 
+/* The kernel's accesses to user memory (format 1.3 events): a system call's write into a
+ * fresh buffer faults its pages in as write faults, so the program's later reads and writes
+ * of them take no fault: one fault a page, whether or not the kernel maps the zero page on a
+ * read fault. A kernel read of a fresh page is one (read) fault. Each page is one dTLB
+ * lookup, each line one L1D access; none is an instruction or an access of the program. */
+static void test_kernel_accesses(void **state)
+{
+    (void)state;
+    struct mem_src *m = new_src();
+    add_mmap(m, 0x100000, 16 * 4096);
+    add_event(m, MMT_EV_KERNEL_WRITE, 0x100000, 4 * 4096); /* read(fd, buf, 16 KiB) */
+    for (int i = 0; i < 4; i++) {
+        add(m, MMT_LOAD, 0x100000 + i * 4096 + 8, 8);
+        add(m, MMT_STORE, 0x100000 + i * 4096 + 16, 8);
+    }
+    add_event(m, MMT_EV_KERNEL_READ, 0x105000 + 100, 50); /* write(fd, buf, 50): one page */
+    /* a read(2) running past the mapping: EFAULT at the first unmapped page, no signal */
+    add_event(m, MMT_EV_KERNEL_WRITE, 0x10f000, 3 * 4096);
+    const char *ini = "[cpu]\nbase_cpi = 2\n[tlb.l1d]\nentries = 64\nways = 0\n[memory]\nunlimited = 1\n"
+                      "[cache.l1d]\nsize = 32K\nways = 8\nline = 64\n";
+    struct sim *s = make_sim(ini, NULL, 0);
+    run(s, &m, 1);
+    assert_int_equal(stat(s, "faults.minor"), 4 + 1 + 1);
+    assert_int_equal(stat(s, "faults.segv"), 0);
+    assert_int_equal(stat(s, "kernel_writes"), 2);
+    assert_int_equal(stat(s, "kernel_write_bytes"), 4 * 4096 + 3 * 4096);
+    assert_int_equal(stat(s, "kernel_write_faults"), 4 + 1);
+    assert_int_equal(stat(s, "kernel_reads"), 1);
+    assert_int_equal(stat(s, "kernel_read_bytes"), 50);
+    assert_int_equal(stat(s, "kernel_read_faults"), 1);
+    assert_int_equal(stat(s, "instructions"), 8);
+    assert_int_equal(stat(s, "accesses"), 8);
+    assert_int_equal(stat(s, "tlb.l1d.misses"), 4 + 1 + 2);
+    assert_int_equal(stat(s, "tlb.l1d.lookups"), 4 + 8 + 1 + 2);
+    /* 4 pages of 64 lines, then bytes 100..149 of a page (lines 1 and 2), then the last
+     * mapped page of 64 lines */
+    assert_int_equal(stat(s, "cache.l1d.misses"), 4 * 64 + 2 + 64);
+    sim_free(s);
+    free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -465,6 +506,7 @@ int main(void)
         cmocka_unit_test(test_sims_share_nothing),
         cmocka_unit_test(test_child_before_fork_event),
         cmocka_unit_test(test_shared_llc),
+        cmocka_unit_test(test_kernel_accesses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
