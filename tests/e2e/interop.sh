@@ -63,3 +63,49 @@ head -c $((size * 2 / 3)) "$TMP/thr.mmt" >"$TMP/cut.mmt"
 "$MMSIM" export -q -f lackey "$TMP/cut.mmt" -o "$TMP/cut.lackey" 2>"$TMP/err"; rc=$?
 check_eq "a cut trace exports up to its last whole chunk (exit 0)" 0 "$rc"
 check "... with a warning naming it" grep -q "cut.mmt" "$TMP/err"
+
+# ---- drmemtrace: the fixtures (tests/data/drmemtrace/make_fixtures.py says what they hold)
+DRM=$DATA/drmemtrace
+drm_checks() { # NAME INPUT STEM : import, accesses and thread switches as the generator expects
+    local name=$1 in=$2 stem=$3
+    check "drmemtrace $name: import" "$MMSIM" import -q -f drmemtrace "$in" -o "$TMP/drm.$name.mmt"
+    "$MMSIM" dump --format lackey "$TMP/drm.$name.mmt" >"$TMP/drm.$name.lackey"
+    check "drmemtrace $name: fetches, reads, writes (kind, address, size, order)" \
+        cmp "$DRM/$stem.expect.lackey" "$TMP/drm.$name.lackey"
+    "$MMSIM" dump "$TMP/drm.$name.mmt" | awk '$2 == "switch" { print $3, $4, $5, $6 }' >"$TMP/drm.$name.switch"
+    check "drmemtrace $name: thread switches in timestamp order" cmp "$DRM/$stem.expect.switch" "$TMP/drm.$name.switch"
+}
+drm_checks plain "$DRM/one.trace" one
+drm_checks gzip "$DRM/one.trace.gz" one
+drm_checks zstd "$DRM/one.trace.zst" one
+drm_checks folder "$DRM/mt" mt
+drm_checks trace-folder "$DRM/mt/trace" mt
+"$MMSIM" info --json "$TMP/drm.folder.mmt" >"$TMP/drm.json"
+check_eq "drmemtrace: the page-size marker kept" 4096 "$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['meta']['drmemtrace.page_size'])" "$TMP/drm.json")"
+check_eq "drmemtrace: two threads" 2 "$(json_get "$TMP/drm.json" threads)"
+check_eq "drmemtrace: backend" "import:drmemtrace" "$(json_get "$TMP/drm.json" backend)"
+check "drmemtrace: a zip from standard input" sh -c "'$MMSIM' import -q -f drmemtrace - -o '$TMP/drm.stdin.mmt' <'$DRM/mt/trace/drmemtrace.fixture.4242.0000.trace.zip'"
+check "drmemtrace: the imported trace replays" "$MMSIM" replay --json -o "$TMP/drm.replay.json" "$TMP/drm.folder.mmt"
+check_eq "drmemtrace: replay counts every access" "$(wc -l <"$DRM/mt.expect.lackey")" "$(json_get "$TMP/drm.replay.json" accesses)"
+
+# ---- drmemtrace errors: cut at every layer, foreign, empty; exit 1, the file and place named
+drm_bad() { # NAME FILE PATTERN
+    "$MMSIM" import -f drmemtrace "$2" -o "$TMP/bad.mmt" 2>"$TMP/err"; local rc=$?
+    check_eq "drmemtrace $1: exit 1" 1 "$rc"
+    check "drmemtrace $1: message names the file and says '$3'" grep -q "$(basename "$2").*$3" "$TMP/err"
+    check "drmemtrace $1: no output left" test ! -e "$TMP/bad.mmt"
+}
+head -c 200 "$DRM/one.trace" >"$TMP/cut-entry.trace"
+drm_bad "cut mid-entry" "$TMP/cut-entry.trace" "byte 200 (entry 16): cut short"
+head -c 240 "$DRM/one.trace" >"$TMP/cut-footer.trace"
+drm_bad "cut between entries" "$TMP/cut-footer.trace" "without the footer"
+head -c 150 "$DRM/one.trace.gz" >"$TMP/cut.trace.gz"
+drm_bad "cut gzip" "$TMP/cut.trace.gz" "gzip stream cut short"
+head -c 150 "$DRM/one.trace.zst" >"$TMP/cut.trace.zst"
+drm_bad "cut zstd" "$TMP/cut.trace.zst" "zstd stream cut short"
+head -c 400 "$DRM/mt/trace/drmemtrace.fixture.4242.0000.trace.zip" >"$TMP/cut.trace.zip"
+drm_bad "cut zip" "$TMP/cut.trace.zip" "not a readable zip archive"
+head -c 3000 /bin/ls >"$TMP/foreign.trace"
+drm_bad "foreign file" "$TMP/foreign.trace" "not a drmemtrace trace"
+mkdir -p "$TMP/emptydir"
+drm_bad "empty folder" "$TMP/emptydir" "no drmemtrace thread files"
