@@ -115,7 +115,7 @@ static int out_finish(struct export_out *o)
 static int lackey_access(struct export_out *o, const struct mmt_rec *r, struct mmt_export_stats *st)
 {
     char line[48];
-    int n = snprintf(line, sizeof line, "%s%08" PRIx64 ",%u\n", mmt_lackey_prefix[r->kind], r->addr, r->size);
+    int n = lackey_format(line, sizeof line, r);
     st->written++;
     return out_write(o, line, (size_t)n);
 }

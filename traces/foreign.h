@@ -4,7 +4,9 @@
 #ifndef MMSIM_FOREIGN_H
 #define MMSIM_FOREIGN_H
 
+#include <inttypes.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "traces/mmt.h"
@@ -12,6 +14,11 @@
 /* ---- Valgrind lackey (--trace-mem=yes): "I  ADDR,SIZE", " L ", " S ", " M " lines ---- */
 /* The line prefix of each access kind, indexed by enum mmt_kind (MMT_IFETCH..MMT_MODIFY). */
 static const char mmt_lackey_prefix[4][4] __attribute__((unused)) = {"I  ", " L ", " S ", " M "};
+/* One access as lackey prints it ("I  0401ab70,3\n"); returns the length. */
+static inline int lackey_format(char *buf, size_t cap, const struct mmt_rec *r)
+{
+    return snprintf(buf, cap, "%s%08" PRIx64 ",%u\n", mmt_lackey_prefix[r->kind], r->addr, r->size);
+}
 #define LACKEY_MAX_SIZE 4096 /* lackey asserts data sizes <= 512; allow margin, bound the split */
 #define LACKEY_PIECE 64      /* accesses over 255 bytes (xsave and the like) are split in these */
 

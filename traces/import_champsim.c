@@ -1,8 +1,7 @@
 /* import_champsim.c - ChampSim's binary input_instr records, plain or xz-compressed.
  *
- * A record is 64 bytes, little-endian: ip u64, is_branch u8, branch_taken u8,
- * destination_registers u8[2], source_registers u8[4], destination_memory u64[2],
- * source_memory u64[4]. Each record becomes an instruction fetch of ip (size 4: the record
+ * A record is 64 bytes, little-endian (the layout: traces/foreign.h, shared with export.c).
+ * Each record becomes an instruction fetch of ip (size 4: the record
  * has no instruction length), then a load of every nonzero source operand and a store of
  * every nonzero destination operand, each of size 8 (ChampSim itself only tracks the cache
  * line, so 8 stands for a typical scalar operand). */

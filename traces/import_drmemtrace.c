@@ -509,7 +509,7 @@ static int start_thread(struct drm_import *im, struct drm_thread *t)
 static int put_meta_u64(struct drm_import *im, const char *key, uint64_t v)
 {
     char s[32];
-    snprintf(s, sizeof s, v > 0xffff ? "0x%" PRIx64 : "%" PRIu64, v);
+    snprintf(s, sizeof s, strstr(key, "filetype") ? "0x%" PRIx64 : "%" PRIu64, v); /* bits */
     if (!v)
         return 0;
     if (mmt_writer_meta(im->w, key, s)) {

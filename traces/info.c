@@ -560,7 +560,10 @@ int cmd_dump(int argc, char **argv)
             if (!lackey)
                 dump_text(r, &recs[i], count);
             else if (recs[i].kind <= MMT_MODIFY)
-                printf("%s%08" PRIx64 ",%u\n", mmt_lackey_prefix[recs[i].kind], recs[i].addr, recs[i].size);
+            {
+                char line[48];
+                fputs(lackey_format(line, sizeof line, &recs[i]) > 0 ? line : "", stdout);
+            }
         }
     }
     int status = 0;
