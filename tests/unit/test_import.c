@@ -184,7 +184,9 @@ static void test_format_names(void **state)
     enum mmt_import_format f;
     assert_int_equal(mmt_import_format_parse("champsim", &f), 0);
     assert_int_equal(f, MMT_IMPORT_CHAMPSIM);
-    assert_int_equal(mmt_import_format_parse("drmemtrace", &f), -1);
+    assert_int_equal(mmt_import_format_parse("drmemtrace", &f), 0);
+    assert_int_equal(f, MMT_IMPORT_DRMEMTRACE);
+    assert_int_equal(mmt_import_format_parse("vtune", &f), -1);
     assert_string_equal(mmt_import_format_name(MMT_IMPORT_DIN), "din");
 }
 
