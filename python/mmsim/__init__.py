@@ -138,6 +138,7 @@ class Trace:
     """An open .mmt trace (see the module's documentation)."""
 
     def __init__(self, path):
+        self._h = None
         err = ctypes.create_string_buffer(1024)
         self.path = os.fspath(path)
         self._h = _open(os.fsencode(self.path), err, len(err))
@@ -208,7 +209,7 @@ class Trace:
         return self.batches()
 
     def close(self):
-        if self._h:
+        if getattr(self, "_h", None):  # also from __del__ of a Trace whose open failed
             _close(self._h)
             self._h = None
 
