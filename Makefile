@@ -10,7 +10,7 @@ CLANG ?= clang
 OPT ?= -O2
 CFLAGS_BASE = -std=c11 -g $(OPT) -Wall -Wextra -Werror -D_GNU_SOURCE -I. -pthread
 CFLAGS += $(CFLAGS_BASE)
-LDLIBS = -lzstd -llzma -linih -lpfm -lZydis -lm -pthread
+LDLIBS = -lzstd -llzma -lzip -lz -linih -lpfm -lZydis -lm -pthread
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 LIB_SRCS := $(sort $(wildcard common/*.c traces/*.c model/*.c analysis/*.c capture/*.c))
@@ -26,7 +26,7 @@ PROG_SRCS := $(sort $(wildcard tests/progs/*.c))
 PROG_BINS := $(PROG_SRCS:tests/progs/%.c=build/progs/%)
 HDRS := $(wildcard */*.h *.h)
 
-DEPS_PKGS = libzstd-dev libpfm4-dev libzydis-dev libinih-dev libcmocka-dev liblzma-dev \
+DEPS_PKGS = libzstd-dev libpfm4-dev libzydis-dev libinih-dev libcmocka-dev liblzma-dev libzip-dev zlib1g-dev python3-numpy \
             gnuplot-nox valgrind pkg-config clang libclang-rt-dev zstd xz-utils time bc parallel
 # The everyday programs `make validate` holds the model against (tests/validate/everyday.sh).
 VALIDATE_PKGS = python3 perl coreutils bzip2 gzip sqlite3 git nodejs gcc

@@ -14,6 +14,7 @@ struct verb {
 static const struct verb verbs[] = {
     {"record", cmd_record, "run a program and record its memory accesses and OS events"},
     {"import", cmd_import, "convert a lackey, pinatrace, ChampSim or din trace to .mmt"},
+    {"export", cmd_export, "write a trace as lackey, din or ChampSim for other simulators"},
     {"info", cmd_info, "summarise a trace (--json, --scan)"},
     {"dump", cmd_dump, "print a trace's records (--format lackey)"},
     {"replay", cmd_replay, "replay traces through the model and report"},

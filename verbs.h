@@ -5,6 +5,7 @@
 
 int cmd_record(int argc, char **argv);  /* capture/record.c */
 int cmd_import(int argc, char **argv);  /* traces/import.c */
+int cmd_export(int argc, char **argv);  /* traces/export.c */
 int cmd_info(int argc, char **argv);    /* traces/info.c */
 int cmd_dump(int argc, char **argv);    /* traces/info.c */
 int cmd_replay(int argc, char **argv);  /* model/replay.c */

@@ -1,5 +1,5 @@
 /* import.h - importers of other trace formats into .mmt (Valgrind lackey, Intel Pin's
- * pinatrace, ChampSim input_instr, Dinero din). The verb is `mmsim import`; the fuzz
+ * pinatrace, ChampSim input_instr, Dinero din, DynamoRIO drmemtrace). The verb is `mmsim import`; the fuzz
  * targets and tests call mmt_import_stream() directly on a FILE (e.g. from fmemopen). */
 #ifndef MMSIM_IMPORT_H
 #define MMSIM_IMPORT_H
@@ -14,16 +14,17 @@ enum mmt_import_format {
     MMT_IMPORT_PINATRACE,
     MMT_IMPORT_CHAMPSIM,
     MMT_IMPORT_DIN,
+    MMT_IMPORT_DRMEMTRACE,
 };
 
 struct mmt_import_stats {
-    uint64_t lines;    /* text formats: lines read; ChampSim: instructions read */
+    uint64_t lines;    /* text formats: lines read; ChampSim: instructions; drmemtrace: entries */
     uint64_t accesses; /* access records written */
     uint64_t skipped;  /* comment/chatter lines, din escape/flush records */
-    uint64_t split;    /* lackey accesses over 255 bytes, split into 64-byte pieces */
+    uint64_t split;    /* accesses over 255 bytes (lackey, drmemtrace), split into 64-byte pieces */
 };
 
-/* "lackey", "pinatrace", "champsim", "din": 0 and *f set, or -1. */
+/* "lackey", "pinatrace", "champsim", "din", "drmemtrace": 0 and *f set, or -1. */
 int mmt_import_format_parse(const char *name, enum mmt_import_format *f);
 const char *mmt_import_format_name(enum mmt_import_format f);
 
@@ -35,10 +36,24 @@ int mmt_import_stream(enum mmt_import_format f, FILE *in, const char *name,
                       struct mmt_writer *w, struct mmt_import_stats *st, char *err,
                       size_t errlen);
 
+/* Sets the header metadata `backend` (import:FORMAT) and `source` (name's last component). */
+int mmt_import_begin(enum mmt_import_format f, const char *name, struct mmt_writer *w, char *err,
+                     size_t errlen);
+
 /* Per-format entry points behind mmt_import_stream. */
 int mmt_import_text(enum mmt_import_format f, FILE *in, const char *name, struct mmt_writer *w,
                     struct mmt_import_stats *st, char *err, size_t errlen);
 int mmt_import_champsim(FILE *in, const char *name, struct mmt_writer *w,
                         struct mmt_import_stats *st, char *err, size_t errlen);
+/* One drmemtrace thread file as a stream (plain entries, gzip, zstd or zip). */
+int mmt_import_drmemtrace(FILE *in, const char *name, struct mmt_writer *w,
+                          struct mmt_import_stats *st, char *err, size_t errlen);
+
+/* drmemtrace's trace/ folder: the thread files `paths`, interleaved by their timestamps.
+ * Sets the same metadata as mmt_import_stream (`source` is `name`). Errors name the file, the
+ * zip component, the byte and the entry: "FILE:chunk.0001: byte N (entry K): what". */
+int mmt_import_drmemtrace_files(const char *const *paths, size_t n, const char *name,
+                                struct mmt_writer *w, struct mmt_import_stats *st, char *err,
+                                size_t errlen);
 
 #endif

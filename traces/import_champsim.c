@@ -1,8 +1,7 @@
 /* import_champsim.c - ChampSim's binary input_instr records, plain or xz-compressed.
  *
- * A record is 64 bytes, little-endian: ip u64, is_branch u8, branch_taken u8,
- * destination_registers u8[2], source_registers u8[4], destination_memory u64[2],
- * source_memory u64[4]. Each record becomes an instruction fetch of ip (size 4: the record
+ * A record is 64 bytes, little-endian (the layout: traces/foreign.h, shared with export.c).
+ * Each record becomes an instruction fetch of ip (size 4: the record
  * has no instruction length), then a load of every nonzero source operand and a store of
  * every nonzero destination operand, each of size 8 (ChampSim itself only tracks the cache
  * line, so 8 stands for a typical scalar operand). */
@@ -12,11 +11,7 @@
 #include <lzma.h>
 #include <string.h>
 
-#include "traces/mmt_format.h"
-
-#define CS_RECORD 64
-#define CS_IFETCH_SIZE 4
-#define CS_OPERAND_SIZE 8
+#include "traces/foreign.h"
 
 static const uint8_t xz_magic[6] = {0xFD, '7', 'z', 'X', 'Z', 0x00};
 
@@ -62,32 +57,26 @@ static long cs_read(struct cs_input *s, uint8_t *out, size_t n, const char **why
     return (long)(n - s->strm.avail_out);
 }
 
-static uint64_t le64(const uint8_t *p)
-{
-    return mmt_get_u64(p);
-}
-
+/* The fetch, then the loads, then the stores: the order export.c writes them back in. */
 static int cs_record(struct mmt_writer *w, const uint8_t *r, struct mmt_import_stats *st)
 {
-    if (mmt_writer_access(w, MMT_IFETCH, le64(r), CS_IFETCH_SIZE))
+    struct cs_instr in;
+    cs_decode(r, &in);
+    if (mmt_writer_access(w, MMT_IFETCH, in.ip, CS_IFETCH_SIZE))
         return -1;
     st->accesses++;
-    for (int i = 0; i < 4; i++) {
-        uint64_t a = le64(r + 32 + 8 * i);
-        if (a) {
-            if (mmt_writer_access(w, MMT_LOAD, a, CS_OPERAND_SIZE))
+    for (int i = 0; i < CS_SRC_MEM; i++)
+        if (in.src_mem[i]) {
+            if (mmt_writer_access(w, MMT_LOAD, in.src_mem[i], CS_OPERAND_SIZE))
                 return -1;
             st->accesses++;
         }
-    }
-    for (int i = 0; i < 2; i++) {
-        uint64_t a = le64(r + 16 + 8 * i);
-        if (a) {
-            if (mmt_writer_access(w, MMT_STORE, a, CS_OPERAND_SIZE))
+    for (int i = 0; i < CS_DST_MEM; i++)
+        if (in.dst_mem[i]) {
+            if (mmt_writer_access(w, MMT_STORE, in.dst_mem[i], CS_OPERAND_SIZE))
                 return -1;
             st->accesses++;
         }
-    }
     return 0;
 }
 

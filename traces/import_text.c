@@ -2,6 +2,7 @@
  * pinatrace and Dinero's din. Parsing is by hand (no sscanf) because lackey files run to
  * gigabytes; every malformed line is an error naming the file and the line. */
 #include "traces/import.h"
+#include "traces/foreign.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -9,8 +10,6 @@
 #include <string.h>
 
 #define MAX_LINE 4096     /* no line of these formats comes near; longer is not a trace */
-#define LACKEY_PIECE 64
-#define LACKEY_MAX_SIZE 4096 /* lackey asserts data sizes <= 512; allow margin, bound the split */ /* accesses over 255 bytes (xsave and the like) are split in these */
 
 struct text_ctx {
     const char *name;
@@ -180,12 +179,13 @@ static int din_line(struct text_ctx *c, const char *s)
     const char *p = parse_hex(skip_blanks(s + 1), &addr, 1);
     if (!p || (*p && *p != ' ' && *p != '\t'))
         return bad_line(c, "bad din address (expected hex)");
-    if (label >= 3) {
+    if (label >= DIN_ESCAPE) {
         c->st->skipped++;
         return 0;
     }
-    static const unsigned kind_of_label[3] = {MMT_LOAD, MMT_STORE, MMT_IFETCH};
-    return emit(c, kind_of_label[label], addr, 4);
+    static const unsigned kind_of_label[3] = {[DIN_READ] = MMT_LOAD, [DIN_WRITE] = MMT_STORE,
+                                              [DIN_IFETCH] = MMT_IFETCH};
+    return emit(c, kind_of_label[label], addr, DIN_ACCESS_SIZE);
 }
 
 /* Reads one line into buf (without its newline); returns its length, -1 at the end of the

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "common/util.h"
+#include "traces/foreign.h"
 #include "traces/mmt.h"
 #include "traces/mmt_format.h"
 #include "verbs.h"
@@ -550,7 +551,6 @@ int cmd_dump(int argc, char **argv)
         fprintf(stderr, "mmsim dump: %s\n", err);
         return 1;
     }
-    static const char lackey_prefix[4][4] = {"I  ", " L ", " S ", " M "};
     const struct mmt_rec *recs;
     size_t n;
     uint64_t count = 0;
@@ -560,7 +560,10 @@ int cmd_dump(int argc, char **argv)
             if (!lackey)
                 dump_text(r, &recs[i], count);
             else if (recs[i].kind <= MMT_MODIFY)
-                printf("%s%08" PRIx64 ",%u\n", lackey_prefix[recs[i].kind], recs[i].addr, recs[i].size);
+            {
+                char line[48];
+                fputs(lackey_format(line, sizeof line, &recs[i]) > 0 ? line : "", stdout);
+            }
         }
     }
     int status = 0;

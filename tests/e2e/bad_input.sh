@@ -50,8 +50,8 @@ printf '[tlb.l1d]\nentries = lots\n' >"$TMP/badval.ini"
 printf 'pages,bytes,references,misses,miss_ratio\n' >"$TMP/header.csv"
 cd "$TMP" || exit 1
 
-# ---- trace readers: info, dump, replay, mrc, sweep ----
-for verb in info dump replay mrc; do
+# ---- trace readers: info, dump, replay, mrc, export, sweep ----
+for verb in info dump replay mrc "export -f din -o out.din"; do
     expect_fail "$verb: missing file" 1 "nonexist.mmt: cannot open" "$MMSIM" $verb nonexist.mmt
     expect_fail "$verb: a directory" 1 "adir: not a regular file" "$MMSIM" $verb adir
     expect_fail "$verb: an empty file" 1 "empty: not an .mmt trace \(too short: 0 bytes\)" "$MMSIM" $verb empty
@@ -105,7 +105,7 @@ check_eq "sweep: the cut trace is named once in a warning" 1 "$(grep -c 'warning
 # and byte; info --scan checks every chunk.
 cp "$GOOD" bad.mmt
 printf '\xff\x00\xaa\x55' | dd of=bad.mmt bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
-for verb in "info --scan" dump replay mrc; do
+for verb in "info --scan" dump replay mrc "export -f lackey -o out.lackey"; do
     expect_fail "$verb: a damaged chunk names the chunk and its byte" 1 "^mmsim [a-z]+: bad.mmt: chunk [0-9]+ at byte [0-9]+: " \
         "$MMSIM" $verb bad.mmt
 done
@@ -211,7 +211,7 @@ check_eq "record: the trace of a program that never started is marked incomplete
 # ---- the verb table ----
 expect_fail "mmsim: unknown verb" 2 "unknown verb 'bogus'" "$MMSIM" bogus
 expect_fail "mmsim: no verb" 2 "usage: mmsim VERB" "$MMSIM"
-for verb in record import info dump replay config sweep mrc plot; do
+for verb in record import export info dump replay config sweep mrc plot; do
     "$MMSIM" $verb --help >help.out 2>&1
     check_eq "$verb --help exits 0" 0 $?
     check "$verb --help prints the usage" grep -q "usage: mmsim $verb" help.out

@@ -30,3 +30,21 @@ for k in sys.argv[2].split("."):
     v = v[int(k)] if isinstance(v, list) else v[k]
 print(v)' "$1" "$2"
 }
+
+# unittest_tap LABEL COMMAND... : runs `python3 -m unittest -v ...` and turns its lines into
+# TAP ("test_x (...) ... ok" -> "ok - LABEL: test_x"); a run that fails without a failing
+# test line (an import error) is one "not ok".
+unittest_tap() {
+    local label=$1; shift
+    "$@" >"$TMP/unittest.out" 2>&1; local rc=$?
+    awk -v l="$label" '
+        / \.\.\. ok$/ { print "ok - " l ": " $1; next }
+        / \.\.\. skipped/ { print "ok - " l ": " $1 " # SKIP"; next }
+        / \.\.\. (FAIL|ERROR)$/ { print "not ok - " l ": " $1; bad = 1 }
+        END { exit bad }' "$TMP/unittest.out"
+    local bad=$?
+    if [ "$rc" -ne 0 ]; then
+        [ "$bad" -eq 0 ] && echo "not ok - $label: python exited with $rc"
+        sed 's/^/#   /' "$TMP/unittest.out" | tail -30
+    fi
+}

@@ -1,7 +1,8 @@
 /* test_import.c - the importers, fed from memory (fmemopen): every lackey line kind with its
  * exact address and size, accesses over 255 bytes split, pinatrace with and without sizes,
- * din labels, ChampSim plain and xz (compressed here with liblzma), and the error messages
- * (file and line, or file and byte) on bad input. */
+ * din labels, ChampSim plain and xz (compressed here with liblzma), drmemtrace entries (a
+ * bundle expanded, a long read split, the error on a missing header, an unknown type, a cut
+ * file), and the error messages (file and line, or file and byte) on bad input. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include <cmocka.h>
 #include <lzma.h>
 
+#include "traces/foreign.h"
 #include "traces/import.h"
 
 struct want {
@@ -178,13 +180,124 @@ static void test_champsim_plain_and_xz(void **state)
     assert_non_null(strstr(err, "xz"));
 }
 
+/* ---- drmemtrace: entries built here, 12 bytes each ---- */
+static size_t drm_put(uint8_t *p, size_t at, unsigned type, unsigned size, uint64_t addr)
+{
+    p[at] = (uint8_t)type;
+    p[at + 1] = (uint8_t)(type >> 8);
+    p[at + 2] = (uint8_t)size;
+    p[at + 3] = (uint8_t)(size >> 8);
+    foreign_put_le64(p + at + 4, addr);
+    return at + DRM_ENTRY;
+}
+
+/* Imports buf as drmemtrace; returns the status and, on success, the accesses (switches
+ * skipped) in got[0..*n) and the tid of the first switch in *tid. */
+static int drm_import(const uint8_t *buf, size_t len, struct want *got, size_t cap, size_t *n,
+                      uint64_t *tid, char *err, size_t errlen)
+{
+    char path[] = "/tmp/test_import." "XX" "XX" "XX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    char werr[512];
+    struct mmt_writer_opts o = {.chunk_records = 4};
+    struct mmt_writer *w = mmt_writer_open(path, &o, werr, sizeof werr);
+    assert_non_null(w);
+    FILE *in = fmemopen((void *)buf, len, "rb");
+    assert_non_null(in);
+    struct mmt_import_stats st;
+    int rc = mmt_import_stream(MMT_IMPORT_DRMEMTRACE, in, "t.trace", w, &st, err, errlen);
+    fclose(in);
+    assert_int_equal(mmt_writer_close(w, werr, sizeof werr), 0);
+    *n = 0;
+    if (rc == 0) {
+        struct mmt_reader *r = mmt_reader_open(path, werr, sizeof werr);
+        assert_non_null(r);
+        assert_string_equal(mmt_reader_meta(r, "drmemtrace.page_size"), "4096");
+        const struct mmt_rec *recs;
+        size_t k;
+        while (mmt_reader_next(r, &recs, &k) == 1)
+            for (size_t i = 0; i < k; i++) {
+                if (recs[i].kind == MMT_SWITCH) {
+                    *tid = recs[i].addr;
+                    continue;
+                }
+                assert_true(*n < cap);
+                got[(*n)++] = (struct want){recs[i].kind, recs[i].addr, recs[i].size};
+            }
+        assert_int_equal(*n, st.accesses);
+        mmt_reader_close(r);
+    }
+    unlink(path);
+    return rc;
+}
+
+static size_t drm_header(uint8_t *b, uint64_t tid)
+{
+    size_t at = drm_put(b, 0, DRM_HEADER, 0, 5);
+    at = drm_put(b, at, DRM_THREAD, 4, tid);
+    at = drm_put(b, at, DRM_PID, 4, 100);
+    at = drm_put(b, at, DRM_MARKER, DRM_MARKER_PAGE_SIZE, 4096);
+    return drm_put(b, at, DRM_MARKER, DRM_MARKER_TIMESTAMP, 1);
+}
+
+static void test_drmemtrace(void **state)
+{
+    (void)state;
+    uint8_t b[64 * DRM_ENTRY];
+    size_t at = drm_header(b, 321);
+    at = drm_put(b, at, DRM_INSTR, 3, 0x1000);                    /* fetch 0x1000, 3 bytes */
+    at = drm_put(b, at, DRM_INSTR_BUNDLE, 2, 0x0402);             /* 2 more: 2 and 4 bytes */
+    at = drm_put(b, at, DRM_READ, 300, 0x8000);                   /* 300 bytes: 5 pieces */
+    at = drm_put(b, at, DRM_PREFETCH, 1, 0x9000);                 /* skipped */
+    at = drm_put(b, at, DRM_INSTR_NO_FETCH, 2, 0x1009);           /* skipped */
+    at = drm_put(b, at, DRM_INSTR_TAKEN_JUMP, 2, 0x2000);
+    at = drm_put(b, at, DRM_WRITE, 8, 0x7ff0);
+    at = drm_put(b, at, DRM_FOOTER, 0, 0);
+    const struct want want[] = {
+        {MMT_IFETCH, 0x1000, 3}, {MMT_IFETCH, 0x1003, 2}, {MMT_IFETCH, 0x1005, 4},
+        {MMT_LOAD, 0x8000, 64},  {MMT_LOAD, 0x8040, 64},  {MMT_LOAD, 0x8080, 64},
+        {MMT_LOAD, 0x80c0, 64},  {MMT_LOAD, 0x8100, 44},  {MMT_IFETCH, 0x2000, 2},
+        {MMT_STORE, 0x7ff0, 8},
+    };
+    struct want got[32];
+    size_t n;
+    uint64_t tid = 0;
+    char err[512];
+    assert_int_equal(drm_import(b, at, got, 32, &n, &tid, err, sizeof err), 0);
+    assert_int_equal(n, sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(got[i].kind, want[i].kind);
+        assert_int_equal(got[i].addr, want[i].addr);
+        assert_int_equal(got[i].size, want[i].size);
+    }
+    assert_int_equal(tid, 321);
+
+    /* cut: between entries (no footer), then inside one */
+    assert_int_equal(drm_import(b, at - DRM_ENTRY, got, 32, &n, &tid, err, sizeof err), -1);
+    assert_non_null(strstr(err, "t.trace: byte"));
+    assert_non_null(strstr(err, "without the footer"));
+    assert_int_equal(drm_import(b, at - 5, got, 32, &n, &tid, err, sizeof err), -1);
+    assert_non_null(strstr(err, "7 of a 12-byte entry"));
+    /* an unknown type in the body */
+    size_t bad = drm_put(b, drm_header(b, 1), 999, 0, 0);
+    assert_int_equal(drm_import(b, bad, got, 32, &n, &tid, err, sizeof err), -1);
+    assert_non_null(strstr(err, "unknown entry type 999"));
+    /* no header */
+    assert_int_equal(drm_import(b + DRM_ENTRY, at - DRM_ENTRY, got, 32, &n, &tid, err, sizeof err), -1);
+    assert_non_null(strstr(err, "not a drmemtrace trace"));
+}
+
 static void test_format_names(void **state)
 {
     (void)state;
     enum mmt_import_format f;
     assert_int_equal(mmt_import_format_parse("champsim", &f), 0);
     assert_int_equal(f, MMT_IMPORT_CHAMPSIM);
-    assert_int_equal(mmt_import_format_parse("drmemtrace", &f), -1);
+    assert_int_equal(mmt_import_format_parse("drmemtrace", &f), 0);
+    assert_int_equal(f, MMT_IMPORT_DRMEMTRACE);
+    assert_int_equal(mmt_import_format_parse("vtune", &f), -1);
     assert_string_equal(mmt_import_format_name(MMT_IMPORT_DIN), "din");
 }
 
@@ -193,7 +306,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lackey_exact),      cmocka_unit_test(test_lackey_errors),
         cmocka_unit_test(test_pinatrace),         cmocka_unit_test(test_din),
-        cmocka_unit_test(test_champsim_plain_and_xz), cmocka_unit_test(test_format_names),
+        cmocka_unit_test(test_champsim_plain_and_xz), cmocka_unit_test(test_drmemtrace),
+        cmocka_unit_test(test_format_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
