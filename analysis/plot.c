@@ -324,7 +324,10 @@ static int kind_mrc(struct fig *f, const struct plot_opts *o, const struct csv *
         int b = write_block(f, &s, 0);
         char t[160];
         clean_title(t, sizeof t, s.title);
-        add_clause(f, "'%s' index %d using 1:2 with steps lw 2 title \"%s\"", f->datname, b, t);
+        if (o->ninputs == 1) /* one curve: its file name says nothing the axes do not */
+            add_clause(f, "'%s' index %d using 1:2 with steps lw 2 notitle", f->datname, b);
+        else
+            add_clause(f, "'%s' index %d using 1:2 with steps lw 2 title \"%s\"", f->datname, b, t);
         series_free(&s, 1);
     }
     fprintf(gp, "set xlabel \"%s\"\nset ylabel \"%s\"\nset yrange [0:*]\n",
@@ -739,6 +742,32 @@ static int kind_grouped(struct fig *f, const struct plot_opts *o, const struct c
              in[0].path, np, MAX_PANELS);
         goto out;
     }
+    /* large counts (cycles) in millions or billions: "3.5x10^9" tic labels are wide and
+     * hard to compare; the .dat keeps the raw values, the script divides */
+    double ytop = 0, yscale = 1;
+    for (int i = 0; i < ns; i++)
+        for (size_t k = 0; k < ps[i].s.n; k++)
+            if (isfinite(ps[i].s.y[k]))
+                ytop = fmax(ytop, ps[i].s.y[k]);
+    const char *yunit = "";
+    if (ytop >= 1e10) {
+        yscale = 1e9;
+        yunit = "billions";
+    } else if (ytop >= 1e7) {
+        yscale = 1e6;
+        yunit = "millions";
+    } else if (ytop >= 1e4) {
+        yscale = 1e3;
+        yunit = "thousands";
+    }
+    char ycols[2][64]; /* the columns of a line, and of a line with error bars */
+    if (yscale > 1) {
+        snprintf(ycols[0], sizeof ycols[0], "1:($2/%g)", yscale);
+        snprintf(ycols[1], sizeof ycols[1], "1:($2/%g):($3/%g):($4/%g)", yscale, yscale, yscale);
+    } else {
+        snprintf(ycols[0], sizeof ycols[0], "1:2");
+        snprintf(ycols[1], sizeof ycols[1], "1:2:3:4");
+    }
     for (int p = 0; p < np; p++) {
         if (np > 1) {
             char pt[128];
@@ -755,26 +784,33 @@ static int kind_grouped(struct fig *f, const struct plot_opts *o, const struct c
             int b = write_runs_block(f, &ps[i].s, &runs, &ymax);
             char t[160];
             clean_title(t, sizeof t, ps[i].s.title);
-            add_clause(f, "'%s' index %d using 1:2%s with %s lt %d title \"%s\"", f->datname, b,
-                       runs > 1 ? ":3:4" : "", runs > 1 ? "yerrorlines" : "linespoints", l + 1,
-                       p == 0 ? t : "");
+            add_clause(f, "'%s' index %d using %s with %s lt %d title \"%s\"", f->datname, b,
+                       ycols[runs > 1], runs > 1 ? "yerrorlines" : "linespoints", l + 1, p == 0 ? t : "");
             max_runs = (int)fmax(max_runs, runs);
         }
     }
     if (nl == 1 && !strcmp(lines[0], "all"))
         fputs("unset key\n", gp);
     else if (np == 1)
-        fputs("set key below\n", gp); /* never over the curves */
+        fputs("set key below height 1\n", gp); /* never over the curves */
     char yl[300];
     clean_title(yl, sizeof yl, yname);
+    if (yscale > 1) /* "Cycles (billions)", "Faults (thousands, ...)" */
+        snprintf(yl + strlen(yl), sizeof yl - strlen(yl), " (%s)", yunit);
     fprintf(gp, "set ylabel \"%s\"\n", yl);
     snprintf(f->ylabel, sizeof f->ylabel, "%s", yl);
     f->key_entries = nl;
     for (int l = 0; l < nl; l++)
         f->key_width = (int)fmax(f->key_width, (double)strlen(lines[l]));
-    /* panels share the y range, so that heights compare across them */
-    if (np > 1 && ymax > 0)
-        fprintf(gp, "set yrange [0:%.10g]\n", ymax * 1.08);
+    if (g.x_from_traces || (xhi <= 32 && xlo >= 1 && !strcmp(xkey, "processes")))
+        fprintf(gp, "set xtics 1\nunset mxtics\nset xrange [%g:%g]\n", xlo - 0.2, xhi + 0.2);
+    /* panels of one workload each have their own y range (workloads differ in scale);
+     * panels of a key share it, so that heights compare across them; a percentage keeps
+     * its points at 100 off the border */
+    if (!is_tlb && !o->ycol)
+        fputs("set yrange [0:105]\nset ytics 0, 20, 100\n", gp);
+    else if (np > 1 && ymax > 0 && strcmp(panel_name, "trace"))
+        fprintf(gp, "set yrange [0:%.10g]\n", ymax / yscale * 1.08);
     else
         fputs("set yrange [0:*]\n", gp);
     char pw[96] = "";
@@ -784,8 +820,17 @@ static int kind_grouped(struct fig *f, const struct plot_opts *o, const struct c
         snprintf(pw, sizeof pw, "%s", !strcmp(panel_name, "trace") ? "workload" : kw.words);
         clean_title(pw, sizeof pw, pw);
     }
-    snprintf(f->title, sizeof f->title, "%.120s against %.100s%s%.60s", is_tlb && !o->ycol ? (g.tc.mpki ? "TLB misses" : "TLB hit rate") : yl,
-             g.x_from_traces ? "concurrent processes" : g.xw.words, np > 1 ? ", by " : "", pw);
+    char yt[300]; /* the y axis in words without its unit */
+    snprintf(yt, sizeof yt, "%s", yl);
+    char *paren = strstr(yt, " (");
+    if (paren && yt[strlen(yt) - 1] == ')')
+        *paren = 0;
+    char xt[128]; /* mid-sentence: "memory size", but "L1 dTLB entries", "CPUs" */
+    snprintf(xt, sizeof xt, "%s", g.x_from_traces ? "concurrent processes" : g.xw.words);
+    if (isupper((unsigned char)xt[0]) && !isupper((unsigned char)xt[1]) && !isdigit((unsigned char)xt[1]))
+        xt[0] = (char)tolower((unsigned char)xt[0]);
+    snprintf(f->title, sizeof f->title, "%.120s against %.100s%s%.60s", is_tlb && !o->ycol ? (g.tc.mpki ? "TLB misses" : "TLB hit rate") : yt,
+             xt, np > 1 ? ", by " : "", pw);
     clean_title(f->title, sizeof f->title, f->title);
     if (max_runs > 1) /* say what a point and its bar are (a second line: gnuplot's \n) */
         snprintf(f->title + strlen(f->title), sizeof f->title - strlen(f->title),
@@ -969,8 +1014,10 @@ static int kind_timeline(struct fig *f, const struct plot_opts *o, const struct 
             if ((int)col == tc || (!fault && !mem && !o->ycol) || (!o->ycol && !numeric_col(c, col)))
                 continue;
             struct series s = {0};
-            snprintf(s.title, sizeof s.title, "%s%s%s%s", name, fault ? " (rate)" : "",
-                     o->ninputs > 1 ? " " : "", o->ninputs > 1 ? tag : "");
+            struct key_words kw;
+            plot_key_words(name, &kw);
+            snprintf(s.title, sizeof s.title, "%.90s%s%s%.40s", kw.words, fault ? " (right axis)" : "",
+                     o->ninputs > 1 ? ", " : "", o->ninputs > 1 ? tag : "");
             double ms = mem ? mem_scale(name) : 1;
             for (size_t r = 0; r < c->nrows; r++) {
                 double x, y;
@@ -1001,7 +1048,7 @@ static int kind_timeline(struct fig *f, const struct plot_opts *o, const struct 
             return fail(f, "%s: no rss, free, swap or fault column (name one with --y)", c->path);
     }
     fprintf(gp, "set xlabel \"%s\"\nset ylabel \"Memory (MiB)\"\nset y2label \"%s\"\n"
-                "set ytics nomirror\nset y2tics\nset y2range [0:*]\nset key outside bottom center horizontal\n",
+                "set ytics nomirror\nset y2tics\nset y2range [0:*]\nset key below height 1\n",
             xlabel, ratelabel);
     /* lines of very different heights (RSS against free memory): a log axis shows both */
     fputs(memmax > 100 * memmin ? "set logscale y\n" : "set yrange [0:*]\n", gp);
@@ -1021,15 +1068,47 @@ static int order_of(const char *name)
     return atoi(name + n);
 }
 
+/* One order's free blocks over time as heat-map cells: each sample's cell spans from midway
+ * after the previous sample to midway before the next (the ends extend by half a gap), one
+ * order high; an empty order is missing (left blank). Row: x y xlo xhi ylo yhi blocks. */
+static int write_order_cells(struct fig *f, const struct series *s, int ord)
+{
+    if (f->blocks)
+        fputs("\n\n", f->dat);
+    fprintf(f->dat, "# %s (x order xlo xhi ylo yhi free_blocks)\n", s->title);
+    for (size_t i = 0; i < s->n; i++) {
+        double prev = i ? s->x[i - 1] : s->n > 1 ? 2 * s->x[0] - s->x[1] : s->x[0] - 0.5;
+        double next = i + 1 < s->n ? s->x[i + 1] : s->n > 1 ? 2 * s->x[i] - s->x[i - 1] : s->x[0] + 0.5;
+        double lo = (prev + s->x[i]) / 2, hi = (s->x[i] + next) / 2;
+        if (s->y[i] > 0)
+            fprintf(f->dat, "%.10g %d %.10g %.10g %g %g %.10g\n", s->x[i], ord, lo, hi, ord - 0.5,
+                    ord + 0.5, s->y[i]);
+        else
+            fprintf(f->dat, "%.10g %d %.10g %.10g %g %g ?\n", s->x[i], ord, lo, hi, ord - 0.5, ord + 0.5);
+    }
+    return f->blocks++;
+}
+
+/* Free blocks of each order over time as a heat map: orders (block sizes) up, time across,
+ * the count as a colour on a log scale. A palette dark for many blocks and light for few
+ * (viridis, reversed): its lightness alone orders the counts, so it reads in greyscale;
+ * no free block is left white. One panel per input. */
 static int kind_buddyinfo(struct fig *f, const struct plot_opts *o, const struct csv *in, FILE *gp)
 {
     const char *xlabel = "Time (s)", *ratelabel = "";
+    int maxord = 0;
     for (int i = 0; i < o->ninputs; i++) {
         const struct csv *c = &in[i];
         int tc = time_col(c, o->xcol), lines = 0;
         if (need_col(f, c, tc, "time", o->xcol))
             return -1;
         double ts = time_scale(o, c->header[tc], &xlabel, &ratelabel);
+        if (o->ninputs > 1) {
+            char t[96];
+            stem(t, sizeof t, c->path);
+            clean_title(t, sizeof t, t);
+            panel_add(f, t);
+        }
         for (size_t col = 0; col < c->ncols; col++) {
             int ord = order_of(c->header[col]);
             if (ord < 0 || (int)col == tc)
@@ -1045,17 +1124,30 @@ static int kind_buddyinfo(struct fig *f, const struct plot_opts *o, const struct
                     return -1;
                 }
             }
-            int b = write_block(f, &s, 1);
-            add_clause(f, "'%s' index %d using 1:2 with lines lw 2 title \"%s\"", f->datname, b, s.title);
+            series_sort(&s);
+            int b = write_order_cells(f, &s, ord);
+            add_clause(f, "'%s' index %d using 3:2:3:4:5:6:7 with boxxyerror fs solid 1.0 noborder "
+                          "lc palette notitle", f->datname, b);
             series_free(&s, 1);
+            maxord = ord > maxord ? ord : maxord;
             lines++;
         }
         if (!lines)
             return fail(f, "%s: no free-block columns (order0..order10 or buddyinfo.N)", c->path);
     }
     (void)ratelabel;
-    fprintf(gp, "set xlabel \"%s\"\nset ylabel \"Free blocks\"\nset logscale y\n"
-                "set key outside bottom center horizontal maxrows 3 font \",9\"\n", xlabel);
+    fprintf(gp, "set xlabel \"%s\"\nset ylabel \"Free block size (order)\"\n"
+                "set yrange [-0.5:%g]\nset ytics (", xlabel, maxord + 0.5);
+    for (int ord = 0; ord <= maxord; ord++) {
+        unsigned long long kib = 4ULL << (ord < 20 ? ord : 20);
+        fprintf(gp, "%s\"%llu %s (%d)\" %d", ord ? ", " : "", kib >= 1024 ? kib / 1024 : kib,
+                kib >= 1024 ? "MiB" : "KiB", ord, ord);
+    }
+    fputs(")\nset grid noxtics noytics\nset logscale cb\nset cbrange [1:*]\n"
+          "set cblabel \"Free blocks\"\nset format cb \"%g\"\n"
+          "set palette defined (0 \"#fde725\", 1 \"#5dc963\", 2 \"#21908d\", 3 \"#3b528b\", 4 \"#440154\")\n"
+          "set offsets 0, 0, 0, 0\nset autoscale xfix\nset border 15\nunset key\n", gp);
+    snprintf(f->ylabel, sizeof f->ylabel, "Free block size (order)");
     return 0;
 }
 
@@ -1063,6 +1155,7 @@ static int kind_walk(struct fig *f, const struct plot_opts *o, const struct csv 
 {
     static const char *const xs[] = {"cycles", "latency", "latency_cycles", "walk_cycles", NULL};
     static const char *const ys[] = {"count", "walks", "frequency", NULL};
+    double gap = INFINITY, lo = INFINITY, hi = -INFINITY; /* for the bars' width */
     for (int i = 0; i < o->ninputs; i++) {
         const struct csv *c = &in[i];
         int xc = pick_col(c, o->xcol, xs, NULL), yc = pick_col(c, o->ycol, ys, NULL);
@@ -1080,17 +1173,28 @@ static int kind_walk(struct fig *f, const struct plot_opts *o, const struct csv 
             }
         }
         series_sort(&s);
+        for (size_t k = 0; k < s.n; k++) {
+            if (k && s.x[k] > s.x[k - 1])
+                gap = fmin(gap, s.x[k] - s.x[k - 1]);
+            lo = fmin(lo, s.x[k]);
+            hi = fmax(hi, s.x[k]);
+        }
         char t[160];
         clean_title(t, sizeof t, s.title);
         int b = write_block(f, &s, 1);
-        if (o->ninputs == 1)
-            add_clause(f, "'%s' index %d using 1:2 with boxes fs solid 0.6 title \"%s\"", f->datname, b, t);
+        if (o->ninputs == 1) /* one histogram: its file name says nothing the axes do not */
+            add_clause(f, "'%s' index %d using 1:2 with boxes fs solid 0.7 notitle", f->datname, b);
         else
             add_clause(f, "'%s' index %d using 1:2 with steps lw 2 title \"%s\"", f->datname, b, t);
         series_free(&s, 1);
     }
-    fputs("set xlabel \"Page-walk latency (cycles)\"\nset ylabel \"Walks\"\nset logscale y\n"
-          "set boxwidth 0.9 relative\n", gp);
+    /* bars as wide as the closest two latencies allow (a relative width spreads a bar over
+     * the gap to its neighbour, so sparse latencies looked like wide ranges), but visible */
+    double w = isfinite(gap) ? 0.8 * gap : 1;
+    if (hi > lo)
+        w = fmax(w, (hi - lo) / 300);
+    fprintf(gp, "set xlabel \"Page-walk latency (cycles)\"\nset ylabel \"Page walks\"\nset logscale y\n"
+                "set yrange [0.8:*]\nset boxwidth %.6g absolute\n", w);
     return 0;
 }
 
@@ -1208,7 +1312,7 @@ static void script_plot(FILE *gp, const struct plot_opts *o, struct fig *f, cons
     /* a vertical key of at most krows rows spreads over the width of the figure */
     fprintf(gp, "set key at screen 0.5, screen 0.005 center bottom vertical maxrows %d\n"
                 "set multiplot layout %d,%d title \"%s\" margins %.4f,%.4f,%.4f,%.4f spacing %.4f,%.4f\n",
-            krows, rows, cols, title, left, 1 - 2 * cw / W, bottom, top, gap, vgap);
+            krows, rows, cols, title, left, 1 - 4 * cw / W, bottom, top, gap, vgap);
     for (int p = 0; p < f->npanels; p++) {
         size_t end = p + 1 < f->npanels ? f->panel_start[p + 1] : f->clen;
         fprintf(gp, "set title \"(%c) %s\"\nset ylabel \"%s\"\n", 'a' + p, f->panel_title[p],

@@ -202,6 +202,9 @@ void plot_value_words(const char *key, const char *value, char *dst, size_t n)
             snprintf(dst, n, "%s %s-way", comp, value);
     } else if (comp[0] && !strcmp(last, "entries")) {
         snprintf(dst, n, "%s %s entries", comp, value);
+    } else if (!strcmp(key, "cpu.count") || !strcmp(key, "processes")) {
+        snprintf(dst, n, "%s %s%s", value, key[0] == 'c' ? "CPU" : "process",
+                 !strcmp(value, "1") ? "" : key[0] == 'c' ? "s" : "es");
     } else if (kw.bytes && parse_size(value, &b) == 0) {
         char h[48];
         human_bytes(b, h, sizeof h);
