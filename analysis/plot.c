@@ -1239,7 +1239,7 @@ static void put_line_types(FILE *gp)
     for (size_t i = 0; i < 2 * n; i++) {
         size_t c = i % n, d = i < n ? i : (i + 3) % n;
         int pt = i < n ? points[i] : points[(i + 3) % n] - 1; /* the open shape */
-        fprintf(gp, "set linetype %zu lc rgb \"%s\" lw 2 dt %s pt %d ps 1.2\n", i + 1, palette[c],
+        fprintf(gp, "set linetype %zu lc rgb \"%s\" lw 2 dt %s pt %d\n", i + 1, palette[c],
                 dashes[d], pt);
     }
     fprintf(gp, "set linetype cycle %zu\n", 2 * n);
@@ -1271,6 +1271,8 @@ static void script_terminal(FILE *gp, const struct plot_opts *o, const char *ter
             h = 400 * *rows + 60;
         }
     }
+    /* points in proportion to the font: pdfcairo draws them larger */
+    fprintf(gp, "set pointsize %g\n", !strcmp(term, "pdfcairo") ? 0.6 : 1.2);
     if (!strcmp(term, "pdfcairo"))
         fprintf(gp, "set terminal pdfcairo size %gin,%gin font \"Sans,7\" linewidth 1\n", w, h);
     else if (!strcmp(term, "svg"))
@@ -1303,7 +1305,7 @@ static void script_plot(FILE *gp, const struct plot_opts *o, struct fig *f, cons
     int pdf = !strcmp(term, "pdfcairo");
     double W = pdf ? o->have_size ? o->w : 7 : o->have_size ? o->w : fmax(800, 420 * cols);
     double H = pdf ? o->have_size ? o->h : 2.2 * rows + 0.3 : o->have_size ? o->h : 400 * rows + 60;
-    double ch = pdf ? 7.0 / 72 * 1.5 : 12 * 1.45, cw = ch * 0.55; /* line height, char width */
+    double ch = pdf ? 7.0 / 72 * 1.1 : 12 * 1.45, cw = ch * 0.55; /* line height, char width */
     int kcols = (int)fmax(1, floor(W * 0.9 / (cw * (f->key_width + 8))));
     kcols = kcols < f->key_entries ? kcols : f->key_entries > 0 ? f->key_entries : 1;
     int krows = (f->key_entries + kcols - 1) / kcols;
