@@ -53,6 +53,8 @@ struct fig {
     char title[300]; /* the figure's title from the kind, when --title is not given */
     char ylabel[300]; /* panels: shown left of the first column only (they share y) */
     int key_entries, key_width; /* panels: lines in the shared key, longest title (chars) */
+    int panel_cols;             /* panels a row; 0: up to 3 (4 beyond 6 panels) */
+    double left_chars, right_chars; /* panels: room for labels and a colour box; 0: defaults */
     char *err;
     size_t errlen;
 };
@@ -1097,6 +1099,10 @@ static int kind_buddyinfo(struct fig *f, const struct plot_opts *o, const struct
 {
     const char *xlabel = "Time (s)", *ratelabel = "";
     int maxord = 0;
+    double most = 1; /* the colour range, shared by the panels */
+    f->panel_cols = 1; /* panels over each other: their time axes line up */
+    f->left_chars = 17;
+    f->right_chars = 14;
     for (int i = 0; i < o->ninputs; i++) {
         const struct csv *c = &in[i];
         int tc = time_col(c, o->xcol), lines = 0;
@@ -1125,6 +1131,8 @@ static int kind_buddyinfo(struct fig *f, const struct plot_opts *o, const struct
                 }
             }
             series_sort(&s);
+            for (size_t k = 0; k < s.n; k++)
+                most = fmax(most, s.y[k]);
             int b = write_order_cells(f, &s, ord);
             add_clause(f, "'%s' index %d using 3:2:3:4:5:6:7 with boxxyerror fs solid 1.0 noborder "
                           "lc palette notitle", f->datname, b);
@@ -1143,7 +1151,8 @@ static int kind_buddyinfo(struct fig *f, const struct plot_opts *o, const struct
         fprintf(gp, "%s\"%llu %s (%d)\" %d", ord ? ", " : "", kib >= 1024 ? kib / 1024 : kib,
                 kib >= 1024 ? "MiB" : "KiB", ord, ord);
     }
-    fputs(")\nset grid noxtics noytics\nset logscale cb\nset cbrange [1:*]\n"
+    fprintf(gp, ")\nset cbrange [1:%g]\n", most);
+    fputs("set grid noxtics noytics\nset logscale cb\n"
           "set cblabel \"Free blocks\"\nset format cb \"%g\"\n"
           "set palette defined (0 \"#fde725\", 1 \"#5dc963\", 2 \"#21908d\", 3 \"#3b528b\", 4 \"#440154\")\n"
           "set offsets 0, 0, 0, 0\nset autoscale xfix\nset border 15\nunset key\n", gp);
@@ -1256,11 +1265,13 @@ static void script_head(FILE *gp, const struct plot_opts *o, const char *outbase
 
 /* The terminal and output, after the kind's settings: a figure of several panels is wider
  * (and taller) by default. */
-static void script_terminal(FILE *gp, const struct plot_opts *o, const char *term,
-                            const char *outbase, int npanels, int *cols, int *rows)
+static void script_terminal(FILE *gp, const struct plot_opts *o, const struct fig *f,
+                            const char *term, const char *outbase, int npanels, int *cols, int *rows)
 {
     double w = o->w, h = o->h;
     *cols = npanels <= 3 ? npanels : npanels <= 6 ? 3 : 4;
+    if (f->panel_cols > 0 && f->panel_cols < *cols)
+        *cols = f->panel_cols;
     *rows = (npanels + *cols - 1) / *cols;
     if (npanels > 1 && !o->have_size) {
         if (!strcmp(term, "pdfcairo")) {
@@ -1292,7 +1303,7 @@ static void script_plot(FILE *gp, const struct plot_opts *o, struct fig *f, cons
     else /* made safe by the kind */
         snprintf(title, sizeof title, "%s", f->title);
     int cols, rows;
-    script_terminal(gp, o, term, outbase, f->npanels > 1 ? f->npanels : 1, &cols, &rows);
+    script_terminal(gp, o, f, term, outbase, f->npanels > 1 ? f->npanels : 1, &cols, &rows);
     if (f->npanels <= 1) {
         if (title[0])
             fprintf(gp, "set title \"%s\"\n", title);
@@ -1309,12 +1320,14 @@ static void script_plot(FILE *gp, const struct plot_opts *o, struct fig *f, cons
     int kcols = (int)fmax(1, floor(W * 0.9 / (cw * (f->key_width + 8))));
     kcols = kcols < f->key_entries ? kcols : f->key_entries > 0 ? f->key_entries : 1;
     int krows = (f->key_entries + kcols - 1) / kcols;
-    double left = 9.5 * cw / W, gap = 7 * cw / W;
-    double bottom = (3.8 + 1.1 * krows) * ch / H, top = 1 - 4.6 * ch / H, vgap = 5 * ch / H;
+    double left = (f->left_chars > 0 ? f->left_chars : 9.5) * cw / W;
+    double right = 1 - (f->right_chars > 0 ? f->right_chars : 4) * cw / W;
+    double gap = (f->left_chars > 0 ? f->left_chars - 2.5 : 7) * cw / W;
+    double bottom = (3.8 + 1.1 * krows) * ch / H, top = 1 - 4.6 * ch / H, vgap = 6.2 * ch / H;
     /* a vertical key of at most krows rows spreads over the width of the figure */
     fprintf(gp, "set key at screen 0.5, screen 0.005 center bottom vertical maxrows %d\n"
                 "set multiplot layout %d,%d title \"%s\" margins %.4f,%.4f,%.4f,%.4f spacing %.4f,%.4f\n",
-            krows, rows, cols, title, left, 1 - 4 * cw / W, bottom, top, gap, vgap);
+            krows, rows, cols, title, left, right, bottom, top, gap, vgap);
     for (int p = 0; p < f->npanels; p++) {
         size_t end = p + 1 < f->npanels ? f->panel_start[p + 1] : f->clen;
         fprintf(gp, "set title \"(%c) %s\"\nset ylabel \"%s\"\n", 'a' + p, f->panel_title[p],

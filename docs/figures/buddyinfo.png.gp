@@ -25,9 +25,9 @@ set xlabel "Time (million cycles)"
 set ylabel "Free block size (order)"
 set yrange [-0.5:10.5]
 set ytics ("4 KiB (0)" 0, "8 KiB (1)" 1, "16 KiB (2)" 2, "32 KiB (3)" 3, "64 KiB (4)" 4, "128 KiB (5)" 5, "256 KiB (6)" 6, "512 KiB (7)" 7, "1 MiB (8)" 8, "2 MiB (9)" 9, "4 MiB (10)" 10)
+set cbrange [1:4093]
 set grid noxtics noytics
 set logscale cb
-set cbrange [1:*]
 set cblabel "Free blocks"
 set format cb "%g"
 set palette defined (0 "#fde725", 1 "#5dc963", 2 "#21908d", 3 "#3b528b", 4 "#440154")

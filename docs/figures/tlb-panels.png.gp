@@ -32,7 +32,7 @@ set pointsize 1.2
 set terminal pngcairo size 840,460 font "Sans,12"
 set output "tlb-panels.png"
 set key at screen 0.5, screen 0.005 center bottom vertical maxrows 1
-set multiplot layout 1,2 title "TLB misses against L1 dTLB entries, by workload" margins 0.1082,0.9544,0.1853,0.8260 spacing 0.0798,0.1891
+set multiplot layout 1,2 title "TLB misses against L1 dTLB entries, by workload" margins 0.1082,0.9544,0.1853,0.8260 spacing 0.0798,0.2345
 set title "(a) a"
 set ylabel "L1 dTLB misses per 1000 instructions"
 plot 'tlb-panels.png.dat' index 0 using 1:2 with linespoints lt 1 title "fully associative", \

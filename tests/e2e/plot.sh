@@ -144,3 +144,12 @@ check "buddyinfo: a heat map of free blocks, log colour scale" bash -c "grep -q 
 check "buddyinfo: orders labelled by block size" grep -q '"4 KiB (0)" 0, "8 KiB (1)" 1, "16 KiB (2)" 2' "$TMP/bi.png.gp"
 check_eq "walk: bars 0.8 of the closest latencies (10 cycles apart)" "set boxwidth 8 absolute" "$(grep '^set boxwidth' "$TMP/walk.png.gp")"
 check "multiprog: whole process counts on x" grep -qx "set xtics 1" "$TMP/mp.pdf.gp"
+plot_ok buddyinfo "$TMP/bi2.png" "$TMP/tl.csv" "$TMP/rtl.csv"
+check_eq "buddyinfo of two timelines: panels over each other" "set multiplot layout 2,1" "$(grep -o '^set multiplot layout [0-9],[0-9]' "$TMP/bi2.png.gp")"
+check_eq "buddyinfo panels share the colour range (up to the most free blocks of either)" \
+    "set cbrange [1:$(python3 -c 'import csv,sys
+m = 1
+for f in sys.argv[1:]:
+    for r in csv.DictReader(open(f)):
+        m = max([m] + [float(v) for k, v in r.items() if k.startswith(("order", "buddy."))])
+print("%g" % m)' "$TMP/tl.csv" "$TMP/rtl.csv")]" "$(grep '^set cbrange' "$TMP/bi2.png.gp")"
