@@ -678,169 +678,205 @@ static void grouped_x_axis(FILE *gp, const struct plot_opts *o, const struct gro
         fprintf(gp, "set xrange [%.17g:%.17g]\n", lo / 1.15, hi * 1.15);
 }
 
-/* Rows of sweep CSVs grouped into lines (and panels); y from a choice of columns. */
-static int kind_grouped(struct fig *f, const struct plot_opts *o, const struct csv *in, FILE *gp,
-                        int is_tlb)
-{
+/* The lines of a tlb or multiprog figure as read from the rows, and what the axes need. */
+struct grouped_lines {
     struct panel_series ps[MAX_SERIES];
-    int ns = 0, rc = -1;
-    char yname[256] = "", xkey[128] = "", panel_name[128] = "";
-    double xlo = INFINITY, xhi = 0, ymax = 0;
+    int ns;
     struct grouping g;
+    char yname[256], xkey[128], panel_name[128];
+    double xlo, xhi;
+};
+
+/* Reads every row of every input into its line (and panel). */
+static int grouped_read(struct fig *f, const struct plot_opts *o, const struct csv *in, int is_tlb,
+                        struct grouped_lines *gl)
+{
+    struct grouping *g = &gl->g;
     for (int i = 0; i < o->ninputs; i++) {
         const struct csv *c = &in[i];
-        if (grouped_columns(f, o, c, is_tlb, &g, yname, sizeof yname) < 0)
-            goto out;
-        snprintf(xkey, sizeof xkey, "%s", c->header[g.xc]);
-        plot_key_words(xkey, &g.xw);
-        g.multi_trace = !g.x_from_traces && distinct_traces(c);
-        if (panel_column(f, o, c, &g, &g.panel_col) < 0)
-            goto out;
-        if (g.panel_col >= 0)
-            snprintf(panel_name, sizeof panel_name, "%s", c->header[g.panel_col]);
+        if (grouped_columns(f, o, c, is_tlb, g, gl->yname, sizeof gl->yname) < 0)
+            return -1;
+        snprintf(gl->xkey, sizeof gl->xkey, "%s", c->header[g->xc]);
+        plot_key_words(gl->xkey, &g->xw);
+        g->multi_trace = !g->x_from_traces && distinct_traces(c);
+        if (panel_column(f, o, c, g, &g->panel_col) < 0)
+            return -1;
+        if (g->panel_col >= 0)
+            snprintf(gl->panel_name, sizeof gl->panel_name, "%s", c->header[g->panel_col]);
         char tag[96], title[160], panel[96] = "", order[160];
         stem(tag, sizeof tag, c->path);
         for (size_t r = 0; r < c->nrows; r++) {
             double x, y;
-            if (grouped_point(f, o, c, r, &g, is_tlb, &x, &y) < 0)
-                goto out;
-            line_title(c, r, &g, o->ninputs > 1 ? tag : NULL, title, sizeof title, order, sizeof order);
-            if (g.panel_col >= 0)
-                cell_words(c, r, (size_t)g.panel_col, &g, panel, sizeof panel);
-            struct series *sp = find_series(ps, &ns, panel, title,
-                                            g.panel_col >= 0 ? csv_get(c, r, (size_t)g.panel_col) : "", order);
-            if (!sp) {
-                fail(f, "%s: more than %d lines", c->path, MAX_SERIES);
-                goto out;
-            }
-            if (series_push(sp, x, y) < 0) {
-                fail(f, "out of memory");
-                goto out;
-            }
+            if (grouped_point(f, o, c, r, g, is_tlb, &x, &y) < 0)
+                return -1;
+            line_title(c, r, g, o->ninputs > 1 ? tag : NULL, title, sizeof title, order, sizeof order);
+            if (g->panel_col >= 0)
+                cell_words(c, r, (size_t)g->panel_col, g, panel, sizeof panel);
+            struct series *sp = find_series(gl->ps, &gl->ns, panel, title,
+                                            g->panel_col >= 0 ? csv_get(c, r, (size_t)g->panel_col) : "", order);
+            if (!sp)
+                return fail(f, "%s: more than %d lines", c->path, MAX_SERIES);
+            if (series_push(sp, x, y) < 0)
+                return fail(f, "out of memory");
             if (x > 0) {
-                xlo = fmin(xlo, x);
-                xhi = fmax(xhi, x);
+                gl->xlo = fmin(gl->xlo, x);
+                gl->xhi = fmax(gl->xhi, x);
             }
         }
     }
-    grouped_x_axis(gp, o, &g, xkey, xlo, xhi);
-    qsort(ps, (size_t)ns, sizeof *ps, panel_series_cmp);
-    /* panels in the order met; a line keeps its style (linetype) in every panel */
+    return 0;
+}
+
+/* Large counts (cycles) in thousands, millions or billions: "3.5x10^9" tic labels are wide
+ * and hard to compare. Returns the divisor (1: as they are) and names it. */
+static double y_divisor(const struct grouped_lines *gl, const char **name)
+{
+    double top = 0;
+    for (int i = 0; i < gl->ns; i++)
+        for (size_t k = 0; k < gl->ps[i].s.n; k++)
+            if (isfinite(gl->ps[i].s.y[k]))
+                top = fmax(top, gl->ps[i].s.y[k]);
+    *name = top >= 1e10 ? "billions" : top >= 1e7 ? "millions" : top >= 1e4 ? "thousands" : "";
+    return top >= 1e10 ? 1e9 : top >= 1e7 ? 1e6 : top >= 1e4 ? 1e3 : 1;
+}
+
+/* Writes the data blocks and plot clauses, panel by panel; a line keeps its line type in
+ * every panel and only the first panel's lines name the key. The .dat keeps raw values, the
+ * script divides by `div`. Sets the count of lines, the most runs of a point, the top y. */
+static int grouped_write(struct fig *f, const char *path, struct grouped_lines *gl, double div,
+                         int *nlines, int *max_runs, double *ymax)
+{
     char panels[MAX_SERIES][96], lines[MAX_SERIES][160];
-    int np = 0, nl = 0, max_runs = 1;
-    for (int i = 0; i < ns; i++) {
+    int np = 0, nl = 0;
+    qsort(gl->ps, (size_t)gl->ns, sizeof *gl->ps, panel_series_cmp);
+    for (int i = 0; i < gl->ns; i++) {
         int p = 0, l = 0;
-        while (p < np && strcmp(panels[p], ps[i].panel))
+        while (p < np && strcmp(panels[p], gl->ps[i].panel))
             p++;
         if (p == np)
-            snprintf(panels[np++], sizeof panels[0], "%.95s", ps[i].panel);
-        while (l < nl && strcmp(lines[l], ps[i].s.title))
+            snprintf(panels[np++], sizeof panels[0], "%.95s", gl->ps[i].panel);
+        while (l < nl && strcmp(lines[l], gl->ps[i].s.title))
             l++;
         if (l == nl)
-            snprintf(lines[nl++], sizeof lines[0], "%.159s", ps[i].s.title);
+            snprintf(lines[nl++], sizeof lines[0], "%.159s", gl->ps[i].s.title);
     }
-    if (np > MAX_PANELS) {
-        fail(f, "%s: %d panels, at most %d (choose another with --panels KEY, or none)",
-             in[0].path, np, MAX_PANELS);
-        goto out;
-    }
-    /* large counts (cycles) in millions or billions: "3.5x10^9" tic labels are wide and
-     * hard to compare; the .dat keeps the raw values, the script divides */
-    double ytop = 0, yscale = 1;
-    for (int i = 0; i < ns; i++)
-        for (size_t k = 0; k < ps[i].s.n; k++)
-            if (isfinite(ps[i].s.y[k]))
-                ytop = fmax(ytop, ps[i].s.y[k]);
-    const char *yunit = "";
-    if (ytop >= 1e10) {
-        yscale = 1e9;
-        yunit = "billions";
-    } else if (ytop >= 1e7) {
-        yscale = 1e6;
-        yunit = "millions";
-    } else if (ytop >= 1e4) {
-        yscale = 1e3;
-        yunit = "thousands";
-    }
+    if (np > MAX_PANELS)
+        return fail(f, "%s: %d panels, at most %d (choose another with --panels KEY, or none)", path,
+                    np, MAX_PANELS);
     char ycols[2][64]; /* the columns of a line, and of a line with error bars */
-    if (yscale > 1) {
-        snprintf(ycols[0], sizeof ycols[0], "1:($2/%g)", yscale);
-        snprintf(ycols[1], sizeof ycols[1], "1:($2/%g):($3/%g):($4/%g)", yscale, yscale, yscale);
+    if (div > 1) {
+        snprintf(ycols[0], sizeof ycols[0], "1:($2/%g)", div);
+        snprintf(ycols[1], sizeof ycols[1], "1:($2/%g):($3/%g):($4/%g)", div, div, div);
     } else {
         snprintf(ycols[0], sizeof ycols[0], "1:2");
         snprintf(ycols[1], sizeof ycols[1], "1:2:3:4");
     }
+    *max_runs = 1;
     for (int p = 0; p < np; p++) {
         if (np > 1) {
             char pt[128];
             clean_title(pt, sizeof pt, panels[p]);
             panel_add(f, pt);
         }
-        for (int i = 0; i < ns; i++) {
-            if (strcmp(ps[i].panel, panels[p]))
+        for (int i = 0; i < gl->ns; i++) {
+            struct panel_series *s = &gl->ps[i];
+            if (strcmp(s->panel, panels[p]))
                 continue;
             int l = 0, runs;
-            while (strcmp(lines[l], ps[i].s.title))
+            while (strcmp(lines[l], s->s.title))
                 l++;
-            series_sort(&ps[i].s);
-            int b = write_runs_block(f, &ps[i].s, &runs, &ymax);
+            series_sort(&s->s);
+            int b = write_runs_block(f, &s->s, &runs, ymax);
             char t[160];
-            clean_title(t, sizeof t, ps[i].s.title);
+            clean_title(t, sizeof t, s->s.title);
             add_clause(f, "'%s' index %d using %s with %s lt %d title \"%s\"", f->datname, b,
                        ycols[runs > 1], runs > 1 ? "yerrorlines" : "linespoints", l + 1, p == 0 ? t : "");
-            max_runs = (int)fmax(max_runs, runs);
+            *max_runs = (int)fmax(*max_runs, runs);
         }
     }
-    if (nl == 1 && !strcmp(lines[0], "all"))
-        fputs("unset key\n", gp);
-    else if (np == 1)
-        fputs("set key below height 1\n", gp); /* never over the curves */
-    char yl[300];
-    clean_title(yl, sizeof yl, yname);
-    if (yscale > 1) /* "Cycles (billions)", "Faults (thousands, ...)" */
-        snprintf(yl + strlen(yl), sizeof yl - strlen(yl), " (%s)", yunit);
-    fprintf(gp, "set ylabel \"%s\"\n", yl);
-    snprintf(f->ylabel, sizeof f->ylabel, "%s", yl);
+    *nlines = nl;
     f->key_entries = nl;
     for (int l = 0; l < nl; l++)
         f->key_width = (int)fmax(f->key_width, (double)strlen(lines[l]));
-    if (g.x_from_traces || (xhi <= 32 && xlo >= 1 && !strcmp(xkey, "processes")))
-        fprintf(gp, "set xtics 1\nunset mxtics\nset xrange [%g:%g]\n", xlo - 0.2, xhi + 0.2);
+    if (nl == 1 && !strcmp(lines[0], "all"))
+        f->key_entries = 0;
+    return 0;
+}
+
+/* The figure's title in words: "TLB misses against L1 dTLB entries, by workload", and what
+ * a point and its bar are when points are medians of runs. */
+static void grouped_title(struct fig *f, const struct plot_opts *o, const struct grouped_lines *gl,
+                          int is_tlb, const char *ylabel, int max_runs)
+{
+    const struct grouping *g = &gl->g;
+    char pw[96] = "";
+    if (f->npanels > 1) {
+        struct key_words kw;
+        plot_key_words(gl->panel_name, &kw);
+        snprintf(pw, sizeof pw, "%s", !strcmp(gl->panel_name, "trace") ? "workload" : kw.words);
+    }
+    char yt[300]; /* the y axis in words without its unit */
+    snprintf(yt, sizeof yt, "%s", ylabel);
+    char *paren = strstr(yt, " (");
+    if (paren && yt[strlen(yt) - 1] == ')')
+        *paren = 0;
+    char xt[128]; /* mid-sentence: "memory size", but "L1 dTLB entries", "CPUs" */
+    snprintf(xt, sizeof xt, "%s", g->x_from_traces ? "concurrent processes" : g->xw.words);
+    if (isupper((unsigned char)xt[0]) && !isupper((unsigned char)xt[1]) && !isdigit((unsigned char)xt[1]))
+        xt[0] = (char)tolower((unsigned char)xt[0]);
+    snprintf(f->title, sizeof f->title, "%.120s against %.100s%s%.60s",
+             is_tlb && !o->ycol ? (g->tc.mpki ? "TLB misses" : "TLB hit rate") : yt, xt,
+             pw[0] ? ", by " : "", pw);
+    clean_title(f->title, sizeof f->title, f->title);
+    if (max_runs > 1) /* a second line (gnuplot's \n) */
+        snprintf(f->title + strlen(f->title), sizeof f->title - strlen(f->title),
+                 "\\n(points: median of %d runs; bars: lowest to highest)", max_runs);
+}
+
+/* Rows of sweep CSVs grouped into lines (and panels); y from a choice of columns. */
+static int kind_grouped(struct fig *f, const struct plot_opts *o, const struct csv *in, FILE *gp,
+                        int is_tlb)
+{
+    struct grouped_lines *gl = calloc(1, sizeof *gl);
+    if (!gl)
+        return fail(f, "out of memory");
+    gl->xlo = INFINITY;
+    int rc = -1, nl, max_runs;
+    double ymax = 0;
+    const char *unit;
+    if (grouped_read(f, o, in, is_tlb, gl) < 0)
+        goto out;
+    grouped_x_axis(gp, o, &gl->g, gl->xkey, gl->xlo, gl->xhi);
+    double div = y_divisor(gl, &unit);
+    if (grouped_write(f, in[0].path, gl, div, &nl, &max_runs, &ymax) < 0)
+        goto out;
+    if (!f->key_entries)
+        fputs("unset key\n", gp);
+    else if (f->npanels <= 1)
+        fputs("set key below height 1\n", gp); /* never over the curves */
+    char yl[300];
+    clean_title(yl, sizeof yl, gl->yname);
+    if (div > 1) /* "Cycles (millions)" */
+        snprintf(yl + strlen(yl), sizeof yl - strlen(yl), " (%s)", unit);
+    fprintf(gp, "set ylabel \"%s\"\n", yl);
+    snprintf(f->ylabel, sizeof f->ylabel, "%s", yl);
+    if (gl->g.x_from_traces || (gl->xhi <= 32 && gl->xlo >= 1 && !strcmp(gl->xkey, "processes")))
+        fprintf(gp, "set xtics 1\nunset mxtics\nset xrange [%g:%g]\n", gl->xlo - 0.2, gl->xhi + 0.2);
     /* panels of one workload each have their own y range (workloads differ in scale);
      * panels of a key share it, so that heights compare across them; a percentage keeps
      * its points at 100 off the border */
     if (!is_tlb && !o->ycol)
         fputs("set yrange [0:105]\nset ytics 0, 20, 100\n", gp);
-    else if (np > 1 && ymax > 0 && strcmp(panel_name, "trace"))
-        fprintf(gp, "set yrange [0:%.10g]\n", ymax / yscale * 1.08);
+    else if (f->npanels > 1 && ymax > 0 && strcmp(gl->panel_name, "trace"))
+        fprintf(gp, "set yrange [0:%.10g]\n", ymax / div * 1.08);
     else
         fputs("set yrange [0:*]\n", gp);
-    char pw[96] = "";
-    if (np > 1) {
-        struct key_words kw;
-        plot_key_words(panel_name, &kw);
-        snprintf(pw, sizeof pw, "%s", !strcmp(panel_name, "trace") ? "workload" : kw.words);
-        clean_title(pw, sizeof pw, pw);
-    }
-    char yt[300]; /* the y axis in words without its unit */
-    snprintf(yt, sizeof yt, "%s", yl);
-    char *paren = strstr(yt, " (");
-    if (paren && yt[strlen(yt) - 1] == ')')
-        *paren = 0;
-    char xt[128]; /* mid-sentence: "memory size", but "L1 dTLB entries", "CPUs" */
-    snprintf(xt, sizeof xt, "%s", g.x_from_traces ? "concurrent processes" : g.xw.words);
-    if (isupper((unsigned char)xt[0]) && !isupper((unsigned char)xt[1]) && !isdigit((unsigned char)xt[1]))
-        xt[0] = (char)tolower((unsigned char)xt[0]);
-    snprintf(f->title, sizeof f->title, "%.120s against %.100s%s%.60s", is_tlb && !o->ycol ? (g.tc.mpki ? "TLB misses" : "TLB hit rate") : yt,
-             xt, np > 1 ? ", by " : "", pw);
-    clean_title(f->title, sizeof f->title, f->title);
-    if (max_runs > 1) /* say what a point and its bar are (a second line: gnuplot's \n) */
-        snprintf(f->title + strlen(f->title), sizeof f->title - strlen(f->title),
-                 "\\n(points: median of %d runs; bars: lowest to highest)", max_runs);
+    grouped_title(f, o, gl, is_tlb, yl, max_runs);
     rc = 0;
 out:
-    for (int i = 0; i < ns; i++)
-        series_free(&ps[i].s, 1);
+    for (int i = 0; i < gl->ns; i++)
+        series_free(&gl->ps[i].s, 1);
+    free(gl);
     return rc;
 }
 

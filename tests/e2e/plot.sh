@@ -153,3 +153,10 @@ for f in sys.argv[1:]:
     for r in csv.DictReader(open(f)):
         m = max([m] + [float(v) for k, v in r.items() if k.startswith(("order", "buddy."))])
 print("%g" % m)' "$TMP/tl.csv" "$TMP/rtl.csv")]" "$(grep '^set cbrange' "$TMP/bi2.png.gp")"
+python3 -c '
+print("tlb.l1d.entries,tlb.l1d.ways,trace,instructions,tlb.l1d.misses")
+for w in range(20):
+    for e in (8, 16, 32):
+        print("%d,%d,/x/a.mmt,1000,%d" % (e, w, e))' >"$TMP/many.csv"
+"$MMSIM" plot tlb "$TMP/many.csv" --panels tlb.l1d.ways -o "$TMP/many.png" 2>"$TMP/err.txt"
+check "20 panels: an error naming the file and the limit" grep -q "many.csv: 20 panels, at most 16" "$TMP/err.txt"
