@@ -28,10 +28,13 @@ HDRS := $(wildcard */*.h *.h)
 
 DEPS_PKGS = libzstd-dev libpfm4-dev libzydis-dev libinih-dev libcmocka-dev liblzma-dev libzip-dev zlib1g-dev python3-numpy \
             gnuplot-nox valgrind pkg-config clang libclang-rt-dev zstd xz-utils time bc parallel
+# What tests/e2e/cluster.sh needs: a single-node Slurm cluster and an ssh server for GNU
+# parallel. Installed by `make test` without recommends (openssh-server's pull in systemd).
+TEST_PKGS = slurmctld slurmd slurm-client munge openssh-server
 # The everyday programs `make validate` holds the model against (tests/validate/everyday.sh).
 VALIDATE_PKGS = python3 perl coreutils bzip2 gzip sqlite3 git nodejs gcc
 
-.PHONY: all deps build test demo bench validate validate-thrash install clean unit asan fuzz progs
+.PHONY: all deps test-deps build test demo bench validate validate-thrash install clean unit asan fuzz progs
 all: deps
 	@$(MAKE) --no-print-directory build
 
@@ -45,9 +48,12 @@ deps:
 	if [ -n "$$missing" ]; then \
 	  echo "make deps: installing$$missing"; \
 	  if [ "$$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null || \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(APT_FLAGS) $$missing >/dev/null || \
 	    { echo "make deps: apt-get failed for:$$missing" >&2; exit 1; }; \
 	fi
+
+test-deps:
+	@$(MAKE) --no-print-directory deps DEPS_PKGS="$(TEST_PKGS)" APT_FLAGS=--no-install-recommends
 
 build/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
@@ -101,6 +107,7 @@ fuzz: $(FUZZ_BINS)
 
 # `make test`: everything, one summary line, non-zero exit on any failure.
 test: deps
+	@$(MAKE) --no-print-directory test-deps
 	@$(MAKE) --no-print-directory build unit asan fuzz
 	@tests/run.sh
 

@@ -767,6 +767,11 @@ int run_pool(struct sweep *sw, size_t todo)
 
 /* ---- emitting job lists for clusters ---- */
 
+/* slurm.conf's MaxArraySize when unset (slurm.conf(5)): array indices 0..1000. It bounds the
+ * index, not the count, so a longer sweep is submitted in parts that shift the index by
+ * MMSIM_TASK_OFFSET; the script says how. */
+#define SLURM_DEFAULT_MAX_ARRAY 1001
+
 /* Writes s single-quoted for sh. */
 static void shell_quote(FILE *f, const char *s)
 {
@@ -813,14 +818,19 @@ static int emit_jobs(const struct sweep *sw, char *err, size_t errlen)
         return -1;
     }
     int slurm = !strcmp(sw->o->emit_kind, "slurm");
-    if (slurm) {
+    if (slurm)
         fprintf(f, "#!/bin/bash\n# mmsim sweep: %zu jobs. Submit with: sbatch %s\n"
                    "# then merge with: mmsim sweep --collect %s -o results.csv\n"
                    "#SBATCH --job-name=mmsim-sweep\n#SBATCH --array=0-%zu\n#SBATCH --ntasks=1\n"
                    "#SBATCH --output=%s/slurm-%%A_%%a.out\n"
-                   "case \"$SLURM_ARRAY_TASK_ID\" in\n",
-                sw->njobs, sw->o->emit_file, sw->dir, sw->njobs ? sw->njobs - 1 : 0, sw->dir);
-    }
+                   "# Task i runs job i + MMSIM_TASK_OFFSET (default 0). Slurm refuses array indices\n"
+                   "# of MaxArraySize (default %d) and above: submit a longer sweep in parts, e.g.\n"
+                   "#   sbatch --array=0-999 %s\n"
+                   "#   sbatch --array=0-999 --export=ALL,MMSIM_TASK_OFFSET=1000 %s ...\n"
+                   "task=$((SLURM_ARRAY_TASK_ID + ${MMSIM_TASK_OFFSET:-0}))\n"
+                   "case \"$task\" in\n",
+                sw->njobs, sw->o->emit_file, sw->dir, sw->njobs ? sw->njobs - 1 : 0, sw->dir,
+                SLURM_DEFAULT_MAX_ARRAY, sw->o->emit_file, sw->o->emit_file);
     for (size_t i = 0; i < sw->njobs; i++) {
         if (slurm)
             fprintf(f, "%zu) ", i);
@@ -828,13 +838,18 @@ static int emit_jobs(const struct sweep *sw, char *err, size_t errlen)
         fputs(slurm ? " ;;\n" : "\n", f);
     }
     if (slurm)
-        fputs("*) echo \"mmsim sweep: no job $SLURM_ARRAY_TASK_ID\" >&2; exit 2 ;;\nesac\n", f);
+        fputs("*) echo \"mmsim sweep: no job $task\" >&2; exit 2 ;;\nesac\n", f);
     if (fclose(f) != 0) {
         snprintf(err, errlen, "%s: write error", sw->o->emit_file);
         return -1;
     }
     if (slurm)
         chmod(sw->o->emit_file, 0755);
+    if (slurm && sw->njobs > SLURM_DEFAULT_MAX_ARRAY)
+        fprintf(stderr, "mmsim sweep: %zu array tasks, more than Slurm's default MaxArraySize (%d): "
+                        "if sbatch refuses the array, submit it in parts with MMSIM_TASK_OFFSET "
+                        "(see %s)\n",
+                sw->njobs, SLURM_DEFAULT_MAX_ARRAY, sw->o->emit_file);
     fprintf(stderr, "mmsim sweep: %zu jobs in %s; results go to %s/ID.json; merge with "
                     "mmsim sweep --collect %s -o results.csv\n",
             sw->njobs, sw->o->emit_file, sw->dir, sw->dir);

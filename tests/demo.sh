@@ -41,6 +41,7 @@ step "plots"
 $M plot tlb "$out/tlb.csv" -o "$out/tlb.png"
 $M plot mrc "$out/mrc.csv" -o "$out/mrc.png"
 $M plot timeline "$out/timeline.csv" -o "$out/timeline.png"
+$M plot buddyinfo "$out/timeline.csv" -o "$out/buddyinfo.png"
 $M plot walk "$out/walk.csv" -o "$out/walk.png"
 ls -l "$out"/*.png
 printf '\nmake demo: done. The report is above; %s holds the trace, replay.json, the CSVs, and the plots\n(each with its gnuplot script .gp beside it, to restyle for a paper).\n' "$out"

@@ -60,7 +60,8 @@ check_eq "buddyinfo: one line per order" 3 "$(grep -c '^# order' "$TMP/bi.png.da
 # the engine's own timeline (time in cycles, rss_by_pid lists, order0..order10)
 check "a replay timeline" "$MMSIM" replay -c "$ROOT/configs/default.ini" -s stats.sample_interval=100000 --timeline "$TMP/rtl.csv" "$TMP/t.mmt"
 plot_ok timeline "$TMP/rtl.png" "$TMP/rtl.csv"
-check "replay timeline: rss and fault-rate lines" grep -q "^# rss_pages" "$TMP/rtl.png.dat"
+check "replay timeline: rss and fault-rate lines, named in words" grep -q "^# RSS$" "$TMP/rtl.png.dat"
+check "replay timeline: minor faults on the right axis" grep -q "^# Minor faults (right axis)$" "$TMP/rtl.png.dat"
 check "replay timeline: x in million cycles" grep -q "million cycles" "$TMP/rtl.png.gp"
 plot_ok buddyinfo "$TMP/rbi.svg" "$TMP/rtl.csv" --freq-ghz 2
 check_eq "replay buddyinfo: 11 orders" 11 "$(grep -c '^# order' "$TMP/rbi.svg.dat")"
@@ -74,3 +75,88 @@ check "the written script reruns on its own" bash -c "cd '$TMP' && gnuplot walk.
 check "a missing column is an error naming the file and the column" grep -q "sweep.csv: no column 'tlb.l1d.misses'" "$TMP/err.txt"
 "$MMSIM" plot mrc "$TMP/a.csv" -o "$TMP/x.jpg" 2>/dev/null
 check_eq "an unknown output type exits 2" 2 "$?"
+
+# ---- figures a paper can take: words, log2 sizes, palette, runs, panels ----
+# a sweep over TLB entries (doubling, 8..1024) and ways, on two traces, by hand
+python3 - "$TMP/two.csv" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("tlb.l1d.entries,tlb.l1d.ways,trace,instructions,tlb.l1d.misses,tlb.l1d.hits,cycles\n")
+    for t in ("/x/a.mmt", "/x/b.mmt"):
+        for w in (0, 4, 8):
+            for e in (8, 16, 32, 64, 128, 256, 512, 1024):
+                m = 200000 // e + w * 10 + (5000 if t.endswith("b.mmt") else 0)
+                f.write("%d,%d,%s,1000000,%d,%d,%d\n" % (e, w, t, m, 100000 - m, 3000000000 + m))
+PY
+plot_ok tlb "$TMP/two.png" "$TMP/two.csv"
+G=$TMP/two.png.gp
+check "entries doubling from 8 to 1024: a log2 x axis" grep -qx "set logscale x 2" "$G"
+check_eq "x axis in words" 'set xlabel "L1 dTLB entries"' "$(grep '^set xlabel' "$G")"
+check_eq "y axis in words" 'set ylabel "L1 dTLB misses per 1000 instructions"' "$(grep '^set ylabel' "$G" | head -1)"
+check "no raw key in the script's words" bash -c "! grep -v '^#' '$G' | grep -q 'tlb\\.l1d'"
+check "legends in words: fully associative, 4-way, 8-way" bash -c "grep -q 'title \"fully associative\"' '$G' && grep -q 'title \"4-way\"' '$G' && grep -q 'title \"8-way\"' '$G'"
+check_eq "lines in the order of their values (0 = fully associative, 4, 8)" "fully associative 4-way 8-way" \
+    "$(grep -o 'lt [0-9]* title "[^"]\+"' "$G" | head -3 | cut -d'"' -f2 | tr '\n' ' ' | sed 's/ $//')"
+check_eq "two traces and a second key: one panel per trace" "set multiplot layout 1,2" "$(grep -o '^set multiplot layout [0-9],[0-9]' "$G")"
+check_eq "panel titles name the workloads" '(a) a|(b) b' "$(grep '^set title "(' "$G" | cut -d'"' -f2 | paste -sd'|')"
+check_eq "one key for both panels: the second panel's lines have no title" 3 "$(sed -n '/(b) b/,$p' "$G" | grep -c 'title ""')"
+check_eq "a line keeps its line type in every panel" "1 2 3 1 2 3" "$(grep -o ' lt [0-9]*' "$G" | awk '{print $2}' | tr '\n' ' ' | sed 's/ $//')"
+check "the figure title in words" grep -q 'multiplot.*title "TLB misses against L1 dTLB entries, by workload"' "$G"
+check "Okabe-Ito palette" bash -c "grep -q '^set linetype 1 lc rgb \"#0072B2\"' '$G' && grep -q '#D55E00' '$G' && grep -q '#009E73' '$G' && ! grep -qi '#F0E442' '$G'"
+check "every line type differs from the others in dash or point type (greyscale)" python3 -c '
+import re, sys
+lt = re.findall(r"^set linetype (\d+) lc rgb \"(#\w+)\" lw \S+ dt (\S+) pt (\d+)", open(sys.argv[1]).read(), re.M)
+assert len(lt) == 14, lt
+shapes = [(d, p) for _, c, d, p in lt]
+assert len(set(shapes)) == 14, shapes
+assert len(set((c, d, p) for _, c, d, p in lt)) == 14' "$G"
+plot_ok tlb "$TMP/two3.svg" "$TMP/two.csv" --panels tlb.l1d.ways
+check_eq "--panels KEY: one panel per ways value" "set multiplot layout 1,3" "$(grep -o '^set multiplot layout [0-9],[0-9]' "$TMP/two3.svg.gp")"
+check "--panels KEY: panel titles in words" grep -q '^set title "(a) fully associative"' "$TMP/two3.svg.gp"
+check "--panels KEY: panels share the y range" grep -q '^set yrange \[0:' "$TMP/two3.svg.gp"
+plot_ok tlb "$TMP/two1.png" "$TMP/two.csv" --panels none
+check "--panels none: one plot, legends name ways and trace" bash -c "! grep -q multiplot '$TMP/two1.png.gp' && grep -q 'title \"4-way, b\"' '$TMP/two1.png.gp'"
+"$MMSIM" plot tlb "$TMP/two.csv" --panels memory.size -o "$TMP/bad.png" 2>"$TMP/err.txt"
+check "--panels with a key not in the sweep is an error naming it" grep -q "two.csv: --panels 'memory.size' is not a varied key or trace" "$TMP/err.txt"
+plot_ok tlb "$TMP/cyc.png" "$TMP/two.csv" --y cycles --panels none
+check "billions of cycles: the axis in millions, the data raw" bash -c "grep -q 'set ylabel \"Cycles (millions)\"' '$TMP/cyc.png.gp' && grep -q 'using 1:(\$2/1e+06)' '$TMP/cyc.png.gp' && grep -q '^8 3000025000$' '$TMP/cyc.png.dat'"
+
+# runs: a random-replacement seed repeats a point; the median and the spread are drawn
+printf 'tlb.l1d.entries,tlb.l1d.seed,trace,instructions,tlb.l1d.misses\n' >"$TMP/runs.csv"
+for e in 8 64; do for sm in 1:100 2:300 3:200; do echo "$e,${sm%%:*},/x/a.mmt,1000000,$((${sm#*:} * e))" >>"$TMP/runs.csv"; done; done
+plot_ok tlb "$TMP/runs.png" "$TMP/runs.csv"
+check "runs drawn with error bars" grep -q "using 1:2:3:4 with yerrorlines" "$TMP/runs.png.gp"
+check_eq "x median min max (MPKI 0.8, 2.4, 1.6 at 8 entries)" "8 1.6 0.8 2.4" "$(sed -n 2p "$TMP/runs.png.dat")"
+check_eq "at 64 entries (6.4, 19.2, 12.8)" "64 12.8 6.4 19.2" "$(sed -n 3p "$TMP/runs.png.dat")"
+check "the title says what a point and a bar are" grep -q 'median of 3 runs; bars: lowest to highest' "$TMP/runs.png.gp"
+
+# memory sizes: log2 with tics in KiB/MiB, x in words
+printf 'memory.size,trace,cycles\n2M,/x/a.mmt,900\n4M,/x/a.mmt,500\n8M,/x/a.mmt,300\n16M,/x/a.mmt,250\n32M,/x/a.mmt,240\n' >"$TMP/mem.csv"
+plot_ok tlb "$TMP/mem.pdf" "$TMP/mem.csv" --x memory.size --y cycles
+check "memory.size from 2M to 32M: log2" grep -qx "set logscale x 2" "$TMP/mem.pdf.gp"
+check "memory tics in MiB" grep -q 'set xtics ("2 MiB" 2, "4 MiB" 4, "8 MiB" 8, "16 MiB" 16, "32 MiB" 32)' "$TMP/mem.pdf.gp"
+check_eq "memory axis in words" 'set xlabel "Memory size"' "$(grep '^set xlabel' "$TMP/mem.pdf.gp")"
+check "--linx keeps a linear axis" bash -c "'$MMSIM' plot tlb '$TMP/mem.csv' --x memory.size --y cycles --linx -o '$TMP/meml.png' 2>/dev/null && ! grep -q logscale '$TMP/meml.png.gp' && grep -q 'set xlabel \"Memory size (MiB)\"' '$TMP/meml.png.gp'"
+check "sizes spanning less than 4x stay linear" bash -c "! grep -q 'logscale x' '$TMP/tlb.png.gp'"
+
+# the other kinds
+check "buddyinfo: a heat map of free blocks, log colour scale" bash -c "grep -q 'with boxxyerror' '$TMP/bi.png.gp' && grep -q '^set logscale cb' '$TMP/bi.png.gp' && grep -q '^set palette defined' '$TMP/bi.png.gp'"
+check "buddyinfo: orders labelled by block size" grep -q '"4 KiB (0)" 0, "8 KiB (1)" 1, "16 KiB (2)" 2' "$TMP/bi.png.gp"
+check_eq "walk: bars 0.8 of the closest latencies (10 cycles apart)" "set boxwidth 8 absolute" "$(grep '^set boxwidth' "$TMP/walk.png.gp")"
+check "multiprog: whole process counts on x" grep -qx "set xtics 1" "$TMP/mp.pdf.gp"
+plot_ok buddyinfo "$TMP/bi2.png" "$TMP/tl.csv" "$TMP/rtl.csv"
+check_eq "buddyinfo of two timelines: panels over each other" "set multiplot layout 2,1" "$(grep -o '^set multiplot layout [0-9],[0-9]' "$TMP/bi2.png.gp")"
+check_eq "buddyinfo panels share the colour range (up to the most free blocks of either)" \
+    "set cbrange [1:$(python3 -c 'import csv,sys
+m = 1
+for f in sys.argv[1:]:
+    for r in csv.DictReader(open(f)):
+        m = max([m] + [float(v) for k, v in r.items() if k.startswith(("order", "buddy."))])
+print("%g" % m)' "$TMP/tl.csv" "$TMP/rtl.csv")]" "$(grep '^set cbrange' "$TMP/bi2.png.gp")"
+python3 -c '
+print("tlb.l1d.entries,tlb.l1d.ways,trace,instructions,tlb.l1d.misses")
+for w in range(20):
+    for e in (8, 16, 32):
+        print("%d,%d,/x/a.mmt,1000,%d" % (e, w, e))' >"$TMP/many.csv"
+"$MMSIM" plot tlb "$TMP/many.csv" --panels tlb.l1d.ways -o "$TMP/many.png" 2>"$TMP/err.txt"
+check "20 panels: an error naming the file and the limit" grep -q "many.csv: 20 panels, at most 16" "$TMP/err.txt"
