@@ -84,10 +84,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         } else {
             struct mmt_event *e = &f->evs[f->n];
             memset(e, 0, sizeof *e);
-            e->type = (uint16_t)(1 + p[1] % 17);
+            e->type = (uint16_t)(1 + p[1] % MMT_EV_KERNEL_WRITE);
             e->nargs = MMT_EVENT_MAX_ARGS;
             e->args[0] = e->type == MMT_EV_FORK ? 100 + p[2] % 4 : addr & ~0xfffULL;
             e->args[1] = (uint64_t)p[2] << (p[3] % 24);
+            if (e->type == MMT_EV_KERNEL_READ || e->type == MMT_EV_KERNEL_WRITE) {
+                e->args[0] = addr; /* any alignment; at most 4 MiB, so an input stays fast */
+                e->args[1] = (uint64_t)p[2] << (p[3] % 15);
+            }
             e->args[2] = p[4] % 8;
             e->args[3] = p[5] % 2 ? 0x22 : 0x02;
             e->args[4] = UINT64_MAX;
