@@ -96,6 +96,17 @@ class TraceTest(unittest.TestCase):
             mmsim.replay(self.trace, config=os.path.join(self.tmp.name, "missing.ini"))
         self.assertIn("missing.ini", str(cm.exception))
 
+    def test_without_numpy_batches_are_tuples(self):
+        code = ("import sys; sys.modules['numpy'] = None\n"
+                "import mmsim\n"
+                "recs = mmsim.open(sys.argv[1]).records()\n"
+                "print(sum(1 for r in recs if r[1] <= mmsim.MODIFY), type(recs[0]).__name__)")
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+            p for p in [os.path.dirname(os.path.dirname(mmsim.__file__))] + os.environ.get("PYTHONPATH", "").split(os.pathsep) if p))
+        out = subprocess.run(["/usr/bin/python3", "-c", code, self.trace], env=env, check=True,
+                             stdout=subprocess.PIPE, text=True).stdout.split()
+        self.assertEqual([str(len(lackey_accesses(LACKEY))), "tuple"], out)
+
     def test_version(self):
         self.assertEqual(3, len(mmsim.version()))
 
