@@ -29,8 +29,12 @@
 # (memory_mib, runtime_s, major_faults, pswpin, pswpout, minor_faults, oom_killed, ...), a
 # plot overlaying both (mmsim plot thrashing), and tables.md with the Markdown tables and
 # per-limit ratios (tests/validate/thrash_report.py). Prints TAP lines.
-# Options (env): OUT, WORKLOADS (subset, space separated), FRACS (limits as fractions of WS).
+# Options (env): OUT, WORKLOADS (subset, space separated), FRACS (limits as fractions of WS),
+# MODEL_ONLY=1 (no root needed): replay against the kernel results already in $OUT (its
+# kernel.env and *.kernel.csv), to re-check the model after a change.
 source "$(dirname "$0")/../e2e/lib.sh"
+cp "$MMSIM" "$TMP/mmsim" && MMSIM=$TMP/mmsim # a rebuild during the run does not change it
+export MMSIM_VGLIB=${MMSIM_VGLIB:-$ROOT/build/vg}
 OUT=${OUT:-$ROOT/build/validate-thrash}
 WORKLOADS=${WORKLOADS:-"seqw scan rand hotcold sort multi"}
 FRACS=${FRACS:-"1.5 1.25 1.1 1.0 0.9 0.8 0.7 0.6 0.5"}
@@ -38,101 +42,7 @@ MULTI_N=${MULTI_N:-"1 2 3 4 6 8"}
 GNU_TIME=/usr/bin/time
 SWAP_MIB=512
 
-if [ "$(id -u)" != 0 ]; then
-    echo "# validate-thrash: skipped, needs root (swap file, memory cgroup)"; exit 0
-fi
-for p in "$PROGS/thrash_sweep" "$PROGS/thrash_walk" "$GNU_TIME"; do
-    [ -x "$p" ] || { echo "not ok - thrash: $p missing"; exit 1; }
-done
-mkdir -p "$OUT"
-
-# ---- the memory cgroup (v1 or v2) ----
-if [ -f /sys/fs/cgroup/cgroup.controllers ] && grep -qw memory /sys/fs/cgroup/cgroup.controllers; then
-    CGV=v2; CGPARENT=/sys/fs/cgroup$(awk -F: '$1=="0"{print $3}' /proc/self/cgroup)
-elif [ -d /sys/fs/cgroup/memory ]; then
-    CGV=v1; CGPARENT=/sys/fs/cgroup/memory$(awk -F: '$2=="memory"{print $3}' /proc/self/cgroup)
-else
-    echo "not ok - thrash: no memory cgroup"; exit 1
-fi
-CGPARENT=${CGPARENT%/}
-SWAPFILE=/var/tmp/mmsim-swap-$$
-CG=""
-cleanup() {
-    [ -n "$CG" ] && rmdir "$CG" 2>/dev/null
-    if grep -q "^$SWAPFILE " /proc/swaps; then swapoff "$SWAPFILE"; fi
-    rm -f "$SWAPFILE"
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-# ---- a temporary swap file ----
-if ! { fallocate -l ${SWAP_MIB}M "$SWAPFILE" 2>/dev/null || dd if=/dev/zero of="$SWAPFILE" bs=1M count=$SWAP_MIB status=none; } ||
-   ! chmod 600 "$SWAPFILE" || ! mkswap -q "$SWAPFILE" >/dev/null || ! swapon "$SWAPFILE"; then
-    echo "not ok - thrash: cannot add a swap file at $SWAPFILE"; exit 1
-fi
-dev=$(df --output=source "$SWAPFILE" | tail -1)
-rota=$(lsblk -ndo ROTA "$dev" 2>/dev/null | tr -d ' ')
-[ -z "$rota" ] && rota=$(cat "/sys/block/$(basename "$(lsblk -ndo PKNAME "$dev" 2>/dev/null || echo "$dev")")/queue/rotational" 2>/dev/null || echo 0)
-echo "# swap file $SWAPFILE, $SWAP_MIB MiB on $dev (rotational $rota); memory cgroup $CGV under $CGPARENT"
-echo "# other swap areas: $(awk 'NR > 1 && $1 != "'"$SWAPFILE"'" {printf "%s ", $1}' /proc/swaps)"
-
-# ---- does this kernel map the zero page on a read fault? (RssAnon after reading 16 MiB) ----
-ZERO_PAGE=$(python3 -c '
-import mmap
-def rss():
-    return int([l.split()[1] for l in open("/proc/self/status") if l.startswith("RssAnon:")][0])
-m = mmap.mmap(-1, 16 << 20, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
-r0 = rss(); s = sum(m[i] for i in range(0, 16 << 20, 4096)); r1 = rss()
-print(0 if r1 - r0 > 8 << 10 else 1)')
-echo "# a read fault maps the zero page: $ZERO_PAGE (the model's memory.zero_page)"
-
-# ---- one kernel run ----
-cg_make() { # name limit_mib (0: none)
-    CG=$CGPARENT/mmsim-thrash-$$-$1
-    mkdir "$CG" || { echo "not ok - thrash: cannot create $CG"; exit 1; }
-    if [ $CGV = v1 ]; then
-        if [ "$2" -gt 0 ]; then
-            echo $(($2 << 20)) >"$CG/memory.limit_in_bytes"
-            [ -f "$CG/memory.memsw.limit_in_bytes" ] && echo $(( ($2 + SWAP_MIB) << 20 )) >"$CG/memory.memsw.limit_in_bytes"
-        fi
-    else
-        [ "$2" -gt 0 ] && echo $(($2 << 20)) >"$CG/memory.max"
-        echo max >"$CG/memory.swap.max"
-    fi
-}
-cg_stat() { awk -v k="$1" '$1 == k { print $2; exit }' "$CG/memory.stat"; }
-cg_peak() {
-    if [ $CGV = v1 ]; then cat "$CG/memory.max_usage_in_bytes"; else cat "$CG/memory.peak"; fi
-}
-cg_ooms() {
-    if [ $CGV = v1 ]; then awk '$1 == "oom_kill" { print $2 }' "$CG/memory.oom_control"
-    else awk '$1 == "oom_kill" { print $2 }' "$CG/memory.events"; fi
-}
-vmstat_get() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
-# kernel_run TAG LIMIT_MIB CMD... : appends one CSV row to $KROW (global) and sets K_*
-kernel_run() {
-    local tag=$1 lim=$2; shift 2
-    cg_make "$tag" "$lim"
-    local in0 out0 tf=$TMP/time.$tag
-    in0=$(vmstat_get pswpin); out0=$(vmstat_get pswpout)
-    local t0 t1 st
-    t0=$(date +%s%N)
-    sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$CG" \
-        "$GNU_TIME" -f '%F %R %x' -o "$tf" "$@" >/dev/null 2>"$TMP/err.$tag"
-    st=$?
-    t1=$(date +%s%N)
-    K_PSWPIN=$(( $(vmstat_get pswpin) - in0 )); K_PSWPOUT=$(( $(vmstat_get pswpout) - out0 ))
-    K_TIME=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", (b - a) / 1e9 }')
-    read -r K_TMAJ K_MINOR K_EXIT < <(tail -1 "$tf")
-    K_MAJ=$(cg_stat pgmajfault); K_PGFAULT=$(cg_stat pgfault)
-    K_PEAK=$(cg_peak); K_OOM=$(cg_ooms)
-    [ "$st" != 0 ] && [ "${K_EXIT:-0}" = 0 ] && K_EXIT=$st
-    grep -q "terminated by signal" "$tf" && K_EXIT=$st
-    # the cgroup is removed once its processes are gone
-    for _ in 1 2 3 4 5 6 7 8 9 10; do rmdir "$CG" 2>/dev/null && break; sleep 0.2; done
-    CG=""
-}
-
+declare -A WS BASE
 # ---- workloads ----
 SORT_IN=$TMP/sort.in
 python3 - "$SORT_IN" <<'PY'
@@ -159,45 +69,153 @@ wl_cmd() { # the command of a workload (one process)
 MULTI_SH='n=$1; shift; pids=""; i=0; while [ $i -lt $n ]; do "$@" & pids="$pids $!"; i=$((i+1)); done; st=0; for p in $pids; do wait $p || st=$?; done; exit $st'
 
 HDR="memory_mib,runtime_s,major_faults,pswpin,pswpout,minor_faults,oom_killed,exit_status,procs,peak_mib"
-declare -A WS BASE
-# a run of each workload with no limit: its working set and ample runtime
-for w in $WORKLOADS; do
-    if [ "$w" = multi ]; then kernel_run "$w-ample" 0 $(wl_cmd multi); else kernel_run "$w-ample" 0 $(wl_cmd "$w"); fi
-    WS[$w]=$(( (K_PEAK + (1 << 20) - 1) >> 20 ))
-    BASE[$w]=$K_TIME
-    echo "# $w: working set (peak cgroup usage, no limit) ${WS[$w]} MiB, runtime ${K_TIME}s, $K_MINOR minor faults"
-done
-
-# ---- kernel sweeps ----
 limits_of() { # workload -> its limits in MiB (multi: one limit)
     if [ "$1" = multi ]; then echo $((3 * WS[multi])); return; fi
     local f; for f in $FRACS; do awk -v w="${WS[$1]}" -v f="$f" 'BEGIN { printf "%d ", int(w * f + 0.5) }'; done
 }
-for w in $WORKLOADS; do
-    echo "$HDR" >"$OUT/$w.kernel.csv"
-    if [ "$w" = multi ]; then
-        L=$(limits_of multi)
-        for n in $MULTI_N; do
-            # shellcheck disable=SC2016,SC2046
-            kernel_run "multi-$n" "$L" sh -c "$MULTI_SH" sh "$n" $(wl_cmd multi)
-            echo "$(awk -v l="$L" -v n="$n" 'BEGIN { printf "%.3f", l / n }'),$K_TIME,$K_MAJ,$K_PSWPIN,$K_PSWPOUT,$K_MINOR,$((K_OOM > 0)),$K_EXIT,$n,$((K_PEAK >> 20))" >>"$OUT/$w.kernel.csv"
-            echo "# kernel multi N=$n in $L MiB: ${K_TIME}s maj $K_MAJ in $K_PSWPIN out $K_PSWPOUT minor $K_MINOR oom $K_OOM exit $K_EXIT"
-        done
-        continue
-    fi
-    for L in $(limits_of "$w"); do
-        kernel_run "$w-$L" "$L" $(wl_cmd "$w")
-        echo "$L,$K_TIME,$K_MAJ,$K_PSWPIN,$K_PSWPOUT,$K_MINOR,$((K_OOM > 0)),$K_EXIT,1,$((K_PEAK >> 20))" >>"$OUT/$w.kernel.csv"
-        echo "# kernel $w at $L MiB: ${K_TIME}s maj $K_MAJ in $K_PSWPIN out $K_PSWPOUT minor $K_MINOR oom $K_OOM exit $K_EXIT"
-    done
-done
 
-# the cost of a major fault, from the sequential sweep at its smallest limit (else 230 us)
-lat_us=230
-if [ -f "$OUT/seqw.kernel.csv" ]; then
-    lat_us=$(awk -F, -v b="${BASE[seqw]}" 'NR > 1 { t = $2; m = $3 } END { if (m > 0 && t > b) printf "%d", (t - b) * 1e6 / m; else print 230 }' "$OUT/seqw.kernel.csv")
+kernel_phase() {
+    if [ "$(id -u)" != 0 ]; then
+        echo "# validate-thrash: skipped, needs root (swap file, memory cgroup)"; exit 0
+    fi
+    for p in "$PROGS/thrash_sweep" "$PROGS/thrash_walk" "$GNU_TIME"; do
+        [ -x "$p" ] || { echo "not ok - thrash: $p missing"; exit 1; }
+    done
+    mkdir -p "$OUT"
+
+    # ---- the memory cgroup (v1 or v2) ----
+    if [ -f /sys/fs/cgroup/cgroup.controllers ] && grep -qw memory /sys/fs/cgroup/cgroup.controllers; then
+        CGV=v2; CGPARENT=/sys/fs/cgroup$(awk -F: '$1=="0"{print $3}' /proc/self/cgroup)
+    elif [ -d /sys/fs/cgroup/memory ]; then
+        CGV=v1; CGPARENT=/sys/fs/cgroup/memory$(awk -F: '$2=="memory"{print $3}' /proc/self/cgroup)
+    else
+        echo "not ok - thrash: no memory cgroup"; exit 1
+    fi
+    CGPARENT=${CGPARENT%/}
+    SWAPFILE=/var/tmp/mmsim-swap-$$
+    CG=""
+    cleanup() {
+        [ -n "$CG" ] && rmdir "$CG" 2>/dev/null
+        if grep -q "^$SWAPFILE " /proc/swaps; then swapoff "$SWAPFILE"; fi
+        rm -f "$SWAPFILE"
+        rm -rf "$TMP"
+    }
+    trap cleanup EXIT
+
+    # ---- a temporary swap file ----
+    if ! { fallocate -l ${SWAP_MIB}M "$SWAPFILE" 2>/dev/null || dd if=/dev/zero of="$SWAPFILE" bs=1M count=$SWAP_MIB status=none; } ||
+       ! chmod 600 "$SWAPFILE" || ! mkswap -q "$SWAPFILE" >/dev/null || ! swapon "$SWAPFILE"; then
+        echo "not ok - thrash: cannot add a swap file at $SWAPFILE"; exit 1
+    fi
+    dev=$(df --output=source "$SWAPFILE" | tail -1)
+    rota=$(lsblk -ndo ROTA "$dev" 2>/dev/null | tr -d ' ')
+    [ -z "$rota" ] && rota=$(cat "/sys/block/$(basename "$(lsblk -ndo PKNAME "$dev" 2>/dev/null || echo "$dev")")/queue/rotational" 2>/dev/null || echo 0)
+    echo "# swap file $SWAPFILE, $SWAP_MIB MiB on $dev (rotational $rota); memory cgroup $CGV under $CGPARENT"
+    echo "# other swap areas: $(awk 'NR > 1 && $1 != "'"$SWAPFILE"'" {printf "%s ", $1}' /proc/swaps)"
+
+    # ---- does this kernel map the zero page on a read fault? (RssAnon after reading 16 MiB) ----
+    ZERO_PAGE=$(python3 -c '
+    import mmap
+    def rss():
+        return int([l.split()[1] for l in open("/proc/self/status") if l.startswith("RssAnon:")][0])
+    m = mmap.mmap(-1, 16 << 20, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    r0 = rss(); s = sum(m[i] for i in range(0, 16 << 20, 4096)); r1 = rss()
+    print(0 if r1 - r0 > 8 << 10 else 1)')
+    echo "# a read fault maps the zero page: $ZERO_PAGE (the model's memory.zero_page)"
+
+    # ---- one kernel run ----
+    cg_make() { # name limit_mib (0: none)
+        CG=$CGPARENT/mmsim-thrash-$$-$1
+        mkdir "$CG" || { echo "not ok - thrash: cannot create $CG"; exit 1; }
+        if [ $CGV = v1 ]; then
+            if [ "$2" -gt 0 ]; then
+                echo $(($2 << 20)) >"$CG/memory.limit_in_bytes"
+                [ -f "$CG/memory.memsw.limit_in_bytes" ] && echo $(( ($2 + SWAP_MIB) << 20 )) >"$CG/memory.memsw.limit_in_bytes"
+            fi
+        else
+            [ "$2" -gt 0 ] && echo $(($2 << 20)) >"$CG/memory.max"
+            echo max >"$CG/memory.swap.max"
+        fi
+    }
+    cg_stat() { awk -v k="$1" '$1 == k { print $2; exit }' "$CG/memory.stat"; }
+    cg_peak() {
+        if [ $CGV = v1 ]; then cat "$CG/memory.max_usage_in_bytes"; else cat "$CG/memory.peak"; fi
+    }
+    cg_ooms() {
+        if [ $CGV = v1 ]; then awk '$1 == "oom_kill" { print $2 }' "$CG/memory.oom_control"
+        else awk '$1 == "oom_kill" { print $2 }' "$CG/memory.events"; fi
+    }
+    vmstat_get() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
+    # kernel_run TAG LIMIT_MIB CMD... : appends one CSV row to $KROW (global) and sets K_*
+    kernel_run() {
+        local tag=$1 lim=$2; shift 2
+        cg_make "$tag" "$lim"
+        local in0 out0 tf=$TMP/time.$tag
+        in0=$(vmstat_get pswpin); out0=$(vmstat_get pswpout)
+        local t0 t1 st
+        t0=$(date +%s%N)
+        sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$CG" \
+            "$GNU_TIME" -f '%F %R %x' -o "$tf" "$@" >/dev/null 2>"$TMP/err.$tag"
+        st=$?
+        t1=$(date +%s%N)
+        K_PSWPIN=$(( $(vmstat_get pswpin) - in0 )); K_PSWPOUT=$(( $(vmstat_get pswpout) - out0 ))
+        K_TIME=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", (b - a) / 1e9 }')
+        read -r K_TMAJ K_MINOR K_EXIT < <(tail -1 "$tf")
+        K_MAJ=$(cg_stat pgmajfault); K_PGFAULT=$(cg_stat pgfault)
+        K_PEAK=$(cg_peak); K_OOM=$(cg_ooms)
+        [ "$st" != 0 ] && [ "${K_EXIT:-0}" = 0 ] && K_EXIT=$st
+        grep -q "terminated by signal" "$tf" && K_EXIT=$st
+        # the cgroup is removed once its processes are gone
+        for _ in 1 2 3 4 5 6 7 8 9 10; do rmdir "$CG" 2>/dev/null && break; sleep 0.2; done
+        CG=""
+    }
+
+    # a run of each workload with no limit: its working set and ample runtime
+    for w in $WORKLOADS; do
+        if [ "$w" = multi ]; then kernel_run "$w-ample" 0 $(wl_cmd multi); else kernel_run "$w-ample" 0 $(wl_cmd "$w"); fi
+        WS[$w]=$(( (K_PEAK + (1 << 20) - 1) >> 20 ))
+        BASE[$w]=$K_TIME
+        echo "# $w: working set (peak cgroup usage, no limit) ${WS[$w]} MiB, runtime ${K_TIME}s, $K_MINOR minor faults"
+    done
+
+    # ---- kernel sweeps ----
+    for w in $WORKLOADS; do
+        echo "$HDR" >"$OUT/$w.kernel.csv"
+        if [ "$w" = multi ]; then
+            L=$(limits_of multi)
+            for n in $MULTI_N; do
+                # shellcheck disable=SC2016,SC2046
+                kernel_run "multi-$n" "$L" sh -c "$MULTI_SH" sh "$n" $(wl_cmd multi)
+                echo "$(awk -v l="$L" -v n="$n" 'BEGIN { printf "%.3f", l / n }'),$K_TIME,$K_MAJ,$K_PSWPIN,$K_PSWPOUT,$K_MINOR,$((K_OOM > 0)),$K_EXIT,$n,$((K_PEAK >> 20))" >>"$OUT/$w.kernel.csv"
+                echo "# kernel multi N=$n in $L MiB: ${K_TIME}s maj $K_MAJ in $K_PSWPIN out $K_PSWPOUT minor $K_MINOR oom $K_OOM exit $K_EXIT"
+            done
+            continue
+        fi
+        for L in $(limits_of "$w"); do
+            kernel_run "$w-$L" "$L" $(wl_cmd "$w")
+            echo "$L,$K_TIME,$K_MAJ,$K_PSWPIN,$K_PSWPOUT,$K_MINOR,$((K_OOM > 0)),$K_EXIT,1,$((K_PEAK >> 20))" >>"$OUT/$w.kernel.csv"
+            echo "# kernel $w at $L MiB: ${K_TIME}s maj $K_MAJ in $K_PSWPIN out $K_PSWPOUT minor $K_MINOR oom $K_OOM exit $K_EXIT"
+        done
+    done
+
+    # the cost of a major fault, from the sequential sweep at its smallest limit (else 230 us)
+    lat_us=230
+    if [ -f "$OUT/seqw.kernel.csv" ]; then
+        lat_us=$(awk -F, -v b="${BASE[seqw]}" 'NR > 1 { t = $2; m = $3 } END { if (m > 0 && t > b) printf "%d", (t - b) * 1e6 / m; else print 230 }' "$OUT/seqw.kernel.csv")
+    fi
+    echo "# one major fault costs ~${lat_us} us (sequential sweep at its smallest limit)"
+    {
+        for w in $WORKLOADS; do echo "WS[$w]=${WS[$w]}; BASE[$w]=${BASE[$w]}"; done
+        echo "lat_us=$lat_us; rota=$rota; ZERO_PAGE=$ZERO_PAGE; dev=$dev; CGV=$CGV; KREL=$(uname -r)"
+    } >"$OUT/kernel.env"
+}
+if [ "${MODEL_ONLY:-0}" = 1 ]; then
+    [ -f "$OUT/kernel.env" ] || { echo "not ok - thrash: MODEL_ONLY=1 but no $OUT/kernel.env"; exit 1; }
+    # shellcheck disable=SC1091
+    source "$OUT/kernel.env"
+else
+    kernel_phase
 fi
-echo "# one major fault costs ~${lat_us} us (sequential sweep at its smallest limit)"
 
 # ---- model ----
 cat >"$TMP/machine.ini" <<INI
@@ -223,9 +241,9 @@ print("%s,%.4f,%d,%d,%d,%d,%d,%d,%s,%d" % (x, t, maj, r["pswpin"], r["pswpout"],
 PY
 }
 for w in $WORKLOADS; do
-    trace=$TMP/$w.mmt
+    trace=$OUT/$w.mmt # recorded once per output folder
     # shellcheck disable=SC2046
-    "$MMSIM" record --no-counters --no-native-run -o "$trace" -- $(wl_cmd "$w") >/dev/null 2>"$TMP/rec.err" ||
+    [ -s "$trace" ] || "$MMSIM" record --no-counters --no-native-run -o "$trace" -- $(wl_cmd "$w") >/dev/null 2>"$TMP/rec.err" ||
         { echo "not ok - thrash: recording $w failed"; sed 's/^/#   /' "$TMP/rec.err" | head; exit 1; }
     echo "$HDR" >"$OUT/$w.model.csv"
     if [ "$w" = multi ]; then
