@@ -21,7 +21,7 @@
 #   scan     thrash_walk scan 24 4         written once, then 4 read-only passes
 #   rand     thrash_walk rand 16 16384     uniform random pages, read and written
 #   hotcold  thrash_walk hotcold 24 24576  80% of the accesses on a sixth of the pages
-#   sort     LC_ALL=C sort --parallel=1 -S 64M on a 6 MiB file of random lines (the file is
+#   sort     LC_ALL=C sort --parallel=1 -S 64M on a 1.5 MiB file of random lines (the file is
 #            read into the page cache outside the cgroup first)
 #   multi    N x thrash_walk rand 8 8192 in one cgroup limited to 3x one's working set,
 #            N = 1 2 3 4 6 8 (Denning's curve; x axis: the limit per process)
@@ -49,7 +49,7 @@ python3 - "$SORT_IN" <<'PY'
 import random, sys
 r = random.Random(12)
 with open(sys.argv[1], "w") as f:
-    for i in range(150000):
+    for i in range(40000):
         f.write("%08x %s\n" % (r.getrandbits(32), "".join(r.choice("abcdefghij") for _ in range(r.randint(10, 60)))))
 PY
 cat "$SORT_IN" >/dev/null # into the page cache outside the test's cgroup
@@ -243,7 +243,7 @@ PY
 for w in $WORKLOADS; do
     trace=$OUT/$w.mmt # recorded once per output folder
     # shellcheck disable=SC2046
-    [ -s "$trace" ] || "$MMSIM" record --no-counters --no-native-run -o "$trace" -- $(wl_cmd "$w") >/dev/null 2>"$TMP/rec.err" ||
+    [ -s "$trace" ] || "$MMSIM" record --no-counters -o "$trace" -- $(wl_cmd "$w") >/dev/null 2>"$TMP/rec.err" ||
         { echo "not ok - thrash: recording $w failed"; sed 's/^/#   /' "$TMP/rec.err" | head; exit 1; }
     echo "$HDR" >"$OUT/$w.model.csv"
     if [ "$w" = multi ]; then
