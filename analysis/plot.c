@@ -926,8 +926,11 @@ static int kind_thrashing(struct fig *f, const struct plot_opts *o, const struct
         if (k >= 0) {
             fprintf(gp, "set arrow from %.10g, graph 0 to %.10g, graph 1 nohead dt 2 lw 1.5 lc rgb \"#808080\"\n",
                     s[0].x[k], s[0].x[k]);
-            fprintf(gp, "set label \"knee %.4g %s\" at %.10g, graph 0.92 offset 0.5,0 font \",9\"\n",
-                    s[0].x[k], mib ? "MiB" : "", s[0].x[k]);
+            /* one label per input, stacked, named after the input when there are several
+             * (a kernel run and the model's, say), so both knees read apart */
+            fprintf(gp, "set label \"knee%s%s %.4g %s\" at %.10g, graph %.2f offset 0.5,0 font \",9\"\n",
+                    o->ninputs > 1 ? " " : "", o->ninputs > 1 ? tag : "", s[0].x[k], mib ? "MiB" : "",
+                    s[0].x[k], 0.92 - 0.07 * (i % 8));
         }
         char t0[160], t1[160];
         clean_title(t0, sizeof t0, s[0].title);
@@ -1423,7 +1426,9 @@ static void plot_usage(FILE *f)
             "                  [--panels KEY|trace|none] [--freq-ghz F] [--timeout S]\n"
             "kinds: mrc        miss ratio against memory size (mrc CSVs; one line per input)\n"
             "       tlb        MPKI or hit rate against TLB entries (sweep CSV)\n"
-            "       thrashing  runtime and major faults against memory size, knee marked\n"
+            "       thrashing  runtime and major faults against memory size, knee marked (several\n"
+            "                  inputs, e.g. a kernel run and the model's: one pair of lines and\n"
+            "                  one knee each)\n"
             "       multiprog  CPU utilisation against concurrent processes (sweep CSV; traces\n"
             "                  given as a.mmt+b.mmt run together; busy/idle cycles)\n"
             "       timeline   RSS, free memory, swap and fault rate over time (replay timeline)\n"

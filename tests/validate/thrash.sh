@@ -114,7 +114,7 @@ kernel_phase() {
     echo "# other swap areas: $(awk 'NR > 1 && $1 != "'"$SWAPFILE"'" {printf "%s ", $1}' /proc/swaps)"
 
     # ---- does this kernel map the zero page on a read fault? (RssAnon after reading 16 MiB) ----
-    ZERO_PAGE=$(python3 -c '
+    ZERO_PAGE=$(python3 -c 'if 1:
     import mmap
     def rss():
         return int([l.split()[1] for l in open("/proc/self/status") if l.startswith("RssAnon:")][0])
