@@ -246,17 +246,27 @@ for w in $WORKLOADS; do
     [ -s "$trace" ] || "$MMSIM" record --no-counters -o "$trace" -- $(wl_cmd "$w") >/dev/null 2>"$TMP/rec.err" ||
         { echo "not ok - thrash: recording $w failed"; sed 's/^/#   /' "$TMP/rec.err" | head; exit 1; }
     echo "$HDR" >"$OUT/$w.model.csv"
+    # [timing] calibrate = native, fitted once on the program's native run and then fixed
+    # for every limit (each calibration is a replay of its own)
+    "$MMSIM" replay --no-progress --json -c "$TMP/machine.ini" "${MODEL_SET[@]}" "$trace" >"$TMP/cal.json" ||
+        { echo "not ok - thrash: calibration replay of $w failed"; exit 1; }
+    CAL=$(python3 -c 'import json,sys
+c = json.load(open(sys.argv[1])).get("calibration", {})
+print("-s cpu.base_cpi=%.6f -s timing.minor_fault=%d" % (c["base_cpi"], c["minor_fault_cycles"]) if c.get("applied") else "")' "$TMP/cal.json")
+    echo "# $w: calibration ${CAL:-not applied: $(json_get "$TMP/cal.json" calibration.why 2>/dev/null)}"
+    # shellcheck disable=SC2206
+    CALSET=(-s timing.calibrate=off $CAL)
     if [ "$w" = multi ]; then
         L=$(limits_of multi)
         for n in $MULTI_N; do
             # shellcheck disable=SC2046
-            "$MMSIM" replay --no-progress --json -c "$TMP/machine.ini" "${MODEL_SET[@]}" -s memcg.limit=${L}M \
+            "$MMSIM" replay --no-progress --json -c "$TMP/machine.ini" "${MODEL_SET[@]}" "${CALSET[@]}" -s memcg.limit=${L}M \
                 $(yes "$trace" | head -n "$n") >"$TMP/m.json" || { echo "not ok - thrash: replay multi N=$n failed"; exit 1; }
             model_row "$TMP/m.json" "$L" "$n" "$(awk -v l="$L" -v n="$n" 'BEGIN { printf "%.3f", l / n }')" >>"$OUT/$w.model.csv"
         done
     else
         for L in $(limits_of "$w"); do
-            "$MMSIM" replay --no-progress --json -c "$TMP/machine.ini" "${MODEL_SET[@]}" -s memcg.limit=${L}M \
+            "$MMSIM" replay --no-progress --json -c "$TMP/machine.ini" "${MODEL_SET[@]}" "${CALSET[@]}" -s memcg.limit=${L}M \
                 "$trace" >"$TMP/m.json" || { echo "not ok - thrash: replay $w at $L MiB failed"; exit 1; }
             model_row "$TMP/m.json" "$L" 1 "$L" >>"$OUT/$w.model.csv"
         done
