@@ -240,6 +240,8 @@ static int need_col(struct fig *f, const struct csv *c, int col, const char *wha
 static int is_bytes_col(const char *name)
 {
     size_t n = strlen(name);
+    if (n > 4 && !strcmp(name + n - 4, "_mib"))
+        return 0; /* already in MiB (memory_mib of make validate-thrash) */
     return !strcmp(name, "bytes") || (n > 5 && !strcmp(name + n - 5, "bytes")) ||
            (n > 4 && !strcmp(name + n - 4, "size")) || strstr(name, "memory") != NULL;
 }
@@ -888,7 +890,7 @@ static int kind_thrashing(struct fig *f, const struct plot_opts *o, const struct
     static const char *const ys[] = {"runtime_s", "seconds", "time_s", "runtime", "cycles", NULL};
     static const char *const ms[] = {"major_faults", "faults.major", NULL};
     static const char *const mparts[] = {"major", NULL};
-    int mib = 0, rc = -1;
+    int mib = 0, label_mib = 0, rc = -1;
     int logy = -1, logy2 = -1; /* decided on the first input: log when it has a value > 0 */
     char ylab[64] = "Runtime (s)";
     for (int i = 0; i < o->ninputs; i++) {
@@ -899,6 +901,8 @@ static int kind_thrashing(struct fig *f, const struct plot_opts *o, const struct
             need_col(f, c, mc, "major faults", NULL))
             return -1;
         mib = is_bytes_col(c->header[xc]);
+        size_t xl = strlen(c->header[xc]);
+        label_mib = mib || (xl > 4 && !strcmp(c->header[xc] + xl - 4, "_mib"));
         if (!strcmp(c->header[yc], "cycles"))
             snprintf(ylab, sizeof ylab, "Runtime (cycles)");
         struct series s[2] = {{{0}, 0, 0, 0, 0}, {{0}, 0, 0, 0, 0}};
@@ -929,7 +933,7 @@ static int kind_thrashing(struct fig *f, const struct plot_opts *o, const struct
             /* one label per input, stacked, named after the input when there are several
              * (a kernel run and the model's, say), so both knees read apart */
             fprintf(gp, "set label \"knee%s%s %.4g %s\" at %.10g, graph %.2f offset 0.5,0 font \",9\"\n",
-                    o->ninputs > 1 ? " " : "", o->ninputs > 1 ? tag : "", s[0].x[k], mib ? "MiB" : "",
+                    o->ninputs > 1 ? " " : "", o->ninputs > 1 ? tag : "", s[0].x[k], label_mib ? "MiB" : "",
                     s[0].x[k], 0.92 - 0.07 * (i % 8));
         }
         char t0[160], t1[160];
@@ -953,7 +957,7 @@ static int kind_thrashing(struct fig *f, const struct plot_opts *o, const struct
     }
     fprintf(gp, "set xlabel \"%s\"\nset ylabel \"%s\"\nset y2label \"Major faults\"\n"
                 "%s\n%s\nset ytics nomirror\nset y2tics\nset key bottom left\n",
-            mib ? "Memory size (MiB)" : "Memory size", ylab,
+            label_mib ? "Memory size (MiB)" : "Memory size", ylab,
             logy ? "set logscale y" : "set yrange [0:*]", logy2 ? "set logscale y2" : "set y2range [0:*]");
     if (o->logx == 1)
         fputs("set logscale x 2\n", gp);
