@@ -240,6 +240,8 @@ static int need_col(struct fig *f, const struct csv *c, int col, const char *wha
 static int is_bytes_col(const char *name)
 {
     size_t n = strlen(name);
+    if (n > 4 && !strcmp(name + n - 4, "_mib"))
+        return 0; /* already in MiB (memory_mib of make validate-thrash) */
     return !strcmp(name, "bytes") || (n > 5 && !strcmp(name + n - 5, "bytes")) ||
            (n > 4 && !strcmp(name + n - 4, "size")) || strstr(name, "memory") != NULL;
 }
@@ -888,7 +890,7 @@ static int kind_thrashing(struct fig *f, const struct plot_opts *o, const struct
     static const char *const ys[] = {"runtime_s", "seconds", "time_s", "runtime", "cycles", NULL};
     static const char *const ms[] = {"major_faults", "faults.major", NULL};
     static const char *const mparts[] = {"major", NULL};
-    int mib = 0, rc = -1;
+    int mib = 0, label_mib = 0, rc = -1;
     int logy = -1, logy2 = -1; /* decided on the first input: log when it has a value > 0 */
     char ylab[64] = "Runtime (s)";
     for (int i = 0; i < o->ninputs; i++) {
@@ -899,6 +901,8 @@ static int kind_thrashing(struct fig *f, const struct plot_opts *o, const struct
             need_col(f, c, mc, "major faults", NULL))
             return -1;
         mib = is_bytes_col(c->header[xc]);
+        size_t xl = strlen(c->header[xc]);
+        label_mib = mib || (xl > 4 && !strcmp(c->header[xc] + xl - 4, "_mib"));
         if (!strcmp(c->header[yc], "cycles"))
             snprintf(ylab, sizeof ylab, "Runtime (cycles)");
         struct series s[2] = {{{0}, 0, 0, 0, 0}, {{0}, 0, 0, 0, 0}};
@@ -926,8 +930,11 @@ static int kind_thrashing(struct fig *f, const struct plot_opts *o, const struct
         if (k >= 0) {
             fprintf(gp, "set arrow from %.10g, graph 0 to %.10g, graph 1 nohead dt 2 lw 1.5 lc rgb \"#808080\"\n",
                     s[0].x[k], s[0].x[k]);
-            fprintf(gp, "set label \"knee %.4g %s\" at %.10g, graph 0.92 offset 0.5,0 font \",9\"\n",
-                    s[0].x[k], mib ? "MiB" : "", s[0].x[k]);
+            /* one label per input, stacked, named after the input when there are several
+             * (a kernel run and the model's, say), so both knees read apart */
+            fprintf(gp, "set label \"knee%s%s %.4g %s\" at %.10g, graph %.2f offset 0.5,0 font \",9\"\n",
+                    o->ninputs > 1 ? " " : "", o->ninputs > 1 ? tag : "", s[0].x[k], label_mib ? "MiB" : "",
+                    s[0].x[k], 0.92 - 0.07 * (i % 8));
         }
         char t0[160], t1[160];
         clean_title(t0, sizeof t0, s[0].title);
@@ -950,7 +957,7 @@ static int kind_thrashing(struct fig *f, const struct plot_opts *o, const struct
     }
     fprintf(gp, "set xlabel \"%s\"\nset ylabel \"%s\"\nset y2label \"Major faults\"\n"
                 "%s\n%s\nset ytics nomirror\nset y2tics\nset key bottom left\n",
-            mib ? "Memory size (MiB)" : "Memory size", ylab,
+            label_mib ? "Memory size (MiB)" : "Memory size", ylab,
             logy ? "set logscale y" : "set yrange [0:*]", logy2 ? "set logscale y2" : "set y2range [0:*]");
     if (o->logx == 1)
         fputs("set logscale x 2\n", gp);
@@ -1423,7 +1430,9 @@ static void plot_usage(FILE *f)
             "                  [--panels KEY|trace|none] [--freq-ghz F] [--timeout S]\n"
             "kinds: mrc        miss ratio against memory size (mrc CSVs; one line per input)\n"
             "       tlb        MPKI or hit rate against TLB entries (sweep CSV)\n"
-            "       thrashing  runtime and major faults against memory size, knee marked\n"
+            "       thrashing  runtime and major faults against memory size, knee marked (several\n"
+            "                  inputs, e.g. a kernel run and the model's: one pair of lines and\n"
+            "                  one knee each)\n"
             "       multiprog  CPU utilisation against concurrent processes (sweep CSV; traces\n"
             "                  given as a.mmt+b.mmt run together; busy/idle cycles)\n"
             "       timeline   RSS, free memory, swap and fault rate over time (replay timeline)\n"

@@ -79,6 +79,7 @@ static const struct key_desc timing_keys[] = {
     CK("minor_fault", K_U64, timing.minor_fault, "cycles per minor fault"),
     CK("major_fault", K_U64, timing.major_fault, "CPU cycles per major fault"),
     CK("major_io_ns", K_U64, timing.major_io_ns, "I/O wait per major fault, ns"),
+    CK("calibrate", K_NAME, timing.calibrate, "native: fit base_cpi and minor_fault to the traces' native run; off"),
     {0},
 };
 
@@ -217,6 +218,7 @@ void config_defaults(struct mmsim_config *c)
     c->timing.minor_fault = 2000;   /* ~0.7 us: anonymous fault incl. zeroing at 3 GHz */
     c->timing.major_fault = 6000;
     c->timing.major_io_ns = 100000; /* SATA-SSD class random read */
+    snprintf(c->timing.calibrate, sizeof c->timing.calibrate, "native");
     c->stats.sample_interval = 10000000;
     /* no swap; the device, if sized, is the NVMe preset (configs/swap/nvme.ini) */
     snprintf(c->swap.device, sizeof c->swap.device, "nvme");
@@ -970,6 +972,8 @@ int config_validate(struct mmsim_config *c, char *err, size_t errlen)
         return verr(c, err, errlen, d, "stats.sample_interval: must be positive");
     if (strcmp(c->memory.thp, "never") && strcmp(c->memory.thp, "madvise") && strcmp(c->memory.thp, "always"))
         return verr(c, err, errlen, d, "memory.thp: '%s' (never, madvise or always)", c->memory.thp);
+    if (strcmp(c->timing.calibrate, "native") && strcmp(c->timing.calibrate, "off"))
+        return verr(c, err, errlen, d, "timing.calibrate: '%s' (native or off)", c->timing.calibrate);
     if (strcmp(c->memory.page_cache, "warm") && strcmp(c->memory.page_cache, "cold"))
         return verr(c, err, errlen, d, "memory.page_cache: '%s' (warm or cold)", c->memory.page_cache);
     if (c->slab.min_order > c->slab.max_order && c->slab.max_order)

@@ -45,6 +45,7 @@ struct reclaim {
     rmap_entry *rmap;
     /* address spaces with swap entries are named by a small index in the keys */
     struct mm **mms;
+    struct swap_ra_state *mm_ra; /* per index: readahead by address (per VMA in the kernel) */
     uint32_t nmms, capmms;
     struct u64map entries;   /* (mm index, vpn) -> swap slot */
     struct u64map file_shadows; /* file key -> shadow of an evicted page-cache page */
@@ -53,6 +54,8 @@ struct reclaim {
     /* the swap cache (mm/swap_state.c): a page read from swap keeps its slot while it is
      * clean, so reclaiming it again costs no write; it holds one reference on the slot */
     uint32_t *slot_cache;    /* per slot: pfn + 1 of its page in the swap cache, 0: none */
+    uint8_t *slot_ra;        /* per slot: its cached page was read ahead, not used yet
+                                (PG_readahead); the first fault on it is a readahead hit */
     struct u64map cache_slot; /* pfn -> slot, for pages in the swap cache */
     uint64_t nslots;
     /* consecutive swap-outs merge into one write, as the block layer merges bios */
@@ -111,7 +114,8 @@ struct reclaim *reclaim_new(struct page_alloc *pa, const struct reclaim_config *
     r->slot_key = calloc(r->nslots, sizeof(uint64_t));
     r->slot_shadow = calloc(r->nslots, sizeof(uint64_t));
     r->slot_cache = calloc(r->nslots, sizeof(uint32_t));
-    if (!r->slot_key || !r->slot_shadow || !r->slot_cache) {
+    r->slot_ra = calloc(r->nslots, 1);
+    if (!r->slot_key || !r->slot_shadow || !r->slot_cache || !r->slot_ra) {
         reclaim_free(r);
         return NULL;
     }
@@ -133,6 +137,8 @@ void reclaim_free(struct reclaim *r)
     u64map_done(&r->file_shadows);
     u64map_done(&r->cache_slot);
     free(r->slot_cache);
+    free(r->slot_ra);
+    free(r->mm_ra);
     free(r->slot_key);
     free(r->slot_shadow);
     free(r->inval);
@@ -169,6 +175,7 @@ static int mm_index_add(struct reclaim *r, struct mm *mm)
     for (uint32_t k = 0; k < r->nmms; k++)
         if (!r->mms[k]) {
             r->mms[k] = mm;
+            r->mm_ra[k] = (struct swap_ra_state){0};
             return (int)k;
         }
     if (r->nmms == r->capmms) {
@@ -177,8 +184,13 @@ static int mm_index_add(struct reclaim *r, struct mm *mm)
         if (!n)
             return -1;
         r->mms = n;
+        struct swap_ra_state *ra = realloc(r->mm_ra, cap * sizeof(*ra));
+        if (!ra)
+            return -1;
+        r->mm_ra = ra;
         r->capmms = cap;
     }
+    r->mm_ra[r->nmms] = (struct swap_ra_state){0};
     r->mms[r->nmms] = mm;
     return (int)r->nmms++;
 }
@@ -561,6 +573,7 @@ static int read_into_cache(struct reclaim *r, uint64_t slot, uint64_t pfn)
         return -1;
     unsigned fl = vmscan_refault(r->vm, r->slot_shadow[slot], 1, swap_has_room(r), NULL);
     r->slot_shadow[slot] = 0;
+    r->slot_ra[slot] = 0;
     r->rmap[pfn] = rmap_pack(RMAP_SWAPCACHE, slot);
     memcg_charge(r);
     vmscan_add(r->vm, pfn, fl, VMSCAN_NO_NEXT_USE);
@@ -628,29 +641,30 @@ static int readahead_page(struct reclaim *r, uint64_t slot, enum pa_watermark wm
         page_alloc_release(r->pa, rpfn, 0);
         return -1;
     }
+    r->slot_ra[slot] = 1;
     r->c.swap_ra++;
     return 0;
 }
 
-/* swap_vma_readahead: the window of 2^page_cluster pages around va in the same address
- * space (aligned), whichever slots they sit in. Runs of consecutive slots go to the device
- * as one request each, all at once; the task waits for the run holding its page. The
- * other pages go to the swap cache, mapped by their own (minor) faults. */
+/* swap_vma_readahead: the window swap_vma_ra_window gives around va in the same address
+ * space (its size adapts to the readahead hits), whichever slots its pages sit in. Runs of
+ * consecutive slots go to the device as one request each, all at once; the task waits for
+ * the run holding its page. The other pages go to the swap cache marked PG_readahead,
+ * mapped by their own (minor) faults. */
 static int swapin_vma_readahead(struct reclaim *r, struct mm *mm, uint64_t va, unsigned pte_flags,
                                 uint64_t key, uint64_t slot, uint64_t pfn, struct swapin_result *res)
 {
-    unsigned win = 1u << swap_config(r->sw)->page_cluster;
-    if (win > MAX_READAHEAD)
-        win = MAX_READAHEAD;
     uint64_t vpn_mask = (1ull << VPN_BITS) - 1;
-    uint64_t first_key = key & ~((uint64_t)win - 1);
+    uint64_t start, end;
+    swap_vma_ra_window(&r->mm_ra[key >> VPN_BITS], key & vpn_mask, swap_config(r->sw)->page_cluster,
+                       &start, &end);
+    if (end - start > MAX_READAHEAD)
+        end = start + MAX_READAHEAD;
     /* the window's pages on swap and not cached, in address order, and their slots */
     uint64_t keys[MAX_READAHEAD], slots[MAX_READAHEAD];
     unsigned n = 0;
-    for (unsigned i = 0; i < win; i++) {
-        uint64_t k = first_key + i;
-        if ((k & ~vpn_mask) != (key & ~vpn_mask))
-            break;
+    for (uint64_t p = start; p < end && p <= vpn_mask; p++) {
+        uint64_t k = (key & ~vpn_mask) | p;
         uint64_t *v = u64map_get(&r->entries, k);
         if (v && (k == key || cache_pfn(r, *v) == PA_NO_PFN)) {
             keys[n] = k;
@@ -697,10 +711,18 @@ int reclaim_swapin(struct reclaim *r, struct mm *mm, uint64_t va, unsigned pte_f
     uint64_t slot = *v;
     uint64_t cached = cache_pfn(r, slot);
     if (cached != PA_NO_PFN) {
-        /* in the swap cache (readahead, or another process's swap-in): a minor fault */
+        /* in the swap cache (readahead, or another process's swap-in): a minor fault;
+         * a page read ahead counts a readahead hit (swap_update_readahead) */
+        int ra = r->slot_ra[slot];
+        r->slot_ra[slot] = 0;
+        const struct swap_config *sc = swap_config(r->sw);
+        if (!sc->rotational && !sc->synchronous)
+            swap_vma_ra_hit(&r->mm_ra[idx], key & ((1ull << VPN_BITS) - 1), ra);
+        else if (ra)
+            swap_ra_hit(r->sw);
         map_from_cache(r, mm, va, cached, slot, key, pte_flags);
         res->pfn = cached;
-        r->c.swap_ra_hit++;
+        r->c.swap_ra_hit += (uint64_t)ra;
         return 2;
     }
     uint64_t pfn = reclaim_alloc(r, PA_MOVABLE, &res->cycles, &res->stalled);

@@ -208,6 +208,7 @@ const char *sim_trace_incomplete(const struct sim *s, int i)
 
 void sim_set_timeline(struct sim *s, FILE *csv) { s->timeline = csv; }
 void sim_set_progress(struct sim *s, int on) { s->progress_on = on; }
+void sim_set_calibration(struct sim *s, const struct sim_calibration *c) { s->calib = *c; }
 
 /* ---- faults and invalidation ---- */
 

@@ -65,6 +65,17 @@ int sim_run(struct sim *s, char *err, size_t errlen);
 int sim_stat(struct sim *s, const char *key, double *value);
 /* Calls fn for every scalar result (name, value), in report order. */
 void sim_stats_visit(struct sim *s, void (*fn)(void *ctx, const char *key, double v), void *ctx);
+/* What `[timing] calibrate = native` fitted (mmsim replay), reported with the results. */
+struct sim_calibration {
+    int applied;                 /* 0: not fitted; why says why */
+    char why[200];
+    double native_user_s, native_sys_s, native_wall_s; /* summed over the traces */
+    uint64_t native_minflt;
+    double base_cpi_from, base_cpi_to;
+    uint64_t minor_fault_from, minor_fault_to; /* cycles */
+    double unpressured_s;        /* the calibration replay's time with the fitted values */
+};
+void sim_set_calibration(struct sim *s, const struct sim_calibration *c);
 void sim_report_json(struct sim *s, struct json *j);
 void sim_report_text(struct sim *s, FILE *f);
 /* The page-walk latency histogram as CSV `cycles,count` (a row per non-empty bucket, cycles

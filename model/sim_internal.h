@@ -93,6 +93,7 @@ struct sim_event {
 
 struct sim {
     struct mmsim_config cfg;
+    struct sim_calibration calib; /* what mmsim replay fitted, for the report */
     unsigned page_shift;
     uint64_t cpi_fx, quantum_fx;
     struct memsys *ms;

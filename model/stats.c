@@ -461,6 +461,29 @@ static void json_kernel_accesses(const struct sim *s, struct json *j)
     }
 }
 
+/* "calibration": present when mmsim replay tried [timing] calibrate = native. */
+static void json_calibration(struct sim *s, struct json *j)
+{
+    const struct sim_calibration *c = &s->calib;
+    if (!c->applied && !c->why[0])
+        return;
+    json_obj_begin(j, "calibration");
+    json_bool(j, "applied", c->applied);
+    json_str(j, "why", c->why[0] ? c->why : NULL);
+    if (c->applied) {
+        json_f64(j, "native_user_s", c->native_user_s);
+        json_f64(j, "native_sys_s", c->native_sys_s);
+        json_f64(j, "native_wall_s", c->native_wall_s);
+        json_u64(j, "native_minor_faults", c->native_minflt);
+        json_f64(j, "base_cpi_from", c->base_cpi_from);
+        json_f64(j, "base_cpi", c->base_cpi_to);
+        json_u64(j, "minor_fault_cycles_from", c->minor_fault_from);
+        json_u64(j, "minor_fault_cycles", c->minor_fault_to);
+        json_f64(j, "unpressured_s", c->unpressured_s);
+    }
+    json_obj_end(j);
+}
+
 void sim_report_json(struct sim *s, struct json *j)
 {
     struct totals t;
@@ -493,6 +516,7 @@ void sim_report_json(struct sim *s, struct json *j)
     for (unsigned p = 0; p < CP_NR; p++)
         json_f64(j, part_names[p], (double)s->parts_fx[p] / (1 << CYC_SHIFT) / instr);
     json_obj_end(j);
+    json_calibration(s, j);
     json_obj_begin(j, "cycles_breakdown");
     for (unsigned p = 0; p < CP_NR; p++)
         json_u64(j, part_names[p], s->parts_fx[p] >> CYC_SHIFT);
@@ -558,6 +582,15 @@ void sim_report_text(struct sim *s, FILE *f)
         fprintf(f, "#   %s%s%s%s\n", s->streams[i].name, cut ? " (INCOMPLETE: " : "", cut ? cut : "",
                 cut ? ")" : "");
     }
+    const struct sim_calibration *c = &s->calib;
+    if (c->applied)
+        fprintf(f, "# timing calibrated to the native run (user %.3f s, sys %.3f s, %" PRIu64
+                   " minor faults): base_cpi %.3f (was %.3f), minor_fault %" PRIu64 " cycles (was %" PRIu64
+                   "); an unpressured replay, rescaled: %.3f s\n",
+                c->native_user_s, c->native_sys_s, c->native_minflt, c->base_cpi_to, c->base_cpi_from,
+                c->minor_fault_to, c->minor_fault_from, c->unpressured_s);
+    else if (c->why[0])
+        fprintf(f, "# timing not calibrated: %s\n", c->why);
     fprintf(f, "\n%16" PRIu64 "  instructions\n", t.instructions);
     fprintf(f, "%16" PRIu64 "  accesses (%" PRIu64 " fetches, %" PRIu64 " loads, %" PRIu64
                " stores, %" PRIu64 " modifies)\n",

@@ -23,6 +23,10 @@ struct swap_dev {
     uint64_t cluster_cursor;   /* where the search for a free cluster resumes */
     uint64_t *queue_free;      /* when each queue slot becomes free */
     uint64_t channel_free;     /* when the data channel becomes free */
+    /* swapin_nr_pages' state (the kernel keeps it in statics: one for all swap areas) */
+    uint64_t ra_prev_offset;   /* the last miss not preceded by readahead hits */
+    unsigned ra_last_pages;    /* the last window */
+    unsigned ra_hits;          /* readahead pages hit since the last miss */
     struct swap_stats st;
 };
 
@@ -353,13 +357,93 @@ uint64_t swap_submit(struct swap_dev *sw, uint64_t now_ns, enum swap_dir dir, un
     return done;
 }
 
-unsigned swap_readahead_window(const struct swap_dev *sw, uint64_t slot, uint64_t *first,
-                               uint64_t *slots, unsigned max_slots)
+unsigned swap_ra_pages(uint64_t prev_offset, uint64_t offset, unsigned hits, unsigned max_pages,
+                       unsigned prev_win)
+{
+    /* "+ 2": the kernel's comment says only that it works well on sequential and random
+     * loads alike */
+    unsigned pages = hits + 2;
+    if (pages == 2) {
+        /* no hits to judge by: read 2 only when this miss is next to the last one */
+        if (offset != prev_offset + 1 && offset != prev_offset - 1)
+            pages = 1;
+    } else {
+        unsigned roundup = 4;
+        while (roundup < pages)
+            roundup <<= 1;
+        pages = roundup;
+    }
+    if (pages > max_pages)
+        pages = max_pages;
+    if (pages < prev_win / 2)
+        pages = prev_win / 2; /* do not shrink too fast */
+    return pages;
+}
+
+unsigned swap_cluster_ra_pages(struct swap_dev *sw, uint64_t offset)
+{
+    unsigned max_pages = sw->cfg.synchronous ? 1u : 1u << sw->cfg.page_cluster;
+    if (max_pages <= 1)
+        return 1;
+    unsigned hits = sw->ra_hits;
+    sw->ra_hits = 0;
+    unsigned pages = swap_ra_pages(sw->ra_prev_offset, offset, hits, max_pages, sw->ra_last_pages);
+    if (!hits)
+        sw->ra_prev_offset = offset;
+    sw->ra_last_pages = pages;
+    return pages;
+}
+
+void swap_ra_hit(struct swap_dev *sw)
+{
+    sw->ra_hits++;
+}
+
+unsigned swap_vma_ra_window(struct swap_ra_state *st, uint64_t fpage, unsigned page_cluster,
+                            uint64_t *start, uint64_t *end)
+{
+    unsigned order = page_cluster < SWAP_RA_ORDER_CEILING ? page_cluster : SWAP_RA_ORDER_CEILING;
+    unsigned max_win = 1u << order;
+    *start = fpage;
+    *end = fpage + 1;
+    if (max_win == 1)
+        return 1;
+    uint64_t prev = st->prev_page;
+    unsigned win = swap_ra_pages(prev, fpage, st->hits, max_win, st->win);
+    st->prev_page = fpage;
+    st->win = win;
+    st->hits = 0;
+    if (win == 1)
+        return 1;
+    /* the window runs ahead in the direction the faults move, else centres on the fault */
+    uint64_t left;
+    if (fpage == prev + 1)
+        left = fpage;
+    else if (prev == fpage + 1)
+        left = fpage + 1 >= win ? fpage + 1 - win : 0;
+    else
+        left = fpage >= (win - 1) / 2 ? fpage - (win - 1) / 2 : 0;
+    uint64_t right = left + win;
+    uint64_t pmd_first = fpage & ~(uint64_t)(SWAP_PMD_PAGES - 1); /* one page table's span */
+    *start = left > pmd_first ? left : pmd_first;
+    *end = right < pmd_first + SWAP_PMD_PAGES ? right : pmd_first + SWAP_PMD_PAGES;
+    return win;
+}
+
+void swap_vma_ra_hit(struct swap_ra_state *st, uint64_t page, int readahead)
+{
+    st->prev_page = page;
+    if (readahead && st->hits < SWAP_RA_HITS_MAX)
+        st->hits++;
+}
+
+/* The slots in use in the aligned window of win slots around slot, the faulting one first. */
+static unsigned window_slots(const struct swap_dev *sw, uint64_t slot, unsigned win, uint64_t *first,
+                             uint64_t *slots, unsigned max_slots)
 {
     unsigned n = 0;
     if (slot == 0 || slot >= sw->nslots || max_slots == 0)
         return 0;
-    unsigned win = sw->cfg.synchronous ? 1u : 1u << sw->cfg.page_cluster;
     uint64_t mask = (uint64_t)win - 1;
     uint64_t start = slot & ~mask, end = slot | mask;
     if (start == 0)
@@ -375,12 +459,19 @@ unsigned swap_readahead_window(const struct swap_dev *sw, uint64_t slot, uint64_
     return n;
 }
 
+unsigned swap_readahead_window(const struct swap_dev *sw, uint64_t slot, uint64_t *first,
+                               uint64_t *slots, unsigned max_slots)
+{
+    unsigned win = sw->cfg.synchronous ? 1u : 1u << sw->cfg.page_cluster;
+    return window_slots(sw, slot, win, first, slots, max_slots);
+}
+
 uint64_t swap_read_fault(struct swap_dev *sw, uint64_t now_ns, uint64_t slot, uint64_t *ra,
                          unsigned *nra, unsigned max_ra)
 {
     uint64_t win[1u << 10];
     unsigned max = max_ra + 1 < (1u << 10) ? max_ra + 1 : (1u << 10);
-    unsigned n = swap_readahead_window(sw, slot, NULL, win, max);
+    unsigned n = window_slots(sw, slot, swap_cluster_ra_pages(sw, slot), NULL, win, max);
     if (n == 0)
         n = 1;
     for (unsigned i = 1; i < n; i++)

@@ -93,9 +93,43 @@ uint64_t swap_submit(struct swap_dev *sw, uint64_t now_ns, enum swap_dir dir, un
  * its alignment and skips the header slot. */
 unsigned swap_readahead_window(const struct swap_dev *sw, uint64_t slot, uint64_t *first,
                                uint64_t *slots, unsigned max_slots);
+/* ---- readahead windows (mm/swap_state.c) ----
+ * __swapin_nr_pages: the window after a miss, from the readahead hits since the last one:
+ * no hits -> 2 pages if offset is next to prev_offset, else 1; h hits -> h + 2 rounded up
+ * to a power of two (at least 4); at most max_pages; never below half the last window. */
+unsigned swap_ra_pages(uint64_t prev_offset, uint64_t offset, unsigned hits, unsigned max_pages,
+                       unsigned prev_win);
+/* swapin_nr_pages, for readahead by slot (swap_cluster_readahead): the window for a miss on
+ * offset from the device's hits since the last miss (which it resets); prev_offset moves
+ * only on a miss with no hits before it. 1 with page_cluster 0 or a synchronous device. */
+unsigned swap_cluster_ra_pages(struct swap_dev *sw, uint64_t offset);
+/* A page read ahead by slot was mapped (swap_update_readahead without a VMA window). */
+void swap_ra_hit(struct swap_dev *sw);
+
+/* Readahead by address (swap_vma_readahead): the state each VMA keeps in
+ * swap_readahead_info (here one per address space): the last fault or hit, the last
+ * window, the readahead hits since. Zeroed at the start. */
+#define SWAP_RA_ORDER_CEILING 5 /* 64-bit: windows of at most 32 pages */
+#define SWAP_RA_HITS_MAX 255
+#define SWAP_PMD_PAGES 512      /* the window stays within one page table (2 MiB) */
+struct swap_ra_state {
+    uint64_t prev_page;
+    unsigned win, hits;
+};
+/* swap_vma_ra_win: the window for a miss on virtual page fpage: win pages from
+ * __swapin_nr_pages (max 2^min(page_cluster, 5)); placed from fpage onwards when the fault
+ * follows the last one, ending at fpage when it precedes it, else centred
+ * (fpage - (win - 1) / 2); clipped to fpage's 2 MiB page-table span (the caller clips to
+ * its VMA). Returns win and the pages [*start, *end); the state records (fpage, win, 0). */
+unsigned swap_vma_ra_window(struct swap_ra_state *st, uint64_t fpage, unsigned page_cluster,
+                            uint64_t *start, uint64_t *end);
+/* swap_update_readahead with a VMA: a fault found page in the swap cache; readahead: the
+ * page had been read ahead and not used yet (PG_readahead), which counts a hit. */
+void swap_vma_ra_hit(struct swap_ra_state *st, uint64_t page, int readahead);
+
 /* Swap in slot at now_ns with readahead: returns the completion time; *ra receives the
- * other slots read (at most 2^page_cluster - 1) so the caller can put them in the swap
- * cache. */
+ * other slots read (at most the swap_cluster_ra_pages window - 1) so the caller can put
+ * them in the swap cache. */
 uint64_t swap_read_fault(struct swap_dev *sw, uint64_t now_ns, uint64_t slot, uint64_t *ra,
                          unsigned *nra, unsigned max_ra);
 const struct swap_stats *swap_stats(const struct swap_dev *sw);

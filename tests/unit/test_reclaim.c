@@ -144,9 +144,11 @@ static void overcommit_swaps_out(void **state)
     world_done(&w);
 }
 
-/* A fault on a swapped page: a major fault that waits for the device, with readahead
- * bringing the window's neighbours into the swap cache, unmapped (their swap entries stay
- * until their own faults). */
+/* Faults on swapped pages: major faults that wait for the device, with readahead by
+ * address bringing the window's neighbours into the swap cache, unmapped (their swap
+ * entries stay until their own faults). The window follows the kernel's rule: the first
+ * miss has no history (1 page, 101 us), the next one on the following page reads 2 (the
+ * page and the one after), a hit on that one and a miss on the page after it read 4. */
 static void swapin_with_readahead(void **state)
 {
     (void)state;
@@ -154,10 +156,13 @@ static void swapin_with_readahead(void **state)
     world_init(&w, 8192);
     touch_pages(&w, 0, 1200);
     uint64_t va = 0;
-    for (uint64_t i = 0; i < 1200 && !va; i++) {
+    for (uint64_t i = 0; i < 1100 && !va; i++) {
         uint64_t a = 0x10000000ull + (i << 12);
-        if (reclaim_has_swap_entry(w.r, &w.mm, a))
-            va = a;
+        int all = 1;
+        for (uint64_t k = 0; k < 8; k++)
+            all &= reclaim_has_swap_entry(w.r, &w.mm, a + (k << 12));
+        if (all)
+            va = a; /* 8 swapped pages in a row from here */
     }
     assert_true(va != 0);
     uint64_t swap_before = w.mm.swap;
@@ -166,23 +171,34 @@ static void swapin_with_readahead(void **state)
     assert_int_equal(reclaim_swapin(w.r, &w.mm, va, PTE_WRITE | PTE_USER, &sr), 1);
     assert_true(pgtable_lookup(w.mm.pt, va, NULL) != 0);
     assert_false(reclaim_has_swap_entry(w.r, &w.mm, va));
-    /* one read of 1 + readahead pages: 100 us + (1 + ra) us */
-    assert_int_equal(sr.io_ns, 100000 + 1000 * (1 + sr.readahead));
-    assert_true(sr.readahead >= 1 && sr.readahead <= 7);
+    assert_int_equal(sr.readahead, 0);
+    assert_int_equal(sr.io_ns, 101000);
     assert_int_equal(w.mm.swap, swap_before - 1);
+    reclaim_set_time(w.r, 2000000000ull);
+    assert_int_equal(reclaim_swapin(w.r, &w.mm, va + 4096, PTE_WRITE | PTE_USER, &sr), 1);
+    assert_int_equal(sr.readahead, 1); /* va + 8192 */
+    assert_int_equal(sr.io_ns, 100000 + 1000 * 2); /* consecutive slots: one request */
     struct reclaim_counters c;
     reclaim_counters(w.r, &c);
-    assert_int_equal(c.pgmajfault, 1);
-    assert_int_equal(c.pswpin, 1 + sr.readahead);
-    /* a write fault: the faulting page left the swap cache, the readahead pages are in it */
-    assert_int_equal(c.swapcache_pages, sr.readahead);
+    assert_int_equal(c.pgmajfault, 2);
+    assert_int_equal(c.pswpin, 3);
+    /* write faults: the faulting pages left the swap cache, the readahead page is in it */
+    assert_int_equal(c.swapcache_pages, 1);
+    assert_int_equal(reclaim_swapin(w.r, &w.mm, va + 8192, PTE_WRITE | PTE_USER, &sr), 2);
+    reclaim_set_time(w.r, 3000000000ull);
+    assert_int_equal(reclaim_swapin(w.r, &w.mm, va + 12288, PTE_WRITE | PTE_USER, &sr), 1);
+    assert_int_equal(sr.readahead, 3); /* 1 hit: 4 pages from va + 12288 */
+    reclaim_counters(w.r, &c);
+    assert_int_equal(c.swap_ra_hit, 1);
+    assert_int_equal(c.swap_ra, 4);
     /* a page with no swap entry is not a swap-in */
     assert_int_equal(reclaim_swapin(w.r, &w.mm, 0x7000000ull, PTE_WRITE, &sr), 0);
     world_done(&w);
 }
 
-/* On a disk, readahead goes by swap slot (the aligned cluster of 8 slots), the same here
- * since slots were handed out in address order: one request of 1 + readahead pages. */
+/* On a disk, readahead goes by swap slot (swapin_nr_pages' window, aligned), the same here
+ * since slots were handed out in address order: one request of 1 + readahead pages. The
+ * first miss reads 1 page; a miss on the next slot reads the aligned pair. */
 static void swapin_cluster_readahead_on_disk(void **state)
 {
     (void)state;
@@ -193,12 +209,20 @@ static void swapin_cluster_readahead_on_disk(void **state)
     for (uint64_t i = 0; i < 1200 && !va; i++)
         if (reclaim_has_swap_entry(w.r, &w.mm, 0x10000000ull + (i << 12)))
             va = 0x10000000ull + (i << 12);
+    while (va && !(reclaim_has_swap_entry(w.r, &w.mm, va + 4096) && reclaim_has_swap_entry(w.r, &w.mm, va + 8192)))
+        va += 4096;
     reclaim_set_time(w.r, 1000000000ull);
     struct swapin_result sr;
     assert_int_equal(reclaim_swapin(w.r, &w.mm, va, PTE_WRITE | PTE_USER, &sr), 1);
-    assert_true(sr.readahead >= 1 && sr.readahead <= 7);
+    assert_int_equal(sr.readahead, 0);
+    assert_int_equal(sr.io_ns, 101000);
+    reclaim_set_time(w.r, 2000000000ull);
+    /* the next slot: a window of 2 aligned on 2 slots, so it reads a neighbour when the
+     * pair's other slot is still on swap */
+    assert_int_equal(reclaim_swapin(w.r, &w.mm, va + 4096, PTE_WRITE | PTE_USER, &sr), 1);
+    assert_true(sr.readahead <= 1);
     assert_int_equal(sr.io_ns, 100000 + 1000 * (1 + sr.readahead));
-    assert_int_equal(swap_stats(reclaim_swap(w.r))->read_reqs, 1);
+    assert_int_equal(swap_stats(reclaim_swap(w.r))->read_reqs, 2);
     world_done(&w);
 }
 
@@ -341,14 +365,14 @@ static void readahead_page_minor_fault(void **state)
     assert_true(va != 0);
     reclaim_set_time(w.r, 1000000000ull);
     struct swapin_result sr;
+    while (!(reclaim_has_swap_entry(w.r, &w.mm, va + 4096) && reclaim_has_swap_entry(w.r, &w.mm, va + 8192)))
+        va += 4096;
     assert_int_equal(reclaim_swapin(w.r, &w.mm, va, PTE_USER, &sr), 1);
-    assert_true(sr.readahead >= 1);
-    /* the window is aligned to 8 pages: find a neighbour that came in with it */
-    uint64_t win = va & ~((8ull << 12) - 1), nb = 0;
-    for (uint64_t a = win; a < win + (8ull << 12) && !nb; a += 4096)
-        if (a != va && reclaim_has_swap_entry(w.r, &w.mm, a))
-            nb = a;
-    assert_true(nb != 0);
+    assert_int_equal(sr.readahead, 0); /* no history yet */
+    reclaim_set_time(w.r, 2000000000ull);
+    assert_int_equal(reclaim_swapin(w.r, &w.mm, va + 4096, PTE_USER, &sr), 1);
+    assert_int_equal(sr.readahead, 1); /* the window runs forward: va + 8192 */
+    uint64_t nb = va + 8192;
     assert_int_equal(pgtable_lookup(w.mm.pt, nb, NULL), 0); /* not mapped yet */
     struct reclaim_counters before, after;
     reclaim_counters(w.r, &before);

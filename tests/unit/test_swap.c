@@ -183,7 +183,10 @@ static void readahead_window_aligned(void **state)
     swap_free_dev(sw);
 }
 
-/* A swap-in with readahead is one request of 8 pages: 100 + 8 * 1 us. */
+/* A swap-in with readahead is one request for its window: the first miss (no history)
+ * reads 1 page, 101 us; the next miss, on the neighbouring slot 13, reads 2 (the window
+ * 12..13), 102 us after the first ends; after 1 readahead hit a miss on slot 14 reads the
+ * aligned 4 (12..15). After 3 more hits the window is 8 (8..15), 108 us. */
 static void read_fault_merges_window(void **state)
 {
     (void)state;
@@ -193,11 +196,104 @@ static void read_fault_merges_window(void **state)
         swap_alloc_slot(sw);
     uint64_t ra[16];
     unsigned nra = 0;
-    assert_int_equal(swap_read_fault(sw, 5000, 12, ra, &nra, 16), 5000 + 108000);
+    assert_int_equal(swap_read_fault(sw, 5000, 12, ra, &nra, 16), 5000 + 101000);
+    assert_int_equal(nra, 0);
+    assert_int_equal(swap_read_fault(sw, 106000, 13, ra, &nra, 16), 106000 + 102000);
+    assert_int_equal(nra, 1);
+    assert_int_equal(ra[0], 12);
+    swap_ra_hit(sw);
+    assert_int_equal(swap_read_fault(sw, 300000, 14, ra, &nra, 16), 300000 + 104000);
+    assert_int_equal(nra, 3);
+    swap_ra_hit(sw);
+    swap_ra_hit(sw);
+    swap_ra_hit(sw);
+    assert_int_equal(swap_read_fault(sw, 500000, 10, ra, &nra, 16), 500000 + 108000);
     assert_int_equal(nra, 7);
-    assert_int_equal(swap_stats(sw)->ra_pages, 7);
-    assert_int_equal(swap_stats(sw)->pswpin, 8);
+    assert_int_equal(swap_stats(sw)->ra_pages, 0 + 1 + 3 + 7);
+    assert_int_equal(swap_stats(sw)->pswpin, 1 + 2 + 4 + 8);
     swap_free_dev(sw);
+}
+
+/* __swapin_nr_pages against the kernel's rule worked by hand. */
+static void ra_pages_rule(void **state)
+{
+    (void)state;
+    assert_int_equal(swap_ra_pages(10, 11, 0, 8, 0), 2); /* next to the last miss */
+    assert_int_equal(swap_ra_pages(10, 9, 0, 8, 0), 2);
+    assert_int_equal(swap_ra_pages(10, 20, 0, 8, 0), 1); /* a jump, no hits */
+    assert_int_equal(swap_ra_pages(10, 20, 1, 8, 0), 4); /* 1 + 2 -> 4 */
+    assert_int_equal(swap_ra_pages(10, 20, 2, 8, 0), 4);
+    assert_int_equal(swap_ra_pages(10, 20, 3, 8, 0), 8); /* 5 -> 8 */
+    assert_int_equal(swap_ra_pages(10, 20, 7, 8, 0), 8); /* 9 -> 16, capped */
+    assert_int_equal(swap_ra_pages(10, 20, 7, 32, 0), 16);
+    assert_int_equal(swap_ra_pages(10, 20, 0, 8, 8), 4); /* shrinks by half at most */
+    assert_int_equal(swap_ra_pages(10, 20, 0, 8, 4), 2);
+    assert_int_equal(swap_ra_pages(10, 20, 0, 8, 2), 1);
+    assert_int_equal(swap_ra_pages(10, 20, 0, 1, 0), 1);
+}
+
+/* swapin_nr_pages' window sequence: misses on 100, 101 (adjacent), 103 after 1 hit, 108
+ * after 3 hits, then random misses with no hits: 1, 2, 4, 8, 4, 2, 1, 1. prev_offset stays
+ * 101 while hits come in, so a miss on 102 after them is adjacent to it. */
+static void cluster_window_sequence(void **state)
+{
+    (void)state;
+    struct swap_config c = round_dev(1, 1 << 20);
+    struct swap_dev *sw = swap_new(&c);
+    assert_int_equal(swap_cluster_ra_pages(sw, 100), 1);
+    assert_int_equal(swap_cluster_ra_pages(sw, 101), 2);
+    swap_ra_hit(sw);
+    assert_int_equal(swap_cluster_ra_pages(sw, 103), 4);
+    swap_ra_hit(sw);
+    swap_ra_hit(sw);
+    swap_ra_hit(sw);
+    assert_int_equal(swap_cluster_ra_pages(sw, 108), 8);
+    assert_int_equal(swap_cluster_ra_pages(sw, 500), 4);
+    assert_int_equal(swap_cluster_ra_pages(sw, 900), 2);
+    assert_int_equal(swap_cluster_ra_pages(sw, 50), 1);
+    assert_int_equal(swap_cluster_ra_pages(sw, 700), 1);
+    assert_int_equal(swap_cluster_ra_pages(sw, 701), 2);
+    swap_free_dev(sw);
+    c.page_cluster = 0;
+    sw = swap_new(&c);
+    assert_int_equal(swap_cluster_ra_pages(sw, 101), 1);
+    swap_free_dev(sw);
+}
+
+/* swap_vma_ra_win: faults at 1000 (no history: 1 page), 1001 (the next page: 2, forward
+ * from it), a hit on 1002, 1003 (1 hit: 4 forward, 1003..1006), hits on 1004..1006, 1007
+ * (3 hits: 8, 1007..1014); a fault just below the last one runs the window backwards; a
+ * jump centres it (fpage - (win - 1) / 2) and it stays in the fault's 2 MiB span. */
+static void vma_window_sequence(void **state)
+{
+    (void)state;
+    struct swap_ra_state st = {0};
+    uint64_t a, b;
+    assert_int_equal(swap_vma_ra_window(&st, 1000, 3, &a, &b), 1);
+    assert_true(a == 1000 && b == 1001);
+    assert_int_equal(swap_vma_ra_window(&st, 1001, 3, &a, &b), 2);
+    assert_true(a == 1001 && b == 1003);
+    swap_vma_ra_hit(&st, 1002, 1);
+    assert_int_equal(swap_vma_ra_window(&st, 1003, 3, &a, &b), 4);
+    assert_true(a == 1003 && b == 1007);
+    for (uint64_t p = 1004; p <= 1006; p++)
+        swap_vma_ra_hit(&st, p, 1);
+    assert_int_equal(swap_vma_ra_window(&st, 1007, 3, &a, &b), 8);
+    assert_true(a == 1007 && b == 1015);
+    /* a hit on a page that was not read ahead moves the address, counts no hit */
+    swap_vma_ra_hit(&st, 2001, 0);
+    assert_int_equal(swap_vma_ra_window(&st, 2000, 3, &a, &b), 4); /* 2, but at least 8 / 2 */
+    assert_true(a == 1997 && b == 2001);
+    st = (struct swap_ra_state){0, 0, 3};
+    assert_int_equal(swap_vma_ra_window(&st, 5000, 3, &a, &b), 8);
+    assert_true(a == 4997 && b == 5005);
+    st = (struct swap_ra_state){0, 0, 3};
+    assert_int_equal(swap_vma_ra_window(&st, 5121, 3, &a, &b), 8); /* 5118.. clipped at 5120 */
+    assert_true(a == 5120 && b == 5126);
+    st = (struct swap_ra_state){0, 0, 40};
+    assert_int_equal(swap_vma_ra_window(&st, 9000, 6, &a, &b), 32); /* order ceiling 5 */
+    st = (struct swap_ra_state){0, 0, 40};
+    assert_int_equal(swap_vma_ra_window(&st, 9000, 0, &a, &b), 1);
 }
 
 static void durations_parse(void **state)
@@ -278,6 +374,9 @@ int main(void)
         cmocka_unit_test(slots_prefer_free_clusters),
         cmocka_unit_test(readahead_window_aligned),
         cmocka_unit_test(read_fault_merges_window),
+        cmocka_unit_test(ra_pages_rule),
+        cmocka_unit_test(cluster_window_sequence),
+        cmocka_unit_test(vma_window_sequence),
         cmocka_unit_test(durations_parse),
         cmocka_unit_test(presets_load),
         cmocka_unit_test(config_errors_name_file_and_line),

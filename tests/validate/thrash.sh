@@ -1,122 +1,285 @@
 #!/usr/bin/env bash
-# make validate-thrash: the thrashing knee of the kernel against the model's.
+# make validate-thrash: thrashing curves of the kernel against the model's, workload by
+# workload, counter by counter.
 #
-# Kernel (root only): a temporary swap file is added; `thrash_sweep MIB PASSES` (a
-# sequential sweep of a MIB working set, PASSES times) runs in a memory cgroup whose limit
-# goes from well above to well below the working set; runtime and major faults are
-# measured (GNU time); the swap file is removed. The time a major fault costs is measured
-# as (runtime - runtime with no swapping) / major faults at the smallest limit.
-# Model: the same program, recorded once, replayed in a 1 GiB machine with a memory cgroup
-# (memcg.limit) at each limit, as the kernel ran it; swap with the measured latency per
-# request (and otherwise the NVMe preset).
-# The knee: the largest memory size whose runtime is at least twice the runtime with
-# ample memory. Target: the model's knee within 10% of the kernel's.
-# Prints Markdown tables and TAP lines. Options: WS_MIB, PASSES, LIMITS (env).
+# Kernel (root only): a temporary swap file is added (fallocate or dd, mkswap, swapon; removed
+# at exit). Each workload runs once without a limit in a fresh memory cgroup (v1 or v2,
+# whichever this machine mounts) to measure its working set (the cgroup's peak usage) and
+# its runtime with ample memory; then at limits from 1.5x down to 0.5x that working set,
+# each run in a fresh cgroup so its counters start at zero. Per run: pgmajfault and pgfault
+# of the cgroup (memory.stat), pswpin / pswpout (/proc/vmstat deltas: the only swap on the
+# machine is ours, but a peer adding swap at the same time would show here), minor faults
+# and the exit status (GNU time), wall time, and whether the cgroup's OOM killer ran
+# (memory.oom_control oom_kill on v1, memory.events oom_kill on v2).
+# The cost of a major fault: (runtime - ample runtime) / major faults of the sequential
+# sweep at 0.5x its working set, used as the model's swap read and write latency.
+# Model: each program recorded once with `mmsim record` (DBI), replayed in a 1 GiB machine
+# with 2 CPUs (as this one) and a memory cgroup at the same limits; swap readahead by slot
+# when the swap file sits on a rotational device (as the kernel does then).
+# Workloads (WS = working set):
+#   seqw     thrash_sweep 24 4             a sequential write sweep, 4 passes
+#   scan     thrash_walk scan 24 4         written once, then 4 read-only passes
+#   rand     thrash_walk rand 16 16384     uniform random pages, read and written
+#   hotcold  thrash_walk hotcold 24 24576  80% of the accesses on a sixth of the pages
+#   sort     LC_ALL=C sort --parallel=1 -S 64M on a 1.5 MiB file of random lines (the file is
+#            read into the page cache outside the cgroup first)
+#   multi    N x thrash_walk rand 8 8192 in one cgroup limited to 3x one's working set,
+#            N = 1 2 3 4 6 8 (Denning's curve; x axis: the limit per process)
+# Output: $OUT (default build/validate-thrash): per workload kernel.csv and model.csv
+# (memory_mib, runtime_s, major_faults, pswpin, pswpout, minor_faults, oom_killed, ...), a
+# plot overlaying both (mmsim plot thrashing), and tables.md with the Markdown tables and
+# per-limit ratios (tests/validate/thrash_report.py). Prints TAP lines.
+# Options (env): OUT, WORKLOADS (subset, space separated), FRACS (limits as fractions of WS),
+# MODEL_ONLY=1 (no root needed): replay against the kernel results already in $OUT (its
+# kernel.env and *.kernel.csv), to re-check the model after a change.
 source "$(dirname "$0")/../e2e/lib.sh"
-PROG=$PROGS/thrash_sweep
-WS_MIB=${WS_MIB:-32}
-PASSES=${PASSES:-4}
-LIMITS=${LIMITS:-"48 40 36 34 33 32 31 30 28 24"}
+cp "$MMSIM" "$TMP/mmsim" && MMSIM=$TMP/mmsim # a rebuild during the run does not change it
+export MMSIM_VGLIB=${MMSIM_VGLIB:-$ROOT/build/vg}
+OUT=${OUT:-$ROOT/build/validate-thrash}
+WORKLOADS=${WORKLOADS:-"seqw scan rand hotcold sort multi"}
+FRACS=${FRACS:-"1.5 1.25 1.1 1.0 0.9 0.8 0.7 0.6 0.5"}
+MULTI_N=${MULTI_N:-"1 2 3 4 6 8"}
 GNU_TIME=/usr/bin/time
+SWAP_MIB=512
 
-if [ "$(id -u)" != 0 ]; then
-    echo "# validate-thrash: skipped, needs root (swap file, memory cgroup)"; exit 0
-fi
-[ -x "$PROG" ] && [ -x "$GNU_TIME" ] || { echo "not ok - thrash: $PROG or $GNU_TIME missing"; exit 1; }
-
-# ---- the memory cgroup (v1 or v2) ----
-if [ -f /sys/fs/cgroup/cgroup.controllers ] && grep -qw memory /sys/fs/cgroup/cgroup.controllers; then
-    CGV=v2; CGPARENT=/sys/fs/cgroup$(awk -F: '$1=="0"{print $3}' /proc/self/cgroup)
-elif [ -d /sys/fs/cgroup/memory ]; then
-    CGV=v1; CGPARENT=/sys/fs/cgroup/memory$(awk -F: '$2=="memory"{print $3}' /proc/self/cgroup)
-else
-    echo "not ok - thrash: no memory cgroup"; exit 1
-fi
-CG=$CGPARENT/mmsim-thrash-$$
-SWAPFILE=/var/tmp/mmsim-swap-$$
-cleanup() {
-    rmdir "$CG" 2>/dev/null
-    if grep -q "^$SWAPFILE " /proc/swaps; then swapoff "$SWAPFILE"; fi
-    rm -f "$SWAPFILE"
-    rm -rf "$TMP"
+declare -A WS BASE
+# ---- workloads ----
+SORT_IN=$TMP/sort.in
+python3 - "$SORT_IN" <<'PY'
+import random, sys
+r = random.Random(12)
+with open(sys.argv[1], "w") as f:
+    for i in range(40000):
+        f.write("%08x %s\n" % (r.getrandbits(32), "".join(r.choice("abcdefghij") for _ in range(r.randint(10, 60)))))
+PY
+cat "$SORT_IN" >/dev/null # into the page cache outside the test's cgroup
+wl_cmd() { # the command of a workload (one process)
+    case $1 in
+    seqw) echo "$PROGS/thrash_sweep 24 4" ;;
+    scan) echo "$PROGS/thrash_walk scan 24 4" ;;
+    rand) echo "$PROGS/thrash_walk rand 16 16384" ;;
+    hotcold) echo "$PROGS/thrash_walk hotcold 24 24576" ;;
+    sort) echo "/usr/bin/env LC_ALL=C /usr/bin/sort --parallel=1 -S 64M -o /dev/null $SORT_IN" ;;
+    multi) echo "$PROGS/thrash_walk rand 8 8192" ;;
+    *) echo "not ok - thrash: unknown workload $1" >&2; exit 1 ;;
+    esac
 }
-trap cleanup EXIT
+# N copies of a command, together; exits with the worst exit status
+# shellcheck disable=SC2016
+MULTI_SH='n=$1; shift; pids=""; i=0; while [ $i -lt $n ]; do "$@" & pids="$pids $!"; i=$((i+1)); done; st=0; for p in $pids; do wait $p || st=$?; done; exit $st'
 
-# ---- a temporary swap file ----
-swap_mib=$((WS_MIB * 4))
-if ! { fallocate -l ${swap_mib}M "$SWAPFILE" 2>/dev/null || dd if=/dev/zero of="$SWAPFILE" bs=1M count=$swap_mib status=none; } ||
-   ! chmod 600 "$SWAPFILE" || ! mkswap -q "$SWAPFILE" >/dev/null || ! swapon "$SWAPFILE"; then
-    echo "not ok - thrash: cannot add a swap file at $SWAPFILE"; exit 1
-fi
-echo "# swap file $SWAPFILE, $swap_mib MiB; memory cgroup $CGV at $CG"
-mkdir "$CG" || { echo "not ok - thrash: cannot create $CG"; exit 1; }
-set_limit() { # MiB
-    if [ $CGV = v1 ]; then
-        [ -f "$CG/memory.memsw.limit_in_bytes" ] && echo -1 >"$CG/memory.memsw.limit_in_bytes"
-        echo $(($1 << 20)) >"$CG/memory.limit_in_bytes"
-        [ -f "$CG/memory.memsw.limit_in_bytes" ] && echo $(( ($1 + swap_mib) << 20 )) >"$CG/memory.memsw.limit_in_bytes"
-    else
-        echo $(($1 << 20)) >"$CG/memory.max"
-        echo max >"$CG/memory.swap.max"
+HDR="memory_mib,runtime_s,major_faults,pswpin,pswpout,minor_faults,oom_killed,exit_status,procs,peak_mib"
+limits_of() { # workload -> its limits in MiB (multi: one limit)
+    if [ "$1" = multi ]; then echo $((3 * WS[multi])); return; fi
+    local f; for f in $FRACS; do awk -v w="${WS[$1]}" -v f="$f" 'BEGIN { printf "%d ", int(w * f + 0.5) }'; done
+}
+
+kernel_phase() {
+    if [ "$(id -u)" != 0 ]; then
+        echo "# validate-thrash: skipped, needs root (swap file, memory cgroup)"; exit 0
     fi
+    for p in "$PROGS/thrash_sweep" "$PROGS/thrash_walk" "$GNU_TIME"; do
+        [ -x "$p" ] || { echo "not ok - thrash: $p missing"; exit 1; }
+    done
+    mkdir -p "$OUT"
+
+    # ---- the memory cgroup (v1 or v2) ----
+    if [ -f /sys/fs/cgroup/cgroup.controllers ] && grep -qw memory /sys/fs/cgroup/cgroup.controllers; then
+        CGV=v2; CGPARENT=/sys/fs/cgroup$(awk -F: '$1=="0"{print $3}' /proc/self/cgroup)
+    elif [ -d /sys/fs/cgroup/memory ]; then
+        CGV=v1; CGPARENT=/sys/fs/cgroup/memory$(awk -F: '$2=="memory"{print $3}' /proc/self/cgroup)
+    else
+        echo "not ok - thrash: no memory cgroup"; exit 1
+    fi
+    CGPARENT=${CGPARENT%/}
+    SWAPFILE=/var/tmp/mmsim-swap-$$
+    CG=""
+    cleanup() {
+        [ -n "$CG" ] && rmdir "$CG" 2>/dev/null
+        if grep -q "^$SWAPFILE " /proc/swaps; then swapoff "$SWAPFILE"; fi
+        rm -f "$SWAPFILE"
+        rm -rf "$TMP"
+    }
+    trap cleanup EXIT
+
+    # ---- a temporary swap file ----
+    if ! { fallocate -l ${SWAP_MIB}M "$SWAPFILE" 2>/dev/null || dd if=/dev/zero of="$SWAPFILE" bs=1M count=$SWAP_MIB status=none; } ||
+       ! chmod 600 "$SWAPFILE" || ! mkswap -q "$SWAPFILE" >/dev/null || ! swapon "$SWAPFILE"; then
+        echo "not ok - thrash: cannot add a swap file at $SWAPFILE"; exit 1
+    fi
+    dev=$(df --output=source "$SWAPFILE" | tail -1)
+    rota=$(lsblk -ndo ROTA "$dev" 2>/dev/null | tr -d ' ')
+    [ -z "$rota" ] && rota=$(cat "/sys/block/$(basename "$(lsblk -ndo PKNAME "$dev" 2>/dev/null || echo "$dev")")/queue/rotational" 2>/dev/null || echo 0)
+    echo "# swap file $SWAPFILE, $SWAP_MIB MiB on $dev (rotational $rota); memory cgroup $CGV under $CGPARENT"
+    echo "# other swap areas: $(awk 'NR > 1 && $1 != "'"$SWAPFILE"'" {printf "%s ", $1}' /proc/swaps)"
+
+    # ---- does this kernel map the zero page on a read fault? (RssAnon after reading 16 MiB) ----
+    ZERO_PAGE=$(python3 -c 'if 1:
+    import mmap
+    def rss():
+        return int([l.split()[1] for l in open("/proc/self/status") if l.startswith("RssAnon:")][0])
+    m = mmap.mmap(-1, 16 << 20, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    r0 = rss(); s = sum(m[i] for i in range(0, 16 << 20, 4096)); r1 = rss()
+    print(0 if r1 - r0 > 8 << 10 else 1)')
+    echo "# a read fault maps the zero page: $ZERO_PAGE (the model's memory.zero_page)"
+
+    # ---- one kernel run ----
+    cg_make() { # name limit_mib (0: none)
+        CG=$CGPARENT/mmsim-thrash-$$-$1
+        mkdir "$CG" || { echo "not ok - thrash: cannot create $CG"; exit 1; }
+        if [ $CGV = v1 ]; then
+            if [ "$2" -gt 0 ]; then
+                echo $(($2 << 20)) >"$CG/memory.limit_in_bytes"
+                [ -f "$CG/memory.memsw.limit_in_bytes" ] && echo $(( ($2 + SWAP_MIB) << 20 )) >"$CG/memory.memsw.limit_in_bytes"
+            fi
+        else
+            [ "$2" -gt 0 ] && echo $(($2 << 20)) >"$CG/memory.max"
+            echo max >"$CG/memory.swap.max"
+        fi
+    }
+    cg_stat() { awk -v k="$1" '$1 == k { print $2; exit }' "$CG/memory.stat"; }
+    cg_peak() {
+        if [ $CGV = v1 ]; then cat "$CG/memory.max_usage_in_bytes"; else cat "$CG/memory.peak"; fi
+    }
+    cg_ooms() {
+        if [ $CGV = v1 ]; then awk '$1 == "oom_kill" { print $2 }' "$CG/memory.oom_control"
+        else awk '$1 == "oom_kill" { print $2 }' "$CG/memory.events"; fi
+    }
+    vmstat_get() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
+    # kernel_run TAG LIMIT_MIB CMD... : appends one CSV row to $KROW (global) and sets K_*
+    kernel_run() {
+        local tag=$1 lim=$2; shift 2
+        cg_make "$tag" "$lim"
+        local in0 out0 tf=$TMP/time.$tag
+        in0=$(vmstat_get pswpin); out0=$(vmstat_get pswpout)
+        local t0 t1 st
+        t0=$(date +%s%N)
+        sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$CG" \
+            "$GNU_TIME" -f '%F %R %x' -o "$tf" "$@" >/dev/null 2>"$TMP/err.$tag"
+        st=$?
+        t1=$(date +%s%N)
+        K_PSWPIN=$(( $(vmstat_get pswpin) - in0 )); K_PSWPOUT=$(( $(vmstat_get pswpout) - out0 ))
+        K_TIME=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", (b - a) / 1e9 }')
+        read -r K_TMAJ K_MINOR K_EXIT < <(tail -1 "$tf")
+        K_MAJ=$(cg_stat pgmajfault); K_PGFAULT=$(cg_stat pgfault)
+        K_PEAK=$(cg_peak); K_OOM=$(cg_ooms)
+        [ "$st" != 0 ] && [ "${K_EXIT:-0}" = 0 ] && K_EXIT=$st
+        grep -q "terminated by signal" "$tf" && K_EXIT=$st
+        # the cgroup is removed once its processes are gone
+        for _ in 1 2 3 4 5 6 7 8 9 10; do rmdir "$CG" 2>/dev/null && break; sleep 0.2; done
+        CG=""
+    }
+
+    # a run of each workload with no limit: its working set and ample runtime
+    for w in $WORKLOADS; do
+        if [ "$w" = multi ]; then kernel_run "$w-ample" 0 $(wl_cmd multi); else kernel_run "$w-ample" 0 $(wl_cmd "$w"); fi
+        WS[$w]=$(( (K_PEAK + (1 << 20) - 1) >> 20 ))
+        BASE[$w]=$K_TIME
+        echo "# $w: working set (peak cgroup usage, no limit) ${WS[$w]} MiB, runtime ${K_TIME}s, $K_MINOR minor faults"
+    done
+
+    # ---- kernel sweeps ----
+    for w in $WORKLOADS; do
+        echo "$HDR" >"$OUT/$w.kernel.csv"
+        if [ "$w" = multi ]; then
+            L=$(limits_of multi)
+            for n in $MULTI_N; do
+                # shellcheck disable=SC2016,SC2046
+                kernel_run "multi-$n" "$L" sh -c "$MULTI_SH" sh "$n" $(wl_cmd multi)
+                echo "$(awk -v l="$L" -v n="$n" 'BEGIN { printf "%.3f", l / n }'),$K_TIME,$K_MAJ,$K_PSWPIN,$K_PSWPOUT,$K_MINOR,$((K_OOM > 0)),$K_EXIT,$n,$((K_PEAK >> 20))" >>"$OUT/$w.kernel.csv"
+                echo "# kernel multi N=$n in $L MiB: ${K_TIME}s maj $K_MAJ in $K_PSWPIN out $K_PSWPOUT minor $K_MINOR oom $K_OOM exit $K_EXIT"
+            done
+            continue
+        fi
+        for L in $(limits_of "$w"); do
+            kernel_run "$w-$L" "$L" $(wl_cmd "$w")
+            echo "$L,$K_TIME,$K_MAJ,$K_PSWPIN,$K_PSWPOUT,$K_MINOR,$((K_OOM > 0)),$K_EXIT,1,$((K_PEAK >> 20))" >>"$OUT/$w.kernel.csv"
+            echo "# kernel $w at $L MiB: ${K_TIME}s maj $K_MAJ in $K_PSWPIN out $K_PSWPOUT minor $K_MINOR oom $K_OOM exit $K_EXIT"
+        done
+    done
+
+    # the cost of a major fault, from the sequential sweep at its smallest limit (else 230 us)
+    lat_us=230
+    if [ -f "$OUT/seqw.kernel.csv" ]; then
+        lat_us=$(awk -F, -v b="${BASE[seqw]}" 'NR > 1 { t = $2; m = $3 } END { if (m > 0 && t > b) printf "%d", (t - b) * 1e6 / m; else print 230 }' "$OUT/seqw.kernel.csv")
+    fi
+    echo "# one major fault costs ~${lat_us} us (sequential sweep at its smallest limit)"
+    {
+        for w in $WORKLOADS; do echo "WS[$w]=${WS[$w]}; BASE[$w]=${BASE[$w]}"; done
+        echo "lat_us=$lat_us; rota=$rota; ZERO_PAGE=$ZERO_PAGE; dev=$dev; CGV=$CGV; KREL=$(uname -r)"
+    } >"$OUT/kernel.env"
 }
+if [ "${MODEL_ONLY:-0}" = 1 ]; then
+    [ -f "$OUT/kernel.env" ] || { echo "not ok - thrash: MODEL_ONLY=1 but no $OUT/kernel.env"; exit 1; }
+    # shellcheck disable=SC1091
+    source "$OUT/kernel.env"
+else
+    kernel_phase
+fi
 
-# ---- kernel runs ----
-declare -A K_TIME K_MAJ
-for L in $LIMITS; do
-    set_limit "$L"
-    t0=$(date +%s%N)
-    sh -c 'echo $$ >"$1/cgroup.procs" && exec "$2" -f "%F" -o "$3" "$4" "$5" "$6"' sh "$CG" "$GNU_TIME" \
-        "$TMP/time.$L" "$PROG" "$WS_MIB" "$PASSES" >/dev/null 2>&1
-    t1=$(date +%s%N)
-    t=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", (b - a) / 1e9 }')
-    read -r maj <"$TMP/time.$L"
-    K_TIME[$L]=$t; K_MAJ[$L]=$maj
-    echo "# kernel: limit $L MiB: ${t}s, $maj major faults"
-done
-
-first=${LIMITS%% *}; last=${LIMITS##* }
-base=${K_TIME[$first]}
-lat_us=$(awk -v t="${K_TIME[$last]}" -v b="$base" -v m="${K_MAJ[$last]}" 'BEGIN { if (m > 0 && t > b) printf "%d", (t - b) * 1e6 / m; else print 100 }')
-echo "# kernel: one major fault costs ~${lat_us} us at the smallest limit"
-
-# ---- model runs ----
-trace=$TMP/thrash.mmt
-"$MMSIM" record --no-counters --no-native-run -o "$trace" -- "$PROG" "$WS_MIB" "$PASSES" >/dev/null 2>"$TMP/rec.err" ||
-    { echo "not ok - thrash: recording failed"; sed 's/^/#   /' "$TMP/rec.err" | head; exit 1; }
+# ---- model ----
 cat >"$TMP/machine.ini" <<INI
 include = $ROOT/configs/default.ini
 include = $ROOT/configs/swap/nvme.ini
 INI
-declare -A M_TIME M_MAJ
-for L in $LIMITS; do
-    "$MMSIM" replay --no-progress --json -c "$TMP/machine.ini" -s memory.size=1G -s memcg.limit=${L}M -s swap.size=${swap_mib}M \
-        -s swap.read_latency=${lat_us}us -s swap.write_latency=${lat_us}us "$trace" >"$TMP/m$L.json" ||
-        { echo "not ok - thrash: replay at $L MiB failed"; exit 1; }
-    M_TIME[$L]=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["cycles"] / 3e9)' "$TMP/m$L.json")
-    M_MAJ[$L]=$(json_get "$TMP/m$L.json" processes.0.faults.major)
+MODEL_SET=(-s memory.size=1G -s memory.zero_page="$ZERO_PAGE" -s cpu.count=2 -s swap.size=${SWAP_MIB}M -s swap.rotational="$rota"
+           -s swap.read_latency=${lat_us}us -s swap.write_latency=${lat_us}us)
+model_row() { # json limit procs x -> CSV row
+    python3 - "$@" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+lim, procs, x = sys.argv[2], sys.argv[3], sys.argv[4]
+ps = j["processes"]
+maj = sum(p["faults"]["major"] for p in ps)
+minor = sum(p["faults"]["minor"] for p in ps)
+r = j["reclaim"]
+kills = len(j["oom"]["kills"])
+t = j["cycles"] / 3e9
+peak = j.get("memcg", {}).get("max_usage_pages", 0) * 4096 >> 20
+print("%s,%.4f,%d,%d,%d,%d,%d,%d,%s,%d" % (x, t, maj, r["pswpin"], r["pswpout"], minor, kills > 0,
+                                          137 if kills else 0, procs, peak))
+PY
+}
+for w in $WORKLOADS; do
+    trace=$OUT/$w.mmt # recorded once per output folder
+    # shellcheck disable=SC2046
+    [ -s "$trace" ] || "$MMSIM" record --no-counters -o "$trace" -- $(wl_cmd "$w") >/dev/null 2>"$TMP/rec.err" ||
+        { echo "not ok - thrash: recording $w failed"; sed 's/^/#   /' "$TMP/rec.err" | head; exit 1; }
+    echo "$HDR" >"$OUT/$w.model.csv"
+    # [timing] calibrate = native, fitted once on the program's native run and then fixed
+    # for every limit (each calibration is a replay of its own)
+    "$MMSIM" replay --no-progress --json -c "$TMP/machine.ini" "${MODEL_SET[@]}" "$trace" >"$TMP/cal.json" ||
+        { echo "not ok - thrash: calibration replay of $w failed"; exit 1; }
+    CAL=$(python3 -c 'import json,sys
+c = json.load(open(sys.argv[1])).get("calibration", {})
+print("-s cpu.base_cpi=%.6f -s timing.minor_fault=%d" % (c["base_cpi"], c["minor_fault_cycles"]) if c.get("applied") else "")' "$TMP/cal.json")
+    echo "# $w: calibration ${CAL:-not applied: $(json_get "$TMP/cal.json" calibration.why 2>/dev/null)}"
+    # shellcheck disable=SC2206
+    CALSET=(-s timing.calibrate=off $CAL)
+    if [ "$w" = multi ]; then
+        L=$(limits_of multi)
+        for n in $MULTI_N; do
+            # shellcheck disable=SC2046
+            "$MMSIM" replay --no-progress --json -c "$TMP/machine.ini" "${MODEL_SET[@]}" "${CALSET[@]}" -s memcg.limit=${L}M \
+                $(yes "$trace" | head -n "$n") >"$TMP/m.json" || { echo "not ok - thrash: replay multi N=$n failed"; exit 1; }
+            model_row "$TMP/m.json" "$L" "$n" "$(awk -v l="$L" -v n="$n" 'BEGIN { printf "%.3f", l / n }')" >>"$OUT/$w.model.csv"
+        done
+    else
+        for L in $(limits_of "$w"); do
+            "$MMSIM" replay --no-progress --json -c "$TMP/machine.ini" "${MODEL_SET[@]}" "${CALSET[@]}" -s memcg.limit=${L}M \
+                "$trace" >"$TMP/m.json" || { echo "not ok - thrash: replay $w at $L MiB failed"; exit 1; }
+            model_row "$TMP/m.json" "$L" 1 "$L" >>"$OUT/$w.model.csv"
+        done
+    fi
+    "$MMSIM" plot thrashing "$OUT/$w.kernel.csv" "$OUT/$w.model.csv" -o "$OUT/$w.svg" \
+        --title "$w: kernel and model" >/dev/null 2>"$TMP/plot.err" ||
+        echo "# plot $w failed: $(head -1 "$TMP/plot.err")"
 done
 
-knee() { # name of the associative array of times: the largest limit with time >= 2 x base
-    local -n T=$1; local b=${T[$first]} k=""
-    for L in $LIMITS; do
-        if awk -v t="${T[$L]}" -v b="$b" 'BEGIN { exit !(t >= 2 * b) }'; then k=$L; break; fi
-    done
-    echo "${k:-none}"
-}
-kk=$(knee K_TIME); mk=$(knee M_TIME)
-echo
-echo "| memory limit (MiB) | kernel runtime (s) | kernel major faults | model runtime (s) | model major faults |"
-echo "|---|---|---|---|---|"
-for L in $LIMITS; do
-    printf '| %s | %s | %s | %.4f | %s |\n' "$L" "${K_TIME[$L]}" "${K_MAJ[$L]}" "${M_TIME[$L]}" "${M_MAJ[$L]}"
-done
-echo
-echo "Working set ${WS_MIB} MiB x ${PASSES} passes; swap ${swap_mib} MiB; measured major-fault cost ${lat_us} us."
-echo "Knee (largest limit with runtime >= 2x the runtime at ${first} MiB): kernel ${kk} MiB, model ${mk} MiB."
-echo
-if [ "$kk" = none ] || [ "$mk" = none ]; then
-    echo "not ok - thrash: no knee found (kernel $kk, model $mk)"
-else
-    check_near "thrash: the model's knee is within 10% of the kernel's" "$kk" "$mk" 0.10
-fi
+{
+    echo "Swap file $SWAP_MIB MiB on $dev (rotational $rota), memory cgroup $CGV, kernel $(uname -r), $(nproc) CPUs;"
+    echo "measured major-fault cost ${lat_us} us (the model's swap read and write latency)."
+    echo
+    python3 "$ROOT/tests/validate/thrash_report.py" "$OUT" $WORKLOADS
+} >"$OUT/tables.md"
+cat "$OUT/tables.md"

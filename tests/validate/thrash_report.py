@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Tables for make validate-thrash: kernel against model, limit by limit, with ratios.
+
+usage: thrash_report.py DIR WORKLOAD...   (reads DIR/W.kernel.csv and DIR/W.model.csv)
+
+Slowdown: runtime over the runtime with ample memory, the fastest run without a major
+fault (multi: over the runtime of one
+process times ceil(N / 2), the work of N processes on this machine's 2 CPUs).
+Knee: the largest limit (multi: the smallest N) whose slowdown is at least 2.
+Targets (issue 12), at every limit where the kernel completes and takes at least 50 major
+faults: major faults, pages swapped in, minor faults and slowdown within 25% of the
+kernel's; the same knee; OOM-killed or not the same as the kernel at every limit.
+Prints Markdown, then TAP lines."""
+import csv
+import math
+import sys
+
+TOL = 0.25
+
+
+def load(path):
+    with open(path) as f:
+        return list(csv.DictReader(f))
+
+
+def slowdowns(rows, multi):
+    if not rows:
+        return []
+    if multi:
+        one = float(rows[0]["runtime_s"])
+        return [float(r["runtime_s"]) / (one * math.ceil(int(r["procs"]) / 2)) for r in rows]
+    # ample memory: the fastest run without a major fault (wall times on a shared machine
+    # vary by 2x between identical runs)
+    calm = [float(r["runtime_s"]) for r in rows if r["major_faults"] == "0"] or [float(rows[0]["runtime_s"])]
+    base = min(calm)
+    return [float(r["runtime_s"]) / base for r in rows]
+
+
+def knee(rows, slow, multi):
+    for r, s in zip(rows, slow):
+        if s >= 2:
+            return r["procs"] if multi else r["memory_mib"]
+    return "none"
+
+
+def ratio(m, k):
+    m, k = float(m), float(k)
+    if k == 0:
+        return "-" if m == 0 else "inf"
+    return "%.2f" % (m / k)
+
+
+def within(m, k):
+    m, k = float(m), float(k)
+    return k > 0 and abs(m - k) <= TOL * k
+
+
+def main():
+    d, wls = sys.argv[1], sys.argv[2:]
+    tap = []
+    for w in wls:
+        kr, mr = load("%s/%s.kernel.csv" % (d, w)), load("%s/%s.model.csv" % (d, w))
+        multi = w == "multi"
+        ks, ms = slowdowns(kr, multi), slowdowns(mr, multi)
+        x = "processes (limit per process, MiB)" if multi else "limit (MiB)"
+        print("### %s\n" % w)
+        print("| %s | major K / M (ratio) | pswpin K / M (ratio) | pswpout K / M | minor K / M (ratio) "
+              "| runtime K / M (s) | slowdown K / M (ratio) | OOM K / M |" % x)
+        print("|---|---|---|---|---|---|---|---|")
+        checked, ok = 0, {"major": 0, "pswpin": 0, "minor": 0, "slowdown": 0}
+        oom_same = True
+        for k, m, sk, sm in zip(kr, mr, ks, ms):
+            lab = "%s (%s)" % (k["procs"], k["memory_mib"]) if multi else k["memory_mib"]
+            print("| %s | %s / %s (%s) | %s / %s (%s) | %s / %s | %s / %s (%s) | %s / %s | %.2f / %.2f (%s) | %s / %s |" % (
+                lab, k["major_faults"], m["major_faults"], ratio(m["major_faults"], k["major_faults"]),
+                k["pswpin"], m["pswpin"], ratio(m["pswpin"], k["pswpin"]), k["pswpout"], m["pswpout"],
+                k["minor_faults"], m["minor_faults"], ratio(m["minor_faults"], k["minor_faults"]),
+                k["runtime_s"], m["runtime_s"], sk, sm, ratio(sm, sk),
+                "killed" if k["oom_killed"] == "1" else ("exit %s" % k["exit_status"] if k["exit_status"] != "0" else "no"),
+                "killed" if m["oom_killed"] == "1" else "no"))
+            if k["oom_killed"] != m["oom_killed"]:
+                oom_same = False
+            if k["exit_status"] == "0" and k["oom_killed"] == "0" and int(k["major_faults"]) >= 50:
+                checked += 1
+                ok["major"] += within(m["major_faults"], k["major_faults"])
+                ok["pswpin"] += within(m["pswpin"], k["pswpin"])
+                ok["minor"] += within(m["minor_faults"], k["minor_faults"])
+                ok["slowdown"] += within(sm, sk)
+        kk, mk = knee(kr, ks, multi), knee(mr, ms, multi)
+        print()
+        print("Knee (slowdown >= 2): kernel %s, model %s. Within 25%% at the %d limits where the kernel "
+              "completed with >= 50 major faults: major faults %d, pages swapped in %d, minor faults %d, "
+              "slowdown %d. OOM the same at every limit: %s.\n" % (
+                  kk, mk, checked, ok["major"], ok["pswpin"], ok["minor"], ok["slowdown"], "yes" if oom_same else "no"))
+        tap.append(("%s: the same knee (kernel %s, model %s)" % (w, kk, mk), kk == mk))
+        tap.append(("%s: OOM-killed or not as the kernel at every limit" % w, oom_same))
+        for key in ("major", "pswpin", "minor", "slowdown"):
+            tap.append(("%s: %s within 25%% of the kernel's at %d of %d limits" % (w, key, ok[key], checked),
+                        ok[key] == checked))
+    for desc, good in tap:
+        print("%s - %s" % ("ok" if good else "not ok", desc), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
