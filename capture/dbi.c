@@ -12,6 +12,7 @@
 #include "capture/record.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
@@ -44,6 +45,7 @@ _Static_assert(MMS_EV_MAP_INITIAL == MMT_EV_MAP_INITIAL && MMS_EV_MMAP == MMT_EV
                MMS_EV_MADVISE == MMT_EV_MADVISE && MMS_EV_CLONE == MMT_EV_CLONE &&
                MMS_EV_EXIT == MMT_EV_EXIT && MMS_EV_SLEEP == MMT_EV_SLEEP &&
                MMS_EV_KERNEL_READ == MMT_EV_KERNEL_READ && MMS_EV_KERNEL_WRITE == MMT_EV_KERNEL_WRITE &&
+               MMS_EV_WINDOW == MMT_EV_WINDOW &&
                MMS_EV_SLOTS == MMT_EVENT_TYPE_SLOTS, "event types agree with traces/mmt.h");
 _Static_assert(MMS_KIND_SWITCH == MMT_SWITCH && MMS_KIND_EVENT == MMT_EVENT &&
                MMS_TAG_SWITCH == MMT_TAG_SWITCH && MMS_TAG_EVENT == MMT_TAG_EVENT &&
@@ -529,7 +531,7 @@ static void exec_valgrind(const struct record_opts *o, const char *vglib, int fd
     while (o->argv[argc])
         argc++;
     char **args = calloc(argc + 16, sizeof *args);
-    char fdopt[32], logopt[32];
+    char fdopt[32], logopt[32], winopt[3][48];
     snprintf(fdopt, sizeof fdopt, "--mmsim-fd=%d", fd);
     snprintf(logopt, sizeof logopt, "--log-fd=%d", log_fd);
     size_t k = 0;
@@ -545,6 +547,13 @@ static void exec_valgrind(const struct record_opts *o, const char *vglib, int fd
     args[k++] = ring ? "--mmsim-transport=ring" : "--mmsim-transport=copy";
     if (o->no_ifetch)
         args[k++] = "--mmsim-ifetch=no";
+    if (o->length) {
+        snprintf(winopt[0], sizeof winopt[0], "--mmsim-skip=%" PRIu64, o->skip);
+        snprintf(winopt[1], sizeof winopt[1], "--mmsim-length=%" PRIu64, o->length);
+        snprintf(winopt[2], sizeof winopt[2], "--mmsim-every=%" PRId64, o->every);
+        for (int i = 0; i < 3; i++)
+            args[k++] = winopt[i];
+    }
     for (size_t i = 0; i < argc; i++)
         args[k++] = o->argv[i];
     args[k] = NULL;

@@ -56,6 +56,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: mmsim record [-o FILE] [--backend dbi|ptrace] [--no-ifetch] [--events-only]\n"
             "                    [--counters LIST | --no-counters] [--no-native-run]\n"
+            "                    [--skip N --length M [--every K]]\n"
             "                    [--zstd-level N] -- PROGRAM [ARGS...]\n\n"
             "Runs PROGRAM and records its memory accesses and OS events into a .mmt trace.\n\n"
             "  -o, --output FILE   the trace (default: PROGRAM's name with .mmt, here)\n"
@@ -67,10 +68,32 @@ static void usage(FILE *f)
             "  --counters LIST     perf events to read, comma-separated libpfm4 names\n"
             "                      (default: page faults, dTLB misses, page walks)\n"
             "  --no-counters       read no counters\n"
+            "  --skip N            windows (dbi): fast-forward N instructions (counted, not\n"
+            "                      recorded; mappings and OS events still are) ...\n"
+            "  --length M          ... then record a window of M instructions ...\n"
+            "  --every K           ... and again after each K more (default: one window);\n"
+            "                      counts take K, M, G, T (powers of 1000)\n"
             "  --no-native-run     skip the native run that measures rusage and counters\n"
             "                      without the recorder (output discarded)\n"
             "  --zstd-level N      chunk compression, -7..-1 or 1..19 (default 1)\n\n"
             "The program's stdin, stdout, stderr and exit status pass through.\n");
+}
+
+/* have: bit 0 --skip, bit 1 --length, bit 2 --every given. */
+static int check_window_opts(struct record_cli *c, int have)
+{
+    if (!have)
+        return 0;
+    if (!(have & 2) || c->o.length == 0) {
+        fprintf(stderr, "mmsim record: --skip and --every need --length M (M > 0 instructions)\n");
+        return -1;
+    }
+    if (c->o.backend != RECORD_DBI) {
+        fprintf(stderr, "mmsim record: --skip/--length/--every need --backend dbi: the ptrace "
+                "backend records whole programs only\n");
+        return -1;
+    }
+    return 0;
 }
 
 /* Returns 0, 1 when --help was printed, -1 on a usage error. */
@@ -85,10 +108,14 @@ static int parse_args(int argc, char **argv, struct record_cli *c)
         {"no-counters", no_argument, NULL, 'C'},
         {"no-native-run", no_argument, NULL, 'N'},
         {"zstd-level", required_argument, NULL, 'z'},
+        {"skip", required_argument, NULL, 'S'},
+        {"length", required_argument, NULL, 'L'},
+        {"every", required_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    int ch;
+    int ch, have_window = 0;
+    c->o.every = -1;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "+o:h", longopts, NULL)) != -1) {
         switch (ch) {
@@ -118,6 +145,25 @@ static int parse_args(int argc, char **argv, struct record_cli *c)
             c->zstd_level = (int)v;
             break;
         }
+        case 'S':
+        case 'L':
+        case 'V': {
+            uint64_t v;
+            if (parse_count(optarg, &v) || v > INT64_MAX) {
+                fprintf(stderr, "mmsim record: --%s %s: expected an instruction count "
+                        "(digits, with K, M, G or T for powers of 1000)\n",
+                        ch == 'S' ? "skip" : ch == 'L' ? "length" : "every", optarg);
+                return -1;
+            }
+            if (ch == 'S')
+                c->o.skip = v;
+            else if (ch == 'L')
+                c->o.length = v;
+            else
+                c->o.every = (int64_t)v;
+            have_window |= 1 << (ch == 'S' ? 0 : ch == 'L' ? 1 : 2);
+            break;
+        }
         case 'h': usage(stdout); return 1;
         default: usage(stderr); return -1;
         }
@@ -129,7 +175,7 @@ static int parse_args(int argc, char **argv, struct record_cli *c)
     c->o.argv = argv + optind;
     if (c->o.events_only)
         c->o.backend = RECORD_PTRACE;
-    return 0;
+    return check_window_opts(c, have_window);
 }
 
 static char *default_output(const char *prog)
@@ -324,6 +370,15 @@ static int put_header(struct mmt_writer *w, const struct record_cli *cli,
     strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
     rc |= mmt_writer_meta(w, "start_time", buf);
     rc |= mmt_writer_meta(w, "ifetch", cli->o.no_ifetch ? "no" : "yes");
+    if (cli->o.length) {
+        char v[32];
+        snprintf(v, sizeof v, "%" PRIu64, cli->o.skip);
+        rc |= mmt_writer_meta(w, "window.skip", v);
+        snprintf(v, sizeof v, "%" PRIu64, cli->o.length);
+        rc |= mmt_writer_meta(w, "window.length", v);
+        snprintf(v, sizeof v, "%" PRId64, cli->o.every);
+        rc |= mmt_writer_meta(w, "window.every", v);
+    }
     struct kernel_traits kt;
     kernel_probe(&kt);
     rc |= kernel_probe_write_meta(&kt, w);

@@ -5,6 +5,7 @@
 #define MMSIM_RECORD_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 
@@ -19,6 +20,11 @@ struct record_opts {
     int no_ifetch;         /* leave instruction fetches out */
     int events_only;       /* ptrace: stop only at memory-management syscalls, fault addresses */
     int progress;          /* show a progress line (stderr is a terminal) */
+    /* Windows of a long program (DBI only): fast-forward `skip` instructions, record
+     * `length`, fast-forward `every`, record `length`, ... (every < 0: one window).
+     * length 0: no windows, the whole program is recorded. */
+    uint64_t skip, length;
+    int64_t every;
     volatile int *stop;    /* set by SIGINT/SIGTERM handlers: backends stop, close, report;
                               the value is the signal number, to forward to the program */
     /* Called by a backend in the parent after it forked the program and before the child

@@ -135,6 +135,29 @@ int parse_u64(const char *s, uint64_t *out)
     return 0;
 }
 
+int parse_count(const char *s, uint64_t *out)
+{
+    if (!s || !*s || *s < '0' || *s > '9')
+        return -1;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s)
+        return -1;
+    uint64_t mul = 1;
+    switch (*end) {
+    case 'k': case 'K': mul = 1000ull; end++; break;
+    case 'm': case 'M': mul = 1000000ull; end++; break;
+    case 'g': case 'G': mul = 1000000000ull; end++; break;
+    case 't': case 'T': mul = 1000000000000ull; end++; break;
+    default: break;
+    }
+    if (*end || v > UINT64_MAX / mul)
+        return -1;
+    *out = (uint64_t)v * mul;
+    return 0;
+}
+
 int parse_size(const char *s, uint64_t *out)
 {
     if (!s || !*s || *s == '-' || *s == '+')

@@ -30,6 +30,8 @@ void json_end(struct json *j); /* final newline */
 /* "4096", "4K", "2M", "1G", "1T" (powers of 1024), "0x1000". */
 int parse_size(const char *s, uint64_t *out);
 int parse_u64(const char *s, uint64_t *out);
+/* A count: "1000", "10K", "2M", "1G", "1T" (powers of 1000, as instruction counts go). */
+int parse_count(const char *s, uint64_t *out);
 int parse_double(const char *s, double *out);
 
 /* ---- progress line on stderr, only when stderr is a terminal, at most ~4 times a second. */

@@ -216,7 +216,125 @@ static void json_meta_number(struct json *j, const struct mmt_reader *r, const c
         json_str(j, jkey, v); /* null when absent; the string when not a number */
 }
 
-static void info_json(const struct mmt_reader *r, const struct trace_counts *c, int scanned)
+/* ---- windows (mmsim record --skip/--length/--every) ---- */
+struct window {
+    uint32_t pid;
+    uint64_t index, start, insns, requested, records, accesses;
+    int ended;
+};
+
+struct window_list {
+    struct window *w;
+    size_t n, cap;
+};
+
+/* The open window of pid (the last one of that pid not ended), or NULL. */
+static struct window *open_window(struct window_list *l, uint32_t pid)
+{
+    for (size_t i = l->n; i-- > 0;)
+        if (l->w[i].pid == pid)
+            return l->w[i].ended ? NULL : &l->w[i];
+    return NULL;
+}
+
+static int window_marker(struct window_list *l, const struct mmt_event *ev)
+{
+    if (ev->nargs < 4)
+        return 0; /* a marker from a newer writer with other fields: not listed */
+    if (ev->args[0] == 0) {
+        if (l->n == l->cap) {
+            size_t cap = l->cap ? 2 * l->cap : 16;
+            struct window *w = realloc(l->w, cap * sizeof *w);
+            if (!w)
+                return -1;
+            l->w = w;
+            l->cap = cap;
+        }
+        l->w[l->n++] = (struct window){.pid = ev->pid, .index = ev->args[1], .start = ev->args[2],
+                                       .requested = ev->args[3]};
+    } else {
+        struct window *w = open_window(l, ev->pid);
+        if (w) {
+            w->insns = ev->args[3];
+            w->ended = 1;
+        }
+    }
+    return 0;
+}
+
+/* Walks the whole trace for its window markers and the records between them. */
+static int list_windows(struct mmt_reader *r, struct window_list *l)
+{
+    const struct mmt_rec *recs;
+    size_t n;
+    int rc;
+    if (mmt_reader_rewind(r))
+        return -1;
+    while ((rc = mmt_reader_next(r, &recs, &n)) > 0) {
+        uint32_t pid;
+        mmt_reader_batch_context(r, &pid, NULL, NULL);
+        struct window *w = open_window(l, pid);
+        for (size_t i = 0; i < n; i++) {
+            const struct mmt_rec *x = &recs[i];
+            if (x->kind == MMT_SWITCH) {
+                pid = x->aux;
+                w = open_window(l, pid);
+                continue;
+            }
+            if (x->kind == MMT_EVENT) {
+                const struct mmt_event *ev = mmt_reader_event(r, x->aux);
+                if (ev->type == MMT_EV_WINDOW) {
+                    if (window_marker(l, ev))
+                        return -1;
+                    w = open_window(l, pid);
+                    continue;
+                }
+            }
+            if (w) {
+                w->records++;
+                w->accesses += x->kind <= MMT_MODIFY;
+            }
+        }
+    }
+    return rc;
+}
+
+static void windows_text(const struct window_list *l)
+{
+    printf("windows    %zu\n", l->n);
+    printf("  %6s %8s %14s %12s %12s %12s\n", "pid", "window", "start instr", "instructions",
+           "records", "accesses");
+    for (size_t i = 0; i < l->n; i++) {
+        const struct window *w = &l->w[i];
+        printf("  %6u %8" PRIu64 " %14" PRIu64 " %12" PRIu64 "%s %12" PRIu64 " %12" PRIu64 "\n",
+               w->pid, w->index, w->start, w->insns, w->ended ? " " : "?", w->records,
+               w->accesses);
+    }
+}
+
+static void windows_json(struct json *j, const struct window_list *l)
+{
+    json_arr_begin(j, "windows");
+    for (size_t i = 0; i < l->n; i++) {
+        const struct window *w = &l->w[i];
+        json_obj_begin(j, NULL);
+        json_u64(j, "pid", w->pid);
+        json_u64(j, "index", w->index);
+        json_u64(j, "start_instruction", w->start);
+        json_u64(j, "requested_length", w->requested);
+        if (w->ended)
+            json_u64(j, "instructions", w->insns);
+        else
+            json_str(j, "instructions", NULL); /* the trace was cut inside it */
+        json_u64(j, "records", w->records);
+        json_u64(j, "accesses", w->accesses);
+        json_obj_end(j);
+    }
+    json_arr_end(j);
+}
+
+static void info_json(const struct mmt_reader *r, const struct trace_counts *c, int scanned,
+                      const struct window_list *wl)
 {
     const struct mmt_totals *t = &c->t;
     uint64_t bytes = mmt_reader_file_bytes(r), acc = accesses_of(t);
@@ -300,6 +418,8 @@ static void info_json(const struct mmt_reader *r, const struct trace_counts *c, 
         json_obj_end(&j);
     }
     json_arr_end(&j);
+    if (wl)
+        windows_json(&j, wl);
     json_obj_end(&j);
     json_end(&j);
 }
@@ -337,7 +457,7 @@ static void print_kernel_accesses(const struct trace_counts *c, int scanned)
 }
 
 static void info_text(const char *path, const struct mmt_reader *r, const struct trace_counts *c,
-                      int scanned)
+                      int scanned, const struct window_list *wl)
 {
     const struct mmt_totals *t = &c->t;
     uint64_t bytes = mmt_reader_file_bytes(r), acc = accesses_of(t);
@@ -384,6 +504,8 @@ static void info_text(const char *path, const struct mmt_reader *r, const struct
         printf("decode     %.3f s, %.1f M records/s (%.1f M a CPU second)\n", c->decode_seconds,
                (double)t->records / c->decode_seconds / 1e6,
                c->decode_cpu_seconds > 0 ? (double)t->records / c->decode_cpu_seconds / 1e6 : 0.0);
+    if (wl)
+        windows_text(wl);
     printf("metadata\n");
     for (size_t i = 0; i < mmt_reader_meta_count(r); i++) {
         const struct mmt_meta *m = mmt_reader_meta_at(r, i);
@@ -456,10 +578,22 @@ int cmd_info(int argc, char **argv)
         mmt_reader_close(r);
         return 1;
     }
+    /* A windowed trace (it has window markers) lists its windows: one more pass, over a
+     * trace that holds only the recorded windows. */
+    struct window_list wl = {0};
+    int windowed = counts.t.events[MMT_EV_WINDOW] > 0;
+    if (windowed && list_windows(r, &wl) < 0) {
+        fprintf(stderr, "mmsim info: %s\n", wl.cap || !mmt_reader_error(r) ? "out of memory"
+                                                                          : mmt_reader_error(r));
+        free(wl.w);
+        mmt_reader_close(r);
+        return 1;
+    }
     if (as_json)
-        info_json(r, &counts, scanned);
+        info_json(r, &counts, scanned, windowed ? &wl : NULL);
     else
-        info_text(path, r, &counts, scanned);
+        info_text(path, r, &counts, scanned, windowed ? &wl : NULL);
+    free(wl.w);
     mmt_reader_close(r);
     return 0;
 }

@@ -62,6 +62,11 @@ enum mmt_event_type {
      * reads before the call's records that follow it, writes after it returned. */
     MMT_EV_KERNEL_READ = 18,  /* the kernel read user memory: args: address, length in bytes */
     MMT_EV_KERNEL_WRITE = 19, /* the kernel wrote user memory: args: address, length in bytes */
+    /* Minor version 3: the start or end of a recorded window of a long program (`mmsim
+     * record --skip/--length/--every`); between windows only OS events are recorded. */
+    MMT_EV_WINDOW = 20,     /* args: 0 start / 1 end, window index, the process's instruction
+                               count here, then at a start the requested length, at an end
+                               the instructions the window ran */
 };
 
 #define MMT_EVENT_MAX_ARGS 6

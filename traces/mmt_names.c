@@ -34,6 +34,7 @@ const char *mmt_event_name(unsigned type)
         [MMT_EV_FILE_WRITE] = "file_write",   [MMT_EV_TIME] = "time",
         [MMT_EV_SIGNAL] = "signal",           [MMT_EV_KERNEL_READ] = "kernel_read",
         [MMT_EV_KERNEL_WRITE] = "kernel_write",
+        [MMT_EV_WINDOW] = "window",
     };
     if (type < sizeof names / sizeof names[0] && names[type])
         return names[type];

@@ -51,6 +51,9 @@ static Bool clo_ifetch = True;       /* record instruction fetches */
 static Long clo_chunk_records = 1 << 18; /* end a chunk after this many records */
 static Long clo_chunk_bytes = 3 << 20;   /* ... or this many payload bytes */
 static Bool clo_ring = False;            /* --mmsim-transport=ring (else copy) */
+static Long clo_skip = 0;   /* windows: instructions fast-forwarded before the first */
+static Long clo_length = 0; /* ... recorded in each window (0: no windows, record all) */
+static Long clo_every = -1; /* ... fast-forwarded between windows (-1: one window only) */
 
 /* ---- a superblock: its fetch plan and its data-access sites ---- */
 struct site {
@@ -119,6 +122,26 @@ static struct {
     UInt tid_start, tid;
     UInt tids[MMS_MAX_CHUNK_TIDS], ntids;
 } g;
+
+/* ---- windows (--mmsim-length): fast-forward and record in turns ----
+ * Every superblock adds the instructions it ran to `icount` with plain IR (a store before
+ * each side exit under the exit's guard, and one at its end), and calls h_boundary only
+ * when icount >= next (a guarded call). Every recording call is guarded by `recording`, so
+ * a fast-forwarded superblock costs a few loads, adds and compares and no call. Windows
+ * start and end at superblock entries: exact to a superblock. The counts are per process
+ * (all its threads); a forked child starts counting from 0, as an exec'd image does. */
+static struct {
+    ULong icount;    /* instructions this process has run */
+    ULong next;      /* icount at which h_boundary runs (~0: never) */
+    ULong recording; /* 1: the recording calls run */
+    ULong index;     /* the window being recorded, or the next one */
+    ULong start;     /* icount at the current window's start */
+} win = {0, ~0ULL, 1, 0, 0};
+
+static Bool windows_on(void)
+{
+    return clo_length > 0;
+}
 
 static Int out_fd = -1;
 static Int my_pid;
@@ -400,7 +423,9 @@ static UChar *__attribute__((noinline)) fetch_record(UChar *p, struct sbinfo *sb
 static void flush_tail(void)
 {
     struct sbinfo *t = g.tail;
-    if (t) {
+    if (t && !win.recording) {
+        g.tail = NULL; /* the guarded store keeps it NULL; only a safeguard */
+    } else if (t) {
         g.tail = NULL;
         g.p = fetch_record(g.p, t, t->tail_from, t->n - t->tail_from);
     }
@@ -584,8 +609,25 @@ static void put_switch_record(UInt tid)
         piece_full();
 }
 
+/* The events a fast-forwarded stretch keeps: what the model needs to keep its address
+ * spaces, processes and threads right. Everything else (access-like events such as the
+ * kernel's accesses to user memory) is dropped with the accesses. */
+static Bool kept_in_fast_forward(UInt type)
+{
+    switch (type) {
+    case MMS_EV_MAP_INITIAL: case MMS_EV_MMAP: case MMS_EV_MUNMAP: case MMS_EV_MREMAP:
+    case MMS_EV_BRK: case MMS_EV_MPROTECT: case MMS_EV_MADVISE: case MMS_EV_CLONE:
+    case MMS_EV_EXIT: case MMS_EV_SLEEP: case MMS_EV_WINDOW:
+        return True;
+    default:
+        return False;
+    }
+}
+
 static void put_event(UInt type, Long result, const ULong *args, UInt nargs, const HChar *path)
 {
+    if (!win.recording && !kept_in_fast_forward(type))
+        return;
     flush_tail();
     UChar *p = g.p;
     *p++ = MMS_TAG_EVENT;
@@ -605,6 +647,60 @@ static void put_event(UInt type, Long result, const ULong *args, UInt nargs, con
     g.kinds[MMS_KIND_EVENT]++;
     if (g.p >= pay_limit)
         piece_full();
+}
+
+/* ---- window boundaries ---- */
+static void put_window_marker(ULong end, ULong fourth)
+{
+    ULong a[4];
+    a[0] = end;
+    a[1] = win.index;
+    a[2] = win.icount;
+    a[3] = fourth;
+    put_event(MMS_EV_WINDOW, 0, a, 4, NULL);
+}
+
+/* A window starts in a chunk of its own, so the plan, successor and site state of the
+ * encoder (and the reader's) starts afresh after a gap: nothing carries over from the
+ * previous window. */
+static void start_window(void)
+{
+    end_chunk();
+    win.recording = 1;
+    win.start = win.icount;
+    put_window_marker(0, (ULong)clo_length);
+    win.next = win.icount + (ULong)clo_length;
+}
+
+/* The end marker carries the instructions the window ran (its ifetch records, when
+ * fetches are recorded); the last superblock's tail fetches are written before it. */
+static void end_window(void)
+{
+    put_window_marker(1, win.icount - win.start);
+    end_chunk();
+    win.recording = 0;
+    win.index++;
+    win.next = clo_every >= 0 ? win.icount + (ULong)clo_every : ~0ULL;
+}
+
+/* The schedule from the start (of a process: first run, exec'd image or forked child):
+ * fast-forward until --mmsim-skip, whose first superblock starts window 0. */
+static void reset_windows(void)
+{
+    win.icount = 0;
+    win.index = 0;
+    win.start = 0;
+    win.recording = windows_on() ? 0 : 1;
+    win.next = windows_on() ? (ULong)clo_skip : ~0ULL;
+}
+
+/* Called at a superblock's entry when icount >= next. */
+static void h_boundary(void)
+{
+    if (win.recording)
+        end_window();
+    else
+        start_window();
 }
 
 /* ---- control frames, acted on by mmsim record ---- */
@@ -660,6 +756,8 @@ struct pending {
     Bool entered;      /* an unconditional call has started the execution (h_entry*) */
     struct batch batch;           /* the batch being gathered */
     IRAtom *batch_addr[MAX_BATCH];
+    IRAtom *rec;       /* with windows: the `recording` flag as an I1, else NULL */
+    IRAtom *icount;    /* with windows: icount at the superblock's entry (I64) */
 };
 
 static ULong size_code(Int size)
@@ -689,8 +787,16 @@ static ULong from_count(UInt from, UInt upto)
     return (ULong)from | (ULong)(upto - from) << 16;
 }
 
-static void add_dirty(IRSB *sb, IRDirty *di, IRAtom *guard)
+/* A call under guard (NULL: always) and, with windows, only while recording. */
+static void add_dirty(IRSB *sb, struct pending *p, IRDirty *di, IRAtom *guard)
 {
+    if (p->rec && guard) {
+        IRTemp t = newIRTemp(sb->tyenv, Ity_I1);
+        addStmtToIRSB(sb, IRStmt_WrTmp(t, IRExpr_Binop(Iop_And1, guard, p->rec)));
+        guard = IRExpr_RdTmp(t);
+    } else if (p->rec) {
+        guard = p->rec;
+    }
     if (guard)
         di->guard = guard;
     addStmtToIRSB(sb, IRStmt_Dirty(di));
@@ -705,7 +811,7 @@ static void emit_fetch(IRSB *sb, struct pending *p, UInt upto, IRAtom *guard)
     IRDirty *di = p->entered
         ? unsafeIRDirty_0_N(2, "mmsim_more", VG_(fnptr_to_fnentry)(h_more), args)
         : unsafeIRDirty_0_N(2, "mmsim_entry", VG_(fnptr_to_fnentry)(h_entry), args);
-    add_dirty(sb, di, guard);
+    add_dirty(sb, p, di, guard);
 }
 
 /* One call for the gathered batch. */
@@ -744,7 +850,7 @@ static void flush_batch(IRSB *sb, struct pending *p)
                                mkIRExprVec_6(bp, a[0], a[1], a[2], a[3], a[4]));
         break;
     }
-    add_dirty(sb, di, NULL);
+    add_dirty(sb, p, di, NULL);
 }
 
 /* The fetches an access of instruction `insn` needs first: from p->fetched to it. */
@@ -772,8 +878,8 @@ static void emit_event(IRSB *sb, struct pending *p, const struct event *e)
             p->entered = True;
         }
         IRExpr **args = mkIRExprVec_2(mkIRExpr_HWord((HWord)desc), e->addr);
-        add_dirty(sb, unsafeIRDirty_0_N(2, "mmsim_access", VG_(fnptr_to_fnentry)(h_access),
-                                        args), e->guard);
+        add_dirty(sb, p, unsafeIRDirty_0_N(2, "mmsim_access", VG_(fnptr_to_fnentry)(h_access),
+                                           args), e->guard);
         return;
     }
     UInt from, count = take_fetches(p, e->insn, &from);
@@ -802,8 +908,11 @@ static void emit_end(IRSB *sb, struct pending *p)
     p->sb->tail_from = p->fetched;
     if (p->sb->n - p->fetched <= MMS_MORE_SHORT_MAX)
         p->sb->tail_byte = (UChar)(MMS_TAG_MORE_SHORT + p->sb->n - p->fetched);
-    addStmtToIRSB(sb, IRStmt_Store(Iend_LE, mkIRExpr_HWord((HWord)&g.tail),
-                                   mkIRExpr_HWord((HWord)p->sb)));
+    IRExpr *addr = mkIRExpr_HWord((HWord)&g.tail), *val = mkIRExpr_HWord((HWord)p->sb);
+    if (p->rec)
+        addStmtToIRSB(sb, IRStmt_StoreG(Iend_LE, addr, val, p->rec));
+    else
+        addStmtToIRSB(sb, IRStmt_Store(Iend_LE, addr, val));
 }
 
 static void flush_events(IRSB *sb, struct pending *p)
@@ -938,6 +1047,48 @@ static void instrument_stmt(IRSB *sb, IRSB *in, struct pending *p, UInt insn, IR
     }
 }
 
+/* ---- window instrumentation: counting and the boundary check, in plain IR ---- */
+static IRAtom *load_word(IRSB *sb, const void *addr)
+{
+    IRTemp t = newIRTemp(sb->tyenv, Ity_I64);
+    addStmtToIRSB(sb, IRStmt_WrTmp(t, IRExpr_Load(Iend_LE, Ity_I64, mkIRExpr_HWord((HWord)addr))));
+    return IRExpr_RdTmp(t);
+}
+
+static IRAtom *binop_tmp(IRSB *sb, IRType ty, IROp op, IRAtom *a, IRAtom *b)
+{
+    IRTemp t = newIRTemp(sb->tyenv, ty);
+    addStmtToIRSB(sb, IRStmt_WrTmp(t, IRExpr_Binop(op, a, b)));
+    return IRExpr_RdTmp(t);
+}
+
+/* At the superblock's entry: h_boundary if icount >= next, then the recording flag (read
+ * after the call, which may flip it) as the guard of every recording call. */
+static void window_prologue(IRSB *sb, struct pending *p)
+{
+    IRAtom *cnt = load_word(sb, &win.icount);
+    IRAtom *due = binop_tmp(sb, Ity_I1, Iop_CmpLE64U, load_word(sb, &win.next), cnt);
+    IRDirty *di = unsafeIRDirty_0_N(0, "mmsim_boundary", VG_(fnptr_to_fnentry)(h_boundary),
+                                    mkIRExprVec_0());
+    di->guard = due;
+    addStmtToIRSB(sb, IRStmt_Dirty(di));
+    p->rec = binop_tmp(sb, Ity_I1, Iop_CmpNE64, load_word(sb, &win.recording),
+                       IRExpr_Const(IRConst_U64(0)));
+    p->icount = cnt;
+}
+
+/* icount = its value at entry + n, when guard holds (NULL: always): before a side exit
+ * that leaves after n instructions, and at the end. */
+static void count_insns(IRSB *sb, struct pending *p, UInt n, IRAtom *guard)
+{
+    IRAtom *sum = binop_tmp(sb, Ity_I64, Iop_Add64, p->icount, IRExpr_Const(IRConst_U64(n)));
+    IRExpr *addr = mkIRExpr_HWord((HWord)&win.icount);
+    if (guard)
+        addStmtToIRSB(sb, IRStmt_StoreG(Iend_LE, addr, sum, guard));
+    else
+        addStmtToIRSB(sb, IRStmt_Store(Iend_LE, addr, sum));
+}
+
 static IRSB *mt_instrument(VgCallbackClosure *closure, IRSB *in, const VexGuestLayout *layout,
                            const VexGuestExtents *vge, const VexArchInfo *archinfo_host,
                            IRType gWordTy, IRType hWordTy)
@@ -958,7 +1109,10 @@ static IRSB *mt_instrument(VgCallbackClosure *closure, IRSB *in, const VexGuestL
     p.entered = False;
     p.batch.n = 0;
     p.batch.data_inc = 0;
+    p.rec = p.icount = NULL;
     p.sb = clo_ifetch && i < in->stmts_used ? new_sbinfo(in, i) : NULL;
+    if (windows_on() && i < in->stmts_used)
+        window_prologue(sb, &p);
     UInt ninsn = 0;
     for (; i < in->stmts_used; i++) {
         IRStmt *st = in->stmts[i];
@@ -974,6 +1128,8 @@ static IRSB *mt_instrument(VgCallbackClosure *closure, IRSB *in, const VexGuestL
             flush_batch(sb, &p);
             if (p.sb && p.fetched < ninsn)
                 emit_fetch(sb, &p, ninsn, st->Ist.Exit.guard);
+            if (p.icount)
+                count_insns(sb, &p, ninsn, st->Ist.Exit.guard);
         } else {
             instrument_stmt(sb, in, &p, insn, st);
         }
@@ -982,6 +1138,8 @@ static IRSB *mt_instrument(VgCallbackClosure *closure, IRSB *in, const VexGuestL
     flush_events(sb, &p);
     flush_batch(sb, &p);
     emit_end(sb, &p);
+    if (p.icount)
+        count_insns(sb, &p, ninsn, NULL);
     return sb;
 }
 
@@ -1028,6 +1186,7 @@ static void atfork_child(ThreadId tid)
     pay_limit = (UChar *)ring[0] + MMS_MSG_BYTES - SLACK_BYTES - TRAILER_MAX_BYTES;
     start_chunk();
     put_start(MMS_START_FORK);
+    reset_windows();
     last_tid = VG_INVALID_THREADID;
 }
 
@@ -1263,6 +1422,9 @@ static Bool process_option(const HChar *arg)
     else if VG_BOOL_CLO(arg, "--mmsim-ifetch", clo_ifetch) {}
     else if VG_BINT_CLO(arg, "--mmsim-chunk-records", clo_chunk_records, 1024, 1 << 20) {}
     else if VG_BINT_CLO(arg, "--mmsim-chunk-bytes", clo_chunk_bytes, 1 << 17, 60 << 20) {}
+    else if VG_BINT_CLO(arg, "--mmsim-skip", clo_skip, 0, 0x7fffffffffffffffLL) {}
+    else if VG_BINT_CLO(arg, "--mmsim-length", clo_length, 0, 0x7fffffffffffffffLL) {}
+    else if VG_BINT_CLO(arg, "--mmsim-every", clo_every, -1, 0x7fffffffffffffffLL) {}
     else if VG_XACT_CLO(arg, "--mmsim-transport=ring", clo_ring, True) {}
     else if VG_XACT_CLO(arg, "--mmsim-transport=copy", clo_ring, False) {}
     else
@@ -1276,6 +1438,10 @@ static void print_usage(void)
                 "    --mmsim-ifetch=yes|no       record instruction fetches [yes]\n"
                 "    --mmsim-chunk-records=N     records in a trace chunk [262144]\n"
                 "    --mmsim-chunk-bytes=N       payload bytes in a trace chunk [3 MiB]\n"
+                "    --mmsim-skip=N              fast-forward N instructions, then record [0]\n"
+                "    --mmsim-length=M            record windows of M instructions [0: all]\n"
+                "    --mmsim-every=K             fast-forward K instructions between windows\n"
+                "                                [-1: one window]\n"
                 "    --mmsim-transport=ring|copy mmsim record reads the pieces from this\n"
                 "                                process's memory, or they go through the socket [copy]\n");
 }
@@ -1304,10 +1470,13 @@ static void post_clo_init(void)
         }
     }
     put_start(MMS_START_FIRST);
+    reset_windows();
 }
 
 static void fini(Int exitcode)
 {
+    if (windows_on() && win.recording)
+        end_window(); /* the program ended inside a window */
     ctl[2] = (ULong)(Long)exitcode;
     send_control(MMS_X_END, 1);
     wait_acked(0); /* the pieces live in this process's memory */

@@ -86,6 +86,7 @@
 #define MMS_EV_SLEEP 12
 #define MMS_EV_KERNEL_READ 18  /* format 1.3: the kernel read user memory: address, length */
 #define MMS_EV_KERNEL_WRITE 19 /* ... wrote user memory */
+#define MMS_EV_WINDOW 20 /* format 1.3: a window's start or end (--mmsim-length) */
 #define MMS_EV_SLOTS 32
 #define MMS_KIND_SWITCH 4
 #define MMS_KIND_EVENT 5
