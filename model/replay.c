@@ -29,7 +29,12 @@ static void replay_usage(FILE *f)
             "  --vmstat MS      a vmstat-like line every MS simulated milliseconds (procs r b,\n"
             "                   memory swpd free buff cache, swap si so, io bi bo); on stderr\n"
             "                   with --json\n"
-            "  --no-progress    no progress line on stderr\n");
+            "  --no-progress    no progress line on stderr\n"
+            "  --warmup N|F     windows (mmsim record --skip/--length/--every): the first N\n"
+            "                   accesses of each window, or a fraction F (0 < F < 1) of them,\n"
+            "                   warm the TLBs, caches and page tables without being counted;\n"
+            "                   reports each window and their total (one trace; a trace\n"
+            "                   without windows is one window)\n");
 }
 
 /* configs/default.ini here, else beside the binary: bin/../configs (a build tree) or
@@ -61,11 +66,35 @@ struct replay_opts {
     const char *config, *out, *timeline, *walk_hist;
     int json, progress;
     double vmstat_ms;
+    int warmup;             /* --warmup given */
+    uint64_t warm_accesses;
+    double warm_fraction;
     char **sets;
     int nsets;
     char **traces;
     int ntraces;
 };
+
+/* N (accesses, K/M/G powers of 1000 allowed) or a fraction 0 < F < 1. */
+static int parse_warmup(const char *v, struct replay_opts *o)
+{
+    double f;
+    o->warmup = 1;
+    if (strchr(v, '.')) {
+        if (parse_double(v, &f) || !(f > 0 && f < 1)) {
+            fprintf(stderr, "mmsim replay: --warmup %s: a fraction must be between 0 and 1\n", v);
+            return -1;
+        }
+        o->warm_fraction = f;
+        return 0;
+    }
+    if (parse_count(v, &o->warm_accesses)) {
+        fprintf(stderr, "mmsim replay: --warmup %s: expected accesses (digits, K, M, G) or a "
+                "fraction like 0.1\n", v);
+        return -1;
+    }
+    return 0;
+}
 
 static int parse_opts(int argc, char **argv, struct replay_opts *o)
 {
@@ -93,6 +122,9 @@ static int parse_opts(int argc, char **argv, struct replay_opts *o)
                 fprintf(stderr, "mmsim replay: --vmstat: '%s' is not a positive number of ms\n", argv[i]);
                 return 2;
             }
+        } else if (!strcmp(a, "--warmup") && more) {
+            if (parse_warmup(argv[++i], o))
+                return 2;
         } else if (!strcmp(a, "--no-progress")) {
             o->progress = 0;
         } else if (a[0] == '-' && a[1]) {
@@ -311,6 +343,11 @@ static int run_replay(struct replay_opts *o)
             fprintf(stderr, "mmsim replay: warning: %s: incomplete trace, replaying what is readable: %s\n",
                     o->traces[i], sim_trace_incomplete(s, i));
         }
+    if (!rc && o->warmup &&
+        sim_set_warmup(s, o->warm_accesses, o->warm_fraction, err, sizeof err)) {
+        fprintf(stderr, "mmsim replay: %s\n", err);
+        rc = 1;
+    }
     if (!rc && o->timeline) {
         tl = fopen(o->timeline, "w");
         if (!tl) {

@@ -127,6 +127,7 @@ void sim_free(struct sim *s)
         return;
     sched_destroy(s);
     pressure_destroy(s);
+    sim_windows_free(s);
     for (uint32_t i = 0; i < s->nstreams; i++)
         if (s->streams[i].reader)
             mmt_reader_close(s->streams[i].reader);
@@ -666,6 +667,9 @@ static int apply_event(struct sim *s, struct cpu *c, struct stream *st, const st
             kernel_access(s, c, p, ev->args[0], ev->args[1], ev->type == MMT_EV_KERNEL_WRITE);
         }
         break;
+    case MMT_EV_WINDOW:
+        sim_window_marker(s, st, ev);
+        break;
     case MMT_EV_PAGE_FAULT:
         st->page_fault_events++;
         p->trace_faults++;
@@ -692,6 +696,8 @@ static int handle_record(struct sim *s, struct cpu *c, struct stream *st, const 
                             (unsigned long long)(st->batch_base + st->i), st->cur_pid);
         sched_switch_to(s, c, p);
         do_access(s, c, p, r);
+        if (unlikely(st->warm_left) && --st->warm_left == 0)
+            sim_window_warm_done(s, st);
         return 0;
     }
     if (r->kind == MMT_SWITCH) {
@@ -761,6 +767,8 @@ int sim_run_slice(struct sim *s, struct cpu *c, struct stream *st)
             const struct mmt_rec *r = &recs[i++];
             if (likely(r->kind <= MMT_MODIFY && p != NULL)) {
                 do_access(s, c, p, r);
+                if (unlikely(st->warm_left) && --st->warm_left == 0)
+                    sim_window_warm_done(s, st);
                 if (unlikely(c->clock_fx >= c->next_check_fx))
                     break;
                 continue;
@@ -811,6 +819,8 @@ int sim_run(struct sim *s, char *err, size_t errlen)
     if (s->pr->vmstat_interval_fx)
         heap_push(s, (struct sim_event){s->pr->vmstat_interval_fx, SEV_VMSTAT, 0});
     int rc = sched_run(s);
+    if (!rc)
+        sim_windows_finish(s);
     if (s->timeline && !rc)
         stats_timeline_row(s, sim_now_fx(s));
     if (s->progress_on)

@@ -56,6 +56,17 @@ void sim_set_progress(struct sim *s, int on);
 /* A vmstat-like line on f every interval_ns of simulated time (memory pressure). */
 void sim_set_vmstat(struct sim *s, FILE *f, uint64_t interval_ns);
 
+/* Windows (mmsim record --skip/--length/--every): the first `accesses` accesses of each
+ * window (or, with fraction > 0, that fraction of its accesses) warm the TLBs, caches and
+ * page tables and are not counted in the per-window results; a trace without window
+ * markers is one window. One trace file only (the statistics are the machine's). Call
+ * after sim_add_trace, before sim_run. 0, or -1 with err filled. */
+int sim_set_warmup(struct sim *s, uint64_t accesses, double fraction, char *err, size_t errlen);
+/* The per-window results and their sum (text: a table; JSON: a "windows" member, which
+ * sim_report_json includes). Nothing without sim_set_warmup. */
+void sim_report_windows_text(struct sim *s, FILE *f);
+void sim_report_windows_json(struct sim *s, struct json *j);
+
 /* Replays every trace to its end. 0, or -1 with a message naming the trace and record. */
 int sim_run(struct sim *s, char *err, size_t errlen);
 

@@ -56,6 +56,7 @@ struct stream {
     int last_cpu;              /* the CPU it ran on last (-1: none), for affinity */
     uint64_t events, page_fault_events;
     int killed;                /* the OOM killer took this trace: no more records */
+    uint64_t warm_left;        /* accesses left in the open window's warmup (sim_window.c) */
 };
 
 struct cpu {
@@ -125,6 +126,7 @@ struct sim {
     uint64_t unforked; /* processes first seen before their fork event: parent guessed */
     uint64_t events_applied, records;
     uint64_t io_wait_fx;
+    struct sim_windows *win;   /* --warmup: per-window results (sim_window.c), or NULL */
     int ran;
     char *err;
     size_t errlen;
@@ -154,5 +156,11 @@ uint64_t proc_instructions(const struct proc *p);
 uint64_t proc_accesses(const struct proc *p);
 void stats_timeline_header(struct sim *s);
 void stats_timeline_row(struct sim *s, uint64_t time_fx);
+
+/* sim_window.c */
+void sim_window_marker(struct sim *s, struct stream *st, const struct mmt_event *ev);
+void sim_window_warm_done(struct sim *s, struct stream *st);
+void sim_windows_finish(struct sim *s);
+void sim_windows_free(struct sim *s);
 
 #endif

@@ -557,6 +557,7 @@ void sim_report_json(struct sim *s, struct json *j)
              t.rss_pages ? (double)t.pgt_host_bytes / (double)t.rss_pages : 0.0);
     json_obj_end(j);
     host_traits_report_json(&s->cfg, j);
+    sim_report_windows_json(s, j);
     json_obj_end(j);
 }
 
@@ -678,6 +679,7 @@ void sim_report_text(struct sim *s, FILE *f)
     pressure_report_text(s, f);
     memsys_report_text(s->ms, f);
     host_traits_report_text(&s->cfg, f);
+    sim_report_windows_text(s, f);
 }
 
 /* ---- timeline ---- */

@@ -219,7 +219,7 @@ static void json_meta_number(struct json *j, const struct mmt_reader *r, const c
 /* ---- windows (mmsim record --skip/--length/--every) ---- */
 struct window {
     uint32_t pid;
-    uint64_t index, start, insns, requested, records, accesses;
+    uint64_t index, start, insns, requested, records, accesses, ifetches;
     int ended;
 };
 
@@ -293,6 +293,7 @@ static int list_windows(struct mmt_reader *r, struct window_list *l)
             if (w) {
                 w->records++;
                 w->accesses += x->kind <= MMT_MODIFY;
+                w->ifetches += x->kind == MMT_IFETCH;
             }
         }
     }
@@ -328,6 +329,7 @@ static void windows_json(struct json *j, const struct window_list *l)
             json_str(j, "instructions", NULL); /* the trace was cut inside it */
         json_u64(j, "records", w->records);
         json_u64(j, "accesses", w->accesses);
+        json_u64(j, "ifetches", w->ifetches);
         json_obj_end(j);
     }
     json_arr_end(j);
