@@ -64,6 +64,18 @@ read -r nmaps outside <"$TMP/maps.out"
 check_eq "every phase's 1 MiB mmap is in the trace" "$P" "$nmaps"
 check "mmaps made while fast-forwarding are recorded ($outside of $nmaps)" test "$outside" -ge 1
 
+# Kernel accesses (a system call's buffers) are dropped with the accesses while
+# fast-forwarding: the loader's reads and the final printf's write fall in the gaps.
+"$MMSIM" dump "$TMP/w.mmt" | awk '
+    / event window\(0,/ { inside = 1 } / event window\(0x1,/ { inside = 0 }
+    / event kernel_(read|write) / { if (inside) in_win++; else out++ }
+    END { print in_win + 0, out + 0 }' >"$TMP/kacc.out"
+read -r kin kout <"$TMP/kacc.out"
+"$MMSIM" record --no-native-run --no-counters -o "$TMP/full.mmt" -- $PROGS/win_loop 1000 1 >/dev/null 2>&1
+kfull=$("$MMSIM" dump "$TMP/full.mmt" | grep -c " event kernel_")
+check "a whole-program record has kernel accesses ($kfull)" test "$kfull" -ge 1
+check_eq "no kernel accesses outside the windows ($kin inside)" 0 "$kout"
+
 # Instructions are counted without fetches too.
 "$MMSIM" record --no-native-run --no-counters --no-ifetch -o "$TMP/n.mmt" --skip 300K \
     --length 100K --every 400K -- $PROG >/dev/null 2>&1
