@@ -45,7 +45,8 @@ struct sim_windows {
 /* ---- snapshots ---- */
 struct snap_ctx {
     struct sim_windows *sw;
-    double *v;
+    double *v;   /* NULL: learn the keys */
+    size_t len;  /* entries of v */
     size_t i;
 };
 
@@ -53,7 +54,7 @@ static void snap_cb(void *ctx, const char *key, double v)
 {
     struct snap_ctx *c = ctx;
     struct sim_windows *sw = c->sw;
-    if (c->i == sw->nkeys) { /* the first snapshot names the keys */
+    if (!c->v) { /* the first pass names the keys */
         if (sw->nkeys == sw->capkeys) {
             size_t cap = sw->capkeys ? 2 * sw->capkeys : 128;
             char **k = realloc(sw->keys, cap * sizeof *k);
@@ -69,9 +70,9 @@ static void snap_cb(void *ctx, const char *key, double v)
             return;
         }
         sw->nkeys++;
-    }
-    if (c->v && c->i < sw->capkeys)
+    } else if (c->i < c->len) {
         c->v[c->i] = v;
+    }
     c->i++;
 }
 
@@ -79,7 +80,7 @@ static double *snapshot(struct sim *s)
 {
     struct sim_windows *sw = s->win;
     if (!sw->nkeys) { /* learn the keys (their number and order never change) */
-        struct snap_ctx c = {sw, NULL, 0};
+        struct snap_ctx c = {sw, NULL, 0, 0};
         sim_stats_visit(s, snap_cb, &c);
     }
     double *v = calloc(sw->nkeys ? sw->nkeys : 1, sizeof *v);
@@ -87,7 +88,7 @@ static double *snapshot(struct sim *s)
         sw->oom = 1;
         return NULL;
     }
-    struct snap_ctx c = {sw, v, 0};
+    struct snap_ctx c = {sw, v, sw->nkeys, 0};
     sim_stats_visit(s, snap_cb, &c);
     return v;
 }

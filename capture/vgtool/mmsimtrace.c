@@ -8,7 +8,8 @@
  * payload goes in pieces to the socket given by --mmsim-fd=N (capture/vgtool/protocol.h);
  * mmsim record only compresses it, on the other core. The tool also records the mappings
  * present at start, the memory-management system calls with their results, thread
- * switches, fork, exec, exit and sleeps.
+ * switches, fork, exec, exit and sleeps. With --mmsim-length it records windows of the
+ * program and only counts instructions in between (the windows section below).
  *
  * Encoding here rather than in mmsim record removes a decode-and-re-encode pass and most of
  * the bytes crossing the socket: the helpers below run once per access anyway, and the
