@@ -1257,6 +1257,10 @@ static void pre_syscall(ThreadId tid, UInt n, UWord *args, UInt nargs)
         /* A successful exec replaces this image: nothing unsent or unread may stay. */
         if (tid < MAX_TIDS)
             in_exec[tid] = True;
+        /* The new image counts from 0 with windows numbered from 0 again: the window open
+         * here ends (a failed exec fast-forwards to the next window). */
+        if (windows_on() && win.recording)
+            end_window();
         end_chunk();
         wait_acked(0);
         break;

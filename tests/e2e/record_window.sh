@@ -76,6 +76,14 @@ kfull=$("$MMSIM" dump "$TMP/full.mmt" | grep -c " event kernel_")
 check "a whole-program record has kernel accesses ($kfull)" test "$kfull" -ge 1
 check_eq "no kernel accesses outside the windows ($kin inside)" 0 "$kout"
 
+# An exec ends the open window; the new image counts from 0 and numbers its windows from 0.
+"$MMSIM" record --no-native-run --no-counters -o "$TMP/x.mmt" --length 10M -- \
+    sh -c "exec $PROGS/win_loop 1000 1" >/dev/null 2>&1
+"$MMSIM" info --json "$TMP/x.mmt" >"$TMP/x.json"
+check_eq "exec: two windows, both index 0, both ended, one pid" "[0, 0] 2 1" \
+    "$(python3 -c 'import json,sys; w=json.load(open(sys.argv[1]))["windows"]
+print([x["index"] for x in w], sum(x["instructions"] is not None for x in w), len({x["pid"] for x in w}))' "$TMP/x.json")"
+
 # Instructions are counted without fetches too.
 "$MMSIM" record --no-native-run --no-counters --no-ifetch -o "$TMP/n.mmt" --skip 300K \
     --length 100K --every 400K -- $PROG >/dev/null 2>&1
