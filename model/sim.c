@@ -621,6 +621,12 @@ static struct proc *stream_proc(struct sim *s, struct stream *st)
 
 static int apply_event(struct sim *s, struct cpu *c, struct stream *st, const struct mmt_event *ev)
 {
+    if (ev->type == MMT_EV_WINDOW) { /* no process needed (it may have exited just before) */
+        st->events++;
+        sim_window_marker(s, st, ev);
+        s->events_applied++;
+        return 0;
+    }
     uint32_t trace = (uint32_t)(st - s->streams);
     struct proc *p = stream_proc(s, st);
     if (ev->pid && p && ev->pid != p->pid)
@@ -666,9 +672,6 @@ static int apply_event(struct sim *s, struct cpu *c, struct stream *st, const st
             sched_switch_to(s, c, p);
             kernel_access(s, c, p, ev->args[0], ev->args[1], ev->type == MMT_EV_KERNEL_WRITE);
         }
-        break;
-    case MMT_EV_WINDOW:
-        sim_window_marker(s, st, ev);
         break;
     case MMT_EV_PAGE_FAULT:
         st->page_fault_events++;

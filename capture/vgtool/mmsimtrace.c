@@ -1245,6 +1245,10 @@ static void pre_syscall(ThreadId tid, UInt n, UWord *args, UInt nargs)
         ULong a[2];
         a[0] = args[0];
         a[1] = n == __NR_exit_group;
+        /* The window ends before the process does (a marker after its exit would name a
+         * process that is gone). */
+        if (n == __NR_exit_group && windows_on() && win.recording)
+            end_window();
         put_event(MMS_EV_EXIT, 0, a, 2, NULL);
         if (n == __NR_exit_group)
             end_chunk();

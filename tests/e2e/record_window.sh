@@ -107,6 +107,7 @@ for a, b in zip(info["windows"], w["list"]):
         bad.append("window %d: warmed %d, counted %s accesses, expected 1000 and %d" % (a["index"], b["warmed"], b["stats"]["accesses"], want))
     tot += want
 if w["total"]["stats"]["accesses"] != tot: bad.append("total %s, expected %d" % (w["total"]["stats"]["accesses"], tot))
+if len(rep["processes"]) != 1: bad.append("%d processes replayed, the program is one" % len(rep["processes"]))
 if rep["accesses"] != info["accesses"]: bad.append("the whole replay counts %s accesses, the trace has %d" % (rep["accesses"], info["accesses"]))
 print("\n".join(bad))
 PY
