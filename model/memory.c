@@ -116,6 +116,7 @@ struct mm {
     uint64_t obj[6]; /* task_struct, mm_struct, signal, sighand, files, pid */
     uint64_t guessed_stack; /* start of the initial mapping taken for the stack, 0 none */
     int saw_maps;           /* the trace mapped memory: addresses outside VMAs are errors */
+    int users;              /* processes using it (mm_users): a vfork child shares its parent's */
 };
 
 static const enum slub_cache_id task_objs[6] = {SLAB_TASK_STRUCT, SLAB_MM_STRUCT, SLAB_SIGNAL_CACHE,
@@ -734,6 +735,7 @@ static struct mm *mm_alloc(struct memsys *ms)
     if (!mm) return NULL;
     struct pgtable_frames fr = {table_frame_alloc, table_frame_release, ms};
     mm->ms = ms;
+    mm->users = 1;
     mm->pt = pgtable_new(ms->levels, ms->page_shift, &fr);
     if (!mm->pt) {
         free(mm);
@@ -750,6 +752,14 @@ static struct mm *mm_alloc(struct memsys *ms)
 }
 
 struct mm *mm_new(struct memsys *ms) { return mm_alloc(ms); }
+
+struct mm *mm_share(struct mm *mm)
+{
+    mm->users++;
+    return mm;
+}
+
+int mm_shared(const struct mm *mm) { return mm->users > 1; }
 struct pgtable *mm_pgtable(struct mm *mm) { return mm->pt; }
 const struct mm_counters *mm_counters(const struct mm *mm) { return &mm->c; }
 
@@ -858,7 +868,7 @@ static void zap_all(struct mm *mm)
 
 void mm_destroy(struct memsys *ms, struct mm *mm)
 {
-    if (!mm) return;
+    if (!mm || --mm->users > 0) return;
     if (mm->mm_prev) mm->mm_prev->mm_next = mm->mm_next;
     else if (ms->mms == mm) ms->mms = mm->mm_next;
     if (mm->mm_next) mm->mm_next->mm_prev = mm->mm_prev;

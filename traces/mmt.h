@@ -66,6 +66,12 @@ enum mmt_event_type {
 
 #define MMT_EVENT_MAX_ARGS 6
 
+/* Clone flags a FORK event may carry (linux/sched.h): CLONE_VM with CLONE_VFORK is vfork(2)
+ * or posix_spawn: the child runs in its parent's address space until it execs or exits,
+ * and the parent waits meanwhile. */
+#define MMT_CLONE_VM 0x100ULL
+#define MMT_CLONE_VFORK 0x4000ULL
+
 struct mmt_event {
     uint16_t type; /* enum mmt_event_type */
     uint8_t nargs;

@@ -129,6 +129,9 @@ static ThreadId last_tid = VG_INVALID_THREADID;
 #define MAX_TIDS 4096
 static UInt sleep_start_ms[MAX_TIDS];
 static Bool in_exec[MAX_TIDS]; /* between an execve's entry and its (failed) return */
+/* The clone flags of the fork in progress, set before the syscall: a forked child inherits
+ * them with the rest of the tool's memory and names them in its START record. */
+static ULong fork_flags;
 
 static void send_bytes(const void *buf, Int bytes)
 {
@@ -1003,8 +1006,9 @@ static void put_start(UInt kind)
     UInt sw = string_words(exe);
     ctl[2] = kind;
     ctl[3] = (ULong)(UInt)VG_(getppid)();
-    put_string(ctl + 4, exe, sw);
-    send_control(MMS_X_START, 2 + sw);
+    ctl[4] = kind == MMS_START_FORK ? fork_flags : 0;
+    put_string(ctl + 5, exe, sw);
+    send_control(MMS_X_START, 3 + sw);
 }
 
 /* Before a fork, the parent sends everything it has: the child's records may reach
@@ -1072,6 +1076,27 @@ static void put_sleep(ULong ns)
     put_event(MMS_EV_SLEEP, 0, &ns, 1, NULL);
 }
 
+static ULong clone_flags(UInt n, UWord *args)
+{
+    if (n == __NR_clone)
+        return args[0];
+    if (n == __NR_vfork)
+        return VKI_CLONE_VM | VKI_CLONE_VFORK | VKI_SIGCHLD;
+    if (n == __NR_fork)
+        return VKI_SIGCHLD;
+    /* clone3: the flags are the first field of struct clone_args */
+    return readable(args[0], 8) ? *(const ULong *)args[0] : 0;
+}
+
+static Bool is_clone(UInt n)
+{
+#if defined(__NR_clone3)
+    if (n == __NR_clone3)
+        return True;
+#endif
+    return n == __NR_clone || n == __NR_fork || n == __NR_vfork;
+}
+
 static void pre_syscall(ThreadId tid, UInt n, UWord *args, UInt nargs)
 {
     (void)nargs;
@@ -1079,6 +1104,8 @@ static void pre_syscall(ThreadId tid, UInt n, UWord *args, UInt nargs)
         sleep_start_ms[tid] = VG_(read_millisecond_timer)();
         in_exec[tid] = False;
     }
+    if (is_clone(n))
+        fork_flags = clone_flags(n, args);
     switch (n) {
     case __NR_exit:
     case __NR_exit_group: {
@@ -1115,27 +1142,6 @@ static void pre_syscall(ThreadId tid, UInt n, UWord *args, UInt nargs)
 static Long sysres_value(SysRes res)
 {
     return sr_isError(res) ? -(Long)sr_Err(res) : (Long)sr_Res(res);
-}
-
-static ULong clone_flags(UInt n, UWord *args)
-{
-    if (n == __NR_clone)
-        return args[0];
-    if (n == __NR_vfork)
-        return VKI_CLONE_VM | VKI_CLONE_VFORK | VKI_SIGCHLD;
-    if (n == __NR_fork)
-        return VKI_SIGCHLD;
-    /* clone3: the flags are the first field of struct clone_args */
-    return readable(args[0], 8) ? *(const ULong *)args[0] : 0;
-}
-
-static Bool is_clone(UInt n)
-{
-#if defined(__NR_clone3)
-    if (n == __NR_clone3)
-        return True;
-#endif
-    return n == __NR_clone || n == __NR_fork || n == __NR_vfork;
 }
 
 /* A new thread is an event in the stream; a new process a control frame, because the

@@ -64,7 +64,9 @@
 #define MMS_C_EXT 2
 
 /* Control records */
-#define MMS_X_START 3    /* kind (MMS_START_*), parent pid, then the executable's path */
+#define MMS_X_START 3    /* kind (MMS_START_*), parent pid, clone flags (a fork child: the
+                          * fork's, vfork and posix_spawn included; else 0), then the
+                          * executable's path */
 #define MMS_X_SYSCALL 4  /* a fork: syscall number, result (child pid), 6 args (arg 0: the
                           * clone flags) */
 #define MMS_X_END 9      /* the tool's fini: exit code; the process's stream ends */
