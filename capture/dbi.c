@@ -53,7 +53,8 @@ _Static_assert(MMS_EV_MAP_INITIAL == MMT_EV_MAP_INITIAL && MMS_EV_MMAP == MMT_EV
                MMS_EV_MADVISE == MMT_EV_MADVISE && MMS_EV_CLONE == MMT_EV_CLONE &&
                MMS_EV_EXIT == MMT_EV_EXIT && MMS_EV_SLEEP == MMT_EV_SLEEP &&
                MMS_EV_KERNEL_READ == MMT_EV_KERNEL_READ && MMS_EV_KERNEL_WRITE == MMT_EV_KERNEL_WRITE &&
-               MMS_EV_SLOTS == MMT_EVENT_TYPE_SLOTS, "event types agree with traces/mmt.h");
+               MMS_EV_SLOTS == MMT_EVENT_TYPE_SLOTS && MMS_MAP_TOOL == MMT_MAP_TOOL,
+               "event types agree with traces/mmt.h");
 _Static_assert(MMS_KIND_SWITCH == MMT_SWITCH && MMS_KIND_EVENT == MMT_EVENT &&
                MMS_TAG_SWITCH == MMT_TAG_SWITCH && MMS_TAG_EVENT == MMT_TAG_EVENT &&
                MMS_TAG_PLAN == MMT_TAG_PLAN && MMS_TAG_RUN == MMT_TAG_RUN &&

@@ -1040,6 +1040,22 @@ static ULong prot_of(Bool rr, Bool ww, Bool xx)
     return (rr ? VKI_PROT_READ : 0) | (ww ? VKI_PROT_WRITE : 0) | (xx ? VKI_PROT_EXEC : 0);
 }
 
+/* Whether a mapping exists only because of Valgrind: its own segments, the page of this tool's
+ * image that it hands over to the program (the signal-return trampoline: the segment is the
+ * client's then, so it is known by its file) and its preload libraries (vgpreload_*.so,
+ * which ld.so maps into the program through LD_PRELOAD). */
+static Bool valgrind_only(NSegment const *seg, const HChar *path)
+{
+    if (seg && (seg->kind == SkFileV || seg->kind == SkAnonV))
+        return True;
+    if (!path)
+        return False;
+    const HChar *base = VG_(strrchr)(path, '/');
+    base = base ? base + 1 : path;
+    return VG_(strncmp)(base, "vgpreload_", 10) == 0 ||
+           VG_(strncmp)(base, "mmsimtrace-", 11) == 0;
+}
+
 static void new_mem_startup(Addr a, SizeT len, Bool rr, Bool ww, Bool xx, ULong di_handle)
 {
     (void)di_handle;
@@ -1049,7 +1065,8 @@ static void new_mem_startup(Addr a, SizeT len, Bool rr, Bool ww, Bool xx, ULong 
     args[0] = a;
     args[1] = a + len;
     args[2] = prot_of(rr, ww, xx);
-    args[3] = VKI_MAP_PRIVATE | (path ? 0 : VKI_MAP_ANONYMOUS);
+    args[3] = VKI_MAP_PRIVATE | (path ? 0 : VKI_MAP_ANONYMOUS) |
+              (valgrind_only(seg, path) ? MMS_MAP_TOOL : 0);
     args[4] = (seg && path) ? (ULong)seg->offset + (a - seg->start) : 0;
     args[5] = (seg && path) ? seg->ino : 0;
     put_event(MMS_EV_MAP_INITIAL, 0, args, 6, path);
@@ -1178,6 +1195,8 @@ static void put_mm_syscall(UInt n, UWord *args, Long result)
         if (result >= 0 && !(args[3] & VKI_MAP_ANONYMOUS)) {
             NSegment const *seg = VG_(am_find_nsegment)((Addr)result);
             path = seg ? short_path(VG_(am_get_filename)(seg)) : NULL;
+            if (valgrind_only(seg, path))
+                a[3] |= MMS_MAP_TOOL;
         }
         put_event(MMS_EV_MMAP, result, a, 6, path);
         break;

@@ -89,6 +89,7 @@
 #define MMS_EV_KERNEL_READ 18  /* format 1.3: the kernel read user memory: address, length */
 #define MMS_EV_KERNEL_WRITE 19 /* ... wrote user memory */
 #define MMS_EV_SLOTS 32
+#define MMS_MAP_TOOL (1ULL << 32) /* in a mapping's flags: made only because of Valgrind */
 #define MMS_KIND_SWITCH 4
 #define MMS_KIND_EVENT 5
 #define MMS_TAG_SWITCH 0xE0
