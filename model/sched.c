@@ -180,6 +180,8 @@ void sched_proc_exit(struct sim *s, struct proc *p)
     if (p->exited)
         return;
     p->last = *mm_counters(p->mm);
+    if (mm_shared(p->mm)) /* a vfork child leaving without exec: the pages are its parent's */
+        memset(&p->last, 0, sizeof p->last);
     struct mm_inval all = {0, 0, 1};
     sim_invalidate(s, p, &all);
     for (uint32_t i = 0; i < s->ncpu; i++)

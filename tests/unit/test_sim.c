@@ -469,6 +469,32 @@ static void test_vfork_shares_the_address_space(void **state)
     assert_int_equal(parent, 8);
 }
 
+/* A vfork child that exits without exec leaves its parent's address space whole: the
+ * parent's pages stay mapped (no fault on its next writes, no SIGSEGV) and the child's
+ * write to a new page counts for the child. */
+static void test_vfork_child_exit_keeps_parent_mm(void **state)
+{
+    (void)state;
+    struct mem_src *m = new_src();
+    add_switch(m, 100);
+    add_mmap(m, 0x700000, 4 * 4096);
+    for (int i = 0; i < 3; i++)
+        add(m, MMT_STORE, 0x700000 + (uint64_t)i * 4096, 8); /* 3 faults */
+    add_event(m, MMT_EV_FORK, 200, 0x4111);
+    add_switch(m, 200);
+    add(m, MMT_STORE, 0x700000 + 3 * 4096, 8); /* the child's fault, in the shared space */
+    add_event(m, MMT_EV_EXIT, 0, 1);
+    add_switch(m, 100);
+    for (int i = 0; i < 4; i++)
+        add(m, MMT_STORE, 0x700000 + (uint64_t)i * 4096, 8); /* all present */
+    struct sim *s = make_sim(simple_ini, NULL, 0);
+    run(s, &m, 1);
+    assert_int_equal(stat(s, "faults.segv"), 0);
+    assert_int_equal(stat(s, "faults.minor"), 4);
+    sim_free(s);
+    free(m);
+}
+
 /* A shared last-level cache: one instance for both CPUs. Each process loops over 48 KiB
  * (768 lines); private 64 KiB LLCs hold each loop (only the 2 x 768 first misses), one
  * shared 64 KiB LLC cannot hold both and thrashes. Fully associative, so that where the
@@ -559,6 +585,7 @@ int main(void)
         cmocka_unit_test(test_sims_share_nothing),
         cmocka_unit_test(test_child_before_fork_event),
         cmocka_unit_test(test_vfork_shares_the_address_space),
+        cmocka_unit_test(test_vfork_child_exit_keeps_parent_mm),
         cmocka_unit_test(test_shared_llc),
         cmocka_unit_test(test_kernel_accesses),
     };
