@@ -6,9 +6,18 @@
  * (capture/vgtool/protocol.h); here they are gathered per process and handed whole to the
  * writer, which only compresses them. The few records that need a view across processes
  * come as control frames: a process starting (first run, fork child, exec), a fork seen by
- * the parent, and the end of a process's stream. The FORK event is written by whichever of
- * the parent's report and the child's start arrives first, so a trace never shows a process
- * before its fork. */
+ * the parent, and the end of a process's stream.
+ *
+ * Order across processes. The tool's at-fork hook sends the parent's records before the fork
+ * system call, so on the socket they precede anything of the child. Both the parent's
+ * post-fork report and the child's first frame (its START, sent from the at-fork child hook
+ * before the child runs) carry the clone flags; whichever arrives first writes the FORK
+ * event, so a trace never shows a process before its fork. A vfork (CLONE_VFORK: vfork(2),
+ * posix_spawn) suspends the parent until the child execs or exits, but Valgrind runs it as a
+ * fork and the parent goes on: its messages after the fork are held here, in arrival order,
+ * and written after the child's EXEC event or the end of the child's stream, where the
+ * parent resumed natively. (The child shares the parent's address space natively: the
+ * parent's munmap of posix_spawn's stack must not come before the child's last access.) */
 #include "capture/record.h"
 
 #include <errno.h>
@@ -46,7 +55,8 @@ _Static_assert(MMS_EV_MAP_INITIAL == MMT_EV_MAP_INITIAL && MMS_EV_MMAP == MMT_EV
                MMS_EV_EXIT == MMT_EV_EXIT && MMS_EV_SLEEP == MMT_EV_SLEEP &&
                MMS_EV_KERNEL_READ == MMT_EV_KERNEL_READ && MMS_EV_KERNEL_WRITE == MMT_EV_KERNEL_WRITE &&
                MMS_EV_WINDOW == MMT_EV_WINDOW &&
-               MMS_EV_SLOTS == MMT_EVENT_TYPE_SLOTS, "event types agree with traces/mmt.h");
+               MMS_EV_SLOTS == MMT_EVENT_TYPE_SLOTS && MMS_MAP_TOOL == MMT_MAP_TOOL,
+               "event types agree with traces/mmt.h");
 _Static_assert(MMS_KIND_SWITCH == MMT_SWITCH && MMS_KIND_EVENT == MMT_EVENT &&
                MMS_TAG_SWITCH == MMT_TAG_SWITCH && MMS_TAG_EVENT == MMT_TAG_EVENT &&
                MMS_TAG_PLAN == MMT_TAG_PLAN && MMS_TAG_RUN == MMT_TAG_RUN &&
@@ -57,6 +67,10 @@ struct proc {
     uint32_t pid, tid;
     int started, ended;
     int announced;  /* its FORK event is written (by whichever side arrived first) */
+    int execs;      /* EXEC events written */
+    uint32_t waits_for; /* a vfork child whose exec or end this process's messages wait for */
+    uint8_t *held;  /* the messages held meanwhile: u32 byte length, then the message */
+    size_t nheld, capheld, held_off;
     uint8_t *chunk; /* the pieces of its chunk so far */
     size_t nchunk, capchunk;
     uint64_t tr[MMS_TR_FIXED + MMS_MAX_CHUNK_TIDS]; /* the last piece's trailer */
@@ -107,8 +121,10 @@ static struct proc *find_proc(struct dbi *d, uint32_t pid)
 
 static void free_procs(struct dbi *d)
 {
-    for (size_t i = 0; i < d->nprocs; i++)
+    for (size_t i = 0; i < d->nprocs; i++) {
         free(d->procs[i].chunk);
+        free(d->procs[i].held);
+    }
     free(d->procs);
 }
 
@@ -258,8 +274,8 @@ static int chunk_piece(struct dbi *d, struct proc *p, const uint64_t *w, size_t 
 
 /* MMSIM_DBI_DUMP keeps pieces read from the tool's memory as ordinary pieces, so a dump
  * replays without the process. */
-static void dump_piece(struct dbi *d, const struct proc *p, uint64_t head, uint64_t len,
-                       const uint64_t *tr, size_t ntr)
+static void dump_piece(struct dbi *d, const struct proc *p, uint64_t head, const uint8_t *payload,
+                       uint64_t len, const uint64_t *tr, size_t ntr)
 {
     uint64_t h[2] = {(MMS_CHUNK_MAGIC << 32) | p->pid, head};
     static const uint8_t zeros[8];
@@ -267,9 +283,32 @@ static void dump_piece(struct dbi *d, const struct proc *p, uint64_t head, uint6
     uint32_t total = (uint32_t)(16 + len + pad + ntr * 8);
     fwrite(&total, 4, 1, d->dump);
     fwrite(h, 8, 2, d->dump);
-    fwrite(p->chunk + p->nchunk, 1, len, d->dump);
+    fwrite(payload, 1, len, d->dump);
     fwrite(zeros, 1, pad, d->dump);
     fwrite(tr, 8, ntr, d->dump);
+}
+
+/* Copies a piece's len payload bytes out of the tool's memory (the ring transport) to dst and
+ * acknowledges it by writing its number into the tool's counter. Returns 0, or 1 after a
+ * protocol error. */
+static int copy_piece_out(struct dbi *d, const struct proc *p, const uint64_t *w, uint8_t *dst,
+                          uint64_t len)
+{
+    struct iovec local = {dst, len};
+    struct iovec remote = {(void *)(uintptr_t)w[MMS_DESC_ADDR], len};
+    ssize_t got = len ? process_vm_readv((pid_t)p->pid, &local, 1, &remote, 1, 0) : 0;
+    uint64_t seq = w[MMS_DESC_SEQ];
+    struct iovec ack_local = {&seq, sizeof seq};
+    struct iovec ack_remote = {(void *)(uintptr_t)w[MMS_DESC_ACK], sizeof seq};
+    process_vm_writev((pid_t)p->pid, &ack_local, 1, &ack_remote, 1, 0);
+    if (got != (ssize_t)len) {
+        char what[128];
+        snprintf(what, sizeof what, "cannot read a piece from the tool's memory (%s)",
+                 got < 0 ? strerror(errno) : "short read");
+        protocol_error(d, what, p->pid, MMS_DESC_ADDR);
+        return 1;
+    }
+    return 0;
 }
 
 /* A piece left in the tool's memory (the ring transport): copied out with
@@ -283,22 +322,10 @@ static int piece_descriptor(struct dbi *d, struct proc *p, const uint64_t *w, si
     uint64_t len = w[1] & 0xffffffffu;
     if (len > MMS_MSG_BYTES || chunk_room(d, p, len))
         return 0;
-    struct iovec local = {p->chunk + p->nchunk, len};
-    struct iovec remote = {(void *)(uintptr_t)w[MMS_DESC_ADDR], len};
-    ssize_t got = len ? process_vm_readv((pid_t)p->pid, &local, 1, &remote, 1, 0) : 0;
-    uint64_t seq = w[MMS_DESC_SEQ];
-    struct iovec ack_local = {&seq, sizeof seq};
-    struct iovec ack_remote = {(void *)(uintptr_t)w[MMS_DESC_ACK], sizeof seq};
-    process_vm_writev((pid_t)p->pid, &ack_local, 1, &ack_remote, 1, 0);
-    if (got != (ssize_t)len) {
-        char what[128];
-        snprintf(what, sizeof what, "cannot read a piece from the tool's memory (%s)",
-                 got < 0 ? strerror(errno) : "short read");
-        protocol_error(d, what, p->pid, MMS_DESC_ADDR);
+    if (copy_piece_out(d, p, w, p->chunk + p->nchunk, len))
         return 0;
-    }
     if (d->dump)
-        dump_piece(d, p, w[1], len, w + MMS_DESC_FIXED, n - MMS_DESC_FIXED);
+        dump_piece(d, p, w[1], p->chunk + p->nchunk, len, w + MMS_DESC_FIXED, n - MMS_DESC_FIXED);
     return piece_done(d, p, w[1], len, w + MMS_DESC_FIXED, n - MMS_DESC_FIXED);
 }
 
@@ -312,6 +339,19 @@ static const char *record_string(uint64_t *words, uint32_t from, uint32_t n)
     return s;
 }
 
+/* Writes the FORK event of child in parent's name; a vfork's parent then waits for the
+ * child's exec or end (its messages are held). */
+static int write_fork(struct dbi *d, struct proc *parent, struct proc *child, uint64_t flags)
+{
+    child->announced = 1;
+    uint64_t args[2] = {child->pid, flags};
+    if ((flags & MMT_CLONE_VFORK) && !child->ended && !child->execs)
+        parent->waits_for = child->pid;
+    if (set_thread(d, parent))
+        return -1;
+    return put_event(d, parent, MMT_EV_FORK, child->pid, args, 2, NULL);
+}
+
 /* A fork seen by the parent: the FORK event, unless the child's start wrote it first. */
 static int fork_record(struct dbi *d, struct proc *p, uint64_t *x, uint32_t n)
 {
@@ -321,7 +361,6 @@ static int fork_record(struct dbi *d, struct proc *p, uint64_t *x, uint32_t n)
     uint64_t flags = x[2];
     if (result <= 0 || result > INT32_MAX)
         return result <= 0 ? 0 : 1;
-    uint64_t args[2] = {(uint64_t)result, flags};
     /* find_proc may move the array: keep the parent by index. */
     size_t parent_idx = (size_t)(p - d->procs);
     struct proc *child = find_proc(d, (uint32_t)result);
@@ -329,18 +368,14 @@ static int fork_record(struct dbi *d, struct proc *p, uint64_t *x, uint32_t n)
         return -1;
     if (child->announced)
         return 0;
-    child->announced = 1;
-    p = &d->procs[parent_idx];
-    if (set_thread(d, p))
-        return -1;
-    return put_event(d, p, MMT_EV_FORK, result, args, 2, NULL);
+    return write_fork(d, &d->procs[parent_idx], child, flags);
 }
 
 static int start_record(struct dbi *d, struct proc *p, uint64_t *x, uint32_t n)
 {
-    if (n < 2)
+    if (n < 3)
         return 1;
-    const char *path = record_string(x, 2, n);
+    const char *path = record_string(x, 3, n);
     if (x[0] == MMS_START_FORK) {
         struct proc *parent = NULL;
         for (size_t i = 0; i < d->nprocs; i++)
@@ -350,12 +385,9 @@ static int start_record(struct dbi *d, struct proc *p, uint64_t *x, uint32_t n)
         if (!parent || parent == p || p->announced)
             return 0;
         /* The child's frames came before its parent's post-fork report: write the FORK event
-         * now, in the parent's name, so the trace never shows a process before its fork. */
-        p->announced = 1;
-        uint64_t args[2] = {p->pid, 0x11 /* SIGCHLD: a plain fork; the flags come later */};
-        if (set_thread(d, parent) || put_event(d, parent, MMT_EV_FORK, p->pid, args, 2, NULL))
-            return -1;
-        return 0;
+         * now, in the parent's name, with the flags the child inherited from the parent's
+         * pre-syscall hook, so the trace never shows a process before its fork. */
+        return write_fork(d, parent, p, x[2]);
     }
     int was_started = p->started;
     p->started = 1;
@@ -363,6 +395,7 @@ static int start_record(struct dbi *d, struct proc *p, uint64_t *x, uint32_t n)
         return 0;
     /* The same pid started a new Valgrind: an exec. */
     p->tid = p->pid;
+    p->execs++;
     if (set_thread(d, p))
         return -1;
     return put_event(d, p, MMT_EV_EXEC, 0, NULL, 0, path);
@@ -411,6 +444,64 @@ static int control_frame(struct dbi *d, struct proc *p, uint64_t *w, size_t n)
     return 0;
 }
 
+/* ---- a vfork's parent waits for its child's exec or end ---- */
+static uint8_t *held_room(struct dbi *d, struct proc *p, size_t bytes)
+{
+    if (p->nheld + bytes > p->capheld) {
+        size_t ncap = p->capheld ? p->capheld : 1 << 16;
+        while (ncap < p->nheld + bytes)
+            ncap *= 2;
+        uint8_t *nb = realloc(p->held, ncap);
+        if (!nb) {
+            protocol_error(d, "out of memory", p->pid, 0);
+            return NULL;
+        }
+        p->held = nb;
+        p->capheld = ncap;
+    }
+    return p->held + p->nheld;
+}
+
+/* Keeps a message of a process that waits for its vfork child: a u32 byte length, then the
+ * message. A piece left in the tool's memory is copied out now (the tool reuses its buffer
+ * once it is acknowledged) and kept as an ordinary piece. */
+static void hold_message(struct dbi *d, struct proc *p, const uint64_t *w, size_t n)
+{
+    if ((w[0] >> 32) != MMS_DESC_MAGIC) {
+        uint32_t bytes = (uint32_t)(n * 8);
+        uint8_t *at = held_room(d, p, 4 + (size_t)bytes);
+        if (!at)
+            return;
+        memcpy(at, &bytes, 4);
+        memcpy(at + 4, w, bytes);
+        p->nheld += 4 + (size_t)bytes;
+        return;
+    }
+    if (d->replaying)
+        return; /* a dump holds such pieces as ordinary ones */
+    if (n < MMS_DESC_FIXED || !trailer_ok(w + MMS_DESC_FIXED, n - MMS_DESC_FIXED) ||
+        (w[1] & 0xffffffffu) > MMS_MSG_BYTES) {
+        protocol_error(d, "malformed piece descriptor", p->pid, 1);
+        return;
+    }
+    uint64_t len = w[1] & 0xffffffffu, words = (len + 7) / 8;
+    size_t ntr = n - MMS_DESC_FIXED;
+    uint32_t bytes = (uint32_t)((2 + words + ntr) * 8);
+    uint8_t *at = held_room(d, p, 4 + (size_t)bytes);
+    if (!at)
+        return;
+    uint64_t head[2] = {(MMS_CHUNK_MAGIC << 32) | p->pid, w[1]};
+    memcpy(at, &bytes, 4);
+    memcpy(at + 4, head, sizeof head);
+    memset(at + 4 + 16 + len, 0, words * 8 - len);
+    memcpy(at + 4 + 16 + words * 8, w + MMS_DESC_FIXED, ntr * 8);
+    if (copy_piece_out(d, p, w, at + 4 + 16, len))
+        return;
+    if (d->dump)
+        dump_piece(d, p, w[1], at + 4 + 16, len, w + MMS_DESC_FIXED, ntr);
+    p->nheld += 4 + (size_t)bytes;
+}
+
 /* Decodes one message. Returns 0, or -1 when the writer failed. */
 static int decode_message(struct dbi *d, uint64_t *w, size_t n)
 {
@@ -424,6 +515,10 @@ static int decode_message(struct dbi *d, uint64_t *w, size_t n)
         protocol_error(d, "out of memory", (uint32_t)w[0], 0);
         return 0;
     }
+    if (p->waits_for) {
+        hold_message(d, p, w, n);
+        return 0;
+    }
     if (magic == MMS_CHUNK_MAGIC)
         return chunk_piece(d, p, w, n);
     if (magic == MMS_DESC_MAGIC)
@@ -431,9 +526,65 @@ static int decode_message(struct dbi *d, uint64_t *w, size_t n)
     return control_frame(d, p, w, n);
 }
 
+/* Whether the vfork child pid has exec'd or ended (or is unknown: nothing to wait for). */
+static int vfork_child_done(const struct dbi *d, uint32_t pid)
+{
+    for (size_t i = 0; i < d->nprocs; i++)
+        if (d->procs[i].pid == pid)
+            return d->procs[i].ended || d->procs[i].execs;
+    return 1;
+}
+
+/* Decodes the held messages of every process whose vfork child has exec'd or ended (all:
+ * every process, at the end of the recording), in the order they came, until one of them is
+ * a new vfork. Returns 0, or -1 when the writer failed. */
+static int release_held(struct dbi *d, int all)
+{
+    uint64_t *buf = NULL;
+    for (int again = 1; again;) {
+        again = 0;
+        for (size_t i = 0; i < d->nprocs; i++) {
+            if (!d->procs[i].waits_for || (!all && !vfork_child_done(d, d->procs[i].waits_for)))
+                continue;
+            d->procs[i].waits_for = 0;
+            again = 1;
+            if (!buf && !(buf = malloc(MSG_WORDS * 2 * sizeof *buf))) {
+                protocol_error(d, "out of memory", d->procs[i].pid, 0);
+                return 0;
+            }
+            /* decode_message may grow the process array: the process by index */
+            while (!d->procs[i].waits_for && d->procs[i].held_off < d->procs[i].nheld) {
+                struct proc *p = &d->procs[i];
+                uint32_t bytes;
+                memcpy(&bytes, p->held + p->held_off, 4);
+                memcpy(buf, p->held + p->held_off + 4, bytes);
+                p->held_off += 4 + (size_t)bytes;
+                if (decode_message(d, buf, bytes / 8)) {
+                    free(buf);
+                    return -1;
+                }
+            }
+            if (d->procs[i].held_off == d->procs[i].nheld)
+                d->procs[i].nheld = d->procs[i].held_off = 0;
+        }
+    }
+    free(buf);
+    return 0;
+}
+
+/* One message from the tool, then whatever it lets go of. */
+static int take_message(struct dbi *d, uint64_t *w, size_t n)
+{
+    if (decode_message(d, w, n))
+        return -1;
+    return release_held(d, 0);
+}
+
 /* Writes what processes that never ended their chunk had sent (a process killed). */
 static int finish_procs(struct dbi *d)
 {
+    if (release_held(d, 1))
+        return -1;
     for (size_t i = 0; i < d->nprocs; i++)
         if (d->procs[i].nchunk && write_chunk(d, &d->procs[i]))
             return -1;
@@ -665,7 +816,7 @@ static int pump(struct dbi *d, const struct record_opts *o, int sock, int log_fd
             fwrite(buf, 1, (size_t)r, d->dump);
         }
         d->frames++;
-        if (!d->writer_failed && decode_message(d, buf, (size_t)r / 8))
+        if (!d->writer_failed && take_message(d, buf, (size_t)r / 8))
             d->writer_failed = 1; /* keep draining so the program is not blocked */
         if ((d->frames & 63) == 0)
             update_progress(&pr, d->w);
@@ -886,7 +1037,7 @@ int dbi_decode_stream(const void *data, size_t len, struct mmt_writer *w, char *
         memcpy(frame, p + off, n);
         off += n;
         d.frames++;
-        if (decode_message(&d, frame, n / 8))
+        if (take_message(&d, frame, n / 8))
             d.writer_failed = 1;
     }
     free(frame);

@@ -33,6 +33,7 @@
 
 #define NO_PFN PA_NO_PFN
 #define PTE_ZERO PTE_SOFT1 /* this entry maps the (huge) zero page */
+#define PTE_TOOL PTE_SOFT2 /* a page of a VMA_TOOL mapping: not in the process's RSS */
 
 enum thp_mode { THP_NEVER = 0, THP_MADVISE = 1, THP_ALWAYS = 2 };
 enum frame_kind { FK_FREE = 0, FK_ANON, FK_FILE, FK_PGTABLE, FK_ZERO, FK_TAIL };
@@ -80,6 +81,7 @@ struct mem_stats {
     uint64_t pgfault, pgmajfault, zero_page_maps, cow_copies, cow_reuses, fault_around_pages;
     uint64_t thp_fault_alloc, thp_fault_fallback, thp_zero_maps, thp_splits;
     uint64_t segv, oom, pgcache_inserts, readahead_pages;
+    uint64_t tool_faults;            /* faults in VMA_TOOL mappings (not counted as pgfault) */
     uint64_t nr_dirty;               /* page-cache pages dirty now */
     uint64_t nr_dirtied, nr_written; /* pages dirtied, pages written back (by reclaim) */
 };
@@ -116,6 +118,8 @@ struct mm {
     uint64_t obj[6]; /* task_struct, mm_struct, signal, sighand, files, pid */
     uint64_t guessed_stack; /* start of the initial mapping taken for the stack, 0 none */
     int saw_maps;           /* the trace mapped memory: addresses outside VMAs are errors */
+    int users;              /* processes using it (mm_users): a vfork child shares its parent's */
+    uint64_t tool_pt_bytes; /* page tables first taken for VMA_TOOL pages: not in VmPTE */
 };
 
 static const enum slub_cache_id task_objs[6] = {SLAB_TASK_STRUCT, SLAB_MM_STRUCT, SLAB_SIGNAL_CACHE,
@@ -650,6 +654,7 @@ void memsys_report_json(const struct memsys *ms, struct json *j)
     json_u64(j, "thp_split_pmd", st->thp_splits);
     json_u64(j, "segv", st->segv);
     json_u64(j, "oom", st->oom);
+    json_u64(j, "capture_tool", st->tool_faults);
     json_obj_end(j);
     json_obj_begin(j, "page_cache");
     json_u64(j, "files", ms->nfiles ? ms->nfiles - 1 : 0);
@@ -718,6 +723,7 @@ static uint64_t vmpte_bytes(const struct mm *mm)
 {
     uint64_t all = pgtable_bytes(mm->pt);
     uint64_t top = mm->ms->levels > 4 ? (uint64_t)(mm->ms->levels - 4) << mm->ms->page_shift : 0;
+    top += mm->tool_pt_bytes;
     return all > top ? all - top : 0;
 }
 
@@ -734,6 +740,7 @@ static struct mm *mm_alloc(struct memsys *ms)
     if (!mm) return NULL;
     struct pgtable_frames fr = {table_frame_alloc, table_frame_release, ms};
     mm->ms = ms;
+    mm->users = 1;
     mm->pt = pgtable_new(ms->levels, ms->page_shift, &fr);
     if (!mm->pt) {
         free(mm);
@@ -750,6 +757,14 @@ static struct mm *mm_alloc(struct memsys *ms)
 }
 
 struct mm *mm_new(struct memsys *ms) { return mm_alloc(ms); }
+
+struct mm *mm_share(struct mm *mm)
+{
+    mm->users++;
+    return mm;
+}
+
+int mm_shared(const struct mm *mm) { return mm->users > 1; }
 struct pgtable *mm_pgtable(struct mm *mm) { return mm->pt; }
 const struct mm_counters *mm_counters(const struct mm *mm) { return &mm->c; }
 
@@ -758,8 +773,10 @@ static uint64_t leaf_pages(const struct memsys *ms, unsigned level)
     return (uint64_t)1 << ((level - 1) * (ms->page_shift - 3));
 }
 
-static void rss_add(struct mm *mm, const struct frame *f, int64_t pages)
+/* pte: the entry's flags; pages of the capture tool's mappings are not the process's. */
+static void rss_add(struct mm *mm, const struct frame *f, int64_t pages, uint64_t pte)
 {
+    if (pte & PTE_TOOL) return;
     uint64_t *ctr = f->kind == FK_ANON ? &mm->c.rss_anon
                     : mm->ms->files[f->file].shmem ? &mm->c.rss_shmem : &mm->c.rss_file;
     if (pages < 0 && (uint64_t)-pages > *ctr) *ctr = 0;
@@ -778,7 +795,7 @@ static void put_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned level)
     if (pfn >= ms->nframes) return;
     struct frame *f = &ms->frames[pfn];
     if (f->kind != FK_ANON && f->kind != FK_FILE) return;
-    rss_add(mm, f, -(int64_t)leaf_pages(ms, level));
+    rss_add(mm, f, -(int64_t)leaf_pages(ms, level), pte);
     if (f->mapcount) f->mapcount--;
     if (f->kind == FK_ANON && f->mapcount == 0) {
         if (ms->rc) reclaim_page_freed(ms->rc, pfn);
@@ -858,7 +875,7 @@ static void zap_all(struct mm *mm)
 
 void mm_destroy(struct memsys *ms, struct mm *mm)
 {
-    if (!mm) return;
+    if (!mm || --mm->users > 0) return;
     if (mm->mm_prev) mm->mm_prev->mm_next = mm->mm_next;
     else if (ms->mms == mm) ms->mms = mm->mm_next;
     if (mm->mm_next) mm->mm_next->mm_prev = mm->mm_prev;
@@ -897,7 +914,7 @@ static void fork_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned level)
     if (f->kind != FK_ANON && f->kind != FK_FILE) return;
     f->mapcount++;
     if (ms->rc && f->kind == FK_ANON) reclaim_page_freed(ms->rc, pfn); /* one owner only */
-    rss_add(c, f, (int64_t)leaf_pages(ms, level));
+    rss_add(c, f, (int64_t)leaf_pages(ms, level), pte);
 }
 
 /* dup_mmap + copy_page_range: VMAs are copied; page tables only for VMAs with anonymous
@@ -941,6 +958,7 @@ static uint64_t pte_flags_for(const struct vma *v, int writable)
     uint64_t f = PTE_USER | PTE_ACCESSED;
     if (writable) f |= PTE_WRITE | PTE_DIRTY;
     if (!(v->prot & VMA_EXEC)) f |= PTE_NX;
+    if (v->flags & VMA_TOOL) f |= PTE_TOOL;
     return f;
 }
 
@@ -952,6 +970,18 @@ static void fault_done(struct memsys *ms, struct mm *mm, struct fault_result *re
     if (major) { mm->c.maj_flt++; ms->st.pgmajfault++; }
     else mm->c.min_flt++;
     ms->st.pgfault++;
+    note_rss(mm);
+}
+
+/* A fault in a mapping only the capture tool made: the page is mapped (the access goes on),
+ * but neither the fault, its time, nor the page tables it took are the process's. */
+static void tool_fault_done(struct memsys *ms, struct mm *mm, struct fault_result *res, uint64_t pt_bytes_before)
+{
+    res->kind = FAULT_NONE;
+    ms->st.tool_faults++;
+    uint64_t now = pgtable_bytes(mm->pt);
+    if (now > pt_bytes_before) mm->tool_pt_bytes += now - pt_bytes_before;
+    ms->reclaim_cycles = 0;
     note_rss(mm);
 }
 
@@ -982,7 +1012,7 @@ static int map_new_anon_prot(struct mm *mm, struct vma *v, uint64_t va, uint64_t
         return -1;
     }
     vmas_mark_anon(&mm->vmas, v);
-    rss_add(mm, &ms->frames[pfn], (int64_t)leaf_pages(ms, level));
+    rss_add(mm, &ms->frames[pfn], (int64_t)leaf_pages(ms, level), pte_flags_for(v, 1));
     if (ms->rc && level == 1) reclaim_page_added(ms->rc, pfn, mm, va, RECLAIM_ANON | RECLAIM_YOUNG);
     return 0;
 }
@@ -1055,7 +1085,7 @@ static int map_file_page(struct mm *mm, struct vma *v, uint64_t va, uint64_t pfn
     if (map_frame(mm, va, pfn, 1, pte_flags_for(v, writable))) return -1;
     struct frame *f = &ms->frames[pfn];
     f->mapcount++;
-    rss_add(mm, f, 1);
+    rss_add(mm, f, 1, pte_flags_for(v, writable));
     return 0;
 }
 
@@ -1230,6 +1260,7 @@ void mm_handle_fault(struct memsys *ms, struct mm *mm, uint64_t vaddr, unsigned 
         return;
     }
     int write = (flags & FAULT_FLAG_WRITE) != 0, major = 0, rc;
+    uint64_t pt_bytes = pgtable_bytes(mm->pt);
     unsigned level;
     uint64_t pte = pgtable_lookup(mm->pt, vaddr, &level);
     if (pte) {
@@ -1247,6 +1278,10 @@ void mm_handle_fault(struct memsys *ms, struct mm *mm, uint64_t vaddr, unsigned 
     }
     if (rc) {
         fault_oom(ms, res);
+        return;
+    }
+    if (v->flags & VMA_TOOL) {
+        tool_fault_done(ms, mm, res, pt_bytes);
         return;
     }
     fault_done(ms, mm, res, major);
@@ -1281,6 +1316,7 @@ static uint32_t vma_flags_of_map(uint64_t mflags, const char *path)
     if ((mflags & LX_MAP_GROWSDOWN) || (path && !strcmp(path, "[stack]"))) f |= VMA_GROWSDOWN;
     if (mflags & LX_MAP_LOCKED) f |= VMA_LOCKED;
     if (path && path[0] == '[' && strcmp(path, "[heap]") && strcmp(path, "[stack]")) f |= VMA_SPECIAL;
+    if (mflags & MMT_MAP_TOOL) f |= VMA_TOOL;
     return f;
 }
 

@@ -72,7 +72,12 @@ void memsys_timeline_row(const struct memsys *ms, FILE *f);
 
 struct mm *mm_new(struct memsys *ms);
 struct mm *mm_fork(struct memsys *ms, struct mm *parent); /* copy-on-write copy */
-void mm_destroy(struct memsys *ms, struct mm *mm);        /* exit: free everything */
+/* CLONE_VM (vfork, posix_spawn): the child uses mm itself, one more user (mmget). */
+struct mm *mm_share(struct mm *mm);
+int mm_shared(const struct mm *mm);                       /* more than one user */
+/* A process stops using mm (exit, or exec of a vfork child: mmput); the last user frees
+ * everything. */
+void mm_destroy(struct memsys *ms, struct mm *mm);
 struct pgtable *mm_pgtable(struct mm *mm);
 const struct mm_counters *mm_counters(const struct mm *mm);
 

@@ -28,6 +28,9 @@ struct slub;
 #define VMA_WIPEONFORK 0x80u /* MADV_WIPEONFORK: the child sees zero-filled memory */
 #define VMA_ANON_VMA 0x100u  /* has anonymous pages (an anon_vma): fork copies its entries;
                               * does not prevent merging */
+#define VMA_TOOL 0x200u      /* made only by the capture tool (Valgrind's preload library, its
+                              * trampoline; MMT_MAP_TOOL): its pages, faults and page tables
+                              * are not charged to the process */
 
 /* Linux's MAP_* and MADV_* values (x86-64 and arm64 agree) */
 #define LX_MAP_SHARED 0x01u

@@ -131,7 +131,7 @@ static void map_everything(struct sim *s, struct proc *p)
     mm_event(s->ms, p->mm, &ev, &inv);
 }
 
-struct proc *sched_proc(struct sim *s, uint32_t trace, uint32_t pid, struct proc *parent)
+struct proc *sched_proc(struct sim *s, uint32_t trace, uint32_t pid, struct proc *parent, int share_mm)
 {
     for (uint32_t i = s->nprocs; i-- > 0;)
         if (s->procs[i]->trace == trace && s->procs[i]->pid == pid && !s->procs[i]->exited)
@@ -152,7 +152,10 @@ struct proc *sched_proc(struct sim *s, uint32_t trace, uint32_t pid, struct proc
     p->threads = 1;
     /* ASIDs 1..4095; after that they are reused, which only costs the TLBs a flush */
     p->asid = s->next_asid++ % ((1u << TLB_ASID_BITS) - 1) + 1;
-    p->mm = parent && parent->mm ? mm_fork(s->ms, parent->mm) : mm_new(s->ms);
+    if (parent && parent->mm)
+        p->mm = share_mm ? mm_share(parent->mm) : mm_fork(s->ms, parent->mm);
+    else
+        p->mm = mm_new(s->ms);
     if (!p->mm) {
         free(p);
         return NULL;
@@ -177,6 +180,8 @@ void sched_proc_exit(struct sim *s, struct proc *p)
     if (p->exited)
         return;
     p->last = *mm_counters(p->mm);
+    if (mm_shared(p->mm)) /* a vfork child leaving without exec: the pages are its parent's */
+        memset(&p->last, 0, sizeof p->last);
     struct mm_inval all = {0, 0, 1};
     sim_invalidate(s, p, &all);
     for (uint32_t i = 0; i < s->ncpu; i++)

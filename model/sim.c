@@ -248,9 +248,11 @@ static int take_fault(struct sim *s, struct cpu *c, struct proc *p, uint64_t va,
     switch (fr.kind) {
     case FAULT_MINOR:
         s->faults_minor++;
+        p->min_flt++;
         break;
     case FAULT_MAJOR:
         s->faults_major++;
+        p->maj_flt++;
         break;
     case FAULT_SIGSEGV:
         s->faults_segv++;
@@ -603,7 +605,7 @@ static struct proc *proc_for_pid(struct sim *s, struct stream *st, uint32_t pid)
     for (uint32_t i = s->nprocs; !parent && st->last_live && i-- > 0;)
         if (s->procs[i]->trace == trace && !s->procs[i]->exited)
             parent = s->procs[i];
-    p = sched_proc(s, trace, pid, parent);
+    p = sched_proc(s, trace, pid, parent, 0);
     if (p && parent)
         s->unforked++;
     return p;
@@ -617,6 +619,13 @@ static struct proc *stream_proc(struct sim *s, struct stream *st)
             st->last_live = st->cur;
     }
     return st->cur;
+}
+
+static void apply_mm_event(struct sim *s, struct proc *p, const struct mmt_event *ev)
+{
+    struct mm_inval inv;
+    mm_event(s->ms, p->mm, ev, &inv);
+    sim_invalidate(s, p, &inv);
 }
 
 static int apply_event(struct sim *s, struct cpu *c, struct stream *st, const struct mmt_event *ev)
@@ -636,17 +645,35 @@ static int apply_event(struct sim *s, struct cpu *c, struct stream *st, const st
                         (unsigned long long)(st->batch_base + st->i), ev->pid ? ev->pid : st->cur_pid);
     st->events++;
     switch (ev->type) {
-    case MMT_EV_FORK:
+    case MMT_EV_FORK: {
+        /* CLONE_VM without threads (vfork, posix_spawn): the child runs in the parent's mm
+         * until it execs, and nothing is write-protected */
+        int share = ev->nargs >= 2 && (ev->args[1] & MMT_CLONE_VM);
         /* a child already seen (its records came before this event) is not made again */
         if (ev->nargs >= 1 && ev->result >= 0 && !find_proc(s, trace, (uint32_t)ev->args[0], 1) &&
-            !sched_proc(s, trace, (uint32_t)ev->args[0], p))
+            !sched_proc(s, trace, (uint32_t)ev->args[0], p, share))
             return sim_fail(s, "%s: record %llu: cannot fork pid %llu", st->name,
                             (unsigned long long)(st->batch_base + st->i), (unsigned long long)ev->args[0]);
-        if (ev->nargs >= 1 && ev->result >= 0) {
+        if (ev->nargs >= 1 && ev->result >= 0 && !share) {
             /* dup_mmap write-protected the parent's private pages: flush_tlb_mm(oldmm) */
             struct mm_inval all = {0, 0, 1};
             sim_invalidate(s, p, &all);
         }
+        break;
+    }
+    case MMT_EV_EXEC:
+        /* exec_mmap: a new address space; a vfork child leaves its parent's to the parent */
+        if (mm_shared(p->mm)) {
+            struct mm *fresh = mm_new(s->ms);
+            if (!fresh)
+                return sim_fail(s, "%s: record %llu: exec of pid %u: out of memory", st->name,
+                                (unsigned long long)(st->batch_base + st->i), p->pid);
+            struct mm_inval all = {0, 0, 1};
+            sim_invalidate(s, p, &all);
+            mm_destroy(s->ms, p->mm);
+            p->mm = fresh;
+        }
+        apply_mm_event(s, p, ev);
         break;
     case MMT_EV_CLONE:
         p->threads++;
@@ -679,12 +706,9 @@ static int apply_event(struct sim *s, struct cpu *c, struct stream *st, const st
         if (ev->nargs >= 1)
             take_fault(s, c, p, ev->args[0], (ev->nargs >= 2 && (ev->args[1] & 1)) ? FAULT_FLAG_WRITE : 0);
         break;
-    default: {
-        struct mm_inval inv;
-        mm_event(s->ms, p->mm, ev, &inv);
-        sim_invalidate(s, p, &inv);
+    default:
+        apply_mm_event(s, p, ev);
         break;
-    }
     }
     s->events_applied++;
     return 0;

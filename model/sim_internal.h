@@ -33,6 +33,7 @@ struct proc {
     uint64_t kinds[4];       /* accesses by enum mmt_kind (ifetch, load, store, modify) */
     uint64_t early_data;     /* data accesses before the first fetch (each an instruction) */
     uint64_t tlb_misses, walks, faults_segv, faults_oom;
+    uint64_t min_flt, maj_flt; /* the faults this process took (per task, as the kernel counts) */
     uint64_t trace_faults;   /* MMT_EV_PAGE_FAULT events (events-only traces) */
     uint64_t cycles_fx;      /* CPU time */
     struct mm_counters last; /* counters kept after the mm is gone */
@@ -136,7 +137,9 @@ struct sim {
 /* sched.c */
 int sched_init(struct sim *s, char *err, size_t errlen);
 void sched_destroy(struct sim *s);
-struct proc *sched_proc(struct sim *s, uint32_t trace, uint32_t pid, struct proc *parent);
+/* A process of the trace; with a parent, a fork's child: a copy-on-write copy of the
+ * parent's address space, or with share_mm (CLONE_VM: vfork, posix_spawn) the same one. */
+struct proc *sched_proc(struct sim *s, uint32_t trace, uint32_t pid, struct proc *parent, int share_mm);
 void sched_proc_exit(struct sim *s, struct proc *p);
 /* Makes p the process running on c (context-switch cost, flush without PCID). */
 void sched_switch_to(struct sim *s, struct cpu *c, struct proc *p);

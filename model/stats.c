@@ -29,6 +29,16 @@ struct totals {
     uint64_t cycles, busy, idle;
 };
 
+/* Whether a process before procs[i] uses the same address space (a vfork child's parent):
+ * its pages are summed once. */
+static int mm_counted_before(const struct sim *s, uint32_t i)
+{
+    for (uint32_t k = 0; k < i; k++)
+        if (s->procs[k]->mm == s->procs[i]->mm)
+            return 1;
+    return 0;
+}
+
 static void sum_totals(struct sim *s, struct totals *t)
 {
     memset(t, 0, sizeof *t);
@@ -41,7 +51,7 @@ static void sum_totals(struct sim *s, struct totals *t)
         t->stores += p->kinds[MMT_STORE];
         t->modifies += p->kinds[MMT_MODIFY];
         t->trace_faults += p->trace_faults;
-        if (p->mm) {
+        if (p->mm && !mm_counted_before(s, i)) {
             const struct mm_counters *mc = mm_counters(p->mm);
             t->rss_pages += mc->rss_anon + mc->rss_file + mc->rss_shmem;
             t->pgt_host_bytes += pgtable_host_bytes(mm_pgtable(p->mm));
@@ -430,8 +440,8 @@ static void json_processes(struct sim *s, struct json *j)
         json_u64(j, "tlb_misses", p->tlb_misses);
         json_u64(j, "walks", p->walks);
         json_obj_begin(j, "faults");
-        json_u64(j, "minor", mc->min_flt);
-        json_u64(j, "major", mc->maj_flt);
+        json_u64(j, "minor", p->min_flt);
+        json_u64(j, "major", p->maj_flt);
         json_u64(j, "segv", p->faults_segv);
         json_u64(j, "oom", p->faults_oom);
         json_u64(j, "in_trace", p->trace_faults);
@@ -673,7 +683,7 @@ void sim_report_text(struct sim *s, FILE *f)
         const struct mm_counters *mc = proc_counters(p);
         fprintf(f, "  %8u %8" PRIu64 " %14" PRIu64 " %14" PRIu64 " %10" PRIu64 " %10" PRIu64 " %12" PRIu64
                    " %12" PRIu64 "  %s\n",
-                p->pid, p->threads, proc_instructions(p), proc_accesses(p), mc->min_flt, mc->maj_flt,
+                p->pid, p->threads, proc_instructions(p), proc_accesses(p), p->min_flt, p->maj_flt,
                 (mc->rss_peak << s->page_shift) >> 10, mc->pgtables_bytes >> 10, s->streams[p->trace].name);
     }
     pressure_report_text(s, f);

@@ -53,6 +53,9 @@ CASES=(
     "seq-read-write|val_seq $S rw|read then write: the zero page and a second fault, or one fault (traits.zero_page)"
     "random|val_rand $S|random order, read then write"
     "fork-cow|val_fork $((S / 2))|fork, child and parent write: COW copy and reuse"
+    "fork-exec|val_spawn fork $((S / 2)) $((S / 4))|fork, the child writes (COW), execs; the parent writes again"
+    "vfork|val_spawn vfork $((S / 2)) $((S / 4))|vfork + exec: the child in the parent's address space"
+    "posix-spawn|val_spawn spawn $((S / 2)) $((S / 4))|posix_spawn (clone with CLONE_VM and CLONE_VFORK) + exec"
     "file-map|val_file $S|file read through a shared mapping (fault-around), private writes (COW)"
     "threads|val_threads $S 4|4 threads, one mapping"
     "thp|val_thp $((S * 2))|MADV_HUGEPAGE: one fault per 2 MiB; a read maps the huge zero page (or, without the zero page, a THP)"
@@ -87,10 +90,6 @@ done
 for b in $BACKENDS; do
     for c in "${CASES[@]}"; do
         IFS='|' read -r name cmd what <<<"$c"
-        # The DBI backend writes a fork event after the child's first records (the parent
-        # learns the child's pid when fork returns), so the child replays without its
-        # parent's address space: fork is validated with the ptrace backend.
-        if [ "$b" = dbi ] && [ "$name" = fork-cow ]; then continue; fi
         t="$WORK/$name.$b.mmt"
         row="| $name (\`$cmd\`) | $b"
         # shellcheck disable=SC2086

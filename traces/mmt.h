@@ -71,6 +71,18 @@ enum mmt_event_type {
 
 #define MMT_EVENT_MAX_ARGS 6
 
+/* A bit of the flags argument (MAP_*) of MAP_INITIAL and MMAP events above the 32 bits
+ * Linux uses: the mapping exists only because of the capture tool (Valgrind's preload
+ * libraries, the page of its tool image it lends the program), so its pages are not the
+ * program's. A reader that does not know it sees an ordinary mapping. */
+#define MMT_MAP_TOOL (1ULL << 32)
+
+/* Clone flags a FORK event may carry (linux/sched.h): CLONE_VM with CLONE_VFORK is vfork(2)
+ * or posix_spawn: the child runs in its parent's address space until it execs or exits,
+ * and the parent waits meanwhile. */
+#define MMT_CLONE_VM 0x100ULL
+#define MMT_CLONE_VFORK 0x4000ULL
+
 struct mmt_event {
     uint16_t type; /* enum mmt_event_type */
     uint8_t nargs;

@@ -153,6 +153,9 @@ static ThreadId last_tid = VG_INVALID_THREADID;
 #define MAX_TIDS 4096
 static UInt sleep_start_ms[MAX_TIDS];
 static Bool in_exec[MAX_TIDS]; /* between an execve's entry and its (failed) return */
+/* The clone flags of the fork in progress, set before the syscall: a forked child inherits
+ * them with the rest of the tool's memory and names them in its START record. */
+static ULong fork_flags;
 
 static void send_bytes(const void *buf, Int bytes)
 {
@@ -1162,8 +1165,9 @@ static void put_start(UInt kind)
     UInt sw = string_words(exe);
     ctl[2] = kind;
     ctl[3] = (ULong)(UInt)VG_(getppid)();
-    put_string(ctl + 4, exe, sw);
-    send_control(MMS_X_START, 2 + sw);
+    ctl[4] = kind == MMS_START_FORK ? fork_flags : 0;
+    put_string(ctl + 5, exe, sw);
+    send_control(MMS_X_START, 3 + sw);
 }
 
 /* Before a fork, the parent sends everything it has: the child's records may reach
@@ -1196,6 +1200,22 @@ static ULong prot_of(Bool rr, Bool ww, Bool xx)
     return (rr ? VKI_PROT_READ : 0) | (ww ? VKI_PROT_WRITE : 0) | (xx ? VKI_PROT_EXEC : 0);
 }
 
+/* Whether a mapping exists only because of Valgrind: its own segments, the page of this tool's
+ * image that it hands over to the program (the signal-return trampoline: the segment is the
+ * client's then, so it is known by its file) and its preload libraries (vgpreload_*.so,
+ * which ld.so maps into the program through LD_PRELOAD). */
+static Bool valgrind_only(NSegment const *seg, const HChar *path)
+{
+    if (seg && (seg->kind == SkFileV || seg->kind == SkAnonV))
+        return True;
+    if (!path)
+        return False;
+    const HChar *base = VG_(strrchr)(path, '/');
+    base = base ? base + 1 : path;
+    return VG_(strncmp)(base, "vgpreload_", 10) == 0 ||
+           VG_(strncmp)(base, "mmsimtrace-", 11) == 0;
+}
+
 static void new_mem_startup(Addr a, SizeT len, Bool rr, Bool ww, Bool xx, ULong di_handle)
 {
     (void)di_handle;
@@ -1205,7 +1225,8 @@ static void new_mem_startup(Addr a, SizeT len, Bool rr, Bool ww, Bool xx, ULong 
     args[0] = a;
     args[1] = a + len;
     args[2] = prot_of(rr, ww, xx);
-    args[3] = VKI_MAP_PRIVATE | (path ? 0 : VKI_MAP_ANONYMOUS);
+    args[3] = VKI_MAP_PRIVATE | (path ? 0 : VKI_MAP_ANONYMOUS) |
+              (valgrind_only(seg, path) ? MMS_MAP_TOOL : 0);
     args[4] = (seg && path) ? (ULong)seg->offset + (a - seg->start) : 0;
     args[5] = (seg && path) ? seg->ino : 0;
     put_event(MMS_EV_MAP_INITIAL, 0, args, 6, path);
@@ -1232,6 +1253,27 @@ static void put_sleep(ULong ns)
     put_event(MMS_EV_SLEEP, 0, &ns, 1, NULL);
 }
 
+static ULong clone_flags(UInt n, UWord *args)
+{
+    if (n == __NR_clone)
+        return args[0];
+    if (n == __NR_vfork)
+        return VKI_CLONE_VM | VKI_CLONE_VFORK | VKI_SIGCHLD;
+    if (n == __NR_fork)
+        return VKI_SIGCHLD;
+    /* clone3: the flags are the first field of struct clone_args */
+    return readable(args[0], 8) ? *(const ULong *)args[0] : 0;
+}
+
+static Bool is_clone(UInt n)
+{
+#if defined(__NR_clone3)
+    if (n == __NR_clone3)
+        return True;
+#endif
+    return n == __NR_clone || n == __NR_fork || n == __NR_vfork;
+}
+
 static void pre_syscall(ThreadId tid, UInt n, UWord *args, UInt nargs)
 {
     (void)nargs;
@@ -1239,6 +1281,8 @@ static void pre_syscall(ThreadId tid, UInt n, UWord *args, UInt nargs)
         sleep_start_ms[tid] = VG_(read_millisecond_timer)();
         in_exec[tid] = False;
     }
+    if (is_clone(n))
+        fork_flags = clone_flags(n, args);
     switch (n) {
     case __NR_exit:
     case __NR_exit_group: {
@@ -1285,27 +1329,6 @@ static Long sysres_value(SysRes res)
     return sr_isError(res) ? -(Long)sr_Err(res) : (Long)sr_Res(res);
 }
 
-static ULong clone_flags(UInt n, UWord *args)
-{
-    if (n == __NR_clone)
-        return args[0];
-    if (n == __NR_vfork)
-        return VKI_CLONE_VM | VKI_CLONE_VFORK | VKI_SIGCHLD;
-    if (n == __NR_fork)
-        return VKI_SIGCHLD;
-    /* clone3: the flags are the first field of struct clone_args */
-    return readable(args[0], 8) ? *(const ULong *)args[0] : 0;
-}
-
-static Bool is_clone(UInt n)
-{
-#if defined(__NR_clone3)
-    if (n == __NR_clone3)
-        return True;
-#endif
-    return n == __NR_clone || n == __NR_fork || n == __NR_vfork;
-}
-
 /* A new thread is an event in the stream; a new process a control frame, because the
  * child's own records may reach mmsim record first (it writes FORK where it belongs). */
 static void put_clone(UInt n, UWord *args, Long result)
@@ -1340,6 +1363,8 @@ static void put_mm_syscall(UInt n, UWord *args, Long result)
         if (result >= 0 && !(args[3] & VKI_MAP_ANONYMOUS)) {
             NSegment const *seg = VG_(am_find_nsegment)((Addr)result);
             path = seg ? short_path(VG_(am_get_filename)(seg)) : NULL;
+            if (valgrind_only(seg, path))
+                a[3] |= MMS_MAP_TOOL;
         }
         put_event(MMS_EV_MMAP, result, a, 6, path);
         break;

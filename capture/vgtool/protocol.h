@@ -64,7 +64,9 @@
 #define MMS_C_EXT 2
 
 /* Control records */
-#define MMS_X_START 3    /* kind (MMS_START_*), parent pid, then the executable's path */
+#define MMS_X_START 3    /* kind (MMS_START_*), parent pid, clone flags (a fork child: the
+                          * fork's, vfork and posix_spawn included; else 0), then the
+                          * executable's path */
 #define MMS_X_SYSCALL 4  /* a fork: syscall number, result (child pid), 6 args (arg 0: the
                           * clone flags) */
 #define MMS_X_END 9      /* the tool's fini: exit code; the process's stream ends */
@@ -88,6 +90,7 @@
 #define MMS_EV_KERNEL_WRITE 19 /* ... wrote user memory */
 #define MMS_EV_WINDOW 20 /* format 1.3: a window's start or end (--mmsim-length) */
 #define MMS_EV_SLOTS 32
+#define MMS_MAP_TOOL (1ULL << 32) /* in a mapping's flags: made only because of Valgrind */
 #define MMS_KIND_SWITCH 4
 #define MMS_KIND_EVENT 5
 #define MMS_TAG_SWITCH 0xE0

@@ -257,6 +257,38 @@ static void test_file_fault_around(void **st)
     env_down(&e);
 }
 
+/* A mapping the capture tool made (MMT_MAP_TOOL: Valgrind's preload library): its pages
+ * are mapped (the access goes on, no second fault) but neither the faults, the pages nor the
+ * page tables it alone needed are the process's; unmapping it gives nothing back. */
+static void test_capture_tool_mapping(void **st)
+{
+    (void)st;
+    struct env e;
+    env_up(&e, NULL, 0);
+    uint64_t mine = 0x40000000, tool = 0x7f0000000000; /* far apart: its own page tables */
+    map_anon(&e, e.mm, mine, 4 * PG, VMA_READ | VMA_WRITE);
+    touch_pages(&e, e.mm, mine, 4, W);
+    uint64_t pt = mm_counters(e.mm)->pgtables_bytes;
+    ev(&e, e.mm, MMT_EV_MMAP, (int64_t)tool, "/vg/vgpreload_core.so", 6, tool, 8 * PG, (uint64_t)(VMA_READ | VMA_WRITE),
+       (uint64_t)LX_MAP_PRIVATE | MMT_MAP_TOOL, (uint64_t)3, (uint64_t)0);
+    assert_int_equal(touch(&e, e.mm, tool, R), FAULT_NONE);  /* maps by fault-around */
+    assert_int_equal(touch(&e, e.mm, tool + PG, W), FAULT_NONE); /* a COW copy */
+    unsigned level;
+    assert_true(pgtable_lookup(mm_pgtable(e.mm), tool + PG, &level) & PTE_WRITE);
+    assert_int_equal(mm_counters(e.mm)->min_flt, 4);
+    assert_int_equal(mm_counters(e.mm)->rss_anon, 4);
+    assert_int_equal(mm_counters(e.mm)->rss_file, 0);
+    assert_int_equal(mm_counters(e.mm)->pgtables_bytes, pt);
+    ev(&e, e.mm, MMT_EV_MUNMAP, 0, NULL, 2, tool, 8 * PG);
+    assert_int_equal(mm_counters(e.mm)->rss_anon, 4);
+    assert_int_equal(mm_counters(e.mm)->rss_file, 0);
+    /* without the flag the same mapping is the process's */
+    map_file(&e, e.mm, tool, 8 * PG, VMA_READ | VMA_WRITE, LX_MAP_PRIVATE, 0, "/vg/vgpreload_core.so");
+    assert_int_equal(touch(&e, e.mm, tool, R), FAULT_MINOR);
+    assert_true(mm_counters(e.mm)->rss_file > 0);
+    env_down(&e);
+}
+
 /* Writes to a private file mapping copy the page (no fault-around); a read first maps the
  * cached page and the write then copies it: 2 faults. */
 static void test_file_cow_and_shared(void **st)
@@ -632,6 +664,7 @@ int main(void)
         cmocka_unit_test(test_no_zero_page_readonly_and_thp),
         cmocka_unit_test(test_sigsegv),
         cmocka_unit_test(test_file_fault_around),
+        cmocka_unit_test(test_capture_tool_mapping),
         cmocka_unit_test(test_file_cow_and_shared),
         cmocka_unit_test(test_fork_cow),
         cmocka_unit_test(test_thp_madvise),

@@ -416,6 +416,85 @@ static void test_child_before_fork_event(void **state)
     free(m);
 }
 
+/* A child made with CLONE_VM (vfork, posix_spawn) runs in its parent's address space: no
+ * page is write-protected, its exec leaves the parent's pages alone. A plain fork's child
+ * copies what it writes and the parent's next writes fault again (hand-counted below). */
+static uint64_t faults_after_child(uint64_t clone_flags, uint64_t *parent_faults)
+{
+    struct mem_src *m = new_src();
+    add_switch(m, 100);
+    add_mmap(m, 0x700000, 4 * 4096);
+    for (int i = 0; i < 4; i++)
+        add(m, MMT_STORE, 0x700000 + (uint64_t)i * 4096, 8); /* 4 faults */
+    add_event(m, MMT_EV_FORK, 200, clone_flags);
+    add_switch(m, 200);
+    add(m, MMT_STORE, 0x700000, 8); /* vfork: present; fork: a COW copy */
+    add_event(m, MMT_EV_EXEC, 0, 0);
+    add_mmap(m, 0x900000, 4096);
+    add(m, MMT_STORE, 0x900000, 8); /* 1 fault in the new image */
+    add_event(m, MMT_EV_EXIT, 0, 1);
+    add_switch(m, 100);
+    for (int i = 0; i < 4; i++)
+        add(m, MMT_STORE, 0x700000 + (uint64_t)i * 4096, 8); /* vfork: none; fork: 4 */
+    struct sim *s = make_sim(simple_ini, NULL, 0);
+    run(s, &m, 1);
+    assert_int_equal(stat(s, "faults.segv"), 0);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    struct json j;
+    json_init(&j, f, 0);
+    sim_report_json(s, &j);
+    json_end(&j);
+    fclose(f);
+    const char *pp = strstr(buf, "{\"pid\":100,");
+    assert_non_null(pp);
+    const char *minor = strstr(pp, "\"minor\":");
+    assert_non_null(minor);
+    *parent_faults = strtoull(minor + strlen("\"minor\":"), NULL, 10);
+    free(buf);
+    uint64_t total = (uint64_t)stat(s, "faults.minor");
+    sim_free(s);
+    free(m);
+    return total;
+}
+
+static void test_vfork_shares_the_address_space(void **state)
+{
+    (void)state;
+    uint64_t parent;
+    assert_int_equal(faults_after_child(0x4111 /* CLONE_VM|CLONE_VFORK|SIGCHLD */, &parent), 5);
+    assert_int_equal(parent, 4);
+    assert_int_equal(faults_after_child(0x11 /* SIGCHLD */, &parent), 10);
+    assert_int_equal(parent, 8);
+}
+
+/* A vfork child that exits without exec leaves its parent's address space whole: the
+ * parent's pages stay mapped (no fault on its next writes, no SIGSEGV) and the child's
+ * write to a new page counts for the child. */
+static void test_vfork_child_exit_keeps_parent_mm(void **state)
+{
+    (void)state;
+    struct mem_src *m = new_src();
+    add_switch(m, 100);
+    add_mmap(m, 0x700000, 4 * 4096);
+    for (int i = 0; i < 3; i++)
+        add(m, MMT_STORE, 0x700000 + (uint64_t)i * 4096, 8); /* 3 faults */
+    add_event(m, MMT_EV_FORK, 200, 0x4111);
+    add_switch(m, 200);
+    add(m, MMT_STORE, 0x700000 + 3 * 4096, 8); /* the child's fault, in the shared space */
+    add_event(m, MMT_EV_EXIT, 0, 1);
+    add_switch(m, 100);
+    for (int i = 0; i < 4; i++)
+        add(m, MMT_STORE, 0x700000 + (uint64_t)i * 4096, 8); /* all present */
+    struct sim *s = make_sim(simple_ini, NULL, 0);
+    run(s, &m, 1);
+    assert_int_equal(stat(s, "faults.segv"), 0);
+    assert_int_equal(stat(s, "faults.minor"), 4);
+    sim_free(s);
+    free(m);
+}
+
 /* A shared last-level cache: one instance for both CPUs. Each process loops over 48 KiB
  * (768 lines); private 64 KiB LLCs hold each loop (only the 2 x 768 first misses), one
  * shared 64 KiB LLC cannot hold both and thrashes. Fully associative, so that where the
@@ -505,6 +584,8 @@ int main(void)
         cmocka_unit_test(test_timeline_rows),
         cmocka_unit_test(test_sims_share_nothing),
         cmocka_unit_test(test_child_before_fork_event),
+        cmocka_unit_test(test_vfork_shares_the_address_space),
+        cmocka_unit_test(test_vfork_child_exit_keeps_parent_mm),
         cmocka_unit_test(test_shared_llc),
         cmocka_unit_test(test_kernel_accesses),
     };
