@@ -61,6 +61,23 @@ static void access_lookups(struct tlbprof *p, const struct mmt_rec *r)
         page_lookup(p, last & VPN_MASK);
 }
 
+/* The kernel's copy to or from user memory (a KERNEL_READ/WRITE event): replay translates
+ * it once a base page through the data TLB (model/sim.c kernel_access), so one lookup a
+ * page, the range cut to the most one read(2) moves as replay cuts it. */
+#define KERNEL_ACCESS_MAX (0x7fffffffULL & ~0xfffULL)
+
+static void kernel_access_lookups(struct tlbprof *p, const struct mmt_event *ev)
+{
+    if (ev->nargs < 2 || !ev->args[1])
+        return;
+    unsigned shift = p->o.page_shift;
+    uint64_t len = ev->args[1] > KERNEL_ACCESS_MAX ? KERNEL_ACCESS_MAX : ev->args[1];
+    uint64_t first = ev->args[0] >> shift, end = ev->args[0] + len;
+    uint64_t last = (end < ev->args[0] ? UINT64_MAX : end - 1) >> shift;
+    for (uint64_t vpn = first; vpn <= last; vpn++)
+        page_lookup(p, vpn & VPN_MASK);
+}
+
 /* ---- invalidations: the ranges the engine drops from its TLBs (model/memory.c mm_event,
  * model/sched.c), for 4 KiB pages ---- */
 
@@ -245,7 +262,9 @@ int tlbprof_run(const char *trace, const struct tlbprof_opts *o, struct tlbprof 
                 mrc_switch(&p->fa, x->aux);
             } else if (x->kind == MMT_EVENT) {
                 const struct mmt_event *ev = mmt_reader_event(r, x->aux);
-                if (ev && apply_event(p, ev) < 0)
+                if (ev && o->data && (ev->type == MMT_EV_KERNEL_READ || ev->type == MMT_EV_KERNEL_WRITE))
+                    kernel_access_lookups(p, ev);
+                else if (ev && apply_event(p, ev) < 0)
                     break;
             }
             else if (x->kind == MMT_IFETCH ? o->ifetch : (x->kind <= MMT_MODIFY && o->data))
