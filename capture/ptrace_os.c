@@ -97,17 +97,6 @@ int pt_signal_caught(pid_t tid, int sig)
 
 /* ---- system calls ---- */
 
-int pt_syscall_is_recorded(long nr)
-{
-    switch (nr) {
-    case SYS_mmap: case SYS_munmap: case SYS_mremap: case SYS_brk: case SYS_mprotect:
-    case SYS_madvise: case SYS_nanosleep: case SYS_clock_nanosleep:
-        return 1;
-    default:
-        return 0;
-    }
-}
-
 int pt_syscall_changes_code(long nr)
 {
     return nr == SYS_munmap || nr == SYS_mprotect || nr == SYS_mremap || nr == SYS_mmap;

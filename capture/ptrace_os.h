@@ -36,8 +36,6 @@ struct pt_syscall {
 
 /* Reads what the event needs from the tracee at syscall entry (timespec, clone_args). */
 void pt_syscall_entry(pid_t tid, struct pt_syscall *sc);
-/* 1 when the call is one the trace records at its exit (mm calls, sleeps). */
-int pt_syscall_is_recorded(long nr);
 /* 1 for calls after which cached instruction bytes may be stale (unmap, protect, remap). */
 int pt_syscall_changes_code(long nr);
 /* Writes the event of a finished call (nothing for calls the trace does not record). */

@@ -158,6 +158,24 @@ int parse_count(const char *s, uint64_t *out)
     return 0;
 }
 
+uint64_t int_sqrt(uint64_t x)
+{
+    /* lib/math/int_sqrt.c: bit by bit, from the highest even power of two <= x */
+    uint64_t r = 0, bit = (uint64_t)1 << 62;
+    while (bit > x)
+        bit >>= 2;
+    while (bit) {
+        if (x >= r + bit) {
+            x -= r + bit;
+            r = (r >> 1) + bit;
+        } else {
+            r >>= 1;
+        }
+        bit >>= 2;
+    }
+    return r;
+}
+
 int parse_size(const char *s, uint64_t *out)
 {
     if (!s || !*s || *s == '-' || *s == '+')

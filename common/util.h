@@ -34,6 +34,9 @@ int parse_u64(const char *s, uint64_t *out);
 int parse_count(const char *s, uint64_t *out);
 int parse_double(const char *s, double *out);
 
+/* Floor of the square root, as the kernel's int_sqrt() (lib/math/int_sqrt.c). */
+uint64_t int_sqrt(uint64_t x);
+
 /* ---- progress line on stderr, only when stderr is a terminal, at most ~4 times a second. */
 struct progress {
     int enabled;

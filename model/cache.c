@@ -25,12 +25,6 @@ void cache_destroy(struct cache *c)
     assoc_destroy(&c->arr);
 }
 
-void cache_flush(struct cache *c)
-{
-    assoc_flush(&c->arr);
-    c->last_line = UINT64_MAX;
-}
-
 int cache_access_slow(struct cache *c, uint64_t line, int walk)
 {
     uint64_t evicted = ASSOC_INVALID;

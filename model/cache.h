@@ -28,7 +28,6 @@ struct cache {
 struct cache_config;
 int cache_init(struct cache *c, const struct cache_config *cfg);
 void cache_destroy(struct cache *c);
-void cache_flush(struct cache *c);
 void cache_stats_get(const struct cache *c, struct cache_stats *out);
 
 int cache_access_slow(struct cache *c, uint64_t line, int walk);

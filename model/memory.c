@@ -537,11 +537,6 @@ uint64_t mm_total_vm(const struct mm *mm)
     return bytes >> mm->ms->page_shift;
 }
 
-void memsys_set_time(struct memsys *ms, uint64_t now_ns)
-{
-    if (ms->rc) reclaim_set_time(ms->rc, now_ns);
-}
-
 static void slub_config_from(struct slub_config *sc, const struct mmsim_config *cfg, unsigned page_shift)
 {
     memset(sc, 0, sizeof *sc);
@@ -631,7 +626,6 @@ void memsys_free(struct memsys *ms)
 }
 
 struct page_alloc *memsys_page_alloc(struct memsys *ms) { return ms->pa; }
-struct slub *memsys_slub(struct memsys *ms) { return ms->slub; }
 
 /* ---------------------------------------------------------------- reports ---- */
 

@@ -48,8 +48,6 @@ void memsys_free(struct memsys *ms);
 struct page_alloc *memsys_page_alloc(struct memsys *ms);
 /* Memory pressure (model/reclaim.h): NULL with unlimited memory. */
 struct reclaim *memsys_reclaim(struct memsys *ms);
-/* The simulated time, for the swap device's queue: call before each fault. */
-void memsys_set_time(struct memsys *ms, uint64_t now_ns);
 /* Dirty page-cache pages now, pages dirtied and pages written back (by reclaim) so far. */
 void memsys_dirty_counts(const struct memsys *ms, uint64_t *nr_dirty, uint64_t *nr_dirtied,
                          uint64_t *nr_written);
@@ -62,7 +60,6 @@ uint64_t mm_total_vm(const struct mm *mm);
  * and unusable-free indices per order, watermarks), the slab caches (slabinfo), fault
  * kinds (zero page, COW, fault-around, THP) and the page cache. */
 struct json;
-struct slub *memsys_slub(struct memsys *ms);
 void memsys_report_json(const struct memsys *ms, struct json *j); /* an "os" member */
 void memsys_report_text(const struct memsys *ms, FILE *f);
 /* Timeline columns: free_pages, order0..orderN (buddyinfo: free blocks per order) and

@@ -52,25 +52,6 @@ static const enum pa_migratetype fallbacks[PA_NR_MIGRATETYPES][2] = {
     [PA_RECLAIMABLE] = {PA_UNMOVABLE, PA_MOVABLE},
 };
 
-static const char *const mt_names[PA_NR_MIGRATETYPES] = {"Unmovable", "Movable", "Reclaimable"};
-
-/* Floor of the square root, as lib/math/int_sqrt.c. */
-static uint64_t int_sqrt(uint64_t x)
-{
-    uint64_t r = 0, bit = (uint64_t)1 << 62;
-    while (bit > x) bit >>= 2;
-    while (bit) {
-        if (x >= r + bit) {
-            x -= r + bit;
-            r = (r >> 1) + bit;
-        } else {
-            r >>= 1;
-        }
-        bit >>= 2;
-    }
-    return r;
-}
-
 /* ---- free-list links ---- */
 
 static int ensure_chunk(struct page_alloc *pa, uint64_t pfn)
@@ -440,16 +421,6 @@ void page_alloc_buddyinfo(const struct page_alloc *pa, FILE *f)
     fprintf(f, "Node %d, zone %8s ", 0, "Normal");
     for (unsigned o = 0; o <= pa->max_order; o++) fprintf(f, "%6lu ", (unsigned long)page_alloc_nr_free(pa, o));
     fputc('\n', f);
-}
-
-/* pagetypeinfo_showfree_print(): "Node %4d, zone %8s, type %12s " then "%6lu " per order. */
-void page_alloc_pagetypeinfo(const struct page_alloc *pa, FILE *f)
-{
-    for (unsigned mt = 0; mt < PA_NR_MIGRATETYPES; mt++) {
-        fprintf(f, "Node %4d, zone %8s, type %12s ", 0, "Normal", mt_names[mt]);
-        for (unsigned o = 0; o <= pa->max_order; o++) fprintf(f, "%6lu ", (unsigned long)pa->nr_free[o][mt]);
-        fputc('\n', f);
-    }
 }
 
 /* fill_contig_page_info() */

@@ -66,8 +66,6 @@ int page_alloc_is_allocated(const struct page_alloc *pa, uint64_t pfn, unsigned 
 int page_alloc_split(struct page_alloc *pa, uint64_t pfn, unsigned order);
 /* Releases refused because the pfn did not head an allocated block of that order. */
 uint64_t page_alloc_bad_releases(const struct page_alloc *pa);
-/* /proc/pagetypeinfo-like lines: free blocks per order for each migrate type. */
-void page_alloc_pagetypeinfo(const struct page_alloc *pa, FILE *f);
 struct json;
 /* "buddy": {free_pages, watermarks, nr_free[], fragmentation_index[], unusable_index[]} */
 void page_alloc_json(const struct page_alloc *pa, struct json *j, const char *key);

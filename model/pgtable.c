@@ -96,8 +96,6 @@ void pgtable_free(struct pgtable *pt)
     free(pt);
 }
 
-unsigned pgtable_levels(const struct pgtable *pt) { return pt->levels; }
-unsigned pgtable_page_shift(const struct pgtable *pt) { return pt->shift; }
 uint64_t pgtable_leaf_size(const struct pgtable *pt, unsigned level) { return 1ULL << level_shift(pt, level); }
 uint64_t pgtable_bytes(const struct pgtable *pt) { return pt->tables << pt->shift; }
 uint64_t pgtable_host_bytes(const struct pgtable *pt) { return pt->host_bytes; }

@@ -49,8 +49,6 @@ struct pgtable *pgtable_new(unsigned levels, unsigned page_shift, const struct p
 /* Frees every table (returns their frames); data frames are the caller's. */
 void pgtable_free(struct pgtable *pt);
 
-unsigned pgtable_levels(const struct pgtable *pt);
-unsigned pgtable_page_shift(const struct pgtable *pt);
 /* Bytes mapped by one leaf at a level: level 1 = page size, level 2 = 2 MiB with 4 KiB pages. */
 uint64_t pgtable_leaf_size(const struct pgtable *pt, unsigned level);
 /* Simulated bytes of page tables (VmPTE counts levels 1.., like the kernel's pgtables_bytes). */

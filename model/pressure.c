@@ -195,7 +195,7 @@ void pressure_psi(struct sim *s, double *some, double *full)
 {
     struct pressure *pr = s->pr;
     *some = *full = 0;
-    uint64_t now = sim_now_fx(s);
+    uint64_t now = sched_now_fx(s);
     if (!pr || !now)
         return;
     uint64_t n = 2 * pr->nstalls + s->nstreams;
@@ -465,7 +465,7 @@ void pressure_report_json(struct sim *s, struct json *j)
     if (!pr->rc)
         return;
     reclaim_report_json(pr->rc, j);
-    uint64_t now = sim_now_fx(s);
+    uint64_t now = sched_now_fx(s);
     double some, full, elapsed = (double)now * (double)s->ncpu;
     pressure_psi(s, &some, &full);
     json_obj_begin(j, "psi");
@@ -522,7 +522,7 @@ void pressure_report_text(struct sim *s, FILE *f)
     pressure_psi(s, &some, &full);
     fprintf(f, "Memory pressure stall (PSI): some %.1f%%, full %.1f%% of the run; kswapd %.1f%% of the CPU time\n",
             100 * some, 100 * full,
-            sim_now_fx(s) ? 100.0 * (double)pr->kswapd_fx / ((double)sim_now_fx(s) * s->ncpu) : 0.0);
+            sched_now_fx(s) ? 100.0 * (double)pr->kswapd_fx / ((double)sched_now_fx(s) * s->ncpu) : 0.0);
     fprintf(f, "\n");
     struct meminfo m;
     fill_meminfo(s, &m);

@@ -332,11 +332,6 @@ void reclaim_page_accessed(struct reclaim *r, uint64_t pfn)
         vmscan_access(r->vm, pfn, VMSCAN_NO_NEXT_USE);
 }
 
-int reclaim_tracks(const struct reclaim *r, uint64_t pfn)
-{
-    return pfn < r->nframes && r->rmap[pfn] != RMAP_EMPTY;
-}
-
 /* ---- eviction ---- */
 
 /* Submit the pending run of writes; on a synchronous device (zram) the compression is

@@ -79,7 +79,6 @@ int reclaim_file_evicted(const struct reclaim *r, uint32_t file, uint64_t pgoff)
 void reclaim_page_freed(struct reclaim *r, uint64_t pfn);
 /* The page walker set the accessed bit of the PTE mapping pfn (the engine, on a TLB miss). */
 void reclaim_page_accessed(struct reclaim *r, uint64_t pfn);
-int reclaim_tracks(const struct reclaim *r, uint64_t pfn);
 
 /* ---- swap-in ---- */
 struct swapin_result {

@@ -211,7 +211,7 @@ void sched_switch_to(struct sim *s, struct cpu *c, struct proc *p)
     c->raw_vpn = UINT64_MAX;
 }
 
-uint64_t sim_now_fx(const struct sim *s)
+uint64_t sched_now_fx(const struct sim *s)
 {
     uint64_t t = 0;
     for (uint32_t i = 0; i < s->ncpu; i++)

@@ -769,7 +769,7 @@ static int next_batch(struct sim *s, struct stream *st)
     if (s->progress_on)
         progress_update(&s->progress, "replay: %s: %llu records, %llu Mcycles", st->name,
                         (unsigned long long)(st->batch_base + st->n),
-                        (unsigned long long)(sim_now_fx(s) >> CYC_SHIFT) / 1000000);
+                        (unsigned long long)(sched_now_fx(s) >> CYC_SHIFT) / 1000000);
     return 1;
 }
 
@@ -849,7 +849,7 @@ int sim_run(struct sim *s, char *err, size_t errlen)
     if (!rc)
         sim_windows_finish(s);
     if (s->timeline && !rc)
-        stats_timeline_row(s, sim_now_fx(s));
+        stats_timeline_row(s, sched_now_fx(s));
     if (s->progress_on)
         progress_done(&s->progress);
     return rc ? -1 : 0;

@@ -145,7 +145,7 @@ void sched_proc_exit(struct sim *s, struct proc *p);
 void sched_switch_to(struct sim *s, struct cpu *c, struct proc *p);
 /* Runs every stream to completion, slice by slice. */
 int sched_run(struct sim *s);
-uint64_t sim_now_fx(const struct sim *s);
+uint64_t sched_now_fx(const struct sim *s);
 
 /* sim.c */
 void sim_recompute_check(struct sim *s, struct cpu *c);

@@ -305,14 +305,6 @@ uint64_t slub_obj_paddr(const struct slub *s, enum slub_cache_id id, uint64_t ob
 
 /* ---- queries and output ---- */
 
-const char *slub_cache_name(enum slub_cache_id id)
-{
-    return (unsigned)id < SLAB_NR_CACHES ? cache_defs[id].name : "?";
-}
-unsigned slub_default_objsize(enum slub_cache_id id)
-{
-    return (unsigned)id < SLAB_NR_CACHES ? cache_defs[id].size : 0;
-}
 unsigned slub_objsize(const struct slub *s, enum slub_cache_id id) { return s->caches[id].size; }
 unsigned slub_order(const struct slub *s, enum slub_cache_id id) { return s->caches[id].order; }
 unsigned slub_objs_per_slab(const struct slub *s, enum slub_cache_id id) { return s->caches[id].objs; }

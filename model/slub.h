@@ -51,8 +51,6 @@ int slub_release(struct slub *s, enum slub_cache_id id, uint64_t obj);
 /* The simulated physical address of a live object, 0 if the handle is not live. */
 uint64_t slub_obj_paddr(const struct slub *s, enum slub_cache_id id, uint64_t obj);
 
-const char *slub_cache_name(enum slub_cache_id id);
-unsigned slub_default_objsize(enum slub_cache_id id);
 unsigned slub_objsize(const struct slub *s, enum slub_cache_id id);
 unsigned slub_order(const struct slub *s, enum slub_cache_id id);
 unsigned slub_objs_per_slab(const struct slub *s, enum slub_cache_id id);

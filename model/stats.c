@@ -61,7 +61,7 @@ static void sum_totals(struct sim *s, struct totals *t)
     s->parts_fx[CP_BASE] = t->instructions * s->cpi_fx;
     for (unsigned k = 0; k < CP_NR; k++)
         t->busy += s->parts_fx[k];
-    t->cycles = sim_now_fx(s) >> CYC_SHIFT;
+    t->cycles = sched_now_fx(s) >> CYC_SHIFT;
     for (uint32_t i = 0; i < s->ncpu; i++)
         t->idle += s->cpus[i].idle_fx;
     t->idle >>= CYC_SHIFT;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/util.h"
 #include "model/u64map.h"
 
 #define NIL UINT32_MAX
@@ -366,29 +367,10 @@ void vmscan_set_dirty(struct vmscan *v, uint64_t pfn)
 
 /* ---- balance ---- */
 
-unsigned long vmscan_int_sqrt(unsigned long x)
-{
-    /* the kernel's bit-by-bit integer square root */
-    unsigned long b, m, y = 0;
-    if (x <= 1)
-        return x;
-    m = 1UL << ((8 * sizeof(unsigned long) - 1 - (unsigned)__builtin_clzl(x)) & ~1UL);
-    while (m != 0) {
-        b = y + m;
-        y >>= 1;
-        if (x >= b) {
-            x -= b;
-            y += m;
-        }
-        m >>= 2;
-    }
-    return y;
-}
-
 unsigned vmscan_inactive_ratio(uint64_t lru_pages, unsigned page_shift)
 {
     uint64_t gb = lru_pages >> (30 - page_shift);
-    return gb ? (unsigned)vmscan_int_sqrt((unsigned long)(10 * gb)) : 1;
+    return gb ? (unsigned)int_sqrt(10 * gb) : 1;
 }
 
 int vmscan_inactive_is_low(const struct vmscan *v, int file)
@@ -837,19 +819,21 @@ int vmscan_next_use(const uint64_t *keys, size_t n, uint64_t *next)
     return 0;
 }
 
-struct sim_ctx {
+/* vmscan_simulate's frames: which key each holds, and the free ones. */
+struct keyed_frames {
     struct u64map resident; /* key -> pfn */
     uint64_t *frame_key;    /* pfn -> key */
     uint32_t *free_frames;
     uint64_t nfree;
 };
 
-static int sim_evict(void *ctx, uint64_t pfn, int anon, int dirty, uint64_t shadow)
+/* The eviction callback of vmscan_shrink: the frame's key leaves, the frame is free. */
+static int keyed_frames_evict(void *ctx, uint64_t pfn, int anon, int dirty, uint64_t shadow)
 {
     (void)anon;
     (void)dirty;
     (void)shadow;
-    struct sim_ctx *c = ctx;
+    struct keyed_frames *c = ctx;
     u64map_erase(&c->resident, c->frame_key[pfn]);
     c->free_frames[c->nfree++] = (uint32_t)pfn;
     return 0;
@@ -863,7 +847,7 @@ uint64_t vmscan_simulate(enum vmscan_policy p, const uint64_t *keys, size_t n, u
     uint64_t misses = UINT64_MAX;
     struct vmscan *v = vmscan_new(nframes, &cfg);
     uint64_t *next = p == VMSCAN_OPT ? malloc((n ? n : 1) * sizeof(uint64_t)) : NULL;
-    struct sim_ctx c = {0};
+    struct keyed_frames c = {0};
     c.frame_key = malloc((nframes ? nframes : 1) * sizeof(uint64_t));
     c.free_frames = malloc((nframes ? nframes : 1) * sizeof(uint32_t));
     int ok = v && c.frame_key && c.free_frames && nframes > 0 &&
@@ -892,7 +876,7 @@ uint64_t vmscan_simulate(enum vmscan_policy p, const uint64_t *keys, size_t n, u
                 /* a pass may only age referenced pages; a few passes must free one */
                 for (int pass = 0; pass < 4 && c.nfree == 0; pass++) {
                     struct scan_control sc = {.nr_to_reclaim = 1, .may_swap = 1};
-                    vmscan_shrink(v, &sc, sim_evict, &c);
+                    vmscan_shrink(v, &sc, keyed_frames_evict, &c);
                 }
                 if (c.nfree == 0) {
                     misses = UINT64_MAX;

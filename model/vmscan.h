@@ -123,7 +123,6 @@ uint64_t vmscan_lru_pages(const struct vmscan *v, enum lru_list l);
 /* inactive_is_low(): inactive * int_sqrt(10 * GB of both lists) < active. */
 int vmscan_inactive_is_low(const struct vmscan *v, int file);
 unsigned vmscan_inactive_ratio(uint64_t lru_pages, unsigned page_shift);
-unsigned long vmscan_int_sqrt(unsigned long x);
 
 /* ---- workingset ---- */
 /* The shadow entry that an eviction now would leave (eviction clock and PG_workingset);

@@ -16,6 +16,7 @@
 #include "model/mmap.h"
 #include "model/page_alloc.h"
 #include "model/pgtable.h"
+#include "model/reclaim.h"
 
 #define PG 4096ull
 #define R 0u
@@ -80,7 +81,7 @@ static enum fault_kind touch(struct env *e, struct mm *mm, uint64_t va, unsigned
     uint64_t pte = pgtable_lookup(mm_pgtable(mm), va, &level);
     if (pte && (!(flags & W) || (pte & PTE_WRITE))) return FAULT_NONE;
     e->now_ns += 1000;
-    memsys_set_time(e->ms, e->now_ns);
+    if (memsys_reclaim(e->ms)) reclaim_set_time(memsys_reclaim(e->ms), e->now_ns);
     struct fault_result r;
     mm_handle_fault(e->ms, mm, va, flags, &r);
     return r.kind;

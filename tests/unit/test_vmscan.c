@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "common/util.h"
 #include "model/vmscan.h"
 
 /* The owner of the frames: logs each eviction; may refuse anonymous ones (swap full). */
@@ -212,9 +213,9 @@ static void inactive_ratio_values(void **state)
     assert_int_equal(vmscan_inactive_ratio(10 * 262144, 12), 10);
     assert_int_equal(vmscan_inactive_ratio(262143, 12), 1);
     assert_int_equal(vmscan_inactive_ratio(100 * 262144, 12), 31);
-    assert_int_equal(vmscan_int_sqrt(1000000), 1000);
-    assert_int_equal(vmscan_int_sqrt(99), 9);
-    assert_int_equal(vmscan_int_sqrt(0), 0);
+    assert_int_equal(int_sqrt(1000000), 1000);
+    assert_int_equal(int_sqrt(99), 9);
+    assert_int_equal(int_sqrt(0), 0);
 }
 
 /* An all-active anon list is low on inactive pages: reclaim deactivates (PG_workingset)
