@@ -38,6 +38,10 @@ VALIDATE_PKGS = python3 perl coreutils bzip2 gzip sqlite3 git nodejs gcc
 all: deps
 	@$(MAKE) --no-print-directory build
 
+# The folders' build.mk files are read here, before `build`, so that what they add to
+# EXTRA_BUILD is in the list when make expands the rule's prerequisites.
+-include $(wildcard */build.mk)
+
 build: bin/mmsim progs $(EXTRA_BUILD)
 
 # Installs the Debian packages the project needs, only those that are missing.
@@ -139,5 +143,3 @@ install: build
 
 clean:
 	rm -rf build bin
-
--include $(wildcard */build.mk)

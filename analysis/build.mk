@@ -1,6 +1,5 @@
 # analysis/build.mk - helper tools of the analysis tests and benchmarks (not installed).
-# (Added straight to `build`: EXTRA_BUILD is expanded before the build.mk files are read.)
-build: build/tools/mmt_synth
+EXTRA_BUILD += build/tools/mmt_synth
 
 build/tools/mmt_synth: analysis/tools/mmt_synth.c build/libmmsim.a $(HDRS)
 	@mkdir -p $(dir $@)

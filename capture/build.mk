@@ -32,6 +32,3 @@ EXTRA_BUILD += $(VG_TOOL)
 INSTALL_EXTRA += install -d $(DESTDIR)$(PREFIX)/lib/mmsim/vg && \
     cp -P build/vg/* $(DESTDIR)$(PREFIX)/lib/mmsim/vg/ 2>/dev/null; \
     install -m 755 $(VG_TOOL) $(DESTDIR)$(PREFIX)/lib/mmsim/vg/;
-# The Makefile reads this file after its `build` rule, when EXTRA_BUILD has already been
-# expanded there: name the prerequisite directly too.
-build: $(VG_TOOL)

@@ -212,12 +212,6 @@ static void ptrace_event_stop(struct stepper *s, struct pt_thread *t, int event)
 
 static void signal_stop(struct stepper *s, struct pt_thread *t, int sig)
 {
-    siginfo_t si;
-    if ((sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE) &&
-        ptrace(PTRACE_GETSIGINFO, t->tid, NULL, &si) == 0) {
-        t->fault_addr = (uint64_t)(uintptr_t)si.si_addr;
-        t->last_signo = sig;
-    }
     if (t->state == PT_T_RUNNING && t->sc.active && read_regs(t) == 0) {
         /* the call ended (or was cut short) before the signal's delivery */
         int64_t rv = (int64_t)thread_regs(t)->rax;
@@ -230,35 +224,59 @@ static void signal_stop(struct stepper *s, struct pt_thread *t, int sig)
     t->regs_valid = 0;
 }
 
-/* Any status of any followed thread other than a finished step. */
+/* ---- wait statuses other than a finished step (pt_handle_status's ops) ---- */
+
+static void step_new_thread(void *ctx, struct pt_thread *t, int sig)
+{
+    (void)ctx;
+    (void)sig;
+    t->state = PT_T_READY; /* stepped from its first stop on */
+}
+
+static void step_gone(void *ctx, struct pt_thread *t, int st, const struct rusage *ru)
+{
+    struct stepper *s = ctx;
+    pt_thread_gone(&s->out, &s->ts, t, st, ru, s->root, s->res);
+}
+
+static void step_event_stop(void *ctx, struct pt_thread *t, int event)
+{
+    ptrace_event_stop(ctx, t, event);
+}
+
+/* A plain SIGTRAP: the end of a step, which for a thread in a system call is its return. */
+static void step_trap(void *ctx, struct pt_thread *t)
+{
+    if (t->state == PT_T_RUNNING)
+        syscall_returned(ctx, t);
+    t->state = PT_T_READY;
+}
+
+static void step_initial_stop(void *ctx, struct pt_thread *t)
+{
+    (void)ctx;
+    t->state = PT_T_READY;
+    t->regs_valid = 0;
+}
+
+static void step_signal_stop(void *ctx, struct pt_thread *t, int sig)
+{
+    signal_stop(ctx, t, sig);
+}
+
+static const struct pt_status_ops step_status_ops = {
+    .syscall_sig = SIGTRAP,
+    .new_thread = step_new_thread,
+    .gone = step_gone,
+    .event_stop = step_event_stop,
+    .syscall_stop = step_trap,
+    .initial_stop = step_initial_stop,
+    .signal_stop = step_signal_stop,
+};
+
 static void handle_status(struct stepper *s, pid_t tid, int st, const struct rusage *ru)
 {
-    struct pt_thread *t = pt_threads_find(&s->ts, tid);
-    if (!t) {
-        /* a new thread or process whose first stop came before its parent's event */
-        if (WIFSTOPPED(st) && (t = pt_threads_add(&s->ts, tid, 0)) != NULL)
-            t->state = PT_T_READY;
-        return;
-    }
-    if (WIFEXITED(st) || WIFSIGNALED(st)) {
-        pt_thread_gone(&s->out, &s->ts, t, st, ru, s->root, s->res);
-        return;
-    }
-    if (!WIFSTOPPED(st))
-        return;
-    int sig = WSTOPSIG(st), event = st >> 16;
-    if (sig == SIGTRAP && event) {
-        ptrace_event_stop(s, t, event);
-    } else if (sig == SIGTRAP) {
-        if (t->state == PT_T_RUNNING)
-            syscall_returned(s, t);
-        t->state = PT_T_READY;
-    } else if (t->state == PT_T_NEW && sig == SIGSTOP) {
-        t->state = PT_T_READY; /* the initial stop of a new thread: not delivered */
-        t->regs_valid = 0;
-    } else {
-        signal_stop(s, t, sig);
-    }
+    pt_handle_status(&s->ts, tid, st, ru, &step_status_ops, s);
 }
 
 static void wait_any(struct stepper *s, int options)

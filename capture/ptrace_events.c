@@ -359,41 +359,59 @@ static void event_stop(struct evrec *e, struct pt_thread *t, int event)
     }
 }
 
+/* ---- pt_handle_status's ops: every thread runs free between stops ---- */
+
+static void ev_new_thread(void *ctx, struct pt_thread *t, int sig)
+{
+    (void)ctx;
+    t->state = PT_T_RUNNING;
+    resume(t->tid, PTRACE_CONT, sig == SIGSTOP ? 0 : sig);
+}
+
+static void ev_gone(void *ctx, struct pt_thread *t, int st, const struct rusage *ru)
+{
+    struct evrec *e = ctx;
+    drain_faults(e);
+    pt_thread_gone(&e->out, &e->ts, t, st, ru, e->root, e->res);
+}
+
+static void ev_event_stop(void *ctx, struct pt_thread *t, int event)
+{
+    event_stop(ctx, t, event);
+}
+
+static void ev_syscall_stop(void *ctx, struct pt_thread *t)
+{
+    syscall_stop(ctx, t);
+}
+
+static void ev_initial_stop(void *ctx, struct pt_thread *t)
+{
+    (void)ctx;
+    t->state = PT_T_RUNNING;
+    resume(t->tid, PTRACE_CONT, 0);
+}
+
+/* A signal for the thread: delivered. */
+static void ev_signal_stop(void *ctx, struct pt_thread *t, int sig)
+{
+    (void)ctx;
+    resume(t->tid, PTRACE_CONT, sig);
+}
+
+static const struct pt_status_ops ev_status_ops = {
+    .syscall_sig = SIGTRAP | 0x80,
+    .new_thread = ev_new_thread,
+    .gone = ev_gone,
+    .event_stop = ev_event_stop,
+    .syscall_stop = ev_syscall_stop,
+    .initial_stop = ev_initial_stop,
+    .signal_stop = ev_signal_stop,
+};
+
 static void handle_status(struct evrec *e, pid_t tid, int st, const struct rusage *ru)
 {
-    struct pt_thread *t = pt_threads_find(&e->ts, tid);
-    if (!t) {
-        if (WIFSTOPPED(st) && (t = pt_threads_add(&e->ts, tid, 0)) != NULL) {
-            t->state = PT_T_RUNNING;
-            resume(tid, PTRACE_CONT, WSTOPSIG(st) == SIGSTOP ? 0 : WSTOPSIG(st));
-        }
-        return;
-    }
-    if (WIFEXITED(st) || WIFSIGNALED(st)) {
-        drain_faults(e);
-        pt_thread_gone(&e->out, &e->ts, t, st, ru, e->root, e->res);
-        return;
-    }
-    if (!WIFSTOPPED(st))
-        return;
-    int sig = WSTOPSIG(st), event = st >> 16;
-    e->stops++;
-    if (sig == SIGTRAP && event) {
-        event_stop(e, t, event);
-    } else if (sig == (SIGTRAP | 0x80)) {
-        syscall_stop(e, t);
-    } else if (t->state == PT_T_NEW && sig == SIGSTOP) {
-        t->state = PT_T_RUNNING;
-        resume(tid, PTRACE_CONT, 0);
-    } else {
-        siginfo_t si;
-        if ((sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE) &&
-            ptrace(PTRACE_GETSIGINFO, tid, NULL, &si) == 0) {
-            t->fault_addr = (uint64_t)(uintptr_t)si.si_addr;
-            t->last_signo = sig;
-        }
-        resume(tid, PTRACE_CONT, sig);
-    }
+    e->stops += (uint64_t)pt_handle_status(&e->ts, tid, st, ru, &ev_status_ops, e);
 }
 
 static int events_loop(struct evrec *e, char *err, size_t errlen)

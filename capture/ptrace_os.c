@@ -373,6 +373,46 @@ void pt_kill_all(struct pt_threads *ts, pid_t root, struct record_result *res)
     }
 }
 
+/* A fault's signal: its address, for the SIGNAL event should the signal kill the thread. */
+static void note_fault_signal(struct pt_thread *t, int sig)
+{
+    siginfo_t si;
+    if ((sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE) &&
+        ptrace(PTRACE_GETSIGINFO, t->tid, NULL, &si) == 0) {
+        t->fault_addr = (uint64_t)(uintptr_t)si.si_addr;
+        t->last_signo = sig;
+    }
+}
+
+int pt_handle_status(struct pt_threads *ts, pid_t tid, int st, const struct rusage *ru,
+                     const struct pt_status_ops *ops, void *ctx)
+{
+    struct pt_thread *t = pt_threads_find(ts, tid);
+    if (!t) {
+        if (WIFSTOPPED(st) && (t = pt_threads_add(ts, tid, 0)) != NULL)
+            ops->new_thread(ctx, t, WSTOPSIG(st));
+        return 0;
+    }
+    if (WIFEXITED(st) || WIFSIGNALED(st)) {
+        ops->gone(ctx, t, st, ru);
+        return 0;
+    }
+    if (!WIFSTOPPED(st))
+        return 0;
+    int sig = WSTOPSIG(st), event = st >> 16;
+    if (sig == SIGTRAP && event)
+        ops->event_stop(ctx, t, event);
+    else if (sig == ops->syscall_sig)
+        ops->syscall_stop(ctx, t);
+    else if (t->state == PT_T_NEW && sig == SIGSTOP)
+        ops->initial_stop(ctx, t);
+    else {
+        note_fault_signal(t, sig);
+        ops->signal_stop(ctx, t, sig);
+    }
+    return 1;
+}
+
 void pt_thread_gone(struct pt_out *o, struct pt_threads *ts, struct pt_thread *t, int status,
                     const struct rusage *ru, pid_t root, struct record_result *res)
 {

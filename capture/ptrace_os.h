@@ -93,6 +93,27 @@ void pt_kill_all(struct pt_threads *ts, pid_t root, struct record_result *res);
 void pt_thread_gone(struct pt_out *o, struct pt_threads *ts, struct pt_thread *t, int status,
                     const struct rusage *ru, pid_t root, struct record_result *res);
 
+/* What each mode does with the kinds of wait status; pt_handle_status sorts a status into
+ * one of them. ctx is the mode's own state. */
+struct pt_status_ops {
+    int syscall_sig; /* the stop signal of a system-call stop: SIGTRAP when single-stepping
+                      * (the step's end), SIGTRAP | 0x80 with PTRACE_O_TRACESYSGOOD */
+    /* The first stop of a thread not followed yet (its parent's event not seen yet): t was
+     * just added to the table, sig is its stop signal. */
+    void (*new_thread)(void *ctx, struct pt_thread *t, int sig);
+    /* A followed thread exited or was killed (call pt_thread_gone). */
+    void (*gone)(void *ctx, struct pt_thread *t, int status, const struct rusage *ru);
+    void (*event_stop)(void *ctx, struct pt_thread *t, int event); /* PTRACE_EVENT_* */
+    void (*syscall_stop)(void *ctx, struct pt_thread *t);
+    void (*initial_stop)(void *ctx, struct pt_thread *t); /* PT_T_NEW's SIGSTOP: not delivered */
+    /* A signal for the thread (a fault's si_addr is already in t->fault_addr). */
+    void (*signal_stop)(void *ctx, struct pt_thread *t, int sig);
+};
+/* Sorts the wait status st of thread tid and calls the one matching op. Returns 1 when it
+ * was a stop of an already followed thread, 0 otherwise. */
+int pt_handle_status(struct pt_threads *ts, pid_t tid, int st, const struct rusage *ru,
+                     const struct pt_status_ops *ops, void *ctx);
+
 /* The events-only mode (ptrace_events.c): seccomp-filtered syscall stops and the address of
  * every page fault from perf software events. */
 int pt_events_record(const struct record_opts *o, struct mmt_writer *w, struct record_result *res,

@@ -1,6 +1,5 @@
 # traces/build.mk - the trace-format benchmark helper (not installed).
-# (Added straight to `build`: EXTRA_BUILD is expanded before the build.mk files are read.)
-build: build/tools/mmt_codec
+EXTRA_BUILD += build/tools/mmt_codec
 
 build/tools/mmt_codec: tests/bench/mmt_codec.c build/libmmsim.a $(HDRS)
 	@mkdir -p $(dir $@)
