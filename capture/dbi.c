@@ -62,6 +62,14 @@ _Static_assert(MMS_KIND_SWITCH == MMT_SWITCH && MMS_KIND_EVENT == MMT_EVENT &&
                MMS_TAG_PLAN == MMT_TAG_PLAN && MMS_TAG_RUN == MMT_TAG_RUN &&
                MMS_TAG_MORE == MMT_TAG_MORE && MMS_TAG_MORE_SHORT == MMT_TAG_MORE_SHORT &&
                MMS_MAX_PLAN_INSNS == MMT_MAX_PLAN_INSNS, "record tags agree with the format");
+_Static_assert(MMS_TAG_NEXT == MMT_TAG_NEXT && MMS_TAG_NEXT_SHORT == MMT_TAG_NEXT_SHORT &&
+               MMS_MORE_SHORT_MAX == MMT_MORE_SHORT_MAX && MMS_NEXT_SHORT_MAX == MMT_NEXT_SHORT_MAX &&
+               MMS_MODE_DELTA == MMT_MODE_DELTA && MMS_MODE_SEQ == MMT_MODE_SEQ &&
+               MMS_MODE_STRIDE == MMT_MODE_STRIDE && MMS_MODE_SAME == MMT_MODE_SAME &&
+               MMS_MODE_SITE_STRIDE == MMT_MODE_SITE_STRIDE &&
+               MMS_MODE_SITE_DELTA == MMT_MODE_SITE_DELTA && MMS_SIZE_EXTRA == MMT_TAG_SIZE_EXTRA,
+               "run tags, address modes and size codes agree with the format");
+_Static_assert(MMS_MAX_PATH <= MMT_MAX_PATH, "the tool's cut paths fit the format's limit");
 
 struct proc {
     uint32_t pid, tid;

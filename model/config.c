@@ -607,8 +607,13 @@ static int apply(struct parse_ctx *x, const char *section, const char *name, con
     for (size_t i = 0; i < NSECTIONS; i++)
         if (!strcmp(sections[i].name, pre))
             s = &sections[i];
-    if (!s || (s->kind == SEC_GLOBAL) != (dot == NULL))
-        return fail(x, "[%s]: unknown section (known: cpu, tlb.<name>, cache.<name>, walker, memory, timing, stats, swap, vmscan, oom, memcg, slab)", section);
+    if (!s || (s->kind == SEC_GLOBAL) != (dot == NULL)) {
+        char known[256] = "";
+        for (size_t i = 0; i < NSECTIONS; i++)
+            snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s%s", i ? ", " : "",
+                     sections[i].name, sections[i].kind == SEC_GLOBAL ? "" : ".<name>");
+        return fail(x, "[%s]: unknown section (known: %s)", section, known);
+    }
     const struct key_desc *d = find_key(s->keys, name);
     if (!d)
         return fail(x, "%s.%s: unknown key", section, name);

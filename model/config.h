@@ -1,6 +1,7 @@
 /* config.h - the machine and OS configuration of one simulation (`struct mmsim_config`),
  * read from INI files with inih: sections [cpu], [tlb.<name>], [cache.<name>], [walker],
- * [memory], [timing], [stats]; `include = other.ini`; `-s section.key=value` overrides.
+ * [memory], [timing], [stats], [swap], [vmscan], [oom], [memcg], [slab] (the table
+ * `sections` in config.c); `include = other.ini`; `-s section.key=value` overrides.
  *
  * A config is a plain value (no pointers): copy it, override keys, validate, hand it to
  * sim_new(). Every key is one row of a table in config.c: adding a key is adding a field

@@ -1,6 +1,6 @@
 /* sim_internal.h - the insides of struct sim, shared by sim.c (run loop, access path),
- * sched.c (CPUs, run queue, processes) and stats.c (reports). Not for users of the engine:
- * they include sim.h. */
+ * sched.c (CPUs, run queue, processes), pressure.c (shootdowns, kswapd, OOM kill) and
+ * stats.c (reports). Not for users of the engine: they include sim.h. */
 #ifndef MMSIM_SIM_INTERNAL_H
 #define MMSIM_SIM_INTERNAL_H
 

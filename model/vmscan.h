@@ -95,12 +95,16 @@ void vmscan_set_dirty(struct vmscan *v, uint64_t pfn);
 void vmscan_io_epoch(struct vmscan *v);
 
 /* ---- reclaim ---- */
-/* Called for each frame chosen for eviction, already taken off the lists. The callee
- * unmaps it; for an anonymous page it allocates a swap slot and writes the page; for a
- * dirty file page (dirty = 1) it writes it back first; it stores `shadow` where the page
- * was (swap entry or page cache slot) for a later vmscan_refault(), and frees the frame.
- * Return 0 when the frame was freed, -1 when it could not be (no swap slot): the frame
- * goes back to the active list. */
+/* Called for each frame chosen for eviction, already taken off the lists, in one of two
+ * ways:
+ * - dirty = 1 (a dirty file page; anon 0, shadow 0): pageout(). The callee queues the
+ *   write to the file and returns 1; the page stays, clean and under writeback, at the
+ *   head of its inactive list, to go on a later pass once the write is done.
+ * - dirty = 0: the callee unmaps the page; for an anonymous page not in the swap cache it
+ *   allocates a swap slot and queues the write; it stores `shadow` where the page was
+ *   (swap entry or page cache slot) for a later vmscan_refault(), and frees the frame.
+ * Return 0 when done as asked, -1 when the frame cannot go (no swap slot, a mapped file
+ * page): it is activated (the OPT policy puts it back for the next round instead). */
 typedef int (*vmscan_evict_fn)(void *ctx, uint64_t pfn, int anon, int dirty, uint64_t shadow);
 
 struct scan_control {

@@ -1,5 +1,7 @@
 /* mmt_format.h - on-disk constants and byte-level helpers shared by the .mmt writer and
- * reader (traces/ only; users of the format include traces/mmt.h). The layout is specified
+ * reader, the importers, and capture/dbi.c (which checks the Valgrind tool's own copies in
+ * capture/vgtool/protocol.h against them); users of traces, not of the bytes, include
+ * traces/mmt.h. The layout is specified
  * in traces/FORMAT.md; keep the two in step. */
 #ifndef MMSIM_MMT_FORMAT_H
 #define MMSIM_MMT_FORMAT_H
