@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "common/util.h"
-#include "model/swap.h"
+#include "model/config.h"
 #include "traces/mmt.h"
 #include "verbs.h"
 
@@ -197,8 +197,7 @@ static int major_fault_ns(const struct mrc_cli *o, double *ns, char *err, size_t
         return 0;
     }
     struct swap_config sc;
-    swap_config_defaults(&sc);
-    if (swap_config_load(&sc, o->swap_config, err, errlen) < 0)
+    if (config_load_swap(&sc, o->swap_config, err, errlen) < 0)
         return -1;
     *ns = (double)sc.read_latency_ns;
     if (sc.read_bandwidth)

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/util.h"
 #include "model/assoc.h"
@@ -90,7 +91,7 @@ static const struct key_desc stats_keys[] = {
 
 static const struct key_desc swap_keys[] = {
     CK("size", K_SIZE, swap.size, "bytes of swap; 0: none"),
-    CK("name", K_NAME, swap.device, "device preset name (configs/swap/)"),
+    CK("name", K_NAME, swap.name, "device preset name (configs/swap/)"),
     CK("read_latency", K_DURATION, swap.read_latency_ns, "per read request: 20us, 4ms"),
     CK("write_latency", K_DURATION, swap.write_latency_ns, "per write request"),
     CK("read_bandwidth", K_SIZE, swap.read_bandwidth, "bytes per second; 0: none"),
@@ -189,6 +190,7 @@ static const struct section_desc sections[] = {
     {"memcg", SEC_GLOBAL, memcg_keys}, {"slab", SEC_GLOBAL, slab_keys},
 };
 #define NSECTIONS (sizeof sections / sizeof sections[0])
+_Static_assert(CFG_NAME_MAX <= SWAP_NAME_MAX, "a K_NAME value fits swap_config.name");
 
 static const char *const psize_names[] = {"4K", "2M", "1G"};
 static const char *const kind_names_tlb[] = {"dtlb", "itlb", "unified"};
@@ -220,14 +222,7 @@ void config_defaults(struct mmsim_config *c)
     c->timing.major_io_ns = 100000; /* SATA-SSD class random read */
     snprintf(c->timing.calibrate, sizeof c->timing.calibrate, "native");
     c->stats.sample_interval = 10000000;
-    /* no swap; the device, if sized, is the NVMe preset (configs/swap/nvme.ini) */
-    snprintf(c->swap.device, sizeof c->swap.device, "nvme");
-    c->swap.read_latency_ns = 20000;
-    c->swap.write_latency_ns = 16000;
-    c->swap.read_bandwidth = 3500000000ULL;
-    c->swap.write_bandwidth = 3300000000ULL;
-    c->swap.queue_depth = 32;
-    c->swap.page_cluster = 3;
+    swap_config_defaults(&c->swap); /* no swap; if sized, the NVMe preset's device */
     snprintf(c->vmscan.policy, sizeof c->vmscan.policy, "kernel");
     c->vmscan.swappiness = 60;
     /* the OS model: the kernel's defaults */
@@ -304,6 +299,7 @@ struct parse_ctx {
     int depth;
     int failed;
     int fail_file, fail_line; /* where the first error was */
+    const char *only_section; /* non-NULL: keys of other sections are passed over */
     char *err;
     size_t errlen;
 };
@@ -607,6 +603,8 @@ static int apply(struct parse_ctx *x, const char *section, const char *name, con
     for (size_t i = 0; i < NSECTIONS; i++)
         if (!strcmp(sections[i].name, pre))
             s = &sections[i];
+    if (x->only_section && (!s || strcmp(s->name, x->only_section)))
+        return 1; /* config_load_swap: other sections are not its business */
     if (!s || (s->kind == SEC_GLOBAL) != (dot == NULL)) {
         char known[256] = "";
         for (size_t i = 0; i < NSECTIONS; i++)
@@ -749,6 +747,47 @@ int config_load(struct mmsim_config *c, const char *path, char *err, size_t errl
 {
     struct parse_ctx x = {.c = c, .path = path, .err = err, .errlen = errlen};
     return parse_file(&x, path);
+}
+
+int config_load_swap(struct swap_config *out, const char *path, char *err, size_t errlen)
+{
+    struct mmsim_config *c = malloc(sizeof *c);
+    if (!c) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        return -1;
+    }
+    config_defaults(c);
+    struct stat st;
+    int rc = -1;
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0) {
+        /* an empty preset holds no [swap] keys: say that rather than "empty file" */
+    } else {
+        struct parse_ctx x = {.c = c, .path = path, .err = err, .errlen = errlen,
+                              .only_section = "swap"};
+        if (parse_file(&x, path)) {
+            *out = c->swap; /* the keys read before the error, as config_load leaves them */
+            goto out;
+        }
+    }
+    const struct section_desc *swap = find_global_section("swap");
+    int seen = 0;
+    for (const struct key_desc *k = swap->keys; k->key; k++)
+        seen |= c->global_loc[global_key_index(swap, k)].file != -1;
+    if (!seen) {
+        /* an unrelated file would otherwise give every default: a silent mistake */
+        snprintf(err, errlen, "%s: no [swap] section with keys (a device preset such as configs/swap/nvme.ini)", path);
+        goto out;
+    }
+    char msg[128];
+    if (swap_config_check(&c->swap, msg, sizeof msg)) {
+        snprintf(err, errlen, "%s: %s", path, msg);
+        goto out;
+    }
+    *out = c->swap;
+    rc = 0;
+out:
+    free(c);
+    return rc;
 }
 
 int config_load_string(struct mmsim_config *c, const char *text, const char *name, char *err,
@@ -992,8 +1031,9 @@ int config_validate(struct mmsim_config *c, char *err, size_t errlen)
         return verr(c, err, errlen, d, "vmscan.policy: '%s' (kernel, lru, fifo, clock or opt)", c->vmscan.policy);
     if (c->vmscan.swappiness > 200)
         return verr(c, err, errlen, d, "vmscan.swappiness: %u is not in 0..200", c->vmscan.swappiness);
-    if (c->swap.page_cluster > 10 || c->swap.queue_depth < 1 || c->swap.queue_depth > 65536)
-        return verr(c, err, errlen, d, "swap: page_cluster must be 0..10 and queue_depth 1..65536");
+    char swap_err[128];
+    if (swap_config_check(&c->swap, swap_err, sizeof swap_err))
+        return verr(c, err, errlen, d, "%s", swap_err);
     if (c->swap.size && c->swap.size % ps)
         return verr(c, err, errlen, d, "swap.size: %" PRIu64 " is not a multiple of the page size", c->swap.size);
     for (uint32_t i = 0; i < c->ntlb; i++)

@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "model/swap.h"
+
 #define CFG_NAME_MAX 32
 #define CFG_MAX_TLBS 12
 #define CFG_MAX_CACHES 8
@@ -116,16 +118,7 @@ struct mmsim_config {
         uint64_t sample_interval; /* cycles between timeline rows */
     } stats;
     /* memory pressure (model/vmscan.c, swap.c, oom_kill.c; docs/memory-pressure.md) */
-    struct {
-        uint64_t size;                              /* bytes of swap; 0: none */
-        char device[CFG_NAME_MAX];                  /* preset name, for reports */
-        uint64_t read_latency_ns, write_latency_ns; /* per request */
-        uint64_t read_bandwidth, write_bandwidth;   /* bytes per second; 0: no transfer term */
-        uint32_t queue_depth;                       /* requests in flight */
-        int synchronous;                            /* zram-like: no queue, no readahead */
-        int rotational;                             /* a disk: readahead by slot, not address */
-        uint32_t page_cluster;                      /* readahead 2^page_cluster pages */
-    } swap;
+    struct swap_config swap; /* model/swap.h: the device and its defaults */
     struct {
         char policy[CFG_NAME_MAX]; /* kernel, lru, fifo, clock, opt */
         uint32_t swappiness;       /* 0..200 */
@@ -176,6 +169,10 @@ int config_set(struct mmsim_config *c, const char *assignment, int argpos, char 
                size_t errlen);
 /* Resolves `next` names and checks geometry; call after loading and overriding. */
 int config_validate(struct mmsim_config *c, char *err, size_t errlen);
+/* The [swap] section of a device preset (configs/swap/) over swap_config_defaults, read
+ * by the same engine and key table as config_load (includes too); other sections are
+ * passed over. A file without [swap] keys is an error. */
+int config_load_swap(struct swap_config *out, const char *path, char *err, size_t errlen);
 /* The effective configuration as INI, defaults included. */
 void config_print(const struct mmsim_config *c, FILE *f);
 /* defaults + file + overrides + validate, the way every verb reads -c/-s. */

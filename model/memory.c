@@ -504,17 +504,8 @@ static int reclaim_setup(struct memsys *ms, const struct mmsim_config *cfg)
     rc.freq_ghz = cfg->cpu.freq_ghz;
     if (vmscan_policy_parse(cfg->vmscan.policy, &rc.vm.policy)) return -1;
     rc.vm.swappiness = cfg->vmscan.swappiness;
-    snprintf(rc.swap.name, sizeof rc.swap.name, "%s", cfg->swap.device);
-    rc.swap.size = cfg->swap.size;
-    rc.swap.read_latency_ns = cfg->swap.read_latency_ns;
-    rc.swap.write_latency_ns = cfg->swap.write_latency_ns;
-    rc.swap.read_bandwidth = cfg->swap.read_bandwidth;
-    rc.swap.write_bandwidth = cfg->swap.write_bandwidth;
-    rc.swap.queue_depth = cfg->swap.queue_depth;
-    rc.swap.synchronous = cfg->swap.synchronous;
-    rc.swap.rotational = cfg->swap.rotational;
+    rc.swap = cfg->swap;
     rc.memcg_limit_pages = cfg->memcg.limit >> ms->page_shift;
-    rc.swap.page_cluster = cfg->swap.page_cluster;
     struct reclaim_host h = {host_pgtable, host_page_evicted, host_page_swapped_in, host_file_evict,
                              host_file_written, ms};
     ms->rc = reclaim_new(ms->pa, &rc, &h);

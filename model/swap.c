@@ -4,11 +4,9 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "common/util.h"
 
@@ -36,8 +34,9 @@ void swap_config_defaults(struct swap_config *c)
     snprintf(c->name, sizeof(c->name), "nvme");
     c->size = 0;
     c->page_size = 4096;
+    /* configs/swap/nvme.ini, whose comment gives the sources */
     c->read_latency_ns = 20000;
-    c->write_latency_ns = 20000;
+    c->write_latency_ns = 16000;
     c->read_bandwidth = 3500ull * 1000 * 1000;
     c->write_bandwidth = 3300ull * 1000 * 1000;
     c->queue_depth = 32;
@@ -72,101 +71,10 @@ int swap_parse_duration(const char *s, uint64_t *ns)
     return 0;
 }
 
-static int parse_flag(const char *s, int *out)
+int swap_config_check(const struct swap_config *c, char *err, size_t errlen)
 {
-    if (!strcmp(s, "1") || !strcmp(s, "yes") || !strcmp(s, "true") || !strcmp(s, "on"))
-        *out = 1;
-    else if (!strcmp(s, "0") || !strcmp(s, "no") || !strcmp(s, "false") || !strcmp(s, "off"))
-        *out = 0;
-    else
-        return -1;
-    return 0;
-}
-
-int swap_config_set(struct swap_config *c, const char *key, const char *value, char *err,
-                    size_t errlen)
-{
-    uint64_t u = 0;
-    int bad = 0;
-    if (!strcmp(key, "name") || !strcmp(key, "device")) {
-        snprintf(c->name, sizeof(c->name), "%s", value);
-    } else if (!strcmp(key, "size")) {
-        bad = parse_size(value, &c->size);
-    } else if (!strcmp(key, "read_latency")) {
-        bad = swap_parse_duration(value, &c->read_latency_ns);
-    } else if (!strcmp(key, "write_latency")) {
-        bad = swap_parse_duration(value, &c->write_latency_ns);
-    } else if (!strcmp(key, "latency")) {
-        bad = swap_parse_duration(value, &c->read_latency_ns);
-        c->write_latency_ns = c->read_latency_ns;
-    } else if (!strcmp(key, "read_bandwidth")) {
-        bad = parse_size(value, &c->read_bandwidth);
-    } else if (!strcmp(key, "write_bandwidth")) {
-        bad = parse_size(value, &c->write_bandwidth);
-    } else if (!strcmp(key, "queue_depth")) {
-        bad = parse_u64(value, &u) || u < 1 || u > 65536;
-        if (!bad)
-            c->queue_depth = (unsigned)u;
-    } else if (!strcmp(key, "synchronous")) {
-        bad = parse_flag(value, &c->synchronous);
-    } else if (!strcmp(key, "rotational")) {
-        bad = parse_flag(value, &c->rotational);
-    } else if (!strcmp(key, "page_cluster")) {
-        bad = parse_u64(value, &u) || u > 10;
-        if (!bad)
-            c->page_cluster = (unsigned)u;
-    } else {
-        snprintf(err, errlen, "unknown key swap.%s", key);
-        return -1;
-    }
-    if (bad) {
-        snprintf(err, errlen, "bad value for swap.%s: '%s'", key, value);
-        return -1;
-    }
-    return 0;
-}
-
-struct load_ctx {
-    struct swap_config *c;
-    char *err;
-    size_t errlen;
-    int failed;
-    int seen; /* keys of [swap] read */
-};
-
-static int load_handler(void *user, const char *section, const char *name, const char *value)
-{
-    struct load_ctx *lc = user;
-    if (strcmp(section, "swap") != 0 || lc->failed)
-        return 1;
-    lc->seen++;
-    if (swap_config_set(lc->c, name, value, lc->err, lc->errlen)) {
-        lc->failed = 1;
-        return 0; /* inih reports the line */
-    }
-    return 1;
-}
-
-int swap_config_load(struct swap_config *c, const char *path, char *err, size_t errlen)
-{
-    char msg[200] = "";
-    struct load_ctx lc = {c, msg, sizeof(msg), 0, 0};
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(EISDIR));
-        return -1;
-    }
-    int rc = ini_parse(path, load_handler, &lc);
-    if (rc == -1) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        return -1;
-    }
-    if (rc != 0) {
-        snprintf(err, errlen, "%s:%d: %s", path, rc, msg[0] ? msg : "syntax error");
-        return -1;
-    }
-    if (!lc.seen) { /* an empty or unrelated file: all defaults would be a silent mistake */
-        snprintf(err, errlen, "%s: no [swap] section with keys (a device preset such as configs/swap/nvme.ini)", path);
+    if (c->page_cluster > 10 || c->queue_depth < 1 || c->queue_depth > 65536) {
+        snprintf(err, errlen, "swap: page_cluster must be 0..10 and queue_depth 1..65536");
         return -1;
     }
     return 0;

@@ -42,18 +42,13 @@ struct swap_config {
     unsigned page_cluster;      /* readahead window 2^page_cluster; default 3 */
 };
 
-/* Defaults: no swap, an NVMe-like device, page-cluster 3. */
+/* The one set of defaults: no swap, the NVMe preset's device (configs/swap/nvme.ini:
+ * 20 us reads, 16 us writes), page-cluster 3. The keys of [swap] are read by the config
+ * engine (model/config.c) into `struct mmsim_config`'s swap member, which is this struct;
+ * `config_load_swap` reads a device preset alone (mmsim mrc --swap-config). */
 void swap_config_defaults(struct swap_config *c);
-/* Set one key of the [swap] section: name, size, read_latency, write_latency (a number
- * with ns, us, ms or s; bare numbers are ns), read_bandwidth, write_bandwidth (bytes per
- * second with K/M/G), queue_depth, synchronous (0/1), rotational (0/1), page_cluster
- * (0..10).
- * Returns 0, or -1 with a message naming the key and value. */
-int swap_config_set(struct swap_config *c, const char *key, const char *value, char *err,
-                    size_t errlen);
-/* Read the [swap] section of an INI file over c (other sections are ignored). Errors name
- * the file and the line. */
-int swap_config_load(struct swap_config *c, const char *path, char *err, size_t errlen);
+/* The ranges: page_cluster 0..10, queue_depth 1..65536. 0, or -1 with a message. */
+int swap_config_check(const struct swap_config *c, char *err, size_t errlen);
 /* "50us", "4.16ms", "1200" (ns) -> nanoseconds. */
 int swap_parse_duration(const char *s, uint64_t *ns);
 

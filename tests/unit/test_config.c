@@ -209,6 +209,44 @@ static void test_print_round_trip(void **state)
     }
 }
 
+/* replay and sweep read a preset with config_from_args, mrc --swap-config with
+ * config_load_swap: every preset in configs/ gives both the same swap device; one without
+ * [swap] gives replay the defaults of model/swap.c and mrc an error. */
+static void test_presets_same_swap_in_every_verb(void **state)
+{
+    (void)state;
+    const char *names[] = {"configs/default.ini",   "configs/skylake.ini",  "configs/zen.ini",
+                           "configs/minimal.ini",   "configs/swap/hdd.ini", "configs/swap/sata-ssd.ini",
+                           "configs/swap/nvme.ini", "configs/swap/zram.ini"};
+    struct swap_config defaults;
+    swap_config_defaults(&defaults);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        struct mmsim_config c;
+        struct swap_config mrc;
+        char err[512];
+        if (config_from_args(&c, names[i], NULL, 0, err, sizeof err))
+            fail_msg("replay: %s: %s", names[i], err);
+        int is_device = strstr(names[i], "/swap/") != NULL;
+        int rc = config_load_swap(&mrc, names[i], err, sizeof err);
+        if (is_device) {
+            if (rc)
+                fail_msg("mrc: %s: %s", names[i], err);
+            assert_memory_equal(&c.swap, &mrc, sizeof mrc);
+            assert_true(strstr(names[i], c.swap.name) != NULL);
+        } else {
+            assert_int_equal(rc, -1);
+            assert_non_null(strstr(err, "no [swap] section"));
+            assert_memory_equal(&c.swap, &defaults, sizeof defaults);
+        }
+    }
+    /* the default device is the NVMe preset, write latency included */
+    struct swap_config nvme;
+    char err[512];
+    assert_int_equal(config_load_swap(&nvme, "configs/swap/nvme.ini", err, sizeof err), 0);
+    nvme.size = defaults.size;
+    assert_memory_equal(&nvme, &defaults, sizeof defaults);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -217,6 +255,7 @@ int main(void)
         cmocka_unit_test(test_include_relative),
         cmocka_unit_test(test_errors_name_file_line_key),
         cmocka_unit_test(test_print_round_trip),
+        cmocka_unit_test(test_presets_same_swap_in_every_verb),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "model/config.h"
 #include "model/swap.h"
 
 /* A device with round numbers: 100 us read latency, 20 us write latency, 1 us to move a
@@ -324,7 +325,7 @@ static void presets_load(void **state)
         snprintf(path, sizeof(path), "configs/swap/%s.ini", names[i]);
         if (access(path, R_OK) != 0)
             snprintf(path, sizeof(path), "../../configs/swap/%s.ini", names[i]);
-        int rc = swap_config_load(&c[i], path, err, sizeof(err));
+        int rc = config_load_swap(&c[i], path, err, sizeof(err));
         if (rc)
             print_error("%s\n", err);
         assert_int_equal(rc, 0);
@@ -352,14 +353,19 @@ static void config_errors_name_file_and_line(void **state)
     struct swap_config c;
     swap_config_defaults(&c);
     char err[256] = "";
-    assert_int_equal(swap_config_load(&c, path, err, sizeof(err)), -1);
+    assert_int_equal(config_load_swap(&c, path, err, sizeof(err)), -1);
     char want[300];
-    snprintf(want, sizeof(want), "%s:5: bad value for swap.queue_depth: 'lots'", path);
+    snprintf(want, sizeof(want), "%s:5: swap.queue_depth: bad value 'lots' (expected a whole number)", path);
     assert_string_equal(err, want);
     assert_int_equal(c.size, 2ull << 30);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("[swap]\ncolour = red\n", f);
+    fclose(f);
+    assert_int_equal(config_load_swap(&c, path, err, sizeof(err)), -1);
+    snprintf(want, sizeof(want), "%s:2: swap.colour: unknown key", path);
+    assert_string_equal(err, want);
     unlink(path);
-    assert_int_equal(swap_config_set(&c, "colour", "red", err, sizeof(err)), -1);
-    assert_string_equal(err, "unknown key swap.colour");
 }
 
 int main(void)
