@@ -1,7 +1,8 @@
-/* memory.c - the OS side of memory (mm/memory.c and friends): address spaces built from
- * the trace's mapping events on VMAs (model/mmap.c), demand paging as Linux does it, a
- * page cache, copy-on-write after fork, transparent huge pages, and the accounting of
- * faults, RSS and page-table bytes per address space.
+/* memory.c - the OS side of memory (mm/memory.c): the frames of physical memory, address
+ * spaces, demand paging as Linux does it, copy-on-write, transparent huge pages, the
+ * accounting of faults, RSS and page-table bytes per address space, and the reports. The
+ * page cache is filemap.c's, fork fork.c's, the trace's mapping events mmap.c's; they
+ * share the structures of mm_internal.h.
  *
  * Faults, as handle_mm_fault():
  *   - no VMA (and no stack to grow) or a protection the VMA lacks: SIGSEGV, not counted;
@@ -25,102 +26,9 @@
 
 #include "common/util.h"
 #include "model/config.h"
-#include "model/mmap.h"
-#include "model/page_alloc.h"
-#include "model/pgtable.h"
+#include "model/mm_internal.h"
 #include "model/reclaim.h"
 #include "model/slub.h"
-
-#define NO_PFN PA_NO_PFN
-#define PTE_ZERO PTE_SOFT1 /* this entry maps the (huge) zero page */
-#define PTE_TOOL PTE_SOFT2 /* a page of a VMA_TOOL mapping: not in the process's RSS */
-
-enum thp_mode { THP_NEVER = 0, THP_MADVISE = 1, THP_ALWAYS = 2 };
-enum frame_kind { FK_FREE = 0, FK_ANON, FK_FILE, FK_PGTABLE, FK_ZERO, FK_TAIL };
-
-/* What the model knows about a physical frame. */
-/* What the model knows about a physical frame: 16 bytes, one per frame the machine has
- * used, so it counts against the host bytes per simulated page (docs/replay.md). */
-struct frame {
-    uint32_t index;    /* file pages: the page offset in the file (pc_reserve caps it) */
-    uint32_t mapcount; /* page-table entries mapping it (the head's, for a huge page) */
-    uint32_t file;     /* file pages: the file id */
-    uint8_t kind, order;
-    uint8_t flags;     /* FRAME_DIRTY */
-    uint8_t pad;
-};
-#define FRAME_DIRTY 1u /* a page-cache page written since it was last written back */
-
-/* A file's pages in the page cache (the xarray of its address_space). */
-struct pc_file {
-    char *path;
-    uint64_t inode;
-    int shmem;          /* MAP_SHARED|MAP_ANONYMOUS or tmpfs: pages never need I/O */
-    uint32_t *slot;     /* pgoff -> pfn + 1; 0: not cached */
-    uint64_t nslot;
-    uint64_t nr_pages;
-    uint64_t *node;     /* one radix_tree_node slab object per 64 slots in use */
-    uint32_t *node_use;
-    uint64_t obj_inode, obj_dentry;
-    uint8_t *ra_mark;            /* PG_readahead: reaching this page starts async readahead */
-    uint64_t ra_start, ra_size;  /* the last readahead window (file_ra_state) */
-};
-
-struct mem_params {
-    enum thp_mode thp;
-    int zero_page;              /* 0: a read fault allocates (as mm_forbids_zeropage) */
-    int thp_zero_page;          /* transparent_hugepage/use_zero_page */
-    unsigned fault_around;      /* pages: fault_around_bytes >> PAGE_SHIFT, a power of two */
-    unsigned ra_pages;          /* read-around window of a major fault */
-    int cache_warm;             /* file pages count as cached before the run */
-    uint64_t minor_cycles, major_cycles, major_io_ns;
-    uint64_t stack_guard_gap;   /* bytes: 256 pages */
-};
-
-struct mem_stats {
-    uint64_t pgfault, pgmajfault, zero_page_maps, cow_copies, cow_reuses, fault_around_pages;
-    uint64_t thp_fault_alloc, thp_fault_fallback, thp_zero_maps, thp_splits;
-    uint64_t segv, oom, pgcache_inserts, readahead_pages;
-    uint64_t tool_faults;            /* faults in VMA_TOOL mappings (not counted as pgfault) */
-    uint64_t nr_dirty;               /* page-cache pages dirty now */
-    uint64_t nr_dirtied, nr_written; /* pages dirtied, pages written back (by reclaim) */
-};
-
-struct memsys {
-    struct page_alloc *pa; /* NULL with unlimited memory */
-    struct slub *slub;
-    struct mem_params prm;
-    struct mem_stats st;
-    unsigned page_shift, levels, pmd_order;
-    uint64_t page_size;
-    struct frame *frames;
-    uint64_t nframes;
-    /* unlimited memory: frames from a counter, freed ones on a stack */
-    uint64_t next_pfn;
-    uint64_t *free_pfns;
-    size_t nfree, capfree;
-    uint64_t zero_pfn, huge_zero_pfn;
-    struct pc_file *files; /* index 0 is unused: file id 0 means anonymous */
-    uint32_t nfiles, capfiles;
-    /* memory pressure (model/reclaim.c): LRU, swap, kswapd; NULL with unlimited memory */
-    struct reclaim *rc;
-    struct mm *mms;          /* every address space, for unmapping file pages (i_mmap) */
-    uint64_t reclaim_cycles; /* direct reclaim done by the current fault, charged to it */
-    int reclaim_stalled;
-};
-
-struct mm {
-    struct memsys *ms;
-    struct mm *mm_next, *mm_prev; /* memsys's list of address spaces */
-    struct pgtable *pt;
-    struct vma_set vmas;
-    struct mm_counters c;
-    uint64_t obj[6]; /* task_struct, mm_struct, signal, sighand, files, pid */
-    uint64_t guessed_stack; /* start of the initial mapping taken for the stack, 0 none */
-    int saw_maps;           /* the trace mapped memory: addresses outside VMAs are errors */
-    int users;              /* processes using it (mm_users): a vfork child shares its parent's */
-    uint64_t tool_pt_bytes; /* page tables first taken for VMA_TOOL pages: not in VmPTE */
-};
 
 static const enum slub_cache_id task_objs[6] = {SLAB_TASK_STRUCT, SLAB_MM_STRUCT, SLAB_SIGNAL_CACHE,
                                                 SLAB_SIGHAND_CACHE, SLAB_FILES_CACHE, SLAB_PID};
@@ -141,7 +49,7 @@ static int frames_reserve(struct memsys *ms, uint64_t end)
     return 0;
 }
 
-static uint64_t frames_alloc(struct memsys *ms, unsigned order, enum pa_migratetype mt, enum pa_watermark w)
+uint64_t frames_alloc(struct memsys *ms, unsigned order, enum pa_migratetype mt, enum pa_watermark w)
 {
     uint64_t pfn;
     if (ms->rc && order == 0 && mt == PA_MOVABLE && w != PA_WMARK_NONE) {
@@ -163,7 +71,7 @@ static uint64_t frames_alloc(struct memsys *ms, unsigned order, enum pa_migratet
     return pfn;
 }
 
-static void frames_release(struct memsys *ms, uint64_t pfn, unsigned order)
+void frames_release(struct memsys *ms, uint64_t pfn, unsigned order)
 {
     ms->frames[pfn].kind = FK_FREE;
     if (ms->pa) {
@@ -192,164 +100,6 @@ static uint64_t table_frame_alloc(void *ctx)
 
 static void table_frame_release(void *ctx, uint64_t pfn) { frames_release(ctx, pfn, 0); }
 
-/* ---------------------------------------------------------------- page cache ---- */
-
-static uint32_t file_add(struct memsys *ms, const char *path, uint64_t inode, int shmem)
-{
-    if (ms->nfiles == ms->capfiles) {
-        uint32_t cap = ms->capfiles ? ms->capfiles * 2 : 16;
-        struct pc_file *n = realloc(ms->files, cap * sizeof(*n));
-        if (!n) return 0;
-        ms->files = n;
-        ms->capfiles = cap;
-        if (ms->nfiles == 0) { memset(&ms->files[0], 0, sizeof(ms->files[0])); ms->nfiles = 1; }
-    }
-    struct pc_file *f = &ms->files[ms->nfiles];
-    memset(f, 0, sizeof(*f));
-    f->path = path ? strdup(path) : NULL;
-    f->inode = inode;
-    f->shmem = shmem;
-    if (ms->slub && !shmem) {
-        f->obj_inode = slub_alloc(ms->slub, SLAB_INODE);
-        f->obj_dentry = slub_alloc(ms->slub, SLAB_DENTRY);
-    }
-    return ms->nfiles++;
-}
-
-/* The file id for a path (or an inode when the path is unknown); a new one if unseen. */
-static uint32_t file_lookup(struct memsys *ms, const char *path, uint64_t inode)
-{
-    for (uint32_t i = 1; i < ms->nfiles; i++) {
-        const struct pc_file *f = &ms->files[i];
-        if (f->shmem && !f->path) continue;
-        if (path && f->path && !strcmp(f->path, path)) return i;
-        if (!path && inode && f->inode == inode) return i;
-    }
-    return file_add(ms, path, inode, path && !strncmp(path, "/dev/shm/", 9));
-}
-
-static int pc_reserve(struct pc_file *f, uint64_t pgoff)
-{
-    if (pgoff < f->nslot) return 0;
-    if (pgoff >= UINT32_MAX) return -1; /* struct frame keeps a 32-bit index */
-    uint64_t n = f->nslot ? f->nslot : 64;
-    while (n <= pgoff) n *= 2;
-    uint32_t *s = realloc(f->slot, n * sizeof(*s));
-    if (!s) return -1;
-    memset(s + f->nslot, 0, (n - f->nslot) * sizeof(*s));
-    f->slot = s;
-    uint64_t *nd = realloc(f->node, (n / 64) * sizeof(*nd));
-    if (!nd) return -1;
-    memset(nd + f->nslot / 64, 0, (n / 64 - f->nslot / 64) * sizeof(*nd));
-    f->node = nd;
-    uint32_t *nu = realloc(f->node_use, (n / 64) * sizeof(*nu));
-    if (!nu) return -1;
-    memset(nu + f->nslot / 64, 0, (n / 64 - f->nslot / 64) * sizeof(*nu));
-    f->node_use = nu;
-    uint8_t *mk = realloc(f->ra_mark, n);
-    if (!mk) return -1;
-    memset(mk + f->nslot, 0, n - f->nslot);
-    f->ra_mark = mk;
-    f->nslot = n;
-    return 0;
-}
-
-static uint64_t pc_find(const struct memsys *ms, uint32_t file, uint64_t pgoff)
-{
-    const struct pc_file *f = &ms->files[file];
-    return pgoff < f->nslot && f->slot[pgoff] ? (uint64_t)f->slot[pgoff] - 1 : NO_PFN;
-}
-
-/* A page enters the cache (add_to_page_cache_lru): a movable frame. */
-static uint64_t pc_insert(struct memsys *ms, uint32_t file, uint64_t pgoff)
-{
-    struct pc_file *f = &ms->files[file];
-    if (pc_reserve(f, pgoff)) return NO_PFN;
-    uint64_t pfn = frames_alloc(ms, 0, PA_MOVABLE, PA_WMARK_LOW);
-    if (pfn == NO_PFN || pfn >= UINT32_MAX) return NO_PFN;
-    struct frame *fr = &ms->frames[pfn];
-    fr->kind = FK_FILE;
-    fr->file = file;
-    fr->index = pgoff;
-    f->slot[pgoff] = (uint32_t)(pfn + 1);
-    f->nr_pages++;
-    if (f->node_use[pgoff / 64]++ == 0 && ms->slub) f->node[pgoff / 64] = slub_alloc(ms->slub, SLAB_RADIX_TREE_NODE);
-    ms->st.pgcache_inserts++;
-    if (ms->rc && !f->shmem) reclaim_file_page_added(ms->rc, pfn, file, pgoff);
-    return pfn;
-}
-
-/* Is the page usable without I/O? Warm caches count every page as cached already. */
-static int pc_cached(const struct memsys *ms, uint32_t file, uint64_t pgoff)
-{
-    if (ms->rc && pc_find(ms, file, pgoff) == NO_PFN && reclaim_file_evicted(ms->rc, file, pgoff))
-        return 0; /* reclaim dropped it: even a warm cache must read it again */
-    return ms->prm.cache_warm || ms->files[file].shmem || pc_find(ms, file, pgoff) != NO_PFN;
-}
-
-/* The frame of a cached page (inserting it when the warm cache only held it implicitly). */
-static uint64_t pc_get_cached(struct memsys *ms, uint32_t file, uint64_t pgoff)
-{
-    uint64_t pfn = pc_find(ms, file, pgoff);
-    return pfn != NO_PFN ? pfn : pc_insert(ms, file, pgoff);
-}
-
-/* filemap_fault on a miss: read-around ra_pages centred on the page (do_sync_mmap_readahead). */
-/* Read [start, start + size) into the cache and mark the page at start + size - async
- * PG_readahead (ra_submit). */
-static void pc_readahead(struct memsys *ms, uint32_t file, uint64_t start, uint64_t size, uint64_t async)
-{
-    struct pc_file *f = &ms->files[file];
-    for (uint64_t i = start; i < start + size; i++)
-        if (pc_find(ms, file, i) == NO_PFN && pc_insert(ms, file, i) != NO_PFN) ms->st.readahead_pages++;
-    f->ra_start = start;
-    f->ra_size = size;
-    uint64_t m = start + size - async;
-    if (async && m < f->nslot && f->slot[m]) f->ra_mark[m] = 1;
-}
-
-static void pc_read_around(struct memsys *ms, uint32_t file, uint64_t pgoff)
-{
-    uint64_t ra = ms->prm.ra_pages ? ms->prm.ra_pages : 1;
-    uint64_t start = pgoff > ra / 2 ? pgoff - ra / 2 : 0;
-    pc_readahead(ms, file, start, ra, ra / 4);
-}
-
-/* A fault found a PG_readahead page (do_async_mmap_readahead): the next window, as large
- * as the maximum, is read without waiting and marked at its start. */
-static void pc_async_readahead(struct memsys *ms, uint32_t file, uint64_t pgoff)
-{
-    struct pc_file *f = &ms->files[file];
-    f->ra_mark[pgoff] = 0;
-    uint64_t ra = ms->prm.ra_pages ? ms->prm.ra_pages : 1;
-    uint64_t start = f->ra_start + f->ra_size;
-    if (pgoff < f->ra_start || pgoff >= start) start = pgoff + 1; /* not our window: start afresh */
-    pc_readahead(ms, file, start, ra, ra);
-}
-
-static int pc_marked(const struct memsys *ms, uint32_t file, uint64_t pgoff)
-{
-    const struct pc_file *f = &ms->files[file];
-    return pgoff < f->nslot && f->ra_mark[pgoff];
-}
-
-static void pc_free_file(struct memsys *ms, struct pc_file *f)
-{
-    for (uint64_t i = 0; i < f->nslot; i++)
-        if (f->slot[i]) frames_release(ms, f->slot[i] - 1, 0);
-    if (ms->slub) {
-        for (uint64_t i = 0; i < f->nslot / 64; i++)
-            if (f->node_use[i]) slub_release(ms->slub, SLAB_RADIX_TREE_NODE, f->node[i]);
-        if (f->obj_inode) slub_release(ms->slub, SLAB_INODE, f->obj_inode);
-        if (f->obj_dentry) slub_release(ms->slub, SLAB_DENTRY, f->obj_dentry);
-    }
-    free(f->slot);
-    free(f->node);
-    free(f->node_use);
-    free(f->ra_mark);
-    free(f->path);
-}
-
 /* ---------------------------------------------------------------- memsys ---- */
 
 static void params_from_config(struct mem_params *p, const struct mmsim_config *cfg, unsigned page_shift)
@@ -374,7 +124,6 @@ static void params_from_config(struct mem_params *p, const struct mmsim_config *
 /* ---- the reclaim host: reclaim.c evicts and swaps pages of our address spaces ---- */
 
 static struct pgtable *host_pgtable(struct mm *mm) { return mm->pt; }
-static uint64_t vmpte_bytes(const struct mm *mm);
 
 static void host_page_evicted(void *ctx, struct mm *mm, uint64_t va, uint64_t pfn, int anon)
 {
@@ -400,101 +149,6 @@ static void host_page_swapped_in(void *ctx, struct mm *mm, uint64_t va, uint64_t
     mm->c.pgtables_bytes = vmpte_bytes(mm);
 }
 
-static void put_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned level);
-
-/* try_to_unmap of a page-cache page: every VMA of every address space mapping its file at
- * its offset loses the PTE (the i_mmap walk); the TLB entries go with it. */
-static void unmap_file_page(struct memsys *ms, uint64_t pfn, uint32_t file, uint64_t pgoff)
-{
-    uint64_t off = pgoff << ms->page_shift;
-    for (struct mm *mm = ms->mms; mm && ms->frames[pfn].mapcount; mm = mm->mm_next) {
-        for (size_t i = 0; i < mm->vmas.n; i++) {
-            const struct vma *v = &mm->vmas.v[i];
-            if (v->file != file || off < v->off || off - v->off >= v->end - v->start) continue;
-            uint64_t va = v->start + (off - v->off);
-            unsigned level;
-            uint64_t pte = pgtable_lookup(mm->pt, va, &level);
-            if (!pte || level != 1 || (pte & PTE_ZERO) || pte_pfn(pte) != pfn) continue;
-            pgtable_unmap_range(mm->pt, va, va + ms->page_size, put_leaf, mm);
-            mm->c.pgtables_bytes = vmpte_bytes(mm);
-            reclaim_queue_inval(ms->rc, mm, va);
-        }
-    }
-}
-
-/* A page-cache page of a regular file was written (folio_mark_dirty): reclaim must write
- * it back before reusing the frame. shmem pages are swap-backed, never written to a file. */
-static void file_page_dirtied(struct memsys *ms, uint64_t pfn)
-{
-    if (pfn >= ms->nframes) return;
-    struct frame *fr = &ms->frames[pfn];
-    if (fr->kind != FK_FILE || (fr->flags & FRAME_DIRTY) || ms->files[fr->file].shmem) return;
-    fr->flags |= FRAME_DIRTY;
-    ms->st.nr_dirty++;
-    ms->st.nr_dirtied++;
-    if (ms->rc) reclaim_file_page_dirtied(ms->rc, pfn);
-}
-
-/* page_mkclean: every writable shared mapping of a written-back page becomes read-only
- * and clean, so the next store faults (write-notify) and dirties the page again; the TLB
- * entries go, as the kernel flushes them. */
-static void mkclean_file_page(struct memsys *ms, uint64_t pfn, uint32_t file, uint64_t pgoff)
-{
-    uint64_t off = pgoff << ms->page_shift;
-    for (struct mm *mm = ms->mms; mm && ms->frames[pfn].mapcount; mm = mm->mm_next) {
-        for (size_t i = 0; i < mm->vmas.n; i++) {
-            const struct vma *v = &mm->vmas.v[i];
-            if (v->file != file || !(v->flags & VMA_SHARED) || off < v->off || off - v->off >= v->end - v->start) continue;
-            uint64_t va = v->start + (off - v->off);
-            unsigned level;
-            uint64_t pte = pgtable_lookup(mm->pt, va, &level);
-            if (!pte || level != 1 || !(pte & PTE_WRITE) || pte_pfn(pte) != pfn) continue;
-            pgtable_update(mm->pt, va, 0, PTE_WRITE | PTE_DIRTY);
-            reclaim_queue_inval(ms->rc, mm, va);
-        }
-    }
-}
-
-void memsys_dirty_counts(const struct memsys *ms, uint64_t *nr_dirty, uint64_t *nr_dirtied,
-                         uint64_t *nr_written)
-{
-    *nr_dirty = ms->st.nr_dirty;
-    *nr_dirtied = ms->st.nr_dirtied;
-    *nr_written = ms->st.nr_written;
-}
-
-/* Reclaim wrote a dirty page back (pageout): clean again. */
-static void host_file_written(void *ctx, uint64_t pfn)
-{
-    struct memsys *ms = ctx;
-    if (pfn >= ms->nframes || !(ms->frames[pfn].flags & FRAME_DIRTY)) return;
-    mkclean_file_page(ms, pfn, ms->frames[pfn].file, ms->frames[pfn].index);
-    ms->frames[pfn].flags &= (uint8_t)~FRAME_DIRTY;
-    ms->st.nr_dirty--;
-    ms->st.nr_written++;
-}
-
-/* Reclaim drops a page-cache page (__remove_mapping), unmapping it first. */
-static int host_file_evict(void *ctx, uint64_t pfn)
-{
-    struct memsys *ms = ctx;
-    if (pfn >= ms->nframes) return -1;
-    struct frame *fr = &ms->frames[pfn];
-    if (fr->kind != FK_FILE) return -1;
-    if (fr->mapcount) unmap_file_page(ms, pfn, fr->file, fr->index);
-    if (fr->mapcount) return -1; /* mapped in a way we cannot undo (a huge leaf) */
-    struct pc_file *f = &ms->files[fr->file];
-    uint64_t pgoff = fr->index;
-    if (pgoff >= f->nslot || f->slot[pgoff] != pfn + 1) return -1;
-    f->slot[pgoff] = 0;
-    f->nr_pages--;
-    if (--f->node_use[pgoff / 64] == 0 && ms->slub && f->node[pgoff / 64]) {
-        slub_release(ms->slub, SLAB_RADIX_TREE_NODE, f->node[pgoff / 64]);
-        f->node[pgoff / 64] = 0;
-    }
-    frames_release(ms, pfn, 0);
-    return 0;
-}
 
 static int reclaim_setup(struct memsys *ms, const struct mmsim_config *cfg)
 {
@@ -513,13 +167,6 @@ static int reclaim_setup(struct memsys *ms, const struct mmsim_config *cfg)
 }
 
 struct reclaim *memsys_reclaim(struct memsys *ms) { return ms->rc; }
-
-uint64_t memsys_pagecache_pages(const struct memsys *ms)
-{
-    uint64_t n = 0;
-    for (uint32_t i = 1; i < ms->nfiles; i++) n += ms->files[i].nr_pages;
-    return n;
-}
 
 uint64_t mm_total_vm(const struct mm *mm)
 {
@@ -704,7 +351,7 @@ void memsys_timeline_row(const struct memsys *ms, FILE *f)
 
 /* The kernel's pgtables_bytes (VmPTE) counts PTE, PMD and PUD tables: not the PGD (which
  * pgtable_bytes leaves out already), nor the P4D tables of 5-level paging. */
-static uint64_t vmpte_bytes(const struct mm *mm)
+uint64_t vmpte_bytes(const struct mm *mm)
 {
     uint64_t all = pgtable_bytes(mm->pt);
     uint64_t top = mm->ms->levels > 4 ? (uint64_t)(mm->ms->levels - 4) << mm->ms->page_shift : 0;
@@ -712,14 +359,14 @@ static uint64_t vmpte_bytes(const struct mm *mm)
     return all > top ? all - top : 0;
 }
 
-static void note_rss(struct mm *mm)
+void note_rss(struct mm *mm)
 {
     uint64_t rss = mm->c.rss_anon + mm->c.rss_file + mm->c.rss_shmem;
     if (rss > mm->c.rss_peak) mm->c.rss_peak = rss;
     mm->c.pgtables_bytes = vmpte_bytes(mm);
 }
 
-static struct mm *mm_alloc(struct memsys *ms)
+struct mm *mm_alloc(struct memsys *ms)
 {
     struct mm *mm = calloc(1, sizeof *mm);
     if (!mm) return NULL;
@@ -753,13 +400,13 @@ int mm_shared(const struct mm *mm) { return mm->users > 1; }
 struct pgtable *mm_pgtable(struct mm *mm) { return mm->pt; }
 const struct mm_counters *mm_counters(const struct mm *mm) { return &mm->c; }
 
-static uint64_t leaf_pages(const struct memsys *ms, unsigned level)
+uint64_t leaf_pages(const struct memsys *ms, unsigned level)
 {
     return (uint64_t)1 << ((level - 1) * (ms->page_shift - 3));
 }
 
 /* pte: the entry's flags; pages of the capture tool's mappings are not the process's. */
-static void rss_add(struct mm *mm, const struct frame *f, int64_t pages, uint64_t pte)
+void rss_add(struct mm *mm, const struct frame *f, int64_t pages, uint64_t pte)
 {
     if (pte & PTE_TOOL) return;
     uint64_t *ctr = f->kind == FK_ANON ? &mm->c.rss_anon
@@ -770,7 +417,7 @@ static void rss_add(struct mm *mm, const struct frame *f, int64_t pages, uint64_
 
 /* A mapping of a frame went away (zap_pte_range): drop the reference, free an anonymous
  * page nobody maps. */
-static void put_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned level)
+void put_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned level)
 {
     struct mm *mm = ctx;
     struct memsys *ms = mm->ms;
@@ -806,7 +453,7 @@ static int split_pmd_mapping(struct mm *mm, uint64_t base, uint64_t size, uint64
     return 0;
 }
 
-static int split_huge_leaf(struct mm *mm, uint64_t va)
+int split_huge_leaf(struct mm *mm, uint64_t va)
 {
     struct memsys *ms = mm->ms;
     unsigned level;
@@ -841,7 +488,7 @@ static void drop_swap(struct mm *mm, uint64_t start, uint64_t end)
 
 /* Drop the pages of [start, end) from this address space (zap_page_range): huge leaves
  * straddling an end are split first. */
-static void zap_range(struct mm *mm, uint64_t start, uint64_t end)
+void zap_range(struct mm *mm, uint64_t start, uint64_t end)
 {
     if (start >= end) return;
     split_huge_leaf(mm, start);
@@ -851,7 +498,7 @@ static void zap_range(struct mm *mm, uint64_t start, uint64_t end)
     note_rss(mm);
 }
 
-static void zap_all(struct mm *mm)
+void zap_all(struct mm *mm)
 {
     pgtable_unmap_range(mm->pt, 0, 0, put_leaf, mm);
     drop_swap(mm, 0, 0);
@@ -873,67 +520,9 @@ void mm_destroy(struct memsys *ms, struct mm *mm)
     free(mm);
 }
 
-/* ---------------------------------------------------------------- fork ---- */
-
-struct fork_ctx {
-    struct mm *child;
-    uint64_t clear; /* PTE_WRITE for private writable VMAs */
-    int failed;
-};
-
-static void fork_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned level)
-{
-    struct fork_ctx *fc = ctx;
-    struct mm *c = fc->child;
-    struct memsys *ms = c->ms;
-    if (fc->failed) return;
-    if (pgtable_map(c->pt, va, pte_pfn(pte), level, (pte & PTE_FLAGS_MASK & ~(PTE_HUGE | PTE_PRESENT)) & ~fc->clear,
-                    NULL)) {
-        fc->failed = 1;
-        return;
-    }
-    if (pte & PTE_ZERO) return;
-    uint64_t pfn = pte_pfn(pte);
-    if (pfn >= ms->nframes) return;
-    struct frame *f = &ms->frames[pfn];
-    if (f->kind != FK_ANON && f->kind != FK_FILE) return;
-    f->mapcount++;
-    if (ms->rc && f->kind == FK_ANON) reclaim_page_freed(ms->rc, pfn); /* one owner only */
-    rss_add(c, f, (int64_t)leaf_pages(ms, level), pte);
-}
-
-/* dup_mmap + copy_page_range: VMAs are copied; page tables only for VMAs with anonymous
- * pages (vma_needs_copy: the others refault from the page cache); private writable pages
- * are write-protected in both. */
-struct mm *mm_fork(struct memsys *ms, struct mm *parent)
-{
-    struct mm *child = mm_alloc(ms);
-    if (!child) return NULL;
-    vmas_destroy(&child->vmas);
-    if (vmas_copy(&child->vmas, &parent->vmas)) goto fail;
-    child->saw_maps = parent->saw_maps;
-    struct fork_ctx fc = {.child = child};
-    for (size_t i = 0; i < parent->vmas.n; i++) {
-        const struct vma *v = &parent->vmas.v[i];
-        if (v->flags & (VMA_DONTCOPY | VMA_WIPEONFORK)) continue;
-        if (!(v->flags & (VMA_ANON_VMA | VMA_SPECIAL))) continue;
-        int cow = !(v->flags & VMA_SHARED) && (v->prot & VMA_WRITE);
-        fc.clear = cow ? PTE_WRITE : 0;
-        pgtable_for_each(parent->pt, v->start, v->end, fork_leaf, &fc);
-        if (cow) pgtable_protect_range(parent->pt, v->start, v->end, 0, PTE_WRITE);
-    }
-    if (fc.failed) goto fail;
-    if (ms->rc && parent->c.swap_ents) child->c.swap_ents = reclaim_fork(ms->rc, parent, child);
-    note_rss(child);
-    return child;
-fail:
-    mm_destroy(ms, child);
-    return NULL;
-}
-
 /* ---------------------------------------------------------------- faults ---- */
 
-static uint64_t vma_pgoff(const struct memsys *ms, const struct vma *v, uint64_t va)
+uint64_t vma_pgoff(const struct memsys *ms, const struct vma *v, uint64_t va)
 {
     return (v->off + (va - v->start)) >> ms->page_shift;
 }
@@ -1107,17 +696,6 @@ static int do_fault_around(struct mm *mm, struct vma *v, uint64_t va)
     return mapped_va;
 }
 
-/* The page of a file fault: from the cache, or read (a major fault). */
-static uint64_t file_page(struct memsys *ms, uint32_t file, uint64_t pgoff, int *major)
-{
-    if (pc_marked(ms, file, pgoff)) pc_async_readahead(ms, file, pgoff);
-    if (pc_cached(ms, file, pgoff)) return pc_get_cached(ms, file, pgoff);
-    *major = 1;
-    pc_read_around(ms, file, pgoff);
-    uint64_t pfn = pc_find(ms, file, pgoff);
-    return pfn != NO_PFN ? pfn : pc_insert(ms, file, pgoff);
-}
-
 /* do_read_fault / do_cow_fault / do_shared_fault. Returns -1 on OOM. */
 static int do_file_fault(struct mm *mm, struct vma *v, uint64_t va, int write, int *major)
 {
@@ -1272,366 +850,4 @@ void mm_handle_fault(struct memsys *ms, struct mm *mm, uint64_t vaddr, unsigned 
     fault_done(ms, mm, res, major);
     res->cycles += ms->reclaim_cycles;
     ms->reclaim_cycles = 0;
-}
-
-/* ---------------------------------------------------------------- events ---- */
-
-/* faultin_page via populate_vma_page_range: each page not yet mapped takes a fault, which
- * the kernel counts (mm_account_fault counts GUP faults too). */
-static void populate(struct memsys *ms, struct mm *mm, uint64_t start, uint64_t end, int write_if_writable)
-{
-    for (uint64_t a = start; a < end; a += ms->page_size) {
-        const struct vma *v = vmas_find(&mm->vmas, a);
-        if (!v) continue;
-        int w = write_if_writable && (v->prot & VMA_WRITE) && !(v->flags & VMA_SHARED);
-        unsigned level;
-        uint64_t pte = pgtable_lookup(mm->pt, a, &level);
-        if (pte && (!w || (pte & PTE_WRITE))) continue;
-        struct fault_result r;
-        mm_handle_fault(ms, mm, a, w ? FAULT_FLAG_WRITE : 0, &r);
-        if (r.kind == FAULT_OOM || r.kind == FAULT_SIGSEGV) return;
-    }
-}
-
-static uint32_t vma_flags_of_map(uint64_t mflags, const char *path)
-{
-    uint32_t f = 0;
-    if ((mflags & LX_MAP_SHARED_VALIDATE) == LX_MAP_SHARED || (mflags & LX_MAP_SHARED_VALIDATE) == LX_MAP_SHARED_VALIDATE)
-        f |= VMA_SHARED;
-    if ((mflags & LX_MAP_GROWSDOWN) || (path && !strcmp(path, "[stack]"))) f |= VMA_GROWSDOWN;
-    if (mflags & LX_MAP_LOCKED) f |= VMA_LOCKED;
-    if (path && path[0] == '[' && strcmp(path, "[heap]") && strcmp(path, "[stack]")) f |= VMA_SPECIAL;
-    if (mflags & MMT_MAP_TOOL) f |= VMA_TOOL;
-    return f;
-}
-
-/* File id of a mapping: anonymous private 0; anonymous shared a new shmem object; else the
- * file by path (or inode). Pseudo-paths like [vdso] are special files. */
-static uint32_t file_of_map(struct memsys *ms, uint32_t vflags, int anon, const char *path, uint64_t inode)
-{
-    if (vflags & VMA_SPECIAL) return file_lookup(ms, path, 0);
-    if (anon || (path && (!strcmp(path, "[heap]") || !strcmp(path, "[stack]")))) {
-        return (vflags & VMA_SHARED) ? file_add(ms, NULL, 0, 1) : 0;
-    }
-    if (!path && !inode) return (vflags & VMA_SHARED) ? file_add(ms, NULL, 0, 1) : 0;
-    return file_lookup(ms, path, inode);
-}
-
-/* Traces whose initial mappings carry no names (the DBI backend) do not say which one is
- * the stack: take the highest private anonymous read-write one, as a process's stack is
- * its highest mapping but for [vdso]/[vvar], which have names. */
-static int guess_stack(struct mm *mm, uint64_t start, uint64_t prot, uint32_t vflags, int anon, const char *path)
-{
-    if (!anon || path || (vflags & (VMA_SHARED | VMA_GROWSDOWN)) || (prot & 3u) != 3u) return 0;
-    if (vmas_find_next(&mm->vmas, start)) return 0; /* something above it */
-    if (mm->guessed_stack) {
-        struct vma *old = vmas_find(&mm->vmas, mm->guessed_stack);
-        if (old) old->flags &= ~VMA_GROWSDOWN;
-    }
-    mm->guessed_stack = start;
-    return 1;
-}
-
-/* Traces are recorded with 4 KiB pages; a model with larger pages rounds their ranges.
- * Ranges that shrink the address space (munmap, mprotect, madvise) round inwards, to the
- * model pages they cover whole. */
-#define TRACE_PAGE 4096u
-
-static int inner_range(const struct memsys *ms, uint64_t start, uint64_t len, uint64_t *s, uint64_t *e)
-{
-    uint64_t mask = ms->page_size - 1, tmask = TRACE_PAGE - 1;
-    if (len > UINT64_MAX - start - ms->page_size) return -1;
-    *s = (start + mask) & ~mask;
-    *e = ((start + len + tmask) & ~tmask) & ~mask;
-    return *e > *s ? 0 : -1;
-}
-
-/* A new mapping rounded out to model pages may cover a boundary page that another VMA
- * already maps (adjacent 4 KiB mappings): that page keeps its VMA and gains the new
- * protection, as a larger-page kernel would need; the new VMA covers the rest. */
-static void clip_shared_boundaries(struct mm *mm, uint64_t *s, uint64_t *e, uint64_t start, uint64_t end, uint32_t prot)
-{
-    uint64_t ps = mm->ms->page_size;
-    const struct vma *v;
-    if (*s < start && (v = vmas_find(&mm->vmas, *s)) != NULL) {
-        vmas_protect(&mm->vmas, *s, *s + ps, v->prot | prot);
-        *s += ps;
-    }
-    if (*e > end && *e > *s && (v = vmas_find(&mm->vmas, *e - ps)) != NULL) {
-        vmas_protect(&mm->vmas, *e - ps, *e, v->prot | prot);
-        *e -= ps;
-    }
-}
-
-static void ev_map(struct memsys *ms, struct mm *mm, uint64_t start, uint64_t len, uint64_t prot, uint64_t mflags,
-                   uint64_t off, uint64_t inode, const char *path, int initial, struct mm_inval *inval)
-{
-    uint64_t mask = ms->page_size - 1, tmask = TRACE_PAGE - 1;
-    if (len > UINT64_MAX - start - ms->page_size) return;
-    uint64_t tstart = start & ~tmask, tend = (start + len + tmask) & ~tmask;
-    uint64_t end = (tend + mask) & ~mask;
-    start = tstart & ~mask;
-    if (mask > tmask) clip_shared_boundaries(mm, &start, &end, tstart, tend, (uint32_t)prot & 7u);
-    if (end <= start) return;
-    /* the file offset at the (rounded) start */
-    if (start >= tstart) off += start - tstart;
-    else off = off > tstart - start ? off - (tstart - start) : 0;
-    int anon = (mflags & LX_MAP_ANONYMOUS) != 0;
-    if (initial) anon = !path || !path[0] || !strcmp(path, "[heap]") || !strcmp(path, "[stack]");
-    uint32_t vflags = vma_flags_of_map(mflags, path);
-    uint32_t file = file_of_map(ms, vflags, anon, path, inode);
-    if (initial && guess_stack(mm, start, prot, vflags, anon, path)) vflags |= VMA_GROWSDOWN;
-    zap_range(mm, start, end);
-    vmas_map(&mm->vmas, start, end, (uint32_t)prot & 7u, vflags, file, off);
-    if (path && !strcmp(path, "[heap]")) {
-        mm->vmas.start_brk = start;
-        mm->vmas.brk = end;
-        mm->vmas.brk_known = 1;
-    }
-    inval->start = start;
-    inval->end = end;
-    if (!initial && (mflags & (LX_MAP_POPULATE | LX_MAP_LOCKED))) populate(ms, mm, start, end, 1);
-}
-
-struct move_ctx {
-    struct mm *mm;
-    uint64_t from, to;
-    uint64_t *va, *pte;
-    unsigned *level;
-    size_t n, cap;
-    int failed;
-};
-
-static void collect_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned level)
-{
-    struct move_ctx *m = ctx;
-    if (m->failed) return;
-    if (m->n == m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 256;
-        uint64_t *a = realloc(m->va, cap * sizeof(*a)), *b = a ? realloc(m->pte, cap * sizeof(*b)) : NULL;
-        if (a) m->va = a;
-        if (b) m->pte = b;
-        unsigned *c = b ? realloc(m->level, cap * sizeof(*c)) : NULL;
-        if (!c) { m->failed = 1; return; }
-        m->level = c;
-        m->cap = cap;
-    }
-    m->va[m->n] = va;
-    m->pte[m->n] = pte;
-    m->level[m->n++] = level;
-}
-
-/* move_page_tables: the entries of [old, old+len) move to new (no faults, same frames). */
-static void move_ptes(struct mm *mm, uint64_t old, uint64_t len, uint64_t new_addr)
-{
-    struct memsys *ms = mm->ms;
-    uint64_t hsize = ms->page_size << ms->pmd_order;
-    /* a huge leaf moves whole only when both sides are aligned to it */
-    if ((old | new_addr | len) & (hsize - 1)) {
-        for (uint64_t a = old & ~(hsize - 1); a < old + len; a += hsize) split_huge_leaf(mm, a);
-    }
-    struct move_ctx m = {.mm = mm};
-    pgtable_for_each(mm->pt, old, old + len, collect_leaf, &m);
-    pgtable_unmap_range(mm->pt, old, old + len, NULL, NULL);
-    for (size_t i = 0; i < m.n && !m.failed; i++)
-        if (pgtable_map(mm->pt, m.va[i] - old + new_addr, pte_pfn(m.pte[i]), m.level[i],
-                        m.pte[i] & PTE_FLAGS_MASK & ~(PTE_HUGE | PTE_PRESENT), NULL))
-            m.failed = 1;
-    free(m.va);
-    free(m.pte);
-    free(m.level);
-}
-
-static void ev_mremap(struct memsys *ms, struct mm *mm, const struct mmt_event *ev, struct mm_inval *inval)
-{
-    if (ev->nargs < 3 || ev->result < 0) return;
-    uint64_t mask = ms->page_size - 1;
-    uint64_t old = ev->args[0] & ~mask, old_len = (ev->args[1] + mask) & ~mask, new_len = (ev->args[2] + mask) & ~mask;
-    uint64_t flags = ev->nargs > 3 ? ev->args[3] : 0, new_addr = (uint64_t)ev->result;
-    const struct vma *src = vmas_find(&mm->vmas, old);
-    if (!src) return;
-    struct vma keep = *src;
-    inval->start = old;
-    inval->end = old + (old_len > new_len ? old_len : new_len);
-    if (new_addr == old) {
-        if (new_len < old_len) zap_range(mm, old + new_len, old + old_len);
-        vmas_remap(&mm->vmas, old, old_len, old, new_len);
-        return;
-    }
-    if (new_len < old_len) zap_range(mm, old + new_len, old + old_len);
-    zap_range(mm, new_addr, new_addr + new_len); /* MREMAP_FIXED replaces the target */
-    move_ptes(mm, old, old_len < new_len ? old_len : new_len, new_addr);
-    vmas_remap(&mm->vmas, old, old_len, new_addr, new_len);
-    if (flags & LX_MREMAP_DONTUNMAP)
-        vmas_map(&mm->vmas, old, old + old_len, keep.prot, keep.flags & ~VMA_ANON_VMA, keep.file,
-                 keep.off + (old - keep.start));
-    note_rss(mm);
-}
-
-struct prot_ctx {
-    struct mm *mm;
-    uint64_t *va;
-    size_t n, cap;
-};
-
-static void writable_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned level)
-{
-    struct prot_ctx *p = ctx;
-    struct memsys *ms = p->mm->ms;
-    (void)level;
-    if (pte & (PTE_ZERO | PTE_WRITE)) return;
-    const struct frame *f = &ms->frames[pte_pfn(pte)];
-    if (!(f->kind == FK_ANON && f->mapcount == 1)) return;
-    if (p->n == p->cap) {
-        size_t cap = p->cap ? p->cap * 2 : 256;
-        uint64_t *n = realloc(p->va, cap * sizeof(*n));
-        if (!n) return;
-        p->va = n;
-        p->cap = cap;
-    }
-    p->va[p->n++] = va;
-}
-
-/* mprotect: new prot on VMAs; entries lose write access, or regain it where the kernel
- * would (can_change_pte_writable: exclusive anonymous pages); PROT_NONE drops the pages
- * from the page tables. */
-static void ev_mprotect(struct memsys *ms, struct mm *mm, uint64_t start, uint64_t len, uint32_t prot,
-                        struct mm_inval *inval)
-{
-    uint64_t end;
-    if (inner_range(ms, start, len, &start, &end)) return;
-    split_huge_leaf(mm, start);
-    split_huge_leaf(mm, end - 1);
-    vmas_protect(&mm->vmas, start, end, prot);
-    inval->start = start;
-    inval->end = end;
-    if (!(prot & 7u)) {
-        zap_range(mm, start, end);
-        return;
-    }
-    if (!(prot & VMA_WRITE)) {
-        pgtable_protect_range(mm->pt, start, end, 0, PTE_WRITE);
-        return;
-    }
-    struct prot_ctx p = {.mm = mm};
-    for (uint64_t a = start; a < end;) {
-        const struct vma *v = vmas_find_next(&mm->vmas, a);
-        if (!v || v->start >= end) break;
-        uint64_t s = v->start > a ? v->start : a, e = v->end < end ? v->end : end;
-        if (!(v->flags & VMA_SHARED)) pgtable_for_each(mm->pt, s, e, writable_leaf, &p);
-        a = e;
-    }
-    for (size_t i = 0; i < p.n; i++) pgtable_update(mm->pt, p.va[i], PTE_WRITE, 0);
-    free(p.va);
-}
-
-static void ev_madvise(struct memsys *ms, struct mm *mm, uint64_t start, uint64_t len, uint64_t advice,
-                       struct mm_inval *inval)
-{
-    uint64_t end;
-    if (inner_range(ms, start, len, &start, &end)) return;
-    switch (advice) {
-    case LX_MADV_DONTNEED:
-    case LX_MADV_REMOVE:
-        zap_range(mm, start, end);
-        inval->start = start;
-        inval->end = end;
-        break;
-    case LX_MADV_HUGEPAGE: vmas_set_flags(&mm->vmas, start, end, VMA_HUGEPAGE, VMA_NOHUGEPAGE); break;
-    case LX_MADV_NOHUGEPAGE: vmas_set_flags(&mm->vmas, start, end, VMA_NOHUGEPAGE, VMA_HUGEPAGE); break;
-    case LX_MADV_DONTFORK: vmas_set_flags(&mm->vmas, start, end, VMA_DONTCOPY, 0); break;
-    case LX_MADV_DOFORK: vmas_set_flags(&mm->vmas, start, end, 0, VMA_DONTCOPY); break;
-    case LX_MADV_WIPEONFORK: vmas_set_flags(&mm->vmas, start, end, VMA_WIPEONFORK, 0); break;
-    case LX_MADV_KEEPONFORK: vmas_set_flags(&mm->vmas, start, end, 0, VMA_WIPEONFORK); break;
-    case LX_MADV_WILLNEED: /* file pages are read into the cache, nothing is mapped */
-        for (uint64_t a = start; a < end; a += ms->page_size) {
-            const struct vma *v = vmas_find(&mm->vmas, a);
-            if (v && v->file && pc_find(ms, v->file, vma_pgoff(ms, v, a)) == NO_PFN)
-                pc_insert(ms, v->file, vma_pgoff(ms, v, a));
-        }
-        break;
-    case LX_MADV_POPULATE_READ: populate(ms, mm, start, end, 0); break;
-    case LX_MADV_POPULATE_WRITE: populate(ms, mm, start, end, 1); break;
-    default: break; /* MADV_FREE keeps the pages until reclaim; the others change nothing here */
-    }
-}
-
-/* read(2)/write(2) of a regular file: the pages pass through the page cache and stay. */
-static void ev_file_io(struct memsys *ms, const struct mmt_event *ev)
-{
-    if (ev->nargs < 3 || ev->result <= 0) return;
-    uint32_t file = file_lookup(ms, ev->path, ev->nargs > 3 ? ev->args[3] : 0);
-    if (!file) return;
-    uint64_t first = ev->args[1] >> ms->page_shift, last = (ev->args[1] + (uint64_t)ev->result - 1) >> ms->page_shift;
-    for (uint64_t p = first; p <= last; p++) {
-        uint64_t pfn = pc_find(ms, file, p);
-        if (pfn == NO_PFN && (pfn = pc_insert(ms, file, p)) == NO_PFN) return;
-        if (ev->type == MMT_EV_FILE_WRITE) file_page_dirtied(ms, pfn);
-    }
-}
-
-static void ev_exec(struct mm *mm, struct mm_inval *inval)
-{
-    zap_all(mm);
-    mm->guessed_stack = 0;
-    struct slub *slub = mm->vmas.slub;
-    uint64_t ps = mm->vmas.page_size;
-    vmas_destroy(&mm->vmas);
-    vmas_init(&mm->vmas, slub, ps);
-    mm->c.rss_anon = mm->c.rss_file = mm->c.rss_shmem = 0;
-    inval->all = 1;
-}
-
-int mm_event(struct memsys *ms, struct mm *mm, const struct mmt_event *ev, struct mm_inval *inval)
-{
-    memset(inval, 0, sizeof *inval);
-    const uint64_t *a = ev->args;
-    unsigned n = ev->nargs;
-    switch (ev->type) {
-    case MMT_EV_MAP_INITIAL:
-        mm->saw_maps = 1;
-        if (n >= 4 && a[1] > a[0])
-            ev_map(ms, mm, a[0], a[1] - a[0], a[2], a[3], n > 4 ? a[4] : 0, n > 5 ? a[5] : 0, ev->path, 1, inval);
-        break;
-    case MMT_EV_MMAP:
-        mm->saw_maps = 1;
-        if (n >= 4 && ev->result >= 0 && (ev->result & (int64_t)(TRACE_PAGE - 1)) == 0)
-            ev_map(ms, mm, (uint64_t)ev->result, a[1], a[2], a[3], n > 5 ? a[5] : 0, 0, ev->path, 0, inval);
-        break;
-    case MMT_EV_MUNMAP:
-        if (n >= 2 && ev->result == 0) {
-            uint64_t s, e;
-            if (inner_range(ms, a[0], a[1], &s, &e)) break;
-            zap_range(mm, s, e);
-            vmas_unmap(&mm->vmas, s, e);
-            inval->start = s;
-            inval->end = e;
-        }
-        break;
-    case MMT_EV_MREMAP: ev_mremap(ms, mm, ev, inval); break;
-    case MMT_EV_BRK:
-        if (ev->result > 0) {
-            uint64_t nb = (uint64_t)ev->result, mask = ms->page_size - 1;
-            if (mm->vmas.brk_known && nb < mm->vmas.brk && nb >= mm->vmas.start_brk) {
-                uint64_t s = (nb + mask) & ~mask, e = (mm->vmas.brk + mask) & ~mask;
-                zap_range(mm, s, e);
-                inval->start = s;
-                inval->end = e;
-            }
-            vmas_brk(&mm->vmas, nb);
-        }
-        break;
-    case MMT_EV_MPROTECT:
-        if (n >= 3 && ev->result == 0) ev_mprotect(ms, mm, a[0], a[1], (uint32_t)a[2], inval);
-        break;
-    case MMT_EV_MADVISE:
-        if (n >= 3 && ev->result == 0) ev_madvise(ms, mm, a[0], a[1], a[2], inval);
-        break;
-    case MMT_EV_FILE_READ:
-    case MMT_EV_FILE_WRITE: ev_file_io(ms, ev); break;
-    case MMT_EV_EXEC: ev_exec(mm, inval); break;
-    default: break;
-    }
-    note_rss(mm);
-    return 0;
 }

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/mm_internal.h"
+#include "model/reclaim.h"
 #include "model/slub.h"
 
 /* ---- slab objects for vm_area_struct ---- */
@@ -318,4 +320,368 @@ struct vma *vmas_expand_stack(struct vma_set *s, uint64_t addr, uint64_t guard_g
     v->off -= v->start - a;
     v->start = a;
     return v;
+}
+
+/* ---- the trace's OS events applied to an address space (mm_event, model/memory.h):
+ * mmap, munmap, mremap, brk, mprotect, madvise, file I/O and exec change the VMAs above and
+ * the pages and page tables of the memory model (mm_internal.h) ---- */
+
+/* faultin_page via populate_vma_page_range: each page not yet mapped takes a fault, which
+ * the kernel counts (mm_account_fault counts GUP faults too). */
+static void populate(struct memsys *ms, struct mm *mm, uint64_t start, uint64_t end, int write_if_writable)
+{
+    for (uint64_t a = start; a < end; a += ms->page_size) {
+        const struct vma *v = vmas_find(&mm->vmas, a);
+        if (!v) continue;
+        int w = write_if_writable && (v->prot & VMA_WRITE) && !(v->flags & VMA_SHARED);
+        unsigned level;
+        uint64_t pte = pgtable_lookup(mm->pt, a, &level);
+        if (pte && (!w || (pte & PTE_WRITE))) continue;
+        struct fault_result r;
+        mm_handle_fault(ms, mm, a, w ? FAULT_FLAG_WRITE : 0, &r);
+        if (r.kind == FAULT_OOM || r.kind == FAULT_SIGSEGV) return;
+    }
+}
+
+static uint32_t vma_flags_of_map(uint64_t mflags, const char *path)
+{
+    uint32_t f = 0;
+    if ((mflags & LX_MAP_SHARED_VALIDATE) == LX_MAP_SHARED || (mflags & LX_MAP_SHARED_VALIDATE) == LX_MAP_SHARED_VALIDATE)
+        f |= VMA_SHARED;
+    if ((mflags & LX_MAP_GROWSDOWN) || (path && !strcmp(path, "[stack]"))) f |= VMA_GROWSDOWN;
+    if (mflags & LX_MAP_LOCKED) f |= VMA_LOCKED;
+    if (path && path[0] == '[' && strcmp(path, "[heap]") && strcmp(path, "[stack]")) f |= VMA_SPECIAL;
+    if (mflags & MMT_MAP_TOOL) f |= VMA_TOOL;
+    return f;
+}
+
+/* File id of a mapping: anonymous private 0; anonymous shared a new shmem object; else the
+ * file by path (or inode). Pseudo-paths like [vdso] are special files. */
+static uint32_t file_of_map(struct memsys *ms, uint32_t vflags, int anon, const char *path, uint64_t inode)
+{
+    if (vflags & VMA_SPECIAL) return file_lookup(ms, path, 0);
+    if (anon || (path && (!strcmp(path, "[heap]") || !strcmp(path, "[stack]")))) {
+        return (vflags & VMA_SHARED) ? file_add(ms, NULL, 0, 1) : 0;
+    }
+    if (!path && !inode) return (vflags & VMA_SHARED) ? file_add(ms, NULL, 0, 1) : 0;
+    return file_lookup(ms, path, inode);
+}
+
+/* Traces whose initial mappings carry no names (the DBI backend) do not say which one is
+ * the stack: take the highest private anonymous read-write one, as a process's stack is
+ * its highest mapping but for [vdso]/[vvar], which have names. */
+static int guess_stack(struct mm *mm, uint64_t start, uint64_t prot, uint32_t vflags, int anon, const char *path)
+{
+    if (!anon || path || (vflags & (VMA_SHARED | VMA_GROWSDOWN)) || (prot & 3u) != 3u) return 0;
+    if (vmas_find_next(&mm->vmas, start)) return 0; /* something above it */
+    if (mm->guessed_stack) {
+        struct vma *old = vmas_find(&mm->vmas, mm->guessed_stack);
+        if (old) old->flags &= ~VMA_GROWSDOWN;
+    }
+    mm->guessed_stack = start;
+    return 1;
+}
+
+/* Traces are recorded with 4 KiB pages; a model with larger pages rounds their ranges.
+ * Ranges that shrink the address space (munmap, mprotect, madvise) round inwards, to the
+ * model pages they cover whole. */
+#define TRACE_PAGE 4096u
+
+static int inner_range(const struct memsys *ms, uint64_t start, uint64_t len, uint64_t *s, uint64_t *e)
+{
+    uint64_t mask = ms->page_size - 1, tmask = TRACE_PAGE - 1;
+    if (len > UINT64_MAX - start - ms->page_size) return -1;
+    *s = (start + mask) & ~mask;
+    *e = ((start + len + tmask) & ~tmask) & ~mask;
+    return *e > *s ? 0 : -1;
+}
+
+/* A new mapping rounded out to model pages may cover a boundary page that another VMA
+ * already maps (adjacent 4 KiB mappings): that page keeps its VMA and gains the new
+ * protection, as a larger-page kernel would need; the new VMA covers the rest. */
+static void clip_shared_boundaries(struct mm *mm, uint64_t *s, uint64_t *e, uint64_t start, uint64_t end, uint32_t prot)
+{
+    uint64_t ps = mm->ms->page_size;
+    const struct vma *v;
+    if (*s < start && (v = vmas_find(&mm->vmas, *s)) != NULL) {
+        vmas_protect(&mm->vmas, *s, *s + ps, v->prot | prot);
+        *s += ps;
+    }
+    if (*e > end && *e > *s && (v = vmas_find(&mm->vmas, *e - ps)) != NULL) {
+        vmas_protect(&mm->vmas, *e - ps, *e, v->prot | prot);
+        *e -= ps;
+    }
+}
+
+static void ev_map(struct memsys *ms, struct mm *mm, uint64_t start, uint64_t len, uint64_t prot, uint64_t mflags,
+                   uint64_t off, uint64_t inode, const char *path, int initial, struct mm_inval *inval)
+{
+    uint64_t mask = ms->page_size - 1, tmask = TRACE_PAGE - 1;
+    if (len > UINT64_MAX - start - ms->page_size) return;
+    uint64_t tstart = start & ~tmask, tend = (start + len + tmask) & ~tmask;
+    uint64_t end = (tend + mask) & ~mask;
+    start = tstart & ~mask;
+    if (mask > tmask) clip_shared_boundaries(mm, &start, &end, tstart, tend, (uint32_t)prot & 7u);
+    if (end <= start) return;
+    /* the file offset at the (rounded) start */
+    if (start >= tstart) off += start - tstart;
+    else off = off > tstart - start ? off - (tstart - start) : 0;
+    int anon = (mflags & LX_MAP_ANONYMOUS) != 0;
+    if (initial) anon = !path || !path[0] || !strcmp(path, "[heap]") || !strcmp(path, "[stack]");
+    uint32_t vflags = vma_flags_of_map(mflags, path);
+    uint32_t file = file_of_map(ms, vflags, anon, path, inode);
+    if (initial && guess_stack(mm, start, prot, vflags, anon, path)) vflags |= VMA_GROWSDOWN;
+    zap_range(mm, start, end);
+    vmas_map(&mm->vmas, start, end, (uint32_t)prot & 7u, vflags, file, off);
+    if (path && !strcmp(path, "[heap]")) {
+        mm->vmas.start_brk = start;
+        mm->vmas.brk = end;
+        mm->vmas.brk_known = 1;
+    }
+    inval->start = start;
+    inval->end = end;
+    if (!initial && (mflags & (LX_MAP_POPULATE | LX_MAP_LOCKED))) populate(ms, mm, start, end, 1);
+}
+
+struct move_ctx {
+    struct mm *mm;
+    uint64_t from, to;
+    uint64_t *va, *pte;
+    unsigned *level;
+    size_t n, cap;
+    int failed;
+};
+
+static void collect_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned level)
+{
+    struct move_ctx *m = ctx;
+    if (m->failed) return;
+    if (m->n == m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 256;
+        uint64_t *a = realloc(m->va, cap * sizeof(*a)), *b = a ? realloc(m->pte, cap * sizeof(*b)) : NULL;
+        if (a) m->va = a;
+        if (b) m->pte = b;
+        unsigned *c = b ? realloc(m->level, cap * sizeof(*c)) : NULL;
+        if (!c) { m->failed = 1; return; }
+        m->level = c;
+        m->cap = cap;
+    }
+    m->va[m->n] = va;
+    m->pte[m->n] = pte;
+    m->level[m->n++] = level;
+}
+
+/* move_page_tables: the entries of [old, old+len) move to new (no faults, same frames). */
+static void move_ptes(struct mm *mm, uint64_t old, uint64_t len, uint64_t new_addr)
+{
+    struct memsys *ms = mm->ms;
+    uint64_t hsize = ms->page_size << ms->pmd_order;
+    /* a huge leaf moves whole only when both sides are aligned to it */
+    if ((old | new_addr | len) & (hsize - 1)) {
+        for (uint64_t a = old & ~(hsize - 1); a < old + len; a += hsize) split_huge_leaf(mm, a);
+    }
+    struct move_ctx m = {.mm = mm};
+    pgtable_for_each(mm->pt, old, old + len, collect_leaf, &m);
+    pgtable_unmap_range(mm->pt, old, old + len, NULL, NULL);
+    for (size_t i = 0; i < m.n && !m.failed; i++)
+        if (pgtable_map(mm->pt, m.va[i] - old + new_addr, pte_pfn(m.pte[i]), m.level[i],
+                        m.pte[i] & PTE_FLAGS_MASK & ~(PTE_HUGE | PTE_PRESENT), NULL))
+            m.failed = 1;
+    free(m.va);
+    free(m.pte);
+    free(m.level);
+}
+
+static void ev_mremap(struct memsys *ms, struct mm *mm, const struct mmt_event *ev, struct mm_inval *inval)
+{
+    if (ev->nargs < 3 || ev->result < 0) return;
+    uint64_t mask = ms->page_size - 1;
+    uint64_t old = ev->args[0] & ~mask, old_len = (ev->args[1] + mask) & ~mask, new_len = (ev->args[2] + mask) & ~mask;
+    uint64_t flags = ev->nargs > 3 ? ev->args[3] : 0, new_addr = (uint64_t)ev->result;
+    const struct vma *src = vmas_find(&mm->vmas, old);
+    if (!src) return;
+    struct vma keep = *src;
+    inval->start = old;
+    inval->end = old + (old_len > new_len ? old_len : new_len);
+    if (new_addr == old) {
+        if (new_len < old_len) zap_range(mm, old + new_len, old + old_len);
+        vmas_remap(&mm->vmas, old, old_len, old, new_len);
+        return;
+    }
+    if (new_len < old_len) zap_range(mm, old + new_len, old + old_len);
+    zap_range(mm, new_addr, new_addr + new_len); /* MREMAP_FIXED replaces the target */
+    move_ptes(mm, old, old_len < new_len ? old_len : new_len, new_addr);
+    vmas_remap(&mm->vmas, old, old_len, new_addr, new_len);
+    if (flags & LX_MREMAP_DONTUNMAP)
+        vmas_map(&mm->vmas, old, old + old_len, keep.prot, keep.flags & ~VMA_ANON_VMA, keep.file,
+                 keep.off + (old - keep.start));
+    note_rss(mm);
+}
+
+struct prot_ctx {
+    struct mm *mm;
+    uint64_t *va;
+    size_t n, cap;
+};
+
+static void writable_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned level)
+{
+    struct prot_ctx *p = ctx;
+    struct memsys *ms = p->mm->ms;
+    (void)level;
+    if (pte & (PTE_ZERO | PTE_WRITE)) return;
+    const struct frame *f = &ms->frames[pte_pfn(pte)];
+    if (!(f->kind == FK_ANON && f->mapcount == 1)) return;
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 256;
+        uint64_t *n = realloc(p->va, cap * sizeof(*n));
+        if (!n) return;
+        p->va = n;
+        p->cap = cap;
+    }
+    p->va[p->n++] = va;
+}
+
+/* mprotect: new prot on VMAs; entries lose write access, or regain it where the kernel
+ * would (can_change_pte_writable: exclusive anonymous pages); PROT_NONE drops the pages
+ * from the page tables. */
+static void ev_mprotect(struct memsys *ms, struct mm *mm, uint64_t start, uint64_t len, uint32_t prot,
+                        struct mm_inval *inval)
+{
+    uint64_t end;
+    if (inner_range(ms, start, len, &start, &end)) return;
+    split_huge_leaf(mm, start);
+    split_huge_leaf(mm, end - 1);
+    vmas_protect(&mm->vmas, start, end, prot);
+    inval->start = start;
+    inval->end = end;
+    if (!(prot & 7u)) {
+        zap_range(mm, start, end);
+        return;
+    }
+    if (!(prot & VMA_WRITE)) {
+        pgtable_protect_range(mm->pt, start, end, 0, PTE_WRITE);
+        return;
+    }
+    struct prot_ctx p = {.mm = mm};
+    for (uint64_t a = start; a < end;) {
+        const struct vma *v = vmas_find_next(&mm->vmas, a);
+        if (!v || v->start >= end) break;
+        uint64_t s = v->start > a ? v->start : a, e = v->end < end ? v->end : end;
+        if (!(v->flags & VMA_SHARED)) pgtable_for_each(mm->pt, s, e, writable_leaf, &p);
+        a = e;
+    }
+    for (size_t i = 0; i < p.n; i++) pgtable_update(mm->pt, p.va[i], PTE_WRITE, 0);
+    free(p.va);
+}
+
+static void ev_madvise(struct memsys *ms, struct mm *mm, uint64_t start, uint64_t len, uint64_t advice,
+                       struct mm_inval *inval)
+{
+    uint64_t end;
+    if (inner_range(ms, start, len, &start, &end)) return;
+    switch (advice) {
+    case LX_MADV_DONTNEED:
+    case LX_MADV_REMOVE:
+        zap_range(mm, start, end);
+        inval->start = start;
+        inval->end = end;
+        break;
+    case LX_MADV_HUGEPAGE: vmas_set_flags(&mm->vmas, start, end, VMA_HUGEPAGE, VMA_NOHUGEPAGE); break;
+    case LX_MADV_NOHUGEPAGE: vmas_set_flags(&mm->vmas, start, end, VMA_NOHUGEPAGE, VMA_HUGEPAGE); break;
+    case LX_MADV_DONTFORK: vmas_set_flags(&mm->vmas, start, end, VMA_DONTCOPY, 0); break;
+    case LX_MADV_DOFORK: vmas_set_flags(&mm->vmas, start, end, 0, VMA_DONTCOPY); break;
+    case LX_MADV_WIPEONFORK: vmas_set_flags(&mm->vmas, start, end, VMA_WIPEONFORK, 0); break;
+    case LX_MADV_KEEPONFORK: vmas_set_flags(&mm->vmas, start, end, 0, VMA_WIPEONFORK); break;
+    case LX_MADV_WILLNEED: /* file pages are read into the cache, nothing is mapped */
+        for (uint64_t a = start; a < end; a += ms->page_size) {
+            const struct vma *v = vmas_find(&mm->vmas, a);
+            if (v && v->file && pc_find(ms, v->file, vma_pgoff(ms, v, a)) == NO_PFN)
+                pc_insert(ms, v->file, vma_pgoff(ms, v, a));
+        }
+        break;
+    case LX_MADV_POPULATE_READ: populate(ms, mm, start, end, 0); break;
+    case LX_MADV_POPULATE_WRITE: populate(ms, mm, start, end, 1); break;
+    default: break; /* MADV_FREE keeps the pages until reclaim; the others change nothing here */
+    }
+}
+
+/* read(2)/write(2) of a regular file: the pages pass through the page cache and stay. */
+static void ev_file_io(struct memsys *ms, const struct mmt_event *ev)
+{
+    if (ev->nargs < 3 || ev->result <= 0) return;
+    uint32_t file = file_lookup(ms, ev->path, ev->nargs > 3 ? ev->args[3] : 0);
+    if (!file) return;
+    uint64_t first = ev->args[1] >> ms->page_shift, last = (ev->args[1] + (uint64_t)ev->result - 1) >> ms->page_shift;
+    for (uint64_t p = first; p <= last; p++) {
+        uint64_t pfn = pc_find(ms, file, p);
+        if (pfn == NO_PFN && (pfn = pc_insert(ms, file, p)) == NO_PFN) return;
+        if (ev->type == MMT_EV_FILE_WRITE) file_page_dirtied(ms, pfn);
+    }
+}
+
+static void ev_exec(struct mm *mm, struct mm_inval *inval)
+{
+    zap_all(mm);
+    mm->guessed_stack = 0;
+    struct slub *slub = mm->vmas.slub;
+    uint64_t ps = mm->vmas.page_size;
+    vmas_destroy(&mm->vmas);
+    vmas_init(&mm->vmas, slub, ps);
+    mm->c.rss_anon = mm->c.rss_file = mm->c.rss_shmem = 0;
+    inval->all = 1;
+}
+
+int mm_event(struct memsys *ms, struct mm *mm, const struct mmt_event *ev, struct mm_inval *inval)
+{
+    memset(inval, 0, sizeof *inval);
+    const uint64_t *a = ev->args;
+    unsigned n = ev->nargs;
+    switch (ev->type) {
+    case MMT_EV_MAP_INITIAL:
+        mm->saw_maps = 1;
+        if (n >= 4 && a[1] > a[0])
+            ev_map(ms, mm, a[0], a[1] - a[0], a[2], a[3], n > 4 ? a[4] : 0, n > 5 ? a[5] : 0, ev->path, 1, inval);
+        break;
+    case MMT_EV_MMAP:
+        mm->saw_maps = 1;
+        if (n >= 4 && ev->result >= 0 && (ev->result & (int64_t)(TRACE_PAGE - 1)) == 0)
+            ev_map(ms, mm, (uint64_t)ev->result, a[1], a[2], a[3], n > 5 ? a[5] : 0, 0, ev->path, 0, inval);
+        break;
+    case MMT_EV_MUNMAP:
+        if (n >= 2 && ev->result == 0) {
+            uint64_t s, e;
+            if (inner_range(ms, a[0], a[1], &s, &e)) break;
+            zap_range(mm, s, e);
+            vmas_unmap(&mm->vmas, s, e);
+            inval->start = s;
+            inval->end = e;
+        }
+        break;
+    case MMT_EV_MREMAP: ev_mremap(ms, mm, ev, inval); break;
+    case MMT_EV_BRK:
+        if (ev->result > 0) {
+            uint64_t nb = (uint64_t)ev->result, mask = ms->page_size - 1;
+            if (mm->vmas.brk_known && nb < mm->vmas.brk && nb >= mm->vmas.start_brk) {
+                uint64_t s = (nb + mask) & ~mask, e = (mm->vmas.brk + mask) & ~mask;
+                zap_range(mm, s, e);
+                inval->start = s;
+                inval->end = e;
+            }
+            vmas_brk(&mm->vmas, nb);
+        }
+        break;
+    case MMT_EV_MPROTECT:
+        if (n >= 3 && ev->result == 0) ev_mprotect(ms, mm, a[0], a[1], (uint32_t)a[2], inval);
+        break;
+    case MMT_EV_MADVISE:
+        if (n >= 3 && ev->result == 0) ev_madvise(ms, mm, a[0], a[1], a[2], inval);
+        break;
+    case MMT_EV_FILE_READ:
+    case MMT_EV_FILE_WRITE: ev_file_io(ms, ev); break;
+    case MMT_EV_EXEC: ev_exec(mm, inval); break;
+    default: break;
+    }
+    note_rss(mm);
+    return 0;
 }
