@@ -1,10 +1,11 @@
-/* pressure.c - memory pressure on the simulated machine: shootdowns, kswapd, the OOM
- * kill, PSI, vmstat and the reports. See pressure.h. */
+/* pressure.c - memory pressure on the simulated machine: shootdowns, kswapd's wakeup, the
+ * OOM kill, PSI, vmstat and the reports. See pressure.h. */
 #include "model/pressure.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/kswapd.h"
 #include "model/meminfo.h"
 #include "model/oom_kill.h"
 #include "model/pgtable.h"
@@ -16,8 +17,10 @@
 int pressure_init(struct sim *s)
 {
     struct pressure *pr = calloc(1, sizeof(*pr));
-    if (!pr)
+    if (!pr || sched_add_task(s, &kswapd_task)) {
+        free(pr);
         return -1;
+    }
     pr->rc = memsys_reclaim(s->ms);
     pr->dmesg_f = open_memstream(&pr->dmesg, &pr->dmesg_len);
     if (!pr->dmesg_f) {
@@ -74,7 +77,7 @@ static int inval_cmp(const void *a, const void *b)
 /* Evicted pages leave every TLB (try_to_unmap flushes them). Reclaim evicts in batches,
  * often neighbouring pages: each run of consecutive pages of one address space is one
  * shootdown (a TLB invalidation scans the whole TLB, whatever the range). */
-static void shoot_down_evicted(struct sim *s)
+void pressure_shoot_down(struct sim *s)
 {
     struct reclaim_inval inv[INVAL_BATCH];
     size_t n;
@@ -100,7 +103,7 @@ void pressure_after_fault(struct sim *s, struct cpu *c, const struct fault_resul
     struct pressure *pr = s->pr;
     if (!pr || !pr->rc)
         return;
-    shoot_down_evicted(s);
+    pressure_shoot_down(s);
     if (fr && fr->kind == FAULT_MAJOR && fr->io_ns) {
         uint64_t io = CYC((uint64_t)((double)fr->io_ns * s->cfg.cpu.freq_ghz));
         pr->memstall_fx += io;
@@ -117,52 +120,7 @@ void pressure_after_fault(struct sim *s, struct cpu *c, const struct fault_resul
             pr->stalls[pr->nstalls++].end_fx = c->clock_fx + io;
         }
     }
-    /* The allocation woke kswapd: it becomes runnable and, having slept, preempts the
-     * running process (CFS wakeup preemption); the scheduler gives it a CPU. */
-    if (!pr->kswapd_queued && reclaim_kswapd_awake(pr->rc)) {
-        pr->kswapd_queued = 1;
-        pr->kswapd_ready_fx = c->clock_fx;
-        c->slice_end_fx = c->clock_fx;
-        c->next_check_fx = 0;
-    }
-}
-
-int pressure_kswapd_due(const struct sim *s, uint64_t stream_ready)
-{
-    const struct pressure *pr = s->pr;
-    return pr && pr->kswapd_queued && pr->kswapd_ready_fx <= stream_ready;
-}
-
-void pressure_kswapd_slice(struct sim *s, struct cpu *c)
-{
-    struct pressure *pr = s->pr;
-    pr->kswapd_queued = 0;
-    if (c->clock_fx < pr->kswapd_ready_fx) { /* the CPU idled until kswapd woke */
-        c->idle_fx += pr->kswapd_ready_fx - c->clock_fx;
-        c->clock_fx = pr->kswapd_ready_fx;
-    }
-    /* a kernel thread borrows the last mm (lazy TLB): a switch cost, no TLB flush */
-    c->clock_fx += CYC(s->cfg.cpu.context_switch);
-    pr->kswapd_fx += CYC(s->cfg.cpu.context_switch);
-    s->ctx_switches++;
-    pr->kswapd_slices++;
-    uint64_t end = c->clock_fx + s->quantum_fx;
-    int stuck = 0;
-    while (reclaim_kswapd_awake(pr->rc) && c->clock_fx < end) {
-        reclaim_set_time(pr->rc, pressure_ns(s, c->clock_fx));
-        uint64_t cyc = reclaim_kswapd_run(pr->rc);
-        c->clock_fx += CYC(cyc);
-        pr->kswapd_fx += CYC(cyc);
-        shoot_down_evicted(s);
-        if (!cyc) {
-            stuck = 1; /* a round that did nothing: it waits for the next wakeup */
-            break;
-        }
-    }
-    if (!stuck && reclaim_kswapd_awake(pr->rc)) { /* the quantum ended first: back in the queue */
-        pr->kswapd_queued = 1;
-        pr->kswapd_ready_fx = c->clock_fx;
-    }
+    kswapd_after_fault(s, c);
 }
 
 void pressure_stream_done(struct sim *s, uint32_t stream, uint64_t now_fx)
@@ -472,9 +430,9 @@ void pressure_report_json(struct sim *s, struct json *j)
     json_f64(j, "some", some);
     json_f64(j, "full", full);
     json_f64(j, "memstall_s", (double)(pr->memstall_fx >> CYC_SHIFT) / (s->cfg.cpu.freq_ghz * 1e9));
-    json_f64(j, "kswapd_cpu_share", elapsed > 0 ? (double)pr->kswapd_fx / elapsed : 0.0);
-    json_u64(j, "kswapd_cpu_cycles", pr->kswapd_fx >> CYC_SHIFT);
-    json_u64(j, "kswapd_slices", pr->kswapd_slices);
+    json_f64(j, "kswapd_cpu_share", elapsed > 0 ? (double)pr->kswapd.cpu_fx / elapsed : 0.0);
+    json_u64(j, "kswapd_cpu_cycles", pr->kswapd.cpu_fx >> CYC_SHIFT);
+    json_u64(j, "kswapd_slices", pr->kswapd.slices);
     json_obj_end(j);
     struct meminfo m;
     fill_meminfo(s, &m);
@@ -522,7 +480,7 @@ void pressure_report_text(struct sim *s, FILE *f)
     pressure_psi(s, &some, &full);
     fprintf(f, "Memory pressure stall (PSI): some %.1f%%, full %.1f%% of the run; kswapd %.1f%% of the CPU time\n",
             100 * some, 100 * full,
-            sched_now_fx(s) ? 100.0 * (double)pr->kswapd_fx / ((double)sched_now_fx(s) * s->ncpu) : 0.0);
+            sched_now_fx(s) ? 100.0 * (double)pr->kswapd.cpu_fx / ((double)sched_now_fx(s) * s->ncpu) : 0.0);
     fprintf(f, "\n");
     struct meminfo m;
     fill_meminfo(s, &m);

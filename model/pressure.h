@@ -1,7 +1,7 @@
 /* pressure.h - the engine's side of memory pressure: what sim.c, stats.c and replay.c call
  * so that reclaim, swap and the OOM killer act on the simulated machine: TLB shootdowns
- * of evicted pages, kswapd's CPU time, the accessed bits the page walker sets, the OOM
- * kill of a whole trace, oom_score_peak, the report (`oom`, `reclaim`, `psi`, a `free -h`
+ * of evicted pages, kswapd's wakeup (the thread itself is model/kswapd.c), the accessed
+ * bits the page walker sets, the OOM kill of a whole trace, oom_score_peak, the report (`oom`, `reclaim`, `psi`, a `free -h`
  * table, the dmesg lines of each kill) and `--vmstat` lines.
  *
  * Internal to the engine (it knows struct sim): users of the engine include sim.h. */
@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "model/kswapd.h"
 #include "model/memory.h"
 #include "model/psi.h"
 
@@ -40,12 +41,7 @@ struct pressure {
     uint64_t vmstat_interval_fx;
     uint64_t vmstat_lines;
     uint64_t last_si, last_so, last_bi, last_bo, last_vm_ns;
-    uint64_t kswapd_fx;               /* CPU time kswapd ran, in its own slices */
-    /* kswapd is a kernel thread of the scheduler: woken (queued) below the low watermark,
-     * it runs on the CPU the scheduler gives it, for up to a quantum a slice */
-    int kswapd_queued;
-    uint64_t kswapd_ready_fx;         /* when it became runnable */
-    uint64_t kswapd_slices;           /* times it was scheduled */
+    struct kswapd kswapd;             /* the kernel thread (model/kswapd.h) */
     uint64_t memstall_fx;             /* time processes waited for swap-ins */
     char (*comm)[16];                 /* per trace: the program's name, as the kernel's comm */
     struct proc *victim_running;      /* killed while running: exits at its slice's end */
@@ -68,12 +64,9 @@ uint64_t pressure_ns(const struct sim *s, uint64_t fx);
  * by the fault, kswapd's turn, PSI. */
 void pressure_before_fault(struct sim *s, struct cpu *c);
 void pressure_after_fault(struct sim *s, struct cpu *c, const struct fault_result *fr);
-/* kswapd in the scheduler: whether it is runnable and goes before the first stream, ready
- * at `stream_ready` (the one ready first goes first; kswapd wins a tie, as the thread whose
- * wakeup preempted the stream); then one slice of it on c (balancing rounds until it
- * sleeps or the quantum ends). */
-int pressure_kswapd_due(const struct sim *s, uint64_t stream_ready);
-void pressure_kswapd_slice(struct sim *s, struct cpu *c);
+/* Evicted pages leave every TLB: one shootdown per run of consecutive pages of an address
+ * space (after a fault, and after each of kswapd's rounds). */
+void pressure_shoot_down(struct sim *s);
 /* The page walker found pte present: its accessed bit is set (reclaim's "young"). */
 void pressure_page_accessed(struct sim *s, uint64_t pte);
 

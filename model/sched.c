@@ -282,6 +282,26 @@ static void rq_push(struct sim *s, uint32_t id)
     s->rq_len++;
 }
 
+int sched_add_task(struct sim *s, const struct sched_task *t)
+{
+    if (s->ntasks >= SCHED_MAX_TASKS)
+        return -1;
+    s->tasks[s->ntasks++] = t;
+    return 0;
+}
+
+/* The first task due before every queued stream, or NULL. */
+static const struct sched_task *due_task(const struct sim *s)
+{
+    if (!s->ntasks)
+        return NULL;
+    uint64_t stream_ready = first_ready_fx(s);
+    for (uint32_t i = 0; i < s->ntasks; i++)
+        if (s->tasks[i]->due(s, stream_ready))
+            return s->tasks[i];
+    return NULL;
+}
+
 int sched_run(struct sim *s)
 {
     if (!s->nstreams)
@@ -293,8 +313,9 @@ int sched_run(struct sim *s)
         rq_push(s, i);
     while (s->rq_len) {
         struct cpu *c = earliest_cpu(s);
-        if (pressure_kswapd_due(s, first_ready_fx(s))) {
-            pressure_kswapd_slice(s, c);
+        const struct sched_task *task = due_task(s);
+        if (task) {
+            task->run_slice(s, c);
             continue;
         }
         uint32_t id = rq_take(s, (int)(c - s->cpus), c->clock_fx);

@@ -1,6 +1,6 @@
 /* sim_internal.h - the insides of struct sim, shared by sim.c (run loop, access path),
- * sched.c (CPUs, run queue, processes), pressure.c (shootdowns, kswapd, OOM kill) and
- * stats.c (reports). Not for users of the engine: they include sim.h. */
+ * sched.c (CPUs, run queue, processes, tasks), pressure.c (shootdowns, OOM kill),
+ * kswapd.c (the kernel thread) and stats.c (reports). Not for users of the engine: they include sim.h. */
 #ifndef MMSIM_SIM_INTERNAL_H
 #define MMSIM_SIM_INTERNAL_H
 
@@ -19,6 +19,8 @@
  * exactly. */
 #define CYC_SHIFT 10
 #define CYC(x) ((uint64_t)(x) << CYC_SHIFT)
+
+#define SCHED_MAX_TASKS 4
 
 enum cyc_part { CP_BASE, CP_TLB, CP_WALK, CP_CACHE, CP_FAULT, CP_SWITCH, CP_NR };
 
@@ -107,6 +109,9 @@ struct sim {
     struct proc **procs;
     uint32_t nprocs, capprocs;
     unsigned next_asid;
+    /* the tasks besides the streams, in the order they are asked whether they are due */
+    const struct sched_task *tasks[SCHED_MAX_TASKS];
+    uint32_t ntasks;
     /* run queue: stream indices, FIFO */
     uint32_t *rq;
     uint32_t rq_head, rq_len;
@@ -135,6 +140,17 @@ struct sim {
 };
 
 /* sched.c */
+/* A task the scheduler runs on a CPU besides the trace streams (a kernel thread such as
+ * kswapd, model/kswapd.h): `due` says whether it is runnable and goes before the first
+ * stream, ready at stream_ready; `run_slice` runs one slice of it on c. The scheduler
+ * knows tasks only by this interface. */
+struct sched_task {
+    const char *name;
+    int (*due)(const struct sim *s, uint64_t stream_ready);
+    void (*run_slice)(struct sim *s, struct cpu *c);
+};
+/* Adds a task (at most SCHED_MAX_TASKS); 0 or -1. */
+int sched_add_task(struct sim *s, const struct sched_task *t);
 int sched_init(struct sim *s, char *err, size_t errlen);
 void sched_destroy(struct sim *s);
 /* A process of the trace; with a parent, a fork's child: a copy-on-write copy of the
