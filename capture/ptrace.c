@@ -178,8 +178,9 @@ static void syscall_returned(struct stepper *s, struct pt_thread *t)
     t->sc.active = 0;
 }
 
-static void ptrace_event_stop(struct stepper *s, struct pt_thread *t, int event)
+static void ptrace_event_stop(void *ctx, struct pt_thread *t, int event)
 {
+    struct stepper *s = ctx;
     unsigned long msg = 0;
     ptrace(PTRACE_GETEVENTMSG, t->tid, NULL, &msg);
     pid_t tid = t->tid, pid = t->pid;
@@ -210,8 +211,9 @@ static void ptrace_event_stop(struct stepper *s, struct pt_thread *t, int event)
     ptrace(event == PTRACE_EVENT_EXIT ? PTRACE_CONT : PTRACE_SINGLESTEP, tid, NULL, NULL);
 }
 
-static void signal_stop(struct stepper *s, struct pt_thread *t, int sig)
+static void signal_stop(void *ctx, struct pt_thread *t, int sig)
 {
+    struct stepper *s = ctx;
     if (t->state == PT_T_RUNNING && t->sc.active && read_regs(t) == 0) {
         /* the call ended (or was cut short) before the signal's delivery */
         int64_t rv = (int64_t)thread_regs(t)->rax;
@@ -239,11 +241,6 @@ static void step_gone(void *ctx, struct pt_thread *t, int st, const struct rusag
     pt_thread_gone(&s->out, &s->ts, t, st, ru, s->root, s->res);
 }
 
-static void step_event_stop(void *ctx, struct pt_thread *t, int event)
-{
-    ptrace_event_stop(ctx, t, event);
-}
-
 /* A plain SIGTRAP: the end of a step, which for a thread in a system call is its return. */
 static void step_trap(void *ctx, struct pt_thread *t)
 {
@@ -259,19 +256,14 @@ static void step_initial_stop(void *ctx, struct pt_thread *t)
     t->regs_valid = 0;
 }
 
-static void step_signal_stop(void *ctx, struct pt_thread *t, int sig)
-{
-    signal_stop(ctx, t, sig);
-}
-
 static const struct pt_status_ops step_status_ops = {
     .syscall_sig = SIGTRAP,
     .new_thread = step_new_thread,
     .gone = step_gone,
-    .event_stop = step_event_stop,
+    .event_stop = ptrace_event_stop,
     .syscall_stop = step_trap,
     .initial_stop = step_initial_stop,
-    .signal_stop = step_signal_stop,
+    .signal_stop = signal_stop,
 };
 
 static void handle_status(struct stepper *s, pid_t tid, int st, const struct rusage *ru)

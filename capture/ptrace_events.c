@@ -298,8 +298,9 @@ static void seccomp_stop(struct evrec *e, struct pt_thread *t)
     resume(t->tid, PTRACE_SYSCALL, 0); /* stop again at its return */
 }
 
-static void syscall_stop(struct evrec *e, struct pt_thread *t)
+static void syscall_stop(void *ctx, struct pt_thread *t)
 {
+    struct evrec *e = ctx;
     struct __ptrace_syscall_info si;
     memset(&si, 0, sizeof si);
     long n = ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, (void *)sizeof si, &si);
@@ -316,8 +317,9 @@ static void syscall_stop(struct evrec *e, struct pt_thread *t)
     resume(t->tid, PTRACE_CONT, 0);
 }
 
-static void event_stop(struct evrec *e, struct pt_thread *t, int event)
+static void event_stop(void *ctx, struct pt_thread *t, int event)
 {
+    struct evrec *e = ctx;
     unsigned long msg = 0;
     pid_t tid = t->tid, pid = t->pid;
     ptrace(PTRACE_GETEVENTMSG, tid, NULL, &msg);
@@ -375,16 +377,6 @@ static void ev_gone(void *ctx, struct pt_thread *t, int st, const struct rusage 
     pt_thread_gone(&e->out, &e->ts, t, st, ru, e->root, e->res);
 }
 
-static void ev_event_stop(void *ctx, struct pt_thread *t, int event)
-{
-    event_stop(ctx, t, event);
-}
-
-static void ev_syscall_stop(void *ctx, struct pt_thread *t)
-{
-    syscall_stop(ctx, t);
-}
-
 static void ev_initial_stop(void *ctx, struct pt_thread *t)
 {
     (void)ctx;
@@ -403,8 +395,8 @@ static const struct pt_status_ops ev_status_ops = {
     .syscall_sig = SIGTRAP | 0x80,
     .new_thread = ev_new_thread,
     .gone = ev_gone,
-    .event_stop = ev_event_stop,
-    .syscall_stop = ev_syscall_stop,
+    .event_stop = event_stop,
+    .syscall_stop = syscall_stop,
     .initial_stop = ev_initial_stop,
     .signal_stop = ev_signal_stop,
 };
