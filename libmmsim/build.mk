@@ -39,5 +39,3 @@ INSTALL_EXTRA += install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR
     sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
         -e 's|@VERSION@|$(PUB_VERSION)|' libmmsim/mmsim.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/mmsim.pc && \
     install -m 644 python/mmsim/*.py $(DESTDIR)$(PYDIR)/mmsim/;
-# The Makefile reads this file after its `build` rule (see capture/build.mk).
-build: $(PUB_SO) build/pub/libmmsim.a
