@@ -19,7 +19,7 @@ OUT=docs/validation.md
 QUICK=0
 ONLY=
 KEEP=
-NATIVE_RUNS=${NATIVE_RUNS:-3}
+NATIVE_RUNS=${NATIVE_RUNS:-5}
 while [ $# -gt 0 ]; do
     case $1 in
     --quick) QUICK=1 ;;
@@ -75,29 +75,37 @@ print(json.load(sys.stdin)["faults"]["minor"])'
 }
 TABLE=$WORK/everyday.md
 {
-    echo "| program | command | kernel from exec (median of $NATIVE_RUNS) | model, DBI trace | DBI - kernel | model, events-only trace | events-only - kernel | result |"
-    echo "|---|---|---:|---:|---:|---:|---:|---|"
+    echo "| program | command | kernel from exec (median of $NATIVE_RUNS) | kernel, range of the runs | model, DBI trace | DBI - kernel | model, events-only trace | events-only - kernel | result |"
+    echo "|---|---|---:|---:|---:|---:|---:|---:|---|"
 } >"$TABLE"
 pass=0; fail=0
-verdict() { # kernel model tolerance% -> "d (p%)" and ok/FAIL
-    awk -v k="$1" -v m="$2" -v t="$3" 'BEGIN {
-        d = m - k; ad = d < 0 ? -d : d; tol = k * t / 100; if (tol < 30) tol = 30
-        printf "%+d (%+.1f%%) %s\n", d, 100 * d / k, (ad <= tol ? "ok" : "FAIL") }'
+# The difference from the median native run, and the verdict: the model passes when it is
+# within the tolerance of the kernel's counts, i.e. of the range [lo, hi] the native runs
+# spanned. A deterministic program's runs agree (lo = hi = median); a program whose count
+# varies from run to run (node's JIT and GC threads: 1-3% here) is judged against the
+# counts the kernel itself gave, not against one of them.
+verdict() { # median lo hi model tolerance% -> "d (p%)" and ok/FAIL
+    awk -v k="$1" -v lo="$2" -v hi="$3" -v m="$4" -v t="$5" 'BEGIN {
+        d = m - k; out = m < lo ? lo - m : (m > hi ? m - hi : 0)
+        tol = k * t / 100; if (tol < 30) tol = 30
+        printf "%+d (%+.1f%%) %s\n", d, 100 * d / k, (out <= tol ? "ok" : "FAIL") }'
 }
 cd "$WORK" || exit 2
 for name in $NAMES; do
     if [ -n "$ONLY" ] && ! [[ " $ONLY " == *" $name "* ]]; then continue; fi
     case_argv "$name"; tol=$(dbi_tolerance "$name")
-    command -v "${argv[0]}" >/dev/null || { echo "| $name | - | - | - | - | - | - | FAIL: ${argv[0]} is not installed |" >>"$TABLE"; fail=$((fail + 1)); continue; }
-    k=$(for _ in $(seq "$NATIVE_RUNS"); do "$WORK/native_faults" -q "${argv[@]}" </dev/null 2>/dev/null | awk '{ print $1 - $2 }'; done | median)
-    row="| $name | \`${argv[0]##*/} ${argv[*]:1:3}$([ ${#argv[@]} -gt 4 ] && echo ' …')\` | ${k:--}"
+    command -v "${argv[0]}" >/dev/null || { echo "| $name | - | - | - | - | - | - | - | FAIL: ${argv[0]} is not installed |" >>"$TABLE"; fail=$((fail + 1)); continue; }
+    runs=$(for _ in $(seq "$NATIVE_RUNS"); do "$WORK/native_faults" -q "${argv[@]}" </dev/null 2>/dev/null | awk '{ print $1 - $2 }'; done | sort -n)
+    k=$(median <<<"$runs"); lo=$(head -1 <<<"$runs"); hi=$(tail -1 <<<"$runs")
+    shown="${argv[*]:1:3}"; shown=${shown//$WORK/\$W}
+    row="| $name | \`${argv[0]##*/} $shown$([ ${#argv[@]} -gt 4 ] && echo ' …')\` | ${k:--} | ${lo:--}–${hi:--}"
     res=ok
     for mode in dbi events; do
         t=$WORK/$name.$mode.mmt
         if [ "$mode" = dbi ]; then opt=(); t_ol=$tol; else opt=(--backend ptrace --events-only); t_ol=2; fi
         if "$MMSIM" record "${opt[@]}" --no-native-run -o "$t" -- "${argv[@]}" </dev/null >/dev/null 2>"$t.err" &&
            m=$(model_minor "$t") && [ -n "$m" ] && [ -n "$k" ]; then
-            read -r d p v <<<"$(verdict "$k" "$m" "$t_ol")"
+            read -r d p v <<<"$(verdict "$k" "$lo" "$hi" "$m" "$t_ol")"
             row="$row | $m | $d $p"
             [ "$v" = ok ] || res="FAIL ($mode > ${t_ol}%)"
         else
