@@ -28,7 +28,7 @@ run() { # name, command...
 
 for t in build/tests/test_*; do [ -x "$t" ] && run "unit/${t##*/}" "$t"; done
 for t in build/tests-asan/test_*; do [ -x "$t" ] && run "asan/${t##*/}" "$t"; done
-for t in tests/e2e/*.sh; do [ -f "$t" ] && run "e2e/$(basename "$t" .sh)" bash "$t"; done
+for t in tests/e2e/*.sh; do [ -f "$t" ] && [ "${t##*/}" != lib.sh ] && run "e2e/$(basename "$t" .sh)" bash "$t"; done # lib.sh: helpers, not a test
 for f in build/fuzz/fuzz_*; do
     [ -x "$f" ] || continue
     name=${f##*/}; corpus=build/fuzz-corpus/$name; mkdir -p "$corpus"
