@@ -67,6 +67,10 @@ case_argv() { # name
 }
 # Tolerance under DBI, percent: node's JIT and garbage collector run differently under Valgrind.
 dbi_tolerance() { if [ "$1" = node ]; then echo 5; else echo 2; fi; }
+# Traces a program is recorded into, per backend: node's count varies from run to run under
+# the recorder as natively (three DBI traces: 11,919, 12,630 and 12,878 faults), so the model
+# gives the median over three traces, as the kernel's figure is a median over native runs.
+traces_of() { if [ "$1" = node ]; then echo 3; else echo 1; fi; }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 model_minor() { # trace
@@ -103,8 +107,13 @@ for name in $NAMES; do
     for mode in dbi events; do
         t=$WORK/$name.$mode.mmt
         if [ "$mode" = dbi ]; then opt=(); t_ol=$tol; else opt=(--backend ptrace --events-only); t_ol=2; fi
-        if "$MMSIM" record "${opt[@]}" --no-native-run -o "$t" -- "${argv[@]}" </dev/null >/dev/null 2>"$t.err" &&
-           m=$(model_minor "$t") && [ -n "$m" ] && [ -n "$k" ]; then
+        ms=""
+        for _ in $(seq "$(traces_of "$name")"); do
+            "$MMSIM" record "${opt[@]}" --no-native-run -o "$t" -- "${argv[@]}" </dev/null >/dev/null 2>"$t.err" &&
+                m=$(model_minor "$t") && [ -n "$m" ] && ms="$ms$m"$'\n' || { ms=""; break; }
+        done
+        m=$(printf '%s' "$ms" | grep . | median)
+        if [ -n "$m" ] && [ -n "$k" ]; then
             read -r d p v <<<"$(verdict "$k" "$lo" "$hi" "$m" "$t_ol")"
             row="$row | $m | $d $p"
             [ "$v" = ok ] || res="FAIL ($mode > ${t_ol}%)"
