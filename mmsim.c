@@ -22,13 +22,15 @@ static const struct verb verbs[] = {
     {"sweep", cmd_sweep, "replay over a grid of configurations into a CSV"},
     {"mrc", cmd_mrc, "one-pass LRU miss-ratio curve of a trace"},
     {"plot", cmd_plot, "plot results with gnuplot (png, svg, pdf)"},
+    {"stats-schema", cmd_stats_schema, NULL}, /* hidden: docs/replay.md's statistics table */
 };
 
 static void usage(FILE *f)
 {
     fprintf(f, "usage: mmsim VERB [options] ...   (mmsim VERB --help for a verb's options)\n\n");
     for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
-        fprintf(f, "  %-8s %s\n", verbs[i].name, verbs[i].summary);
+        if (verbs[i].summary)
+            fprintf(f, "  %-8s %s\n", verbs[i].name, verbs[i].summary);
 }
 
 int main(int argc, char **argv)

@@ -29,6 +29,7 @@
 #include "model/mm_internal.h"
 #include "model/reclaim.h"
 #include "model/slub.h"
+#include "model/statreg.h"
 
 static const enum slub_cache_id task_objs[6] = {SLAB_TASK_STRUCT, SLAB_MM_STRUCT, SLAB_SIGNAL_CACHE,
                                                 SLAB_SIGHAND_CACHE, SLAB_FILES_CACHE, SLAB_PID};
@@ -267,38 +268,70 @@ struct page_alloc *memsys_page_alloc(struct memsys *ms) { return ms->pa; }
 
 /* ---------------------------------------------------------------- reports ---- */
 
-void memsys_report_json(const struct memsys *ms, struct json *j)
+#define DEF(var, name, unit, kind, desc) static const struct stat_def var = {name, unit, kind, desc, NULL}
+DEF(D_OS_PAGE, "page_size", "bytes", STAT_INFO, "the base page size (`memory.page_size`)");
+DEF(D_OS_PGFAULT, "pgfault", "faults", STAT_COUNTER, "page faults the OS model handled (/proc/vmstat pgfault)");
+DEF(D_OS_PGMAJ, "pgmajfault", "faults", STAT_COUNTER, "of them major: a read from swap or a file (pgmajfault)");
+DEF(D_OS_ZERO, "zero_page_maps", "faults", STAT_COUNTER, "read faults of anonymous memory that mapped the shared zero page");
+DEF(D_OS_COWC, "cow_copies", "faults", STAT_COUNTER, "write faults that copied a shared page (copy-on-write)");
+DEF(D_OS_COWR, "cow_reuses", "faults", STAT_COUNTER, "write faults that reused the page, its only user (wp_page_reuse)");
+DEF(D_OS_FAROUND, "fault_around_pages", "pages", STAT_COUNTER, "file pages mapped around a read fault (fault_around_bytes)");
+DEF(D_OS_RA, "readahead_pages", "pages", STAT_COUNTER, "file pages read ahead into the page cache");
+DEF(D_OS_THPA, "thp_fault_alloc", "faults", STAT_COUNTER, "faults that mapped a transparent huge page (thp_fault_alloc)");
+DEF(D_OS_THPF, "thp_fault_fallback", "faults", STAT_COUNTER, "huge-page faults that fell back to base pages (thp_fault_fallback)");
+DEF(D_OS_THPZ, "thp_zero_page_maps", "faults", STAT_COUNTER, "read faults that mapped the huge zero page (thp_zero_page_alloc)");
+DEF(D_OS_THPS, "thp_split_pmd", "splits", STAT_COUNTER, "huge-page mappings split into page tables (thp_split_pmd)");
+DEF(D_OS_SEGV, "segv", "faults", STAT_COUNTER, "faults the OS model answered with SIGSEGV");
+DEF(D_OS_OOM, "oom", "faults", STAT_COUNTER, "faults that found no memory");
+DEF(D_OS_TOOL, "capture_tool", "faults", STAT_COUNTER, "faults on the capture tool's own memory (DBI traces), kept out of the process's");
+DEF(D_PC_FILES, "files", "files", STAT_GAUGE, "files with pages in the page cache");
+DEF(D_PC_PAGES, "pages", "pages", STAT_GAUGE, "pages in the page cache (Cached)");
+DEF(D_PC_INS, "inserts", "pages", STAT_COUNTER, "pages added to the page cache");
+DEF(D_PC_DIRTY, "nr_dirty", "pages", STAT_GAUGE, "dirty page-cache pages (nr_dirty)");
+DEF(D_PC_DIRTIED, "nr_dirtied", "pages", STAT_COUNTER, "page-cache pages dirtied (nr_dirtied)");
+DEF(D_PC_WRITTEN, "nr_written", "pages", STAT_COUNTER, "dirty page-cache pages written back (nr_written)");
+static const struct stat_def D_OS_UNUS_THP = {"unusable_index_thp", "ratio", STAT_RATIO | STAT_NOT_JSON,
+    "the unusable free index at the THP order (the JSON has every order: `os.buddy.unusable_index`)",
+    "unusable_index_thp"};
+#undef DEF
+
+void memsys_publish_stats(const struct memsys *ms, struct stat_out *o)
 {
     const struct mem_stats *st = &ms->st;
-    json_obj_begin(j, "os");
-    json_u64(j, "page_size", ms->page_size);
-    json_obj_begin(j, "faults");
-    json_u64(j, "pgfault", st->pgfault);
-    json_u64(j, "pgmajfault", st->pgmajfault);
-    json_u64(j, "zero_page_maps", st->zero_page_maps);
-    json_u64(j, "cow_copies", st->cow_copies);
-    json_u64(j, "cow_reuses", st->cow_reuses);
-    json_u64(j, "fault_around_pages", st->fault_around_pages);
-    json_u64(j, "readahead_pages", st->readahead_pages);
-    json_u64(j, "thp_fault_alloc", st->thp_fault_alloc);
-    json_u64(j, "thp_fault_fallback", st->thp_fault_fallback);
-    json_u64(j, "thp_zero_page_maps", st->thp_zero_maps);
-    json_u64(j, "thp_split_pmd", st->thp_splits);
-    json_u64(j, "segv", st->segv);
-    json_u64(j, "oom", st->oom);
-    json_u64(j, "capture_tool", st->tool_faults);
-    json_obj_end(j);
-    json_obj_begin(j, "page_cache");
-    json_u64(j, "files", ms->nfiles ? ms->nfiles - 1 : 0);
-    json_u64(j, "pages", memsys_pagecache_pages(ms));
-    json_u64(j, "inserts", st->pgcache_inserts);
-    json_u64(j, "nr_dirty", st->nr_dirty);
-    json_u64(j, "nr_dirtied", st->nr_dirtied);
-    json_u64(j, "nr_written", st->nr_written);
-    json_obj_end(j);
-    if (ms->pa) page_alloc_json(ms->pa, j, "buddy");
-    if (ms->slub) slub_json(ms->slub, j, "slab");
-    json_obj_end(j);
+    stat_group_begin(o, "os");
+    stat_u64(o, &D_OS_PAGE, ms->page_size);
+    stat_group_begin(o, "faults");
+    stat_u64(o, &D_OS_PGFAULT, st->pgfault);
+    stat_u64(o, &D_OS_PGMAJ, st->pgmajfault);
+    stat_u64(o, &D_OS_ZERO, st->zero_page_maps);
+    stat_u64(o, &D_OS_COWC, st->cow_copies);
+    stat_u64(o, &D_OS_COWR, st->cow_reuses);
+    stat_u64(o, &D_OS_FAROUND, st->fault_around_pages);
+    stat_u64(o, &D_OS_RA, st->readahead_pages);
+    stat_u64(o, &D_OS_THPA, st->thp_fault_alloc);
+    stat_u64(o, &D_OS_THPF, st->thp_fault_fallback);
+    stat_u64(o, &D_OS_THPZ, st->thp_zero_maps);
+    stat_u64(o, &D_OS_THPS, st->thp_splits);
+    stat_u64(o, &D_OS_SEGV, st->segv);
+    stat_u64(o, &D_OS_OOM, st->oom);
+    stat_u64(o, &D_OS_TOOL, st->tool_faults);
+    stat_group_end(o);
+    stat_group_begin(o, "page_cache");
+    stat_u64(o, &D_PC_FILES, ms->nfiles ? ms->nfiles - 1 : 0);
+    stat_u64(o, &D_PC_PAGES, memsys_pagecache_pages(ms));
+    stat_u64(o, &D_PC_INS, st->pgcache_inserts);
+    stat_u64(o, &D_PC_DIRTY, st->nr_dirty);
+    stat_u64(o, &D_PC_DIRTIED, st->nr_dirtied);
+    stat_u64(o, &D_PC_WRITTEN, st->nr_written);
+    stat_group_end(o);
+    if (ms->pa) {
+        page_alloc_publish_stats(ms->pa, o, "buddy");
+        unsigned max = page_alloc_max_order(ms->pa), thp = ms->pmd_order <= max ? ms->pmd_order : max;
+        if (stat_wanted(o, &D_OS_UNUS_THP))
+            stat_f64(o, &D_OS_UNUS_THP, page_alloc_unusable_index(ms->pa, thp) / 1000.0);
+    }
+    if (ms->slub) slub_publish_stats(ms->slub, o, "slab");
+    stat_group_end(o);
 }
 
 void memsys_report_text(const struct memsys *ms, FILE *f)
@@ -327,24 +360,6 @@ void memsys_report_text(const struct memsys *ms, FILE *f)
     if (ms->slub)
         fprintf(f, "  slab: %llu pages (mmsim replay --json: os.slab for slabinfo)\n",
                 (unsigned long long)slub_total_pages(ms->slub));
-}
-
-void memsys_timeline_header(const struct memsys *ms, FILE *f)
-{
-    if (!ms->pa) return;
-    fprintf(f, ",free_pages");
-    for (unsigned o = 0; o <= page_alloc_max_order(ms->pa); o++) fprintf(f, ",order%u", o);
-    fprintf(f, ",unusable_index_thp");
-}
-
-void memsys_timeline_row(const struct memsys *ms, FILE *f)
-{
-    if (!ms->pa) return;
-    const struct page_alloc *pa = ms->pa;
-    fprintf(f, ",%llu", (unsigned long long)page_alloc_free_pages(pa));
-    for (unsigned o = 0; o <= page_alloc_max_order(pa); o++) fprintf(f, ",%llu", (unsigned long long)page_alloc_nr_free(pa, o));
-    unsigned thp = ms->pmd_order <= page_alloc_max_order(pa) ? ms->pmd_order : page_alloc_max_order(pa);
-    fprintf(f, ",%.3f", page_alloc_unusable_index(pa, thp) / 1000.0);
 }
 
 /* ---------------------------------------------------------------- mm ---- */

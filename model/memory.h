@@ -59,13 +59,11 @@ uint64_t mm_total_vm(const struct mm *mm);
 /* Reports of the OS model (model/memory.c): the buddy allocator (buddyinfo, fragmentation
  * and unusable-free indices per order, watermarks), the slab caches (slabinfo), fault
  * kinds (zero page, COW, fault-around, THP) and the page cache. */
-struct json;
-void memsys_report_json(const struct memsys *ms, struct json *j); /* an "os" member */
+struct stat_out;
+/* Publishes the "os" group of statistics (statreg.h); the timeline's columns among them:
+ * free_pages, order0..orderN (buddyinfo) and the unusable-free index at the THP order. */
+void memsys_publish_stats(const struct memsys *ms, struct stat_out *o);
 void memsys_report_text(const struct memsys *ms, FILE *f);
-/* Timeline columns: free_pages, order0..orderN (buddyinfo: free blocks per order) and
- * the unusable-free index at the THP order. The header starts with a comma. */
-void memsys_timeline_header(const struct memsys *ms, FILE *f);
-void memsys_timeline_row(const struct memsys *ms, FILE *f);
 
 struct mm *mm_new(struct memsys *ms);
 struct mm *mm_fork(struct memsys *ms, struct mm *parent); /* copy-on-write copy */

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "model/statreg.h"
 
 #define NO_IDX UINT32_MAX
 
@@ -461,23 +462,33 @@ int page_alloc_unusable_index(const struct page_alloc *pa, unsigned order)
     return (int)((ci.free_pages - (ci.blocks_suitable << order)) * 1000 / ci.free_pages);
 }
 
-void page_alloc_json(const struct page_alloc *pa, struct json *j, const char *key)
+static const struct stat_def D_PA_TOTAL = {"total_pages", "pages", STAT_INFO, "page frames the allocator manages (`memory.size`)", NULL};
+static const struct stat_def D_PA_FREE = {"free_pages", "pages", STAT_GAUGE, "free page frames (MemFree)", "free_pages"};
+static const struct stat_def D_PA_MFK = {"min_free_kbytes", "KiB", STAT_INFO, "vm.min_free_kbytes: the min watermark's base", NULL};
+static const struct stat_def D_PA_WMIN = {"wmark_min", "pages", STAT_INFO, "the min watermark: below it only atomic allocations succeed", NULL};
+static const struct stat_def D_PA_WLOW = {"wmark_low", "pages", STAT_INFO, "the low watermark: below it kswapd is woken", NULL};
+static const struct stat_def D_PA_WHIGH = {"wmark_high", "pages", STAT_INFO, "the high watermark: kswapd reclaims up to it", NULL};
+static const struct stat_def D_PA_NRFREE = {"nr_free", "blocks", STAT_GAUGE, "free blocks of each order (/proc/buddyinfo), index = order", "order"};
+static const struct stat_def D_PA_FRAG = {"fragmentation_index", "ratio", STAT_RATIO, "fragmentation index of each order (debugfs extfrag_index; -1: an allocation would succeed)", NULL};
+static const struct stat_def D_PA_UNUS = {"unusable_index", "ratio", STAT_RATIO, "unusable free index of each order (debugfs unusable_index)", NULL};
+
+void page_alloc_publish_stats(const struct page_alloc *pa, struct stat_out *o, const char *key)
 {
-    json_obj_begin(j, key);
-    json_u64(j, "total_pages", pa->total);
-    json_u64(j, "free_pages", pa->free_pages);
-    json_u64(j, "min_free_kbytes", pa->min_free_kbytes);
-    json_u64(j, "wmark_min", pa->wmark[PA_WMARK_MIN]);
-    json_u64(j, "wmark_low", pa->wmark[PA_WMARK_LOW]);
-    json_u64(j, "wmark_high", pa->wmark[PA_WMARK_HIGH]);
-    json_arr_begin(j, "nr_free");
-    for (unsigned o = 0; o <= pa->max_order; o++) json_u64(j, NULL, page_alloc_nr_free(pa, o));
-    json_arr_end(j);
-    json_arr_begin(j, "fragmentation_index");
-    for (unsigned o = 0; o <= pa->max_order; o++) json_f64(j, NULL, page_alloc_fragmentation_index(pa, o) / 1000.0);
-    json_arr_end(j);
-    json_arr_begin(j, "unusable_index");
-    for (unsigned o = 0; o <= pa->max_order; o++) json_f64(j, NULL, page_alloc_unusable_index(pa, o) / 1000.0);
-    json_arr_end(j);
-    json_obj_end(j);
+    stat_group_begin(o, key);
+    stat_u64(o, &D_PA_TOTAL, pa->total);
+    stat_u64(o, &D_PA_FREE, pa->free_pages);
+    stat_u64(o, &D_PA_MFK, pa->min_free_kbytes);
+    stat_u64(o, &D_PA_WMIN, pa->wmark[PA_WMARK_MIN]);
+    stat_u64(o, &D_PA_WLOW, pa->wmark[PA_WMARK_LOW]);
+    stat_u64(o, &D_PA_WHIGH, pa->wmark[PA_WMARK_HIGH]);
+    stat_list_begin(o, &D_PA_NRFREE);
+    for (unsigned ord = 0; ord <= pa->max_order; ord++) stat_item_u64(o, page_alloc_nr_free(pa, ord));
+    stat_list_end(o);
+    stat_list_begin(o, &D_PA_FRAG);
+    for (unsigned ord = 0; ord <= pa->max_order; ord++) stat_item_f64(o, page_alloc_fragmentation_index(pa, ord) / 1000.0);
+    stat_list_end(o);
+    stat_list_begin(o, &D_PA_UNUS);
+    for (unsigned ord = 0; ord <= pa->max_order; ord++) stat_item_f64(o, page_alloc_unusable_index(pa, ord) / 1000.0);
+    stat_list_end(o);
+    stat_group_end(o);
 }

@@ -66,8 +66,9 @@ int page_alloc_is_allocated(const struct page_alloc *pa, uint64_t pfn, unsigned 
 int page_alloc_split(struct page_alloc *pa, uint64_t pfn, unsigned order);
 /* Releases refused because the pfn did not head an allocated block of that order. */
 uint64_t page_alloc_bad_releases(const struct page_alloc *pa);
-struct json;
-/* "buddy": {free_pages, watermarks, nr_free[], fragmentation_index[], unusable_index[]} */
-void page_alloc_json(const struct page_alloc *pa, struct json *j, const char *key);
+struct stat_out;
+/* Publishes its statistics (statreg.h) as group `key`: free pages, watermarks, nr_free[]
+ * (buddyinfo), fragmentation_index[], unusable_index[]. */
+void page_alloc_publish_stats(const struct page_alloc *pa, struct stat_out *o, const char *key);
 
 #endif

@@ -11,6 +11,7 @@
 #include "model/pgtable.h"
 #include "model/reclaim.h"
 #include "model/sim_internal.h"
+#include "model/statreg.h"
 
 #define INVAL_BATCH 256
 
@@ -398,62 +399,130 @@ static void fill_meminfo(struct sim *s, struct meminfo *m)
     }
 }
 
-void pressure_report_json(struct sim *s, struct json *j)
+#define DEF(var, name, unit, kind, desc) static const struct stat_def var = {name, unit, kind, desc, NULL}
+#define DEFC(var, name, unit, kind, col, desc) static const struct stat_def var = {name, unit, kind, desc, col}
+DEF(D_KILLS, "kills", "", STAT_INFO, "one object per OOM kill, as the kernel's oom-kill message");
+DEF(D_K_TRACE, "trace", "", STAT_INFO, "the killed process's trace");
+DEF(D_K_PID, "pid", "", STAT_INFO, "its pid");
+DEF(D_K_POINTS, "points", "points", STAT_INFO, "its oom_badness points");
+DEF(D_K_SCORE, "oom_score", "points", STAT_INFO, "its /proc/PID/oom_score");
+DEF(D_K_TIME, "time_s", "s", STAT_INFO, "simulated time of the kill");
+DEF(D_K_ANON, "anon_rss_kb", "KiB", STAT_INFO, "its anonymous RSS when killed");
+DEF(D_K_FILE, "file_rss_kb", "KiB", STAT_INFO, "its file RSS when killed");
+DEF(D_K_CONSTR, "constraint", "", STAT_INFO, "`global`, or `memcg` when the memory cgroup's limit was hit");
+DEFC(D_OOM_KILLS, "oom_kills", "kills", STAT_COUNTER | STAT_NOT_JSON, "oom_kills", "OOM kills so far (the JSON lists them: `oom.kills`)");
+DEF(D_PSI_SOME, "some", "ratio", STAT_RATIO, "PSI memory some: the share of the run a process waited for memory");
+DEF(D_PSI_FULL, "full", "ratio", STAT_RATIO, "PSI memory full: the share all runnable processes waited");
+DEF(D_PSI_STALL, "memstall_s", "s", STAT_COUNTER, "time processes waited for swap-ins and reclaim");
+DEFC(D_PSI_STALLC, "memstall_cycles", "cycles", STAT_COUNTER | STAT_NOT_JSON, "memstall_cycles",
+     "cycles processes waited for memory so far (difference two rows for a windowed PSI)");
+DEF(D_PSI_KSHARE, "kswapd_cpu_share", "ratio", STAT_RATIO, "kswapd's share of the CPU time");
+DEF(D_PSI_KCYC, "kswapd_cpu_cycles", "cycles", STAT_COUNTER, "cycles kswapd ran");
+DEF(D_PSI_KSLICES, "kswapd_slices", "slices", STAT_COUNTER, "times kswapd was scheduled");
+DEFC(D_PROCS_R, "procs_r", "processes", STAT_GAUGE | STAT_NOT_JSON, "procs_r", "traces runnable at the row's time (vmstat r)");
+DEFC(D_PROCS_B, "procs_b", "processes", STAT_GAUGE | STAT_NOT_JSON, "procs_b", "traces blocked on I/O at the row's time (vmstat b)");
+DEF(D_CG_LIMIT, "limit_pages", "pages", STAT_INFO, "the memory cgroup's limit (`memcg.limit`; the group is there only with one)");
+DEF(D_CG_USAGE, "usage_pages", "pages", STAT_GAUGE, "pages charged to the cgroup now");
+DEF(D_CG_PEAK, "max_usage_pages", "pages", STAT_GAUGE, "the most pages charged at once (memory.peak)");
+DEF(D_CG_FAIL, "failcnt", "events", STAT_COUNTER, "charges that hit the limit");
+DEF(D_MI_TOTAL, "total", "bytes", STAT_INFO, "MemTotal");
+DEF(D_MI_FREE, "free", "bytes", STAT_GAUGE, "MemFree");
+DEF(D_MI_CACHED, "cached", "bytes", STAT_GAUGE, "Cached");
+DEF(D_MI_AVAIL, "available", "bytes", STAT_GAUGE, "MemAvailable: free + cached - the low watermark");
+DEF(D_MI_STOTAL, "swap_total", "bytes", STAT_INFO, "SwapTotal");
+DEF(D_MI_SFREE, "swap_free", "bytes", STAT_GAUGE, "SwapFree");
+#undef DEF
+#undef DEFC
+
+static void count_procs(const struct sim *s, uint64_t now_fx, unsigned *r, unsigned *b);
+
+static void publish_kill(struct sim *s, struct stat_out *o, const struct oom_kill_record *k, int schema)
+{
+    stat_group_begin(o, NULL);
+    stat_str(o, &D_K_TRACE, schema ? NULL : s->streams[k->trace].name);
+    stat_u64(o, &D_K_PID, k->pid);
+    stat_i64(o, &D_K_POINTS, k->points);
+    stat_i64(o, &D_K_SCORE, k->oom_score);
+    stat_f64(o, &D_K_TIME, (double)k->time_ns / 1e9);
+    stat_u64(o, &D_K_ANON, k->anon_rss_kb);
+    stat_u64(o, &D_K_FILE, k->file_rss_kb);
+    stat_str(o, &D_K_CONSTR, k->memcg ? "memcg" : "global");
+    stat_group_end(o);
+}
+
+static void publish_oom(struct sim *s, struct stat_out *o)
 {
     struct pressure *pr = s->pr;
-    if (!pr)
-        return;
-    json_obj_begin(j, "oom");
-    json_arr_begin(j, "kills");
-    for (uint32_t i = 0; i < pr->nkills; i++) {
-        const struct oom_kill_record *k = &pr->kills[i];
-        json_obj_begin(j, NULL);
-        json_str(j, "trace", s->streams[k->trace].name);
-        json_u64(j, "pid", k->pid);
-        json_i64(j, "points", k->points);
-        json_i64(j, "oom_score", k->oom_score);
-        json_f64(j, "time_s", (double)k->time_ns / 1e9);
-        json_u64(j, "anon_rss_kb", k->anon_rss_kb);
-        json_u64(j, "file_rss_kb", k->file_rss_kb);
-        json_str(j, "constraint", k->memcg ? "memcg" : "global");
-        json_obj_end(j);
+    stat_group_begin(o, "oom");
+    stat_list_begin(o, &D_KILLS);
+    for (uint32_t i = 0; i < pr->nkills; i++)
+        publish_kill(s, o, &pr->kills[i], 0);
+    if (stat_all(o) && !pr->nkills) {
+        static const struct oom_kill_record none;
+        publish_kill(s, o, &none, 1);
     }
-    json_arr_end(j);
-    json_obj_end(j);
-    if (!pr->rc)
-        return;
-    reclaim_report_json(pr->rc, j);
+    stat_list_end(o);
+    stat_u64(o, &D_OOM_KILLS, pr->nkills);
+    stat_group_end(o);
+}
+
+static void publish_psi(struct sim *s, struct stat_out *o, uint64_t now_fx)
+{
+    struct pressure *pr = s->pr;
     uint64_t now = sched_now_fx(s);
     double some, full, elapsed = (double)now * (double)s->ncpu;
     pressure_psi(s, &some, &full);
-    json_obj_begin(j, "psi");
-    json_f64(j, "some", some);
-    json_f64(j, "full", full);
-    json_f64(j, "memstall_s", (double)(pr->memstall_fx >> CYC_SHIFT) / (s->cfg.cpu.freq_ghz * 1e9));
-    json_f64(j, "kswapd_cpu_share", elapsed > 0 ? (double)pr->kswapd.cpu_fx / elapsed : 0.0);
-    json_u64(j, "kswapd_cpu_cycles", pr->kswapd.cpu_fx >> CYC_SHIFT);
-    json_u64(j, "kswapd_slices", pr->kswapd.slices);
-    json_obj_end(j);
+    stat_group_begin(o, "psi");
+    stat_f64(o, &D_PSI_SOME, some);
+    stat_f64(o, &D_PSI_FULL, full);
+    stat_f64(o, &D_PSI_STALL, (double)(pr->memstall_fx >> CYC_SHIFT) / (s->cfg.cpu.freq_ghz * 1e9));
+    stat_u64(o, &D_PSI_STALLC, pr->memstall_fx >> CYC_SHIFT);
+    stat_f64(o, &D_PSI_KSHARE, elapsed > 0 ? (double)pr->kswapd.cpu_fx / elapsed : 0.0);
+    stat_u64(o, &D_PSI_KCYC, pr->kswapd.cpu_fx >> CYC_SHIFT);
+    stat_u64(o, &D_PSI_KSLICES, pr->kswapd.slices);
+    if (stat_wanted(o, &D_PROCS_R)) {
+        unsigned r, b;
+        count_procs(s, now_fx, &r, &b);
+        stat_u64(o, &D_PROCS_R, r);
+        stat_u64(o, &D_PROCS_B, b);
+    }
+    stat_group_end(o);
+}
+
+static void publish_memcg_meminfo(struct sim *s, struct stat_out *o)
+{
     struct meminfo m;
     fill_meminfo(s, &m);
     uint64_t limit, usage, peak, failcnt;
-    reclaim_memcg(pr->rc, &limit, &usage, &peak, &failcnt);
-    if (limit) {
-        json_obj_begin(j, "memcg");
-        json_u64(j, "limit_pages", limit);
-        json_u64(j, "usage_pages", usage);
-        json_u64(j, "max_usage_pages", peak);
-        json_u64(j, "failcnt", failcnt);
-        json_obj_end(j);
+    reclaim_memcg(s->pr->rc, &limit, &usage, &peak, &failcnt);
+    if (limit || stat_all(o)) {
+        stat_group_begin(o, "memcg");
+        stat_u64(o, &D_CG_LIMIT, limit);
+        stat_u64(o, &D_CG_USAGE, usage);
+        stat_u64(o, &D_CG_PEAK, peak);
+        stat_u64(o, &D_CG_FAIL, failcnt);
+        stat_group_end(o);
     }
-    json_obj_begin(j, "meminfo");
-    json_u64(j, "total", m.total);
-    json_u64(j, "free", m.free);
-    json_u64(j, "cached", m.cached);
-    json_u64(j, "available", m.available);
-    json_u64(j, "swap_total", m.swap_total);
-    json_u64(j, "swap_free", m.swap_free);
-    json_obj_end(j);
+    stat_group_begin(o, "meminfo");
+    stat_u64(o, &D_MI_TOTAL, m.total);
+    stat_u64(o, &D_MI_FREE, m.free);
+    stat_u64(o, &D_MI_CACHED, m.cached);
+    stat_u64(o, &D_MI_AVAIL, m.available);
+    stat_u64(o, &D_MI_STOTAL, m.swap_total);
+    stat_u64(o, &D_MI_SFREE, m.swap_free);
+    stat_group_end(o);
+}
+
+void pressure_publish_stats(struct sim *s, struct stat_out *o, uint64_t now_fx)
+{
+    if (!s->pr)
+        return;
+    publish_oom(s, o);
+    if (!s->pr->rc)
+        return;
+    reclaim_publish_stats(s->pr->rc, o);
+    publish_psi(s, o, now_fx);
+    publish_memcg_meminfo(s, o);
 }
 
 void pressure_report_text(struct sim *s, FILE *f)
@@ -501,31 +570,6 @@ static void count_procs(const struct sim *s, uint64_t now_fx, unsigned *r, unsig
         else
             (*r)++;
     }
-}
-
-void pressure_timeline_header(struct sim *s, FILE *f)
-{
-    if (!s->pr || !s->pr->rc)
-        return;
-    fprintf(f, ",swap_used_pages,pswpin,pswpout,workingset_refault,allocstall,kswapd_cycles,"
-               "memstall_cycles,procs_r,procs_b,oom_kills");
-}
-
-void pressure_timeline_row(struct sim *s, FILE *f, uint64_t now_fx)
-{
-    struct pressure *pr = s->pr;
-    if (!pr || !pr->rc)
-        return;
-    struct reclaim_counters rc;
-    reclaim_counters(pr->rc, &rc);
-    const struct vmscan_stats *v = vmscan_stats(reclaim_vmscan(pr->rc));
-    unsigned r, b;
-    count_procs(s, now_fx, &r, &b);
-    fprintf(f, ",%llu,%llu,%llu,%llu,%llu,%llu,%llu,%u,%u,%u", (unsigned long long)rc.swap_used,
-            (unsigned long long)rc.pswpin, (unsigned long long)rc.pswpout,
-            (unsigned long long)(v->workingset_refault_anon + v->workingset_refault_file),
-            (unsigned long long)rc.alloc_stalls, (unsigned long long)rc.kswapd_cycles,
-            (unsigned long long)(pr->memstall_fx >> CYC_SHIFT), r, b, pr->nkills);
 }
 
 /* ---- vmstat ---- */

@@ -86,16 +86,14 @@ void pressure_psi(struct sim *s, double *some, double *full);
 /* /proc/PID/oom_score at the process's peak memory, with memory.size + swap.size pages. */
 long pressure_oom_score_peak(const struct sim *s, const struct proc *p);
 
-/* Reports. */
-void pressure_report_json(struct sim *s, struct json *j);
+/* Reports. Publishes (statreg.h) the "oom", "reclaim", "psi", "memcg" and "meminfo" groups;
+ * the timeline's columns among them: swap in use, swap-ins and -outs, refaults,
+ * direct-reclaim stalls and kswapd cycles so far, the cycles traces have waited for swap-ins
+ * so far (difference two rows for a windowed PSI), traces runnable and blocked at now_fx,
+ * OOM kills so far. */
+struct stat_out;
+void pressure_publish_stats(struct sim *s, struct stat_out *o, uint64_t now_fx);
 void pressure_report_text(struct sim *s, FILE *f);
-
-/* Timeline CSV columns (each row starts with a comma): swap in use, swap-ins and -outs,
- * refaults, direct-reclaim stalls and kswapd cycles so far, the cycles traces have waited
- * for swap-ins so far (difference two rows for a windowed PSI), traces runnable and
- * blocked now, OOM kills so far. */
-void pressure_timeline_header(struct sim *s, FILE *f);
-void pressure_timeline_row(struct sim *s, FILE *f, uint64_t now_fx);
 
 /* --vmstat: a line every interval of simulated time (called from the event heap). */
 void pressure_set_vmstat(struct sim *s, FILE *f, uint64_t interval_ns);

@@ -8,6 +8,7 @@
 #include "common/util.h"
 #include "model/oom_kill.h"
 #include "model/pgtable.h"
+#include "model/statreg.h"
 #include "model/u64map.h"
 
 #define VPN_BITS 45              /* 57-bit virtual addresses with 4 KiB pages */
@@ -862,57 +863,111 @@ void reclaim_counters(const struct reclaim *r, struct reclaim_counters *out)
     out->swap_total = swap_total_slots(r->sw);
 }
 
-void reclaim_report_json(const struct reclaim *r, struct json *j)
+#define DEF(var, name, unit, kind, desc) static const struct stat_def var = {name, unit, kind, desc, NULL}
+#define DEFC(var, name, unit, kind, col, desc) static const struct stat_def var = {name, unit, kind, desc, col}
+DEF(D_R_POLICY, "policy", "", STAT_INFO, "the page-replacement policy (`vmscan.policy`: kernel, lru, fifo, clock or opt)");
+DEF(D_R_SCANK, "pgscan_kswapd", "pages", STAT_COUNTER, "pages scanned by kswapd (/proc/vmstat)");
+DEF(D_R_SCAND, "pgscan_direct", "pages", STAT_COUNTER, "pages scanned by direct reclaim");
+DEF(D_R_STEALK, "pgsteal_kswapd", "pages", STAT_COUNTER, "pages reclaimed by kswapd");
+DEF(D_R_STEALD, "pgsteal_direct", "pages", STAT_COUNTER, "pages reclaimed by direct reclaim");
+DEF(D_R_STEALA, "pgsteal_anon", "pages", STAT_COUNTER, "anonymous pages reclaimed");
+DEF(D_R_STEALF, "pgsteal_file", "pages", STAT_COUNTER, "file pages reclaimed");
+DEF(D_R_ACT, "pgactivate", "pages", STAT_COUNTER, "pages moved to an active list");
+DEF(D_R_DEACT, "pgdeactivate", "pages", STAT_COUNTER, "pages moved to an inactive list");
+DEF(D_R_REFILL, "pgrefill", "pages", STAT_COUNTER, "active pages scanned to refill the inactive list");
+DEF(D_R_ROT, "pgrotated", "pages", STAT_COUNTER, "pages rotated to the tail after writeback");
+DEF(D_R_MAJ, "pgmajfault", "faults", STAT_COUNTER, "major faults that read from swap");
+DEFC(D_R_SWPIN, "pswpin", "pages", STAT_COUNTER, "pswpin", "pages read from swap");
+DEFC(D_R_SWPOUT, "pswpout", "pages", STAT_COUNTER, "pswpout", "pages written to swap");
+DEF(D_R_SWRA, "swap_ra", "pages", STAT_COUNTER, "pages read by swap readahead");
+DEF(D_R_SWRAH, "swap_ra_hit", "pages", STAT_COUNTER, "readahead pages later faulted on");
+DEF(D_R_SCP, "swapcache_pages", "pages", STAT_GAUGE, "pages in the swap cache");
+DEF(D_R_SCADD, "swapcache_add", "pages", STAT_COUNTER, "pages added to the swap cache");
+DEF(D_R_SCREC, "swapcache_reclaimed", "pages", STAT_COUNTER, "swap-cache pages reclaimed");
+DEF(D_R_WB, "pgwriteback", "pages", STAT_COUNTER, "dirty file pages written back by reclaim");
+DEFC(D_R_STALL, "allocstall", "stalls", STAT_COUNTER, "allocstall", "allocations that entered direct reclaim (allocstall)");
+DEF(D_R_KWAKE, "kswapd_wakeups", "wakeups", STAT_COUNTER, "kswapd wakeups (pageoutrun)");
+DEFC(D_R_KCYC, "kswapd_cycles", "cycles", STAT_COUNTER, "kswapd_cycles", "cycles kswapd ran");
+DEF(D_R_DCYC, "direct_reclaim_cycles", "cycles", STAT_COUNTER, "cycles allocations spent in direct reclaim");
+DEF(D_R_WRA, "workingset_refault_anon", "pages", STAT_COUNTER, "anonymous pages faulted back in after eviction (workingset_refault_anon)");
+DEF(D_R_WRF, "workingset_refault_file", "pages", STAT_COUNTER, "file pages faulted back in after eviction");
+DEFC(D_R_WR, "workingset_refault", "pages", STAT_COUNTER | STAT_NOT_JSON, "workingset_refault",
+     "refaults, anonymous and file (the JSON has them apart)");
+DEF(D_R_WAA, "workingset_activate_anon", "pages", STAT_COUNTER, "refaulted anonymous pages activated at once (workingset_activate_anon)");
+DEF(D_R_WAF, "workingset_activate_file", "pages", STAT_COUNTER, "refaulted file pages activated at once");
+DEF(D_R_WSA, "workingset_restore_anon", "pages", STAT_COUNTER, "refaulted anonymous pages that had been active (workingset_restore_anon)");
+DEF(D_R_WSF, "workingset_restore_file", "pages", STAT_COUNTER, "refaulted file pages that had been active");
+DEF(D_LRU_IA, "inactive_anon", "pages", STAT_GAUGE, "pages on the inactive anonymous LRU (Inactive(anon))");
+DEF(D_LRU_AA, "active_anon", "pages", STAT_GAUGE, "pages on the active anonymous LRU");
+DEF(D_LRU_IF, "inactive_file", "pages", STAT_GAUGE, "pages on the inactive file LRU");
+DEF(D_LRU_AF, "active_file", "pages", STAT_GAUGE, "pages on the active file LRU");
+DEF(D_SW_DEV, "device", "", STAT_INFO, "the swap device's name (`[swap] device`)");
+DEF(D_SW_TOTAL, "total_pages", "pages", STAT_INFO, "swap slots (SwapTotal)");
+DEFC(D_SW_USED, "used_pages", "pages", STAT_GAUGE, "swap_used_pages", "swap slots in use now");
+DEF(D_SW_PEAK, "used_peak_pages", "pages", STAT_GAUGE, "the most swap slots in use at once");
+DEF(D_SW_RD, "read_requests", "requests", STAT_COUNTER, "read requests to the swap device");
+DEF(D_SW_WR, "write_requests", "requests", STAT_COUNTER, "write requests to the swap device");
+DEF(D_SW_WAIT, "queue_wait_ns", "ns", STAT_COUNTER, "time requests waited in the device's queue");
+DEF(D_SW_BUSY, "busy_ns", "ns", STAT_COUNTER, "time the device was busy");
+#undef DEF
+#undef DEFC
+
+static void publish_swap_device(const struct reclaim *r, struct stat_out *o)
+{
+    const struct swap_stats *s = swap_stats(r->sw);
+    stat_group_begin(o, "swap");
+    stat_str(o, &D_SW_DEV, swap_config(r->sw)->name);
+    stat_u64(o, &D_SW_TOTAL, swap_total_slots(r->sw));
+    stat_u64(o, &D_SW_USED, swap_used_slots(r->sw));
+    stat_u64(o, &D_SW_PEAK, r->c.swap_used_peak);
+    stat_u64(o, &D_SW_RD, s->read_reqs);
+    stat_u64(o, &D_SW_WR, s->write_reqs);
+    stat_u64(o, &D_SW_WAIT, s->wait_ns);
+    stat_u64(o, &D_SW_BUSY, s->busy_ns);
+    stat_group_end(o);
+}
+
+void reclaim_publish_stats(const struct reclaim *r, struct stat_out *o)
 {
     const struct vmscan_stats *v = vmscan_stats(r->vm);
-    const struct swap_stats *s = swap_stats(r->sw);
-    const struct swap_config *sc = swap_config(r->sw);
-    json_obj_begin(j, "reclaim");
-    json_str(j, "policy", vmscan_policy_name(vmscan_policy(r->vm)));
-    json_u64(j, "pgscan_kswapd", v->pgscan_kswapd);
-    json_u64(j, "pgscan_direct", v->pgscan_direct);
-    json_u64(j, "pgsteal_kswapd", v->pgsteal_kswapd);
-    json_u64(j, "pgsteal_direct", v->pgsteal_direct);
-    json_u64(j, "pgsteal_anon", v->pgsteal_anon);
-    json_u64(j, "pgsteal_file", v->pgsteal_file);
-    json_u64(j, "pgactivate", v->pgactivate);
-    json_u64(j, "pgdeactivate", v->pgdeactivate);
-    json_u64(j, "pgrefill", v->pgrefill);
-    json_u64(j, "pgrotated", v->pgrotated);
-    json_u64(j, "pgmajfault", r->c.pgmajfault);
-    json_u64(j, "pswpin", r->c.pswpin);
-    json_u64(j, "pswpout", r->c.pswpout);
-    json_u64(j, "swap_ra", r->c.swap_ra);
-    json_u64(j, "swap_ra_hit", r->c.swap_ra_hit);
-    json_u64(j, "swapcache_pages", r->c.swapcache_pages);
-    json_u64(j, "swapcache_add", r->c.swapcache_add);
-    json_u64(j, "swapcache_reclaimed", r->c.swapcache_reclaimed);
-    json_u64(j, "pgwriteback", r->c.pgwriteback);
-    json_u64(j, "allocstall", r->c.alloc_stalls);
-    json_u64(j, "kswapd_wakeups", v->kswapd_wakeups);
-    json_u64(j, "kswapd_cycles", r->c.kswapd_cycles);
-    json_u64(j, "direct_reclaim_cycles", r->c.direct_cycles);
-    json_u64(j, "workingset_refault_anon", v->workingset_refault_anon);
-    json_u64(j, "workingset_refault_file", v->workingset_refault_file);
-    json_u64(j, "workingset_activate_anon", v->workingset_activate_anon);
-    json_u64(j, "workingset_activate_file", v->workingset_activate_file);
-    json_u64(j, "workingset_restore_anon", v->workingset_restore_anon);
-    json_u64(j, "workingset_restore_file", v->workingset_restore_file);
-    json_obj_begin(j, "lru");
-    json_u64(j, "inactive_anon", vmscan_lru_pages(r->vm, LRU_INACTIVE_ANON));
-    json_u64(j, "active_anon", vmscan_lru_pages(r->vm, LRU_ACTIVE_ANON));
-    json_u64(j, "inactive_file", vmscan_lru_pages(r->vm, LRU_INACTIVE_FILE));
-    json_u64(j, "active_file", vmscan_lru_pages(r->vm, LRU_ACTIVE_FILE));
-    json_obj_end(j);
-    json_obj_begin(j, "swap");
-    json_str(j, "device", sc->name);
-    json_u64(j, "total_pages", swap_total_slots(r->sw));
-    json_u64(j, "used_pages", swap_used_slots(r->sw));
-    json_u64(j, "used_peak_pages", r->c.swap_used_peak);
-    json_u64(j, "read_requests", s->read_reqs);
-    json_u64(j, "write_requests", s->write_reqs);
-    json_u64(j, "queue_wait_ns", s->wait_ns);
-    json_u64(j, "busy_ns", s->busy_ns);
-    json_obj_end(j);
-    json_obj_end(j);
+    stat_group_begin(o, "reclaim");
+    stat_str(o, &D_R_POLICY, vmscan_policy_name(vmscan_policy(r->vm)));
+    stat_u64(o, &D_R_SCANK, v->pgscan_kswapd);
+    stat_u64(o, &D_R_SCAND, v->pgscan_direct);
+    stat_u64(o, &D_R_STEALK, v->pgsteal_kswapd);
+    stat_u64(o, &D_R_STEALD, v->pgsteal_direct);
+    stat_u64(o, &D_R_STEALA, v->pgsteal_anon);
+    stat_u64(o, &D_R_STEALF, v->pgsteal_file);
+    stat_u64(o, &D_R_ACT, v->pgactivate);
+    stat_u64(o, &D_R_DEACT, v->pgdeactivate);
+    stat_u64(o, &D_R_REFILL, v->pgrefill);
+    stat_u64(o, &D_R_ROT, v->pgrotated);
+    stat_u64(o, &D_R_MAJ, r->c.pgmajfault);
+    stat_u64(o, &D_R_SWPIN, r->c.pswpin);
+    stat_u64(o, &D_R_SWPOUT, r->c.pswpout);
+    stat_u64(o, &D_R_SWRA, r->c.swap_ra);
+    stat_u64(o, &D_R_SWRAH, r->c.swap_ra_hit);
+    stat_u64(o, &D_R_SCP, r->c.swapcache_pages);
+    stat_u64(o, &D_R_SCADD, r->c.swapcache_add);
+    stat_u64(o, &D_R_SCREC, r->c.swapcache_reclaimed);
+    stat_u64(o, &D_R_WB, r->c.pgwriteback);
+    stat_u64(o, &D_R_STALL, r->c.alloc_stalls);
+    stat_u64(o, &D_R_KWAKE, v->kswapd_wakeups);
+    stat_u64(o, &D_R_KCYC, r->c.kswapd_cycles);
+    stat_u64(o, &D_R_DCYC, r->c.direct_cycles);
+    stat_u64(o, &D_R_WRA, v->workingset_refault_anon);
+    stat_u64(o, &D_R_WRF, v->workingset_refault_file);
+    stat_u64(o, &D_R_WR, v->workingset_refault_anon + v->workingset_refault_file);
+    stat_u64(o, &D_R_WAA, v->workingset_activate_anon);
+    stat_u64(o, &D_R_WAF, v->workingset_activate_file);
+    stat_u64(o, &D_R_WSA, v->workingset_restore_anon);
+    stat_u64(o, &D_R_WSF, v->workingset_restore_file);
+    stat_group_begin(o, "lru");
+    stat_u64(o, &D_LRU_IA, vmscan_lru_pages(r->vm, LRU_INACTIVE_ANON));
+    stat_u64(o, &D_LRU_AA, vmscan_lru_pages(r->vm, LRU_ACTIVE_ANON));
+    stat_u64(o, &D_LRU_IF, vmscan_lru_pages(r->vm, LRU_INACTIVE_FILE));
+    stat_u64(o, &D_LRU_AF, vmscan_lru_pages(r->vm, LRU_ACTIVE_FILE));
+    stat_group_end(o);
+    publish_swap_device(r, o);
+    stat_group_end(o);
 }

@@ -144,7 +144,9 @@ struct reclaim_counters {
 void reclaim_counters(const struct reclaim *r, struct reclaim_counters *out);
 const struct vmscan *reclaim_vmscan(const struct reclaim *r);
 const struct swap_dev *reclaim_swap(const struct reclaim *r);
-/* The "reclaim" object of the JSON report: vmstat-like counters, workingset, swap device. */
-void reclaim_report_json(const struct reclaim *r, struct json *j);
+/* Publishes the "reclaim" group of statistics (statreg.h): vmstat-like counters, workingset,
+ * LRU sizes, the swap device. */
+struct stat_out;
+void reclaim_publish_stats(const struct reclaim *r, struct stat_out *o);
 
 #endif

@@ -70,12 +70,17 @@ void sim_report_windows_json(struct sim *s, struct json *j);
 /* Replays every trace to its end. 0, or -1 with a message naming the trace and record. */
 int sim_run(struct sim *s, char *err, size_t errlen);
 
-/* Results, after sim_run. Keys as in the JSON report with dots: "cycles", "accesses",
- * "tlb.l1d.misses", "cache.l2.walk_misses", "faults.minor", "walker.psc.pd.hits" ...
- * Returns 0, or -1 for an unknown key. */
+/* Results, after sim_run. Every number of the JSON report outside its lists (processes,
+ * OOM kills, per-order buddy counts), by its path with dots: "cycles", "tlb.l1d.misses",
+ * "cache.l2.walk_misses", "faults.minor", "walker.psc.pd.hits", "kernel_reads.bytes",
+ * "os.faults.cow_copies", "reclaim.pswpout", "psi.some" ... (true/false as 1/0; the
+ * schema: docs/replay.md, `mmsim stats-schema`). Returns 0, or -1 for an unknown key. */
 int sim_stat(struct sim *s, const char *key, double *value);
-/* Calls fn for every scalar result (name, value), in report order. */
+/* Calls fn for every key sim_stat knows (key, value), in report order. */
 void sim_stats_visit(struct sim *s, void (*fn)(void *ctx, const char *key, double v), void *ctx);
+/* The statistics' schema as a Markdown table (path, unit, kind, description): every
+ * statistic any configuration publishes, instances as placeholders ("tlb.<tlb>.misses"). */
+void sim_stats_schema(struct sim *s, FILE *f);
 /* What `[timing] calibrate = native` fitted (mmsim replay), reported with the results. */
 struct sim_calibration {
     int applied;                 /* 0: not fitted; why says why */

@@ -171,6 +171,14 @@ void sim_events_due(struct sim *s, uint64_t now_fx);
 int sim_fail(struct sim *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* stats.c */
+struct stat_def;
+struct stat_out;
+/* Publishes every statistic of the simulation (statreg.h) into o, in the JSON report's
+ * order; sample_fx: the time of a timeline row. */
+void stats_publish(struct sim *s, struct stat_out *o, uint64_t sample_fx);
+/* stats_render.c: sim_stats_visit with each statistic's definition (its kind, for windows). */
+void stats_visit(struct sim *s, void (*fn)(void *ctx, const char *key, double v, const struct stat_def *d),
+                 void *ctx);
 uint64_t proc_instructions(const struct proc *p);
 uint64_t proc_accesses(const struct proc *p);
 void stats_timeline_header(struct sim *s);

@@ -3,15 +3,17 @@
  * results are the statistics' change from the warmup's end to the window's end, per window
  * and summed (docs/replay.md, "Windows and warmup").
  *
- * The statistics are snapshotted with sim_stats_visit at both points, so every counter of
- * the report has a per-window value without the access path counting anything twice; the
- * ratios (CPI, MPKI) are recomputed from the deltas. A trace without window markers is one
+ * The statistics are snapshotted from the registry (stats_visit) at both points, so every
+ * counter of the report has a per-window value without the access path counting anything
+ * twice; the ratios CPI and MPKI are recomputed from the deltas, and the gauges (a level,
+ * not a count) are left out. A trace without window markers is one
  * window, the whole trace. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "model/sim_internal.h"
+#include "model/statreg.h"
 #include "traces/mmt.h"
 
 struct win_rec {
@@ -50,9 +52,17 @@ struct snap_ctx {
     size_t i;
 };
 
-static void snap_cb(void *ctx, const char *key, double v)
+static int key_is_ratio(const char *k)
+{
+    size_t n = strlen(k);
+    return !strcmp(k, "cpi") || (n > 5 && !strcmp(k + n - 5, ".mpki"));
+}
+
+static void snap_cb(void *ctx, const char *key, double v, const struct stat_def *d)
 {
     struct snap_ctx *c = ctx;
+    if ((d->flags & STAT_KIND_MASK) != STAT_COUNTER && !key_is_ratio(key))
+        return; /* a window's change is a counter's */
     struct sim_windows *sw = c->sw;
     if (!c->v) { /* the first pass names the keys */
         if (sw->nkeys == sw->capkeys) {
@@ -81,7 +91,7 @@ static double *snapshot(struct sim *s)
     struct sim_windows *sw = s->win;
     if (!sw->nkeys) { /* learn the keys (their number and order never change) */
         struct snap_ctx c = {sw, NULL, 0, 0};
-        sim_stats_visit(s, snap_cb, &c);
+        stats_visit(s, snap_cb, &c);
     }
     double *v = calloc(sw->nkeys ? sw->nkeys : 1, sizeof *v);
     if (!v) {
@@ -89,7 +99,7 @@ static double *snapshot(struct sim *s)
         return NULL;
     }
     struct snap_ctx c = {sw, v, sw->nkeys, 0};
-    sim_stats_visit(s, snap_cb, &c);
+    stats_visit(s, snap_cb, &c);
     return v;
 }
 
@@ -298,13 +308,6 @@ void sim_windows_free(struct sim *s)
 }
 
 /* ---- reports ---- */
-static int key_is_ratio(const char *k)
-{
-    size_t n = strlen(k);
-    return !strncmp(k, "cpi", 3) || (n > 5 && !strcmp(k + n - 5, ".mpki")) ||
-           !strncmp(k, "host.", 5);
-}
-
 static size_t key_index(const struct sim_windows *sw, const char *k)
 {
     for (size_t i = 0; i < sw->nkeys; i++)

@@ -11,6 +11,7 @@
 
 #include "common/util.h"
 #include "model/page_alloc.h"
+#include "model/statreg.h"
 
 #define MAX_OBJS_PER_PAGE 32767u
 #define IDX_BITS 15
@@ -334,20 +335,28 @@ void slub_slabinfo(const struct slub *s, FILE *f)
     }
 }
 
-void slub_json(const struct slub *s, struct json *j, const char *key)
+static const struct stat_def D_SL_TOTAL = {"total_pages", "pages", STAT_GAUGE, "pages of every slab cache", NULL};
+static const struct stat_def D_SL_ACTIVE = {"active_objs", "objects", STAT_GAUGE, "objects in use in this cache (/proc/slabinfo)", NULL};
+static const struct stat_def D_SL_NUM = {"num_objs", "objects", STAT_GAUGE, "objects its slabs hold", NULL};
+static const struct stat_def D_SL_SIZE = {"objsize", "bytes", STAT_INFO, "an object's size with its metadata", NULL};
+static const struct stat_def D_SL_PER = {"objperslab", "objects", STAT_INFO, "objects a slab holds", NULL};
+static const struct stat_def D_SL_PAGES = {"pagesperslab", "pages", STAT_INFO, "pages of a slab (2^order)", NULL};
+static const struct stat_def D_SL_SLABS = {"num_slabs", "slabs", STAT_GAUGE, "slabs of this cache", NULL};
+
+void slub_publish_stats(const struct slub *s, struct stat_out *o, const char *key)
 {
-    json_obj_begin(j, key);
-    json_u64(j, "total_pages", slub_total_pages(s));
+    stat_group_begin(o, key);
+    stat_u64(o, &D_SL_TOTAL, slub_total_pages(s));
     for (unsigned i = 0; i < SLAB_NR_CACHES; i++) {
         const struct kmem_cache *c = &s->caches[i];
-        json_obj_begin(j, cache_defs[i].name);
-        json_u64(j, "active_objs", c->active);
-        json_u64(j, "num_objs", c->total_objs);
-        json_u64(j, "objsize", c->size);
-        json_u64(j, "objperslab", c->objs);
-        json_u64(j, "pagesperslab", (uint64_t)1 << c->order);
-        json_u64(j, "num_slabs", c->nr_slabs);
-        json_obj_end(j);
+        stat_instance_begin(o, "<cache>", cache_defs[i].name);
+        stat_u64(o, &D_SL_ACTIVE, c->active);
+        stat_u64(o, &D_SL_NUM, c->total_objs);
+        stat_u64(o, &D_SL_SIZE, c->size);
+        stat_u64(o, &D_SL_PER, c->objs);
+        stat_u64(o, &D_SL_PAGES, (uint64_t)1 << c->order);
+        stat_u64(o, &D_SL_SLABS, c->nr_slabs);
+        stat_group_end(o);
     }
-    json_obj_end(j);
+    stat_group_end(o);
 }

@@ -64,7 +64,9 @@ int slub_calculate_order(unsigned size, unsigned page_shift, unsigned nr_cpus, u
 
 /* /proc/slabinfo (version 2.1) for the model's caches. */
 void slub_slabinfo(const struct slub *s, FILE *f);
-/* "slab": {name: {active_objs, num_objs, objsize, objperslab, pagesperslab, num_slabs}} */
-void slub_json(const struct slub *s, struct json *j, const char *key);
+struct stat_out;
+/* Publishes its statistics (statreg.h) as group `key`: {total_pages, name: {active_objs,
+ * num_objs, objsize, objperslab, pagesperslab, num_slabs}} (slabinfo). */
+void slub_publish_stats(const struct slub *s, struct stat_out *o, const char *key);
 
 #endif

@@ -1,12 +1,16 @@
-/* stats.c - the results of a simulation: totals over CPUs and processes, the JSON report,
- * the human report, named scalar lookups (for sweeps) and the timeline CSV. */
+/* stats.c - the results of a simulation: totals over CPUs and processes, the statistics of
+ * the machine and its processes published once (statreg.h), and the outputs rendered from
+ * the JSON report rendered from them (the other renderings: stats_render.c); and the human
+ * report. */
 #include <inttypes.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "model/host_traits.h"
 #include "model/pressure.h"
 #include "model/sim_internal.h"
+#include "model/statreg.h"
 
 static const char *const part_names[CP_NR] = {"base", "tlb", "walk", "cache", "fault", "switch"};
 static const char *const psc_names[PGT_MAX_LEVELS + 1] = {"", "", "pd", "pdpt", "pml4", "pml5"};
@@ -139,185 +143,6 @@ static const struct mm_counters *proc_counters(const struct proc *p)
     return p->mm ? mm_counters(p->mm) : &p->last;
 }
 
-/* ---- scalar results by name ---- */
-
-typedef void (*visit_fn)(void *ctx, const char *key, double v);
-
-void sim_stats_visit(struct sim *s, visit_fn fn, void *ctx)
-{
-    struct totals t;
-    sum_totals(s, &t);
-    char k[128];
-    fn(ctx, "accesses", (double)t.accesses);
-    fn(ctx, "instructions", (double)t.instructions);
-    fn(ctx, "cycles", (double)t.cycles);
-    fn(ctx, "ifetches", (double)t.ifetches);
-    fn(ctx, "loads", (double)t.loads);
-    fn(ctx, "stores", (double)t.stores);
-    fn(ctx, "modifies", (double)t.modifies);
-    double instr = t.instructions ? (double)t.instructions : NAN; /* no CPI without instructions */
-    uint64_t busy = t.busy;
-    fn(ctx, "cpi", (double)busy / (1 << CYC_SHIFT) / instr);
-    for (unsigned p = 0; p < CP_NR; p++) {
-        snprintf(k, sizeof k, "cpi_breakdown.%s", part_names[p]);
-        fn(ctx, k, (double)s->parts_fx[p] / (1 << CYC_SHIFT) / instr);
-    }
-    fn(ctx, "idle_cycles", (double)t.idle);
-    for (uint32_t i = 0; i < s->cfg.ntlb; i++) {
-        struct tlb_stats x;
-        sum_tlb(s, i, &x);
-        const char *n = s->cfg.tlb[i].name;
-#define TV(field)                                          \
-    snprintf(k, sizeof k, "tlb.%s." #field, n);            \
-    fn(ctx, k, (double)x.field)
-        TV(lookups);
-        TV(hits);
-        TV(misses);
-        TV(fills);
-        TV(evictions);
-        TV(invalidations);
-        TV(flushes);
-#undef TV
-        snprintf(k, sizeof k, "tlb.%s.mpki", n);
-        fn(ctx, k, per_kilo(x.misses, t.instructions));
-        for (unsigned p = 0; p < TLB_NR_PSIZES; p++) {
-            if (!(s->cfg.tlb[i].page_sizes & (1u << p)))
-                continue;
-            snprintf(k, sizeof k, "tlb.%s.page_size.%s.hits", n, config_psize_name(p));
-            fn(ctx, k, (double)x.hits_ps[p]);
-            snprintf(k, sizeof k, "tlb.%s.page_size.%s.misses", n, config_psize_name(p));
-            fn(ctx, k, (double)x.misses_ps[p]);
-        }
-    }
-    for (uint32_t i = 0; i < s->cfg.ncache; i++) {
-        struct cache_stats x;
-        sum_cache(s, i, &x);
-        const char *n = s->cfg.cache[i].name;
-#define CV(field)                                          \
-    snprintf(k, sizeof k, "cache.%s." #field, n);          \
-    fn(ctx, k, (double)x.field)
-        CV(lookups);
-        CV(hits);
-        CV(misses);
-        CV(walk_lookups);
-        CV(walk_hits);
-        CV(walk_misses);
-#undef CV
-        snprintf(k, sizeof k, "cache.%s.mpki", n);
-        fn(ctx, k, per_kilo(x.misses, t.instructions));
-    }
-    struct pagewalk_stats w;
-    sum_walk(s, &w);
-    fn(ctx, "walks", (double)w.walks);
-    fn(ctx, "walk_cycles", (double)w.cycles);
-    for (unsigned l = 1; l <= s->cfg.walker.levels; l++) {
-        snprintf(k, sizeof k, "walker.reads.L%u", l);
-        fn(ctx, k, (double)w.reads[l]);
-        snprintf(k, sizeof k, "walker.read_cycles.L%u", l);
-        fn(ctx, k, (double)w.read_cycles[l]);
-    }
-    for (unsigned l = 2; l <= s->cfg.walker.levels; l++) {
-        if (!s->cfg.walker.psc_entries[l])
-            continue;
-        snprintf(k, sizeof k, "walker.psc.%s.lookups", psc_names[l]);
-        fn(ctx, k, (double)w.psc_lookups[l]);
-        snprintf(k, sizeof k, "walker.psc.%s.hits", psc_names[l]);
-        fn(ctx, k, (double)w.psc_hits[l]);
-    }
-    fn(ctx, "faults.minor", (double)s->faults_minor);
-    fn(ctx, "faults.major", (double)s->faults_major);
-    fn(ctx, "faults.segv", (double)s->faults_segv);
-    fn(ctx, "faults.oom", (double)s->faults_oom);
-    fn(ctx, "faults.retries", (double)s->fault_retries);
-    fn(ctx, "kernel_reads", (double)s->kacc[0].ranges);
-    fn(ctx, "kernel_read_bytes", (double)s->kacc[0].bytes);
-    fn(ctx, "kernel_read_faults", (double)s->kacc[0].faults);
-    fn(ctx, "kernel_writes", (double)s->kacc[1].ranges);
-    fn(ctx, "kernel_write_bytes", (double)s->kacc[1].bytes);
-    fn(ctx, "kernel_write_faults", (double)s->kacc[1].faults);
-    fn(ctx, "context_switches", (double)s->ctx_switches);
-    fn(ctx, "events", (double)s->events_applied);
-    fn(ctx, "records", (double)s->records);
-    fn(ctx, "host.pgtable_bytes", (double)t.pgt_host_bytes);
-    fn(ctx, "host.resident_pages", (double)t.rss_pages);
-}
-
-struct find_ctx {
-    const char *key;
-    double v;
-    int found;
-};
-
-static void find_cb(void *ctx, const char *key, double v)
-{
-    struct find_ctx *f = ctx;
-    if (!f->found && !strcmp(key, f->key)) {
-        f->v = v;
-        f->found = 1;
-    }
-}
-
-int sim_stat(struct sim *s, const char *key, double *value)
-{
-    struct find_ctx f = {key, 0, 0};
-    sim_stats_visit(s, find_cb, &f);
-    if (f.found)
-        *value = f.v;
-    return f.found ? 0 : -1;
-}
-
-/* ---- JSON ---- */
-
-static void json_tlb(struct sim *s, struct json *j, const struct totals *t)
-{
-    json_obj_begin(j, "tlb");
-    for (uint32_t i = 0; i < s->cfg.ntlb; i++) {
-        struct tlb_stats x;
-        sum_tlb(s, i, &x);
-        json_obj_begin(j, s->cfg.tlb[i].name);
-        json_u64(j, "lookups", x.lookups);
-        json_u64(j, "hits", x.hits);
-        json_u64(j, "misses", x.misses);
-        json_f64(j, "mpki", per_kilo(x.misses, t->instructions));
-        json_u64(j, "fills", x.fills);
-        json_u64(j, "evictions", x.evictions);
-        json_u64(j, "invalidations", x.invalidations);
-        json_u64(j, "flushes", x.flushes);
-        json_obj_begin(j, "page_size");
-        for (unsigned p = 0; p < TLB_NR_PSIZES; p++) {
-            if (!(s->cfg.tlb[i].page_sizes & (1u << p)))
-                continue;
-            json_obj_begin(j, config_psize_name(p));
-            json_u64(j, "hits", x.hits_ps[p]);
-            json_u64(j, "misses", x.misses_ps[p]);
-            json_obj_end(j);
-        }
-        json_obj_end(j);
-        json_obj_end(j);
-    }
-    json_obj_end(j);
-}
-
-static void json_cache(struct sim *s, struct json *j, const struct totals *t)
-{
-    json_obj_begin(j, "cache");
-    for (uint32_t i = 0; i < s->cfg.ncache; i++) {
-        struct cache_stats x;
-        sum_cache(s, i, &x);
-        json_obj_begin(j, s->cfg.cache[i].name);
-        json_u64(j, "lookups", x.lookups);
-        json_u64(j, "hits", x.hits);
-        json_u64(j, "misses", x.misses);
-        json_f64(j, "mpki", per_kilo(x.misses, t->instructions));
-        json_u64(j, "walk_lookups", x.walk_lookups);
-        json_u64(j, "walk_hits", x.walk_hits);
-        json_u64(j, "walk_misses", x.walk_misses);
-        json_obj_end(j);
-    }
-    json_obj_end(j);
-}
-
-/* The walk latency histogram of every CPU together. */
 static void sum_walk_hist(const struct sim *s, uint64_t h[PW_HIST_BUCKETS])
 {
     memset(h, 0, sizeof(uint64_t) * PW_HIST_BUCKETS);
@@ -340,40 +165,6 @@ static uint64_t walk_quantile(const uint64_t h[PW_HIST_BUCKETS], uint64_t n, dou
     return 0;
 }
 
-static void json_walk_latency(const struct sim *s, struct json *j)
-{
-    uint64_t h[PW_HIST_BUCKETS], n = 0, sum = 0, max = 0;
-    sum_walk_hist(s, h);
-    for (unsigned b = 0; b < PW_HIST_BUCKETS; b++) {
-        n += h[b];
-        sum += h[b] * pagewalk_hist_lower(b);
-        if (h[b])
-            max = pagewalk_hist_lower(b);
-    }
-    json_obj_begin(j, "walk_latency");
-    json_str(j, "unit", "cycles");
-    json_u64(j, "exact_below", PW_HIST_EXACT);
-    json_u64(j, "walks", n);
-    json_f64(j, "mean", n ? (double)sum / (double)n : 0.0);
-    json_u64(j, "p50", n ? walk_quantile(h, n, 0.50) : 0);
-    json_u64(j, "p90", n ? walk_quantile(h, n, 0.90) : 0);
-    json_u64(j, "p99", n ? walk_quantile(h, n, 0.99) : 0);
-    json_u64(j, "max", max);
-    /* [cycles, count] of every non-empty bucket, by latency: cycles is the bucket's lower
-     * bound (one cycle wide below exact_below, a power of two wide above) */
-    json_arr_begin(j, "buckets");
-    for (unsigned b = 0; b < PW_HIST_BUCKETS; b++) {
-        if (!h[b])
-            continue;
-        json_arr_begin(j, NULL);
-        json_u64(j, NULL, pagewalk_hist_lower(b));
-        json_u64(j, NULL, h[b]);
-        json_arr_end(j);
-    }
-    json_arr_end(j);
-    json_obj_end(j);
-}
-
 int sim_write_walk_hist(struct sim *s, FILE *f)
 {
     uint64_t h[PW_HIST_BUCKETS];
@@ -385,190 +176,467 @@ int sim_write_walk_hist(struct sim *s, FILE *f)
     return ferror(f) ? -1 : 0;
 }
 
-static void json_walker(struct sim *s, struct json *j)
+/* ---- the statistics of the machine and its processes (statreg.h) ---- */
+
+#define DEF(var, name, unit, kind, desc) static const struct stat_def var = {name, unit, kind, desc, NULL}
+#define DEFC(var, name, unit, kind, col, desc) static const struct stat_def var = {name, unit, kind, desc, col}
+
+DEF(D_TRACES, "traces", "", STAT_INFO, "the traces replayed, in the order given");
+DEF(D_INCOMPLETE, "incomplete_traces", "", STAT_INFO,
+    "traces cut short or crashed while recording: replayed up to their last whole chunk");
+DEF(D_CPUS, "cpus", "CPUs", STAT_INFO, "CPUs of the machine (`cpu.count`)");
+DEF(D_RECORDS, "records", "records", STAT_COUNTER, "trace records replayed");
+DEFC(D_ACCESSES, "accesses", "accesses", STAT_COUNTER, "accesses",
+     "memory accesses replayed: fetches + loads + stores + modifies");
+DEFC(D_INSTRUCTIONS, "instructions", "instructions", STAT_COUNTER, "instructions",
+     "instructions: the instruction fetches, or one per data access in traces without fetches");
+DEF(D_IFETCHES, "ifetches", "accesses", STAT_COUNTER, "instruction fetches");
+DEF(D_LOADS, "loads", "accesses", STAT_COUNTER, "data loads");
+DEF(D_STORES, "stores", "accesses", STAT_COUNTER, "data stores");
+DEF(D_MODIFIES, "modifies", "accesses", STAT_COUNTER, "read-modify-writes (one access each)");
+DEF(D_CYCLES, "cycles", "cycles", STAT_COUNTER, "simulated time at the end: the latest CPU's clock");
+DEFC(D_SAMPLE, "sample_cycles", "cycles", STAT_COUNTER | STAT_NOT_JSON, "cycles",
+     "the simulated time of a timeline row");
+DEF(D_BUSY, "busy_cycles", "cycles", STAT_COUNTER, "CPU cycles running trace records, summed over CPUs");
+DEF(D_IDLE, "idle_cycles", "cycles", STAT_COUNTER, "CPU cycles with nothing to run, summed over CPUs");
+DEF(D_IOWAIT, "io_wait_cycles", "cycles", STAT_COUNTER,
+    "cycles faults blocked their process for swap or file reads, summed");
+DEF(D_CPI, "cpi", "cycles/instruction", STAT_RATIO, "busy cycles per instruction (null without instructions)");
+DEF(D_CPI_PART, "<part>", "cycles/instruction", STAT_RATIO,
+    "CPI by cause: base, tlb, walk, cache, fault, switch (they sum to `cpi`)");
+DEF(D_CYC_PART, "<part>", "cycles", STAT_COUNTER, "busy cycles by cause: base, tlb, walk, cache, fault, switch");
+
+DEF(D_TLB_LOOKUPS, "lookups", "lookups", STAT_COUNTER, "lookups of this TLB, summed over CPUs (`[tlb.NAME]`)");
+DEF(D_TLB_HITS, "hits", "lookups", STAT_COUNTER, "lookups that hit");
+DEF(D_TLB_MISSES, "misses", "lookups", STAT_COUNTER, "lookups that missed");
+DEF(D_TLB_MPKI, "mpki", "misses/kilo-instruction", STAT_RATIO, "misses per 1000 instructions");
+DEF(D_TLB_FILLS, "fills", "entries", STAT_COUNTER, "entries filled");
+DEF(D_TLB_EVICT, "evictions", "entries", STAT_COUNTER, "valid entries replaced by a fill");
+DEF(D_TLB_INVAL, "invalidations", "entries", STAT_COUNTER, "entries invalidated (munmap, mprotect, COW, reclaim)");
+DEF(D_TLB_FLUSH, "flushes", "flushes", STAT_COUNTER, "whole-TLB flushes (context switches without PCID)");
+DEF(D_PS_HITS, "hits", "lookups", STAT_COUNTER, "hits on entries of this page size");
+DEF(D_PS_MISSES, "misses", "lookups", STAT_COUNTER, "misses for addresses mapped with this page size");
+
+DEF(D_C_LOOKUPS, "lookups", "lookups", STAT_COUNTER, "lookups of this cache (`[cache.NAME]`; a shared one counted once)");
+DEF(D_C_HITS, "hits", "lookups", STAT_COUNTER, "lookups that hit");
+DEF(D_C_MISSES, "misses", "lookups", STAT_COUNTER, "lookups that missed");
+DEF(D_C_MPKI, "mpki", "misses/kilo-instruction", STAT_RATIO, "misses per 1000 instructions");
+DEF(D_C_WLOOKUPS, "walk_lookups", "lookups", STAT_COUNTER, "lookups by the page walker (page-table entries)");
+DEF(D_C_WHITS, "walk_hits", "lookups", STAT_COUNTER, "page-walker lookups that hit");
+DEF(D_C_WMISSES, "walk_misses", "lookups", STAT_COUNTER, "page-walker lookups that missed");
+
+DEFC(D_WALKS, "walks", "walks", STAT_COUNTER, "walks", "page walks (STLB misses), summed over CPUs");
+DEF(D_WALK_CYCLES, "walk_cycles", "cycles", STAT_COUNTER, "cycles spent in page walks");
+DEF(D_LEVELS, "levels", "levels", STAT_INFO, "page-table levels (`walker.levels`)");
+DEF(D_NOT_PRESENT, "not_present", "walks", STAT_COUNTER, "walks that found no present entry (a fault follows)");
+DEF(D_READS_L, "L<level>", "reads", STAT_COUNTER, "page-table entries read at this level (L1: the PTEs)");
+DEF(D_READ_CYC_L, "L<level>", "cycles", STAT_COUNTER, "cycles of those reads (through the caches)");
+DEF(D_PSC_LOOKUPS, "lookups", "lookups", STAT_COUNTER, "lookups of the paging-structure cache of this level");
+DEF(D_PSC_HITS, "hits", "lookups", STAT_COUNTER, "lookups that hit (the walk skips the upper levels)");
+
+DEF(D_WL_UNIT, "unit", "", STAT_INFO, "the histogram's unit (\"cycles\")");
+DEF(D_WL_EXACT, "exact_below", "cycles", STAT_INFO, "latencies below this have one-cycle buckets, above it power-of-two buckets");
+DEF(D_WL_WALKS, "walks", "walks", STAT_COUNTER, "walks in the histogram");
+DEF(D_WL_MEAN, "mean", "cycles", STAT_RATIO, "mean walk latency (from bucket lower bounds)");
+DEF(D_WL_P50, "p50", "cycles", STAT_RATIO, "median walk latency (bucket lower bound)");
+DEF(D_WL_P90, "p90", "cycles", STAT_RATIO, "90th percentile walk latency");
+DEF(D_WL_P99, "p99", "cycles", STAT_RATIO, "99th percentile walk latency");
+DEF(D_WL_MAX, "max", "cycles", STAT_GAUGE, "the highest non-empty bucket");
+DEF(D_WL_BUCKETS, "buckets", "[cycles, walks]", STAT_COUNTER,
+    "the histogram: [lower bound, count] of every non-empty bucket (JSON only; `mmsim replay --walk-hist`)");
+
+DEFC(D_F_MINOR, "minor", "faults", STAT_COUNTER, "minor_faults", "minor page faults (the kernel's min_flt summed over tasks)");
+DEFC(D_F_MAJOR, "major", "faults", STAT_COUNTER, "major_faults", "major page faults: swap-ins and file reads (maj_flt)");
+DEF(D_F_SEGV, "segv", "faults", STAT_COUNTER, "accesses outside any mapping or against its protection (SIGSEGV)");
+DEF(D_F_OOM, "oom", "faults", STAT_COUNTER, "faults that found no memory (VM_FAULT_OOM)");
+DEF(D_F_RETRIES, "retries", "faults", STAT_COUNTER, "faults retried after waiting for a page (VM_FAULT_RETRY)");
+DEF(D_F_IN_TRACE, "in_trace", "events", STAT_COUNTER, "page-fault events recorded in the traces (events-only traces)");
+DEF(D_K_RANGES, "ranges", "ranges", STAT_COUNTER, "the kernel's accesses to user memory for system calls (format 1.3 records)");
+DEF(D_K_BYTES, "bytes", "bytes", STAT_COUNTER, "bytes of those ranges");
+DEF(D_K_FAULTS, "faults", "faults", STAT_COUNTER, "faults they took (also in `faults.minor`/`major`)");
+DEF(D_CTX, "context_switches", "switches", STAT_COUNTER, "context switches between processes");
+DEF(D_UNFORKED, "processes_before_fork", "processes", STAT_COUNTER,
+    "processes first seen before their fork event (their parent guessed)");
+DEF(D_EVENTS, "events", "events", STAT_COUNTER, "trace events applied (mmap, munmap, brk, fork, exit ...)");
+DEF(D_EVENTS_ONLY, "events_only", "bool", STAT_INFO, "the traces had no accesses, only events: TLB, cache, walk and CPI results are unavailable");
+DEF(D_UNAVAILABLE, "unavailable", "", STAT_INFO, "the result groups a trace could not give (events-only traces)");
+
+DEF(D_PROCS, "processes", "", STAT_INFO, "one object per process, in the order they appeared");
+DEF(D_P_PID, "pid", "", STAT_INFO, "its pid in the trace");
+DEF(D_P_TRACE, "trace", "", STAT_INFO, "its trace");
+DEF(D_P_THREADS, "threads", "threads", STAT_GAUGE, "threads it had");
+DEF(D_P_INSTR, "instructions", "instructions", STAT_COUNTER, "its instructions");
+DEF(D_P_ACC, "accesses", "accesses", STAT_COUNTER, "its accesses");
+DEF(D_P_IFETCH, "ifetches", "accesses", STAT_COUNTER, "its instruction fetches");
+DEF(D_P_LOADS, "loads", "accesses", STAT_COUNTER, "its loads");
+DEF(D_P_STORES, "stores", "accesses", STAT_COUNTER, "its stores");
+DEF(D_P_MODIFIES, "modifies", "accesses", STAT_COUNTER, "its read-modify-writes");
+DEF(D_P_TLBM, "tlb_misses", "lookups", STAT_COUNTER, "its last-level TLB misses");
+DEF(D_P_WALKS, "walks", "walks", STAT_COUNTER, "its page walks");
+DEF(D_P_MINOR, "minor", "faults", STAT_COUNTER, "its minor faults (min_flt)");
+DEF(D_P_MAJOR, "major", "faults", STAT_COUNTER, "its major faults (maj_flt)");
+DEF(D_P_SEGV, "segv", "faults", STAT_COUNTER, "its SIGSEGV faults");
+DEF(D_P_OOM, "oom", "faults", STAT_COUNTER, "its out-of-memory faults");
+DEF(D_P_IN_TRACE, "in_trace", "events", STAT_COUNTER, "its recorded page-fault events");
+DEF(D_P_RSS, "rss_pages", "pages", STAT_GAUGE, "resident pages at the end (anon + file + shmem; at exit for one that exited)");
+DEF(D_P_RSS_PEAK, "rss_peak_pages", "pages", STAT_GAUGE, "the most resident pages it had (VmHWM)");
+DEF(D_P_PGT, "pgtables_bytes", "bytes", STAT_GAUGE, "its page tables (VmPTE)");
+DEF(D_P_SWAP, "swap_pages", "pages", STAT_GAUGE, "its pages on swap (VmSwap)");
+DEF(D_P_OOMSCORE, "oom_score_peak", "points", STAT_GAUGE, "/proc/PID/oom_score at its largest");
+DEF(D_P_EXITED, "exited", "bool", STAT_INFO, "it exited before the end of the trace");
+DEFC(D_RSS_BY_PID, "rss_by_pid", "pid:pages", STAT_GAUGE | STAT_NOT_JSON, "rss_by_pid",
+     "resident pages of every process, `pid:pages` separated by spaces (0 after exit)");
+
+DEFC(D_H_PGT, "pgtable_bytes", "bytes", STAT_GAUGE, NULL, "host memory of the engine's page tables");
+DEFC(D_H_RES, "resident_pages", "pages", STAT_GAUGE, "rss_pages", "resident pages of every address space (counted once per mm)");
+DEF(D_H_PGT_PER, "pgtable_bytes_per_resident_page", "bytes/page", STAT_RATIO, "host page-table bytes per resident page");
+DEF(D_KTRAITS, "kernel_traits", "", STAT_INFO,
+    "the traced kernel's traits and the config keys they set (JSON only; text: `Kernel traits`)");
+DEF(D_WINDOWS, "windows", "", STAT_INFO,
+    "per-window results of `--warmup` (JSON only): `count`, `list[]` with each window's `stats`, `total`");
+
+DEF(D_CAL_APPLIED, "applied", "bool", STAT_INFO, "`[timing] calibrate = native` fitted the timing");
+DEF(D_CAL_WHY, "why", "", STAT_INFO, "why it did not (null when it did)");
+DEF(D_CAL_USER, "native_user_s", "s", STAT_INFO, "the native runs' user time, summed over the traces");
+DEF(D_CAL_SYS, "native_sys_s", "s", STAT_INFO, "their system time");
+DEF(D_CAL_WALL, "native_wall_s", "s", STAT_INFO, "their wall time");
+DEF(D_CAL_MINFLT, "native_minor_faults", "faults", STAT_INFO, "their minor faults");
+DEF(D_CAL_CPI_FROM, "base_cpi_from", "cycles/instruction", STAT_INFO, "`cpu.base_cpi` before the fit");
+DEF(D_CAL_CPI, "base_cpi", "cycles/instruction", STAT_INFO, "`cpu.base_cpi` fitted");
+DEF(D_CAL_MF_FROM, "minor_fault_cycles_from", "cycles", STAT_INFO, "`timing.minor_fault` before the fit");
+DEF(D_CAL_MF, "minor_fault_cycles", "cycles", STAT_INFO, "`timing.minor_fault` fitted");
+DEF(D_CAL_UNPR, "unpressured_s", "s", STAT_INFO, "the calibration replay's time with the fitted values");
+
+static void publish_calibration(struct sim *s, struct stat_out *o)
 {
-    struct pagewalk_stats w;
-    sum_walk(s, &w);
-    json_u64(j, "walks", w.walks);
-    json_u64(j, "walk_cycles", w.cycles);
-    json_obj_begin(j, "walker");
-    json_u64(j, "levels", s->cfg.walker.levels);
-    json_u64(j, "not_present", w.not_present);
-    json_obj_begin(j, "reads");
-    for (unsigned l = 1; l <= s->cfg.walker.levels; l++) {
-        char k[8];
-        snprintf(k, sizeof k, "L%u", l);
-        json_u64(j, k, w.reads[l]);
+    const struct sim_calibration *c = &s->calib;
+    if (!c->applied && !c->why[0] && !stat_all(o))
+        return; /* present when mmsim replay tried [timing] calibrate = native */
+    stat_group_begin(o, "calibration");
+    stat_bool(o, &D_CAL_APPLIED, c->applied);
+    stat_str(o, &D_CAL_WHY, c->why[0] ? c->why : NULL);
+    if (c->applied || stat_all(o)) {
+        stat_f64(o, &D_CAL_USER, c->native_user_s);
+        stat_f64(o, &D_CAL_SYS, c->native_sys_s);
+        stat_f64(o, &D_CAL_WALL, c->native_wall_s);
+        stat_u64(o, &D_CAL_MINFLT, c->native_minflt);
+        stat_f64(o, &D_CAL_CPI_FROM, c->base_cpi_from);
+        stat_f64(o, &D_CAL_CPI, c->base_cpi_to);
+        stat_u64(o, &D_CAL_MF_FROM, c->minor_fault_from);
+        stat_u64(o, &D_CAL_MF, c->minor_fault_to);
+        stat_f64(o, &D_CAL_UNPR, c->unpressured_s);
     }
-    json_obj_end(j);
-    json_obj_begin(j, "read_cycles");
-    for (unsigned l = 1; l <= s->cfg.walker.levels; l++) {
-        char k[8];
-        snprintf(k, sizeof k, "L%u", l);
-        json_u64(j, k, w.read_cycles[l]);
+    stat_group_end(o);
+}
+
+static void publish_tlbs(struct sim *s, struct stat_out *o, const struct totals *t)
+{
+    stat_group_begin(o, "tlb");
+    for (uint32_t i = 0; i < s->cfg.ntlb; i++) {
+        struct tlb_stats x;
+        sum_tlb(s, i, &x);
+        stat_instance_begin(o, "<tlb>", s->cfg.tlb[i].name);
+        stat_u64(o, &D_TLB_LOOKUPS, x.lookups);
+        stat_u64(o, &D_TLB_HITS, x.hits);
+        stat_u64(o, &D_TLB_MISSES, x.misses);
+        stat_f64(o, &D_TLB_MPKI, per_kilo(x.misses, t->instructions));
+        stat_u64(o, &D_TLB_FILLS, x.fills);
+        stat_u64(o, &D_TLB_EVICT, x.evictions);
+        stat_u64(o, &D_TLB_INVAL, x.invalidations);
+        stat_u64(o, &D_TLB_FLUSH, x.flushes);
+        stat_group_begin(o, "page_size");
+        for (unsigned p = 0; p < TLB_NR_PSIZES; p++) {
+            if (!(s->cfg.tlb[i].page_sizes & (1u << p)))
+                continue;
+            stat_instance_begin(o, "<size>", config_psize_name(p));
+            stat_u64(o, &D_PS_HITS, x.hits_ps[p]);
+            stat_u64(o, &D_PS_MISSES, x.misses_ps[p]);
+            stat_group_end(o);
+        }
+        stat_group_end(o);
+        stat_group_end(o);
     }
-    json_obj_end(j);
-    json_obj_begin(j, "psc");
+    stat_group_end(o);
+}
+
+static void publish_caches(struct sim *s, struct stat_out *o, const struct totals *t)
+{
+    stat_group_begin(o, "cache");
+    for (uint32_t i = 0; i < s->cfg.ncache; i++) {
+        struct cache_stats x;
+        sum_cache(s, i, &x);
+        stat_instance_begin(o, "<cache>", s->cfg.cache[i].name);
+        stat_u64(o, &D_C_LOOKUPS, x.lookups);
+        stat_u64(o, &D_C_HITS, x.hits);
+        stat_u64(o, &D_C_MISSES, x.misses);
+        stat_f64(o, &D_C_MPKI, per_kilo(x.misses, t->instructions));
+        stat_u64(o, &D_C_WLOOKUPS, x.walk_lookups);
+        stat_u64(o, &D_C_WHITS, x.walk_hits);
+        stat_u64(o, &D_C_WMISSES, x.walk_misses);
+        stat_group_end(o);
+    }
+    stat_group_end(o);
+}
+
+static void publish_walker(struct sim *s, struct stat_out *o, const struct pagewalk_stats *w)
+{
+    char lv[8];
+    stat_u64(o, &D_WALKS, w->walks);
+    stat_u64(o, &D_WALK_CYCLES, w->cycles);
+    stat_group_begin(o, "walker");
+    stat_u64(o, &D_LEVELS, s->cfg.walker.levels);
+    stat_u64(o, &D_NOT_PRESENT, w->not_present);
+    stat_group_begin(o, "reads");
+    for (unsigned l = 1; l <= s->cfg.walker.levels; l++) {
+        snprintf(lv, sizeof lv, "L%u", l);
+        stat_u64_as(o, &D_READS_L, lv, w->reads[l]);
+    }
+    stat_group_end(o);
+    stat_group_begin(o, "read_cycles");
+    for (unsigned l = 1; l <= s->cfg.walker.levels; l++) {
+        snprintf(lv, sizeof lv, "L%u", l);
+        stat_u64_as(o, &D_READ_CYC_L, lv, w->read_cycles[l]);
+    }
+    stat_group_end(o);
+    stat_group_begin(o, "psc");
     for (unsigned l = 2; l <= s->cfg.walker.levels; l++) {
         if (!s->cfg.walker.psc_entries[l])
             continue;
-        json_obj_begin(j, psc_names[l]);
-        json_u64(j, "lookups", w.psc_lookups[l]);
-        json_u64(j, "hits", w.psc_hits[l]);
-        json_obj_end(j);
+        stat_instance_begin(o, "<level>", psc_names[l]);
+        stat_u64(o, &D_PSC_LOOKUPS, w->psc_lookups[l]);
+        stat_u64(o, &D_PSC_HITS, w->psc_hits[l]);
+        stat_group_end(o);
     }
-    json_obj_end(j);
-    json_obj_end(j);
+    stat_group_end(o);
+    stat_group_end(o);
 }
 
-static void json_processes(struct sim *s, struct json *j)
+/* [cycles, count] of every non-empty bucket, by latency: cycles is the bucket's lower bound
+ * (one cycle wide below exact_below, a power of two wide above) */
+static void json_walk_buckets(void *arg, struct json *j)
 {
-    json_arr_begin(j, "processes");
+    const uint64_t *h = arg;
+    json_arr_begin(j, "buckets");
+    for (unsigned b = 0; b < PW_HIST_BUCKETS; b++) {
+        if (!h[b])
+            continue;
+        json_arr_begin(j, NULL);
+        json_u64(j, NULL, pagewalk_hist_lower(b));
+        json_u64(j, NULL, h[b]);
+        json_arr_end(j);
+    }
+    json_arr_end(j);
+}
+
+static void publish_walk_latency(const struct sim *s, struct stat_out *o)
+{
+    uint64_t h[PW_HIST_BUCKETS], n = 0, sum = 0, max = 0;
+    sum_walk_hist(s, h);
+    for (unsigned b = 0; b < PW_HIST_BUCKETS; b++) {
+        n += h[b];
+        sum += h[b] * pagewalk_hist_lower(b);
+        if (h[b])
+            max = pagewalk_hist_lower(b);
+    }
+    stat_group_begin(o, "walk_latency");
+    stat_str(o, &D_WL_UNIT, "cycles");
+    stat_u64(o, &D_WL_EXACT, PW_HIST_EXACT);
+    stat_u64(o, &D_WL_WALKS, n);
+    stat_f64(o, &D_WL_MEAN, n ? (double)sum / (double)n : 0.0);
+    stat_u64(o, &D_WL_P50, n ? walk_quantile(h, n, 0.50) : 0);
+    stat_u64(o, &D_WL_P90, n ? walk_quantile(h, n, 0.90) : 0);
+    stat_u64(o, &D_WL_P99, n ? walk_quantile(h, n, 0.99) : 0);
+    stat_u64(o, &D_WL_MAX, max);
+    stat_json_only(o, &D_WL_BUCKETS, json_walk_buckets, h);
+    stat_group_end(o);
+}
+
+static void publish_faults(const struct sim *s, struct stat_out *o, const struct totals *t)
+{
+    stat_group_begin(o, "faults");
+    stat_u64(o, &D_F_MINOR, s->faults_minor);
+    stat_u64(o, &D_F_MAJOR, s->faults_major);
+    stat_u64(o, &D_F_SEGV, s->faults_segv);
+    stat_u64(o, &D_F_OOM, s->faults_oom);
+    stat_u64(o, &D_F_RETRIES, s->fault_retries);
+    stat_u64(o, &D_F_IN_TRACE, t->trace_faults);
+    stat_group_end(o);
+    /* the kernel's reads and writes of user memory for system calls: ranges, bytes, and the
+     * faults they took (also in faults.minor/major, as the kernel counts them in min_flt) */
+    static const char *const names[2] = {"kernel_reads", "kernel_writes"};
+    for (int w = 0; w < 2; w++) {
+        stat_group_begin(o, names[w]);
+        stat_u64(o, &D_K_RANGES, s->kacc[w].ranges);
+        stat_u64(o, &D_K_BYTES, s->kacc[w].bytes);
+        stat_u64(o, &D_K_FAULTS, s->kacc[w].faults);
+        stat_group_end(o);
+    }
+}
+
+static void publish_process(struct sim *s, struct stat_out *o, const struct proc *p, int schema)
+{
+    const struct mm_counters *mc = proc_counters(p);
+    stat_group_begin(o, NULL);
+    stat_u64(o, &D_P_PID, p->pid);
+    stat_str(o, &D_P_TRACE, schema ? NULL : s->streams[p->trace].name);
+    stat_u64(o, &D_P_THREADS, p->threads);
+    stat_u64(o, &D_P_INSTR, proc_instructions(p));
+    stat_u64(o, &D_P_ACC, proc_accesses(p));
+    stat_u64(o, &D_P_IFETCH, p->kinds[MMT_IFETCH]);
+    stat_u64(o, &D_P_LOADS, p->kinds[MMT_LOAD]);
+    stat_u64(o, &D_P_STORES, p->kinds[MMT_STORE]);
+    stat_u64(o, &D_P_MODIFIES, p->kinds[MMT_MODIFY]);
+    stat_u64(o, &D_P_TLBM, p->tlb_misses);
+    stat_u64(o, &D_P_WALKS, p->walks);
+    stat_group_begin(o, "faults");
+    stat_u64(o, &D_P_MINOR, p->min_flt);
+    stat_u64(o, &D_P_MAJOR, p->maj_flt);
+    stat_u64(o, &D_P_SEGV, p->faults_segv);
+    stat_u64(o, &D_P_OOM, p->faults_oom);
+    stat_u64(o, &D_P_IN_TRACE, p->trace_faults);
+    stat_group_end(o);
+    stat_u64(o, &D_P_RSS, mc->rss_anon + mc->rss_file + mc->rss_shmem);
+    stat_u64(o, &D_P_RSS_PEAK, mc->rss_peak);
+    stat_u64(o, &D_P_PGT, mc->pgtables_bytes);
+    stat_u64(o, &D_P_SWAP, mc->swap_ents);
+    stat_i64(o, &D_P_OOMSCORE, schema ? 0 : pressure_oom_score_peak(s, p));
+    stat_bool(o, &D_P_EXITED, p->exited);
+    stat_group_end(o);
+}
+
+static void publish_processes(struct sim *s, struct stat_out *o)
+{
+    stat_list_begin(o, &D_PROCS);
+    for (uint32_t i = 0; i < s->nprocs; i++)
+        publish_process(s, o, s->procs[i], 0);
+    if (stat_all(o) && !s->nprocs) {
+        static const struct proc none;
+        publish_process(s, o, &none, 1);
+    }
+    stat_list_end(o);
+    if (!stat_wanted(o, &D_RSS_BY_PID))
+        return;
+    /* the timeline's column: pid:pages of every process, 0 once it exited */
+    size_t cap = 32 * (size_t)s->nprocs + 1, n = 0;
+    char *buf = malloc(cap);
+    if (!buf)
+        return;
+    buf[0] = 0;
     for (uint32_t i = 0; i < s->nprocs; i++) {
         const struct proc *p = s->procs[i];
         const struct mm_counters *mc = proc_counters(p);
-        json_obj_begin(j, NULL);
-        json_u64(j, "pid", p->pid);
-        json_str(j, "trace", s->streams[p->trace].name);
-        json_u64(j, "threads", p->threads);
-        json_u64(j, "instructions", proc_instructions(p));
-        json_u64(j, "accesses", proc_accesses(p));
-        json_u64(j, "ifetches", p->kinds[MMT_IFETCH]);
-        json_u64(j, "loads", p->kinds[MMT_LOAD]);
-        json_u64(j, "stores", p->kinds[MMT_STORE]);
-        json_u64(j, "modifies", p->kinds[MMT_MODIFY]);
-        json_u64(j, "tlb_misses", p->tlb_misses);
-        json_u64(j, "walks", p->walks);
-        json_obj_begin(j, "faults");
-        json_u64(j, "minor", p->min_flt);
-        json_u64(j, "major", p->maj_flt);
-        json_u64(j, "segv", p->faults_segv);
-        json_u64(j, "oom", p->faults_oom);
-        json_u64(j, "in_trace", p->trace_faults);
-        json_obj_end(j);
-        json_u64(j, "rss_pages", mc->rss_anon + mc->rss_file + mc->rss_shmem);
-        json_u64(j, "rss_peak_pages", mc->rss_peak);
-        json_u64(j, "pgtables_bytes", mc->pgtables_bytes);
-        json_u64(j, "swap_pages", mc->swap_ents);
-        json_i64(j, "oom_score_peak", pressure_oom_score_peak(s, p));
-        json_bool(j, "exited", p->exited);
-        json_obj_end(j);
+        n += (size_t)snprintf(buf + n, cap - n, "%s%u:%" PRIu64, i ? " " : "", p->pid,
+                              p->mm ? mc->rss_anon + mc->rss_file + mc->rss_shmem : 0);
     }
-    json_arr_end(j);
+    stat_str(o, &D_RSS_BY_PID, buf);
+    free(buf);
 }
 
-/* The kernel's reads and writes of user memory for system calls: ranges, bytes, and the
- * faults they took (also in faults.minor/major, as the kernel counts them in min_flt). */
-static void json_kernel_accesses(const struct sim *s, struct json *j)
+static void json_windows(void *arg, struct json *j)
 {
-    static const char *const names[2] = {"kernel_reads", "kernel_writes"};
-    for (int w = 0; w < 2; w++) {
-        json_obj_begin(j, names[w]);
-        json_u64(j, "ranges", s->kacc[w].ranges);
-        json_u64(j, "bytes", s->kacc[w].bytes);
-        json_u64(j, "faults", s->kacc[w].faults);
-        json_obj_end(j);
-    }
+    sim_report_windows_json(arg, j);
 }
 
-/* "calibration": present when mmsim replay tried [timing] calibrate = native. */
-static void json_calibration(struct sim *s, struct json *j)
+static void json_kernel_traits(void *arg, struct json *j)
 {
-    const struct sim_calibration *c = &s->calib;
-    if (!c->applied && !c->why[0])
-        return;
-    json_obj_begin(j, "calibration");
-    json_bool(j, "applied", c->applied);
-    json_str(j, "why", c->why[0] ? c->why : NULL);
-    if (c->applied) {
-        json_f64(j, "native_user_s", c->native_user_s);
-        json_f64(j, "native_sys_s", c->native_sys_s);
-        json_f64(j, "native_wall_s", c->native_wall_s);
-        json_u64(j, "native_minor_faults", c->native_minflt);
-        json_f64(j, "base_cpi_from", c->base_cpi_from);
-        json_f64(j, "base_cpi", c->base_cpi_to);
-        json_u64(j, "minor_fault_cycles_from", c->minor_fault_from);
-        json_u64(j, "minor_fault_cycles", c->minor_fault_to);
-        json_f64(j, "unpressured_s", c->unpressured_s);
-    }
-    json_obj_end(j);
+    host_traits_report_json(arg, j);
 }
 
-void sim_report_json(struct sim *s, struct json *j)
+static void publish_host(struct sim *s, struct stat_out *o, const struct totals *t)
+{
+    stat_group_begin(o, "host");
+    stat_u64(o, &D_H_PGT, t->pgt_host_bytes);
+    stat_u64(o, &D_H_RES, t->rss_pages);
+    stat_f64(o, &D_H_PGT_PER, t->rss_pages ? (double)t->pgt_host_bytes / (double)t->rss_pages : 0.0);
+    stat_group_end(o);
+    stat_json_only(o, &D_KTRAITS, json_kernel_traits, &s->cfg);
+    stat_json_only(o, &D_WINDOWS, json_windows, s);
+}
+
+static void publish_traces(struct sim *s, struct stat_out *o)
+{
+    stat_list_begin(o, &D_TRACES);
+    for (uint32_t i = 0; i < s->nstreams; i++)
+        stat_item_str(o, s->streams[i].name);
+    stat_list_end(o);
+    stat_list_begin(o, &D_INCOMPLETE);
+    for (uint32_t i = 0; i < s->nstreams; i++)
+        if (sim_trace_incomplete(s, (int)i))
+            stat_item_str(o, s->streams[i].name);
+    stat_list_end(o);
+}
+
+static void publish_time(struct sim *s, struct stat_out *o, const struct totals *t, uint64_t sample_fx)
+{
+    double instr = t->instructions ? (double)t->instructions : NAN; /* no CPI without instructions */
+    stat_u64(o, &D_CYCLES, t->cycles);
+    stat_u64(o, &D_SAMPLE, sample_fx >> CYC_SHIFT);
+    stat_u64(o, &D_BUSY, t->busy >> CYC_SHIFT);
+    stat_u64(o, &D_IDLE, t->idle);
+    stat_u64(o, &D_IOWAIT, s->io_wait_fx >> CYC_SHIFT);
+    stat_f64(o, &D_CPI, (double)t->busy / (1 << CYC_SHIFT) / instr);
+    stat_group_begin(o, "cpi_breakdown");
+    for (unsigned p = 0; p < CP_NR; p++)
+        stat_f64_as(o, &D_CPI_PART, part_names[p], (double)s->parts_fx[p] / (1 << CYC_SHIFT) / instr);
+    stat_group_end(o);
+    publish_calibration(s, o);
+    stat_group_begin(o, "cycles_breakdown");
+    for (unsigned p = 0; p < CP_NR; p++)
+        stat_u64_as(o, &D_CYC_PART, part_names[p], s->parts_fx[p] >> CYC_SHIFT);
+    stat_group_end(o);
+}
+
+/* Every statistic of the simulation, in the JSON report's order; sample_fx: the time of a
+ * timeline row. */
+void stats_publish(struct sim *s, struct stat_out *o, uint64_t sample_fx)
 {
     struct totals t;
     sum_totals(s, &t);
-    double instr = t.instructions ? (double)t.instructions : NAN; /* no CPI without instructions */
-    json_obj_begin(j, NULL);
-    json_arr_begin(j, "traces");
-    for (uint32_t i = 0; i < s->nstreams; i++)
-        json_str(j, NULL, s->streams[i].name);
-    json_arr_end(j);
-    json_arr_begin(j, "incomplete_traces"); /* replayed up to their last whole chunk */
-    for (uint32_t i = 0; i < s->nstreams; i++)
-        if (sim_trace_incomplete(s, (int)i))
-            json_str(j, NULL, s->streams[i].name);
-    json_arr_end(j);
-    json_u64(j, "cpus", s->ncpu);
-    json_u64(j, "records", s->records);
-    json_u64(j, "accesses", t.accesses);
-    json_u64(j, "instructions", t.instructions);
-    json_u64(j, "ifetches", t.ifetches);
-    json_u64(j, "loads", t.loads);
-    json_u64(j, "stores", t.stores);
-    json_u64(j, "modifies", t.modifies);
-    json_u64(j, "cycles", t.cycles);
-    json_u64(j, "busy_cycles", t.busy >> CYC_SHIFT);
-    json_u64(j, "idle_cycles", t.idle);
-    json_u64(j, "io_wait_cycles", s->io_wait_fx >> CYC_SHIFT);
-    json_f64(j, "cpi", (double)t.busy / (1 << CYC_SHIFT) / instr);
-    json_obj_begin(j, "cpi_breakdown");
-    for (unsigned p = 0; p < CP_NR; p++)
-        json_f64(j, part_names[p], (double)s->parts_fx[p] / (1 << CYC_SHIFT) / instr);
-    json_obj_end(j);
-    json_calibration(s, j);
-    json_obj_begin(j, "cycles_breakdown");
-    for (unsigned p = 0; p < CP_NR; p++)
-        json_u64(j, part_names[p], s->parts_fx[p] >> CYC_SHIFT);
-    json_obj_end(j);
-    json_tlb(s, j, &t);
-    json_cache(s, j, &t);
-    json_walker(s, j);
-    json_walk_latency(s, j);
-    json_obj_begin(j, "faults");
-    json_u64(j, "minor", s->faults_minor);
-    json_u64(j, "major", s->faults_major);
-    json_u64(j, "segv", s->faults_segv);
-    json_u64(j, "oom", s->faults_oom);
-    json_u64(j, "retries", s->fault_retries);
-    json_u64(j, "in_trace", t.trace_faults);
-    json_obj_end(j);
-    json_kernel_accesses(s, j);
-    json_u64(j, "context_switches", s->ctx_switches);
-    json_u64(j, "processes_before_fork", s->unforked);
-    json_u64(j, "events", s->events_applied);
+    stat_group_begin(o, NULL);
+    publish_traces(s, o);
+    stat_u64(o, &D_CPUS, s->ncpu);
+    stat_u64(o, &D_RECORDS, s->records);
+    stat_u64(o, &D_ACCESSES, t.accesses);
+    stat_u64(o, &D_INSTRUCTIONS, t.instructions);
+    stat_u64(o, &D_IFETCHES, t.ifetches);
+    stat_u64(o, &D_LOADS, t.loads);
+    stat_u64(o, &D_STORES, t.stores);
+    stat_u64(o, &D_MODIFIES, t.modifies);
+    publish_time(s, o, &t, sample_fx);
+    publish_tlbs(s, o, &t);
+    publish_caches(s, o, &t);
+    struct pagewalk_stats w;
+    sum_walk(s, &w);
+    publish_walker(s, o, &w);
+    publish_walk_latency(s, o);
+    publish_faults(s, o, &t);
+    stat_u64(o, &D_CTX, s->ctx_switches);
+    stat_u64(o, &D_UNFORKED, s->unforked);
+    stat_u64(o, &D_EVENTS, s->events_applied);
     int eo = events_only(s, &t);
-    json_bool(j, "events_only", eo);
-    json_arr_begin(j, "unavailable");
+    stat_bool(o, &D_EVENTS_ONLY, eo);
+    stat_list_begin(o, &D_UNAVAILABLE);
     if (eo) {
-        json_str(j, NULL, "tlb");
-        json_str(j, NULL, "cache");
-        json_str(j, NULL, "walks");
-        json_str(j, NULL, "cpi");
+        stat_item_str(o, "tlb");
+        stat_item_str(o, "cache");
+        stat_item_str(o, "walks");
+        stat_item_str(o, "cpi");
     }
-    json_arr_end(j);
-    json_processes(s, j);
-    pressure_report_json(s, j);
-    memsys_report_json(s->ms, j);
-    json_obj_begin(j, "host");
-    json_u64(j, "pgtable_bytes", t.pgt_host_bytes);
-    json_u64(j, "resident_pages", t.rss_pages);
-    json_f64(j, "pgtable_bytes_per_resident_page",
-             t.rss_pages ? (double)t.pgt_host_bytes / (double)t.rss_pages : 0.0);
-    json_obj_end(j);
-    host_traits_report_json(&s->cfg, j);
-    sim_report_windows_json(s, j);
-    json_obj_end(j);
+    stat_list_end(o);
+    publish_processes(s, o);
+    pressure_publish_stats(s, o, sample_fx);
+    memsys_publish_stats(s->ms, o);
+    publish_host(s, o, &t);
+    stat_group_end(o);
+}
+
+/* ---- the outputs rendered from it ---- */
+
+void sim_report_json(struct sim *s, struct json *j)
+{
+    struct stat_out o;
+    stat_out_json(&o, j);
+    stats_publish(s, &o, sched_now_fx(s));
 }
 
 /* ---- human report ---- */
@@ -690,34 +758,4 @@ void sim_report_text(struct sim *s, FILE *f)
     memsys_report_text(s->ms, f);
     host_traits_report_text(&s->cfg, f);
     sim_report_windows_text(s, f);
-}
-
-/* ---- timeline ---- */
-
-void stats_timeline_header(struct sim *s)
-{
-    fprintf(s->timeline, "cycles,instructions,accesses,minor_faults,major_faults,walks,rss_pages,rss_by_pid");
-    memsys_timeline_header(s->ms, s->timeline);
-    pressure_timeline_header(s, s->timeline);
-    fprintf(s->timeline, "\n");
-}
-
-void stats_timeline_row(struct sim *s, uint64_t time_fx)
-{
-    struct totals t;
-    sum_totals(s, &t);
-    struct pagewalk_stats w;
-    sum_walk(s, &w);
-    fprintf(s->timeline, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",",
-            time_fx >> CYC_SHIFT, t.instructions, t.accesses, s->faults_minor, s->faults_major, w.walks,
-            t.rss_pages);
-    for (uint32_t i = 0; i < s->nprocs; i++) {
-        const struct proc *p = s->procs[i];
-        const struct mm_counters *mc = proc_counters(p);
-        fprintf(s->timeline, "%s%u:%" PRIu64, i ? " " : "", p->pid,
-                p->mm ? mc->rss_anon + mc->rss_file + mc->rss_shmem : 0);
-    }
-    memsys_timeline_row(s->ms, s->timeline);
-    pressure_timeline_row(s, s->timeline, time_fx);
-    fprintf(s->timeline, "\n");
 }

@@ -17,6 +17,7 @@
 #include "model/page_alloc.h"
 #include "model/pgtable.h"
 #include "model/reclaim.h"
+#include "model/statreg.h"
 
 #define PG 4096ull
 #define R 0u
@@ -126,28 +127,33 @@ static void test_anon_and_zero_page(void **st)
     env_down(&e);
 }
 
-/* The OS model's counter `name` (os.faults.<name> in the JSON report), read back from
- * the report so the test sees what a user sees. */
+struct os_find {
+    char path[80];
+    double v;
+    int found;
+};
+
+static void os_find_cb(void *ctx, const char *path, const struct stat_def *d, const struct stat_val *v)
+{
+    (void)d;
+    struct os_find *f = ctx;
+    if (!strcmp(path, f->path)) {
+        f->v = v->f;
+        f->found = 1;
+    }
+}
+
+/* The OS model's counter `name` (os.faults.<name> in the JSON report and sim_stat), read
+ * back from the statistics it publishes so the test sees what a user sees. */
 static uint64_t os_counter(struct env *e, const char *name)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    assert_non_null(f);
-    struct json j;
-    json_init(&j, f, 0);
-    json_obj_begin(&j, NULL);
-    memsys_report_json(e->ms, &j);
-    json_obj_end(&j);
-    json_end(&j);
-    fclose(f);
-    char key[64];
-    snprintf(key, sizeof key, "\"%s\":", name);
-    const char *at = strstr(buf, key);
-    if (!at) fail_msg("%s not in the report: %s", name, buf);
-    uint64_t v = strtoull(at + strlen(key), NULL, 10);
-    free(buf);
-    return v;
+    struct os_find f = {.found = 0};
+    snprintf(f.path, sizeof f.path, "os.faults.%s", name);
+    struct stat_out o;
+    stat_out_emit(&o, STAT_OUT_QUERY, os_find_cb, &f);
+    memsys_publish_stats(e->ms, &o);
+    if (!f.found) fail_msg("%s not in the statistics", f.path);
+    return (uint64_t)f.v;
 }
 
 /* Read N fresh anonymous pages, then write them: with the zero page (memory.zero_page=on)

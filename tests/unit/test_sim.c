@@ -554,12 +554,12 @@ static void test_kernel_accesses(void **state)
     run(s, &m, 1);
     assert_int_equal(stat(s, "faults.minor"), 4 + 1 + 1);
     assert_int_equal(stat(s, "faults.segv"), 0);
-    assert_int_equal(stat(s, "kernel_writes"), 2);
-    assert_int_equal(stat(s, "kernel_write_bytes"), 4 * 4096 + 3 * 4096);
-    assert_int_equal(stat(s, "kernel_write_faults"), 4 + 1);
-    assert_int_equal(stat(s, "kernel_reads"), 1);
-    assert_int_equal(stat(s, "kernel_read_bytes"), 50);
-    assert_int_equal(stat(s, "kernel_read_faults"), 1);
+    assert_int_equal(stat(s, "kernel_writes.ranges"), 2);
+    assert_int_equal(stat(s, "kernel_writes.bytes"), 4 * 4096 + 3 * 4096);
+    assert_int_equal(stat(s, "kernel_writes.faults"), 4 + 1);
+    assert_int_equal(stat(s, "kernel_reads.ranges"), 1);
+    assert_int_equal(stat(s, "kernel_reads.bytes"), 50);
+    assert_int_equal(stat(s, "kernel_reads.faults"), 1);
     assert_int_equal(stat(s, "instructions"), 8);
     assert_int_equal(stat(s, "accesses"), 8);
     assert_int_equal(stat(s, "tlb.l1d.misses"), 4 + 1 + 2);
