@@ -34,7 +34,7 @@ TEST_PKGS = slurmctld slurmd slurm-client munge openssh-server
 # The everyday programs `make validate` holds the model against (tests/validate/everyday.sh).
 VALIDATE_PKGS = python3 perl coreutils bzip2 gzip sqlite3 git nodejs gcc
 
-.PHONY: all deps test-deps build test demo bench validate validate-thrash install clean unit asan fuzz progs
+.PHONY: all deps test-deps build test demo bench validate validate-thrash install clean unit asan fuzz progs docs-stats
 all: deps
 	@$(MAKE) --no-print-directory build
 
@@ -114,6 +114,14 @@ test: deps
 	@$(MAKE) --no-print-directory test-deps
 	@$(MAKE) --no-print-directory build unit asan fuzz
 	@tests/run.sh
+
+# docs/replay.md's table of statistics, generated from the registry (model/statreg.h);
+# tests/e2e/stats_schema.sh fails when the two differ.
+docs-stats: build
+	@bin/mmsim stats-schema configs/default.ini >build/stats-schema.md
+	@awk 'FNR == NR { t = t $$0 "\n"; next } /^<!-- stats-schema end/ { printf "%s", t; skip = 0 } \
+	      !skip { print } /^<!-- stats-schema begin/ { skip = 1 }' build/stats-schema.md docs/replay.md >build/replay.md
+	@mv build/replay.md docs/replay.md
 
 demo: deps
 	@$(MAKE) --no-print-directory build

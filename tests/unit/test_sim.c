@@ -1,9 +1,11 @@
 /* test_sim.c - the engine through its public header (sim.h), fed from in-memory sources:
  * hand-computed cycles, faults and TLB misses, page-crossing accesses, munmap shootdowns,
  * paging-structure caches, walker accesses counted apart in the caches, two processes on
- * one CPU, events-only traces, the timeline, and two sims that share nothing. */
+ * one CPU, events-only traces, the timeline, two sims that share nothing, and sim_stat's
+ * keys and values equal to the JSON report's numbers. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "analysis/jsonflat.h"
 #include "common/util.h"
 #include "model/config.h"
 #include "model/sim.h"
@@ -571,6 +574,87 @@ static void test_kernel_accesses(void **state)
     free(m);
 }
 
+/* ---- sim_stat and the JSON report agree (both are renderings of the statistics registry) ---- */
+
+struct flat_keys {
+    char key[512][128];
+    char val[512][32];
+    int n;
+};
+
+static int has_index(const char *path) /* a list's element: "processes.0.pid", not "4K" */
+{
+    for (const char *c = path; *c; c++) {
+        if (c != path && c[-1] != '.')
+            continue;
+        size_t n = strspn(c, "0123456789");
+        if (n && (c[n] == '.' || !c[n]))
+            return 1;
+    }
+    return 0;
+}
+
+static void json_leaf(void *ctx, const char *path, const char *value, enum jsonflat_type t)
+{
+    struct flat_keys *k = ctx;
+    if (t == JF_STRING || has_index(path) || k->n == 512 || !strncmp(path, "kernel_traits.", 14))
+        return; /* strings, lists, and the JSON-only kernel_traits (null strings) */
+    snprintf(k->key[k->n], sizeof k->key[0], "%s", path);
+    snprintf(k->val[k->n], sizeof k->val[0], "%s", value);
+    k->n++;
+}
+
+static void visit_key(void *ctx, const char *key, double v)
+{
+    struct flat_keys *k = ctx;
+    if (k->n == 512)
+        return;
+    snprintf(k->key[k->n], sizeof k->key[0], "%s", key);
+    snprintf(k->val[k->n], sizeof k->val[0], "%.17g", v);
+    k->n++;
+}
+
+/* Every number (and true/false) of the JSON report outside its lists is a sim_stat key, in
+ * the same order, with the same value; under memory pressure, so the OS model's groups are in. */
+static void test_stat_keys_are_the_json_numbers(void **state)
+{
+    (void)state;
+    struct mem_src *m = new_src();
+    add_mmap(m, 0x100000, 512 * 4096);
+    for (int round = 0; round < 3; round++)
+        for (int i = 0; i < 512; i++)
+            add(m, MMT_STORE, 0x100000 + (uint64_t)i * 4096, 8);
+    char *sets[] = {"memory.unlimited=0", "memory.size=1M", "swap.size=4M"};
+    struct sim *s = make_sim(simple_ini, sets, 3);
+    run(s, &m, 1);
+    assert_true(stat(s, "reclaim.pswpout") > 0); /* the pressure this test needs */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    struct json j;
+    json_init(&j, f, 0);
+    sim_report_json(s, &j);
+    fclose(f);
+    static struct flat_keys from_json, from_visit;
+    memset(&from_json, 0, sizeof from_json);
+    memset(&from_visit, 0, sizeof from_visit);
+    char err[256];
+    assert_int_equal(jsonflat(buf, len, "report", json_leaf, &from_json, err, sizeof err), 0);
+    sim_stats_visit(s, visit_key, &from_visit);
+    assert_true(from_json.n > 150 && from_json.n < 512);
+    assert_int_equal(from_visit.n, from_json.n);
+    for (int i = 0; i < from_json.n; i++) {
+        assert_string_equal(from_visit.key[i], from_json.key[i]);
+        double a = strtod(from_visit.val[i], NULL), b = from_json.val[i][0] ? strtod(from_json.val[i], NULL) : a;
+        if (a != b && !(a != a && b != b) && fabs(a - b) > 1e-6 * fabs(a))
+            fail_msg("%s: sim_stat %s, JSON %s", from_json.key[i], from_visit.val[i], from_json.val[i]);
+    }
+    free(buf);
+    sim_free(s);
+    free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -588,6 +672,7 @@ int main(void)
         cmocka_unit_test(test_vfork_child_exit_keeps_parent_mm),
         cmocka_unit_test(test_shared_llc),
         cmocka_unit_test(test_kernel_accesses),
+        cmocka_unit_test(test_stat_keys_are_the_json_numbers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
