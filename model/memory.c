@@ -334,32 +334,37 @@ void memsys_publish_stats(const struct memsys *ms, struct stat_out *o)
     stat_group_end(o);
 }
 
-void memsys_report_text(const struct memsys *ms, FILE *f)
+void memsys_report_text(const struct memsys *ms, const struct stat_table *tb, FILE *f)
 {
-    const struct mem_stats *st = &ms->st;
     fprintf(f, "\n  OS model: %llu zero-page maps, %llu COW copies, %llu COW reuses, %llu pages by fault-around,\n"
                "            %llu THP faults (%llu fell back), %llu PMD splits, %llu file pages cached\n",
-            (unsigned long long)st->zero_page_maps, (unsigned long long)st->cow_copies,
-            (unsigned long long)st->cow_reuses, (unsigned long long)st->fault_around_pages,
-            (unsigned long long)st->thp_fault_alloc, (unsigned long long)st->thp_fault_fallback,
-            (unsigned long long)st->thp_splits, (unsigned long long)memsys_pagecache_pages(ms));
+            (unsigned long long)stat_table_u64(tb, "os.faults.zero_page_maps"),
+            (unsigned long long)stat_table_u64(tb, "os.faults.cow_copies"),
+            (unsigned long long)stat_table_u64(tb, "os.faults.cow_reuses"),
+            (unsigned long long)stat_table_u64(tb, "os.faults.fault_around_pages"),
+            (unsigned long long)stat_table_u64(tb, "os.faults.thp_fault_alloc"),
+            (unsigned long long)stat_table_u64(tb, "os.faults.thp_fault_fallback"),
+            (unsigned long long)stat_table_u64(tb, "os.faults.thp_split_pmd"),
+            (unsigned long long)stat_table_u64(tb, "os.page_cache.pages"));
     if (!ms->pa) return;
-    const struct page_alloc *pa = ms->pa;
     fprintf(f, "\n  free %llu of %llu pages; watermarks min %llu low %llu high %llu\n  ",
-            (unsigned long long)page_alloc_free_pages(pa), (unsigned long long)page_alloc_total_pages(pa),
-            (unsigned long long)page_alloc_wmark(pa, PA_WMARK_MIN), (unsigned long long)page_alloc_wmark(pa, PA_WMARK_LOW),
-            (unsigned long long)page_alloc_wmark(pa, PA_WMARK_HIGH));
-    page_alloc_buddyinfo(pa, f);
+            (unsigned long long)stat_table_u64(tb, "os.buddy.free_pages"),
+            (unsigned long long)stat_table_u64(tb, "os.buddy.total_pages"),
+            (unsigned long long)stat_table_u64(tb, "os.buddy.wmark_min"),
+            (unsigned long long)stat_table_u64(tb, "os.buddy.wmark_low"),
+            (unsigned long long)stat_table_u64(tb, "os.buddy.wmark_high"));
+    page_alloc_buddyinfo(ms->pa, f); /* by migrate type: /proc/buddyinfo's own layout */
+    unsigned max = page_alloc_max_order(ms->pa);
     fprintf(f, "  %-22s", "fragmentation index");
-    for (unsigned o = 0; o <= page_alloc_max_order(pa); o++)
-        fprintf(f, " %6.3f", page_alloc_fragmentation_index(pa, o) / 1000.0);
+    for (unsigned o = 0; o <= max; o++)
+        fprintf(f, " %6.3f", stat_table_f64(tb, "os.buddy.fragmentation_index.%u", o));
     fprintf(f, "\n  %-22s", "unusable free index");
-    for (unsigned o = 0; o <= page_alloc_max_order(pa); o++)
-        fprintf(f, " %6.3f", page_alloc_unusable_index(pa, o) / 1000.0);
+    for (unsigned o = 0; o <= max; o++)
+        fprintf(f, " %6.3f", stat_table_f64(tb, "os.buddy.unusable_index.%u", o));
     fprintf(f, "\n");
     if (ms->slub)
         fprintf(f, "  slab: %llu pages (mmsim replay --json: os.slab for slabinfo)\n",
-                (unsigned long long)slub_total_pages(ms->slub));
+                (unsigned long long)stat_table_u64(tb, "os.slab.total_pages"));
 }
 
 /* ---------------------------------------------------------------- mm ---- */

@@ -63,7 +63,9 @@ struct stat_out;
 /* Publishes the "os" group of statistics (statreg.h); the timeline's columns among them:
  * free_pages, order0..orderN (buddyinfo) and the unusable-free index at the THP order. */
 void memsys_publish_stats(const struct memsys *ms, struct stat_out *o);
-void memsys_report_text(const struct memsys *ms, FILE *f);
+/* The text report's OS-model part, its figures looked up in tb (the publication). */
+struct stat_table;
+void memsys_report_text(const struct memsys *ms, const struct stat_table *tb, FILE *f);
 
 struct mm *mm_new(struct memsys *ms);
 struct mm *mm_fork(struct memsys *ms, struct mm *parent); /* copy-on-write copy */

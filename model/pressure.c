@@ -525,34 +525,37 @@ void pressure_publish_stats(struct sim *s, struct stat_out *o, uint64_t now_fx)
     publish_memcg_meminfo(s, o);
 }
 
-void pressure_report_text(struct sim *s, FILE *f)
+void pressure_report_text(struct sim *s, const struct stat_table *tb, FILE *f)
 {
     struct pressure *pr = s->pr;
     if (!pr)
         return;
-    if (pr->dmesg_len) {
+    if (pr->dmesg_len) { /* the kernel's log lines of the kills, not statistics */
         fprintf(f, "\nOOM killer (%u kill%s):\n", pr->nkills, pr->nkills == 1 ? "" : "s");
         fwrite(pr->dmesg, 1, pr->dmesg_len, f);
     }
     if (!pr->rc)
         return;
-    struct reclaim_counters rc;
-    reclaim_counters(pr->rc, &rc);
-    const struct vmscan_stats *v = vmscan_stats(reclaim_vmscan(pr->rc));
     fprintf(f, "\nMemory pressure: %llu pages swapped out, %llu in (%llu by readahead), "
                "%llu refaults, %llu kswapd wakeups, %llu direct reclaims\n",
-            (unsigned long long)rc.pswpout, (unsigned long long)rc.pswpin,
-            (unsigned long long)rc.swap_ra,
-            (unsigned long long)(v->workingset_refault_anon + v->workingset_refault_file),
-            (unsigned long long)v->kswapd_wakeups, (unsigned long long)rc.alloc_stalls);
-    double some, full;
-    pressure_psi(s, &some, &full);
+            (unsigned long long)stat_table_u64(tb, "reclaim.pswpout"),
+            (unsigned long long)stat_table_u64(tb, "reclaim.pswpin"),
+            (unsigned long long)stat_table_u64(tb, "reclaim.swap_ra"),
+            (unsigned long long)stat_table_u64(tb, "reclaim.workingset_refault"),
+            (unsigned long long)stat_table_u64(tb, "reclaim.kswapd_wakeups"),
+            (unsigned long long)stat_table_u64(tb, "reclaim.allocstall"));
     fprintf(f, "Memory pressure stall (PSI): some %.1f%%, full %.1f%% of the run; kswapd %.1f%% of the CPU time\n",
-            100 * some, 100 * full,
-            sched_now_fx(s) ? 100.0 * (double)pr->kswapd.cpu_fx / ((double)sched_now_fx(s) * s->ncpu) : 0.0);
+            100 * stat_table_f64(tb, "psi.some"), 100 * stat_table_f64(tb, "psi.full"),
+            100 * stat_table_f64(tb, "psi.kswapd_cpu_share"));
     fprintf(f, "\n");
-    struct meminfo m;
-    fill_meminfo(s, &m);
+    struct meminfo m = {
+        .total = stat_table_u64(tb, "meminfo.total"),
+        .free = stat_table_u64(tb, "meminfo.free"),
+        .cached = stat_table_u64(tb, "meminfo.cached"),
+        .available = stat_table_u64(tb, "meminfo.available"),
+        .swap_total = stat_table_u64(tb, "meminfo.swap_total"),
+        .swap_free = stat_table_u64(tb, "meminfo.swap_free"),
+    };
     meminfo_print_free(f, &m);
 }
 

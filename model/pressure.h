@@ -92,8 +92,10 @@ long pressure_oom_score_peak(const struct sim *s, const struct proc *p);
  * so far (difference two rows for a windowed PSI), traces runnable and blocked at now_fx,
  * OOM kills so far. */
 struct stat_out;
+struct stat_table;
 void pressure_publish_stats(struct sim *s, struct stat_out *o, uint64_t now_fx);
-void pressure_report_text(struct sim *s, FILE *f);
+/* The text report's pressure part, its figures looked up in tb (the publication). */
+void pressure_report_text(struct sim *s, const struct stat_table *tb, FILE *f);
 
 /* --vmstat: a line every interval of simulated time (called from the event heap). */
 void pressure_set_vmstat(struct sim *s, FILE *f, uint64_t interval_ns);

@@ -2,6 +2,8 @@
  * queries, timeline columns or the schema. */
 #include "model/statreg.h"
 
+#include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -149,6 +151,12 @@ static void item(struct stat_out *o, const struct stat_val *v)
             emit(o, col, o->list_def, v);
         }
         return;
+    case STAT_OUT_TABLE: {
+        char name[24], buf[STAT_PATH_MAX];
+        snprintf(name, sizeof name, "%d", index);
+        emit(o, member_path(o, name, buf, sizeof buf), o->list_def, v);
+        return;
+    }
     case STAT_OUT_QUERY:
     case STAT_OUT_SCHEMA: /* the list's row stands for its items */
         return;
@@ -181,7 +189,8 @@ int stat_wanted(const struct stat_out *o, const struct stat_def *d)
     case STAT_OUT_JSON: return !(d->flags & STAT_NOT_JSON);
     case STAT_OUT_QUERY: return !o->lists && !(d->flags & (STAT_NOT_JSON | STAT_NOT_QUERY));
     case STAT_OUT_TIMELINE: return d->column != NULL;
-    case STAT_OUT_SCHEMA: return 1;
+    case STAT_OUT_SCHEMA:
+    case STAT_OUT_TABLE: return 1;
     }
     return 0;
 }
@@ -213,6 +222,9 @@ static void value_as(struct stat_out *o, const struct stat_def *d, const char *n
         return;
     case STAT_OUT_SCHEMA:
         emit(o, member_path(o, d->name, buf, sizeof buf), d, v);
+        return;
+    case STAT_OUT_TABLE:
+        emit(o, member_path(o, name, buf, sizeof buf), d, v);
         return;
     }
 }
@@ -274,6 +286,105 @@ void stat_json_only(struct stat_out *o, const struct stat_def *d,
         struct stat_val v = {.type = STAT_T_STR};
         emit(o, member_path(o, d->name, buf, sizeof buf), d, &v);
     }
+}
+
+/* ---- a table for lookups ---- */
+
+struct stat_entry {
+    char *path;
+    struct stat_val v;
+};
+
+struct stat_table {
+    struct stat_entry *e;
+    size_t n, cap;
+};
+
+static void table_add(void *ctx, const char *path, const struct stat_def *d, const struct stat_val *v)
+{
+    (void)d;
+    struct stat_table *t = ctx;
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? 2 * t->cap : 512;
+        struct stat_entry *e = realloc(t->e, cap * sizeof *e);
+        if (!e)
+            return;
+        t->e = e;
+        t->cap = cap;
+    }
+    struct stat_entry *e = &t->e[t->n];
+    e->v = *v;
+    e->path = strdup(path);
+    if (v->type == STAT_T_STR && v->s)
+        e->v.s = strdup(v->s);
+    if (e->path)
+        t->n++;
+}
+
+struct stat_table *stat_table_new(void (*publish)(void *arg, struct stat_out *o), void *arg)
+{
+    struct stat_table *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    struct stat_out o;
+    stat_out_emit(&o, STAT_OUT_TABLE, table_add, t);
+    publish(arg, &o);
+    return t;
+}
+
+void stat_table_free(struct stat_table *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->n; i++) {
+        free(t->e[i].path);
+        if (t->e[i].v.type == STAT_T_STR)
+            free((char *)t->e[i].v.s);
+    }
+    free(t->e);
+    free(t);
+}
+
+static const struct stat_val *table_find(const struct stat_table *t, const char *fmt, va_list ap)
+{
+    char path[STAT_PATH_MAX];
+    vsnprintf(path, sizeof path, fmt, ap);
+    for (size_t i = 0; t && i < t->n; i++)
+        if (!strcmp(t->e[i].path, path))
+            return &t->e[i].v;
+    return NULL;
+}
+
+#define TABLE_LOOKUP(t, fmt, field, none)              \
+    va_list ap;                                        \
+    va_start(ap, fmt);                                 \
+    const struct stat_val *v = table_find(t, fmt, ap); \
+    va_end(ap);                                        \
+    return v ? v->field : none
+
+uint64_t stat_table_u64(const struct stat_table *t, const char *fmt, ...)
+{
+    TABLE_LOOKUP(t, fmt, u, 0);
+}
+
+int64_t stat_table_i64(const struct stat_table *t, const char *fmt, ...)
+{
+    TABLE_LOOKUP(t, fmt, i, 0);
+}
+
+double stat_table_f64(const struct stat_table *t, const char *fmt, ...)
+{
+    TABLE_LOOKUP(t, fmt, f, NAN);
+}
+
+const char *stat_table_str(const struct stat_table *t, const char *fmt, ...)
+{
+    TABLE_LOOKUP(t, fmt, s, NULL);
+}
+
+int stat_table_has(const struct stat_table *t, const char *fmt, ...)
+{
+    TABLE_LOOKUP(t, fmt, type >= 0, 0);
 }
 
 /* ---- the schema table ---- */

@@ -5,6 +5,7 @@
  *   - the JSON report (mmsim replay --json, python/mmsim, sweep results and their CSV columns),
  *   - sim_stat / sim_stats_visit: every number of the JSON outside lists, by its dotted path,
  *   - the timeline CSV: the statistics that name a column,
+ *   - the human report: it looks its figures up by path in a table of the publication,
  *   - the schema table of docs/replay.md (mmsim stats-schema).
  *
  * A publishing function walks its statistics with the stat_* calls below; groups and lists
@@ -60,6 +61,7 @@ enum stat_mode {
     STAT_OUT_QUERY,    /* numbers outside lists, by dotted path (sim_stat, sim_stats_visit) */
     STAT_OUT_TIMELINE, /* statistics with a column (lists included: column0, column1 ...) */
     STAT_OUT_SCHEMA,   /* every definition once, with its path in the placeholders' form */
+    STAT_OUT_TABLE,    /* everything, list items by index ("processes.0.pid"), for lookups */
 };
 
 /* path: dotted ("tlb.l1d.misses"); in the schema "tlb.<tlb>.misses", "processes[].pid";
@@ -121,6 +123,19 @@ int stat_wanted(const struct stat_out *o, const struct stat_def *d);
  * reports of other shapes); the schema lists d for it. */
 void stat_json_only(struct stat_out *o, const struct stat_def *d,
                     void (*fn)(void *arg, struct json *j), void *arg);
+
+/* A publication kept for lookups by path (the human report reads its figures from one):
+ * every value, list items by index, timeline-only ones too. */
+struct stat_table;
+struct stat_table *stat_table_new(void (*publish)(void *arg, struct stat_out *o), void *arg);
+void stat_table_free(struct stat_table *t);
+/* The value at the path fmt names (printf-style); a path not published: 0, NaN or NULL. */
+uint64_t stat_table_u64(const struct stat_table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int64_t stat_table_i64(const struct stat_table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+double stat_table_f64(const struct stat_table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *stat_table_str(const struct stat_table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Whether the path was published (a group present under this configuration). */
+int stat_table_has(const struct stat_table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The schema as a Markdown table (docs/replay.md): path, unit, kind, timeline column,
  * description; one row a path (instances share theirs), a list's row ending in []. */

@@ -639,21 +639,26 @@ void sim_report_json(struct sim *s, struct json *j)
     stats_publish(s, &o, sched_now_fx(s));
 }
 
-/* ---- human report ---- */
+/* ---- human report: its figures looked up in the publication ---- */
 
-static void ratio_line(FILE *f, const char *name, uint64_t lookups, uint64_t hits, uint64_t misses,
-                       uint64_t instr)
+static void publish_now(void *arg, struct stat_out *o)
 {
-    fprintf(f, "  %-12s %14" PRIu64 " %14" PRIu64 " %12" PRIu64 " %7.3f%% %9.3f\n", name, lookups,
-            hits, misses, lookups ? 100.0 * (double)misses / (double)lookups : 0.0,
-            per_kilo(misses, instr));
+    struct sim *s = arg;
+    stats_publish(s, o, sched_now_fx(s));
 }
 
-void sim_report_text(struct sim *s, FILE *f)
+static struct stat_table *stats_table(struct sim *s)
 {
-    struct totals t;
-    sum_totals(s, &t);
-    double instr = t.instructions ? (double)t.instructions : NAN; /* no CPI without instructions */
+    return stat_table_new(publish_now, s);
+}
+
+static double miss_pct(uint64_t lookups, uint64_t misses)
+{
+    return lookups ? 100.0 * (double)misses / (double)lookups : 0.0;
+}
+
+static void text_header(struct sim *s, const struct stat_table *tb, FILE *f)
+{
     fprintf(f, "# mmsim replay: %u trace%s on %u CPU%s\n", s->nstreams, s->nstreams == 1 ? "" : "s",
             s->ncpu, s->ncpu == 1 ? "" : "s");
     for (uint32_t i = 0; i < s->nstreams; i++) {
@@ -661,101 +666,140 @@ void sim_report_text(struct sim *s, FILE *f)
         fprintf(f, "#   %s%s%s%s\n", s->streams[i].name, cut ? " (INCOMPLETE: " : "", cut ? cut : "",
                 cut ? ")" : "");
     }
-    const struct sim_calibration *c = &s->calib;
-    if (c->applied)
+    if (stat_table_u64(tb, "calibration.applied"))
         fprintf(f, "# timing calibrated to the native run (user %.3f s, sys %.3f s, %" PRIu64
                    " minor faults): base_cpi %.3f (was %.3f), minor_fault %" PRIu64 " cycles (was %" PRIu64
                    "); an unpressured replay, rescaled: %.3f s\n",
-                c->native_user_s, c->native_sys_s, c->native_minflt, c->base_cpi_to, c->base_cpi_from,
-                c->minor_fault_to, c->minor_fault_from, c->unpressured_s);
-    else if (c->why[0])
-        fprintf(f, "# timing not calibrated: %s\n", c->why);
-    fprintf(f, "\n%16" PRIu64 "  instructions\n", t.instructions);
+                stat_table_f64(tb, "calibration.native_user_s"), stat_table_f64(tb, "calibration.native_sys_s"),
+                stat_table_u64(tb, "calibration.native_minor_faults"), stat_table_f64(tb, "calibration.base_cpi"),
+                stat_table_f64(tb, "calibration.base_cpi_from"), stat_table_u64(tb, "calibration.minor_fault_cycles"),
+                stat_table_u64(tb, "calibration.minor_fault_cycles_from"), stat_table_f64(tb, "calibration.unpressured_s"));
+    else if (stat_table_str(tb, "calibration.why"))
+        fprintf(f, "# timing not calibrated: %s\n", stat_table_str(tb, "calibration.why"));
+}
+
+static void text_time(const struct stat_table *tb, FILE *f)
+{
+    uint64_t instr = stat_table_u64(tb, "instructions"), idle = stat_table_u64(tb, "idle_cycles");
+    fprintf(f, "\n%16" PRIu64 "  instructions\n", instr);
     fprintf(f, "%16" PRIu64 "  accesses (%" PRIu64 " fetches, %" PRIu64 " loads, %" PRIu64
                " stores, %" PRIu64 " modifies)\n",
-            t.accesses, t.ifetches, t.loads, t.stores, t.modifies);
-    fprintf(f, "%16" PRIu64 "  cycles", t.cycles);
-    if (t.idle)
-        fprintf(f, " (%" PRIu64 " idle)", t.idle);
-    if (t.instructions) {
-        fprintf(f, "\n%16.3f  CPI:", (double)t.busy / (1 << CYC_SHIFT) / instr);
+            stat_table_u64(tb, "accesses"), stat_table_u64(tb, "ifetches"), stat_table_u64(tb, "loads"),
+            stat_table_u64(tb, "stores"), stat_table_u64(tb, "modifies"));
+    fprintf(f, "%16" PRIu64 "  cycles", stat_table_u64(tb, "cycles"));
+    if (idle)
+        fprintf(f, " (%" PRIu64 " idle)", idle);
+    if (instr) {
+        fprintf(f, "\n%16.3f  CPI:", stat_table_f64(tb, "cpi"));
         for (unsigned p = 0; p < CP_NR; p++)
-            fprintf(f, " %s %.3f", part_names[p], (double)s->parts_fx[p] / (1 << CYC_SHIFT) / instr);
+            fprintf(f, " %s %.3f", part_names[p], stat_table_f64(tb, "cpi_breakdown.%s", part_names[p]));
     } else {
         fprintf(f, "\n%16s  CPI: n/a (no instructions); cycles:", "-");
         for (unsigned p = 0; p < CP_NR; p++)
-            fprintf(f, " %s %llu", part_names[p], (unsigned long long)(s->parts_fx[p] >> CYC_SHIFT));
+            fprintf(f, " %s %llu", part_names[p],
+                    (unsigned long long)stat_table_u64(tb, "cycles_breakdown.%s", part_names[p]));
     }
     fprintf(f, "\n");
-    int eo = events_only(s, &t);
-    if (eo)
-        fprintf(f, "\n# events-only trace: no accesses, so no TLB, cache, walk or CPI results;"
-                   " faults are replayed from the trace's page-fault events\n");
-    if (s->cfg.ntlb && !eo) {
+}
+
+static void text_tlbs_caches(struct sim *s, const struct stat_table *tb, FILE *f)
+{
+    if (s->cfg.ntlb) {
         fprintf(f, "\n  %-12s %14s %14s %12s %8s %9s\n", "TLB", "lookups", "hits", "misses", "miss", "MPKI");
         for (uint32_t i = 0; i < s->cfg.ntlb; i++) {
-            struct tlb_stats x;
-            sum_tlb(s, i, &x);
-            ratio_line(f, s->cfg.tlb[i].name, x.lookups, x.hits, x.misses, t.instructions);
+            const char *n = s->cfg.tlb[i].name;
+            uint64_t lookups = stat_table_u64(tb, "tlb.%s.lookups", n), misses = stat_table_u64(tb, "tlb.%s.misses", n);
+            fprintf(f, "  %-12s %14" PRIu64 " %14" PRIu64 " %12" PRIu64 " %7.3f%% %9.3f\n", n, lookups,
+                    stat_table_u64(tb, "tlb.%s.hits", n), misses, miss_pct(lookups, misses),
+                    stat_table_f64(tb, "tlb.%s.mpki", n));
             for (unsigned p = 0; p < TLB_NR_PSIZES; p++)
                 if ((s->cfg.tlb[i].page_sizes & (1u << p)) && s->cfg.tlb[i].page_sizes != 1)
                     fprintf(f, "    %-10s %14s %14" PRIu64 " %12" PRIu64 "\n", config_psize_name(p), "",
-                            x.hits_ps[p], x.misses_ps[p]);
+                            stat_table_u64(tb, "tlb.%s.page_size.%s.hits", n, config_psize_name(p)),
+                            stat_table_u64(tb, "tlb.%s.page_size.%s.misses", n, config_psize_name(p)));
         }
     }
-    if (s->cfg.ncache && !eo) {
+    if (s->cfg.ncache) {
         fprintf(f, "\n  %-12s %14s %14s %12s %8s %9s %14s %12s\n", "cache", "lookups", "hits", "misses",
                 "miss", "MPKI", "walk lookups", "walk misses");
         for (uint32_t i = 0; i < s->cfg.ncache; i++) {
-            struct cache_stats x;
-            sum_cache(s, i, &x);
+            const char *n = s->cfg.cache[i].name;
+            uint64_t lookups = stat_table_u64(tb, "cache.%s.lookups", n), misses = stat_table_u64(tb, "cache.%s.misses", n);
             fprintf(f, "  %-12s %14" PRIu64 " %14" PRIu64 " %12" PRIu64 " %7.3f%% %9.3f %14" PRIu64 " %12" PRIu64 "\n",
-                    s->cfg.cache[i].name, x.lookups, x.hits, x.misses,
-                    x.lookups ? 100.0 * (double)x.misses / (double)x.lookups : 0.0,
-                    per_kilo(x.misses, t.instructions), x.walk_lookups, x.walk_misses);
+                    n, lookups, stat_table_u64(tb, "cache.%s.hits", n), misses, miss_pct(lookups, misses),
+                    stat_table_f64(tb, "cache.%s.mpki", n), stat_table_u64(tb, "cache.%s.walk_lookups", n),
+                    stat_table_u64(tb, "cache.%s.walk_misses", n));
         }
     }
-    struct pagewalk_stats w;
-    sum_walk(s, &w);
-    if (!eo) {
-        fprintf(f, "\n%16" PRIu64 "  page walks, %" PRIu64 " cycles (%.1f a walk)\n", w.walks, w.cycles,
-                w.walks ? (double)w.cycles / (double)w.walks : 0.0);
-        if (w.walks) {
-            uint64_t h[PW_HIST_BUCKETS];
-            sum_walk_hist(s, h);
-            fprintf(f, "                  latency p50 %" PRIu64 ", p90 %" PRIu64 ", p99 %" PRIu64 " cycles\n",
-                    walk_quantile(h, w.walks, 0.5), walk_quantile(h, w.walks, 0.9),
-                    walk_quantile(h, w.walks, 0.99));
-        }
-        fprintf(f, "                  reads by level:");
-        for (unsigned l = s->cfg.walker.levels; l >= 1; l--)
-            fprintf(f, " L%u %" PRIu64, l, w.reads[l]);
-        fprintf(f, "\n");
-        for (unsigned l = 2; l <= s->cfg.walker.levels; l++)
-            if (s->cfg.walker.psc_entries[l])
-                fprintf(f, "                  PSC %-4s %" PRIu64 " hits of %" PRIu64 " lookups\n",
-                        psc_names[l], w.psc_hits[l], w.psc_lookups[l]);
-    }
-    fprintf(f, "\n%16" PRIu64 "  minor faults\n%16" PRIu64 "  major faults\n", s->faults_minor, s->faults_major);
-    if (s->faults_segv || s->faults_oom)
-        fprintf(f, "%16" PRIu64 "  SIGSEGV, %" PRIu64 " out of memory\n", s->faults_segv, s->faults_oom);
-    if (s->kacc[0].ranges || s->kacc[1].ranges)
+}
+
+static void text_walks(struct sim *s, const struct stat_table *tb, FILE *f)
+{
+    uint64_t walks = stat_table_u64(tb, "walks"), cycles = stat_table_u64(tb, "walk_cycles");
+    fprintf(f, "\n%16" PRIu64 "  page walks, %" PRIu64 " cycles (%.1f a walk)\n", walks, cycles,
+            walks ? (double)cycles / (double)walks : 0.0);
+    if (walks)
+        fprintf(f, "                  latency p50 %" PRIu64 ", p90 %" PRIu64 ", p99 %" PRIu64 " cycles\n",
+                stat_table_u64(tb, "walk_latency.p50"), stat_table_u64(tb, "walk_latency.p90"),
+                stat_table_u64(tb, "walk_latency.p99"));
+    fprintf(f, "                  reads by level:");
+    for (unsigned l = s->cfg.walker.levels; l >= 1; l--)
+        fprintf(f, " L%u %" PRIu64, l, stat_table_u64(tb, "walker.reads.L%u", l));
+    fprintf(f, "\n");
+    for (unsigned l = 2; l <= s->cfg.walker.levels; l++)
+        if (s->cfg.walker.psc_entries[l])
+            fprintf(f, "                  PSC %-4s %" PRIu64 " hits of %" PRIu64 " lookups\n", psc_names[l],
+                    stat_table_u64(tb, "walker.psc.%s.hits", psc_names[l]),
+                    stat_table_u64(tb, "walker.psc.%s.lookups", psc_names[l]));
+}
+
+static void text_faults(const struct stat_table *tb, FILE *f)
+{
+    uint64_t segv = stat_table_u64(tb, "faults.segv"), oom = stat_table_u64(tb, "faults.oom");
+    fprintf(f, "\n%16" PRIu64 "  minor faults\n%16" PRIu64 "  major faults\n", stat_table_u64(tb, "faults.minor"),
+            stat_table_u64(tb, "faults.major"));
+    if (segv || oom)
+        fprintf(f, "%16" PRIu64 "  SIGSEGV, %" PRIu64 " out of memory\n", segv, oom);
+    if (stat_table_u64(tb, "kernel_reads.ranges") || stat_table_u64(tb, "kernel_writes.ranges"))
         fprintf(f, "%16" PRIu64 "  kernel reads of user memory, %" PRIu64 " bytes, %" PRIu64 " faults\n"
                    "%16" PRIu64 "  kernel writes of user memory, %" PRIu64 " bytes, %" PRIu64 " faults\n",
-                s->kacc[0].ranges, s->kacc[0].bytes, s->kacc[0].faults, s->kacc[1].ranges,
-                s->kacc[1].bytes, s->kacc[1].faults);
+                stat_table_u64(tb, "kernel_reads.ranges"), stat_table_u64(tb, "kernel_reads.bytes"),
+                stat_table_u64(tb, "kernel_reads.faults"), stat_table_u64(tb, "kernel_writes.ranges"),
+                stat_table_u64(tb, "kernel_writes.bytes"), stat_table_u64(tb, "kernel_writes.faults"));
+}
+
+static void text_processes(struct sim *s, const struct stat_table *tb, FILE *f)
+{
     fprintf(f, "\n  %8s %8s %14s %14s %10s %10s %12s %12s  %s\n", "pid", "threads", "instructions",
             "accesses", "minflt", "majflt", "rss peak KiB", "VmPTE KiB", "trace");
-    for (uint32_t i = 0; i < s->nprocs; i++) {
-        const struct proc *p = s->procs[i];
-        const struct mm_counters *mc = proc_counters(p);
-        fprintf(f, "  %8u %8" PRIu64 " %14" PRIu64 " %14" PRIu64 " %10" PRIu64 " %10" PRIu64 " %12" PRIu64
+    for (uint32_t i = 0; i < s->nprocs; i++)
+        fprintf(f, "  %8" PRIu64 " %8" PRIu64 " %14" PRIu64 " %14" PRIu64 " %10" PRIu64 " %10" PRIu64 " %12" PRIu64
                    " %12" PRIu64 "  %s\n",
-                p->pid, p->threads, proc_instructions(p), proc_accesses(p), p->min_flt, p->maj_flt,
-                (mc->rss_peak << s->page_shift) >> 10, mc->pgtables_bytes >> 10, s->streams[p->trace].name);
-    }
-    pressure_report_text(s, f);
-    memsys_report_text(s->ms, f);
+                stat_table_u64(tb, "processes.%u.pid", i), stat_table_u64(tb, "processes.%u.threads", i),
+                stat_table_u64(tb, "processes.%u.instructions", i), stat_table_u64(tb, "processes.%u.accesses", i),
+                stat_table_u64(tb, "processes.%u.faults.minor", i), stat_table_u64(tb, "processes.%u.faults.major", i),
+                (stat_table_u64(tb, "processes.%u.rss_peak_pages", i) << s->page_shift) >> 10,
+                stat_table_u64(tb, "processes.%u.pgtables_bytes", i) >> 10, stat_table_str(tb, "processes.%u.trace", i));
+}
+
+void sim_report_text(struct sim *s, FILE *f)
+{
+    struct stat_table *tb = stats_table(s);
+    text_header(s, tb, f);
+    text_time(tb, f);
+    int eo = (int)stat_table_u64(tb, "events_only");
+    if (eo)
+        fprintf(f, "\n# events-only trace: no accesses, so no TLB, cache, walk or CPI results;"
+                   " faults are replayed from the trace's page-fault events\n");
+    else
+        text_tlbs_caches(s, tb, f);
+    if (!eo)
+        text_walks(s, tb, f);
+    text_faults(tb, f);
+    text_processes(s, tb, f);
+    pressure_report_text(s, tb, f);
+    memsys_report_text(s->ms, tb, f);
     host_traits_report_text(&s->cfg, f);
     sim_report_windows_text(s, f);
+    stat_table_free(tb);
 }
