@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/memory.h"
+#include "model/mmap.h"
 #include "traces/mmt.h"
 
 #define VPN_MASK ((1ULL << 52) - 1)
@@ -124,17 +126,6 @@ static int invalidate(struct tlbprof *p, const struct inval *v)
     return sd_invalidate_if(&p->fa.sd, in_inval, (void *)v) < 0 ? -1 : 0;
 }
 
-/* The pages [start, start + len) rounded out to pages, as inner_range in memory.c does. */
-static struct inval page_range(uint64_t proc, uint64_t start, uint64_t len)
-{
-    struct inval v = {proc, 0, 0, 0};
-    if (len > UINT64_MAX - start - 4096)
-        return v;
-    v.lo = (start + 4095) >> 12;
-    v.hi = (start + len + 4095) >> 12;
-    return v;
-}
-
 /* The proc_bits of pid without making it the current process. */
 static uint64_t proc_of(struct tlbprof *p, uint32_t pid)
 {
@@ -161,68 +152,33 @@ static int switch_flush(struct tlbprof *p, uint32_t pid)
     return sd_invalidate_if(&p->fa.sd, any_key, NULL) < 0 ? -1 : 0;
 }
 
+/* An event's effect on the TLB: the range the engine drops (model/mmap.c mm_event_range,
+ * for 4 KiB pages), the heap's bounds kept as the engine keeps them, and the flushes of
+ * fork and exit that the engine makes around mm_event (model/sim.c, model/sched.c). */
 static int apply_event(struct tlbprof *p, const struct mmt_event *ev)
 {
     uint64_t proc = ev->pid ? proc_of(p, ev->pid) : p->fa.proc_bits;
-    const uint64_t *a = ev->args;
-    struct inval v = {proc, 0, 0, 0};
+    struct mm_inval r;
+    mm_event_range(ev, 4096, &p->heap, &r);
+    struct inval v = {proc, r.start >> 12, r.end >> 12, r.all};
     switch (ev->type) {
     case MMT_EV_MAP_INITIAL:
-        if (ev->nargs >= 2 && a[1] > a[0])
-            v = page_range(proc, a[0], a[1] - a[0]);
-        if (ev->path && !strcmp(ev->path, "[heap]") && ev->nargs >= 2) {
-            p->start_brk = a[0];
-            p->brk = (a[1] + 4095) & ~4095ULL;
-            p->brk_known = 1;
-        }
-        break;
     case MMT_EV_MMAP:
-        if (ev->nargs >= 4 && ev->result >= 0 && (ev->result & 4095) == 0) {
-            v = page_range(proc, (uint64_t)ev->result, a[1]);
-            v.lo = (uint64_t)ev->result >> 12;
-        }
-        break;
-    case MMT_EV_MUNMAP:
-        if (ev->nargs >= 2 && ev->result == 0)
-            v = page_range(proc, a[0], a[1]);
-        break;
-    case MMT_EV_MREMAP:
-        if (ev->nargs >= 3 && ev->result >= 0) {
-            uint64_t old = a[0] & ~4095ULL, ol = (a[1] + 4095) & ~4095ULL, nl = (a[2] + 4095) & ~4095ULL;
-            v.lo = old >> 12;
-            v.hi = (old + (ol > nl ? ol : nl)) >> 12;
-        }
+        if (r.end > r.start && ev->path && !strcmp(ev->path, "[heap]"))
+            p->heap = (struct vma_heap){r.start, r.end, 1};
         break;
     case MMT_EV_BRK:
-        if (ev->result > 0) {
-            uint64_t nb = (uint64_t)ev->result;
-            if (p->brk_known && nb < p->brk && nb >= p->start_brk) {
-                v.lo = (nb + 4095) >> 12;
-                v.hi = (p->brk + 4095) >> 12;
-            }
-            if (!p->brk_known)
-                p->start_brk = nb;
-            if (nb >= p->start_brk)
-                p->brk = nb;
-            p->brk_known = 1;
-        }
-        break;
-    case MMT_EV_MPROTECT:
-        if (ev->nargs >= 3 && ev->result == 0)
-            v = page_range(proc, a[0], a[1]);
-        break;
-    case MMT_EV_MADVISE:
-        if (ev->nargs >= 3 && ev->result == 0 && (a[2] == 4 || a[2] == 9)) /* DONTNEED, REMOVE */
-            v = page_range(proc, a[0], a[1]);
+        if (ev->result > 0)
+            vma_heap_brk(&p->heap, (uint64_t)ev->result);
         break;
     case MMT_EV_FORK: /* dup_mmap write-protects the parent: flush_tlb_mm */
         v.all = ev->nargs >= 1 && ev->result >= 0;
         break;
-    case MMT_EV_EXEC:
-        v.all = 1;
+    case MMT_EV_EXEC: /* a new address space: its heap is found again */
+        p->heap = (struct vma_heap){0, 0, 0};
         break;
     case MMT_EV_EXIT:
-        v.all = ev->nargs >= 2 && a[1];
+        v.all = ev->nargs >= 2 && ev->args[1];
         break;
     default:
         break;

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "analysis/mrc.h"
+#include "model/mmap.h"
 
 struct tlbprof_opts {
     int ifetch, data;    /* which accesses the level serves */
@@ -34,8 +35,7 @@ struct tlbprof {
     uint32_t *used;      /* valid keys in each set */
     uint64_t *hist;      /* set-associative: hist[d], d = 1..max_ways; hist[0] beyond */
     uint64_t invalidations;        /* events that dropped a range or an address space */
-    uint64_t start_brk, brk;       /* the heap, to tell a shrinking brk */
-    int brk_known;
+    struct vma_heap heap;          /* the heap, to tell a shrinking brk */
     uint32_t loaded_pid;           /* flush_on_switch: the process on the CPU */
     int loaded_valid;
 };

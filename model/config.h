@@ -1,11 +1,12 @@
 /* config.h - the machine and OS configuration of one simulation (`struct mmsim_config`),
  * read from INI files with inih: sections [cpu], [tlb.<name>], [cache.<name>], [walker],
- * [memory], [timing], [stats], [swap], [vmscan], [oom], [memcg], [slab] (the table
- * `sections` in config.c); `include = other.ini`; `-s section.key=value` overrides.
+ * [memory], [timing], [stats], [swap], [vmscan], [oom], [memcg], [slab] (the list
+ * `cfg_sections` in config_keys.c); `include = other.ini`; `-s section.key=value` overrides.
  *
  * A config is a plain value (no pointers): copy it, override keys, validate, hand it to
- * sim_new(). Every key is one row of a table in config.c: adding a key is adding a field
- * here and a row there. */
+ * sim_new(). Every key is one row of one table (model/config_key.h) holding its type,
+ * default, range and meaning: [swap]'s in swap.c, [vmscan]'s in vmscan.c, the others in
+ * config_keys.c. The engine that reads every section with them is config.c. */
 #ifndef MMSIM_CONFIG_H
 #define MMSIM_CONFIG_H
 
@@ -14,6 +15,7 @@
 #include <stdio.h>
 
 #include "model/swap.h"
+#include "model/vmscan.h"
 
 #define CFG_NAME_MAX 32
 #define CFG_MAX_TLBS 12
@@ -118,11 +120,8 @@ struct mmsim_config {
         uint64_t sample_interval; /* cycles between timeline rows */
     } stats;
     /* memory pressure (model/vmscan.c, swap.c, oom_kill.c; docs/memory-pressure.md) */
-    struct swap_config swap; /* model/swap.h: the device and its defaults */
-    struct {
-        char policy[CFG_NAME_MAX]; /* kernel, lru, fifo, clock, opt */
-        uint32_t swappiness;       /* 0..200 */
-    } vmscan;
+    struct swap_config swap;     /* model/swap.h: the device; its keys are swap.c's */
+    struct vmscan_config vmscan; /* model/vmscan.h: policy and swappiness; keys in vmscan.c */
     struct {
         int32_t score_adj[CFG_MAX_OOM_ADJ]; /* oom_score_adj of the processes of trace i */
     } oom;
@@ -137,7 +136,7 @@ struct mmsim_config {
         uint32_t min_objects, min_order, max_order;
     } slab;
     /* where each key of a global section was last set (file -1: the built-in default), in
-     * the order of config.c's tables; read with config_key_loc() */
+     * the order of the tables of cfg_sections; read with config_key_loc() */
     struct cfg_loc global_loc[CFG_MAX_GLOBAL_KEYS];
     /* the host kernel's traits of the trace replayed and what became of them
      * (model/host_traits.c fills it, the report prints it) */

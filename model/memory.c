@@ -157,7 +157,7 @@ static int reclaim_setup(struct memsys *ms, const struct mmsim_config *cfg)
     reclaim_config_defaults(&rc);
     rc.page_shift = ms->page_shift;
     rc.freq_ghz = cfg->cpu.freq_ghz;
-    if (vmscan_policy_parse(cfg->vmscan.policy, &rc.vm.policy)) return -1;
+    rc.vm.policy = cfg->vmscan.policy;
     rc.vm.swappiness = cfg->vmscan.swappiness;
     rc.swap = cfg->swap;
     rc.memcg_limit_pages = cfg->memcg.limit >> ms->page_shift;

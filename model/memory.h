@@ -81,6 +81,15 @@ const struct mm_counters *mm_counters(const struct mm *mm);
 /* Apply an OS event (mmap, munmap, brk, ...) of this process. Fills inval with what the
  * TLBs must drop. Returns 0. */
 int mm_event(struct memsys *ms, struct mm *mm, const struct mmt_event *ev, struct mm_inval *inval);
+/* The range an OS event changes in an address space of page_size pages, worked out before
+ * it is applied (model/mmap.c): a new mapping's range rounded out to pages; munmap, mprotect
+ * and madvise(DONTNEED, REMOVE) rounded in; mremap's old range at its larger length; a
+ * shrinking brk's freed pages (heap: the bounds before the event); exec: all. mm_event
+ * applies the event over it (and may narrow it: a mapping sharing a boundary page, an
+ * mremap of nothing); analysis/tlbprof.c mirrors the TLBs' invalidations with it. */
+struct vma_heap;
+void mm_event_range(const struct mmt_event *ev, uint64_t page_size, const struct vma_heap *heap,
+                    struct mm_inval *inval);
 
 /* Handle a fault at vaddr: the walk found no present entry, or a write met a read-only
  * one. On success the page table maps vaddr and the walk can be retried. */

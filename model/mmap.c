@@ -82,9 +82,7 @@ static void note_count(struct vma_set *s)
 int vmas_copy(struct vma_set *dst, const struct vma_set *src)
 {
     vmas_init(dst, src->slub, src->page_size);
-    dst->start_brk = src->start_brk;
-    dst->brk = src->brk;
-    dst->brk_known = src->brk_known;
+    dst->heap = src->heap;
     if (reserve(dst, src->n ? src->n : 1)) return -1;
     for (size_t i = 0; i < src->n; i++) {
         if (src->v[i].flags & VMA_DONTCOPY) continue;
@@ -289,20 +287,27 @@ int vmas_remap(struct vma_set *s, uint64_t old, uint64_t old_len, uint64_t new_a
     return 0;
 }
 
+void vma_heap_brk(struct vma_heap *h, uint64_t new_brk)
+{
+    if (!h->known) {
+        h->start_brk = h->brk = new_brk;
+        h->known = 1;
+    } else if (new_brk >= h->start_brk) { /* below it the kernel refuses; brk stays */
+        h->brk = new_brk;
+    }
+}
+
 int vmas_brk(struct vma_set *s, uint64_t new_brk)
 {
     uint64_t mask = s->page_size - 1;
-    if (!s->brk_known) {
-        s->start_brk = s->brk = new_brk;
-        s->brk_known = 1;
-        return 0;
-    }
-    if (new_brk < s->start_brk) return 0; /* the kernel refuses; brk stays */
-    uint64_t old_end = (s->brk + mask) & ~mask, new_end = (new_brk + mask) & ~mask;
+    struct vma_heap old = s->heap;
+    vma_heap_brk(&s->heap, new_brk);
+    if (!old.known || s->heap.brk == old.brk) return 0;
+    uint64_t old_end = (old.brk + mask) & ~mask, new_end = (new_brk + mask) & ~mask;
     int rc = 0;
     if (new_end > old_end) rc = vmas_map(s, old_end, new_end, VMA_READ | VMA_WRITE, 0, 0, old_end);
     else if (new_end < old_end) rc = vmas_unmap(s, new_end, old_end);
-    if (!rc) s->brk = new_brk;
+    if (rc) s->heap.brk = old.brk;
     return rc;
 }
 
@@ -387,13 +392,75 @@ static int guess_stack(struct mm *mm, uint64_t start, uint64_t prot, uint32_t vf
  * model pages they cover whole. */
 #define TRACE_PAGE 4096u
 
-static int inner_range(const struct memsys *ms, uint64_t start, uint64_t len, uint64_t *s, uint64_t *e)
+static int inner_range(uint64_t page_size, uint64_t start, uint64_t len, uint64_t *s, uint64_t *e)
 {
-    uint64_t mask = ms->page_size - 1, tmask = TRACE_PAGE - 1;
-    if (len > UINT64_MAX - start - ms->page_size) return -1;
+    uint64_t mask = page_size - 1, tmask = TRACE_PAGE - 1;
+    if (len > UINT64_MAX - start - page_size) return -1;
     *s = (start + mask) & ~mask;
     *e = ((start + len + tmask) & ~tmask) & ~mask;
     return *e > *s ? 0 : -1;
+}
+
+/* A new mapping's range: trace pages rounded out to model pages. */
+static void outer_range(uint64_t page_size, uint64_t start, uint64_t len, struct mm_inval *r)
+{
+    uint64_t mask = page_size - 1, tmask = TRACE_PAGE - 1;
+    if (len > UINT64_MAX - start - page_size) return;
+    uint64_t tend = (start + len + tmask) & ~tmask;
+    r->start = (start & ~tmask) & ~mask;
+    r->end = (tend + mask) & ~mask;
+    if (r->end <= r->start) r->start = r->end = 0;
+}
+
+static void shrink_range(uint64_t page_size, uint64_t start, uint64_t len, struct mm_inval *r)
+{
+    if (inner_range(page_size, start, len, &r->start, &r->end)) r->start = r->end = 0;
+}
+
+void mm_event_range(const struct mmt_event *ev, uint64_t page_size, const struct vma_heap *heap,
+                    struct mm_inval *r)
+{
+    memset(r, 0, sizeof *r);
+    const uint64_t *a = ev->args;
+    unsigned n = ev->nargs;
+    uint64_t mask = page_size - 1;
+    switch (ev->type) {
+    case MMT_EV_MAP_INITIAL:
+        if (n >= 4 && a[1] > a[0]) outer_range(page_size, a[0], a[1] - a[0], r);
+        break;
+    case MMT_EV_MMAP:
+        if (n >= 4 && ev->result >= 0 && (ev->result & (int64_t)(TRACE_PAGE - 1)) == 0)
+            outer_range(page_size, (uint64_t)ev->result, a[1], r);
+        break;
+    case MMT_EV_MUNMAP:
+        if (n >= 2 && ev->result == 0) shrink_range(page_size, a[0], a[1], r);
+        break;
+    case MMT_EV_MPROTECT:
+        if (n >= 3 && ev->result == 0) shrink_range(page_size, a[0], a[1], r);
+        break;
+    case MMT_EV_MADVISE:
+        if (n >= 3 && ev->result == 0 && (a[2] == LX_MADV_DONTNEED || a[2] == LX_MADV_REMOVE))
+            shrink_range(page_size, a[0], a[1], r);
+        break;
+    case MMT_EV_MREMAP:
+        if (n >= 3 && ev->result >= 0) {
+            uint64_t old_len = (a[1] + mask) & ~mask, new_len = (a[2] + mask) & ~mask;
+            r->start = a[0] & ~mask;
+            r->end = r->start + (old_len > new_len ? old_len : new_len);
+        }
+        break;
+    case MMT_EV_BRK:
+        if (ev->result > 0) {
+            uint64_t nb = (uint64_t)ev->result;
+            if (heap->known && nb < heap->brk && nb >= heap->start_brk) {
+                r->start = (nb + mask) & ~mask;
+                r->end = (heap->brk + mask) & ~mask;
+            }
+        }
+        break;
+    case MMT_EV_EXEC: r->all = 1; break;
+    default: break;
+    }
 }
 
 /* A new mapping rounded out to model pages may cover a boundary page that another VMA
@@ -413,14 +480,15 @@ static void clip_shared_boundaries(struct mm *mm, uint64_t *s, uint64_t *e, uint
     }
 }
 
+/* inval holds the new mapping's range from mm_event_range; it may shrink here. */
 static void ev_map(struct memsys *ms, struct mm *mm, uint64_t start, uint64_t len, uint64_t prot, uint64_t mflags,
                    uint64_t off, uint64_t inode, const char *path, int initial, struct mm_inval *inval)
 {
     uint64_t mask = ms->page_size - 1, tmask = TRACE_PAGE - 1;
-    if (len > UINT64_MAX - start - ms->page_size) return;
     uint64_t tstart = start & ~tmask, tend = (start + len + tmask) & ~tmask;
-    uint64_t end = (tend + mask) & ~mask;
-    start = tstart & ~mask;
+    uint64_t end = inval->end;
+    start = inval->start;
+    memset(inval, 0, sizeof *inval);
     if (mask > tmask) clip_shared_boundaries(mm, &start, &end, tstart, tend, (uint32_t)prot & 7u);
     if (end <= start) return;
     /* the file offset at the (rounded) start */
@@ -433,11 +501,7 @@ static void ev_map(struct memsys *ms, struct mm *mm, uint64_t start, uint64_t le
     if (initial && guess_stack(mm, start, prot, vflags, anon, path)) vflags |= VMA_GROWSDOWN;
     zap_range(mm, start, end);
     vmas_map(&mm->vmas, start, end, (uint32_t)prot & 7u, vflags, file, off);
-    if (path && !strcmp(path, "[heap]")) {
-        mm->vmas.start_brk = start;
-        mm->vmas.brk = end;
-        mm->vmas.brk_known = 1;
-    }
+    if (path && !strcmp(path, "[heap]")) mm->vmas.heap = (struct vma_heap){start, end, 1};
     inval->start = start;
     inval->end = end;
     if (!initial && (mflags & (LX_MAP_POPULATE | LX_MAP_LOCKED))) populate(ms, mm, start, end, 1);
@@ -499,10 +563,11 @@ static void ev_mremap(struct memsys *ms, struct mm *mm, const struct mmt_event *
     uint64_t old = ev->args[0] & ~mask, old_len = (ev->args[1] + mask) & ~mask, new_len = (ev->args[2] + mask) & ~mask;
     uint64_t flags = ev->nargs > 3 ? ev->args[3] : 0, new_addr = (uint64_t)ev->result;
     const struct vma *src = vmas_find(&mm->vmas, old);
-    if (!src) return;
+    if (!src) {
+        memset(inval, 0, sizeof *inval); /* nothing moved */
+        return;
+    }
     struct vma keep = *src;
-    inval->start = old;
-    inval->end = old + (old_len > new_len ? old_len : new_len);
     if (new_addr == old) {
         if (new_len < old_len) zap_range(mm, old + new_len, old + old_len);
         vmas_remap(&mm->vmas, old, old_len, old, new_len);
@@ -545,16 +610,11 @@ static void writable_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned level)
 /* mprotect: new prot on VMAs; entries lose write access, or regain it where the kernel
  * would (can_change_pte_writable: exclusive anonymous pages); PROT_NONE drops the pages
  * from the page tables. */
-static void ev_mprotect(struct memsys *ms, struct mm *mm, uint64_t start, uint64_t len, uint32_t prot,
-                        struct mm_inval *inval)
+static void ev_mprotect(struct mm *mm, uint64_t start, uint64_t end, uint32_t prot)
 {
-    uint64_t end;
-    if (inner_range(ms, start, len, &start, &end)) return;
     split_huge_leaf(mm, start);
     split_huge_leaf(mm, end - 1);
     vmas_protect(&mm->vmas, start, end, prot);
-    inval->start = start;
-    inval->end = end;
     if (!(prot & 7u)) {
         zap_range(mm, start, end);
         return;
@@ -575,18 +635,13 @@ static void ev_mprotect(struct memsys *ms, struct mm *mm, uint64_t start, uint64
     free(p.va);
 }
 
-static void ev_madvise(struct memsys *ms, struct mm *mm, uint64_t start, uint64_t len, uint64_t advice,
-                       struct mm_inval *inval)
+static void ev_madvise(struct memsys *ms, struct mm *mm, uint64_t start, uint64_t len, uint64_t advice)
 {
     uint64_t end;
-    if (inner_range(ms, start, len, &start, &end)) return;
+    if (inner_range(ms->page_size, start, len, &start, &end)) return;
     switch (advice) {
     case LX_MADV_DONTNEED:
-    case LX_MADV_REMOVE:
-        zap_range(mm, start, end);
-        inval->start = start;
-        inval->end = end;
-        break;
+    case LX_MADV_REMOVE: zap_range(mm, start, end); break; /* mm_event_range drops the range */
     case LX_MADV_HUGEPAGE: vmas_set_flags(&mm->vmas, start, end, VMA_HUGEPAGE, VMA_NOHUGEPAGE); break;
     case LX_MADV_NOHUGEPAGE: vmas_set_flags(&mm->vmas, start, end, VMA_NOHUGEPAGE, VMA_HUGEPAGE); break;
     case LX_MADV_DONTFORK: vmas_set_flags(&mm->vmas, start, end, VMA_DONTCOPY, 0); break;
@@ -620,7 +675,7 @@ static void ev_file_io(struct memsys *ms, const struct mmt_event *ev)
     }
 }
 
-static void ev_exec(struct mm *mm, struct mm_inval *inval)
+static void ev_exec(struct mm *mm)
 {
     zap_all(mm);
     mm->guessed_stack = 0;
@@ -629,57 +684,44 @@ static void ev_exec(struct mm *mm, struct mm_inval *inval)
     vmas_destroy(&mm->vmas);
     vmas_init(&mm->vmas, slub, ps);
     mm->c.rss_anon = mm->c.rss_file = mm->c.rss_shmem = 0;
-    inval->all = 1;
 }
 
 int mm_event(struct memsys *ms, struct mm *mm, const struct mmt_event *ev, struct mm_inval *inval)
 {
-    memset(inval, 0, sizeof *inval);
+    mm_event_range(ev, ms->page_size, &mm->vmas.heap, inval);
     const uint64_t *a = ev->args;
     unsigned n = ev->nargs;
+    int ranged = inval->end > inval->start;
     switch (ev->type) {
     case MMT_EV_MAP_INITIAL:
         mm->saw_maps = 1;
-        if (n >= 4 && a[1] > a[0])
+        if (ranged)
             ev_map(ms, mm, a[0], a[1] - a[0], a[2], a[3], n > 4 ? a[4] : 0, n > 5 ? a[5] : 0, ev->path, 1, inval);
         break;
     case MMT_EV_MMAP:
         mm->saw_maps = 1;
-        if (n >= 4 && ev->result >= 0 && (ev->result & (int64_t)(TRACE_PAGE - 1)) == 0)
-            ev_map(ms, mm, (uint64_t)ev->result, a[1], a[2], a[3], n > 5 ? a[5] : 0, 0, ev->path, 0, inval);
+        if (ranged) ev_map(ms, mm, (uint64_t)ev->result, a[1], a[2], a[3], n > 5 ? a[5] : 0, 0, ev->path, 0, inval);
         break;
     case MMT_EV_MUNMAP:
-        if (n >= 2 && ev->result == 0) {
-            uint64_t s, e;
-            if (inner_range(ms, a[0], a[1], &s, &e)) break;
-            zap_range(mm, s, e);
-            vmas_unmap(&mm->vmas, s, e);
-            inval->start = s;
-            inval->end = e;
+        if (ranged) {
+            zap_range(mm, inval->start, inval->end);
+            vmas_unmap(&mm->vmas, inval->start, inval->end);
         }
         break;
     case MMT_EV_MREMAP: ev_mremap(ms, mm, ev, inval); break;
     case MMT_EV_BRK:
-        if (ev->result > 0) {
-            uint64_t nb = (uint64_t)ev->result, mask = ms->page_size - 1;
-            if (mm->vmas.brk_known && nb < mm->vmas.brk && nb >= mm->vmas.start_brk) {
-                uint64_t s = (nb + mask) & ~mask, e = (mm->vmas.brk + mask) & ~mask;
-                zap_range(mm, s, e);
-                inval->start = s;
-                inval->end = e;
-            }
-            vmas_brk(&mm->vmas, nb);
-        }
+        if (ranged) zap_range(mm, inval->start, inval->end);
+        if (ev->result > 0) vmas_brk(&mm->vmas, (uint64_t)ev->result);
         break;
     case MMT_EV_MPROTECT:
-        if (n >= 3 && ev->result == 0) ev_mprotect(ms, mm, a[0], a[1], (uint32_t)a[2], inval);
+        if (ranged) ev_mprotect(mm, inval->start, inval->end, (uint32_t)a[2]);
         break;
     case MMT_EV_MADVISE:
-        if (n >= 3 && ev->result == 0) ev_madvise(ms, mm, a[0], a[1], a[2], inval);
+        if (n >= 3 && ev->result == 0) ev_madvise(ms, mm, a[0], a[1], a[2]);
         break;
     case MMT_EV_FILE_READ:
     case MMT_EV_FILE_WRITE: ev_file_io(ms, ev); break;
-    case MMT_EV_EXEC: ev_exec(mm, inval); break;
+    case MMT_EV_EXEC: ev_exec(mm); break;
     default: break;
     }
     note_rss(mm);

@@ -72,13 +72,19 @@ struct vma {
     uint64_t avc_obj, anon_vma_obj; /* its anon_vma_chain and the anon_vma it created */
 };
 
+/* The heap of an address space: [start_brk, PAGE_ALIGN(brk)); known once a mapping named
+ * [heap] or a first brk has shown where it starts. */
+struct vma_heap {
+    uint64_t start_brk, brk;
+    int known;
+};
+
 struct vma_set {
     struct vma *v;
     size_t n, cap;
     struct slub *slub;   /* may be NULL */
     uint64_t page_size;
-    uint64_t start_brk, brk; /* the heap: [start_brk, PAGE_ALIGN(brk)) */
-    int brk_known;
+    struct vma_heap heap;
     uint64_t map_count_peak;
 };
 
@@ -111,6 +117,9 @@ int vmas_set_flags(struct vma_set *s, uint64_t start, uint64_t end, uint32_t set
 int vmas_remap(struct vma_set *s, uint64_t old, uint64_t old_len, uint64_t new_addr, uint64_t new_len);
 /* brk: the heap's new end (the trace's result). Returns 0, -1 out of memory. */
 int vmas_brk(struct vma_set *s, uint64_t new_brk);
+/* What brk(new_brk) does to the heap's bounds alone: the first brk learns start_brk, one
+ * below start_brk is refused, any other moves brk. */
+void vma_heap_brk(struct vma_heap *h, uint64_t new_brk);
 /* A fault at addr below a VMA_GROWSDOWN VMA: expand it down (expand_downwards) when the gap
  * to the VMA below stays at least guard_gap bytes. Returns the VMA, or NULL. */
 struct vma *vmas_expand_stack(struct vma_set *s, uint64_t addr, uint64_t guard_gap);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "model/config_key.h"
 
 struct swap_dev {
     struct swap_config cfg;
@@ -28,20 +29,29 @@ struct swap_dev {
     struct swap_stats st;
 };
 
+#define K(k, t, field, def, help) CFG_KEY(k, t, struct swap_config, field, def, NULL, help)
+#define KI(k, t, field, def, min, max, help) CFG_KEY_IN(k, t, struct swap_config, field, def, min, max, help)
+/* the defaults are configs/swap/nvme.ini's device, whose comment gives the sources */
+const struct cfg_key swap_config_keys[] = {
+    K("size", CFG_SIZE, size, "0", "bytes of swap; 0: none"),
+    K("name", CFG_NAME, name, "nvme", "device preset name (configs/swap/)"),
+    K("read_latency", CFG_DURATION, read_latency_ns, "20us", "per read request: 20us, 4ms"),
+    K("write_latency", CFG_DURATION, write_latency_ns, "16us", "per write request"),
+    K("read_bandwidth", CFG_SIZE, read_bandwidth, "3500000000", "bytes per second; 0: none"),
+    K("write_bandwidth", CFG_SIZE, write_bandwidth, "3300000000", "bytes per second; 0: none"),
+    KI("queue_depth", CFG_U32, queue_depth, "32", 1, 65536, "requests in flight"),
+    K("synchronous", CFG_BOOL, synchronous, "0", "1: zram-like, in the faulting task"),
+    K("rotational", CFG_BOOL, rotational, "0", "1: a disk: swap readahead by slot, not by address"),
+    KI("page_cluster", CFG_U32, page_cluster, "3", 0, 10, "swap readahead of 2^N pages (0..10)"),
+    {0},
+};
+_Static_assert(sizeof(unsigned) == sizeof(uint32_t), "CFG_U32 keys are unsigned fields");
+
 void swap_config_defaults(struct swap_config *c)
 {
     memset(c, 0, sizeof(*c));
-    snprintf(c->name, sizeof(c->name), "nvme");
-    c->size = 0;
+    cfg_keys_defaults(swap_config_keys, c);
     c->page_size = 4096;
-    /* configs/swap/nvme.ini, whose comment gives the sources */
-    c->read_latency_ns = 20000;
-    c->write_latency_ns = 16000;
-    c->read_bandwidth = 3500ull * 1000 * 1000;
-    c->write_bandwidth = 3300ull * 1000 * 1000;
-    c->queue_depth = 32;
-    c->synchronous = 0;
-    c->page_cluster = 3;
 }
 
 int swap_parse_duration(const char *s, uint64_t *ns)
@@ -73,11 +83,7 @@ int swap_parse_duration(const char *s, uint64_t *ns)
 
 int swap_config_check(const struct swap_config *c, char *err, size_t errlen)
 {
-    if (c->page_cluster > 10 || c->queue_depth < 1 || c->queue_depth > 65536) {
-        snprintf(err, errlen, "swap: page_cluster must be 0..10 and queue_depth 1..65536");
-        return -1;
-    }
-    return 0;
+    return cfg_keys_check(swap_config_keys, "swap", c, err, errlen);
 }
 
 struct swap_dev *swap_new(const struct swap_config *c)

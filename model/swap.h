@@ -23,9 +23,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/config_key.h"
+
 #define SWAP_NO_SLOT UINT64_MAX
 #define SWAPFILE_CLUSTER 256 /* slots per allocation cluster (x86-64 without THP swap) */
 #define SWAP_NAME_MAX 32
+
+
 
 enum swap_dir { SWAP_READ = 0, SWAP_WRITE = 1 };
 
@@ -42,12 +46,14 @@ struct swap_config {
     unsigned page_cluster;      /* readahead window 2^page_cluster; default 3 */
 };
 
-/* The one set of defaults: no swap, the NVMe preset's device (configs/swap/nvme.ini:
- * 20 us reads, 16 us writes), page-cluster 3. The keys of [swap] are read by the config
- * engine (model/config.c) into `struct mmsim_config`'s swap member, which is this struct;
- * `config_load_swap` reads a device preset alone (mmsim mrc --swap-config). */
+/* The keys of [swap] (model/config_key.h), their defaults and ranges: no swap, the NVMe
+ * preset's device (configs/swap/nvme.ini: 20 us reads, 16 us writes), page-cluster 3. The
+ * config engine (model/config.c) reads them into `struct mmsim_config`'s swap member, which
+ * is this struct; `config_load_swap` reads a device preset alone (mmsim mrc --swap-config). */
+extern const struct cfg_key swap_config_keys[];
+/* The table's defaults, and 4 KiB slots. */
 void swap_config_defaults(struct swap_config *c);
-/* The ranges: page_cluster 0..10, queue_depth 1..65536. 0, or -1 with a message. */
+/* The table's ranges (page_cluster 0..10, queue_depth 1..65536): 0, or -1 with a message. */
 int swap_config_check(const struct swap_config *c, char *err, size_t errlen);
 /* "50us", "4.16ms", "1200" (ns) -> nanoseconds. */
 int swap_parse_duration(const char *s, uint64_t *ns);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "model/config_key.h"
 #include "model/u64map.h"
 
 #define NIL UINT32_MAX
@@ -53,15 +54,24 @@ struct vmscan {
     struct vmscan_stats st;
 };
 
+static const char *const policy_names[VMSCAN_NR_POLICIES + 1] = {"kernel", "lru", "fifo", "clock",
+                                                                 "opt", NULL};
+
+const struct cfg_key vmscan_config_keys[] = {
+    CFG_KEY("policy", CFG_ENUM, struct vmscan_config, policy, "kernel", policy_names,
+            "kernel, lru, fifo, clock or opt"),
+    CFG_KEY_IN("swappiness", CFG_U32, struct vmscan_config, swappiness, "60", 0, 200,
+            "0..200"),
+    {0},
+};
+_Static_assert(sizeof(enum vmscan_policy) == sizeof(uint32_t), "a CFG_ENUM field is 32 bits");
+
 void vmscan_config_defaults(struct vmscan_config *c)
 {
-    c->policy = VMSCAN_KERNEL;
-    c->swappiness = 60;
+    memset(c, 0, sizeof *c);
+    cfg_keys_defaults(vmscan_config_keys, c);
     c->page_shift = 12;
 }
-
-static const char *const policy_names[VMSCAN_NR_POLICIES] = {"kernel", "lru", "fifo", "clock",
-                                                             "opt"};
 
 int vmscan_policy_parse(const char *s, enum vmscan_policy *p)
 {

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/config_key.h"
+
 #define SWAP_CLUSTER_MAX 32
 #define DEF_PRIORITY 12
 #define VMSCAN_NO_NEXT_USE UINT64_MAX /* OPT: never referenced again */
@@ -41,6 +43,11 @@ struct vmscan_config {
     unsigned page_shift;  /* 12 */
 };
 
+/* The keys of [vmscan] (model/config_key.h) with their defaults (kernel, swappiness 60)
+ * and ranges, read by the config engine into `struct mmsim_config`'s vmscan member. */
+
+extern const struct cfg_key vmscan_config_keys[];
+/* The table's defaults, and 4 KiB pages. */
 void vmscan_config_defaults(struct vmscan_config *c);
 /* "kernel", "lru", "fifo", "clock", "opt" -> 0, or -1. */
 int vmscan_policy_parse(const char *s, enum vmscan_policy *p);

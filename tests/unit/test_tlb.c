@@ -31,12 +31,12 @@ static struct tlb_config tcfg(uint32_t entries, uint32_t ways, uint32_t sizes, u
 }
 
 /* brute-force LRU list of page numbers, most recent first */
-struct lru_list {
+struct lru_model {
     uint64_t v[2048];
     int n, cap;
 };
 
-static int list_access(struct lru_list *l, uint64_t vpn)
+static int list_access(struct lru_model *l, uint64_t vpn)
 {
     int hit = 0, i;
     for (i = 0; i < l->n; i++)
@@ -60,7 +60,7 @@ static void run_fa_lru(uint32_t entries, uint64_t pages, int steps)
     struct tlb_config c = tcfg(entries, 0, 1u << PSIZE_4K, 0);
     c.ways[0] = entries;
     assert_int_equal(tlb_init(&t, &c, shifts), 0);
-    struct lru_list *l = calloc(1, sizeof *l);
+    struct lru_model *l = calloc(1, sizeof *l);
     assert_non_null(l);
     l->cap = (int)entries;
     uint64_t x = 0x1234567ULL, hits = 0, misses = 0;
