@@ -1,4 +1,6 @@
-/* jsonflat.h - flattens a JSON document into (path, value) pairs with dotted paths:
+/* jsonflat.h - flattens a JSON document into (path, value) pairs with dotted paths (for a
+ * replay's report these are the statistics registry's paths, the keys of sim_stat; the sweep
+ * reads its jobs' results this way):
  * {"tlb":{"l1d":{"misses":5}}} gives ("tlb.l1d.misses", "5"). Array elements are numbered
  * ("walk.hist.3"); arrays longer than JSONFLAT_MAX_ARRAY, and arrays of arrays (tables such as
  * walk_latency.buckets), are left out (histograms belong in the JSON, not in a CSV row). Strings are unescaped; true/false become 1/0; null is empty. */

@@ -1,6 +1,7 @@
 /* sim_internal.h - the insides of struct sim, shared by sim.c (run loop, access path),
  * sched.c (CPUs, run queue, processes, tasks), pressure.c (shootdowns, OOM kill),
- * kswapd.c (the kernel thread) and stats.c (reports). Not for users of the engine: they include sim.h. */
+ * kswapd.c (the kernel thread), stats.c (the statistics and reports) and stats_render.c (their
+ * other renderings). Not for users of the engine: they include sim.h. */
 #ifndef MMSIM_SIM_INTERNAL_H
 #define MMSIM_SIM_INTERNAL_H
 
