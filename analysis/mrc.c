@@ -16,6 +16,7 @@
 
 struct mrc_cli {
     const char *trace, *out, *sizes, *swap_config;
+    int dump_config; /* --dump-config: print the [swap] section read from --swap-config, stop */
     uint64_t page_size;
     double rate;
     double fault_latency_us, access_ns, minor_fault_us;
@@ -151,7 +152,7 @@ static int parse_mrc_cli(int argc, char **argv, struct mrc_cli *o)
         {"sizes", required_argument, 0, 'z'}, {"swap-config", required_argument, 0, 'c'},
         {"fault-latency-us", required_argument, 0, 'f'}, {"access-ns", required_argument, 0, 'a'},
         {"minor-fault-us", required_argument, 0, 'm'}, {"output", required_argument, 0, 'o'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"dump-config", no_argument, 0, 'D'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->page_size = 4096;
     o->access_ns = 1;
@@ -171,6 +172,7 @@ static int parse_mrc_cli(int argc, char **argv, struct mrc_cli *o)
         case 'a': bad = parse_double(optarg, &o->access_ns) < 0 || o->access_ns < 0; break;
         case 'm': bad = parse_double(optarg, &o->minor_fault_us) < 0 || o->minor_fault_us < 0; break;
         case 'o': o->out = optarg; break;
+        case 'D': o->dump_config = 1; break;
         case 'h': mrc_usage(stdout); return 1;
         default: mrc_usage(stderr); return -1;
         }
@@ -181,6 +183,8 @@ static int parse_mrc_cli(int argc, char **argv, struct mrc_cli *o)
             return -1;
         }
     }
+    if (o->dump_config && optind == argc)
+        return 0;
     if (optind != argc - 1) {
         mrc_usage(stderr);
         return -1;
@@ -205,6 +209,31 @@ static int major_fault_ns(const struct mrc_cli *o, double *ns, char *err, size_t
     return 0;
 }
 
+/* --dump-config: the device as mrc reads it, printed as replay prints [swap]
+ * (tests/e2e/config_verbs.sh compares them). */
+static int dump_swap_config(const struct mrc_cli *o)
+{
+    char err[512];
+    struct mmsim_config *c = malloc(sizeof *c);
+    if (!o->swap_config) {
+        fprintf(stderr, "mmsim mrc: --dump-config prints the device of --swap-config FILE\n");
+        free(c);
+        return 2;
+    }
+    if (!c) {
+        fprintf(stderr, "mmsim mrc: out of memory\n");
+        return 1;
+    }
+    config_defaults(c);
+    int rc = config_load_swap(&c->swap, o->swap_config, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "mmsim mrc: %s\n", err);
+    else
+        config_print_section(c, "swap", stdout);
+    free(c);
+    return rc ? 1 : 0;
+}
+
 int cmd_mrc(int argc, char **argv)
 {
     struct mrc_cli o;
@@ -212,6 +241,8 @@ int cmd_mrc(int argc, char **argv)
     if (prc)
         return prc > 0 ? 0 : 2;
     char err[512];
+    if (o.dump_config)
+        return dump_swap_config(&o);
     struct thrash_model tm = {o.access_ns, o.minor_fault_us * 1e3, 0};
     if (o.thrash && major_fault_ns(&o, &tm.major_fault_ns, err, sizeof err) < 0) {
         fprintf(stderr, "mmsim mrc: %s\n", err);

@@ -21,6 +21,7 @@
 #include "analysis/jsonflat.h"
 #include "analysis/sweep_internal.h"
 #include "common/util.h"
+#include "model/config.h"
 #include "verbs.h"
 
 /* ---- the grid ---- */
@@ -157,6 +158,22 @@ static void sweep_usage(FILE *f)
             "  --collect DIR     merge the results of emitted jobs into -o\n");
 }
 
+/* --dump-config (after -c and -s): the configuration every point starts from, read as
+ * replay and mrc read it (tests/e2e/config_verbs.sh compares them). */
+static int dump_config(const struct sweep_cli *o)
+{
+    struct mmsim_config *c = malloc(sizeof *c);
+    char err[SWEEP_ERR_MAX];
+    if (!c || config_from_args(c, o->config, o->sets, (int)o->nsets, err, sizeof err)) {
+        fprintf(stderr, "mmsim sweep: %s\n", c ? err : "out of memory");
+        free(c);
+        return -1;
+    }
+    config_print(c, stdout);
+    free(c);
+    return 1;
+}
+
 static int parse_sweep_cli(int argc, char **argv, struct sweep_cli *o)
 {
     static const struct option longs[] = {
@@ -165,7 +182,7 @@ static int parse_sweep_cli(int argc, char **argv, struct sweep_cli *o)
         {"jobs", required_argument, 0, 'j'}, {"output", required_argument, 0, 'o'},
         {"dir", required_argument, 0, 'd'}, {"emit", required_argument, 0, 'e'},
         {"collect", required_argument, 0, 'C'}, {"onepass", no_argument, 0, 'N'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"dump-config", no_argument, 0, 'D'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     char err[SWEEP_ERR_MAX];
     o->jobs = sysconf(_SC_NPROCESSORS_ONLN);
     o->sets = calloc((size_t)argc, sizeof *o->sets);
@@ -213,6 +230,7 @@ static int parse_sweep_cli(int argc, char **argv, struct sweep_cli *o)
             break;
         case 'C': o->collect = optarg; break;
         case 'N': o->onepass = 1; break;
+        case 'D': return dump_config(o);
         case 'h': sweep_usage(stdout); return 1;
         default: sweep_usage(stderr); return -1;
         }

@@ -789,28 +789,40 @@ static void print_keys(FILE *f, const struct cfg_key *keys, const char *base)
     }
 }
 
-void config_print(const struct mmsim_config *c, FILE *f)
+static void print_section(const struct mmsim_config *c, const struct cfg_section *sd, FILE *f)
 {
-    for (size_t s = 0; s < cfg_nsections; s++) {
-        const struct cfg_section *sd = &cfg_sections[s];
-        if (sd->kind == CFG_SEC_GLOBAL) {
-            fprintf(f, "[%s]\n", sd->name);
-            print_keys(f, sd->keys, (const char *)c + sd->off);
+    if (sd->kind == CFG_SEC_GLOBAL) {
+        fprintf(f, "[%s]\n", sd->name);
+        print_keys(f, sd->keys, (const char *)c + sd->off);
+        fprintf(f, "\n");
+    } else if (sd->kind == CFG_SEC_TLB) {
+        for (uint32_t i = 0; i < c->ntlb; i++) {
+            fprintf(f, "[tlb.%s]\n", c->tlb[i].name);
+            print_keys(f, sd->keys, (const char *)&c->tlb[i]);
             fprintf(f, "\n");
-        } else if (sd->kind == CFG_SEC_TLB) {
-            for (uint32_t i = 0; i < c->ntlb; i++) {
-                fprintf(f, "[tlb.%s]\n", c->tlb[i].name);
-                print_keys(f, sd->keys, (const char *)&c->tlb[i]);
-                fprintf(f, "\n");
-            }
-        } else {
-            for (uint32_t i = 0; i < c->ncache; i++) {
-                fprintf(f, "[cache.%s]\n", c->cache[i].name);
-                print_keys(f, sd->keys, (const char *)&c->cache[i]);
-                fprintf(f, "\n");
-            }
+        }
+    } else {
+        for (uint32_t i = 0; i < c->ncache; i++) {
+            fprintf(f, "[cache.%s]\n", c->cache[i].name);
+            print_keys(f, sd->keys, (const char *)&c->cache[i]);
+            fprintf(f, "\n");
         }
     }
+}
+
+void config_print(const struct mmsim_config *c, FILE *f)
+{
+    for (size_t s = 0; s < cfg_nsections; s++)
+        print_section(c, &cfg_sections[s], f);
+}
+
+int config_print_section(const struct mmsim_config *c, const char *section, FILE *f)
+{
+    const struct cfg_section *sd = find_section(section);
+    if (!sd)
+        return -1;
+    print_section(c, sd, f);
+    return 0;
 }
 
 /* ---- mmsim config show -c FILE [-s k=v]... ---- */
@@ -818,13 +830,51 @@ void config_print(const struct mmsim_config *c, FILE *f)
 static void config_usage(FILE *f)
 {
     fprintf(f, "usage: mmsim config show [-c CONFIG] [-s section.key=value]...\n"
-               "  prints the effective configuration, defaults included, as INI\n");
+               "  prints the effective configuration, defaults included, as INI\n"
+               "       mmsim config keys\n"
+               "  prints every key with its type, default, range and meaning (Markdown)\n");
+}
+
+static const char *type_name(enum cfg_type t)
+{
+    static const char *const names[] = {
+        [CFG_U32] = "number", [CFG_U64] = "number", [CFG_SIZE] = "size", [CFG_DOUBLE] = "decimal",
+        [CFG_BOOL] = "0/1", [CFG_NAME] = "name", [CFG_ENUM] = "one of", [CFG_POLICY] = "policy",
+        [CFG_PSIZES] = "page sizes", [CFG_LIST_U32] = "number list", [CFG_DURATION] = "duration",
+        [CFG_I32] = "-1000..1000"};
+    return names[t];
+}
+
+/* `mmsim config keys`: the key reference, rendered from the tables (docs/config-keys.md is
+ * its output, and tests/e2e/config_verbs.sh fails when the two differ). */
+static void print_key_table(FILE *f)
+{
+    fprintf(f, "| key | type | default | range | meaning |\n|---|---|---|---|---|\n");
+    for (size_t s = 0; s < cfg_nsections; s++) {
+        const struct cfg_section *sd = &cfg_sections[s];
+        for (const struct cfg_key *d = sd->keys; d->key; d++) {
+            char range[160] = "";
+            if (d->names)
+                names_phrase(d->names, range, sizeof range);
+            else if (d->min <= d->max && d->max >= 1e18)
+                snprintf(range, sizeof range, "at least %.15g", d->min);
+            else if (d->min <= d->max)
+                snprintf(range, sizeof range, "%.15g..%.15g", d->min, d->max);
+            fprintf(f, "| `%s%s.%s` | %s | %s | %s | %s |\n", sd->name,
+                    sd->kind == CFG_SEC_GLOBAL ? "" : ".NAME", d->key, type_name(d->type),
+                    d->def ? d->def : d->type == CFG_NAME ? "(none)" : "0", range, d->help);
+        }
+    }
 }
 
 int cmd_config(int argc, char **argv)
 {
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         config_usage(stdout);
+        return 0;
+    }
+    if (argc == 2 && !strcmp(argv[1], "keys")) {
+        print_key_table(stdout);
         return 0;
     }
     if (argc < 2 || strcmp(argv[1], "show")) {

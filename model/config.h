@@ -174,6 +174,8 @@ int config_validate(struct mmsim_config *c, char *err, size_t errlen);
 int config_load_swap(struct swap_config *out, const char *path, char *err, size_t errlen);
 /* The effective configuration as INI, defaults included. */
 void config_print(const struct mmsim_config *c, FILE *f);
+/* One section of it ("swap"; "tlb": every [tlb.NAME]); -1 for an unknown section. */
+int config_print_section(const struct mmsim_config *c, const char *section, FILE *f);
 /* defaults + file + overrides + validate, the way every verb reads -c/-s. */
 int config_from_args(struct mmsim_config *c, const char *path, char *const *sets, int nsets,
                      char *err, size_t errlen);

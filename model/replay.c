@@ -65,6 +65,7 @@ static const char *default_config(char *buf, size_t n)
 struct replay_opts {
     const char *config, *out, *timeline, *walk_hist;
     int json, progress;
+    int dump_config;        /* --dump-config: print what -c and -s resolve to, and stop */
     double vmstat_ms;
     int warmup;             /* --warmup given */
     uint64_t warm_accesses;
@@ -127,6 +128,8 @@ static int parse_opts(int argc, char **argv, struct replay_opts *o)
                 return 2;
         } else if (!strcmp(a, "--no-progress")) {
             o->progress = 0;
+        } else if (!strcmp(a, "--dump-config")) {
+            o->dump_config = 1;
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "mmsim replay: unknown option or missing value: '%s'\n", a);
             return 2;
@@ -134,7 +137,7 @@ static int parse_opts(int argc, char **argv, struct replay_opts *o)
             o->traces[o->ntraces++] = argv[i];
         }
     }
-    if (!o->ntraces) {
+    if (!o->ntraces && !o->dump_config) {
         fprintf(stderr, "mmsim replay: no trace given\n");
         replay_usage(stderr);
         return 2;
@@ -313,6 +316,11 @@ static int run_replay(struct replay_opts *o)
         fprintf(stderr, "mmsim replay: %s\n", err);
         free(cfg);
         return 1;
+    }
+    if (o->dump_config) { /* the file as every verb reads it, before a trace's traits */
+        config_print(cfg, stdout);
+        free(cfg);
+        return 0;
     }
     if (apply_trace_traits(cfg, o, err, sizeof err)) {
         fprintf(stderr, "mmsim replay: %s\n", err);
