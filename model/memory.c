@@ -847,8 +847,10 @@ void mm_handle_fault(struct memsys *ms, struct mm *mm, uint64_t vaddr, unsigned 
     unsigned level;
     uint64_t pte = pgtable_lookup(mm->pt, vaddr, &level);
     if (pte) {
-        /* present: a write to a read-only entry, or a stale translation (spurious) */
+        /* present: a write to a read-only entry, or a stale translation (spurious); a
+         * write to a writable clean entry dirties it (handle_pte_fault: pte_mkdirty) */
         rc = write && !(pte & PTE_WRITE) ? do_wp_page(mm, v, vaddr, pte, level) : 0;
+        if (write && (pte & PTE_WRITE) && !(pte & PTE_DIRTY)) pgtable_update(mm->pt, vaddr, PTE_DIRTY, 0);
     } else if (v->file) {
         rc = do_file_fault(mm, v, vaddr, write, &major);
     } else if (v->flags & VMA_SHARED) {
