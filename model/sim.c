@@ -464,7 +464,7 @@ translate(struct sim *s, struct cpu *c, struct proc *p, int first, uint64_t va, 
     if (likely(first >= 0)) {
         struct tlb *t = &c->tlb[first];
         if (likely((va >> t->last_shift) == t->last_vpn && p->asid == t->last_asid) &&
-            likely(!write || tlb_store_ok(t->last_val))) {
+            likely(!write || t->last_store)) {
             t->st.hits_ps[t->last_psize]++;
             if (t->latency) {
                 c->clock_fx += CYC(t->latency);
