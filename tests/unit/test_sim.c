@@ -715,6 +715,26 @@ static void test_dirty_bit_assist(void **state)
     free(m);
 }
 
+/* madvise(MADV_POPULATE_WRITE) on a writable clean page: GUP's write (follow_page_pte with
+ * FOLL_WRITE) dirties it, so the store after it needs no assist and takes no fault. */
+static void test_populate_write_dirties(void **state)
+{
+    (void)state;
+    struct mem_src *m = new_src();
+    add_prot_event(m, MMT_EV_MMAP, 0x10000, 4096, 1);
+    add(m, MMT_LOAD, 0x10000, 8);
+    add_prot_event(m, MMT_EV_MPROTECT, 0x10000, 4096, 3);
+    add_prot_event(m, MMT_EV_MADVISE, 0x10000, 4096, 23); /* MADV_POPULATE_WRITE */
+    add(m, MMT_STORE, 0x10080, 8);
+    char *sets[] = {"memory.zero_page=0"};
+    struct sim *s = make_sim(simple_ini, sets, 1);
+    run(s, &m, 1);
+    assert_int_equal(stat(s, "faults.minor"), 1);
+    assert_int_equal(stat(s, "dirty_assists"), 0);
+    sim_free(s);
+    free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -734,6 +754,7 @@ int main(void)
         cmocka_unit_test(test_kernel_accesses),
         cmocka_unit_test(test_stat_keys_are_the_json_numbers),
         cmocka_unit_test(test_dirty_bit_assist),
+        cmocka_unit_test(test_populate_write_dirties),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
