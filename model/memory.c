@@ -788,13 +788,18 @@ static int do_wp_page(struct mm *mm, struct vma *v, uint64_t va, uint64_t pte, u
 
 /* do_swap_page: the page is on swap: read it (with readahead) and map it; the task waits
  * for the device, or spends the time itself on a synchronous device (zram). A page found
- * in the swap cache (read ahead) is mapped at once: a minor fault. A read maps the page
- * read-only, so it stays in the swap cache, clean, until a store. */
+ * in the swap cache (read ahead) is mapped at once: a minor fault. As a 6.x kernel does,
+ * a read fault in a writable VMA maps a page this process holds alone writable but clean
+ * (reclaim_swapin): it stays in the swap cache, the store that follows sets the PTE's
+ * dirty bit without a fault (the engine's dirty-bit assist), and reclaim writes the page
+ * again only if that bit is set. A write fault maps it dirty and frees its slot. */
 static void do_swap_page(struct mm *mm, struct vma *v, uint64_t va, int write, struct fault_result *res)
 {
     struct memsys *ms = mm->ms;
     struct swapin_result sr;
-    int rc = reclaim_swapin(ms->rc, mm, va, pte_flags_for(v, write), &sr);
+    uint64_t flags = pte_flags_for(v, (v->prot & VMA_WRITE) != 0);
+    if (!write) flags &= ~PTE_DIRTY;
+    int rc = reclaim_swapin(ms->rc, mm, va, flags, &sr);
     if (rc < 0) {
         fault_oom(ms, res);
         return;
@@ -847,8 +852,10 @@ void mm_handle_fault(struct memsys *ms, struct mm *mm, uint64_t vaddr, unsigned 
     unsigned level;
     uint64_t pte = pgtable_lookup(mm->pt, vaddr, &level);
     if (pte) {
-        /* present: a write to a read-only entry, or a stale translation (spurious) */
+        /* present: a write to a read-only entry, or a stale translation (spurious); a
+         * write to a writable clean entry dirties it (handle_pte_fault: pte_mkdirty) */
         rc = write && !(pte & PTE_WRITE) ? do_wp_page(mm, v, vaddr, pte, level) : 0;
+        if (write && (pte & PTE_WRITE) && !(pte & PTE_DIRTY)) pgtable_update(mm->pt, vaddr, PTE_DIRTY, 0);
     } else if (v->file) {
         rc = do_file_fault(mm, v, vaddr, write, &major);
     } else if (v->flags & VMA_SHARED) {

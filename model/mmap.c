@@ -341,7 +341,11 @@ static void populate(struct memsys *ms, struct mm *mm, uint64_t start, uint64_t 
         int w = write_if_writable && (v->prot & VMA_WRITE) && !(v->flags & VMA_SHARED);
         unsigned level;
         uint64_t pte = pgtable_lookup(mm->pt, a, &level);
-        if (pte && (!w || (pte & PTE_WRITE))) continue;
+        if (pte && (!w || (pte & PTE_WRITE))) {
+            /* a write through GUP (follow_page_pte, FOLL_WRITE) dirties a clean writable page */
+            if (w && !(pte & PTE_DIRTY)) pgtable_update(mm->pt, a, PTE_DIRTY, 0);
+            continue;
+        }
         struct fault_result r;
         mm_handle_fault(ms, mm, a, w ? FAULT_FLAG_WRITE : 0, &r);
         if (r.kind == FAULT_OOM || r.kind == FAULT_SIGSEGV) return;

@@ -409,7 +409,11 @@ static int evict_page(void *ctx, uint64_t pfn, int anon, int dirty, uint64_t sha
     uint64_t va = (key & ((1ull << VPN_BITS) - 1)) << r->cfg.page_shift;
     uint64_t cslot;
     if (anon && cache_slot_of(r, pfn, &cslot)) {
-        /* clean and in the swap cache: the PTE gets its swap entry back, no write */
+        /* in the swap cache: the PTE gets its swap entry back. try_to_unmap moves the
+         * PTE's dirty bit to the page: a dirty page is written to its slot again
+         * (pageout), a clean one goes without a write */
+        unsigned level;
+        int dirty = (pgtable_lookup(r->host.pgtable(mm), va, &level) & PTE_DIRTY) != 0;
         int found;
         uint64_t *v = u64map_slot(&r->entries, key, &found);
         if (!v)
@@ -419,7 +423,12 @@ static int evict_page(void *ctx, uint64_t pfn, int anon, int dirty, uint64_t sha
         r->slot_key[cslot] = key;
         r->slot_shadow[cslot] = shadow;
         cache_remove(r, pfn);
-        r->c.swapcache_reclaimed++;
+        if (dirty) {
+            queue_write(r, cslot);
+            r->c.pswpout++;
+        } else {
+            r->c.swapcache_reclaimed++;
+        }
     } else if (anon) {
         uint64_t slot = swap_alloc_slot(r->sw);
         if (slot == SWAP_NO_SLOT)
@@ -577,22 +586,39 @@ static int read_into_cache(struct reclaim *r, uint64_t slot, uint64_t pfn)
     return 0;
 }
 
-/* do_swap_page's mapping step: the page of slot (in frame pfn, in the swap cache) is
- * mapped at (mm, va); the PTE's reference on the slot goes, the cache keeps its own. A
- * write fault maps it writable and dirty and frees the slot (should_try_to_free_swap);
- * a read maps it read-only, so the first store faults and frees it then. */
+/* should_try_to_free_swap on a read fault: the slot goes when swap is more than half
+ * full (vm_swap_full; a cgroup v1 memcg adds no test of its own) or the device is
+ * synchronous (zram: the kernel keeps no swap cache for it). */
+static int swap_should_free(const struct reclaim *r)
+{
+    return swap_config(r->sw)->synchronous || swap_used_slots(r->sw) * 2 > swap_total_slots(r->sw);
+}
+
+/* do_swap_page's mapping step, as a 6.x kernel (6.11 on) does it: the page of slot (in
+ * frame pfn, in the swap cache) is mapped at (mm, va); the PTE's reference on the slot
+ * goes, the cache keeps its own. A page this address space holds alone (no other swap
+ * entry for the slot, mapped nowhere else: the swap entry's exclusive mark) is mapped
+ * writable when the VMA is (pte_flags carry PTE_WRITE): dirty on a write fault, which
+ * frees the slot (should_try_to_free_swap, folio_free_swap); clean on a read fault, the
+ * page staying in the swap cache (unless swap_should_free), so the store that follows
+ * sets the PTE's dirty bit without a fault and reclaim writes the page only if one came.
+ * A page shared with another address space is mapped read-only on a read fault. */
 static void map_from_cache(struct reclaim *r, struct mm *mm, uint64_t va, uint64_t pfn,
                            uint64_t slot, uint64_t key, unsigned pte_flags)
 {
     uint64_t page_va = va & ~((1ull << r->cfg.page_shift) - 1);
+    /* the slot's references: this PTE's and the cache's, and no other */
+    int exclusive = rmap_kind_of(r->rmap[pfn]) != RMAP_ANON && swap_slot_count(r->sw, slot) <= 2;
     if (!(pte_flags & PTE_WRITE))
         pte_flags &= ~(unsigned)PTE_DIRTY;
+    if (!exclusive && !(pte_flags & PTE_DIRTY))
+        pte_flags &= ~(unsigned)PTE_WRITE;
     pgtable_map(r->host.pgtable(mm), page_va, pfn, 1, pte_flags | PTE_ACCESSED, NULL);
     r->rmap[pfn] = rmap_pack(RMAP_ANON, key);
     vmscan_access(r->vm, pfn, VMSCAN_NO_NEXT_USE);
     u64map_erase(&r->entries, key);
     swap_put_slot(r->sw, slot);
-    if (pte_flags & PTE_WRITE)
+    if ((pte_flags & PTE_DIRTY) || (swap_should_free(r) && swap_slot_count(r->sw, slot) == 1))
         cache_remove(r, pfn);
     r->host.page_swapped_in(r->host.ctx, mm, page_va, pfn);
 }

@@ -90,8 +90,12 @@ struct swapin_result {
 };
 /* A fault on (mm, va) with no PTE: 0 when va has no swap entry; 1 when it was swapped in
  * and mapped (a major fault); 2 when its page was in the swap cache (readahead) and is
- * mapped now (a minor fault); -1 when no frame could be had (OOM). pte_flags without
- * PTE_WRITE (a read fault) map the page read-only and keep it in the swap cache. */
+ * mapped now (a minor fault); -1 when no frame could be had (OOM). pte_flags: the PTE a
+ * write fault would get (PTE_WRITE | PTE_DIRTY: the page leaves the swap cache, its slot
+ * freed), or a read fault's: PTE_WRITE without PTE_DIRTY when the VMA is writable (a page
+ * held by this address space alone is mapped writable and clean and stays in the swap
+ * cache: a store sets the PTE's dirty bit, and reclaim writes it to its slot again only
+ * then), no PTE_WRITE for a read-only one. */
 int reclaim_swapin(struct reclaim *r, struct mm *mm, uint64_t va, unsigned pte_flags,
                    struct swapin_result *res);
 /* A store to an anonymous page (a write fault on its read-only PTE): a page in the swap

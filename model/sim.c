@@ -288,12 +288,33 @@ static uint64_t phys_of(const struct sim *s, uint64_t pte, uint64_t va, unsigned
     return (pte_pfn(pte) << s->page_shift) + (va & ((1ULL << lshift) - 1));
 }
 
+/* The hardware's dirty-bit assist: a store met the present leaf pte, writable but clean.
+ * The walk that found it sets its dirty bit (x86 does this with a locked update of the
+ * entry the walk just read; no fault). Returns the entry now in the page table. */
+static uint64_t dirty_bit_assist(struct sim *s, struct pgtable *pt, uint64_t va)
+{
+    s->dirty_assists++;
+    return pgtable_update(pt, va, PTE_DIRTY, 0);
+}
+
+/* The page walk found the leaf pte: may the access use it? A store to a writable clean
+ * entry sets its dirty bit first (in *pte). 0 when the access faults. */
+static int walk_allows(struct sim *s, struct pgtable *pt, uint64_t va, int write, uint64_t *pte)
+{
+    if (!write || tlb_store_ok(*pte))
+        return 1;
+    if (!(*pte & PTE_WRITE))
+        return 0;
+    *pte = dirty_bit_assist(s, pt, va);
+    return 1;
+}
+
 /* Accesses of a kind no TLB serves: translated without timing, faults still taken. */
 static uint64_t translate_untimed(struct sim *s, struct cpu *c, struct proc *p, uint64_t va,
                                   int write, int ifetch, unsigned *lshift)
 {
     if ((va >> s->page_shift) == c->raw_vpn && p->asid == c->raw_asid &&
-        (!write || (c->raw_pte & PTE_WRITE))) {
+        (!write || tlb_store_ok(c->raw_pte))) {
         *lshift = s->page_shift;
         return phys_of(s, c->raw_pte, va, s->page_shift);
     }
@@ -301,7 +322,7 @@ static uint64_t translate_untimed(struct sim *s, struct cpu *c, struct proc *p, 
     for (int tries = 0; tries < 4; tries++) {
         unsigned level;
         uint64_t pte = pgtable_lookup(pt, va, &level);
-        if (pte && (!write || (pte & PTE_WRITE))) {
+        if (pte && walk_allows(s, pt, va, write, &pte)) {
             *lshift = s->page_shift + (level - 1) * (s->page_shift - 3);
             if (level == 1) {
                 c->raw_vpn = va >> s->page_shift;
@@ -348,7 +369,8 @@ static uint64_t translate_slow(struct sim *s, struct cpu *c, struct proc *p, int
     uint64_t cyc = c->tlb[first].latency, val = 0;
     int ps = -1;
     if (hit_ps >= 0) {
-        /* a write met a read-only entry: the fault path below decides (COW, SIGSEGV) */
+        /* a store met a read-only entry (the fault path below decides: COW, SIGSEGV) or a
+         * clean one (the walk's dirty-bit assist) */
         for (int j = first; j >= 0; j = c->tlb[j].next) {
             tlb_invalidate_page(&c->tlb[j], va, p->asid);
             refill[nr++] = j; /* the walk after the fault fills every level again */
@@ -358,7 +380,7 @@ static uint64_t translate_slow(struct sim *s, struct cpu *c, struct proc *p, int
         for (int j = c->tlb[first].next; j >= 0; j = c->tlb[j].next) {
             cyc += c->tlb[j].latency;
             ps = tlb_lookup(&c->tlb[j], va, p->asid, &val);
-            if (ps >= 0 && (!write || (val & PTE_WRITE)))
+            if (ps >= 0 && (!write || tlb_store_ok(val)))
                 break;
             if (ps >= 0) {
                 for (int k = j; k >= 0; k = c->tlb[k].next) {
@@ -384,7 +406,7 @@ static uint64_t translate_slow(struct sim *s, struct cpu *c, struct proc *p, int
             p->walks++;
             c->clock_fx += CYC(wr.cycles);
             s->parts_fx[CP_WALK] += CYC(wr.cycles);
-            if (wr.present && (!write || (wr.pte & PTE_WRITE))) {
+            if (wr.present && walk_allows(s, pt, va, write, &wr.pte)) {
                 if (unlikely(s->pr->rc != NULL))
                     pressure_page_accessed(s, wr.pte); /* the walk sets the accessed bit */
                 break;
@@ -419,7 +441,7 @@ static __attribute__((noinline)) uint64_t translate_tlb(struct sim *s, struct cp
     unsigned lshift;
     uint64_t pa;
     int ps = tlb_lookup(t, va, p->asid, &val);
-    if (ps >= 0 && (!write || (val & PTE_WRITE))) {
+    if (ps >= 0 && (!write || tlb_store_ok(val))) {
         if (t->latency) {
             c->clock_fx += CYC(t->latency);
             s->parts_fx[CP_TLB] += CYC(t->latency);
@@ -442,7 +464,7 @@ translate(struct sim *s, struct cpu *c, struct proc *p, int first, uint64_t va, 
     if (likely(first >= 0)) {
         struct tlb *t = &c->tlb[first];
         if (likely((va >> t->last_shift) == t->last_vpn && p->asid == t->last_asid) &&
-            likely(!write || (t->last_val & PTE_WRITE))) {
+            likely(!write || t->last_store)) {
             t->st.hits_ps[t->last_psize]++;
             if (t->latency) {
                 c->clock_fx += CYC(t->latency);

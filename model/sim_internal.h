@@ -125,6 +125,7 @@ struct sim {
     struct progress progress;
     uint64_t parts_fx[CP_NR];
     uint64_t faults_minor, faults_major, faults_segv, faults_oom, fault_retries;
+    uint64_t dirty_assists; /* stores that set a clean writable PTE's dirty bit (no fault) */
     /* the kernel's accesses to user memory (MMT_EV_KERNEL_READ/WRITE): [0] reads, [1] writes */
     struct kaccess_stats {
         uint64_t ranges, bytes, faults;

@@ -251,6 +251,8 @@ DEF(D_F_SEGV, "segv", "faults", STAT_COUNTER, "accesses outside any mapping or a
 DEF(D_F_OOM, "oom", "faults", STAT_COUNTER, "faults that found no memory (VM_FAULT_OOM)");
 DEF(D_F_RETRIES, "retries", "faults", STAT_COUNTER, "faults retried after waiting for a page (VM_FAULT_RETRY)");
 DEF(D_F_IN_TRACE, "in_trace", "events", STAT_COUNTER, "page-fault events recorded in the traces (events-only traces)");
+DEF(D_DIRTY_ASSISTS, "dirty_assists", "stores", STAT_COUNTER,
+    "stores that met a writable clean PTE and set its dirty bit: the walk's assist, no fault");
 DEF(D_K_RANGES, "ranges", "ranges", STAT_COUNTER, "the kernel's accesses to user memory for system calls (format 1.3 records)");
 DEF(D_K_BYTES, "bytes", "bytes", STAT_COUNTER, "bytes of those ranges");
 DEF(D_K_FAULTS, "faults", "faults", STAT_COUNTER, "faults they took (also in `faults.minor`/`major`)");
@@ -461,6 +463,7 @@ static void publish_faults(const struct sim *s, struct stat_out *o, const struct
     stat_u64(o, &D_F_RETRIES, s->fault_retries);
     stat_u64(o, &D_F_IN_TRACE, t->trace_faults);
     stat_group_end(o);
+    stat_u64(o, &D_DIRTY_ASSISTS, s->dirty_assists);
     /* the kernel's reads and writes of user memory for system calls: ranges, bytes, and the
      * faults they took (also in faults.minor/major, as the kernel counts them in min_flt) */
     static const char *const names[2] = {"kernel_reads", "kernel_writes"};

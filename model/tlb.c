@@ -99,6 +99,7 @@ int tlb_lookup_slow(struct tlb *t, uint64_t va, unsigned asid, uint64_t *val)
             t->last_asid = asid;
             t->last_psize = p;
             t->last_val = *val;
+            t->last_store = tlb_store_ok(*val);
             t->last_pa_base = ((*val & PTE_PFN_MASK) >> PTE_PFN_SHIFT) << t->shift[0];
             t->last_mask = (1ULL << t->shift[p]) - 1;
             return (int)p;
@@ -133,6 +134,7 @@ void tlb_fill(struct tlb *t, uint64_t va, unsigned asid, unsigned psize, uint64_
     t->last_asid = asid & ((1u << TLB_ASID_BITS) - 1);
     t->last_psize = psize;
     t->last_val = val;
+    t->last_store = tlb_store_ok(val);
     t->last_pa_base = ((val & PTE_PFN_MASK) >> PTE_PFN_SHIFT) << t->shift[0];
     t->last_mask = (1ULL << t->shift[psize]) - 1;
 }

@@ -10,9 +10,18 @@
 #include <stdint.h>
 
 #include "model/assoc.h"
+#include "model/pgtable.h"
 
 #define TLB_NR_PSIZES 3
 #define TLB_ASID_BITS 12
+
+/* A store goes through an entry only when its PTE is writable AND dirty (for the entry
+ * used last, kept as one flag: one test on the hot path). A store that meets a writable but clean
+ * entry takes the hardware's dirty-bit assist instead: the entry is dropped, the page walk
+ * sets the PTE's dirty bit (no fault) and the entry is filled again, dirty. */
+#define TLB_STORE_BITS (PTE_WRITE | PTE_DIRTY)
+
+static inline int tlb_store_ok(uint64_t pte) { return (pte & TLB_STORE_BITS) == TLB_STORE_BITS; }
 
 /* The hot path counts only hits by page size and misses: lookups and hits are derived by
  * tlb_stats_get() (lookups = hits + misses). */
@@ -37,6 +46,7 @@ struct tlb {
     uint64_t last_vpn;                   /* va >> last_shift, or UINT64_MAX */
     unsigned last_shift, last_asid, last_psize;
     uint64_t last_val;
+    int last_store;                      /* tlb_store_ok(last_val): one test on the hot path */
     uint64_t last_pa_base, last_mask; /* frame address and offset mask of that entry */
     struct tlb_stats st;
 };

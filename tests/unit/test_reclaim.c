@@ -93,7 +93,7 @@ static uint64_t touch_pages(struct world *w, uint64_t first, uint64_t n)
         if (pgtable_lookup(w->mm.pt, va, NULL))
             continue;
         struct swapin_result sr;
-        int rc = reclaim_swapin(w->r, &w->mm, va, PTE_WRITE | PTE_USER, &sr);
+        int rc = reclaim_swapin(w->r, &w->mm, va, PTE_WRITE | PTE_DIRTY | PTE_USER, &sr);
         if (rc == 1 || rc == 2) { /* read from swap, or found in the swap cache */
             ok++;
             continue;
@@ -168,14 +168,14 @@ static void swapin_with_readahead(void **state)
     uint64_t swap_before = w.mm.swap;
     reclaim_set_time(w.r, 1000000000ull); /* the device is idle by now */
     struct swapin_result sr;
-    assert_int_equal(reclaim_swapin(w.r, &w.mm, va, PTE_WRITE | PTE_USER, &sr), 1);
+    assert_int_equal(reclaim_swapin(w.r, &w.mm, va, PTE_WRITE | PTE_DIRTY | PTE_USER, &sr), 1);
     assert_true(pgtable_lookup(w.mm.pt, va, NULL) != 0);
     assert_false(reclaim_has_swap_entry(w.r, &w.mm, va));
     assert_int_equal(sr.readahead, 0);
     assert_int_equal(sr.io_ns, 101000);
     assert_int_equal(w.mm.swap, swap_before - 1);
     reclaim_set_time(w.r, 2000000000ull);
-    assert_int_equal(reclaim_swapin(w.r, &w.mm, va + 4096, PTE_WRITE | PTE_USER, &sr), 1);
+    assert_int_equal(reclaim_swapin(w.r, &w.mm, va + 4096, PTE_WRITE | PTE_DIRTY | PTE_USER, &sr), 1);
     assert_int_equal(sr.readahead, 1); /* va + 8192 */
     assert_int_equal(sr.io_ns, 100000 + 1000 * 2); /* consecutive slots: one request */
     struct reclaim_counters c;
@@ -184,9 +184,9 @@ static void swapin_with_readahead(void **state)
     assert_int_equal(c.pswpin, 3);
     /* write faults: the faulting pages left the swap cache, the readahead page is in it */
     assert_int_equal(c.swapcache_pages, 1);
-    assert_int_equal(reclaim_swapin(w.r, &w.mm, va + 8192, PTE_WRITE | PTE_USER, &sr), 2);
+    assert_int_equal(reclaim_swapin(w.r, &w.mm, va + 8192, PTE_WRITE | PTE_DIRTY | PTE_USER, &sr), 2);
     reclaim_set_time(w.r, 3000000000ull);
-    assert_int_equal(reclaim_swapin(w.r, &w.mm, va + 12288, PTE_WRITE | PTE_USER, &sr), 1);
+    assert_int_equal(reclaim_swapin(w.r, &w.mm, va + 12288, PTE_WRITE | PTE_DIRTY | PTE_USER, &sr), 1);
     assert_int_equal(sr.readahead, 3); /* 1 hit: 4 pages from va + 12288 */
     reclaim_counters(w.r, &c);
     assert_int_equal(c.swap_ra_hit, 1);
@@ -213,13 +213,13 @@ static void swapin_cluster_readahead_on_disk(void **state)
         va += 4096;
     reclaim_set_time(w.r, 1000000000ull);
     struct swapin_result sr;
-    assert_int_equal(reclaim_swapin(w.r, &w.mm, va, PTE_WRITE | PTE_USER, &sr), 1);
+    assert_int_equal(reclaim_swapin(w.r, &w.mm, va, PTE_WRITE | PTE_DIRTY | PTE_USER, &sr), 1);
     assert_int_equal(sr.readahead, 0);
     assert_int_equal(sr.io_ns, 101000);
     reclaim_set_time(w.r, 2000000000ull);
     /* the next slot: a window of 2 aligned on 2 slots, so it reads a neighbour when the
      * pair's other slot is still on swap */
-    assert_int_equal(reclaim_swapin(w.r, &w.mm, va + 4096, PTE_WRITE | PTE_USER, &sr), 1);
+    assert_int_equal(reclaim_swapin(w.r, &w.mm, va + 4096, PTE_WRITE | PTE_DIRTY | PTE_USER, &sr), 1);
     assert_true(sr.readahead <= 1);
     assert_int_equal(sr.io_ns, 100000 + 1000 * (1 + sr.readahead));
     assert_int_equal(swap_stats(reclaim_swap(w.r))->read_reqs, 2);
@@ -328,7 +328,7 @@ static void fork_shares_swap_entries(void **state)
         if (reclaim_has_swap_entry(w.r, &child, 0x10000000ull + (i << 12)))
             va = 0x10000000ull + (i << 12);
     struct swapin_result sr;
-    assert_int_equal(reclaim_swapin(w.r, &child, va, PTE_WRITE | PTE_USER, &sr), 1);
+    assert_int_equal(reclaim_swapin(w.r, &child, va, PTE_WRITE | PTE_DIRTY | PTE_USER, &sr), 1);
     assert_true(reclaim_has_swap_entry(w.r, &w.mm, va)); /* the parent still has its copy */
     /* readahead by address brought the window into the swap cache; only the faulting
      * page is mapped in the child */
@@ -389,8 +389,9 @@ static void readahead_page_minor_fault(void **state)
     world_done(&w);
 }
 
-/* A page swapped in by a read keeps its slot (swap cache, clean): reclaiming it again
- * writes nothing; a store (reclaim_anon_page_written) frees the slot. */
+/* A page swapped in by a read in a read-only VMA keeps its slot (swap cache, clean):
+ * reclaiming it again writes nothing; a store after mprotect faults (do_wp_page:
+ * reclaim_anon_page_written) and frees the slot. */
 static void clean_swapcache_page_reclaimed_without_write(void **state)
 {
     (void)state;
@@ -431,6 +432,117 @@ static void clean_swapcache_page_reclaimed_without_write(void **state)
     world_done(&w);
 }
 
+/* A read fault in a writable VMA (do_swap_page of a 6.x kernel): the page, held by this
+ * address space alone, is mapped writable but clean and stays in the swap cache, its slot
+ * held; a write fault maps its page dirty and frees the slot. After fork the slot is
+ * shared: the child's read fault maps the page read-only. */
+static void read_fault_maps_writable_clean(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w, 8192);
+    touch_pages(&w, 0, 1200);
+    reclaim_set_time(w.r, 1000000000ull);
+    uint64_t va = first_swapped(&w, 0), used = swap_used_slots(reclaim_swap(w.r));
+    struct swapin_result sr;
+    assert_int_equal(reclaim_swapin(w.r, &w.mm, va, PTE_WRITE | PTE_USER, &sr), 1);
+    uint64_t pte = pgtable_lookup(w.mm.pt, va, NULL);
+    assert_true(pte & PTE_WRITE);
+    assert_int_equal(pte & PTE_DIRTY, 0);
+    assert_int_equal(swap_used_slots(reclaim_swap(w.r)), used); /* the cache holds the slot */
+    struct reclaim_counters c;
+    reclaim_counters(w.r, &c);
+    assert_int_equal(c.swapcache_pages, 1 + sr.readahead);
+    /* a write fault: dirty, out of the swap cache, its slot freed */
+    uint64_t va2 = first_swapped(&w, 0);
+    unsigned cached = (unsigned)c.swapcache_pages;
+    int rc = reclaim_swapin(w.r, &w.mm, va2, PTE_WRITE | PTE_DIRTY | PTE_USER, &sr);
+    assert_true(rc == 1 || rc == 2);
+    pte = pgtable_lookup(w.mm.pt, va2, NULL);
+    assert_int_equal(pte & (PTE_WRITE | PTE_DIRTY), PTE_WRITE | PTE_DIRTY);
+    assert_int_equal(swap_used_slots(reclaim_swap(w.r)), used - 1);
+    reclaim_counters(w.r, &c);
+    assert_int_equal(c.swapcache_pages, cached - (rc == 2) + (rc == 1 ? sr.readahead : 0));
+    /* fork: the child's read fault on a shared slot maps the page read-only */
+    struct pgtable_frames fr = {table_alloc, table_release, w.pa};
+    struct mm child = {pgtable_new(4, 12, &fr), 0, 0};
+    child.swap = reclaim_fork(w.r, &w.mm, &child);
+    uint64_t cva = 0;
+    for (uint64_t i = 0; i < 1200 && !cva; i++)
+        if (reclaim_has_swap_entry(w.r, &child, 0x10000000ull + (i << 12)))
+            cva = 0x10000000ull + (i << 12);
+    rc = reclaim_swapin(w.r, &child, cva, PTE_WRITE | PTE_USER, &sr);
+    assert_true(rc == 1 || rc == 2);
+    assert_int_equal(pgtable_lookup(child.pt, cva, NULL) & PTE_WRITE, 0);
+    reclaim_drop_swap(w.r, &child, 0, 0);
+    pgtable_free(child.pt);
+    world_done(&w);
+}
+
+/* With swap more than half full (vm_swap_full) a read fault frees the slot: the page is
+ * mapped writable and clean, outside the swap cache. */
+static void read_fault_frees_slot_when_swap_full(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init(&w, 1536); /* 383 slots; about 250 used after the overcommit */
+    assert_int_equal(touch_pages(&w, 0, 1200), 1200);
+    uint64_t used = swap_used_slots(reclaim_swap(w.r));
+    assert_true(used * 2 > swap_total_slots(reclaim_swap(w.r)));
+    reclaim_set_time(w.r, 1000000000ull);
+    uint64_t va = first_swapped(&w, 0);
+    struct swapin_result sr;
+    assert_int_equal(reclaim_swapin(w.r, &w.mm, va, PTE_WRITE | PTE_USER, &sr), 1);
+    uint64_t pte = pgtable_lookup(w.mm.pt, va, NULL);
+    assert_int_equal(pte & (PTE_WRITE | PTE_DIRTY), PTE_WRITE);
+    assert_int_equal(swap_used_slots(reclaim_swap(w.r)), used - 1);
+    struct reclaim_counters c;
+    reclaim_counters(w.r, &c);
+    assert_int_equal(c.swapcache_pages, sr.readahead);
+    world_done(&w);
+}
+
+/* One run of the dirty-bit scenario: a page swapped in by a read fault, its PTE dirtied
+ * (as the engine's dirty-bit assist does on a store) or not, reclaimed; swapped in again
+ * by a read and reclaimed again, with no store. Counters at the end in *c. */
+static void dirty_bit_run(int dirty, struct reclaim_counters *c, uint64_t *used)
+{
+    struct world w;
+    world_init(&w, 8192);
+    touch_pages(&w, 0, 1200);
+    reclaim_set_time(w.r, 1000000000ull);
+    uint64_t va = first_swapped(&w, 0), next = 1200;
+    struct swapin_result sr;
+    for (int round = 0; round < 2; round++) {
+        assert_int_equal(reclaim_swapin(w.r, &w.mm, va, PTE_WRITE | PTE_USER, &sr), 1);
+        if (dirty && round == 0)
+            assert_true(pgtable_update(w.mm.pt, va, PTE_DIRTY, 0) & PTE_DIRTY);
+        for (int i = 0; i < 200 && pgtable_lookup(w.mm.pt, va, NULL); i++, next += 32)
+            touch_pages(&w, next, 32);
+        assert_int_equal(pgtable_lookup(w.mm.pt, va, NULL), 0);
+        assert_true(reclaim_has_swap_entry(w.r, &w.mm, va));
+        reclaim_set_time(w.r, 2000000000ull * (uint64_t)(round + 1));
+    }
+    reclaim_counters(w.r, c);
+    *used = swap_used_slots(reclaim_swap(w.r));
+    world_done(&w);
+}
+
+/* The same runs but for one store: the dirty page is written once more (to its own slot:
+ * no slot more in use), the clean one is dropped without a write both times. */
+static void dirty_swapcache_page_written_once(void **state)
+{
+    (void)state;
+    struct reclaim_counters clean, dirty;
+    uint64_t used_clean, used_dirty;
+    dirty_bit_run(0, &clean, &used_clean);
+    dirty_bit_run(1, &dirty, &used_dirty);
+    assert_int_equal(dirty.pswpout, clean.pswpout + 1);
+    assert_int_equal(dirty.swapcache_reclaimed + 1, clean.swapcache_reclaimed);
+    assert_int_equal(used_dirty, used_clean);
+    assert_int_equal(dirty.pswpin, clean.pswpin);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -444,6 +556,9 @@ int main(void)
         cmocka_unit_test(kswapd_balances_to_high),
         cmocka_unit_test(exit_frees_swap),
         cmocka_unit_test(fork_shares_swap_entries),
+        cmocka_unit_test(read_fault_maps_writable_clean),
+        cmocka_unit_test(read_fault_frees_slot_when_swap_full),
+        cmocka_unit_test(dirty_swapcache_page_written_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

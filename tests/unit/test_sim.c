@@ -651,6 +651,86 @@ static void test_stat_keys_are_the_json_numbers(void **state)
             fail_msg("%s: sim_stat %s, JSON %s", from_json.key[i], from_visit.val[i], from_json.val[i]);
     }
     free(buf);
+}
+
+/* mprotect(PROT_READ -> PROT_READ|PROT_WRITE) makes an exclusive anonymous page writable
+ * but clean (can_change_pte_writable). A store through it takes the hardware's dirty-bit
+ * assist: no fault, one more walk (the assist's), the TLB entry dropped and filled again;
+ * the next store hits. Run with a TLB (the store meets a clean entry the load filled) and
+ * without (the untimed path), each counting one assist. */
+static void add_prot_event(struct mem_src *m, unsigned type, uint64_t addr, uint64_t len, uint64_t prot)
+{
+    struct mmt_event *e = &m->evs[m->nev];
+    memset(e, 0, sizeof *e);
+    e->type = (uint16_t)type;
+    e->nargs = 6;
+    e->args[0] = addr;
+    e->args[1] = len;
+    e->args[2] = prot;
+    e->args[3] = 0x32; /* mmap: MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED */
+    e->args[4] = UINT64_MAX;
+    e->result = type == MMT_EV_MMAP ? (int64_t)addr : 0;
+    m->recs[m->n++] = (struct mmt_rec){.kind = MMT_EVENT, .aux = (uint32_t)m->nev++};
+}
+
+static struct mem_src *clean_writable_page_src(void)
+{
+    struct mem_src *m = new_src();
+    add_prot_event(m, MMT_EV_MMAP, 0x10000, 4096, 1); /* PROT_READ */
+    add(m, MMT_LOAD, 0x10000, 8);                     /* a read fault: a private frame, read-only */
+    add_prot_event(m, MMT_EV_MPROTECT, 0x10000, 4096, 3);
+    add(m, MMT_LOAD, 0x10040, 8);  /* TLB miss: walk; the entry is writable, clean */
+    add(m, MMT_STORE, 0x10080, 8); /* the assist: a walk, no fault */
+    add(m, MMT_STORE, 0x100c0, 8); /* dirty now: a hit */
+    add(m, MMT_LOAD, 0x10100, 8);
+    return m;
+}
+
+static void test_dirty_bit_assist(void **state)
+{
+    (void)state;
+    struct mem_src *m = clean_writable_page_src();
+    char *sets[] = {"memory.zero_page=0"};
+    struct sim *s = make_sim(simple_ini, sets, 1);
+    run(s, &m, 1);
+    assert_int_equal(stat(s, "faults.minor"), 1);
+    assert_int_equal(stat(s, "dirty_assists"), 1);
+    assert_int_equal(stat(s, "tlb.l1d.lookups"), 5);
+    assert_int_equal(stat(s, "tlb.l1d.misses"), 2); /* the first load, the load after mprotect */
+    /* first load: a walk to the root (100), the fault, a walk of 4 reads; after mprotect a
+     * walk of 4 reads (mprotect dropped the PSC-less TLB entry); the assist's walk of 4 */
+    assert_int_equal(stat(s, "walks"), 4);
+    assert_int_equal(stat(s, "walk_cycles"), 100 + 400 + 400 + 400);
+    assert_int_equal(stat(s, "cycles"), 5 * 2 + 1300 + 1000);
+    sim_free(s);
+    free(m);
+
+    m = clean_writable_page_src();
+    const char *no_tlb = "[memory]\nunlimited = 1\nzero_page = 0\n";
+    s = make_sim(no_tlb, NULL, 0);
+    run(s, &m, 1);
+    assert_int_equal(stat(s, "faults.minor"), 1);
+    assert_int_equal(stat(s, "dirty_assists"), 1);
+    sim_free(s);
+    free(m);
+}
+
+/* madvise(MADV_POPULATE_WRITE) on a writable clean page: GUP's write (follow_page_pte with
+ * FOLL_WRITE) dirties it, so the store after it needs no assist and takes no fault. */
+static void test_populate_write_dirties(void **state)
+{
+    (void)state;
+    struct mem_src *m = new_src();
+    add_prot_event(m, MMT_EV_MMAP, 0x10000, 4096, 1);
+    add(m, MMT_LOAD, 0x10000, 8);
+    add_prot_event(m, MMT_EV_MPROTECT, 0x10000, 4096, 3);
+    add_prot_event(m, MMT_EV_MADVISE, 0x10000, 4096, 23); /* MADV_POPULATE_WRITE */
+    add(m, MMT_STORE, 0x10080, 8);
+    char *sets[] = {"memory.zero_page=0"};
+    struct sim *s = make_sim(simple_ini, sets, 1);
+    run(s, &m, 1);
+    assert_int_equal(stat(s, "faults.minor"), 1);
+    assert_int_equal(stat(s, "dirty_assists"), 0);
     sim_free(s);
     free(m);
 }
@@ -673,6 +753,8 @@ int main(void)
         cmocka_unit_test(test_shared_llc),
         cmocka_unit_test(test_kernel_accesses),
         cmocka_unit_test(test_stat_keys_are_the_json_numbers),
+        cmocka_unit_test(test_dirty_bit_assist),
+        cmocka_unit_test(test_populate_write_dirties),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
