@@ -1,0 +1,105 @@
+/* thrash_run - run N copies of a command and time them as the program sees it: the kernel
+ * side of the thrashing validation (tests/validate/thrash.sh). GNU time around a shell
+ * that joins a cgroup times the shell and the cgroup set-up too; this times from just
+ * before the first fork to the last child reaped.
+ *   thrash_run [-g CGROUP_PROCS_FILE] N CMD [ARG...]
+ * -g: write our pid into that file first (cgroup v1 or v2 cgroup.procs), so the children
+ * start in the cgroup. The children's stdout goes to /dev/null; ours gets one line:
+ *   wall_s user_s sys_s minflt majflt exit
+ * summed over the N children (rusage of each from wait4); exit is the worst exit status,
+ * 128 + the signal for a child killed by one (as a shell reports it). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static double tv_s(struct timeval t)
+{
+    return (double)t.tv_sec + (double)t.tv_usec / 1e6;
+}
+
+static int join_cgroup(const char *procs)
+{
+    FILE *f = fopen(procs, "w");
+    if (!f || fprintf(f, "%d\n", (int)getpid()) < 0 || fclose(f)) {
+        fprintf(stderr, "thrash_run: %s: cannot join: %s\n", procs, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* A child: its stdout to /dev/null, then the command. */
+static void start_child(char **argv)
+{
+    int fd = open("/dev/null", O_WRONLY);
+    if (fd >= 0) {
+        dup2(fd, 1);
+        close(fd);
+    }
+    execvp(argv[0], argv);
+    fprintf(stderr, "thrash_run: %s: %s\n", argv[0], strerror(errno));
+    _exit(127);
+}
+
+static int shell_status(int st)
+{
+    return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+}
+
+int main(int argc, char **argv)
+{
+    int a = 1;
+    if (a + 1 < argc && !strcmp(argv[a], "-g")) {
+        if (join_cgroup(argv[a + 1]))
+            return 1;
+        a += 2;
+    }
+    long n = a < argc ? atol(argv[a]) : 0;
+    if (n < 1 || n > 4096 || a + 1 >= argc) {
+        fprintf(stderr, "usage: thrash_run [-g CGROUP_PROCS_FILE] N CMD [ARG...]  (N 1..4096)\n");
+        return 2;
+    }
+    char **cmd = argv + a + 1;
+    double t0 = now_s();
+    long started = 0;
+    for (; started < n; started++) {
+        pid_t p = fork();
+        if (p < 0) {
+            fprintf(stderr, "thrash_run: fork: %s\n", strerror(errno));
+            break;
+        }
+        if (p == 0)
+            start_child(cmd);
+    }
+    double user = 0, sys = 0;
+    long minflt = 0, majflt = 0;
+    int worst = started < n ? 1 : 0;
+    for (long i = 0; i < started; i++) {
+        int st;
+        struct rusage ru;
+        if (wait4(-1, &st, 0, &ru) < 0) {
+            fprintf(stderr, "thrash_run: wait4: %s\n", strerror(errno));
+            return 1;
+        }
+        user += tv_s(ru.ru_utime);
+        sys += tv_s(ru.ru_stime);
+        minflt += ru.ru_minflt;
+        majflt += ru.ru_majflt;
+        if (shell_status(st) > worst)
+            worst = shell_status(st);
+    }
+    printf("%.6f %.6f %.6f %ld %ld %d\n", now_s() - t0, user, sys, minflt, majflt, worst);
+    return 0;
+}
