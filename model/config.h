@@ -113,6 +113,7 @@ struct mmsim_config {
         uint64_t minor_fault;  /* cycles the kernel spends on a minor fault */
         uint64_t major_fault;  /* CPU cycles of a major fault, besides the I/O wait */
         uint64_t major_io_ns;  /* I/O wait of a major fault */
+        uint64_t evict;        /* CPU cycles to reclaim one page (unmap, swap slot, queue its write) */
         char calibrate[CFG_NAME_MAX]; /* native: fit base_cpi and minor_fault to the trace's
                                          native run (mmsim replay); off */
     } timing;
