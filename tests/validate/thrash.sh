@@ -2,20 +2,22 @@
 # make validate-thrash: thrashing curves of the kernel against the model's, workload by
 # workload, counter by counter.
 #
-# Kernel (root only): a temporary swap file is added (fallocate or dd, mkswap, swapon; removed
-# at exit). Each workload runs once without a limit in a fresh memory cgroup (v1 or v2,
+# Kernel (root only): a temporary swap file is added (fallocate or dd, mkswap, swapon at the
+# highest priority, so it is used before any other swap area; removed at exit), and the
+# device under it measured (tests/progs/thrash_dev: O_DIRECT requests of 4 KiB and more). Each workload runs once without a limit in a fresh memory cgroup (v1 or v2,
 # whichever this machine mounts) to measure its working set (the cgroup's peak usage) and
-# its runtime with ample memory; then at limits from 1.5x down to 0.5x that working set,
-# each run in a fresh cgroup so its counters start at zero. Per run: pgmajfault and pgfault
-# of the cgroup (memory.stat), pswpin / pswpout (/proc/vmstat deltas: the only swap on the
-# machine is ours, but a peer adding swap at the same time would show here), minor faults
-# and the exit status (GNU time), wall time, and whether the cgroup's OOM killer ran
-# (memory.oom_control oom_kill on v1, memory.events oom_kill on v2).
-# The cost of a major fault: (runtime - ample runtime) / major faults of the sequential
-# sweep at 0.5x its working set, used as the model's swap read and write latency.
+# its runtime with ample memory; then at limits (in KiB) from 1.5x down to 0.5x that working
+# set, each run in a fresh cgroup so its counters start at zero. Per run: pgmajfault and
+# pgfault of the cgroup (memory.stat), pswpin / pswpout (/proc/vmstat deltas: other swap
+# activity on the machine at the same time would show here), the program's own wall, user
+# and system time, minor faults and exit status (tests/progs/thrash_run: forks the
+# program(s) inside the cgroup and times them alone, without the shell and cgroup set-up
+# around them), and whether the cgroup's OOM killer ran (memory.oom_control oom_kill on v1,
+# memory.events oom_kill on v2).
 # Model: each program recorded once with `mmsim record` (DBI), replayed in a 1 GiB machine
-# with 2 CPUs (as this one) and a memory cgroup at the same limits; swap readahead by slot
-# when the swap file sits on a rotational device (as the kernel does then).
+# with 2 CPUs (as this one) and a memory cgroup at the same limits; the swap device as
+# measured (read and write latency and bandwidth); swap readahead by slot when the swap
+# file sits on a rotational device (as the kernel does then).
 # Workloads (WS = working set):
 #   seqw     thrash_sweep 24 4             a sequential write sweep, 4 passes
 #   scan     thrash_walk scan 24 4         written once, then 4 read-only passes
@@ -24,7 +26,7 @@
 #   sort     LC_ALL=C sort --parallel=1 -S 64M on a 1.5 MiB file of random lines (the file is
 #            read into the page cache outside the cgroup first)
 #   multi    N x thrash_walk rand 8 8192 in one cgroup limited to 3x one's working set,
-#            N = 1 2 3 4 6 8 (Denning's curve; x axis: the limit per process)
+#            N = 1 .. 8 (Denning's curve; x axis: the limit per process)
 # Output: $OUT (default build/validate-thrash): per workload kernel.csv and model.csv
 # (memory_mib, runtime_s, major_faults, pswpin, pswpout, minor_faults, oom_killed, ...), a
 # plot overlaying both (mmsim plot thrashing), and tables.md with the Markdown tables and
@@ -38,8 +40,8 @@ export MMSIM_VGLIB=${MMSIM_VGLIB:-$ROOT/build/vg}
 OUT=${OUT:-$ROOT/build/validate-thrash}
 WORKLOADS=${WORKLOADS:-"seqw scan rand hotcold sort multi"}
 FRACS=${FRACS:-"1.5 1.25 1.1 1.0 0.9 0.8 0.7 0.6 0.5"}
-MULTI_N=${MULTI_N:-"1 2 3 4 6 8"}
-GNU_TIME=/usr/bin/time
+MULTI_N=${MULTI_N:-"1 2 3 4 5 6 7 8"}
+RUN=$PROGS/thrash_run
 SWAP_MIB=512
 
 declare -A WS BASE
@@ -64,21 +66,18 @@ wl_cmd() { # the command of a workload (one process)
     *) echo "not ok - thrash: unknown workload $1" >&2; exit 1 ;;
     esac
 }
-# N copies of a command, together; exits with the worst exit status
-# shellcheck disable=SC2016
-MULTI_SH='n=$1; shift; pids=""; i=0; while [ $i -lt $n ]; do "$@" & pids="$pids $!"; i=$((i+1)); done; st=0; for p in $pids; do wait $p || st=$?; done; exit $st'
-
-HDR="memory_mib,runtime_s,major_faults,pswpin,pswpout,minor_faults,oom_killed,exit_status,procs,peak_mib"
-limits_of() { # workload -> its limits in MiB (multi: one limit)
+HDR="memory_mib,runtime_s,major_faults,pswpin,pswpout,minor_faults,oom_killed,exit_status,procs,peak_mib,user_s,sys_s"
+limits_of() { # workload -> its limits in KiB, page-aligned (multi: one limit)
     if [ "$1" = multi ]; then echo $((3 * WS[multi])); return; fi
-    local f; for f in $FRACS; do awk -v w="${WS[$1]}" -v f="$f" 'BEGIN { printf "%d ", int(w * f + 0.5) }'; done
+    local f; for f in $FRACS; do awk -v w="${WS[$1]}" -v f="$f" 'BEGIN { printf "%d ", int(w * f / 4 + 0.5) * 4 }'; done
 }
+mib_of() { awk -v k="$1" -v n="${2:-1}" 'BEGIN { printf "%.3f", k / 1024 / n }'; } # KiB [/ N] -> MiB
 
 kernel_phase() {
     if [ "$(id -u)" != 0 ]; then
         echo "# validate-thrash: skipped, needs root (swap file, memory cgroup)"; exit 0
     fi
-    for p in "$PROGS/thrash_sweep" "$PROGS/thrash_walk" "$GNU_TIME"; do
+    for p in "$PROGS/thrash_sweep" "$PROGS/thrash_walk" "$RUN" "$PROGS/thrash_dev"; do
         [ -x "$p" ] || { echo "not ok - thrash: $p missing"; exit 1; }
     done
     mkdir -p "$OUT"
@@ -104,14 +103,20 @@ kernel_phase() {
 
     # ---- a temporary swap file ----
     if ! { fallocate -l ${SWAP_MIB}M "$SWAPFILE" 2>/dev/null || dd if=/dev/zero of="$SWAPFILE" bs=1M count=$SWAP_MIB status=none; } ||
-       ! chmod 600 "$SWAPFILE" || ! mkswap -q "$SWAPFILE" >/dev/null || ! swapon "$SWAPFILE"; then
+       ! chmod 600 "$SWAPFILE" || ! mkswap -q "$SWAPFILE" >/dev/null || ! swapon -p 32767 "$SWAPFILE"; then
         echo "not ok - thrash: cannot add a swap file at $SWAPFILE"; exit 1
     fi
     dev=$(df --output=source "$SWAPFILE" | tail -1)
     rota=$(lsblk -ndo ROTA "$dev" 2>/dev/null | tr -d ' ')
     [ -z "$rota" ] && rota=$(cat "/sys/block/$(basename "$(lsblk -ndo PKNAME "$dev" 2>/dev/null || echo "$dev")")/queue/rotational" 2>/dev/null || echo 0)
     echo "# swap file $SWAPFILE, $SWAP_MIB MiB on $dev (rotational $rota); memory cgroup $CGV under $CGPARENT"
-    echo "# other swap areas: $(awk 'NR > 1 && $1 != "'"$SWAPFILE"'" {printf "%s ", $1}' /proc/swaps)"
+    echo "# other swap areas (ours has the highest priority): $(awk 'NR > 1 && $1 != "'"$SWAPFILE"'" {printf "%s ", $1}' /proc/swaps)"
+    # ---- the device under it, as swap uses it (O_DIRECT, one request at a time) ----
+    "$PROGS/thrash_dev" "$(dirname "$SWAPFILE")/mmsim-dev-$$" 64 >"$TMP/dev.txt" ||
+        { echo "not ok - thrash: measuring the swap device failed"; exit 1; }
+    # shellcheck disable=SC1090
+    source "$TMP/dev.txt"
+    echo "# swap device: 4 KiB read ${read_mean_4k_us} us, 32 KiB read ${read_mean_32k_us} us, 4 KiB write ${write_mean_4k_us} us, 256 KiB write ${write_mean_256k_us} us"
 
     # ---- does this kernel map the zero page on a read fault? (RssAnon after reading 16 MiB) ----
     ZERO_PAGE=$(python3 -c 'if 1:
@@ -124,16 +129,16 @@ kernel_phase() {
     echo "# a read fault maps the zero page: $ZERO_PAGE (the model's memory.zero_page)"
 
     # ---- one kernel run ----
-    cg_make() { # name limit_mib (0: none)
+    cg_make() { # name limit_kib (0: none)
         CG=$CGPARENT/mmsim-thrash-$$-$1
         mkdir "$CG" || { echo "not ok - thrash: cannot create $CG"; exit 1; }
         if [ $CGV = v1 ]; then
             if [ "$2" -gt 0 ]; then
-                echo $(($2 << 20)) >"$CG/memory.limit_in_bytes"
-                [ -f "$CG/memory.memsw.limit_in_bytes" ] && echo $(( ($2 + SWAP_MIB) << 20 )) >"$CG/memory.memsw.limit_in_bytes"
+                echo $(($2 << 10)) >"$CG/memory.limit_in_bytes"
+                [ -f "$CG/memory.memsw.limit_in_bytes" ] && echo $(( ($2 << 10) + (SWAP_MIB << 20) )) >"$CG/memory.memsw.limit_in_bytes"
             fi
         else
-            [ "$2" -gt 0 ] && echo $(($2 << 20)) >"$CG/memory.max"
+            [ "$2" -gt 0 ] && echo $(($2 << 10)) >"$CG/memory.max"
             echo max >"$CG/memory.swap.max"
         fi
     }
@@ -146,36 +151,30 @@ kernel_phase() {
         else awk '$1 == "oom_kill" { print $2 }' "$CG/memory.events"; fi
     }
     vmstat_get() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
-    # kernel_run TAG LIMIT_MIB CMD... : appends one CSV row to $KROW (global) and sets K_*
+    # kernel_run TAG LIMIT_KIB N CMD... : N copies of CMD in a fresh cgroup; sets K_*
     kernel_run() {
-        local tag=$1 lim=$2; shift 2
+        local tag=$1 lim=$2 n=$3; shift 3
         cg_make "$tag" "$lim"
         local in0 out0 tf=$TMP/time.$tag
         in0=$(vmstat_get pswpin); out0=$(vmstat_get pswpout)
-        local t0 t1 st
-        t0=$(date +%s%N)
-        sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$CG" \
-            "$GNU_TIME" -f '%F %R %x' -o "$tf" "$@" >/dev/null 2>"$TMP/err.$tag"
-        st=$?
-        t1=$(date +%s%N)
+        "$RUN" -g "$CG/cgroup.procs" "$n" "$@" >"$tf" 2>"$TMP/err.$tag" ||
+            { echo "not ok - thrash: thrash_run $tag: $(head -1 "$TMP/err.$tag")"; exit 1; }
         K_PSWPIN=$(( $(vmstat_get pswpin) - in0 )); K_PSWPOUT=$(( $(vmstat_get pswpout) - out0 ))
-        K_TIME=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", (b - a) / 1e9 }')
-        read -r K_TMAJ K_MINOR K_EXIT < <(tail -1 "$tf")
+        read -r K_TIME K_USER K_SYS K_MINOR K_TMAJ K_EXIT <"$tf"
         K_MAJ=$(cg_stat pgmajfault); K_PGFAULT=$(cg_stat pgfault)
         K_PEAK=$(cg_peak); K_OOM=$(cg_ooms)
-        [ "$st" != 0 ] && [ "${K_EXIT:-0}" = 0 ] && K_EXIT=$st
-        grep -q "terminated by signal" "$tf" && K_EXIT=$st
         # the cgroup is removed once its processes are gone
         for _ in 1 2 3 4 5 6 7 8 9 10; do rmdir "$CG" 2>/dev/null && break; sleep 0.2; done
         CG=""
     }
 
-    # a run of each workload with no limit: its working set and ample runtime
+    # a run of each workload with no limit: its working set (KiB) and ample runtime
     for w in $WORKLOADS; do
-        if [ "$w" = multi ]; then kernel_run "$w-ample" 0 $(wl_cmd multi); else kernel_run "$w-ample" 0 $(wl_cmd "$w"); fi
-        WS[$w]=$(( (K_PEAK + (1 << 20) - 1) >> 20 ))
+        # shellcheck disable=SC2046
+        kernel_run "$w-ample" 0 1 $(wl_cmd "$w")
+        WS[$w]=$(( (K_PEAK + 4095) >> 12 << 2 ))
         BASE[$w]=$K_TIME
-        echo "# $w: working set (peak cgroup usage, no limit) ${WS[$w]} MiB, runtime ${K_TIME}s, $K_MINOR minor faults"
+        echo "# $w: working set (peak cgroup usage, no limit) ${WS[$w]} KiB, runtime ${K_TIME}s (user $K_USER, sys $K_SYS), $K_MINOR minor faults"
     done
 
     # ---- kernel sweeps ----
@@ -184,29 +183,27 @@ kernel_phase() {
         if [ "$w" = multi ]; then
             L=$(limits_of multi)
             for n in $MULTI_N; do
-                # shellcheck disable=SC2016,SC2046
-                kernel_run "multi-$n" "$L" sh -c "$MULTI_SH" sh "$n" $(wl_cmd multi)
-                echo "$(awk -v l="$L" -v n="$n" 'BEGIN { printf "%.3f", l / n }'),$K_TIME,$K_MAJ,$K_PSWPIN,$K_PSWPOUT,$K_MINOR,$((K_OOM > 0)),$K_EXIT,$n,$((K_PEAK >> 20))" >>"$OUT/$w.kernel.csv"
-                echo "# kernel multi N=$n in $L MiB: ${K_TIME}s maj $K_MAJ in $K_PSWPIN out $K_PSWPOUT minor $K_MINOR oom $K_OOM exit $K_EXIT"
+                # shellcheck disable=SC2046
+                kernel_run "multi-$n" "$L" "$n" $(wl_cmd multi)
+                echo "$(mib_of "$L" "$n"),$K_TIME,$K_MAJ,$K_PSWPIN,$K_PSWPOUT,$K_MINOR,$((K_OOM > 0)),$K_EXIT,$n,$((K_PEAK >> 20)),$K_USER,$K_SYS" >>"$OUT/$w.kernel.csv"
+                echo "# kernel multi N=$n in $L KiB: ${K_TIME}s (user $K_USER sys $K_SYS) maj $K_MAJ in $K_PSWPIN out $K_PSWPOUT minor $K_MINOR oom $K_OOM exit $K_EXIT"
             done
             continue
         fi
         for L in $(limits_of "$w"); do
-            kernel_run "$w-$L" "$L" $(wl_cmd "$w")
-            echo "$L,$K_TIME,$K_MAJ,$K_PSWPIN,$K_PSWPOUT,$K_MINOR,$((K_OOM > 0)),$K_EXIT,1,$((K_PEAK >> 20))" >>"$OUT/$w.kernel.csv"
-            echo "# kernel $w at $L MiB: ${K_TIME}s maj $K_MAJ in $K_PSWPIN out $K_PSWPOUT minor $K_MINOR oom $K_OOM exit $K_EXIT"
+            # shellcheck disable=SC2046
+            kernel_run "$w-$L" "$L" 1 $(wl_cmd "$w")
+            echo "$(mib_of "$L"),$K_TIME,$K_MAJ,$K_PSWPIN,$K_PSWPOUT,$K_MINOR,$((K_OOM > 0)),$K_EXIT,1,$((K_PEAK >> 20)),$K_USER,$K_SYS" >>"$OUT/$w.kernel.csv"
+            echo "# kernel $w at $L KiB: ${K_TIME}s (user $K_USER sys $K_SYS) maj $K_MAJ in $K_PSWPIN out $K_PSWPOUT minor $K_MINOR oom $K_OOM exit $K_EXIT"
         done
     done
 
-    # the cost of a major fault, from the sequential sweep at its smallest limit (else 230 us)
-    lat_us=230
-    if [ -f "$OUT/seqw.kernel.csv" ]; then
-        lat_us=$(awk -F, -v b="${BASE[seqw]}" 'NR > 1 { t = $2; m = $3 } END { if (m > 0 && t > b) printf "%d", (t - b) * 1e6 / m; else print 230 }' "$OUT/seqw.kernel.csv")
-    fi
-    echo "# one major fault costs ~${lat_us} us (sequential sweep at its smallest limit)"
+    KREL=$(uname -r); LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
     {
         for w in $WORKLOADS; do echo "WS[$w]=${WS[$w]}; BASE[$w]=${BASE[$w]}"; done
-        echo "lat_us=$lat_us; rota=$rota; ZERO_PAGE=$ZERO_PAGE; dev=$dev; CGV=$CGV; KREL=$(uname -r)"
+        cat "$TMP/dev.txt"
+        echo "rota=$rota; ZERO_PAGE=$ZERO_PAGE; dev=$dev; CGV=$CGV; KREL=$KREL"
+        echo "LOAD0='$LOAD0'; LOAD1='$LOAD1'"
     } >"$OUT/kernel.env"
 }
 if [ "${MODEL_ONLY:-0}" = 1 ]; then
@@ -214,6 +211,7 @@ if [ "${MODEL_ONLY:-0}" = 1 ]; then
     # shellcheck disable=SC1091
     source "$OUT/kernel.env"
 else
+    LOAD0=$(cut -d' ' -f1-3 /proc/loadavg) # the kernel's timings need a quiet machine
     kernel_phase
 fi
 
@@ -222,13 +220,15 @@ cat >"$TMP/machine.ini" <<INI
 include = $ROOT/configs/default.ini
 include = $ROOT/configs/swap/nvme.ini
 INI
+# the swap device as measured (thrash_dev); a bandwidth too high to measure is left out (0)
 MODEL_SET=(-s memory.size=1G -s memory.zero_page="$ZERO_PAGE" -s cpu.count=2 -s swap.size=${SWAP_MIB}M -s swap.rotational="$rota"
-           -s swap.read_latency=${lat_us}us -s swap.write_latency=${lat_us}us)
-model_row() { # json limit procs x -> CSV row
+           -s swap.read_latency=${read_latency_ns}ns -s swap.read_bandwidth="$read_bandwidth"
+           -s swap.write_latency=${write_latency_ns}ns -s swap.write_bandwidth="$write_bandwidth")
+model_row() { # json procs x -> CSV row
     python3 - "$@" <<'PY'
 import json, sys
 j = json.load(open(sys.argv[1]))
-lim, procs, x = sys.argv[2], sys.argv[3], sys.argv[4]
+procs, x = sys.argv[2], sys.argv[3]
 ps = j["processes"]
 maj = sum(p["faults"]["major"] for p in ps)
 minor = sum(p["faults"]["minor"] for p in ps)
@@ -236,49 +236,82 @@ r = j["reclaim"]
 kills = len(j["oom"]["kills"])
 t = j["cycles"] / 3e9
 peak = j.get("memcg", {}).get("max_usage_pages", 0) * 4096 >> 20
-print("%s,%.4f,%d,%d,%d,%d,%d,%d,%s,%d" % (x, t, maj, r["pswpin"], r["pswpout"], minor, kills > 0,
-                                          137 if kills else 0, procs, peak))
+print("%s,%.4f,%d,%d,%d,%d,%d,%d,%s,%d,," % (x, t, maj, r["pswpin"], r["pswpout"], minor, kills > 0,
+                                            137 if kills else 0, procs, peak))
 PY
 }
-for w in $WORKLOADS; do
-    trace=$OUT/$w.mmt # recorded once per output folder
+# replay_row W LIMIT_KIB N X SETTINGS...: one replay of N copies of W's trace, one CSV row
+replay_row() {
+    local w=$1 lim=$2 n=$3 x=$4; shift 4
+    # shellcheck disable=SC2046
+    "$MMSIM" replay --no-progress --json -c "$TMP/machine.ini" "${MODEL_SET[@]}" "$@" -s memcg.limit="${lim}K" \
+        $(yes "$OUT/$w.mmt" | head -n "$n") >"$TMP/m.json" || { echo "not ok - thrash: replay $w x$n at $lim KiB failed"; exit 1; }
+    model_row "$TMP/m.json" "$n" "$x" >>"$OUT/$w.model.csv"
+}
+# model_workload W SETTINGS...: W's curve in the model, $OUT/W.model.csv.
+# [timing] calibrate = native is fitted by the first replay (the largest limit; multi: one
+# process) and then fixed for every other limit: the JSON says what it fitted.
+model_workload() {
+    local w=$1; shift
+    local trace=$OUT/$w.mmt # recorded once per output folder
     # shellcheck disable=SC2046
     [ -s "$trace" ] || "$MMSIM" record --no-counters -o "$trace" -- $(wl_cmd "$w") >/dev/null 2>"$TMP/rec.err" ||
         { echo "not ok - thrash: recording $w failed"; sed 's/^/#   /' "$TMP/rec.err" | head; exit 1; }
     echo "$HDR" >"$OUT/$w.model.csv"
-    # [timing] calibrate = native, fitted once on the program's native run and then fixed
-    # for every limit (each calibration is a replay of its own)
-    "$MMSIM" replay --no-progress --json -c "$TMP/machine.ini" "${MODEL_SET[@]}" "$trace" >"$TMP/cal.json" ||
-        { echo "not ok - thrash: calibration replay of $w failed"; exit 1; }
-    CAL=$(python3 -c 'import json,sys
-c = json.load(open(sys.argv[1])).get("calibration", {})
-print("-s cpu.base_cpi=%.6f -s timing.minor_fault=%d" % (c["base_cpi"], c["minor_fault_cycles"]) if c.get("applied") else "")' "$TMP/cal.json")
-    echo "# $w: calibration ${CAL:-not applied: $(json_get "$TMP/cal.json" calibration.why 2>/dev/null)}"
-    # shellcheck disable=SC2206
-    CALSET=(-s timing.calibrate=off $CAL)
+    local runs=() L n
     if [ "$w" = multi ]; then
         L=$(limits_of multi)
-        for n in $MULTI_N; do
-            # shellcheck disable=SC2046
-            "$MMSIM" replay --no-progress --json -c "$TMP/machine.ini" "${MODEL_SET[@]}" "${CALSET[@]}" -s memcg.limit=${L}M \
-                $(yes "$trace" | head -n "$n") >"$TMP/m.json" || { echo "not ok - thrash: replay multi N=$n failed"; exit 1; }
-            model_row "$TMP/m.json" "$L" "$n" "$(awk -v l="$L" -v n="$n" 'BEGIN { printf "%.3f", l / n }')" >>"$OUT/$w.model.csv"
-        done
+        for n in $MULTI_N; do runs+=("$L $n $(mib_of "$L" "$n")"); done
     else
-        for L in $(limits_of "$w"); do
-            "$MMSIM" replay --no-progress --json -c "$TMP/machine.ini" "${MODEL_SET[@]}" "${CALSET[@]}" -s memcg.limit=${L}M \
-                "$trace" >"$TMP/m.json" || { echo "not ok - thrash: replay $w at $L MiB failed"; exit 1; }
-            model_row "$TMP/m.json" "$L" 1 "$L" >>"$OUT/$w.model.csv"
-        done
+        for L in $(limits_of "$w"); do runs+=("$L 1 $(mib_of "$L")"); done
     fi
+    local cal=() first=1 r
+    for r in "${runs[@]}"; do
+        # shellcheck disable=SC2086
+        replay_row "$w" $r "$@" "${cal[@]}"
+        if [ $first = 1 ]; then
+            first=0
+            # shellcheck disable=SC2207
+            cal=(-s timing.calibrate=off $(python3 -c 'import json,sys
+c = json.load(open(sys.argv[1])).get("calibration", {})
+print("-s cpu.base_cpi=%.6f -s timing.minor_fault=%d" % (c["base_cpi"], c["minor_fault_cycles"]) if c.get("applied") else "")' "$TMP/m.json"))
+            echo "# $w: calibration ${cal[*]:2} ($(python3 -c 'import json,sys
+c = json.load(open(sys.argv[1])).get("calibration", {})
+print("native user %.3f s, system %.3f s, wall %.3f s; unpressured replay %.3f s" % (c["native_user_s"], c["native_sys_s"], c["native_wall_s"], c["unpressured_s"]) if c.get("applied") else "not applied: " + c.get("why", "?"))' "$TMP/m.json"))"
+        fi
+    done
+}
+
+# The CPU cost of a major fault and of reclaiming a page, fitted on the calibration
+# workloads (FIT, default seqw and rand) replayed with the measured device; every workload is
+# then replayed with those figures fixed, the others judged by them.
+FIT=${FIT:-"seqw rand"}
+FITW=""; for w in $FIT; do case " $WORKLOADS " in *" $w "*) FITW="$FITW $w" ;; esac; done
+CPUSET=()
+if [ -n "$FITW" ]; then
+    for w in $FITW; do model_workload "$w"; done
+    # shellcheck disable=SC2086
+    python3 "$ROOT/tests/validate/thrash_fit.py" "$OUT" 3 $FITW >"$TMP/fit.txt"
+    # shellcheck disable=SC2207
+    CPUSET=($(head -1 "$TMP/fit.txt"))
+    FIT_NOTE=$(tail -1 "$TMP/fit.txt")
+    echo "# CPU costs $FIT_NOTE: ${CPUSET[*]}"
+fi
+for w in $WORKLOADS; do
+    model_workload "$w" "${CPUSET[@]}"
     "$MMSIM" plot thrashing "$OUT/$w.kernel.csv" "$OUT/$w.model.csv" -o "$OUT/$w.svg" \
         --title "$w: kernel and model" >/dev/null 2>"$TMP/plot.err" ||
         echo "# plot $w failed: $(head -1 "$TMP/plot.err")"
 done
 
 {
-    echo "Swap file $SWAP_MIB MiB on $dev (rotational $rota), memory cgroup $CGV, kernel $(uname -r), $(nproc) CPUs;"
-    echo "measured major-fault cost ${lat_us} us (the model's swap read and write latency)."
+    echo "Swap file $SWAP_MIB MiB on $dev (rotational $rota), memory cgroup $CGV, kernel $KREL, $(nproc) CPUs;"
+    echo "load average before the kernel runs $LOAD0, after $LOAD1."
+    echo "The swap device as measured (thrash_dev, O_DIRECT, queue depth 1): 4 KiB read ${read_mean_4k_us} us,"
+    echo "32 KiB read ${read_mean_32k_us} us, 4 KiB write ${write_mean_4k_us} us, 256 KiB write ${write_mean_256k_us} us;"
+    echo "the model's device: read latency ${read_latency_ns} ns, bandwidth ${read_bandwidth} B/s;"
+    echo "write latency ${write_latency_ns} ns, bandwidth ${write_bandwidth} B/s."
+    echo "CPU costs ${FIT_NOTE:-not fitted}${CPUSET[*]:+ (${CPUSET[*]})}."
     echo
     python3 "$ROOT/tests/validate/thrash_report.py" "$OUT" $WORKLOADS
 } >"$OUT/tables.md"
