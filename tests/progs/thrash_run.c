@@ -5,9 +5,12 @@
  *   thrash_run [-g CGROUP_PROCS_FILE] N CMD [ARG...]
  * -g: write our pid into that file first (cgroup v1 or v2 cgroup.procs), so the children
  * start in the cgroup. The children's stdout goes to /dev/null; ours gets one line:
- *   wall_s user_s sys_s minflt majflt exit
+ *   wall_s user_s sys_s minflt majflt exit runq_s
  * summed over the N children (rusage of each from wait4); exit is the worst exit status,
- * 128 + the signal for a child killed by one (as a shell reports it). */
+ * 128 + the signal for a child killed by one (as a shell reports it); runq_s is the time
+ * the children spent runnable but waiting for a CPU (the second field of
+ * /proc/PID/schedstat, read while each is a zombie, before it is reaped): on a machine
+ * shared with other jobs, wall - runq_s is the time the program would take alone. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -53,6 +56,21 @@ static void start_child(char **argv)
     _exit(127);
 }
 
+/* Seconds pid has waited on a run queue (0 when schedstat is not there). */
+static double runq_wait_s(pid_t pid)
+{
+    char path[64];
+    unsigned long long run = 0, wait = 0;
+    snprintf(path, sizeof path, "/proc/%d/schedstat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    if (fscanf(f, "%llu %llu", &run, &wait) != 2)
+        wait = 0;
+    fclose(f);
+    return (double)wait / 1e9;
+}
+
 static int shell_status(int st)
 {
     return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
@@ -83,13 +101,17 @@ int main(int argc, char **argv)
         if (p == 0)
             start_child(cmd);
     }
-    double user = 0, sys = 0;
+    double user = 0, sys = 0, runq = 0;
     long minflt = 0, majflt = 0;
     int worst = started < n ? 1 : 0;
     for (long i = 0; i < started; i++) {
         int st;
         struct rusage ru;
-        if (wait4(-1, &st, 0, &ru) < 0) {
+        siginfo_t si;
+        memset(&si, 0, sizeof si);
+        if (waitid(P_ALL, 0, &si, WEXITED | WNOWAIT) == 0 && si.si_pid > 0)
+            runq += runq_wait_s(si.si_pid); /* still a zombie: its schedstat is there */
+        if (wait4(si.si_pid > 0 ? si.si_pid : -1, &st, 0, &ru) < 0) {
             fprintf(stderr, "thrash_run: wait4: %s\n", strerror(errno));
             return 1;
         }
@@ -100,6 +122,6 @@ int main(int argc, char **argv)
         if (shell_status(st) > worst)
             worst = shell_status(st);
     }
-    printf("%.6f %.6f %.6f %ld %ld %d\n", now_s() - t0, user, sys, minflt, majflt, worst);
+    printf("%.6f %.6f %.6f %ld %ld %d %.6f\n", now_s() - t0, user, sys, minflt, majflt, worst, runq);
     return 0;
 }

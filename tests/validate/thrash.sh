@@ -10,9 +10,11 @@
 # set, each run in a fresh cgroup so its counters start at zero. Per run: pgmajfault and
 # pgfault of the cgroup (memory.stat), pswpin / pswpout (/proc/vmstat deltas: other swap
 # activity on the machine at the same time would show here), the program's own wall, user
-# and system time, minor faults and exit status (tests/progs/thrash_run: forks the
-# program(s) inside the cgroup and times them alone, without the shell and cgroup set-up
-# around them), and whether the cgroup's OOM killer ran (memory.oom_control oom_kill on v1,
+# and system time, minor faults, exit status and time spent waiting for a CPU
+# (tests/progs/thrash_run: forks the program(s) inside the cgroup and times them alone,
+# without the shell and cgroup set-up around them; the runtime of one process is its wall
+# time less its run-queue wait, what it takes without the other jobs of this shared
+# machine; of multi's N processes, the wall time), and whether the cgroup's OOM killer ran (memory.oom_control oom_kill on v1,
 # memory.events oom_kill on v2).
 # Model: each program recorded once with `mmsim record` (DBI), replayed in a 1 GiB machine
 # with 2 CPUs (as this one) and a memory cgroup at the same limits; the swap device as
@@ -66,7 +68,7 @@ wl_cmd() { # the command of a workload (one process)
     *) echo "not ok - thrash: unknown workload $1" >&2; exit 1 ;;
     esac
 }
-HDR="memory_mib,runtime_s,major_faults,pswpin,pswpout,minor_faults,oom_killed,exit_status,procs,peak_mib,user_s,sys_s"
+HDR="memory_mib,runtime_s,major_faults,pswpin,pswpout,minor_faults,oom_killed,exit_status,procs,peak_mib,user_s,sys_s,wall_s,runq_s"
 limits_of() { # workload -> its limits in KiB, page-aligned (multi: one limit)
     if [ "$1" = multi ]; then echo $((3 * WS[multi])); return; fi
     local f; for f in $FRACS; do awk -v w="${WS[$1]}" -v f="$f" 'BEGIN { printf "%d ", int(w * f / 4 + 0.5) * 4 }'; done
@@ -160,7 +162,10 @@ kernel_phase() {
         "$RUN" -g "$CG/cgroup.procs" "$n" "$@" >"$tf" 2>"$TMP/err.$tag" ||
             { echo "not ok - thrash: thrash_run $tag: $(head -1 "$TMP/err.$tag")"; exit 1; }
         K_PSWPIN=$(( $(vmstat_get pswpin) - in0 )); K_PSWPOUT=$(( $(vmstat_get pswpout) - out0 ))
-        read -r K_TIME K_USER K_SYS K_MINOR K_TMAJ K_EXIT <"$tf"
+        read -r K_WALL K_USER K_SYS K_MINOR K_TMAJ K_EXIT K_RUNQ <"$tf"
+        # runtime: the wall time less the time spent waiting for a CPU taken by other jobs
+        # on this shared machine; N processes (multi) also wait for each other: wall time
+        if [ "$n" = 1 ]; then K_TIME=$(awk -v w="$K_WALL" -v q="$K_RUNQ" 'BEGIN { printf "%.6f", w - q }'); else K_TIME=$K_WALL; fi
         K_MAJ=$(cg_stat pgmajfault); K_PGFAULT=$(cg_stat pgfault)
         K_PEAK=$(cg_peak); K_OOM=$(cg_ooms)
         # the cgroup is removed once its processes are gone
@@ -174,7 +179,7 @@ kernel_phase() {
         kernel_run "$w-ample" 0 1 $(wl_cmd "$w")
         WS[$w]=$(( (K_PEAK + 4095) >> 12 << 2 ))
         BASE[$w]=$K_TIME
-        echo "# $w: working set (peak cgroup usage, no limit) ${WS[$w]} KiB, runtime ${K_TIME}s (user $K_USER, sys $K_SYS), $K_MINOR minor faults"
+        echo "# $w: working set (peak cgroup usage, no limit) ${WS[$w]} KiB, runtime ${K_TIME}s (wall $K_WALL, run queue $K_RUNQ, user $K_USER, sys $K_SYS), $K_MINOR minor faults"
     done
 
     # ---- kernel sweeps ----
@@ -185,16 +190,16 @@ kernel_phase() {
             for n in $MULTI_N; do
                 # shellcheck disable=SC2046
                 kernel_run "multi-$n" "$L" "$n" $(wl_cmd multi)
-                echo "$(mib_of "$L" "$n"),$K_TIME,$K_MAJ,$K_PSWPIN,$K_PSWPOUT,$K_MINOR,$((K_OOM > 0)),$K_EXIT,$n,$((K_PEAK >> 20)),$K_USER,$K_SYS" >>"$OUT/$w.kernel.csv"
-                echo "# kernel multi N=$n in $L KiB: ${K_TIME}s (user $K_USER sys $K_SYS) maj $K_MAJ in $K_PSWPIN out $K_PSWPOUT minor $K_MINOR oom $K_OOM exit $K_EXIT"
+                echo "$(mib_of "$L" "$n"),$K_TIME,$K_MAJ,$K_PSWPIN,$K_PSWPOUT,$K_MINOR,$((K_OOM > 0)),$K_EXIT,$n,$((K_PEAK >> 20)),$K_USER,$K_SYS,$K_WALL,$K_RUNQ" >>"$OUT/$w.kernel.csv"
+                echo "# kernel multi N=$n in $L KiB: ${K_TIME}s (wall $K_WALL, run queue $K_RUNQ, user $K_USER sys $K_SYS) maj $K_MAJ in $K_PSWPIN out $K_PSWPOUT minor $K_MINOR oom $K_OOM exit $K_EXIT"
             done
             continue
         fi
         for L in $(limits_of "$w"); do
             # shellcheck disable=SC2046
             kernel_run "$w-$L" "$L" 1 $(wl_cmd "$w")
-            echo "$(mib_of "$L"),$K_TIME,$K_MAJ,$K_PSWPIN,$K_PSWPOUT,$K_MINOR,$((K_OOM > 0)),$K_EXIT,1,$((K_PEAK >> 20)),$K_USER,$K_SYS" >>"$OUT/$w.kernel.csv"
-            echo "# kernel $w at $L KiB: ${K_TIME}s (user $K_USER sys $K_SYS) maj $K_MAJ in $K_PSWPIN out $K_PSWPOUT minor $K_MINOR oom $K_OOM exit $K_EXIT"
+            echo "$(mib_of "$L"),$K_TIME,$K_MAJ,$K_PSWPIN,$K_PSWPOUT,$K_MINOR,$((K_OOM > 0)),$K_EXIT,1,$((K_PEAK >> 20)),$K_USER,$K_SYS,$K_WALL,$K_RUNQ" >>"$OUT/$w.kernel.csv"
+            echo "# kernel $w at $L KiB: ${K_TIME}s (wall $K_WALL, run queue $K_RUNQ, user $K_USER sys $K_SYS) maj $K_MAJ in $K_PSWPIN out $K_PSWPOUT minor $K_MINOR oom $K_OOM exit $K_EXIT"
         done
     done
 
@@ -236,7 +241,7 @@ r = j["reclaim"]
 kills = len(j["oom"]["kills"])
 t = j["cycles"] / 3e9
 peak = j.get("memcg", {}).get("max_usage_pages", 0) * 4096 >> 20
-print("%s,%.4f,%d,%d,%d,%d,%d,%d,%s,%d,," % (x, t, maj, r["pswpin"], r["pswpout"], minor, kills > 0,
+print("%s,%.4f,%d,%d,%d,%d,%d,%d,%s,%d,,,," % (x, t, maj, r["pswpin"], r["pswpout"], minor, kills > 0,
                                             137 if kills else 0, procs, peak))
 PY
 }

@@ -18,15 +18,12 @@ report."""
 import csv
 import sys
 
+from thrash_report import ample
+
 
 def load(path):
     with open(path) as f:
         return list(csv.DictReader(f))
-
-
-def ample(rows):
-    calm = [float(r["runtime_s"]) for r in rows if r["major_faults"] == "0"] or [float(rows[0]["runtime_s"])]
-    return min(calm)
 
 
 def equations(d, w):
