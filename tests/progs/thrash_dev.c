@@ -7,7 +7,10 @@
  *   - sequential writes of 4 KiB and of 256 KiB (swap-out writes runs of pages);
  *   - random reads of 4 KiB and of 32 KiB (a swap-in reads 1 page, or a readahead
  *     window of up to 8 pages) at page-aligned offsets.
- * Each kind runs up to 4000 requests or 1.5 s, whichever ends first; the means fit the
+ * Each kind runs up to 4000 requests or 1.5 s, whichever ends first. The time this
+ * process spent waiting for a CPU meanwhile (its schedstat run delay: on a machine shared
+ * with other jobs, the wake-up after each completion waits behind them) is taken out, as
+ * thrash_run takes it out of the programs' runtimes. The means fit the
  * model's device, time = latency + bytes / bandwidth:
  *   read_bandwidth  = (32 KiB - 4 KiB) / (mean 32 KiB read - mean 4 KiB read)
  *   read_latency    = mean 4 KiB read - 4 KiB / read_bandwidth   (likewise for writes)
@@ -40,12 +43,26 @@ static uint64_t xorshift(uint64_t *s)
     return *s;
 }
 
-/* Mean seconds of one request of len bytes; sequential from offset 0, or random. */
+/* Seconds this process has waited on a run queue (0 without schedstat). */
+static double runq_wait_s(void)
+{
+    unsigned long long run = 0, wait = 0;
+    FILE *f = fopen("/proc/self/schedstat", "r");
+    if (!f)
+        return 0;
+    if (fscanf(f, "%llu %llu", &run, &wait) != 2)
+        wait = 0;
+    fclose(f);
+    return (double)wait / 1e9;
+}
+
+/* Mean seconds of one request of len bytes, less the run-queue wait; sequential from
+ * offset 0, or random. */
 static double time_requests(int fd, char *buf, size_t len, off_t size, int write, int random, const char *path)
 {
     uint64_t seed = 88172645463325252ull;
     off_t off = 0, slots = (size - (off_t)len) / 4096 + 1;
-    double t0 = now_s(), t = t0;
+    double t0 = now_s(), t = t0, q0 = runq_wait_s();
     int n = 0;
     while (n < MAX_REQS && t - t0 < MAX_SECONDS) {
         if (random)
@@ -63,7 +80,7 @@ static double time_requests(int fd, char *buf, size_t len, off_t size, int write
         n++;
         t = now_s();
     }
-    return (t - t0) / n;
+    return (t - t0 - (runq_wait_s() - q0)) / n;
 }
 
 /* latency and bandwidth of the line through (small, t_small) and (big, t_big) */
