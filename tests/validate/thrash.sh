@@ -164,8 +164,9 @@ kernel_phase() {
         K_PSWPIN=$(( $(vmstat_get pswpin) - in0 )); K_PSWPOUT=$(( $(vmstat_get pswpout) - out0 ))
         read -r K_WALL K_USER K_SYS K_MINOR K_TMAJ K_EXIT K_RUNQ <"$tf"
         # runtime: the wall time less the time spent waiting for a CPU taken by other jobs
-        # on this shared machine; N processes (multi) also wait for each other: wall time
-        if [ "$n" = 1 ]; then K_TIME=$(awk -v w="$K_WALL" -v q="$K_RUNQ" 'BEGIN { printf "%.6f", w - q }'); else K_TIME=$K_WALL; fi
+        # on this shared machine; multi's processes also wait for each other: wall time (N = 1
+        # too, so that its curve has one measure)
+        if [ "${tag%%-*}" != multi ]; then K_TIME=$(awk -v w="$K_WALL" -v q="$K_RUNQ" 'BEGIN { printf "%.6f", w - q }'); else K_TIME=$K_WALL; fi
         K_MAJ=$(cg_stat pgmajfault); K_PGFAULT=$(cg_stat pgfault)
         K_PEAK=$(cg_peak); K_OOM=$(cg_ooms)
         # the cgroup is removed once its processes are gone
