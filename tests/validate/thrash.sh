@@ -35,7 +35,10 @@
 # per-limit ratios (tests/validate/thrash_report.py). Prints TAP lines.
 # Options (env): OUT, WORKLOADS (subset, space separated), FRACS (limits as fractions of WS),
 # MODEL_ONLY=1 (no root needed): replay against the kernel results already in $OUT (its
-# kernel.env and *.kernel.csv), to re-check the model after a change.
+# kernel.env and *.kernel.csv), to re-check the model after a change. FIT (default "seqw
+# rand"): the calibration workloads of the CPU costs (thrash_fit.py). CAL_FROM=kernel
+# (default) or native: the time at ample memory from the kernel's runs of this session or
+# from the trace's native run (thrash_cal.py).
 source "$(dirname "$0")/../e2e/lib.sh"
 cp "$MMSIM" "$TMP/mmsim" && MMSIM=$TMP/mmsim # a rebuild during the run does not change it
 export MMSIM_VGLIB=${MMSIM_VGLIB:-$ROOT/build/vg}
@@ -216,6 +219,8 @@ if [ "${MODEL_ONLY:-0}" = 1 ]; then
     [ -f "$OUT/kernel.env" ] || { echo "not ok - thrash: MODEL_ONLY=1 but no $OUT/kernel.env"; exit 1; }
     # shellcheck disable=SC1091
     source "$OUT/kernel.env"
+    [ -n "${read_latency_ns:-}" ] && [ -n "${LOAD0:-}" ] ||
+        { echo "not ok - thrash: $OUT/kernel.env has no swap device measurement (an older run): run without MODEL_ONLY"; exit 1; }
 else
     LOAD0=$(cut -d' ' -f1-3 /proc/loadavg) # the kernel's timings need a quiet machine
     kernel_phase
