@@ -1,5 +1,5 @@
 /* statreg.c - rendering a publication of statistics (statreg.h) as JSON, dotted-path
- * queries, timeline columns or the schema. */
+ * queries, timeline columns, a table for lookups or the schema. */
 #include "model/statreg.h"
 
 #include <math.h>
@@ -380,11 +380,6 @@ double stat_table_f64(const struct stat_table *t, const char *fmt, ...)
 const char *stat_table_str(const struct stat_table *t, const char *fmt, ...)
 {
     TABLE_LOOKUP(t, fmt, s, NULL);
-}
-
-int stat_table_has(const struct stat_table *t, const char *fmt, ...)
-{
-    TABLE_LOOKUP(t, fmt, type >= 0, 0);
 }
 
 /* ---- the schema table ---- */

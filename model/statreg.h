@@ -134,8 +134,6 @@ uint64_t stat_table_u64(const struct stat_table *t, const char *fmt, ...) __attr
 int64_t stat_table_i64(const struct stat_table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 double stat_table_f64(const struct stat_table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *stat_table_str(const struct stat_table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Whether the path was published (a group present under this configuration). */
-int stat_table_has(const struct stat_table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The schema as a Markdown table (docs/replay.md): path, unit, kind, timeline column,
  * description; one row a path (instances share theirs), a list's row ending in []. */
