@@ -651,6 +651,8 @@ static void test_stat_keys_are_the_json_numbers(void **state)
             fail_msg("%s: sim_stat %s, JSON %s", from_json.key[i], from_visit.val[i], from_json.val[i]);
     }
     free(buf);
+    sim_free(s);
+    free(m);
 }
 
 /* mprotect(PROT_READ -> PROT_READ|PROT_WRITE) makes an exclusive anonymous page writable
