@@ -16,6 +16,7 @@
 
 uint32_t file_add(struct memsys *ms, const char *path, uint64_t inode, int shmem)
 {
+    if (ms->nfiles >= 1u << (62 - PAGE_FILE_SHIFT)) return 0; /* the file id of a page's key */
     if (ms->nfiles == ms->capfiles) {
         uint32_t cap = ms->capfiles ? ms->capfiles * 2 : 16;
         struct pc_file *n = realloc(ms->files, cap * sizeof(*n));
@@ -51,7 +52,7 @@ uint32_t file_lookup(struct memsys *ms, const char *path, uint64_t inode)
 static int pc_reserve(struct pc_file *f, uint64_t pgoff)
 {
     if (pgoff < f->nslot) return 0;
-    if (pgoff >= UINT32_MAX) return -1; /* struct frame keeps a 32-bit index */
+    if (pgoff >= UINT32_MAX) return -1; /* struct page keeps a 32-bit index */
     uint64_t n = f->nslot ? f->nslot : 64;
     while (n <= pgoff) n *= 2;
     uint32_t *s = realloc(f->slot, n * sizeof(*s));
@@ -87,10 +88,9 @@ uint64_t pc_insert(struct memsys *ms, uint32_t file, uint64_t pgoff)
     if (pc_reserve(f, pgoff)) return NO_PFN;
     uint64_t pfn = frames_alloc(ms, 0, PA_MOVABLE, PA_WMARK_LOW);
     if (pfn == NO_PFN || pfn >= UINT32_MAX) return NO_PFN;
-    struct frame *fr = &ms->frames[pfn];
+    struct page *fr = &ms->pages[pfn];
     fr->kind = FK_FILE;
-    fr->file = file;
-    fr->index = pgoff;
+    fr->key = page_file_key(file, pgoff);
     f->slot[pgoff] = (uint32_t)(pfn + 1);
     f->nr_pages++;
     if (f->node_use[pgoff / 64]++ == 0 && ms->slub) f->node[pgoff / 64] = slub_alloc(ms->slub, SLAB_RADIX_TREE_NODE);
@@ -178,7 +178,7 @@ void pc_free_file(struct memsys *ms, struct pc_file *f)
 static void unmap_file_page(struct memsys *ms, uint64_t pfn, uint32_t file, uint64_t pgoff)
 {
     uint64_t off = pgoff << ms->page_shift;
-    for (struct mm *mm = ms->mms; mm && ms->frames[pfn].mapcount; mm = mm->mm_next) {
+    for (struct mm *mm = ms->mms; mm && ms->pages[pfn].mapcount; mm = mm->mm_next) {
         for (size_t i = 0; i < mm->vmas.n; i++) {
             const struct vma *v = &mm->vmas.v[i];
             if (v->file != file || off < v->off || off - v->off >= v->end - v->start) continue;
@@ -198,9 +198,9 @@ static void unmap_file_page(struct memsys *ms, uint64_t pfn, uint32_t file, uint
 void file_page_dirtied(struct memsys *ms, uint64_t pfn)
 {
     if (pfn >= ms->nframes) return;
-    struct frame *fr = &ms->frames[pfn];
-    if (fr->kind != FK_FILE || (fr->flags & FRAME_DIRTY) || ms->files[fr->file].shmem) return;
-    fr->flags |= FRAME_DIRTY;
+    struct page *fr = &ms->pages[pfn];
+    if (fr->kind != FK_FILE || (fr->flags & PG_DIRTY) || ms->files[page_file(fr)].shmem) return;
+    fr->flags |= PG_DIRTY;
     ms->st.nr_dirty++;
     ms->st.nr_dirtied++;
     if (ms->rc) reclaim_file_page_dirtied(ms->rc, pfn);
@@ -212,7 +212,7 @@ void file_page_dirtied(struct memsys *ms, uint64_t pfn)
 static void mkclean_file_page(struct memsys *ms, uint64_t pfn, uint32_t file, uint64_t pgoff)
 {
     uint64_t off = pgoff << ms->page_shift;
-    for (struct mm *mm = ms->mms; mm && ms->frames[pfn].mapcount; mm = mm->mm_next) {
+    for (struct mm *mm = ms->mms; mm && ms->pages[pfn].mapcount; mm = mm->mm_next) {
         for (size_t i = 0; i < mm->vmas.n; i++) {
             const struct vma *v = &mm->vmas.v[i];
             if (v->file != file || !(v->flags & VMA_SHARED) || off < v->off || off - v->off >= v->end - v->start) continue;
@@ -238,9 +238,9 @@ void memsys_dirty_counts(const struct memsys *ms, uint64_t *nr_dirty, uint64_t *
 void host_file_written(void *ctx, uint64_t pfn)
 {
     struct memsys *ms = ctx;
-    if (pfn >= ms->nframes || !(ms->frames[pfn].flags & FRAME_DIRTY)) return;
-    mkclean_file_page(ms, pfn, ms->frames[pfn].file, ms->frames[pfn].index);
-    ms->frames[pfn].flags &= (uint8_t)~FRAME_DIRTY;
+    if (pfn >= ms->nframes || !(ms->pages[pfn].flags & PG_DIRTY)) return;
+    mkclean_file_page(ms, pfn, page_file(&ms->pages[pfn]), page_index(&ms->pages[pfn]));
+    ms->pages[pfn].flags &= (uint16_t)~PG_DIRTY;
     ms->st.nr_dirty--;
     ms->st.nr_written++;
 }
@@ -250,12 +250,12 @@ int host_file_evict(void *ctx, uint64_t pfn)
 {
     struct memsys *ms = ctx;
     if (pfn >= ms->nframes) return -1;
-    struct frame *fr = &ms->frames[pfn];
+    struct page *fr = &ms->pages[pfn];
     if (fr->kind != FK_FILE) return -1;
-    if (fr->mapcount) unmap_file_page(ms, pfn, fr->file, fr->index);
+    if (fr->mapcount) unmap_file_page(ms, pfn, page_file(fr), page_index(fr));
     if (fr->mapcount) return -1; /* mapped in a way we cannot undo (a huge leaf) */
-    struct pc_file *f = &ms->files[fr->file];
-    uint64_t pgoff = fr->index;
+    struct pc_file *f = &ms->files[page_file(fr)];
+    uint64_t pgoff = page_index(fr);
     if (pgoff >= f->nslot || f->slot[pgoff] != pfn + 1) return -1;
     f->slot[pgoff] = 0;
     f->nr_pages--;

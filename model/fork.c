@@ -25,7 +25,7 @@ static void fork_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned level)
     if (pte & PTE_ZERO) return;
     uint64_t pfn = pte_pfn(pte);
     if (pfn >= ms->nframes) return;
-    struct frame *f = &ms->frames[pfn];
+    struct page *f = &ms->pages[pfn];
     if (f->kind != FK_ANON && f->kind != FK_FILE) return;
     f->mapcount++;
     if (ms->rc && f->kind == FK_ANON) reclaim_page_freed(ms->rc, pfn); /* one owner only */

@@ -42,10 +42,10 @@ static int frames_reserve(struct memsys *ms, uint64_t end)
     uint64_t n = ms->nframes ? ms->nframes : 1024;
     while (n < end) n *= 2;
     /* the first reservation is calloc'ed: untouched frames then cost no host memory */
-    struct frame *f = ms->frames ? realloc(ms->frames, n * sizeof(*f)) : calloc(n, sizeof(*f));
+    struct page *f = ms->pages ? realloc(ms->pages, n * sizeof(*f)) : calloc(n, sizeof(*f));
     if (!f) return -1;
     if (ms->nframes) memset(f + ms->nframes, 0, (n - ms->nframes) * sizeof(*f));
-    ms->frames = f;
+    ms->pages = f;
     ms->nframes = n;
     return 0;
 }
@@ -66,15 +66,15 @@ uint64_t frames_alloc(struct memsys *ms, unsigned order, enum pa_migratetype mt,
         ms->next_pfn = pfn + align;
     }
     if (pfn == NO_PFN) return NO_PFN;
-    struct frame *f = &ms->frames[pfn];
-    memset(f, 0, sizeof(*f));
+    struct page *f = &ms->pages[pfn];
+    page_reset(f, FK_FREE, 0);
     f->order = (uint8_t)order;
     return pfn;
 }
 
 void frames_release(struct memsys *ms, uint64_t pfn, unsigned order)
 {
-    ms->frames[pfn].kind = FK_FREE;
+    ms->pages[pfn].kind = FK_FREE;
     if (ms->pa) {
         page_alloc_release(ms->pa, pfn, order);
         return;
@@ -95,7 +95,7 @@ static uint64_t table_frame_alloc(void *ctx)
 {
     struct memsys *ms = ctx;
     uint64_t pfn = frames_alloc(ms, 0, PA_UNMOVABLE, PA_WMARK_MIN);
-    if (pfn != NO_PFN) ms->frames[pfn].kind = FK_PGTABLE;
+    if (pfn != NO_PFN) ms->pages[pfn].kind = FK_PGTABLE;
     return pfn == NO_PFN ? PGT_NO_FRAME : pfn;
 }
 
@@ -130,7 +130,7 @@ static void host_page_evicted(void *ctx, struct mm *mm, uint64_t va, uint64_t pf
 {
     struct memsys *ms = ctx;
     (void)va;
-    if (pfn < ms->nframes) ms->frames[pfn] = (struct frame){.kind = FK_FREE};
+    if (pfn < ms->nframes) page_reset(&ms->pages[pfn], FK_FREE, 0);
     if (anon) {
         if (mm->c.rss_anon) mm->c.rss_anon--;
         mm->c.swap_ents++;
@@ -144,7 +144,7 @@ static void host_page_swapped_in(void *ctx, struct mm *mm, uint64_t va, uint64_t
 {
     struct memsys *ms = ctx;
     (void)va;
-    if (pfn < ms->nframes) ms->frames[pfn] = (struct frame){.kind = FK_ANON, .mapcount = 1};
+    if (pfn < ms->nframes) page_reset(&ms->pages[pfn], FK_ANON, 1);
     mm->c.rss_anon++;
     if (mm->c.swap_ents) mm->c.swap_ents--;
     mm->c.pgtables_bytes = vmpte_bytes(mm);
@@ -248,7 +248,7 @@ struct memsys *memsys_new(const struct mmsim_config *cfg, char *err, unsigned lo
         memsys_free(ms);
         return NULL;
     }
-    ms->frames[ms->zero_pfn].kind = FK_ZERO;
+    ms->pages[ms->zero_pfn].kind = FK_ZERO;
     return ms;
 }
 
@@ -260,7 +260,7 @@ void memsys_free(struct memsys *ms)
     slub_free_all(ms->slub);
     reclaim_free(ms->rc);
     if (ms->pa) page_alloc_free_all(ms->pa);
-    free(ms->frames);
+    free(ms->pages);
     free(ms->free_pfns);
     free(ms);
 }
@@ -427,11 +427,11 @@ uint64_t leaf_pages(const struct memsys *ms, unsigned level)
 }
 
 /* pte: the entry's flags; pages of the capture tool's mappings are not the process's. */
-void rss_add(struct mm *mm, const struct frame *f, int64_t pages, uint64_t pte)
+void rss_add(struct mm *mm, const struct page *f, int64_t pages, uint64_t pte)
 {
     if (pte & PTE_TOOL) return;
     uint64_t *ctr = f->kind == FK_ANON ? &mm->c.rss_anon
-                    : mm->ms->files[f->file].shmem ? &mm->c.rss_shmem : &mm->c.rss_file;
+                    : mm->ms->files[page_file(f)].shmem ? &mm->c.rss_shmem : &mm->c.rss_file;
     if (pages < 0 && (uint64_t)-pages > *ctr) *ctr = 0;
     else *ctr += (uint64_t)pages;
 }
@@ -446,7 +446,7 @@ void put_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned level)
     if (pte & PTE_ZERO) return;
     uint64_t pfn = pte_pfn(pte);
     if (pfn >= ms->nframes) return;
-    struct frame *f = &ms->frames[pfn];
+    struct page *f = &ms->pages[pfn];
     if (f->kind != FK_ANON && f->kind != FK_FILE) return;
     rss_add(mm, f, -(int64_t)leaf_pages(ms, level), pte);
     if (f->mapcount) f->mapcount--;
@@ -482,20 +482,20 @@ int split_huge_leaf(struct mm *mm, uint64_t va)
     if (!pte || level < 2) return 0;
     uint64_t size = ms->page_size << ((level - 1) * (ms->page_shift - 3));
     uint64_t base = va & ~(size - 1), n = size >> ms->page_shift, pfn = pte_pfn(pte);
-    int folio = !(pte & PTE_ZERO) && pfn < ms->nframes && ms->frames[pfn].kind == FK_ANON && ms->frames[pfn].order;
+    int folio = !(pte & PTE_ZERO) && pfn < ms->nframes && ms->pages[pfn].kind == FK_ANON && ms->pages[pfn].order;
     if (split_pmd_mapping(mm, base, size, pte)) return -1;
     if (!folio) return 0;
     /* The model keeps a map count per frame, so the huge page is split into base pages
      * at once (split_huge_page); the other address spaces that map it huge after fork
      * (at the same address) get base-page entries too. */
-    uint32_t mc = ms->frames[pfn].mapcount;
+    uint32_t mc = ms->pages[pfn].mapcount;
     for (struct mm *o = ms->mms; o && mc > 1; o = o->mm_next) {
         unsigned l;
         uint64_t e = o == mm ? 0 : pgtable_lookup(o->pt, base, &l);
         if (e && l == level && pte_pfn(e) == pfn && split_pmd_mapping(o, base, size, e)) return -1;
     }
-    if (ms->pa) page_alloc_split(ms->pa, pfn, ms->frames[pfn].order);
-    for (uint64_t i = 0; i < n; i++) ms->frames[pfn + i] = (struct frame){.kind = FK_ANON, .mapcount = mc};
+    if (ms->pa) page_alloc_split(ms->pa, pfn, ms->pages[pfn].order);
+    for (uint64_t i = 0; i < n; i++) page_reset(&ms->pages[pfn + i], FK_ANON, mc);
     return 0;
 }
 
@@ -598,16 +598,16 @@ static int map_new_anon_prot(struct mm *mm, struct vma *v, uint64_t va, uint64_t
                              int writable)
 {
     struct memsys *ms = mm->ms;
-    ms->frames[pfn].kind = FK_ANON;
-    ms->frames[pfn].mapcount = 1;
+    ms->pages[pfn].kind = FK_ANON;
+    ms->pages[pfn].mapcount = 1;
     /* a page-table frame taken here may grow (move) the frame array in unlimited mode:
      * index it again afterwards */
     if (map_frame(mm, va, pfn, level, pte_flags_for(v, writable))) {
-        frames_release(ms, pfn, ms->frames[pfn].order);
+        frames_release(ms, pfn, ms->pages[pfn].order);
         return -1;
     }
     vmas_mark_anon(&mm->vmas, v);
-    rss_add(mm, &ms->frames[pfn], (int64_t)leaf_pages(ms, level), pte_flags_for(v, 1));
+    rss_add(mm, &ms->pages[pfn], (int64_t)leaf_pages(ms, level), pte_flags_for(v, 1));
     if (ms->rc && level == 1) reclaim_page_added(ms->rc, pfn, mm, va, RECLAIM_ANON | RECLAIM_YOUNG);
     return 0;
 }
@@ -637,7 +637,7 @@ static int do_huge_anonymous(struct mm *mm, struct vma *v, uint64_t va, int writ
         if (ms->huge_zero_pfn == NO_PFN) {
             ms->huge_zero_pfn = frames_alloc(ms, ms->pmd_order, PA_UNMOVABLE, PA_WMARK_LOW);
             if (ms->huge_zero_pfn == NO_PFN) return 0;
-            ms->frames[ms->huge_zero_pfn].kind = FK_ZERO;
+            ms->pages[ms->huge_zero_pfn].kind = FK_ZERO;
         }
         if (map_frame(mm, haddr, ms->huge_zero_pfn, 2, pte_flags_for(v, 0) | PTE_ZERO)) return -1;
         ms->st.thp_zero_maps++;
@@ -678,7 +678,7 @@ static int map_file_page(struct mm *mm, struct vma *v, uint64_t va, uint64_t pfn
 {
     struct memsys *ms = mm->ms;
     if (map_frame(mm, va, pfn, 1, pte_flags_for(v, writable))) return -1;
-    struct frame *f = &ms->frames[pfn];
+    struct page *f = &ms->pages[pfn];
     f->mapcount++;
     rss_add(mm, f, 1, pte_flags_for(v, writable));
     return 0;
@@ -747,7 +747,7 @@ static int do_wp_page(struct mm *mm, struct vma *v, uint64_t va, uint64_t pte, u
     uint64_t page = va & ~(ms->page_size - 1);
     if (level > 1) {
         uint64_t pfn = pte_pfn(pte);
-        if (!(pte & PTE_ZERO) && ms->frames[pfn].mapcount == 1) { /* exclusive THP: reuse */
+        if (!(pte & PTE_ZERO) && ms->pages[pfn].mapcount == 1) { /* exclusive THP: reuse */
             pgtable_update(mm->pt, va, PTE_WRITE | PTE_DIRTY, 0);
             ms->st.cow_reuses++;
             return 0;
@@ -767,7 +767,7 @@ static int do_wp_page(struct mm *mm, struct vma *v, uint64_t va, uint64_t pte, u
         if (!pte) return -1;
     }
     uint64_t pfn = pte_pfn(pte);
-    struct frame *f = &ms->frames[pfn];
+    struct page *f = &ms->pages[pfn];
     if (v->flags & VMA_SHARED) { /* write-notify: the page becomes writable and dirty */
         pgtable_update(mm->pt, va, PTE_WRITE | PTE_DIRTY, 0);
         file_page_dirtied(ms, pfn);

@@ -10,6 +10,7 @@
 
 #include "model/memory.h"
 #include "model/mmap.h"
+#include "model/page.h"
 #include "model/page_alloc.h"
 #include "model/pgtable.h"
 
@@ -18,20 +19,6 @@
 #define PTE_TOOL PTE_SOFT2 /* a page of a VMA_TOOL mapping: not in the process's RSS */
 
 enum thp_mode { THP_NEVER = 0, THP_MADVISE = 1, THP_ALWAYS = 2 };
-enum frame_kind { FK_FREE = 0, FK_ANON, FK_FILE, FK_PGTABLE, FK_ZERO, FK_TAIL };
-
-/* What the model knows about a physical frame. */
-/* What the model knows about a physical frame: 16 bytes, one per frame the machine has
- * used, so it counts against the host bytes per simulated page (docs/replay.md). */
-struct frame {
-    uint32_t index;    /* file pages: the page offset in the file (pc_reserve caps it) */
-    uint32_t mapcount; /* page-table entries mapping it (the head's, for a huge page) */
-    uint32_t file;     /* file pages: the file id */
-    uint8_t kind, order;
-    uint8_t flags;     /* FRAME_DIRTY */
-    uint8_t pad;
-};
-#define FRAME_DIRTY 1u /* a page-cache page written since it was last written back */
 
 /* A file's pages in the page cache (the xarray of its address_space). */
 struct pc_file {
@@ -75,7 +62,7 @@ struct memsys {
     struct mem_stats st;
     unsigned page_shift, levels, pmd_order;
     uint64_t page_size;
-    struct frame *frames;
+    struct page *pages;    /* one per frame (model/page.h), indexed by pfn */
     uint64_t nframes;
     /* unlimited memory: frames from a counter, freed ones on a stack */
     uint64_t next_pfn;
@@ -109,7 +96,7 @@ uint64_t frames_alloc(struct memsys *ms, unsigned order, enum pa_migratetype mt,
 void frames_release(struct memsys *ms, uint64_t pfn, unsigned order);
 struct mm *mm_alloc(struct memsys *ms);
 void note_rss(struct mm *mm);
-void rss_add(struct mm *mm, const struct frame *f, int64_t pages, uint64_t pte);
+void rss_add(struct mm *mm, const struct page *f, int64_t pages, uint64_t pte);
 uint64_t leaf_pages(const struct memsys *ms, unsigned level);
 void put_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned level);
 uint64_t vmpte_bytes(const struct mm *mm);

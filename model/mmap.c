@@ -599,7 +599,7 @@ static void writable_leaf(void *ctx, uint64_t va, uint64_t pte, unsigned level)
     struct memsys *ms = p->mm->ms;
     (void)level;
     if (pte & (PTE_ZERO | PTE_WRITE)) return;
-    const struct frame *f = &ms->frames[pte_pfn(pte)];
+    const struct page *f = &ms->pages[pte_pfn(pte)];
     if (!(f->kind == FK_ANON && f->mapcount == 1)) return;
     if (p->n == p->cap) {
         size_t cap = p->cap ? p->cap * 2 : 256;
