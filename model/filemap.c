@@ -203,7 +203,6 @@ void file_page_dirtied(struct memsys *ms, uint64_t pfn)
     fr->flags |= PG_DIRTY;
     ms->st.nr_dirty++;
     ms->st.nr_dirtied++;
-    if (ms->rc) reclaim_file_page_dirtied(ms->rc, pfn);
 }
 
 /* page_mkclean: every writable shared mapping of a written-back page becomes read-only

@@ -164,7 +164,7 @@ static int reclaim_setup(struct memsys *ms, const struct mmsim_config *cfg)
     rc.memcg_limit_pages = cfg->memcg.limit >> ms->page_shift;
     struct reclaim_host h = {host_pgtable, host_page_evicted, host_page_swapped_in, host_file_evict,
                              host_file_written, ms};
-    ms->rc = reclaim_new(ms->pa, &rc, &h);
+    ms->rc = reclaim_new(ms->pa, ms->pages, &rc, &h);
     return ms->rc ? 0 : -1;
 }
 

@@ -90,8 +90,8 @@ void reclaim_config_defaults(struct reclaim_config *c)
     c->freq_ghz = 3.0;
 }
 
-struct reclaim *reclaim_new(struct page_alloc *pa, const struct reclaim_config *c,
-                            const struct reclaim_host *host)
+struct reclaim *reclaim_new(struct page_alloc *pa, struct page *pages,
+                            const struct reclaim_config *c, const struct reclaim_host *host)
 {
     struct reclaim *r = calloc(1, sizeof(*r));
     if (!r)
@@ -102,7 +102,7 @@ struct reclaim *reclaim_new(struct page_alloc *pa, const struct reclaim_config *
     r->nframes = page_alloc_total_pages(pa);
     r->cfg.vm.page_shift = c->page_shift;
     r->cfg.swap.page_size = 1u << c->page_shift;
-    r->vm = vmscan_new(r->nframes, &r->cfg.vm);
+    r->vm = vmscan_new(pages, r->nframes, &r->cfg.vm);
     r->sw = swap_new(&r->cfg.swap);
     r->rmap = calloc(r->nframes ? r->nframes : 1, sizeof(*r->rmap));
     r->inval = malloc(INVAL_MAX * sizeof(*r->inval));
@@ -304,12 +304,6 @@ void reclaim_file_page_added(struct reclaim *r, uint64_t pfn, uint32_t file, uin
     r->rmap[pfn] = rmap_pack(RMAP_FILE, key);
     memcg_charge(r);
     vmscan_add(r->vm, pfn, flags, VMSCAN_NO_NEXT_USE);
-}
-
-void reclaim_file_page_dirtied(struct reclaim *r, uint64_t pfn)
-{
-    if (pfn < r->nframes && rmap_kind_of(r->rmap[pfn]) == RMAP_FILE)
-        vmscan_set_dirty(r->vm, pfn);
 }
 
 int reclaim_file_evicted(const struct reclaim *r, uint32_t file, uint64_t pgoff)

@@ -47,9 +47,11 @@ void reclaim_config_defaults(struct reclaim_config *c);
 
 struct reclaim;
 
-/* NULL when memory runs out or the swap device cannot be set up. */
-struct reclaim *reclaim_new(struct page_alloc *pa, const struct reclaim_config *c,
-                            const struct reclaim_host *host);
+struct page;
+/* Reclaim over the frames of pa, whose struct pages are pages (NULL: vmscan keeps its own).
+ * NULL when memory runs out or the swap device cannot be set up. */
+struct reclaim *reclaim_new(struct page_alloc *pa, struct page *pages,
+                            const struct reclaim_config *c, const struct reclaim_host *host);
 void reclaim_free(struct reclaim *r);
 
 /* The simulated time, for the swap device's queue; set before each fault. */
@@ -70,9 +72,6 @@ void reclaim_page_added(struct reclaim *r, uint64_t pfn, struct mm *mm, uint64_t
 /* A page entered the page cache of file at pgoff: it joins the file LRU, active when it
  * refaults within the workingset (its shadow says so). */
 void reclaim_file_page_added(struct reclaim *r, uint64_t pfn, uint32_t file, uint64_t pgoff);
-/* A page-cache page was written (a store through a shared mapping, write()): reclaim
- * writes it back before it can free the frame (pageout, counted in pgwriteback). */
-void reclaim_file_page_dirtied(struct reclaim *r, uint64_t pfn);
 /* Was (file, pgoff) evicted by reclaim (a shadow entry is left)? Then it must be read. */
 int reclaim_file_evicted(const struct reclaim *r, uint32_t file, uint64_t pgoff);
 /* The owner freed the frame (munmap, exit, COW): leave the LRU and the reverse map. */

@@ -7,30 +7,12 @@
 
 #include "common/util.h"
 #include "model/config_key.h"
+#include "model/page.h"
 #include "model/u64map.h"
 
 #define NIL UINT32_MAX
 #define LIST_POLICY NR_LRU_LISTS /* the one list of the research policies */
 #define NR_LISTS (NR_LRU_LISTS + 1)
-
-/* Frame flags. */
-#define F_ONLRU 0x001u
-#define F_ANON 0x002u
-#define F_ACTIVE 0x004u
-#define F_REFERENCED 0x008u /* PG_referenced (second chance) */
-#define F_YOUNG 0x010u      /* some PTE mapping it has the accessed bit */
-#define F_DIRTY 0x020u
-#define F_WORKINGSET 0x040u /* PG_workingset */
-#define F_EXEC 0x080u
-#define F_UNEVICTABLE 0x100u
-#define F_WRITEBACK 0x200u  /* PG_writeback: written back in epoch wb_epoch, not done yet */
-
-struct frame {
-    uint32_t prev, next; /* towards the head (newer) and the tail (older) */
-    uint16_t flags;
-    uint8_t list;
-    uint8_t wb_epoch;    /* F_WRITEBACK: the I/O epoch its write was queued in (mod 256) */
-};
 
 struct lru {
     uint32_t head, tail; /* head: most recently added; reclaim takes from the tail */
@@ -40,7 +22,8 @@ struct lru {
 struct vmscan {
     struct vmscan_config cfg;
     uint64_t nframes;
-    struct frame *f;
+    struct page *f;          /* the memory system's pages (or our own: owns_pages) */
+    int owns_pages;
     struct lru lists[NR_LISTS];
     uint64_t nonresident_age; /* the eviction clock of workingset.c */
     uint64_t anon_cost, file_cost; /* recent reclaim/refault cost (lru_note_cost) */
@@ -89,7 +72,7 @@ const char *vmscan_policy_name(enum vmscan_policy p)
     return (unsigned)p < VMSCAN_NR_POLICIES ? policy_names[p] : "?";
 }
 
-struct vmscan *vmscan_new(uint64_t nframes, const struct vmscan_config *c)
+struct vmscan *vmscan_new(struct page *pages, uint64_t nframes, const struct vmscan_config *c)
 {
     if (nframes >= NIL)
         return NULL;
@@ -102,7 +85,11 @@ struct vmscan *vmscan_new(uint64_t nframes, const struct vmscan_config *c)
     if (v->cfg.page_shift == 0)
         v->cfg.page_shift = 12;
     v->nframes = nframes;
-    v->f = calloc(nframes ? nframes : 1, sizeof(struct frame));
+    v->f = pages;
+    if (!pages) {
+        v->f = calloc(nframes ? nframes : 1, sizeof(struct page));
+        v->owns_pages = 1;
+    }
     if (!v->f)
         goto fail;
     for (int l = 0; l < NR_LISTS; l++)
@@ -124,7 +111,8 @@ void vmscan_free(struct vmscan *v)
 {
     if (!v)
         return;
-    free(v->f);
+    if (v->owns_pages)
+        free(v->f);
     free(v->next_use);
     free(v->heap);
     free(v->heap_pos);
@@ -144,12 +132,12 @@ uint64_t vmscan_lru_pages(const struct vmscan *v, enum lru_list l)
 static void list_add_head(struct vmscan *v, unsigned l, uint32_t pfn)
 {
     struct lru *lr = &v->lists[l];
-    struct frame *fr = &v->f[pfn];
-    fr->list = (uint8_t)l;
-    fr->prev = NIL;
-    fr->next = lr->head;
+    struct page *fr = &v->f[pfn];
+    fr->lru = (uint8_t)l;
+    fr->lru_prev = NIL;
+    fr->lru_next = lr->head;
     if (lr->head != NIL)
-        v->f[lr->head].prev = pfn;
+        v->f[lr->head].lru_prev = pfn;
     else
         lr->tail = pfn;
     lr->head = pfn;
@@ -158,17 +146,17 @@ static void list_add_head(struct vmscan *v, unsigned l, uint32_t pfn)
 
 static void list_del(struct vmscan *v, uint32_t pfn)
 {
-    struct frame *fr = &v->f[pfn];
-    struct lru *lr = &v->lists[fr->list];
-    if (fr->prev != NIL)
-        v->f[fr->prev].next = fr->next;
+    struct page *fr = &v->f[pfn];
+    struct lru *lr = &v->lists[fr->lru];
+    if (fr->lru_prev != NIL)
+        v->f[fr->lru_prev].lru_next = fr->lru_next;
     else
-        lr->head = fr->next;
-    if (fr->next != NIL)
-        v->f[fr->next].prev = fr->prev;
+        lr->head = fr->lru_next;
+    if (fr->lru_next != NIL)
+        v->f[fr->lru_next].lru_prev = fr->lru_prev;
     else
-        lr->tail = fr->prev;
-    fr->prev = fr->next = NIL;
+        lr->tail = fr->lru_prev;
+    fr->lru_prev = fr->lru_next = NIL;
     lr->nr--;
 }
 
@@ -181,10 +169,10 @@ static void list_move_head(struct vmscan *v, unsigned l, uint32_t pfn)
 /* The list a kernel-policy frame belongs on given its flags. */
 static unsigned kernel_list(uint16_t flags)
 {
-    if (flags & F_UNEVICTABLE)
+    if (flags & PG_UNEVICTABLE)
         return LRU_UNEVICTABLE;
-    unsigned base = (flags & F_ANON) ? LRU_INACTIVE_ANON : LRU_INACTIVE_FILE;
-    return base + ((flags & F_ACTIVE) ? 1 : 0);
+    unsigned base = (flags & PG_SWAPBACKED) ? LRU_INACTIVE_ANON : LRU_INACTIVE_FILE;
+    return base + ((flags & PG_ACTIVE) ? 1 : 0);
 }
 
 /* ---- OPT heap (max next_use at the root) ---- */
@@ -258,21 +246,21 @@ static void heap_update(struct vmscan *v, uint32_t pfn, uint64_t next_use)
 
 void vmscan_add(struct vmscan *v, uint64_t pfn, unsigned flags, uint64_t next_use)
 {
-    if (pfn >= v->nframes || (v->f[pfn].flags & F_ONLRU))
+    if (pfn >= v->nframes || (v->f[pfn].flags & PG_LRU))
         return;
-    struct frame *fr = &v->f[pfn];
-    fr->flags = F_ONLRU;
+    struct page *fr = &v->f[pfn];
+    fr->flags = (uint16_t)((fr->flags & ~PG_LRU_MASK) | PG_LRU);
     if (flags & VMSCAN_ANON)
-        fr->flags |= F_ANON;
+        fr->flags |= PG_SWAPBACKED;
     if (flags & VMSCAN_WORKINGSET)
-        fr->flags |= F_WORKINGSET;
+        fr->flags |= PG_WORKINGSET;
     if (flags & VMSCAN_EXEC)
-        fr->flags |= F_EXEC;
+        fr->flags |= PG_EXEC;
     if (flags & VMSCAN_UNEVICTABLE)
-        fr->flags |= F_UNEVICTABLE;
+        fr->flags |= PG_UNEVICTABLE;
     if (v->cfg.policy == VMSCAN_KERNEL) {
         if (flags & VMSCAN_ACTIVE)
-            fr->flags |= F_ACTIVE;
+            fr->flags |= PG_ACTIVE;
         list_add_head(v, kernel_list(fr->flags), (uint32_t)pfn);
         return;
     }
@@ -285,49 +273,49 @@ void vmscan_add(struct vmscan *v, uint64_t pfn, unsigned flags, uint64_t next_us
 
 void vmscan_del(struct vmscan *v, uint64_t pfn)
 {
-    if (pfn >= v->nframes || !(v->f[pfn].flags & F_ONLRU))
+    if (pfn >= v->nframes || !(v->f[pfn].flags & PG_LRU))
         return;
-    if (v->cfg.policy == VMSCAN_OPT && v->f[pfn].list == LIST_POLICY)
+    if (v->cfg.policy == VMSCAN_OPT && v->f[pfn].lru == LIST_POLICY)
         heap_remove(v, (uint32_t)pfn);
     list_del(v, (uint32_t)pfn);
-    v->f[pfn].flags = 0;
+    v->f[pfn].flags &= (uint16_t)~PG_LRU_MASK;
 }
 
 int vmscan_on_lru(const struct vmscan *v, uint64_t pfn)
 {
-    return pfn < v->nframes && (v->f[pfn].flags & F_ONLRU);
+    return pfn < v->nframes && (v->f[pfn].flags & PG_LRU);
 }
 
 enum lru_list vmscan_frame_list(const struct vmscan *v, uint64_t pfn)
 {
-    return (enum lru_list)v->f[pfn].list;
+    return (enum lru_list)v->f[pfn].lru;
 }
 
 int vmscan_frame_referenced(const struct vmscan *v, uint64_t pfn)
 {
-    return (v->f[pfn].flags & F_REFERENCED) != 0;
+    return (v->f[pfn].flags & PG_REFERENCED) != 0;
 }
 
 void vmscan_access(struct vmscan *v, uint64_t pfn, uint64_t next_use)
 {
     if (pfn >= v->nframes)
         return;
-    struct frame *fr = &v->f[pfn];
-    if (!(fr->flags & F_ONLRU))
+    struct page *fr = &v->f[pfn];
+    if (!(fr->flags & PG_LRU))
         return;
     switch (v->cfg.policy) {
     case VMSCAN_KERNEL:
     case VMSCAN_CLOCK:
-        fr->flags |= F_YOUNG;
+        fr->flags |= PG_YOUNG;
         break;
     case VMSCAN_LRU:
-        if (fr->list == LIST_POLICY && v->lists[LIST_POLICY].head != pfn)
+        if (fr->lru == LIST_POLICY && v->lists[LIST_POLICY].head != pfn)
             list_move_head(v, LIST_POLICY, (uint32_t)pfn);
         break;
     case VMSCAN_FIFO:
         break;
     case VMSCAN_OPT:
-        if (fr->list == LIST_POLICY)
+        if (fr->lru == LIST_POLICY)
             heap_update(v, (uint32_t)pfn, next_use);
         break;
     default:
@@ -342,8 +330,8 @@ static void age_nonresident(struct vmscan *v, uint64_t nr)
 
 static void activate(struct vmscan *v, uint32_t pfn)
 {
-    struct frame *fr = &v->f[pfn];
-    fr->flags |= F_ACTIVE;
+    struct page *fr = &v->f[pfn];
+    fr->flags |= PG_ACTIVE;
     list_move_head(v, kernel_list(fr->flags), pfn);
     v->st.pgactivate++;
     age_nonresident(v, 1); /* workingset_activation() ages the clock */
@@ -351,28 +339,22 @@ static void activate(struct vmscan *v, uint32_t pfn)
 
 void vmscan_mark_accessed(struct vmscan *v, uint64_t pfn)
 {
-    if (pfn >= v->nframes || !(v->f[pfn].flags & F_ONLRU))
+    if (pfn >= v->nframes || !(v->f[pfn].flags & PG_LRU))
         return;
-    struct frame *fr = &v->f[pfn];
+    struct page *fr = &v->f[pfn];
     if (v->cfg.policy != VMSCAN_KERNEL) {
         vmscan_access(v, pfn, VMSCAN_NO_NEXT_USE);
         return;
     }
-    if (fr->flags & F_UNEVICTABLE)
+    if (fr->flags & PG_UNEVICTABLE)
         return;
-    if (!(fr->flags & F_REFERENCED)) {
-        fr->flags |= F_REFERENCED;
-    } else if (!(fr->flags & F_ACTIVE)) {
+    if (!(fr->flags & PG_REFERENCED)) {
+        fr->flags |= PG_REFERENCED;
+    } else if (!(fr->flags & PG_ACTIVE)) {
         /* referenced twice while inactive: activate, clear the bit (folio_mark_accessed) */
-        fr->flags &= (uint16_t)~F_REFERENCED;
+        fr->flags &= (uint16_t)~PG_REFERENCED;
         activate(v, (uint32_t)pfn);
     }
-}
-
-void vmscan_set_dirty(struct vmscan *v, uint64_t pfn)
-{
-    if (pfn < v->nframes && (v->f[pfn].flags & F_ONLRU))
-        v->f[pfn].flags |= F_DIRTY;
 }
 
 /* ---- balance ---- */
@@ -493,20 +475,27 @@ void vmscan_io_epoch(struct vmscan *v) { v->io_epoch++; }
 
 /* A page whose writeback was queued in this I/O epoch is still under writeback: reclaim
  * skips it (shrink_folio_list keeps it); a page whose write is done is clean. */
-static int under_writeback(struct vmscan *v, struct frame *fr)
+static int under_writeback(struct vmscan *v, struct page *fr)
 {
-    if (!(fr->flags & F_WRITEBACK))
+    if (!(fr->flags & PG_WRITEBACK))
         return 0;
     if (fr->wb_epoch == (uint8_t)v->io_epoch)
         return 1;
-    fr->flags &= (uint16_t)~F_WRITEBACK;
+    fr->flags &= (uint16_t)~PG_WRITEBACK;
     return 0;
 }
 
-/* pageout() queued the write: the page is clean, under writeback. */
-static void start_writeback(struct vmscan *v, struct frame *fr)
+/* A page the owner could not free (or only wrote back) is on the LRU again with the flags
+ * it had; PG_dirty is the owner's and stays as the owner left it. */
+static void restore_lru_flags(struct page *fr, uint16_t flags)
 {
-    fr->flags = (uint16_t)((fr->flags & ~F_DIRTY) | F_WRITEBACK);
+    fr->flags = (uint16_t)((fr->flags & ~PG_LRU_MASK) | (flags & PG_LRU_MASK));
+}
+
+/* pageout() queued the write: the page is clean, under writeback. */
+static void start_writeback(struct vmscan *v, struct page *fr)
+{
+    fr->flags = (uint16_t)((fr->flags & ~PG_DIRTY) | PG_WRITEBACK);
     fr->wb_epoch = (uint8_t)v->io_epoch;
 }
 
@@ -524,8 +513,8 @@ static void count_scan(struct shrink_ctx *s, uint64_t n)
 static int evict_frame(struct shrink_ctx *s, uint32_t pfn, uint16_t flags)
 {
     struct vmscan *v = s->v;
-    int anon = (flags & F_ANON) != 0;
-    if ((flags & F_DIRTY) && !anon) {
+    int anon = (flags & PG_SWAPBACKED) != 0;
+    if ((flags & PG_DIRTY) && !anon) {
         /* pageout(): the write is queued and the page stays, clean, to be reclaimed on a
          * later pass once written (shrink_folio_list keeps a page under writeback) */
         if (s->evict(s->ctx, pfn, 0, 1, 0) != 1)
@@ -533,7 +522,7 @@ static int evict_frame(struct shrink_ctx *s, uint32_t pfn, uint16_t flags)
         v->st.pgwriteback++;
         return 1;
     }
-    uint64_t shadow = vmscan_pack_shadow(v, (flags & F_WORKINGSET) != 0);
+    uint64_t shadow = vmscan_pack_shadow(v, (flags & PG_WORKINGSET) != 0);
     if (s->evict(s->ctx, pfn, anon, 0, shadow) != 0)
         return -1;
     age_nonresident(v, 1); /* workingset_eviction: one more page evicted */
@@ -560,15 +549,15 @@ static void shrink_active_list(struct shrink_ctx *s, unsigned active_lru, uint64
     v->st.pgrefill += nr < lr->nr ? nr : lr->nr;
     for (uint64_t i = 0; i < nr && lr->nr; i++) {
         uint32_t pfn = lr->tail;
-        struct frame *fr = &v->f[pfn];
-        int young = (fr->flags & F_YOUNG) != 0;
-        fr->flags &= (uint16_t)~F_YOUNG;
-        if (young && (fr->flags & F_EXEC) && !(fr->flags & F_ANON)) {
+        struct page *fr = &v->f[pfn];
+        int young = (fr->flags & PG_YOUNG) != 0;
+        fr->flags &= (uint16_t)~PG_YOUNG;
+        if (young && (fr->flags & PG_EXEC) && !(fr->flags & PG_SWAPBACKED)) {
             list_move_head(v, active_lru, pfn);
             continue;
         }
-        fr->flags &= (uint16_t)~(F_ACTIVE | F_REFERENCED);
-        fr->flags |= F_WORKINGSET;
+        fr->flags &= (uint16_t)~(PG_ACTIVE | PG_REFERENCED);
+        fr->flags |= PG_WORKINGSET;
         list_move_head(v, active_lru - 1, pfn);
         v->st.pgdeactivate++;
     }
@@ -577,16 +566,16 @@ static void shrink_active_list(struct shrink_ctx *s, unsigned active_lru, uint64
 enum folio_ref { FOLIOREF_RECLAIM, FOLIOREF_KEEP, FOLIOREF_ACTIVATE };
 
 /* folio_check_references(): the accessed bits give a mapped page its second chance. */
-static enum folio_ref check_references(struct frame *fr)
+static enum folio_ref check_references(struct page *fr)
 {
-    int young = (fr->flags & F_YOUNG) != 0;
-    int referenced = (fr->flags & F_REFERENCED) != 0;
-    fr->flags &= (uint16_t)~(F_YOUNG | F_REFERENCED);
+    int young = (fr->flags & PG_YOUNG) != 0;
+    int referenced = (fr->flags & PG_REFERENCED) != 0;
+    fr->flags &= (uint16_t)~(PG_YOUNG | PG_REFERENCED);
     if (young) {
-        if (fr->flags & F_ANON)
+        if (fr->flags & PG_SWAPBACKED)
             return FOLIOREF_ACTIVATE;
-        fr->flags |= F_REFERENCED;
-        if (referenced || (fr->flags & F_EXEC))
+        fr->flags |= PG_REFERENCED;
+        if (referenced || (fr->flags & PG_EXEC))
             return FOLIOREF_ACTIVATE;
         return FOLIOREF_KEEP;
     }
@@ -608,21 +597,21 @@ static void shrink_inactive_list(struct shrink_ctx *s, unsigned lru, uint64_t nr
     count_scan(s, n);
     for (unsigned i = 0; i < n; i++) {
         uint32_t pfn = batch[i];
-        struct frame *fr = &v->f[pfn];
+        struct page *fr = &v->f[pfn];
         if (under_writeback(v, fr)) {
             list_add_head(v, lru, pfn);
             continue;
         }
         enum folio_ref ref = check_references(fr);
-        if (ref == FOLIOREF_RECLAIM && (fr->flags & F_ANON) && !s->sc->may_swap)
+        if (ref == FOLIOREF_RECLAIM && (fr->flags & PG_SWAPBACKED) && !s->sc->may_swap)
             ref = FOLIOREF_ACTIVATE; /* no swap: anon cannot go */
         if (ref == FOLIOREF_RECLAIM) {
             uint16_t flags = fr->flags;
-            fr->flags = 0; /* off the LRU while the owner frees it */
+            fr->flags &= (uint16_t)~PG_LRU_MASK; /* off the LRU while the owner frees it */
             int e = evict_frame(s, pfn, flags);
             if (e == 0)
                 continue;
-            fr->flags = flags;
+            restore_lru_flags(fr, flags);
             if (e == 1) { /* under writeback: back to the inactive head, clean */
                 start_writeback(v, fr);
                 list_add_head(v, lru, pfn);
@@ -631,10 +620,10 @@ static void shrink_inactive_list(struct shrink_ctx *s, unsigned lru, uint64_t nr
             ref = FOLIOREF_ACTIVATE; /* swap full: activate_locked */
         }
         if (ref == FOLIOREF_ACTIVATE) {
-            fr->flags |= F_ACTIVE;
+            fr->flags |= PG_ACTIVE;
             list_add_head(v, kernel_list(fr->flags), pfn);
             v->st.pgactivate++;
-            if (fr->flags & F_ANON)
+            if (fr->flags & PG_SWAPBACKED)
                 v->anon_cost++;
             else
                 v->file_cost++;
@@ -746,9 +735,9 @@ static uint32_t policy_candidate(struct vmscan *v)
     if (v->cfg.policy == VMSCAN_CLOCK) {
         for (uint64_t i = 0; i <= lr->nr; i++) {
             uint32_t pfn = lr->tail;
-            if (!(v->f[pfn].flags & F_YOUNG))
+            if (!(v->f[pfn].flags & PG_YOUNG))
                 return pfn;
-            v->f[pfn].flags &= (uint16_t)~F_YOUNG;
+            v->f[pfn].flags &= (uint16_t)~PG_YOUNG;
             list_move_head(v, LIST_POLICY, pfn);
         }
     }
@@ -772,17 +761,14 @@ static uint64_t shrink_policy(struct shrink_ctx *s)
         if (v->cfg.policy == VMSCAN_OPT)
             heap_remove(v, pfn);
         list_del(v, pfn);
-        int cannot = busy || ((flags & F_ANON) && !sc->may_swap);
-        v->f[pfn].flags = 0;
+        int cannot = busy || ((flags & PG_SWAPBACKED) && !sc->may_swap);
+        v->f[pfn].flags &= (uint16_t)~PG_LRU_MASK;
         int e = cannot ? -1 : evict_frame(s, pfn, flags);
         if (e == 0)
             continue;
-        if (e == 1) { /* written back: clean, it may go once the write is done */
-            v->f[pfn].flags = flags;
+        restore_lru_flags(&v->f[pfn], flags);
+        if (e == 1) /* written back: clean, it may go once the write is done */
             start_writeback(v, &v->f[pfn]);
-            flags = v->f[pfn].flags;
-        }
-        v->f[pfn].flags = flags;
         if (v->cfg.policy == VMSCAN_OPT && nskipped < SWAP_CLUSTER_MAX) {
             skipped[nskipped++] = pfn; /* back in the heap after this round */
             list_add_head(v, LIST_POLICY, pfn);
@@ -855,7 +841,7 @@ uint64_t vmscan_simulate(enum vmscan_policy p, const uint64_t *keys, size_t n, u
     vmscan_config_defaults(&cfg);
     cfg.policy = p;
     uint64_t misses = UINT64_MAX;
-    struct vmscan *v = vmscan_new(nframes, &cfg);
+    struct vmscan *v = vmscan_new(NULL, nframes, &cfg);
     uint64_t *next = p == VMSCAN_OPT ? malloc((n ? n : 1) * sizeof(uint64_t)) : NULL;
     struct keyed_frames c = {0};
     c.frame_key = malloc((nframes ? nframes : 1) * sizeof(uint64_t));

@@ -3,10 +3,13 @@
  * shrinking in batches of SWAP_CLUSTER_MAX, shadow entries and refault distances, kswapd's
  * wake/sleep rule; and, for research, exact LRU, FIFO, CLOCK and Belady's OPT.
  *
- * The module knows frames (pfn), not page tables: the caller (memory.c) adds a frame when
- * it maps a page, tells it about accesses, and gets a callback for each frame chosen for
- * eviction, in which it unmaps the page, writes it to swap or back to its file, stores the
- * shadow entry handed to it, and frees the frame. One `struct vmscan` per simulation. */
+ * The module knows frames (pfn), not page tables. Its state per frame lives in the frame's
+ * struct page (model/page.h: the LRU links and list, the LRU flags, the writeback epoch);
+ * PG_dirty there is the page cache's, which vmscan reads to send a dirty file page to
+ * pageout. The caller (reclaim.c) adds a frame when a page is mapped, tells it about
+ * accesses, and gets a callback for each frame chosen for eviction, in which it unmaps
+ * the page, writes it to swap or back to its file, stores the shadow entry handed to it,
+ * and frees the frame. One `struct vmscan` per simulation. */
 #ifndef MMSIM_VMSCAN_H
 #define MMSIM_VMSCAN_H
 
@@ -68,8 +71,10 @@ struct vmscan_stats {
 
 struct vmscan;
 
-/* NULL when memory runs out. */
-struct vmscan *vmscan_new(uint64_t nframes, const struct vmscan_config *c);
+struct page;
+/* Lists over pages[0, nframes), the memory system's array; pages NULL: an array of its
+ * own (vmscan_simulate, tests). NULL when memory runs out. */
+struct vmscan *vmscan_new(struct page *pages, uint64_t nframes, const struct vmscan_config *c);
 void vmscan_free(struct vmscan *v);
 enum vmscan_policy vmscan_policy(const struct vmscan *v);
 
@@ -96,7 +101,6 @@ void vmscan_access(struct vmscan *v, uint64_t pfn, uint64_t next_use);
 /* folio_mark_accessed(): read()/write() of a cached file page, not through a mapping:
  * inactive,unreferenced -> inactive,referenced -> active,unreferenced -> active,referenced. */
 void vmscan_mark_accessed(struct vmscan *v, uint64_t pfn);
-void vmscan_set_dirty(struct vmscan *v, uint64_t pfn);
 /* Simulated time moved on: the writebacks queued so far are done (a page written back by
  * reclaim cannot be freed until then, so never by the reclaim pass that wrote it). */
 void vmscan_io_epoch(struct vmscan *v);

@@ -67,7 +67,7 @@ static void world_init_cg(struct world *w, uint64_t swap_kib, int rotational, ui
     rc.swap.rotational = rotational;
     rc.memcg_limit_pages = memcg_pages;
     struct reclaim_host h = {host_pgtable, host_evicted, host_swapped_in, NULL, NULL, NULL};
-    w->r = reclaim_new(w->pa, &rc, &h);
+    w->r = reclaim_new(w->pa, NULL, &rc, &h);
     assert_non_null(w->r);
     struct pgtable_frames fr = {table_alloc, table_release, w->pa};
     w->mm.pt = pgtable_new(4, 12, &fr);

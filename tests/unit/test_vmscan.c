@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "common/util.h"
+#include "model/page.h"
 #include "model/vmscan.h"
 
 /* The owner of the frames: logs each eviction; may refuse anonymous ones (swap full). */
@@ -42,12 +43,18 @@ static int owner_evict(void *ctx, uint64_t pfn, int anon, int dirty, uint64_t sh
     return 0;
 }
 
+/* The pages of kernel_vm's frames, as the memory system owns them: the tests set the page
+ * cache's PG_dirty here, as filemap.c does. */
+static struct page pages[4096];
+
 static struct vmscan *kernel_vm(uint64_t frames, unsigned swappiness)
 {
     struct vmscan_config c;
     vmscan_config_defaults(&c);
     c.swappiness = swappiness;
-    struct vmscan *v = vmscan_new(frames, &c);
+    assert_true(frames <= sizeof(pages) / sizeof(pages[0]));
+    memset(pages, 0, sizeof(pages));
+    struct vmscan *v = vmscan_new(pages, frames, &c);
     assert_non_null(v);
     return v;
 }
@@ -327,7 +334,7 @@ static void dirty_file_written_before_reuse(void **state)
     struct vmscan *v = kernel_vm(16, 60);
     vmscan_add(v, 1, 0, VMSCAN_NO_NEXT_USE);
     vmscan_add(v, 2, 0, VMSCAN_NO_NEXT_USE);
-    vmscan_set_dirty(v, 2);
+    pages[2].flags |= PG_DIRTY; /* folio_mark_dirty */
     struct owner o = {0};
     struct scan_control sc = {.nr_to_reclaim = 2};
     assert_int_equal(vmscan_shrink(v, &sc, owner_evict, &o), 1);
@@ -358,7 +365,7 @@ static void dirty_page_kept_while_written(void **state)
     struct vmscan *v = kernel_vm(16, 60);
     vmscan_add(v, 1, 0, VMSCAN_NO_NEXT_USE);
     vmscan_add(v, 2, 0, VMSCAN_NO_NEXT_USE);
-    vmscan_set_dirty(v, 1);
+    pages[1].flags |= PG_DIRTY;
     struct owner o = {0};
     struct scan_control sc = {.nr_to_reclaim = 1};
     assert_true(vmscan_shrink(v, &sc, owner_evict, &o) >= 1);
