@@ -2,7 +2,7 @@
  * path or inode, their cached pages (the xarray of an address_space, with one
  * radix_tree_node slab object per 64 slots in use), read-around on a major fault and the
  * asynchronous readahead a PG_readahead page starts, dirty pages and their writeback and
- * eviction when reclaim asks (the file half of the reclaim host). See mm_internal.h. */
+ * eviction when reclaim asks (pc_page_written, pc_remove_page). See mm_internal.h. */
 #include "model/mm_internal.h"
 
 #include <stdio.h>
@@ -171,7 +171,7 @@ void pc_free_file(struct memsys *ms, struct pc_file *f)
 }
 
 
-/* ---- dirty pages, writeback and eviction: the file half of the reclaim host ---- */
+/* ---- dirty pages, writeback and eviction, for reclaim (pageout, __remove_mapping) ---- */
 
 /* try_to_unmap of a page-cache page: every VMA of every address space mapping its file at
  * its offset loses the PTE (the i_mmap walk); the TLB entries go with it. */
@@ -234,9 +234,8 @@ void memsys_dirty_counts(const struct memsys *ms, uint64_t *nr_dirty, uint64_t *
 }
 
 /* Reclaim wrote a dirty page back (pageout): clean again. */
-void host_file_written(void *ctx, uint64_t pfn)
+void pc_page_written(struct memsys *ms, uint64_t pfn)
 {
-    struct memsys *ms = ctx;
     if (pfn >= ms->nframes || !(ms->pages[pfn].flags & PG_DIRTY)) return;
     mkclean_file_page(ms, pfn, page_file(&ms->pages[pfn]), page_index(&ms->pages[pfn]));
     ms->pages[pfn].flags &= (uint16_t)~PG_DIRTY;
@@ -245,9 +244,8 @@ void host_file_written(void *ctx, uint64_t pfn)
 }
 
 /* Reclaim drops a page-cache page (__remove_mapping), unmapping it first. */
-int host_file_evict(void *ctx, uint64_t pfn)
+int pc_remove_page(struct memsys *ms, uint64_t pfn)
 {
-    struct memsys *ms = ctx;
     if (pfn >= ms->nframes) return -1;
     struct page *fr = &ms->pages[pfn];
     if (fr->kind != FK_FILE) return -1;

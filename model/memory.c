@@ -122,14 +122,12 @@ static void params_from_config(struct mem_params *p, const struct mmsim_config *
     p->stack_guard_gap = (uint64_t)256 << page_shift;
 }
 
-/* ---- the reclaim host: reclaim.c evicts and swaps pages of our address spaces ---- */
+/* ---- pages reclaim takes from an address space and gives back ---- */
 
-static struct pgtable *host_pgtable(struct mm *mm) { return mm->pt; }
-
-static void host_page_evicted(void *ctx, struct mm *mm, uint64_t va, uint64_t pfn, int anon)
+/* Reclaim unmapped a page of mm (anon: its PTE holds a swap entry now): the frame is free. */
+void mm_page_reclaimed(struct mm *mm, uint64_t pfn, int anon)
 {
-    struct memsys *ms = ctx;
-    (void)va;
+    struct memsys *ms = mm->ms;
     if (pfn < ms->nframes) page_reset(&ms->pages[pfn], FK_FREE, 0);
     if (anon) {
         if (mm->c.rss_anon) mm->c.rss_anon--;
@@ -140,16 +138,15 @@ static void host_page_evicted(void *ctx, struct mm *mm, uint64_t va, uint64_t pf
     mm->c.pgtables_bytes = vmpte_bytes(mm);
 }
 
-static void host_page_swapped_in(void *ctx, struct mm *mm, uint64_t va, uint64_t pfn)
+/* A page of mm came back from swap and is mapped (once) in frame pfn. */
+void mm_page_swapped_in(struct mm *mm, uint64_t pfn)
 {
-    struct memsys *ms = ctx;
-    (void)va;
+    struct memsys *ms = mm->ms;
     if (pfn < ms->nframes) page_reset(&ms->pages[pfn], FK_ANON, 1);
     mm->c.rss_anon++;
     if (mm->c.swap_ents) mm->c.swap_ents--;
     mm->c.pgtables_bytes = vmpte_bytes(mm);
 }
-
 
 static int reclaim_setup(struct memsys *ms, const struct mmsim_config *cfg)
 {
@@ -162,9 +159,7 @@ static int reclaim_setup(struct memsys *ms, const struct mmsim_config *cfg)
     rc.vm.swappiness = cfg->vmscan.swappiness;
     rc.swap = cfg->swap;
     rc.memcg_limit_pages = cfg->memcg.limit >> ms->page_shift;
-    struct reclaim_host h = {host_pgtable, host_page_evicted, host_page_swapped_in, host_file_evict,
-                             host_file_written, ms};
-    ms->rc = reclaim_new(ms->pa, ms->pages, &rc, &h);
+    ms->rc = reclaim_new(ms, &rc);
     return ms->rc ? 0 : -1;
 }
 

@@ -104,6 +104,9 @@ void zap_range(struct mm *mm, uint64_t start, uint64_t end);
 void zap_all(struct mm *mm);
 int split_huge_leaf(struct mm *mm, uint64_t va);
 uint64_t vma_pgoff(const struct memsys *ms, const struct vma *v, uint64_t va);
+/* reclaim.c: a page of mm left memory (anon: to swap) / came back from swap */
+void mm_page_reclaimed(struct mm *mm, uint64_t pfn, int anon);
+void mm_page_swapped_in(struct mm *mm, uint64_t pfn);
 
 /* filemap.c: files and the page cache */
 uint32_t file_add(struct memsys *ms, const char *path, uint64_t inode, int shmem);
@@ -115,8 +118,10 @@ uint64_t pc_get_cached(struct memsys *ms, uint32_t file, uint64_t pgoff);
 int pc_marked(const struct memsys *ms, uint32_t file, uint64_t pgoff);
 void pc_free_file(struct memsys *ms, struct pc_file *f);
 void file_page_dirtied(struct memsys *ms, uint64_t pfn);
-void host_file_written(void *ctx, uint64_t pfn);
-int host_file_evict(void *ctx, uint64_t pfn);
+/* reclaim wrote a dirty page back (pageout): clean again, its shared mappings read-only */
+void pc_page_written(struct memsys *ms, uint64_t pfn);
+/* reclaim drops a clean page-cache page (unmapping it first); -1 when it cannot go */
+int pc_remove_page(struct memsys *ms, uint64_t pfn);
 uint64_t file_page(struct memsys *ms, uint32_t file, uint64_t pgoff, int *major);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "model/mm_internal.h"
 #include "model/oom_kill.h"
 #include "model/pgtable.h"
 #include "model/statreg.h"
@@ -16,34 +17,26 @@
 #define MAX_READAHEAD 64
 #define INVAL_MAX 4096
 
-/* Who owns a tracked frame, packed in 8 bytes a frame (the reverse map is per frame of
- * the machine, so its size counts against the host bytes per simulated page): the kind in
- * the top two bits; below them, for an anonymous page the swap key of its address
- * (mm index << VPN_BITS | vpn, see make_key), for a page-cache page the file key
- * (file << FILE_KEY_SHIFT | pgoff), for an unmapped swap-cache page (readahead) its slot. */
-enum rmap_kind { RMAP_NONE = 0, RMAP_ANON, RMAP_FILE, RMAP_SWAPCACHE };
-#define FILE_KEY_SHIFT 40
-#define RMAP_KIND_SHIFT 62
-#define RMAP_KEY_MASK ((1ull << RMAP_KIND_SHIFT) - 1)
-#define RMAP_EMPTY 0ull
+/* The reverse map lives in struct page (model/page.h): `rmap` says who owns a tracked
+ * frame and `key` where: for an anonymous page the swap key of its address (mm index <<
+ * VPN_BITS | vpn, see make_key), for a page-cache page its file key (the page cache's own
+ * file and index), for an unmapped swap-cache page (readahead) its slot. */
+#define RMAP_KEY_MASK ((1ull << 62) - 1)
 
-typedef uint64_t rmap_entry;
-
-static inline rmap_entry rmap_pack(enum rmap_kind kind, uint64_t key)
+static void rmap_set(struct page *p, enum rmap_kind kind, uint64_t key)
 {
-    return ((uint64_t)kind << RMAP_KIND_SHIFT) | (key & RMAP_KEY_MASK);
+    p->rmap = (uint8_t)kind;
+    p->key = key & RMAP_KEY_MASK;
 }
-static inline enum rmap_kind rmap_kind_of(rmap_entry e) { return (enum rmap_kind)(e >> RMAP_KIND_SHIFT); }
-static inline uint64_t rmap_key_of(rmap_entry e) { return e & RMAP_KEY_MASK; }
 
 struct reclaim {
     struct reclaim_config cfg;
-    struct reclaim_host host;
+    struct memsys *ms;       /* the owner of the pages and the address spaces */
+    struct page *pages;      /* ms->pages */
     struct page_alloc *pa;
     struct vmscan *vm;
     struct swap_dev *sw;
     uint64_t nframes;
-    rmap_entry *rmap;
     /* address spaces with swap entries are named by a small index in the keys */
     struct mm **mms;
     struct swap_ra_state *mm_ra; /* per index: readahead by address (per VMA in the kernel) */
@@ -57,7 +50,6 @@ struct reclaim {
     uint32_t *slot_cache;    /* per slot: pfn + 1 of its page in the swap cache, 0: none */
     uint8_t *slot_ra;        /* per slot: its cached page was read ahead, not used yet
                                 (PG_readahead); the first fault on it is a readahead hit */
-    struct u64map cache_slot; /* pfn -> slot, for pages in the swap cache */
     uint64_t nslots;
     /* consecutive swap-outs merge into one write, as the block layer merges bios */
     uint64_t run_first, run_len;
@@ -90,24 +82,23 @@ void reclaim_config_defaults(struct reclaim_config *c)
     c->freq_ghz = 3.0;
 }
 
-struct reclaim *reclaim_new(struct page_alloc *pa, struct page *pages,
-                            const struct reclaim_config *c, const struct reclaim_host *host)
+struct reclaim *reclaim_new(struct memsys *ms, const struct reclaim_config *c)
 {
     struct reclaim *r = calloc(1, sizeof(*r));
     if (!r)
         return NULL;
     r->cfg = *c;
-    r->host = *host;
-    r->pa = pa;
-    r->nframes = page_alloc_total_pages(pa);
+    r->ms = ms;
+    r->pages = ms->pages;
+    r->pa = ms->pa;
+    r->nframes = page_alloc_total_pages(ms->pa);
     r->cfg.vm.page_shift = c->page_shift;
     r->cfg.swap.page_size = 1u << c->page_shift;
-    r->vm = vmscan_new(pages, r->nframes, &r->cfg.vm);
+    r->vm = vmscan_new(ms->pages, r->nframes, &r->cfg.vm);
     r->sw = swap_new(&r->cfg.swap);
-    r->rmap = calloc(r->nframes ? r->nframes : 1, sizeof(*r->rmap));
     r->inval = malloc(INVAL_MAX * sizeof(*r->inval));
-    if (!r->vm || !r->sw || !r->rmap || !r->inval || u64map_init(&r->entries, 1024) ||
-        u64map_init(&r->file_shadows, 1024) || u64map_init(&r->cache_slot, 1024)) {
+    if (!r->vm || !r->sw || !r->inval || u64map_init(&r->entries, 1024) ||
+        u64map_init(&r->file_shadows, 1024)) {
         reclaim_free(r);
         return NULL;
     }
@@ -132,11 +123,9 @@ void reclaim_free(struct reclaim *r)
         return;
     vmscan_free(r->vm);
     swap_free_dev(r->sw);
-    free(r->rmap);
     free(r->mms);
     u64map_done(&r->entries);
     u64map_done(&r->file_shadows);
-    u64map_done(&r->cache_slot);
     free(r->slot_cache);
     free(r->slot_ra);
     free(r->mm_ra);
@@ -211,13 +200,9 @@ static uint64_t cache_pfn(const struct reclaim *r, uint64_t slot)
 /* add_to_swap_cache: pfn holds the data of slot; the cache takes a reference on it. */
 static int cache_insert(struct reclaim *r, uint64_t slot, uint64_t pfn)
 {
-    if (slot >= r->nslots || pfn >= UINT32_MAX)
+    if (slot >= r->nslots || slot >= UINT32_MAX || pfn >= UINT32_MAX)
         return -1;
-    int found;
-    uint64_t *v = u64map_slot(&r->cache_slot, pfn, &found);
-    if (!v)
-        return -1;
-    *v = slot;
+    r->pages[pfn].swap = (uint32_t)(slot + 1);
     r->slot_cache[slot] = (uint32_t)(pfn + 1);
     swap_dup_slot(r->sw, slot);
     r->c.swapcache_pages++;
@@ -228,12 +213,10 @@ static int cache_insert(struct reclaim *r, uint64_t slot, uint64_t pfn)
 /* Is pfn in the swap cache? Its slot in *slot. */
 static int cache_slot_of(const struct reclaim *r, uint64_t pfn, uint64_t *slot)
 {
-    if (!r->c.swapcache_pages)
+    if (!r->c.swapcache_pages || !r->pages[pfn].swap)
         return 0;
-    uint64_t *v = u64map_get(&r->cache_slot, pfn);
-    if (v)
-        *slot = *v;
-    return v != NULL;
+    *slot = (uint64_t)r->pages[pfn].swap - 1;
+    return 1;
 }
 
 /* delete_from_swap_cache: the page no longer stands for its slot (it was written to,
@@ -243,7 +226,7 @@ static void cache_remove(struct reclaim *r, uint64_t pfn)
     uint64_t slot;
     if (!cache_slot_of(r, pfn, &slot))
         return;
-    u64map_erase(&r->cache_slot, pfn);
+    r->pages[pfn].swap = 0;
     r->slot_cache[slot] = 0;
     swap_put_slot(r->sw, slot);
     r->c.swapcache_pages--;
@@ -253,7 +236,7 @@ static void cache_remove(struct reclaim *r, uint64_t pfn)
 static void cache_drop_page(struct reclaim *r, uint64_t pfn)
 {
     vmscan_del(r->vm, pfn);
-    r->rmap[pfn] = RMAP_EMPTY;
+    r->pages[pfn].rmap = RMAP_NONE;
     oom_memcg_uncharge(&r->memcg, 1);
     cache_remove(r, pfn);
     page_alloc_release(r->pa, pfn, 0);
@@ -261,7 +244,7 @@ static void cache_drop_page(struct reclaim *r, uint64_t pfn)
 
 void reclaim_anon_page_written(struct reclaim *r, uint64_t pfn)
 {
-    if (pfn < r->nframes && r->c.swapcache_pages && rmap_kind_of(r->rmap[pfn]) == RMAP_ANON)
+    if (pfn < r->nframes && r->c.swapcache_pages && r->pages[pfn].rmap == RMAP_ANON)
         cache_remove(r, pfn);
 }
 
@@ -274,56 +257,51 @@ void reclaim_page_added(struct reclaim *r, uint64_t pfn, struct mm *mm, uint64_t
     int idx = mm_index_add(r, mm);
     if (idx < 0)
         return; /* no memory for the index: the page stays untracked (never reclaimed) */
-    if (r->rmap[pfn])
+    if (r->pages[pfn].rmap)
         vmscan_del(r->vm, pfn);
-    r->rmap[pfn] = rmap_pack(RMAP_ANON, make_key(r, idx, va));
+    rmap_set(&r->pages[pfn], RMAP_ANON, make_key(r, idx, va));
     memcg_charge(r);
     vmscan_add(r->vm, pfn, (flags & RECLAIM_ANON) ? VMSCAN_ANON : 0, VMSCAN_NO_NEXT_USE);
     if (flags & RECLAIM_YOUNG)
         vmscan_access(r->vm, pfn, VMSCAN_NO_NEXT_USE);
 }
 
-static uint64_t file_key(uint32_t file, uint64_t pgoff)
-{
-    return ((uint64_t)file << FILE_KEY_SHIFT) | (pgoff & ((1ull << FILE_KEY_SHIFT) - 1));
-}
-
 void reclaim_file_page_added(struct reclaim *r, uint64_t pfn, uint32_t file, uint64_t pgoff)
 {
     if (pfn >= r->nframes)
         return;
-    if (r->rmap[pfn])
+    if (r->pages[pfn].rmap)
         vmscan_del(r->vm, pfn);
-    uint64_t key = file_key(file, pgoff);
+    uint64_t key = page_file_key(file, pgoff);
     unsigned flags = 0;
     uint64_t *shadow = u64map_get(&r->file_shadows, key);
     if (shadow) {
         flags = vmscan_refault(r->vm, *shadow, 0, swap_used_slots(r->sw) < swap_total_slots(r->sw), NULL);
         u64map_erase(&r->file_shadows, key);
     }
-    r->rmap[pfn] = rmap_pack(RMAP_FILE, key);
+    rmap_set(&r->pages[pfn], RMAP_FILE, key);
     memcg_charge(r);
     vmscan_add(r->vm, pfn, flags, VMSCAN_NO_NEXT_USE);
 }
 
 int reclaim_file_evicted(const struct reclaim *r, uint32_t file, uint64_t pgoff)
 {
-    return r->file_shadows.n && u64map_get(&r->file_shadows, file_key(file, pgoff)) != NULL;
+    return r->file_shadows.n && u64map_get(&r->file_shadows, page_file_key(file, pgoff)) != NULL;
 }
 
 void reclaim_page_freed(struct reclaim *r, uint64_t pfn)
 {
-    if (pfn >= r->nframes || !r->rmap[pfn])
+    if (pfn >= r->nframes || !r->pages[pfn].rmap)
         return;
     cache_remove(r, pfn);
     vmscan_del(r->vm, pfn);
-    r->rmap[pfn] = RMAP_EMPTY;
+    r->pages[pfn].rmap = RMAP_NONE;
     oom_memcg_uncharge(&r->memcg, 1);
 }
 
 void reclaim_page_accessed(struct reclaim *r, uint64_t pfn)
 {
-    if (pfn < r->nframes && r->rmap[pfn])
+    if (pfn < r->nframes && r->pages[pfn].rmap)
         vmscan_access(r->vm, pfn, VMSCAN_NO_NEXT_USE);
 }
 
@@ -363,33 +341,33 @@ void reclaim_queue_inval(struct reclaim *r, struct mm *mm, uint64_t va)
 static int evict_page(void *ctx, uint64_t pfn, int anon, int dirty, uint64_t shadow)
 {
     struct reclaim *r = ctx;
-    rmap_entry e = r->rmap[pfn];
+    struct page *p = &r->pages[pfn];
+    enum rmap_kind kind = (enum rmap_kind)p->rmap;
+    uint64_t key = p->key;
     if (dirty) {
         /* pageout() of a dirty page-cache page: one write to its file (bo), not waited for */
-        if (rmap_kind_of(e) != RMAP_FILE)
+        if (kind != RMAP_FILE)
             return -1;
-        if (r->host.file_written)
-            r->host.file_written(r->host.ctx, pfn);
+        pc_page_written(r->ms, pfn);
         r->c.pgwriteback++;
         return 1;
     }
-    if (rmap_kind_of(e) == RMAP_FILE) {
+    if (kind == RMAP_FILE) {
         /* a clean page-cache page: dropped, its shadow kept for the refault test */
-        if (!r->host.file_evict || r->host.file_evict(r->host.ctx, pfn) != 0)
+        if (pc_remove_page(r->ms, pfn) != 0)
             return -1;
         int found;
-        uint64_t *v = u64map_slot(&r->file_shadows, rmap_key_of(e), &found);
+        uint64_t *v = u64map_slot(&r->file_shadows, key, &found);
         if (v)
             *v = shadow;
-        r->rmap[pfn] = RMAP_EMPTY;
+        p->rmap = RMAP_NONE;
         oom_memcg_uncharge(&r->memcg, 1);
         return 0;
     }
-    uint64_t key = rmap_key_of(e);
-    if (rmap_kind_of(e) == RMAP_SWAPCACHE) {
+    if (kind == RMAP_SWAPCACHE) {
         /* an unmapped swap-cache page (readahead not used yet): its data is on swap */
         r->slot_shadow[key] = shadow;
-        r->rmap[pfn] = RMAP_EMPTY;
+        p->rmap = RMAP_NONE;
         oom_memcg_uncharge(&r->memcg, 1);
         cache_remove(r, pfn);
         page_alloc_release(r->pa, pfn, 0);
@@ -397,7 +375,7 @@ static int evict_page(void *ctx, uint64_t pfn, int anon, int dirty, uint64_t sha
         return 0;
     }
     uint64_t idx = key >> VPN_BITS;
-    if (rmap_kind_of(e) != RMAP_ANON || idx >= r->nmms || !r->mms[idx])
+    if (kind != RMAP_ANON || idx >= r->nmms || !r->mms[idx])
         return -1;
     struct mm *mm = r->mms[idx];
     uint64_t va = (key & ((1ull << VPN_BITS) - 1)) << r->cfg.page_shift;
@@ -407,7 +385,7 @@ static int evict_page(void *ctx, uint64_t pfn, int anon, int dirty, uint64_t sha
          * PTE's dirty bit to the page: a dirty page is written to its slot again
          * (pageout), a clean one goes without a write */
         unsigned level;
-        int dirty = (pgtable_lookup(r->host.pgtable(mm), va, &level) & PTE_DIRTY) != 0;
+        int dirty = (pgtable_lookup(mm->pt, va, &level) & PTE_DIRTY) != 0;
         int found;
         uint64_t *v = u64map_slot(&r->entries, key, &found);
         if (!v)
@@ -439,10 +417,10 @@ static int evict_page(void *ctx, uint64_t pfn, int anon, int dirty, uint64_t sha
         queue_write(r, slot);
         r->c.pswpout++;
     }
-    pgtable_unmap_range(r->host.pgtable(mm), va, va + (1ull << r->cfg.page_shift), NULL, NULL);
-    r->rmap[pfn] = RMAP_EMPTY;
+    pgtable_unmap_range(mm->pt, va, va + (1ull << r->cfg.page_shift), NULL, NULL);
+    p->rmap = RMAP_NONE;
     oom_memcg_uncharge(&r->memcg, 1);
-    r->host.page_evicted(r->host.ctx, mm, va, pfn, anon);
+    mm_page_reclaimed(mm, pfn, anon);
     page_alloc_release(r->pa, pfn, 0);
     reclaim_queue_inval(r, mm, va);
     uint64_t used = swap_used_slots(r->sw);
@@ -573,7 +551,7 @@ static int read_into_cache(struct reclaim *r, uint64_t slot, uint64_t pfn)
     unsigned fl = vmscan_refault(r->vm, r->slot_shadow[slot], 1, swap_has_room(r), NULL);
     r->slot_shadow[slot] = 0;
     r->slot_ra[slot] = 0;
-    r->rmap[pfn] = rmap_pack(RMAP_SWAPCACHE, slot);
+    rmap_set(&r->pages[pfn], RMAP_SWAPCACHE, slot);
     memcg_charge(r);
     vmscan_add(r->vm, pfn, fl, VMSCAN_NO_NEXT_USE);
     r->c.pswpin++;
@@ -602,19 +580,19 @@ static void map_from_cache(struct reclaim *r, struct mm *mm, uint64_t va, uint64
 {
     uint64_t page_va = va & ~((1ull << r->cfg.page_shift) - 1);
     /* the slot's references: this PTE's and the cache's, and no other */
-    int exclusive = rmap_kind_of(r->rmap[pfn]) != RMAP_ANON && swap_slot_count(r->sw, slot) <= 2;
+    int exclusive = r->pages[pfn].rmap != RMAP_ANON && swap_slot_count(r->sw, slot) <= 2;
     if (!(pte_flags & PTE_WRITE))
         pte_flags &= ~(unsigned)PTE_DIRTY;
     if (!exclusive && !(pte_flags & PTE_DIRTY))
         pte_flags &= ~(unsigned)PTE_WRITE;
-    pgtable_map(r->host.pgtable(mm), page_va, pfn, 1, pte_flags | PTE_ACCESSED, NULL);
-    r->rmap[pfn] = rmap_pack(RMAP_ANON, key);
+    pgtable_map(mm->pt, page_va, pfn, 1, pte_flags | PTE_ACCESSED, NULL);
+    mm_page_swapped_in(mm, pfn);
+    rmap_set(&r->pages[pfn], RMAP_ANON, key);
     vmscan_access(r->vm, pfn, VMSCAN_NO_NEXT_USE);
     u64map_erase(&r->entries, key);
     swap_put_slot(r->sw, slot);
     if ((pte_flags & PTE_DIRTY) || (swap_should_free(r) && swap_slot_count(r->sw, slot) == 1))
         cache_remove(r, pfn);
-    r->host.page_swapped_in(r->host.ctx, mm, page_va, pfn);
 }
 
 /* The faulting page when the swap cache has no room: mapped, its slot given up (the page
@@ -623,16 +601,16 @@ static void map_uncached(struct reclaim *r, struct mm *mm, uint64_t va, uint64_t
                          uint64_t slot, uint64_t key, unsigned pte_flags)
 {
     uint64_t page_va = va & ~((1ull << r->cfg.page_shift) - 1);
-    pgtable_map(r->host.pgtable(mm), page_va, pfn, 1, pte_flags | PTE_ACCESSED, NULL);
+    pgtable_map(mm->pt, page_va, pfn, 1, pte_flags | PTE_ACCESSED, NULL);
+    mm_page_swapped_in(mm, pfn);
     unsigned fl = vmscan_refault(r->vm, r->slot_shadow[slot], 1, swap_has_room(r), NULL);
-    r->rmap[pfn] = rmap_pack(RMAP_ANON, key);
+    rmap_set(&r->pages[pfn], RMAP_ANON, key);
     memcg_charge(r);
     vmscan_add(r->vm, pfn, fl, VMSCAN_NO_NEXT_USE);
     vmscan_access(r->vm, pfn, VMSCAN_NO_NEXT_USE);
     u64map_erase(&r->entries, key);
     r->slot_shadow[slot] = 0;
     swap_put_slot(r->sw, slot);
-    r->host.page_swapped_in(r->host.ctx, mm, page_va, pfn);
     r->c.pswpin++;
 }
 
@@ -819,7 +797,7 @@ static void drop_entry(struct reclaim *r, uint64_t key)
     swap_put_slot(r->sw, slot);
     uint64_t cpfn = cache_pfn(r, slot);
     if (cpfn != PA_NO_PFN && swap_slot_count(r->sw, slot) == 1 &&
-        rmap_kind_of(r->rmap[cpfn]) == RMAP_SWAPCACHE)
+        r->pages[cpfn].rmap == RMAP_SWAPCACHE)
         cache_drop_page(r, cpfn);
 }
 

@@ -5,7 +5,9 @@
  * shootdowns each eviction owes the engine.
  *
  * memory.c owns one `struct reclaim` per memsys when memory is limited and calls it at
- * the points named below; the LRU decisions are vmscan.c's, the device is swap.c's. */
+ * the points named below; reclaim.c works on the memsys's pages and address spaces
+ * directly (model/mm_internal.h). The LRU decisions are vmscan.c's, the device is
+ * swap.c's. */
 #ifndef MMSIM_RECLAIM_H
 #define MMSIM_RECLAIM_H
 
@@ -20,20 +22,6 @@ struct mm;
 struct pgtable;
 struct json;
 
-/* What reclaim needs from the owner of the address spaces (memory.c). */
-struct reclaim_host {
-    struct pgtable *(*pgtable)(struct mm *mm);
-    /* a page of mm at va left memory (anon: to swap) or came back from swap */
-    void (*page_evicted)(void *ctx, struct mm *mm, uint64_t va, uint64_t pfn, int anon);
-    void (*page_swapped_in)(void *ctx, struct mm *mm, uint64_t va, uint64_t pfn);
-    /* drop a clean page-cache page from its file and free the frame; -1 when it cannot go
-     * (it is mapped: without a reverse map of file pages it stays) */
-    int (*file_evict)(void *ctx, uint64_t pfn);
-    /* reclaim wrote a dirty page-cache page back: it is clean now (may be NULL) */
-    void (*file_written)(void *ctx, uint64_t pfn);
-    void *ctx;
-};
-
 struct reclaim_config {
     struct vmscan_config vm;
     struct swap_config swap;
@@ -47,11 +35,13 @@ void reclaim_config_defaults(struct reclaim_config *c);
 
 struct reclaim;
 
-struct page;
-/* Reclaim over the frames of pa, whose struct pages are pages (NULL: vmscan keeps its own).
- * NULL when memory runs out or the swap device cannot be set up. */
-struct reclaim *reclaim_new(struct page_alloc *pa, struct page *pages,
-                            const struct reclaim_config *c, const struct reclaim_host *host);
+struct memsys;
+/* Reclaim over the frames of ms's buddy allocator: the reverse map, the LRU state and the
+ * swap cache live in ms's struct pages; evicting a page unmaps it from its address space
+ * and updates the counters memory.c keeps (mm_page_reclaimed, mm_page_swapped_in) and the
+ * page cache (pc_remove_page, pc_page_written). NULL when memory runs out or the swap
+ * device cannot be set up. */
+struct reclaim *reclaim_new(struct memsys *ms, const struct reclaim_config *c);
 void reclaim_free(struct reclaim *r);
 
 /* The simulated time, for the swap device's queue; set before each fault. */

@@ -1,5 +1,7 @@
 /* test_reclaim.c - the reclaim path end to end on a real buddy allocator and real page
- * tables: eviction to swap, swap-in with readahead, OOM without swap, kswapd, exit. */
+ * tables: eviction to swap, swap-in with readahead, OOM without swap, kswapd, exit. The
+ * memory system is a bare struct memsys (its buddy allocator and pages) with one address
+ * space, whose RSS and swap counters reclaim keeps as memory.c's fault paths would. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,36 +12,17 @@
 
 #include <cmocka.h>
 
+#include "model/mm_internal.h"
 #include "model/page_alloc.h"
 #include "model/pgtable.h"
 #include "model/reclaim.h"
-
-/* A stand-in for memory.c's address space: page tables and two counters. */
-struct mm {
-    struct pgtable *pt;
-    uint64_t rss, swap;
-};
-
-static struct pgtable *host_pgtable(struct mm *mm) { return mm->pt; }
-static void host_evicted(void *ctx, struct mm *mm, uint64_t va, uint64_t pfn, int anon)
-{
-    (void)ctx, (void)va, (void)pfn;
-    mm->rss--;
-    if (anon)
-        mm->swap++;
-}
-static void host_swapped_in(void *ctx, struct mm *mm, uint64_t va, uint64_t pfn)
-{
-    (void)ctx, (void)va, (void)pfn;
-    mm->rss++;
-    mm->swap--;
-}
 
 static uint64_t table_alloc(void *ctx) { return page_alloc_alloc(ctx, 0, PA_UNMOVABLE, PA_WMARK_NONE); }
 static void table_release(void *ctx, uint64_t pfn) { page_alloc_release(ctx, pfn, 0); }
 
 struct world {
     struct page_alloc *pa;
+    struct memsys ms;
     struct reclaim *r;
     struct mm mm;
 };
@@ -66,12 +49,18 @@ static void world_init_cg(struct world *w, uint64_t swap_kib, int rotational, ui
     rc.swap.queue_depth = 1;
     rc.swap.rotational = rotational;
     rc.memcg_limit_pages = memcg_pages;
-    struct reclaim_host h = {host_pgtable, host_evicted, host_swapped_in, NULL, NULL, NULL};
-    w->r = reclaim_new(w->pa, NULL, &rc, &h);
+    memset(&w->ms, 0, sizeof(w->ms));
+    w->ms.pa = w->pa;
+    w->ms.page_shift = 12;
+    w->ms.page_size = 4096;
+    w->ms.levels = 4;
+    w->ms.nframes = pc.total_pages;
+    w->ms.pages = calloc(pc.total_pages, sizeof(struct page));
+    assert_non_null(w->ms.pages);
+    w->r = reclaim_new(&w->ms, &rc);
     assert_non_null(w->r);
     struct pgtable_frames fr = {table_alloc, table_release, w->pa};
-    w->mm.pt = pgtable_new(4, 12, &fr);
-    w->mm.rss = w->mm.swap = 0;
+    w->mm = (struct mm){.ms = &w->ms, .pt = pgtable_new(4, 12, &fr)};
     assert_non_null(w->mm.pt);
 }
 
@@ -80,6 +69,7 @@ static void world_done(struct world *w)
     pgtable_free(w->mm.pt);
     reclaim_free(w->r);
     page_alloc_free_all(w->pa);
+    free(w->ms.pages);
 }
 
 /* Touch n pages from 0x10000000 as memory.c would: allocate, map, tell reclaim.
@@ -103,7 +93,7 @@ static uint64_t touch_pages(struct world *w, uint64_t first, uint64_t n)
             break;
         assert_int_equal(pgtable_map(w->mm.pt, va, pfn, 1, PTE_WRITE | PTE_USER | PTE_ACCESSED, NULL), 0);
         reclaim_page_added(w->r, pfn, &w->mm, va, RECLAIM_ANON | RECLAIM_YOUNG);
-        w->mm.rss++;
+        w->mm.c.rss_anon++; /* as memory.c maps an anonymous page */
         ok++;
     }
     return ok;
@@ -120,8 +110,8 @@ static void overcommit_swaps_out(void **state)
     struct reclaim_counters c;
     reclaim_counters(w.r, &c);
     assert_true(c.pswpout > 0);
-    assert_int_equal(w.mm.rss + w.mm.swap, 1200);
-    assert_int_equal(w.mm.swap, c.swap_used);
+    assert_int_equal(w.mm.c.rss_anon + w.mm.c.swap_ents, 1200);
+    assert_int_equal(w.mm.c.swap_ents, c.swap_used);
     assert_true(c.alloc_stalls > 0);
     assert_true(vmscan_stats(reclaim_vmscan(w.r))->kswapd_wakeups >= 1);
     /* the first pages went first (oldest on the inactive list, activated once) */
@@ -133,7 +123,7 @@ static void overcommit_swaps_out(void **state)
             with_entry += reclaim_has_swap_entry(w.r, &w.mm, va);
         }
     }
-    assert_int_equal(evicted, w.mm.swap);
+    assert_int_equal(evicted, w.mm.c.swap_ents);
     assert_int_equal(with_entry, evicted);
     /* each eviction owes a TLB shootdown */
     struct reclaim_inval inv[4096];
@@ -165,7 +155,7 @@ static void swapin_with_readahead(void **state)
             va = a; /* 8 swapped pages in a row from here */
     }
     assert_true(va != 0);
-    uint64_t swap_before = w.mm.swap;
+    uint64_t swap_before = w.mm.c.swap_ents;
     reclaim_set_time(w.r, 1000000000ull); /* the device is idle by now */
     struct swapin_result sr;
     assert_int_equal(reclaim_swapin(w.r, &w.mm, va, PTE_WRITE | PTE_DIRTY | PTE_USER, &sr), 1);
@@ -173,7 +163,7 @@ static void swapin_with_readahead(void **state)
     assert_false(reclaim_has_swap_entry(w.r, &w.mm, va));
     assert_int_equal(sr.readahead, 0);
     assert_int_equal(sr.io_ns, 101000);
-    assert_int_equal(w.mm.swap, swap_before - 1);
+    assert_int_equal(w.mm.c.swap_ents, swap_before - 1);
     reclaim_set_time(w.r, 2000000000ull);
     assert_int_equal(reclaim_swapin(w.r, &w.mm, va + 4096, PTE_WRITE | PTE_DIRTY | PTE_USER, &sr), 1);
     assert_int_equal(sr.readahead, 1); /* va + 8192 */
@@ -240,7 +230,7 @@ static void memcg_limit_enforced(void **state)
     assert_int_equal(limit, 500);
     assert_true(peak <= 500);
     assert_true(failcnt > 0);
-    assert_true(w.mm.swap >= 200);
+    assert_true(w.mm.c.swap_ents >= 200);
     assert_true(page_alloc_free_pages(w.pa) > 300); /* the machine itself had room */
     world_done(&w);
 
@@ -302,7 +292,7 @@ static void exit_frees_swap(void **state)
     struct world w;
     world_init(&w, 8192);
     touch_pages(&w, 0, 1200);
-    uint64_t swapped = w.mm.swap;
+    uint64_t swapped = w.mm.c.swap_ents;
     assert_true(swapped > 0);
     assert_int_equal(reclaim_drop_swap(w.r, &w.mm, 0, 0), swapped);
     assert_int_equal(swap_used_slots(reclaim_swap(w.r)), 0);
@@ -317,11 +307,11 @@ static void fork_shares_swap_entries(void **state)
     struct world w;
     world_init(&w, 8192);
     touch_pages(&w, 0, 1200);
-    uint64_t swapped = w.mm.swap, used = swap_used_slots(reclaim_swap(w.r));
+    uint64_t swapped = w.mm.c.swap_ents, used = swap_used_slots(reclaim_swap(w.r));
     struct pgtable_frames fr = {table_alloc, table_release, w.pa};
-    struct mm child = {pgtable_new(4, 12, &fr), 0, 0};
+    struct mm child = {.ms = &w.ms, .pt = pgtable_new(4, 12, &fr)};
     assert_int_equal(reclaim_fork(w.r, &w.mm, &child), swapped);
-    child.swap = swapped;
+    child.c.swap_ents = swapped;
     assert_int_equal(swap_used_slots(reclaim_swap(w.r)), used); /* shared, not copied */
     uint64_t va = 0;
     for (uint64_t i = 0; i < 1200 && !va; i++)
@@ -332,8 +322,8 @@ static void fork_shares_swap_entries(void **state)
     assert_true(reclaim_has_swap_entry(w.r, &w.mm, va)); /* the parent still has its copy */
     /* readahead by address brought the window into the swap cache; only the faulting
      * page is mapped in the child */
-    assert_int_equal(child.swap, swapped - 1);
-    assert_int_equal(w.mm.swap, swapped);
+    assert_int_equal(child.c.swap_ents, swapped - 1);
+    assert_int_equal(w.mm.c.swap_ents, swapped);
     assert_int_equal(reclaim_drop_swap(w.r, &w.mm, 0, 0), swapped);
     assert_true(swap_used_slots(reclaim_swap(w.r)) > 0); /* the child's references remain */
     reclaim_drop_swap(w.r, &child, 0, 0);
@@ -465,8 +455,8 @@ static void read_fault_maps_writable_clean(void **state)
     assert_int_equal(c.swapcache_pages, cached - (rc == 2) + (rc == 1 ? sr.readahead : 0));
     /* fork: the child's read fault on a shared slot maps the page read-only */
     struct pgtable_frames fr = {table_alloc, table_release, w.pa};
-    struct mm child = {pgtable_new(4, 12, &fr), 0, 0};
-    child.swap = reclaim_fork(w.r, &w.mm, &child);
+    struct mm child = {.ms = &w.ms, .pt = pgtable_new(4, 12, &fr)};
+    child.c.swap_ents = reclaim_fork(w.r, &w.mm, &child);
     uint64_t cva = 0;
     for (uint64_t i = 0; i < 1200 && !cva; i++)
         if (reclaim_has_swap_entry(w.r, &child, 0x10000000ull + (i << 12)))
