@@ -213,8 +213,12 @@ struct memsys *memsys_new(const struct mmsim_config *cfg, char *err, unsigned lo
                                        .page_shift = ms->page_shift,
                                        .min_free_kbytes = cfg->memory.min_free_kbytes,
                                        .watermark_scale_factor = cfg->memory.watermark_scale_factor};
-        ms->pa = page_alloc_new(&pc);
-        if (!ms->pa || frames_reserve(ms, pc.total_pages)) {
+        /* the pages first: the buddy allocator keeps its state in them */
+        if (pc.total_pages && frames_reserve(ms, pc.total_pages) == 0) {
+            pc.pages = ms->pages;
+            ms->pa = page_alloc_new(&pc);
+        }
+        if (!ms->pa) {
             snprintf(err, errlen, "memsys: cannot set up %llu pages of physical memory (memory.size)",
                      (unsigned long long)pc.total_pages);
             memsys_free(ms);

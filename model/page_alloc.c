@@ -6,7 +6,11 @@
  * (__rmqueue_fallback, simplified: see steal_fallback). Freeing merges with the buddy
  * (buddy_pfn = pfn ^ (1 << order)) while it is a free block of the same order.
  *
- * Memory per frame: one state byte. Free-list links live per pageblock for blocks of
+ * Memory per frame: one state byte, `buddy` in the frame's struct page (model/page.h: the
+ * memory system's array, or one of our own), except for the first frame of a pageblock,
+ * whose state sits in a byte per pageblock: every free block of pageblock order and above
+ * starts there, so a mostly free machine touches no struct page. Free-list links live per
+ * pageblock for blocks of
  * pageblock order and above, and in a 512-entry chunk allocated only for pageblocks that
  * were split below that order, so a mostly free 16 GiB machine costs about 4 MiB. */
 #include "model/page_alloc.h"
@@ -15,6 +19,7 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "model/page.h"
 #include "model/statreg.h"
 
 #define NO_IDX UINT32_MAX
@@ -34,7 +39,9 @@ struct page_alloc {
     uint64_t total;
     unsigned page_shift, max_order, pb_order;
     uint64_t nr_pageblocks;
-    uint8_t *state;              /* per frame */
+    struct page *pages;          /* per frame: `buddy` is the state byte below */
+    int owns_pages;
+    uint8_t *pb_state;           /* per pageblock: the state byte of its first frame */
     uint8_t *pb_mt;              /* per pageblock: its migrate type */
     struct pa_link *pb_links;    /* links of free blocks of order >= pb_order */
     struct pa_link **chunks;     /* per pageblock, links of smaller blocks, on demand */
@@ -53,6 +60,21 @@ static const enum pa_migratetype fallbacks[PA_NR_MIGRATETYPES][2] = {
     [PA_RECLAIMABLE] = {PA_UNMOVABLE, PA_MOVABLE},
 };
 
+/* ---- the state byte of a frame ---- */
+
+static inline unsigned get_state(const struct page_alloc *pa, uint64_t pfn)
+{
+    uint64_t mask = ((uint64_t)1 << pa->pb_order) - 1;
+    return (pfn & mask) ? pa->pages[pfn].buddy : pa->pb_state[pfn >> pa->pb_order];
+}
+
+static inline void set_state(struct page_alloc *pa, uint64_t pfn, unsigned st)
+{
+    uint64_t mask = ((uint64_t)1 << pa->pb_order) - 1;
+    if (pfn & mask) pa->pages[pfn].buddy = (uint8_t)st;
+    else pa->pb_state[pfn >> pa->pb_order] = (uint8_t)st;
+}
+
 /* ---- free-list links ---- */
 
 static int ensure_chunk(struct page_alloc *pa, uint64_t pfn)
@@ -66,7 +88,7 @@ static int ensure_chunk(struct page_alloc *pa, uint64_t pfn)
 /* A block of order >= pb_order is pageblock-aligned and uses its pageblock's link. */
 static struct pa_link *link_of(const struct page_alloc *pa, uint32_t pfn)
 {
-    unsigned order = ST_ORDER(pa->state[pfn]);
+    unsigned order = ST_ORDER(get_state(pa, pfn));
     uint64_t pb = (uint64_t)pfn >> pa->pb_order;
     if (order >= pa->pb_order) return &pa->pb_links[pb];
     return &pa->chunks[pb][pfn & (((uint32_t)1 << pa->pb_order) - 1)];
@@ -75,7 +97,7 @@ static struct pa_link *link_of(const struct page_alloc *pa, uint32_t pfn)
 /* Put a free block on its list; the chunk for small blocks must exist. */
 static void list_add(struct page_alloc *pa, uint32_t pfn, unsigned order, unsigned mt, int tail)
 {
-    pa->state[pfn] = (uint8_t)(ST_FREE | (mt << 4) | order);
+    set_state(pa, pfn, (uint8_t)(ST_FREE | (mt << 4) | order));
     struct pa_link *l = link_of(pa, pfn);
     uint32_t *head = &pa->head[order][mt];
     if (*head == NO_IDX) {
@@ -97,7 +119,7 @@ static void list_add(struct page_alloc *pa, uint32_t pfn, unsigned order, unsign
 
 static void list_del(struct page_alloc *pa, uint32_t pfn)
 {
-    unsigned order = ST_ORDER(pa->state[pfn]), mt = ST_MT(pa->state[pfn]);
+    unsigned order = ST_ORDER(get_state(pa, pfn)), mt = ST_MT(get_state(pa, pfn));
     struct pa_link *l = link_of(pa, pfn);
     uint32_t *head = &pa->head[order][mt];
     if (l->next == pfn) {
@@ -107,7 +129,7 @@ static void list_del(struct page_alloc *pa, uint32_t pfn)
         link_of(pa, l->next)->prev = l->prev;
         if (*head == pfn) *head = l->next;
     }
-    pa->state[pfn] = 0;
+    set_state(pa, pfn, 0);
     pa->nr_free[order][mt]--;
     pa->free_pages -= (uint64_t)1 << order;
 }
@@ -182,11 +204,16 @@ struct page_alloc *page_alloc_new(const struct page_alloc_config *cfg)
     pa->pb_order = cfg->page_shift - 3 < max_order ? cfg->page_shift - 3 : max_order;
     pa->nr_pageblocks = (pa->total + ((uint64_t)1 << pa->pb_order) - 1) >> pa->pb_order;
     memset(pa->head, 0xff, sizeof(pa->head));
-    pa->state = calloc(pa->total, 1);
+    pa->pages = cfg->pages;
+    if (!pa->pages) {
+        pa->pages = calloc(pa->total, sizeof(struct page));
+        pa->owns_pages = 1;
+    }
     pa->pb_mt = malloc(pa->nr_pageblocks);
+    pa->pb_state = calloc(pa->nr_pageblocks, 1);
     pa->pb_links = calloc(pa->nr_pageblocks, sizeof(struct pa_link));
     pa->chunks = calloc(pa->nr_pageblocks, sizeof(struct pa_link *));
-    if (!pa->state || !pa->pb_mt || !pa->pb_links || !pa->chunks) goto fail;
+    if (!pa->pages || !pa->pb_state || !pa->pb_mt || !pa->pb_links || !pa->chunks) goto fail;
     memset(pa->pb_mt, PA_MOVABLE, pa->nr_pageblocks);
     if (free_all_frames(pa)) goto fail;
     setup_wmarks(pa, cfg->min_free_kbytes, cfg->watermark_scale_factor ? cfg->watermark_scale_factor : 10);
@@ -204,7 +231,8 @@ void page_alloc_free_all(struct page_alloc *pa)
     free(pa->chunks);
     free(pa->pb_links);
     free(pa->pb_mt);
-    free(pa->state);
+    if (pa->owns_pages) free(pa->pages);
+    free(pa->pb_state);
     free(pa);
 }
 
@@ -224,11 +252,11 @@ static void expand(struct page_alloc *pa, uint32_t pfn, unsigned low, unsigned h
  * the block leaves its list and expand() returns the rest to the same list type. */
 static uint32_t take_block(struct page_alloc *pa, uint32_t pfn, unsigned order)
 {
-    unsigned cur = ST_ORDER(pa->state[pfn]), mt = ST_MT(pa->state[pfn]);
+    unsigned cur = ST_ORDER(get_state(pa, pfn)), mt = ST_MT(get_state(pa, pfn));
     if (order < pa->pb_order && ensure_chunk(pa, pfn)) return NO_IDX;
     list_del(pa, pfn);
     expand(pa, pfn, order, cur, mt);
-    pa->state[pfn] = (uint8_t)(ST_ALLOC | order);
+    set_state(pa, pfn, (uint8_t)(ST_ALLOC | order));
     return pfn;
 }
 
@@ -266,7 +294,7 @@ static uint64_t move_freepages_block(struct page_alloc *pa, uint64_t pfn, unsign
     uint64_t end = start + ((uint64_t)1 << pa->pb_order), moved = 0;
     if (end > pa->total) end = pa->total;
     for (uint64_t p = start; p < end;) {
-        uint8_t s = pa->state[p];
+        uint8_t s = get_state(pa, p);
         unsigned o = ST_ORDER(s);
         if ((s & ST_FREE) && o < pa->pb_order) {
             if (ST_MT(s) != mt) {
@@ -350,17 +378,17 @@ uint64_t page_alloc_alloc(struct page_alloc *pa, unsigned order, enum pa_migrate
 
 void page_alloc_release(struct page_alloc *pa, uint64_t pfn, unsigned order)
 {
-    if (!pa || pfn >= pa->total || order > pa->max_order || pa->state[pfn] != (ST_ALLOC | order) ||
+    if (!pa || pfn >= pa->total || order > pa->max_order || get_state(pa, pfn) != (ST_ALLOC | order) ||
         (order < pa->pb_order && ensure_chunk(pa, pfn))) {
         if (pa) pa->bad_releases++;
         return;
     }
-    pa->state[pfn] = 0;
+    set_state(pa, pfn, 0);
     unsigned mt = pa->pb_mt[pfn >> pa->pb_order];
     while (order < pa->max_order) {
         uint64_t buddy = pfn ^ ((uint64_t)1 << order);
         if (buddy + ((uint64_t)1 << order) > pa->total) break;
-        uint8_t s = pa->state[buddy];
+        uint8_t s = get_state(pa, buddy);
         if (!(s & ST_FREE) || ST_ORDER(s) != order) break;
         list_del(pa, (uint32_t)buddy);
         /* Match the buddy's pageblocks to ours so a later expand() is consistent. */
@@ -375,7 +403,7 @@ void page_alloc_release(struct page_alloc *pa, uint64_t pfn, unsigned order)
 int page_alloc_split(struct page_alloc *pa, uint64_t pfn, unsigned order)
 {
     if (!page_alloc_is_allocated(pa, pfn, order)) return -1;
-    for (uint64_t i = 0; i < ((uint64_t)1 << order); i++) pa->state[pfn + i] = ST_ALLOC;
+    for (uint64_t i = 0; i < ((uint64_t)1 << order); i++) set_state(pa, pfn + i, ST_ALLOC);
     return 0;
 }
 
@@ -413,7 +441,7 @@ enum pa_migratetype page_alloc_pageblock_mt(const struct page_alloc *pa, uint64_
 
 int page_alloc_is_allocated(const struct page_alloc *pa, uint64_t pfn, unsigned order)
 {
-    return pa && pfn < pa->total && order <= pa->max_order && pa->state[pfn] == (ST_ALLOC | order);
+    return pa && pfn < pa->total && order <= pa->max_order && get_state(pa, pfn) == (ST_ALLOC | order);
 }
 
 /* frag_show_print(): "Node %d, zone %8s " then "%6lu " per order. */

@@ -19,6 +19,7 @@ enum pa_migratetype { PA_UNMOVABLE = 0, PA_MOVABLE = 1, PA_RECLAIMABLE = 2, PA_N
 enum pa_watermark { PA_WMARK_MIN = 0, PA_WMARK_LOW = 1, PA_WMARK_HIGH = 2, PA_WMARK_NONE = 3 };
 
 struct page_alloc;
+struct page;
 
 struct page_alloc_config {
     uint64_t total_pages;          /* frames managed (memory.size / page size) */
@@ -27,6 +28,8 @@ struct page_alloc_config {
     unsigned watermark_scale_factor; /* default 10 */
     unsigned max_order;            /* 0: PA_MAX_ORDER; arm64 uses 11 with 16 KiB and 13 with
                                     * 64 KiB pages (ARCH_FORCE_MAX_ORDER), at most PA_ORDER_LIMIT */
+    struct page *pages;            /* the memory system's struct pages (model/page.h), at least
+                                    * total_pages; NULL: the allocator keeps an array of its own */
 };
 
 #define PA_ORDER_LIMIT 13
