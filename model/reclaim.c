@@ -349,8 +349,7 @@ static int evict_page(void *ctx, uint64_t pfn, int anon, int dirty, uint64_t sha
         if (kind != RMAP_FILE)
             return -1;
         pc_page_written(r->ms, pfn);
-        r->c.pgwriteback++;
-        return 1;
+        return 1; /* vmscan counts it in pgwriteback */
     }
     if (kind == RMAP_FILE) {
         /* a clean page-cache page: dropped, its shadow kept for the refault test */
@@ -857,6 +856,7 @@ size_t reclaim_take_invalidations(struct reclaim *r, struct reclaim_inval *out, 
 void reclaim_counters(const struct reclaim *r, struct reclaim_counters *out)
 {
     *out = r->c;
+    out->pgwriteback = vmscan_stats(r->vm)->pgwriteback;
     out->swap_used = swap_used_slots(r->sw);
     out->swap_total = swap_total_slots(r->sw);
 }
@@ -948,7 +948,7 @@ void reclaim_publish_stats(const struct reclaim *r, struct stat_out *o)
     stat_u64(o, &D_R_SCP, r->c.swapcache_pages);
     stat_u64(o, &D_R_SCADD, r->c.swapcache_add);
     stat_u64(o, &D_R_SCREC, r->c.swapcache_reclaimed);
-    stat_u64(o, &D_R_WB, r->c.pgwriteback);
+    stat_u64(o, &D_R_WB, v->pgwriteback);
     stat_u64(o, &D_R_STALL, r->c.alloc_stalls);
     stat_u64(o, &D_R_KWAKE, v->kswapd_wakeups);
     stat_u64(o, &D_R_KCYC, r->c.kswapd_cycles);

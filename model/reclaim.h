@@ -123,7 +123,8 @@ void reclaim_memcg(const struct reclaim *r, uint64_t *limit, uint64_t *usage, ui
 /* ---- results ---- */
 struct reclaim_counters {
     uint64_t pswpin, pswpout;        /* pages */
-    uint64_t pgwriteback;            /* dirty file pages written back by reclaim (pages) */
+    uint64_t pgwriteback;            /* dirty file pages written back by reclaim (pages):
+                                        vmscan_stats' count, copied here */
     uint64_t swap_ra, swap_ra_hit;   /* readahead pages read; faults served by the swap cache */
     uint64_t swapcache_pages;        /* pages in the swap cache now */
     uint64_t swapcache_add;          /* pages added to the swap cache (read from swap) */
