@@ -105,7 +105,7 @@ awk -v a="$rss_small" -v b="$rss_big" -v pa="$pg_small" -v pb="$pg_big" -v pt="$
     bpp = (b - a) * 1024 / (pb - pa)
     printf "Host bytes per simulated resident page: %.1f (peak RSS difference over resident-page\n", bpp
     printf "difference; target <= 64: %s). The engine'"'"'s page tables take %.1f of them; the rest is the\n", (bpp <= 64 ? "met" : "NOT met"), pt
-    printf "OS model'"'"'s per-frame state (memory.c frame records, the reclaim rmap, vmscan LRU links,\n"
-    printf "buddy state), allocated as frames are first used.\n"
+    printf "OS model'"'"'s per-frame state (one 32-byte struct page a frame, model/page.h), touched as\n"
+    printf "frames are first used.\n"
     g = (l - a) / a
     printf "A 4x longer trace over the same pages: peak RSS %+.1f%% (streaming: %s).\n", g * 100, (g < 0.05 ? "memory does not grow" : "NOT flat") }'
