@@ -104,7 +104,7 @@ void zap_range(struct mm *mm, uint64_t start, uint64_t end);
 void zap_all(struct mm *mm);
 int split_huge_leaf(struct mm *mm, uint64_t va);
 uint64_t vma_pgoff(const struct memsys *ms, const struct vma *v, uint64_t va);
-/* reclaim.c: a page of mm left memory (anon: to swap) / came back from swap */
+/* reclaim.c, swap_state.c: a page of mm left memory (anon: to swap) / came back from swap */
 void mm_page_reclaimed(struct mm *mm, uint64_t pfn, int anon);
 void mm_page_swapped_in(struct mm *mm, uint64_t pfn);
 

@@ -8,8 +8,8 @@
  *   - memory.c, filemap.c, fork.c, mmap.c: `kind`, `order`, `mapcount`, the file and index
  *     of a page-cache page (in `key`), PG_dirty;
  *   - vmscan.c: the LRU links, `lru`, the LRU flags, `wb_epoch`;
- *   - reclaim.c: the reverse map (`rmap` and `key`) and `swap`, the slot of a page in the
- *     swap cache.
+ *   - reclaim.c: the reverse map (`rmap` and `key`); swap_state.c: `swap`, the slot of a
+ *     page in the swap cache.
  * The record is 32 bytes, and it is the host memory a simulated page costs beyond the
  * engine's page tables (docs/replay.md), so fields are packed: `key` is both the page
  * cache's (file, index) and the reverse map's (address space, virtual page).
@@ -23,7 +23,7 @@
 
 #include <stdint.h>
 
-/* What a frame holds, for memory.c (FK_FREE also for frames only reclaim.c uses: pages
+/* What a frame holds, for memory.c (FK_FREE also for frames only swap_state.c uses: pages
  * read ahead into the swap cache, not mapped yet). */
 enum frame_kind { FK_FREE = 0, FK_ANON, FK_FILE, FK_PGTABLE, FK_ZERO, FK_TAIL };
 

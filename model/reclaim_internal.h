@@ -1,0 +1,80 @@
+/* reclaim_internal.h - the insides of reclaim, shared by reclaim.c (the reverse map, swap
+ * entries, eviction, the allocation slow path, kswapd's round: mm/rmap.c, mm/vmscan.c's
+ * callers, mm/swapfile.c) and swap_state.c (the swap cache and swap-in with readahead:
+ * mm/swap_state.c, do_swap_page's part). Not for users of reclaim: they include
+ * model/reclaim.h. */
+#ifndef MMSIM_RECLAIM_INTERNAL_H
+#define MMSIM_RECLAIM_INTERNAL_H
+
+#include <stdint.h>
+
+#include "model/mm_internal.h"
+#include "model/oom_kill.h"
+#include "model/page.h"
+#include "model/reclaim.h"
+#include "model/u64map.h"
+
+#define VPN_BITS 45              /* 57-bit virtual addresses with 4 KiB pages */
+#define MAX_READAHEAD 64
+
+/* The reverse map lives in struct page (model/page.h): `rmap` says who owns a tracked
+ * frame and `key` where: for an anonymous page the swap key of its address (mm index <<
+ * VPN_BITS | vpn, see make_key), for a page-cache page its file key (the page cache's own
+ * file and index), for an unmapped swap-cache page (readahead) its slot. */
+#define RMAP_KEY_MASK ((1ull << 62) - 1)
+
+static inline void rmap_set(struct page *p, enum rmap_kind kind, uint64_t key)
+{
+    p->rmap = (uint8_t)kind;
+    p->key = key & RMAP_KEY_MASK;
+}
+
+struct reclaim {
+    struct reclaim_config cfg;
+    struct memsys *ms;       /* the owner of the pages and the address spaces */
+    struct page *pages;      /* ms->pages */
+    struct page_alloc *pa;
+    struct vmscan *vm;
+    struct swap_dev *sw;
+    uint64_t nframes;
+    /* address spaces with swap entries are named by a small index in the keys */
+    struct mm **mms;
+    struct swap_ra_state *mm_ra; /* per index: readahead by address (per VMA in the kernel) */
+    uint32_t nmms, capmms;
+    struct u64map entries;   /* (mm index, vpn) -> swap slot */
+    struct u64map file_shadows; /* file key -> shadow of an evicted page-cache page */
+    uint64_t *slot_key;      /* per slot: the key that owns it */
+    uint64_t *slot_shadow;   /* per slot: the workingset shadow of the evicted page */
+    /* the swap cache (mm/swap_state.c): a page read from swap keeps its slot while it is
+     * clean, so reclaiming it again costs no write; it holds one reference on the slot */
+    uint32_t *slot_cache;    /* per slot: pfn + 1 of its page in the swap cache, 0: none */
+    uint8_t *slot_ra;        /* per slot: its cached page was read ahead, not used yet
+                                (PG_readahead); the first fault on it is a readahead hit */
+    uint64_t nslots;
+    /* consecutive swap-outs merge into one write, as the block layer merges bios */
+    uint64_t run_first, run_len;
+    uint64_t sync_write_ns;  /* zram compression done by the current shrink */
+    uint64_t now_ns;
+    struct reclaim_inval *inval;
+    size_t ninval;
+    int inval_overflow;
+    struct reclaim_counters c;
+    struct oom_memcg memcg;  /* charged: the resident user pages reclaim tracks */
+    int memcg_oom;
+};
+
+/* reclaim.c */
+void reclaim_memcg_charge(struct reclaim *r);
+int reclaim_mm_index(const struct reclaim *r, const struct mm *mm);
+int reclaim_mm_index_add(struct reclaim *r, struct mm *mm);
+uint64_t reclaim_make_key(const struct reclaim *r, int idx, uint64_t va);
+int reclaim_swap_has_room(const struct reclaim *r);
+
+/* swap_state.c: the swap cache */
+uint64_t swapcache_pfn(const struct reclaim *r, uint64_t slot);
+int swapcache_insert(struct reclaim *r, uint64_t slot, uint64_t pfn);
+int swapcache_slot_of(const struct reclaim *r, uint64_t pfn, uint64_t *slot);
+void swapcache_remove(struct reclaim *r, uint64_t pfn);
+void swapcache_drop_page(struct reclaim *r, uint64_t pfn);
+
+#endif
