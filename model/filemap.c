@@ -82,11 +82,11 @@ uint64_t pc_find(const struct memsys *ms, uint32_t file, uint64_t pgoff)
 }
 
 /* A page enters the cache (add_to_page_cache_lru): a movable frame. */
-uint64_t pc_insert(struct memsys *ms, uint32_t file, uint64_t pgoff)
+static uint64_t pc_add(struct memsys *ms, uint32_t file, uint64_t pgoff, int charged)
 {
     struct pc_file *f = &ms->files[file];
     if (pc_reserve(f, pgoff)) return NO_PFN;
-    uint64_t pfn = frames_alloc(ms, 0, PA_MOVABLE, PA_WMARK_LOW);
+    uint64_t pfn = charged ? frames_alloc(ms, 0, PA_MOVABLE, PA_WMARK_LOW) : frames_alloc_uncharged(ms);
     if (pfn == NO_PFN || pfn >= UINT32_MAX) return NO_PFN;
     struct page *fr = &ms->pages[pfn];
     fr->kind = FK_FILE;
@@ -95,8 +95,19 @@ uint64_t pc_insert(struct memsys *ms, uint32_t file, uint64_t pgoff)
     f->nr_pages++;
     if (f->node_use[pgoff / 64]++ == 0 && ms->slub) f->node[pgoff / 64] = slub_alloc(ms->slub, SLAB_RADIX_TREE_NODE);
     ms->st.pgcache_inserts++;
-    if (ms->rc && !f->shmem) reclaim_file_page_added(ms->rc, pfn, file, pgoff);
+    if (charged && ms->rc && !f->shmem) reclaim_file_page_added(ms->rc, pfn, file, pgoff);
     return pfn;
+}
+
+uint64_t pc_insert(struct memsys *ms, uint32_t file, uint64_t pgoff) { return pc_add(ms, file, pgoff, 1); }
+
+/* Does a memory cgroup limit the trace's processes? Then the pages a warm cache holds were
+ * read before they ran, by others: the kernel charged them to the cgroup that read them
+ * first (the root one), so this group is not charged for them and its reclaim never
+ * scans them. The model keeps them off its LRU lists, which are the group's. */
+static int warm_pages_outside_group(const struct memsys *ms)
+{
+    return ms->rc && ms->prm.cache_warm && reclaim_memcg(ms->rc)->limit_pages != 0;
 }
 
 /* Is the page usable without I/O? Warm caches count every page as cached already. */
@@ -111,7 +122,8 @@ int pc_cached(const struct memsys *ms, uint32_t file, uint64_t pgoff)
 uint64_t pc_get_cached(struct memsys *ms, uint32_t file, uint64_t pgoff)
 {
     uint64_t pfn = pc_find(ms, file, pgoff);
-    return pfn != NO_PFN ? pfn : pc_insert(ms, file, pgoff);
+    if (pfn != NO_PFN) return pfn;
+    return pc_add(ms, file, pgoff, !warm_pages_outside_group(ms) || ms->files[file].shmem);
 }
 
 /* filemap_fault on a miss: read-around ra_pages centred on the page (do_sync_mmap_readahead). */

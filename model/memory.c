@@ -50,6 +50,21 @@ static int frames_reserve(struct memsys *ms, uint64_t end)
     return 0;
 }
 
+static uint64_t frame_init(struct memsys *ms, uint64_t pfn, unsigned order)
+{
+    if (pfn == NO_PFN) return NO_PFN;
+    struct page *f = &ms->pages[pfn];
+    page_reset(f, FK_FREE, 0);
+    f->order = (uint8_t)order;
+    return pfn;
+}
+
+uint64_t frames_alloc_uncharged(struct memsys *ms)
+{
+    if (!ms->rc) return frames_alloc(ms, 0, PA_MOVABLE, PA_WMARK_LOW);
+    return frame_init(ms, reclaim_alloc_uncharged(ms->rc, PA_MOVABLE, &ms->reclaim_cycles, &ms->reclaim_stalled), 0);
+}
+
 uint64_t frames_alloc(struct memsys *ms, unsigned order, enum pa_migratetype mt, enum pa_watermark w)
 {
     uint64_t pfn;
@@ -65,11 +80,7 @@ uint64_t frames_alloc(struct memsys *ms, unsigned order, enum pa_migratetype mt,
         if (frames_reserve(ms, pfn + align)) return NO_PFN;
         ms->next_pfn = pfn + align;
     }
-    if (pfn == NO_PFN) return NO_PFN;
-    struct page *f = &ms->pages[pfn];
-    page_reset(f, FK_FREE, 0);
-    f->order = (uint8_t)order;
-    return pfn;
+    return frame_init(ms, pfn, order);
 }
 
 void frames_release(struct memsys *ms, uint64_t pfn, unsigned order)
@@ -95,11 +106,27 @@ static uint64_t table_frame_alloc(void *ctx)
 {
     struct memsys *ms = ctx;
     uint64_t pfn = frames_alloc(ms, 0, PA_UNMOVABLE, PA_WMARK_MIN);
-    if (pfn != NO_PFN) ms->pages[pfn].kind = FK_PGTABLE;
-    return pfn == NO_PFN ? PGT_NO_FRAME : pfn;
+    if (pfn == NO_PFN) return PGT_NO_FRAME;
+    ms->pages[pfn].kind = FK_PGTABLE;
+    /* a page table is kernel memory of the group (GFP_PGTABLE_USER has __GFP_ACCOUNT) */
+    if (ms->rc) reclaim_memcg_kmem(ms->rc, 1, &ms->reclaim_cycles);
+    return pfn;
 }
 
-static void table_frame_release(void *ctx, uint64_t pfn) { frames_release(ctx, pfn, 0); }
+static void table_frame_release(void *ctx, uint64_t pfn)
+{
+    struct memsys *ms = ctx;
+    if (ms->rc) reclaim_memcg_kmem(ms->rc, -1, NULL);
+    frames_release(ms, pfn, 0);
+}
+
+/* A task's kernel stack, THREAD_SIZE (16 KiB on x86-64), charged to its memory cgroup
+ * (account_kernel_stack). The model keeps one task per address space. */
+static int64_t kernel_stack_pages(const struct memsys *ms)
+{
+    int64_t n = 16384 >> ms->page_shift;
+    return n ? n : 1;
+}
 
 /* ---------------------------------------------------------------- memsys ---- */
 
@@ -399,6 +426,7 @@ struct mm *mm_alloc(struct memsys *ms)
         return NULL;
     }
     vmas_init(&mm->vmas, ms->slub, ms->page_size);
+    if (ms->rc) reclaim_memcg_kmem(ms->rc, kernel_stack_pages(ms), &ms->reclaim_cycles);
     if (ms->slub)
         for (int i = 0; i < 6; i++) mm->obj[i] = slub_alloc(ms->slub, task_objs[i]);
     mm->c.pgtables_bytes = vmpte_bytes(mm);
@@ -534,6 +562,7 @@ void mm_destroy(struct memsys *ms, struct mm *mm)
     zap_all(mm);
     vmas_destroy(&mm->vmas);
     pgtable_free(mm->pt);
+    if (ms->rc) reclaim_memcg_kmem(ms->rc, -kernel_stack_pages(ms), NULL);
     if (ms->slub)
         for (int i = 0; i < 6; i++)
             if (mm->obj[i]) slub_release(ms->slub, task_objs[i], mm->obj[i]);

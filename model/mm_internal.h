@@ -93,6 +93,9 @@ struct mm {
 
 /* memory.c: frames, address spaces, mappings */
 uint64_t frames_alloc(struct memsys *ms, unsigned order, enum pa_migratetype mt, enum pa_watermark w);
+/* An order-0 movable frame the memory cgroup is not charged for (frames_alloc charges the
+ * group's limit first). */
+uint64_t frames_alloc_uncharged(struct memsys *ms);
 void frames_release(struct memsys *ms, uint64_t pfn, unsigned order);
 struct mm *mm_alloc(struct memsys *ms);
 void note_rss(struct mm *mm);

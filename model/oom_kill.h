@@ -85,6 +85,7 @@ struct oom_memcg {
     uint64_t usage_pages;      /* charged now (resident pages of its processes) */
     uint64_t swap_usage_pages;
     uint64_t max_usage_pages;  /* memory.max_usage_in_bytes / memory.peak, in pages */
+    uint64_t kmem_pages;       /* of usage: kernel memory (memory.kmem.usage_in_bytes) */
     uint64_t failcnt;          /* charges that hit the limit */
     uint64_t oom_kills;
 };

@@ -302,8 +302,7 @@ int pressure_oom(struct sim *s, struct cpu *c, struct proc *p)
                              .page_size = 1u << s->page_shift};
     if (reclaim_memcg_oom(pr->rc)) {
         /* the cgroup holds every process: its limit (plus its swap) is totalpages */
-        uint64_t limit, usage, peak, failcnt;
-        reclaim_memcg(pr->rc, &limit, &usage, &peak, &failcnt);
+        uint64_t limit = reclaim_memcg(pr->rc)->limit_pages;
         struct reclaim_counters rcnt;
         reclaim_counters(pr->rc, &rcnt);
         oc.constraint = OOM_CONSTRAINT_MEMCG;
@@ -424,6 +423,7 @@ DEFC(D_PROCS_B, "procs_b", "processes", STAT_GAUGE | STAT_NOT_JSON, "procs_b", "
 DEF(D_CG_LIMIT, "limit_pages", "pages", STAT_INFO, "the memory cgroup's limit (`memcg.limit`; the group is there only with one)");
 DEF(D_CG_USAGE, "usage_pages", "pages", STAT_GAUGE, "pages charged to the cgroup now");
 DEF(D_CG_PEAK, "max_usage_pages", "pages", STAT_GAUGE, "the most pages charged at once (memory.peak)");
+DEF(D_CG_KMEM, "kmem_pages", "pages", STAT_GAUGE, "of usage_pages, kernel memory: page tables and kernel stacks (memory.kmem.usage_in_bytes)");
 DEF(D_CG_FAIL, "failcnt", "events", STAT_COUNTER, "charges that hit the limit");
 DEF(D_MI_TOTAL, "total", "bytes", STAT_INFO, "MemTotal");
 DEF(D_MI_FREE, "free", "bytes", STAT_GAUGE, "MemFree");
@@ -493,14 +493,14 @@ static void publish_memcg_meminfo(struct sim *s, struct stat_out *o)
 {
     struct meminfo m;
     fill_meminfo(s, &m);
-    uint64_t limit, usage, peak, failcnt;
-    reclaim_memcg(s->pr->rc, &limit, &usage, &peak, &failcnt);
-    if (limit || stat_all(o)) {
+    const struct oom_memcg *cg = reclaim_memcg(s->pr->rc);
+    if (cg->limit_pages || stat_all(o)) {
         stat_group_begin(o, "memcg");
-        stat_u64(o, &D_CG_LIMIT, limit);
-        stat_u64(o, &D_CG_USAGE, usage);
-        stat_u64(o, &D_CG_PEAK, peak);
-        stat_u64(o, &D_CG_FAIL, failcnt);
+        stat_u64(o, &D_CG_LIMIT, cg->limit_pages);
+        stat_u64(o, &D_CG_USAGE, cg->usage_pages);
+        stat_u64(o, &D_CG_PEAK, cg->max_usage_pages);
+        stat_u64(o, &D_CG_KMEM, cg->kmem_pages);
+        stat_u64(o, &D_CG_FAIL, cg->failcnt);
         stat_group_end(o);
     }
     stat_group_begin(o, "meminfo");

@@ -341,13 +341,29 @@ static uint64_t shrink(struct reclaim *r, int is_kswapd, uint64_t nr, uint64_t *
 
 int reclaim_memcg_oom(const struct reclaim *r) { return r->memcg_oom; }
 
-void reclaim_memcg(const struct reclaim *r, uint64_t *limit, uint64_t *usage, uint64_t *peak,
-                   uint64_t *failcnt)
+const struct oom_memcg *reclaim_memcg(const struct reclaim *r) { return &r->memcg; }
+
+static int memcg_make_room(struct reclaim *r, uint64_t *cycles, int *stalled);
+
+/* Kernel memory charged to the group (__GFP_ACCOUNT: page tables, kernel stacks), counted
+ * in its usage as memory.kmem.usage_in_bytes is in memory.usage_in_bytes, on no LRU list.
+ * A charge at the limit reclaims first, as try_charge_memcg does; if reclaim cannot make
+ * room the charge still goes through (the next user page finds the group over its limit
+ * and takes the memcg OOM path). A negative count uncharges. */
+void reclaim_memcg_kmem(struct reclaim *r, int64_t pages, uint64_t *cycles)
 {
-    *limit = r->memcg.limit_pages;
-    *usage = r->memcg.usage_pages;
-    *peak = r->memcg.max_usage_pages;
-    *failcnt = r->memcg.failcnt;
+    if (pages < 0) {
+        uint64_t n = (uint64_t)-pages;
+        n = n < r->memcg.kmem_pages ? n : r->memcg.kmem_pages;
+        r->memcg.kmem_pages -= n;
+        oom_memcg_uncharge(&r->memcg, n);
+        return;
+    }
+    for (int64_t i = 0; i < pages; i++) {
+        (void)memcg_make_room(r, cycles, NULL); /* over the limit when it fails: see above */
+        r->memcg.kmem_pages++;
+        reclaim_memcg_charge(r);
+    }
 }
 
 /* try_charge_memcg: at the limit, reclaim from the group (every process is in it, so the
@@ -380,6 +396,11 @@ uint64_t reclaim_alloc(struct reclaim *r, enum pa_migratetype mt, uint64_t *cycl
         r->memcg_oom = 1;
         return PA_NO_PFN;
     }
+    return reclaim_alloc_uncharged(r, mt, cycles, stalled);
+}
+
+uint64_t reclaim_alloc_uncharged(struct reclaim *r, enum pa_migratetype mt, uint64_t *cycles, int *stalled)
+{
     uint64_t pfn = page_alloc_alloc(r->pa, 0, mt, PA_WMARK_LOW);
     if (pfn != PA_NO_PFN)
         return pfn;

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/oom_kill.h"
 #include "model/page_alloc.h"
 #include "model/swap.h"
 #include "model/vmscan.h"
@@ -53,6 +54,12 @@ void reclaim_set_time(struct reclaim *r, uint64_t now_ns);
  * that fails: the caller goes OOM. The CPU cost of direct reclaim is added to *cycles and
  * *stalled is set when the task reclaimed (a memory stall for PSI). */
 uint64_t reclaim_alloc(struct reclaim *r, enum pa_migratetype mt, uint64_t *cycles, int *stalled);
+/* The same for a page the group is not charged for (a page-cache page another group read
+ * first): the node's watermarks and reclaim, not the group's limit. */
+uint64_t reclaim_alloc_uncharged(struct reclaim *r, enum pa_migratetype mt, uint64_t *cycles, int *stalled);
+/* Charge (pages > 0) or uncharge kernel memory of the group's tasks: page tables and
+ * kernel stacks (memory.kmem.usage_in_bytes). Reclaims first at the limit. */
+void reclaim_memcg_kmem(struct reclaim *r, int64_t pages, uint64_t *cycles);
 
 /* ---- pages ---- */
 #define RECLAIM_ANON 1u
@@ -116,9 +123,9 @@ size_t reclaim_take_invalidations(struct reclaim *r, struct reclaim_inval *out, 
 /* ---- the memory cgroup ---- */
 /* 1 when the last failed allocation hit the cgroup's limit (a CONSTRAINT_MEMCG OOM). */
 int reclaim_memcg_oom(const struct reclaim *r);
-/* Its limit, charged pages now and at most, and charges that met the limit. */
-void reclaim_memcg(const struct reclaim *r, uint64_t *limit, uint64_t *usage, uint64_t *peak,
-                   uint64_t *failcnt);
+/* The group: its limit, charged pages now and at most (of them kernel memory), and
+ * charges that met the limit. */
+const struct oom_memcg *reclaim_memcg(const struct reclaim *r);
 
 /* ---- results ---- */
 struct reclaim_counters {

@@ -225,11 +225,10 @@ static void memcg_limit_enforced(void **state)
     struct world w;
     world_init_cg(&w, 8192, 0, 500);
     assert_int_equal(touch_pages(&w, 0, 700), 700);
-    uint64_t limit, usage, peak, failcnt;
-    reclaim_memcg(w.r, &limit, &usage, &peak, &failcnt);
-    assert_int_equal(limit, 500);
-    assert_true(peak <= 500);
-    assert_true(failcnt > 0);
+    const struct oom_memcg *cg = reclaim_memcg(w.r);
+    assert_int_equal(cg->limit_pages, 500);
+    assert_true(cg->max_usage_pages <= 500);
+    assert_true(cg->failcnt > 0);
     assert_true(w.mm.c.swap_ents >= 200);
     assert_true(page_alloc_free_pages(w.pa) > 300); /* the machine itself had room */
     world_done(&w);
