@@ -353,12 +353,10 @@ void sim_report_windows_json(struct sim *s, struct json *j)
     struct sim_windows *sw = s->win;
     if (!sw || sw->oom)
         return;
-    double *d = calloc(sw->nkeys + 1, sizeof *d), *tot = calloc(sw->nkeys + 1, sizeof *tot);
-    if (!d || !tot) {
-        free(d);
-        free(tot);
+    double *d = calloc(2 * (sw->nkeys + 1), sizeof *d); /* a window's changes, then their total */
+    if (!d)
         return;
-    }
+    double *tot = d + sw->nkeys + 1;
     json_obj_begin(j, "windows");
     if (sw->warm_fraction > 0)
         json_f64(j, "warmup_fraction", sw->warm_fraction);
@@ -386,7 +384,6 @@ void sim_report_windows_json(struct sim *s, struct json *j)
     json_obj_end(j);
     json_obj_end(j);
     free(d);
-    free(tot);
 }
 
 /* The name of a TLB or cache whose misses key k is ("tlb.NAME.misses", "cache.NAME.misses"),
@@ -419,12 +416,10 @@ void sim_report_windows_text(struct sim *s, FILE *f)
     struct sim_windows *sw = s->win;
     if (!sw || sw->oom)
         return;
-    double *d = calloc(sw->nkeys + 1, sizeof *d), *tot = calloc(sw->nkeys + 1, sizeof *tot);
-    if (!d || !tot) {
-        free(d);
-        free(tot);
+    double *d = calloc(2 * (sw->nkeys + 1), sizeof *d); /* a window's changes, then their total */
+    if (!d)
         return;
-    }
+    double *tot = d + sw->nkeys + 1;
     fprintf(f, "\nWindows: %zu, each after a warmup of ", sw->n);
     if (sw->warm_fraction > 0)
         fprintf(f, "%g of its accesses", sw->warm_fraction);
@@ -451,5 +446,4 @@ void sim_report_windows_text(struct sim *s, FILE *f)
     fprintf(f, "  %6s %7s %9s", "total", "", "");
     text_row(f, sw, tot);
     free(d);
-    free(tot);
 }
