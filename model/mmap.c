@@ -672,10 +672,15 @@ static void ev_file_io(struct memsys *ms, const struct mmt_event *ev)
     uint32_t file = file_lookup(ms, ev->path, ev->nargs > 3 ? ev->args[3] : 0);
     if (!file) return;
     uint64_t first = ev->args[1] >> ms->page_shift, last = (ev->args[1] + (uint64_t)ev->result - 1) >> ms->page_shift;
+    int write = ev->type == MMT_EV_FILE_WRITE;
     for (uint64_t p = first; p <= last; p++) {
         uint64_t pfn = pc_find(ms, file, p);
-        if (pfn == NO_PFN && (pfn = pc_insert(ms, file, p)) == NO_PFN) return;
-        if (ev->type == MMT_EV_FILE_WRITE) file_page_dirtied(ms, pfn);
+        /* a read of a page a warm cache held is that cached page (another group's, with
+         * a memory cgroup); a write may create the page: this task's */
+        if (pfn == NO_PFN)
+            pfn = !write && pc_cached(ms, file, p) ? pc_get_cached(ms, file, p) : pc_insert(ms, file, p);
+        if (pfn == NO_PFN) return;
+        if (write) file_page_dirtied(ms, pfn);
     }
 }
 

@@ -2,8 +2,9 @@
 # What a memory cgroup is charged for, against the kernel: a program runs in a fresh memory
 # cgroup without a limit and the kernel's peak usage (memory.max_usage_in_bytes on cgroup
 # v1, memory.peak on v2) is compared with the model's (memcg.max_usage_pages) for the same
-# program's trace, within 3% or 64 pages (the kernel's per-CPU charge stock holds up to 64
-# pages a CPU that the model does not keep).
+# program's trace: within 2% + 16 pages above the kernel's, and 2% + 16 pages + 64 pages a
+# CPU below it (the kernel's per-CPU charge stock holds up to 64 pages a CPU charged ahead,
+# which the model does not keep; the same run's peak moves by 64 pages between runs).
 # The kernel charges a group for its tasks' anonymous pages, page tables and kernel stacks
 # (kmem), and for page-cache pages only when the group reads them first: the program's own
 # binary and libraries, cached before it ran, belong to the group that read them. The
@@ -49,12 +50,19 @@ compare() { # name CMD...
         "$TMP/$name.mmt" >"$TMP/$name.json" 2>"$TMP/rep.err" ||
         { echo "not ok - memcg charge $name: replay failed"; sed 's/^/#   /' "$TMP/rep.err" | head -5; return; }
     m=$(json_get "$TMP/$name.json" memcg.max_usage_pages)
-    if awk -v k="$k" -v m="$m" 'BEGIN { d = m - k; if (d < 0) d = -d; t = k * 0.03; if (t < 64) t = 64; exit !(d <= t) }'; then
-        echo "ok - memcg charge $name: peak usage, kernel $k pages, model $m"
+    # the kernel's peak may hold up to 64 pages a CPU of charge stock on top of its pages
+    local lo=$(( k - k / 50 - 64 * $(nproc) - 16 )) hi=$(( k + k / 50 + 16 ))
+    if [ "$m" -ge "$lo" ] && [ "$m" -le "$hi" ]; then
+        echo "ok - memcg charge $name: peak usage, kernel $k pages, model $m (allowed $lo..$hi)"
     else
-        echo "not ok - memcg charge $name: peak usage, kernel $k pages, model $m (3% or 64 pages)"
+        echo "not ok - memcg charge $name: peak usage, kernel $k pages, model $m (allowed $lo..$hi)"
     fi
 }
 
 compare walk-16MiB "$PROGS/thrash_walk" rand 16 4096
 compare sweep-8MiB "$PROGS/thrash_sweep" 8 2
+# an everyday program reading a file that is in the page cache already (read(2), not mapped)
+python3 -c 'import random
+r = random.Random(7)
+for i in range(30000): print("%08x %s" % (r.getrandbits(32), "x" * r.randint(10, 60)))' >"$TMP/sort.in"
+compare sort-1MiB /usr/bin/env LC_ALL=C /usr/bin/sort --parallel=1 -S 16M -o /dev/null "$TMP/sort.in"
