@@ -34,7 +34,7 @@ TEST_PKGS = slurmctld slurmd slurm-client munge openssh-server
 # The everyday programs `make validate` holds the model against (tests/validate/everyday.sh).
 VALIDATE_PKGS = python3 perl coreutils bzip2 gzip sqlite3 git nodejs gcc
 
-.PHONY: all deps test-deps build test demo bench validate validate-thrash install clean unit asan fuzz progs docs-stats
+.PHONY: all deps test-deps build test demo bench bench-ab validate validate-thrash install clean unit asan fuzz progs docs-stats
 all: deps
 	@$(MAKE) --no-print-directory build
 
@@ -130,6 +130,11 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory build
 	@tests/bench.sh
+
+# Replay speed of this tree against revision BASE, interleaved in one run (tests/bench/ab.sh).
+bench-ab: deps
+	@$(MAKE) --no-print-directory build
+	@bash tests/bench/ab.sh $(or $(BASE),HEAD~1)
 
 validate:
 	@$(MAKE) --no-print-directory deps EXTRA_PKGS="$(VALIDATE_PKGS)"
