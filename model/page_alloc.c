@@ -85,13 +85,14 @@ static int ensure_chunk(struct page_alloc *pa, uint64_t pfn)
     return pa->chunks[pb] ? 0 : -1;
 }
 
-/* A block of order >= pb_order is pageblock-aligned and uses its pageblock's link. */
-static struct pa_link *link_of(const struct page_alloc *pa, uint32_t pfn)
+/* A block of order >= pb_order is pageblock-aligned and uses its pageblock's link (its
+ * state is the pageblock's byte: no struct page to read). */
+static inline struct pa_link *link_of(const struct page_alloc *pa, uint32_t pfn)
 {
-    unsigned order = ST_ORDER(get_state(pa, pfn));
     uint64_t pb = (uint64_t)pfn >> pa->pb_order;
-    if (order >= pa->pb_order) return &pa->pb_links[pb];
-    return &pa->chunks[pb][pfn & (((uint32_t)1 << pa->pb_order) - 1)];
+    uint32_t off = pfn & (((uint32_t)1 << pa->pb_order) - 1);
+    if (off == 0 && ST_ORDER(pa->pb_state[pb]) >= pa->pb_order) return &pa->pb_links[pb];
+    return &pa->chunks[pb][off];
 }
 
 /* Put a free block on its list; the chunk for small blocks must exist. */
