@@ -8,7 +8,7 @@
 void kswapd_after_fault(struct sim *s, struct cpu *c)
 {
     struct pressure *pr = s->pr;
-    if (!pr->kswapd.queued && reclaim_kswapd_awake(pr->rc)) {
+    if (pr && pr->rc && !pr->kswapd.queued && reclaim_kswapd_awake(pr->rc)) {
         pr->kswapd.queued = 1;
         pr->kswapd.ready_fx = c->clock_fx;
         c->slice_end_fx = c->clock_fx;
@@ -16,14 +16,15 @@ void kswapd_after_fault(struct sim *s, struct cpu *c)
     }
 }
 
-static int kswapd_due(const struct sim *s, uint64_t stream_ready)
+static int kswapd_due(const struct sim *s, uint64_t queue_ready)
 {
     const struct pressure *pr = s->pr;
-    return pr && pr->kswapd.queued && pr->kswapd.ready_fx <= stream_ready;
+    return pr && pr->kswapd.queued && pr->kswapd.ready_fx <= queue_ready;
 }
 
-static void kswapd_run_slice(struct sim *s, struct cpu *c)
+static enum sched_slice kswapd_run_slice(struct sim *s, struct cpu *c, void *self)
 {
+    (void)self;
     struct pressure *pr = s->pr;
     struct kswapd *k = &pr->kswapd;
     k->queued = 0;
@@ -49,10 +50,11 @@ static void kswapd_run_slice(struct sim *s, struct cpu *c)
             break;
         }
     }
-    if (!stuck && reclaim_kswapd_awake(pr->rc)) { /* the quantum ended first: back in the queue */
+    if (!stuck && reclaim_kswapd_awake(pr->rc)) { /* the quantum ended first: due again */
         k->queued = 1;
         k->ready_fx = c->clock_fx;
     }
+    return SLICE_AGAIN;
 }
 
 const struct sched_task kswapd_task = {"kswapd", kswapd_due, kswapd_run_slice};

@@ -26,9 +26,9 @@ struct kswapd {
  * stream's slice so the scheduler can run it. */
 void kswapd_after_fault(struct sim *s, struct cpu *c);
 
-/* The scheduler's view of kswapd: runnable and going before the first stream, ready at
- * `stream_ready` (the one ready first goes first; kswapd wins a tie, as the thread whose
- * wakeup preempted the stream); one slice of it on a CPU. */
+/* The scheduler's view of kswapd, a task outside the run queue (sim.c registers it): due
+ * when runnable and ready no later than the queue's first task (kswapd wins a tie, as the
+ * thread whose wakeup preempted the stream); one slice of it on a CPU. */
 extern const struct sched_task kswapd_task;
 
 #endif

@@ -1,5 +1,5 @@
-/* pressure.c - memory pressure on the simulated machine: shootdowns, kswapd's wakeup, the
- * OOM kill, PSI, vmstat and the reports. See pressure.h. */
+/* pressure.c - memory pressure on the simulated machine: shootdowns, the OOM kill, PSI,
+ * vmstat and the reports (kswapd's wakeup and slices are kswapd.c's). See pressure.h. */
 #include "model/pressure.h"
 
 #include <stdlib.h>
@@ -18,7 +18,7 @@
 int pressure_init(struct sim *s)
 {
     struct pressure *pr = calloc(1, sizeof(*pr));
-    if (!pr || sched_add_task(s, &kswapd_task)) {
+    if (!pr) {
         free(pr);
         return -1;
     }
@@ -92,7 +92,7 @@ void pressure_shoot_down(struct sim *s)
             struct proc *p = proc_of_mm(s, inv[i].mm);
             if (p) {
                 struct mm_inval mi = {inv[i].va, inv[j - 1].va + page, 0};
-                sim_invalidate(s, p, &mi);
+                sched_invalidate(s, p, &mi);
             }
             i = j;
         }
@@ -121,7 +121,6 @@ void pressure_after_fault(struct sim *s, struct cpu *c, const struct fault_resul
             pr->stalls[pr->nstalls++].end_fx = c->clock_fx + io;
         }
     }
-    kswapd_after_fault(s, c);
 }
 
 void pressure_stream_done(struct sim *s, uint32_t stream, uint64_t now_fx)
@@ -264,7 +263,7 @@ static int kill_trace(struct sim *s, struct cpu *c, struct proc *running, uint32
             s->pr->victim_running = q;
             s->pr->victim_last = *mm_counters(q->mm);
             struct mm_inval all = {0, 0, 1};
-            sim_invalidate(s, q, &all);
+            sched_invalidate(s, q, &all);
             mm_destroy(s->ms, q->mm);
             q->mm = mm_new(s->ms);
             killed_running = 1;
@@ -568,7 +567,7 @@ static void count_procs(const struct sim *s, uint64_t now_fx, unsigned *r, unsig
         const struct stream *st = &s->streams[i];
         if (st->state == ST_DONE || st->killed)
             continue;
-        if (st->state == ST_BLOCKED && st->ready_fx > now_fx)
+        if (st->state == ST_BLOCKED && st->se.ready_fx > now_fx)
             (*b)++;
         else
             (*r)++;

@@ -1,6 +1,6 @@
 /* pressure.h - the engine's side of memory pressure: what sim.c, stats.c and replay.c call
  * so that reclaim, swap and the OOM killer act on the simulated machine: TLB shootdowns
- * of evicted pages, kswapd's wakeup (the thread itself is model/kswapd.c), the accessed
+ * of evicted pages (kswapd, its wakeup and its slices, is model/kswapd.c), the accessed
  * bits the page walker sets, the OOM kill of a whole trace, oom_score_peak, the report (`oom`, `reclaim`, `psi`, a `free -h`
  * table, the dmesg lines of each kill) and `--vmstat` lines.
  *
@@ -61,7 +61,7 @@ void pressure_destroy(struct sim *s);
 uint64_t pressure_ns(const struct sim *s, uint64_t fx);
 
 /* Around each fault: the time for the swap device; then TLB shootdowns of pages evicted
- * by the fault, kswapd's turn, PSI. */
+ * by the fault and the memory stall of a major fault (sim.c then wakes kswapd). */
 void pressure_before_fault(struct sim *s, struct cpu *c);
 void pressure_after_fault(struct sim *s, struct cpu *c, const struct fault_result *fr);
 /* Evicted pages leave every TLB: one shootdown per run of consecutive pages of an address

@@ -1,14 +1,16 @@
 /* sched.c - CPUs, processes and the run queue (kernel/sched, much simplified).
  *
- * Each trace is a stream of records in the order its threads ran. Streams share the
- * configured CPUs: the CPU whose clock is lowest takes the first ready stream of the run
- * queue for one quantum (round robin), then the stream goes to the back of the queue. A
- * stream blocked on I/O or sleeping is ready again at its wake-up time; a CPU with nothing
- * ready idles until the first wake-up. */
+ * The scheduler runs tasks (struct sched_task, sim_internal.h) and knows them by that
+ * interface alone. Queued tasks (each trace's stream of records, in the order its threads
+ * ran) share the configured CPUs: the CPU whose clock is lowest takes the first ready task
+ * of the run queue for one quantum (round robin), then the task goes to the back of the
+ * queue. A task blocked on I/O or sleeping is ready again at its wake-up time; a CPU with
+ * nothing ready idles until the first wake-up. A task outside the queue (kswapd) runs first
+ * whenever it says it is due. This file calls no other part of the engine (sim.c,
+ * pressure.c, kswapd.c, the statistics): they call it. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/pressure.h"
 #include "model/sim_internal.h"
 
 /* The first level of each kind: a level no other level names as `next`. */
@@ -79,6 +81,25 @@ static void cpu_destroy(struct cpu *c)
     free(c->tlb);
     free(c->cache);
     free(c->cachep);
+}
+
+void sched_invalidate(struct sim *s, struct proc *p, const struct mm_inval *inv)
+{
+    if (!inv->all && inv->end <= inv->start)
+        return;
+    for (uint32_t i = 0; i < s->ncpu; i++) {
+        struct cpu *c = &s->cpus[i];
+        for (uint32_t t = 0; t < c->ntlb; t++) {
+            if (inv->all)
+                tlb_flush_asid(&c->tlb[t], p->asid);
+            else
+                tlb_invalidate_range(&c->tlb[t], inv->start, inv->end, p->asid);
+        }
+        /* freed tables may have been cached: drop this address space's PSC entries */
+        pagewalk_flush_asid(&c->pw, p->asid);
+        c->raw_vpn = UINT64_MAX;
+    }
+    s->shootdowns++;
 }
 
 int sched_init(struct sim *s, char *err, size_t errlen)
@@ -183,7 +204,7 @@ void sched_proc_exit(struct sim *s, struct proc *p)
     if (mm_shared(p->mm)) /* a vfork child leaving without exec: the pages are its parent's */
         memset(&p->last, 0, sizeof p->last);
     struct mm_inval all = {0, 0, 1};
-    sim_invalidate(s, p, &all);
+    sched_invalidate(s, p, &all);
     for (uint32_t i = 0; i < s->ncpu; i++)
         if (s->cpus[i].loaded == p)
             s->cpus[i].loaded = NULL;
@@ -229,57 +250,73 @@ static struct cpu *earliest_cpu(struct sim *s)
     return best;
 }
 
-static uint32_t rq_at(const struct sim *s, uint32_t k)
+static struct sched_entity *rq_at(const struct sim *s, uint32_t k)
 {
-    return s->rq[(s->rq_head + k) % s->nstreams];
+    return s->rq[(s->rq_head + k) % s->rq_cap];
 }
 
-/* Takes the first stream ready at `now` that last ran on this CPU (or never ran: the
- * caches and TLBs it warmed are here), else the first ready one, else the one that wakes
- * first. */
-static uint32_t rq_take(struct sim *s, int cpu, uint64_t now)
+/* Takes the first task ready at `now` that last ran on this CPU (or never ran: the caches
+ * and TLBs it warmed are here), else the first ready one, else the one that wakes first. */
+static struct sched_entity *rq_take(struct sim *s, int cpu, uint64_t now)
 {
     uint32_t pick = 0;
     int found = 0;
     for (uint32_t k = 0; k < s->rq_len && !found; k++) {
-        struct stream *st = &s->streams[rq_at(s, k)];
-        if (st->ready_fx <= now && (st->last_cpu == cpu || st->last_cpu < 0)) {
+        const struct sched_entity *se = rq_at(s, k);
+        if (se->ready_fx <= now && (se->last_cpu == cpu || se->last_cpu < 0)) {
             pick = k;
             found = 1;
         }
     }
     for (uint32_t k = 0; k < s->rq_len && !found; k++) {
-        struct stream *st = &s->streams[rq_at(s, k)];
-        if (st->ready_fx <= now) {
+        const struct sched_entity *se = rq_at(s, k);
+        if (se->ready_fx <= now) {
             pick = k;
             found = 1;
             break;
         }
-        if (st->ready_fx < s->streams[rq_at(s, pick)].ready_fx)
+        if (se->ready_fx < rq_at(s, pick)->ready_fx)
             pick = k;
     }
-    uint32_t id = rq_at(s, pick);
+    struct sched_entity *se = rq_at(s, pick);
     for (uint32_t k = pick; k > 0; k--) /* close the gap, keeping the order */
-        s->rq[(s->rq_head + k) % s->nstreams] = rq_at(s, k - 1);
-    s->rq_head = (s->rq_head + 1) % s->nstreams;
+        s->rq[(s->rq_head + k) % s->rq_cap] = rq_at(s, k - 1);
+    s->rq_head = (s->rq_head + 1) % s->rq_cap;
     s->rq_len--;
-    return id;
+    return se;
 }
 
-/* The earliest time a queued stream is ready. */
+/* The earliest time a queued task is ready. */
 static uint64_t first_ready_fx(const struct sim *s)
 {
     uint64_t t = UINT64_MAX;
     for (uint32_t k = 0; k < s->rq_len; k++)
-        if (s->streams[rq_at(s, k)].ready_fx < t)
-            t = s->streams[rq_at(s, k)].ready_fx;
+        if (rq_at(s, k)->ready_fx < t)
+            t = rq_at(s, k)->ready_fx;
     return t;
 }
 
-static void rq_push(struct sim *s, uint32_t id)
+/* A task taken from the queue goes back: there is room for it. */
+static void rq_push(struct sim *s, struct sched_entity *se)
 {
-    s->rq[(s->rq_head + s->rq_len) % s->nstreams] = id;
+    s->rq[(s->rq_head + s->rq_len) % s->rq_cap] = se;
     s->rq_len++;
+}
+
+int sched_enqueue(struct sim *s, struct sched_entity *se)
+{
+    if (s->rq_len == s->rq_cap) {
+        if (s->rq_head) /* the queue only grows before the run, when it has not turned */
+            return -1;
+        uint32_t cap = s->rq_cap ? s->rq_cap * 2 : 4;
+        struct sched_entity **n = realloc(s->rq, cap * sizeof *n);
+        if (!n)
+            return -1;
+        s->rq = n;
+        s->rq_cap = cap;
+    }
+    rq_push(s, se);
+    return 0;
 }
 
 int sched_add_task(struct sim *s, const struct sched_task *t)
@@ -290,52 +327,43 @@ int sched_add_task(struct sim *s, const struct sched_task *t)
     return 0;
 }
 
-/* The first task due before every queued stream, or NULL. */
+/* The first task outside the queue due before every queued task, or NULL. */
 static const struct sched_task *due_task(const struct sim *s)
 {
     if (!s->ntasks)
         return NULL;
-    uint64_t stream_ready = first_ready_fx(s);
+    uint64_t queue_ready = first_ready_fx(s);
     for (uint32_t i = 0; i < s->ntasks; i++)
-        if (s->tasks[i]->due(s, stream_ready))
+        if (s->tasks[i]->due(s, queue_ready))
             return s->tasks[i];
     return NULL;
 }
 
 int sched_run(struct sim *s)
 {
-    if (!s->nstreams)
-        return 0;
-    s->rq = calloc(s->nstreams, sizeof *s->rq);
-    if (!s->rq)
-        return sim_fail(s, "sim: out of memory");
-    for (uint32_t i = 0; i < s->nstreams; i++)
-        rq_push(s, i);
     while (s->rq_len) {
         struct cpu *c = earliest_cpu(s);
         const struct sched_task *task = due_task(s);
         if (task) {
-            task->run_slice(s, c);
+            if (task->run_slice(s, c, NULL) == SLICE_FAILED)
+                return -1;
             continue;
         }
-        uint32_t id = rq_take(s, (int)(c - s->cpus), c->clock_fx);
-        struct stream *st = &s->streams[id];
-        st->last_cpu = (int)(c - s->cpus);
-        if (st->ready_fx > c->clock_fx) { /* nothing ready: idle until it is */
-            c->idle_fx += st->ready_fx - c->clock_fx;
-            c->clock_fx = st->ready_fx;
+        struct sched_entity *se = rq_take(s, (int)(c - s->cpus), c->clock_fx);
+        se->last_cpu = (int)(c - s->cpus);
+        if (se->ready_fx > c->clock_fx) { /* nothing ready: idle until it is */
+            c->idle_fx += se->ready_fx - c->clock_fx;
+            c->clock_fx = se->ready_fx;
         }
-        st->state = ST_READY;
         c->slice_end_fx = c->clock_fx + s->quantum_fx;
-        if (sim_run_slice(s, c, st))
+        enum sched_slice r = se->task->run_slice(s, c, se->self);
+        if (r == SLICE_FAILED)
             return -1;
-        if (st->state == ST_DONE) {
-            pressure_stream_done(s, id, c->clock_fx);
+        if (r == SLICE_DONE)
             continue;
-        }
-        if (st->state != ST_BLOCKED)
-            st->ready_fx = c->clock_fx;
-        rq_push(s, id);
+        if (r == SLICE_AGAIN)
+            se->ready_fx = c->clock_fx;
+        rq_push(s, se);
     }
     return 0;
 }

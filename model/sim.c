@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/kswapd.h"
 #include "model/pressure.h"
 #include "model/sim_internal.h"
 
@@ -113,7 +114,7 @@ struct sim *sim_new(const struct mmsim_config *cfg, char *err, size_t errlen)
     }
     for (uint32_t i = 0; i < s->ncpu; i++)
         setup_access_tables(&s->cpus[i]);
-    if (pressure_init(s)) {
+    if (pressure_init(s) || sched_add_task(s, &kswapd_task)) {
         snprintf(err, errlen, "sim: out of memory");
         sim_free(s);
         return NULL;
@@ -164,7 +165,7 @@ static struct stream *new_stream(struct sim *s, const char *name, char *err, siz
     snprintf(st->name, sizeof st->name, "%s", name);
     st->default_pid = 1;
     st->cur_pid = 1;
-    st->last_cpu = -1;
+    st->se.last_cpu = -1;
     return st;
 }
 
@@ -213,25 +214,6 @@ void sim_set_calibration(struct sim *s, const struct sim_calibration *c) { s->ca
 
 /* ---- faults and invalidation ---- */
 
-void sim_invalidate(struct sim *s, struct proc *p, const struct mm_inval *inv)
-{
-    if (!inv->all && inv->end <= inv->start)
-        return;
-    for (uint32_t i = 0; i < s->ncpu; i++) {
-        struct cpu *c = &s->cpus[i];
-        for (uint32_t t = 0; t < c->ntlb; t++) {
-            if (inv->all)
-                tlb_flush_asid(&c->tlb[t], p->asid);
-            else
-                tlb_invalidate_range(&c->tlb[t], inv->start, inv->end, p->asid);
-        }
-        /* freed tables may have been cached: drop this address space's PSC entries */
-        pagewalk_flush_asid(&c->pw, p->asid);
-        c->raw_vpn = UINT64_MAX;
-    }
-    s->shootdowns++;
-}
-
 /* Runs the OS fault handler and charges its cost; 0 when the access can be retried. */
 static int take_fault(struct sim *s, struct cpu *c, struct proc *p, uint64_t va, unsigned flags)
 {
@@ -275,6 +257,7 @@ static int take_fault(struct sim *s, struct cpu *c, struct proc *p, uint64_t va,
         c->next_check_fx = 0; /* leave the access loop: the stream blocks */
     }
     pressure_after_fault(s, c, &fr);
+    kswapd_after_fault(s, c);
     return 0;
 }
 
@@ -647,7 +630,7 @@ static void apply_mm_event(struct sim *s, struct proc *p, const struct mmt_event
 {
     struct mm_inval inv;
     mm_event(s->ms, p->mm, ev, &inv);
-    sim_invalidate(s, p, &inv);
+    sched_invalidate(s, p, &inv);
 }
 
 static int apply_event(struct sim *s, struct cpu *c, struct stream *st, const struct mmt_event *ev)
@@ -679,7 +662,7 @@ static int apply_event(struct sim *s, struct cpu *c, struct stream *st, const st
         if (ev->nargs >= 1 && ev->result >= 0 && !share) {
             /* dup_mmap write-protected the parent's private pages: flush_tlb_mm(oldmm) */
             struct mm_inval all = {0, 0, 1};
-            sim_invalidate(s, p, &all);
+            sched_invalidate(s, p, &all);
         }
         break;
     }
@@ -691,7 +674,7 @@ static int apply_event(struct sim *s, struct cpu *c, struct stream *st, const st
                 return sim_fail(s, "%s: record %llu: exec of pid %u: out of memory", st->name,
                                 (unsigned long long)(st->batch_base + st->i), p->pid);
             struct mm_inval all = {0, 0, 1};
-            sim_invalidate(s, p, &all);
+            sched_invalidate(s, p, &all);
             mm_destroy(s->ms, p->mm);
             p->mm = fresh;
         }
@@ -796,7 +779,7 @@ static int next_batch(struct sim *s, struct stream *st)
 }
 
 /* Runs the stream on c until the quantum ends, it blocks, or it ends. */
-int sim_run_slice(struct sim *s, struct cpu *c, struct stream *st)
+static int run_stream(struct sim *s, struct cpu *c, struct stream *st)
 {
     if (unlikely(st->killed))
         return pressure_finish_killed(s, st);
@@ -838,7 +821,7 @@ int sim_run_slice(struct sim *s, struct cpu *c, struct stream *st)
             return pressure_finish_killed(s, st);
         if (c->block_fx) {
             st->state = ST_BLOCKED;
-            st->ready_fx = c->block_fx > c->clock_fx ? c->block_fx : c->clock_fx;
+            st->se.ready_fx = c->block_fx > c->clock_fx ? c->block_fx : c->clock_fx;
             c->block_fx = 0;
             return 0;
         }
@@ -851,6 +834,22 @@ int sim_run_slice(struct sim *s, struct cpu *c, struct stream *st)
         }
     }
 }
+
+/* A trace stream as a task of the scheduler's run queue: one slice of its records. */
+static enum sched_slice stream_run_slice(struct sim *s, struct cpu *c, void *self)
+{
+    struct stream *st = self;
+    st->state = ST_READY;
+    if (run_stream(s, c, st))
+        return SLICE_FAILED;
+    if (st->state == ST_DONE) {
+        pressure_stream_done(s, (uint32_t)(st - s->streams), c->clock_fx);
+        return SLICE_DONE;
+    }
+    return st->state == ST_BLOCKED ? SLICE_BLOCKED : SLICE_AGAIN;
+}
+
+static const struct sched_task stream_task = {"stream", NULL, stream_run_slice};
 
 int sim_run(struct sim *s, char *err, size_t errlen)
 {
@@ -867,6 +866,13 @@ int sim_run(struct sim *s, char *err, size_t errlen)
     }
     if (s->pr->vmstat_interval_fx)
         heap_push(s, (struct sim_event){s->pr->vmstat_interval_fx, SEV_VMSTAT, 0});
+    for (uint32_t i = 0; i < s->nstreams; i++) {
+        struct stream *st = &s->streams[i];
+        st->se.task = &stream_task;
+        st->se.self = st;
+        if (sched_enqueue(s, &st->se))
+            return sim_fail(s, "sim: out of memory");
+    }
     int rc = sched_run(s);
     if (!rc)
         sim_windows_finish(s);

@@ -1,7 +1,7 @@
 /* sim_internal.h - the insides of struct sim, shared by sim.c (run loop, access path),
- * sched.c (CPUs, run queue, processes, tasks), pressure.c (shootdowns, OOM kill),
- * kswapd.c (the kernel thread), stats.c (the statistics and reports) and stats_render.c (their
- * other renderings). Not for users of the engine: they include sim.h. */
+ * sched.c (CPUs, processes, shootdowns, the tasks: struct sched_task), pressure.c (OOM kill,
+ * PSI), kswapd.c (the kernel thread), stats.c (the statistics and reports) and stats_render.c
+ * (their other renderings). Not for users of the engine: they include sim.h. */
 #ifndef MMSIM_SIM_INTERNAL_H
 #define MMSIM_SIM_INTERNAL_H
 
@@ -44,6 +44,15 @@ struct proc {
 
 enum stream_state { ST_READY, ST_BLOCKED, ST_DONE };
 
+/* What the scheduler knows of a task in its run queue (sched.c): its kind, when it can run
+ * next and the CPU it ran on last. */
+struct sched_entity {
+    const struct sched_task *task;
+    void *self;                /* the task's own state, handed to task->run_slice */
+    uint64_t ready_fx;         /* cannot run before this time */
+    int last_cpu;              /* the CPU it ran on last (-1: none), for affinity */
+};
+
 struct stream {
     char name[256];
     struct sim_source src;
@@ -55,9 +64,8 @@ struct stream {
     uint32_t cur_pid;          /* the process the records now belong to */
     struct proc *last_live;    /* the process that ran last (the parent of an unknown pid) */
     enum stream_state state;
-    uint64_t ready_fx;         /* cannot run before this time */
+    struct sched_entity se;    /* a task of the run queue (sim.c's stream_task) */
     uint32_t default_pid;      /* for records before the first MMT_SWITCH */
-    int last_cpu;              /* the CPU it ran on last (-1: none), for affinity */
     uint64_t events, page_fault_events;
     int killed;                /* the OOM killer took this trace: no more records */
     uint64_t warm_left;        /* accesses left in the open window's warmup (sim_window.c) */
@@ -110,12 +118,12 @@ struct sim {
     struct proc **procs;
     uint32_t nprocs, capprocs;
     unsigned next_asid;
-    /* the tasks besides the streams, in the order they are asked whether they are due */
+    /* the tasks outside the run queue, in the order they are asked whether they are due */
     const struct sched_task *tasks[SCHED_MAX_TASKS];
     uint32_t ntasks;
-    /* run queue: stream indices, FIFO */
-    uint32_t *rq;
-    uint32_t rq_head, rq_len;
+    /* run queue: the queued tasks (the trace streams), FIFO */
+    struct sched_entity **rq;
+    uint32_t rq_head, rq_len, rq_cap;
     /* timed events: a binary heap ordered by time */
     struct sim_event *heap;
     uint32_t nheap, capheap;
@@ -142,17 +150,31 @@ struct sim {
 };
 
 /* sched.c */
-/* A task the scheduler runs on a CPU besides the trace streams (a kernel thread such as
- * kswapd, model/kswapd.h): `due` says whether it is runnable and goes before the first
- * stream, ready at stream_ready; `run_slice` runs one slice of it on c. The scheduler
- * knows tasks only by this interface. */
+/* A kind of task the scheduler runs on the CPUs; it knows tasks only by this interface.
+ * Two kinds: the trace streams (sim.c's stream_task) wait in the run queue, each its own
+ * struct sched_entity, and take turns round robin; a kernel thread (kswapd, kswapd.h) stays
+ * outside it and says when it is due: runnable and going before the run queue's first task,
+ * ready at queue_ready. Either way, when it is its turn the scheduler gives it a CPU for one
+ * slice (the slice ends at c->slice_end_fx for a queued task); self is its entity's self,
+ * NULL for a task outside the queue. */
+enum sched_slice {
+    SLICE_AGAIN,   /* preempted: back to the queue, ready now */
+    SLICE_BLOCKED, /* back to the queue, ready at the entity's ready_fx */
+    SLICE_DONE,    /* finished: leaves the queue */
+    SLICE_FAILED   /* an error (sim_fail said what): the run stops */
+};
 struct sched_task {
     const char *name;
-    int (*due)(const struct sim *s, uint64_t stream_ready);
-    void (*run_slice)(struct sim *s, struct cpu *c);
+    int (*due)(const struct sim *s, uint64_t queue_ready); /* NULL for queued tasks */
+    enum sched_slice (*run_slice)(struct sim *s, struct cpu *c, void *self);
 };
-/* Adds a task (at most SCHED_MAX_TASKS); 0 or -1. */
+/* Adds a task outside the run queue (at most SCHED_MAX_TASKS); 0 or -1. */
 int sched_add_task(struct sim *s, const struct sched_task *t);
+/* Puts a task in the run queue (before sched_run: the queue grows only then); 0 or -1. */
+int sched_enqueue(struct sim *s, struct sched_entity *se);
+/* Drops the translations of p in inv from the TLBs and walk caches of every CPU (a
+ * shootdown: munmap, reclaim, exit). */
+void sched_invalidate(struct sim *s, struct proc *p, const struct mm_inval *inv);
 int sched_init(struct sim *s, char *err, size_t errlen);
 void sched_destroy(struct sim *s);
 /* A process of the trace; with a parent, a fork's child: a copy-on-write copy of the
@@ -161,14 +183,12 @@ struct proc *sched_proc(struct sim *s, uint32_t trace, uint32_t pid, struct proc
 void sched_proc_exit(struct sim *s, struct proc *p);
 /* Makes p the process running on c (context-switch cost, flush without PCID). */
 void sched_switch_to(struct sim *s, struct cpu *c, struct proc *p);
-/* Runs every stream to completion, slice by slice. */
+/* Runs every queued task to completion, slice by slice; 0, or -1 when a slice failed. */
 int sched_run(struct sim *s);
 uint64_t sched_now_fx(const struct sim *s);
 
 /* sim.c */
 void sim_recompute_check(struct sim *s, struct cpu *c);
-int sim_run_slice(struct sim *s, struct cpu *c, struct stream *st);
-void sim_invalidate(struct sim *s, struct proc *p, const struct mm_inval *inv);
 void sim_events_due(struct sim *s, uint64_t now_fx);
 int sim_fail(struct sim *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
