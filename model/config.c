@@ -1,8 +1,8 @@
 /* config.c - the configuration engine: reads INI files with inih, includes and -s
  * overrides with the key tables of every section (model/config_key.h, config_keys.c),
  * with file:line:key in every message; defaults and ranges from the tables; prints the
- * configuration (`mmsim config show`). The keys themselves and the checks that span keys
- * are config_keys.c's. */
+ * configuration. The keys themselves, the checks that span keys and the `mmsim config`
+ * verb are config_keys.c's. */
 #include "model/config.h"
 
 #include <ini.h>
@@ -18,7 +18,6 @@
 #include "model/config_key.h"
 #include "model/swap.h"
 #include "model/vmscan.h"
-#include "verbs.h"
 
 static const char *const psize_names[] = {"4K", "2M", "1G"};
 
@@ -128,7 +127,7 @@ static int parse_u32_list(const char *v, uint32_t *vals, uint32_t *count)
 }
 
 /* "a, b or c" from a NULL-terminated list of names. */
-static void names_phrase(const char *const *names, char *buf, size_t len)
+void cfg_names_phrase(const char *const *names, char *buf, size_t len)
 {
     size_t n = 0, at = 0;
     while (names[n])
@@ -199,7 +198,7 @@ static int store_value(const struct cfg_key *d, char *base, const char *v, const
         return 0;
     }
     case CFG_ENUM:
-        names_phrase(d->names, expect_buf, expect_len);
+        cfg_names_phrase(d->names, expect_buf, expect_len);
         *expect = expect_buf;
         for (uint32_t i = 0; d->names[i]; i++)
             if (!strcmp(v, d->names[i])) {
@@ -672,7 +671,7 @@ int cfg_keys_check(const struct cfg_key *keys, const char *section, const void *
             ok |= !strcmp(*n, name);
         if (!ok) {
             char names[128];
-            names_phrase(d->names, names, sizeof names);
+            cfg_names_phrase(d->names, names, sizeof names);
             snprintf(err, errlen, "%s.%s: '%s' (%s)", section, d->key, name, names);
             return -1;
         }
@@ -823,95 +822,4 @@ int config_print_section(const struct mmsim_config *c, const char *section, FILE
         return -1;
     print_section(c, sd, f);
     return 0;
-}
-
-/* ---- mmsim config show -c FILE [-s k=v]... ---- */
-
-static void config_usage(FILE *f)
-{
-    fprintf(f, "usage: mmsim config show [-c CONFIG] [-s section.key=value]...\n"
-               "  prints the effective configuration, defaults included, as INI\n"
-               "       mmsim config keys\n"
-               "  prints every key with its type, default, range and meaning (Markdown)\n");
-}
-
-static const char *type_name(enum cfg_type t)
-{
-    static const char *const names[] = {
-        [CFG_U32] = "number", [CFG_U64] = "number", [CFG_SIZE] = "size", [CFG_DOUBLE] = "decimal",
-        [CFG_BOOL] = "0/1", [CFG_NAME] = "name", [CFG_ENUM] = "one of", [CFG_POLICY] = "policy",
-        [CFG_PSIZES] = "page sizes", [CFG_LIST_U32] = "number list", [CFG_DURATION] = "duration",
-        [CFG_I32] = "-1000..1000"};
-    return names[t];
-}
-
-/* `mmsim config keys`: the key reference, rendered from the tables (docs/config-keys.md is
- * its output, and tests/e2e/config_verbs.sh fails when the two differ). */
-static void print_key_table(FILE *f)
-{
-    fprintf(f, "| key | type | default | range | meaning |\n|---|---|---|---|---|\n");
-    for (size_t s = 0; s < cfg_nsections; s++) {
-        const struct cfg_section *sd = &cfg_sections[s];
-        for (const struct cfg_key *d = sd->keys; d->key; d++) {
-            char range[160] = "";
-            if (d->names)
-                names_phrase(d->names, range, sizeof range);
-            else if (d->min <= d->max && d->max >= 1e18)
-                snprintf(range, sizeof range, "at least %.15g", d->min);
-            else if (d->min <= d->max)
-                snprintf(range, sizeof range, "%.15g..%.15g", d->min, d->max);
-            fprintf(f, "| `%s%s.%s` | %s | %s | %s | %s |\n", sd->name,
-                    sd->kind == CFG_SEC_GLOBAL ? "" : ".NAME", d->key, type_name(d->type),
-                    d->def ? d->def : d->type == CFG_NAME ? "(none)" : "0", range, d->help);
-        }
-    }
-}
-
-int cmd_config(int argc, char **argv)
-{
-    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        config_usage(stdout);
-        return 0;
-    }
-    if (argc == 2 && !strcmp(argv[1], "keys")) {
-        print_key_table(stdout);
-        return 0;
-    }
-    if (argc < 2 || strcmp(argv[1], "show")) {
-        config_usage(stderr);
-        return 2;
-    }
-    const char *path = NULL;
-    char **sets = calloc((size_t)argc, sizeof *sets);
-    int nsets = 0;
-    if (!sets)
-        return 1;
-    for (int i = 2; i < argc; i++) {
-        if (!strcmp(argv[i], "-c") && i + 1 < argc) {
-            path = argv[++i];
-        } else if (!strcmp(argv[i], "-s") && i + 1 < argc) {
-            sets[nsets++] = argv[++i];
-        } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            config_usage(stdout);
-            free(sets);
-            return 0;
-        } else {
-            fprintf(stderr, "mmsim config: unknown option '%s'\n", argv[i]);
-            config_usage(stderr);
-            free(sets);
-            return 2;
-        }
-    }
-    struct mmsim_config *c = malloc(sizeof *c);
-    char err[512];
-    int rc = 0;
-    if (!c || config_from_args(c, path, sets, nsets, err, sizeof err)) {
-        fprintf(stderr, "mmsim config: %s\n", c ? err : "out of memory");
-        rc = 1;
-    } else {
-        config_print(c, stdout);
-    }
-    free(c);
-    free(sets);
-    return rc;
 }

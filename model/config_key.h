@@ -66,6 +66,9 @@ struct cache_config;
 void config_tlb_defaults(struct tlb_config *t, const char *name);
 void config_cache_defaults(struct cache_config *k, const char *name);
 
+/* "a, b or c" from a NULL-terminated list of names, for messages. */
+void cfg_names_phrase(const char *const *names, char *buf, size_t len);
+
 /* Sets every key of the table to its default in the struct at base (the rest is untouched). */
 void cfg_keys_defaults(const struct cfg_key *keys, void *base);
 /* The first key of the table whose value in base is outside its range or its names: 0, or

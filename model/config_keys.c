@@ -2,15 +2,18 @@
  * (the machine: [cpu], [tlb.NAME], [cache.NAME], [walker]; the OS model: [memory], [timing],
  * [stats], [oom], [memcg], [slab]), the list of every section ([swap] is swap.c's table,
  * [vmscan] vmscan.c's), the defaults of a configuration and the checks that span keys.
- * The engine that reads them is config.c; the table format is config_key.h. */
+ * and the `mmsim config` verb (show, keys). The engine that reads them is config.c; the
+ * table format is config_key.h. */
 #include "model/config.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "model/assoc.h"
 #include "model/config_key.h"
+#include "verbs.h"
 
 #define G(k, t, field, def, names, help) CFG_KEY(k, t, struct mmsim_config, field, def, names, help)
 #define GI(k, t, field, def, min, max, help) CFG_KEY_IN(k, t, struct mmsim_config, field, def, min, max, help)
@@ -412,4 +415,95 @@ int config_validate(struct mmsim_config *c, char *err, size_t errlen)
         if (validate_cache(c, &c->cache[i], err, errlen))
             return -1;
     return check_chains(c, err, errlen);
+}
+
+/* ---- mmsim config show -c FILE [-s k=v]... ---- */
+
+static void config_usage(FILE *f)
+{
+    fprintf(f, "usage: mmsim config show [-c CONFIG] [-s section.key=value]...\n"
+               "  prints the effective configuration, defaults included, as INI\n"
+               "       mmsim config keys\n"
+               "  prints every key with its type, default, range and meaning (Markdown)\n");
+}
+
+static const char *type_name(enum cfg_type t)
+{
+    static const char *const names[] = {
+        [CFG_U32] = "number", [CFG_U64] = "number", [CFG_SIZE] = "size", [CFG_DOUBLE] = "decimal",
+        [CFG_BOOL] = "0/1", [CFG_NAME] = "name", [CFG_ENUM] = "one of", [CFG_POLICY] = "policy",
+        [CFG_PSIZES] = "page sizes", [CFG_LIST_U32] = "number list", [CFG_DURATION] = "duration",
+        [CFG_I32] = "-1000..1000"};
+    return names[t];
+}
+
+/* `mmsim config keys`: the key reference, rendered from the tables (docs/config-keys.md is
+ * its output, and tests/e2e/config_verbs.sh fails when the two differ). */
+static void print_key_table(FILE *f)
+{
+    fprintf(f, "| key | type | default | range | meaning |\n|---|---|---|---|---|\n");
+    for (size_t s = 0; s < cfg_nsections; s++) {
+        const struct cfg_section *sd = &cfg_sections[s];
+        for (const struct cfg_key *d = sd->keys; d->key; d++) {
+            char range[160] = "";
+            if (d->names)
+                cfg_names_phrase(d->names, range, sizeof range);
+            else if (d->min <= d->max && d->max >= 1e18)
+                snprintf(range, sizeof range, "at least %.15g", d->min);
+            else if (d->min <= d->max)
+                snprintf(range, sizeof range, "%.15g..%.15g", d->min, d->max);
+            fprintf(f, "| `%s%s.%s` | %s | %s | %s | %s |\n", sd->name,
+                    sd->kind == CFG_SEC_GLOBAL ? "" : ".NAME", d->key, type_name(d->type),
+                    d->def ? d->def : d->type == CFG_NAME ? "(none)" : "0", range, d->help);
+        }
+    }
+}
+
+int cmd_config(int argc, char **argv)
+{
+    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        config_usage(stdout);
+        return 0;
+    }
+    if (argc == 2 && !strcmp(argv[1], "keys")) {
+        print_key_table(stdout);
+        return 0;
+    }
+    if (argc < 2 || strcmp(argv[1], "show")) {
+        config_usage(stderr);
+        return 2;
+    }
+    const char *path = NULL;
+    char **sets = calloc((size_t)argc, sizeof *sets);
+    int nsets = 0;
+    if (!sets)
+        return 1;
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "-c") && i + 1 < argc) {
+            path = argv[++i];
+        } else if (!strcmp(argv[i], "-s") && i + 1 < argc) {
+            sets[nsets++] = argv[++i];
+        } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            config_usage(stdout);
+            free(sets);
+            return 0;
+        } else {
+            fprintf(stderr, "mmsim config: unknown option '%s'\n", argv[i]);
+            config_usage(stderr);
+            free(sets);
+            return 2;
+        }
+    }
+    struct mmsim_config *c = malloc(sizeof *c);
+    char err[512];
+    int rc = 0;
+    if (!c || config_from_args(c, path, sets, nsets, err, sizeof err)) {
+        fprintf(stderr, "mmsim config: %s\n", c ? err : "out of memory");
+        rc = 1;
+    } else {
+        config_print(c, stdout);
+    }
+    free(c);
+    free(sets);
+    return rc;
 }
