@@ -247,6 +247,37 @@ static void test_presets_same_swap_in_every_verb(void **state)
     assert_memory_equal(&nvme, &defaults, sizeof defaults);
 }
 
+/* The key tables: each key's default is the one their owner documents, a value outside a
+ * key's range or names is refused at validation with the file and line that set it, and
+ * one module's table reads its own struct alone (swap.c's, without a whole config). */
+static void test_key_tables(void **state)
+{
+    (void)state;
+    struct mmsim_config c;
+    config_defaults(&c);
+    assert_int_equal(c.swap.read_latency_ns, 20000); /* configs/swap/nvme.ini's device */
+    assert_int_equal(c.swap.write_latency_ns, 16000);
+    assert_int_equal(c.swap.page_size, 4096);
+    assert_int_equal(c.vmscan.policy, VMSCAN_KERNEL);
+    assert_int_equal(c.vmscan.swappiness, 60);
+    assert_int_equal(c.memory.size, 16ULL << 30);
+    assert_string_equal(c.memory.thp, "madvise");
+    struct vmscan_config vm;
+    vmscan_config_defaults(&vm);
+    assert_int_equal(vm.swappiness, c.vmscan.swappiness);
+    assert_int_equal(vm.page_shift, 12);
+    expect_error("[cpu]\ncount = 2\n[vmscan]\nswappiness = 201\n", "bad.ini:4", "vmscan.swappiness: 201 is not in 0..200");
+    expect_error("[memory]\n\nthp = sometimes\n", "bad.ini:3", "memory.thp: 'sometimes' (never, madvise or always)");
+    expect_error("[vmscan]\npolicy = mru\n", "bad.ini:2", "expected kernel, lru, fifo, clock or opt");
+    expect_error("[swap]\nqueue_depth = 0\n", "bad.ini:2", "swap.queue_depth: 0 is not in 1..65536");
+    struct swap_config sc;
+    char err[128];
+    swap_config_defaults(&sc);
+    sc.page_cluster = 11;
+    assert_int_equal(swap_config_check(&sc, err, sizeof err), -1);
+    assert_string_equal(err, "swap.page_cluster: 11 is not in 0..10");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -256,6 +287,7 @@ int main(void)
         cmocka_unit_test(test_errors_name_file_line_key),
         cmocka_unit_test(test_print_round_trip),
         cmocka_unit_test(test_presets_same_swap_in_every_verb),
+        cmocka_unit_test(test_key_tables),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "model/memory.h"
 #include "model/mmap.h"
 #include "model/page_alloc.h"
 #include "model/slub.h"
@@ -155,6 +156,60 @@ static void test_brk(void **st)
     vmas_destroy(&s);
 }
 
+/* mm_event_range: the range an event changes, worked out by hand for 4 KiB and 64 KiB
+ * pages (trace ranges are 4 KiB pages; a new mapping rounds out, a shrinking one in). */
+static struct mm_inval range_of(uint16_t type, int64_t result, uint64_t a0, uint64_t a1, uint64_t a2,
+                                uint64_t page_size, const struct vma_heap *heap)
+{
+    struct mmt_event ev = {.type = type, .nargs = 4, .result = result, .args = {a0, a1, a2, 0}};
+    struct mm_inval r;
+    mm_event_range(&ev, page_size, heap, &r);
+    return r;
+}
+
+static void test_event_range(void **st)
+{
+    (void)st;
+    struct vma_heap none = {0, 0, 0}, heap = {0x555000, 0x576010, 1};
+    struct mm_inval r = range_of(MMT_EV_MMAP, 0x7f0000001000, 0, 0x2800, 3, 4096, &none);
+    assert_int_equal(r.start, 0x7f0000001000); /* 10 KiB -> 3 pages */
+    assert_int_equal(r.end, 0x7f0000004000);
+    r = range_of(MMT_EV_MMAP, 0x7f0000001000, 0, 0x2800, 3, 65536, &none);
+    assert_int_equal(r.start, 0x7f0000000000); /* rounded out to 64 KiB pages */
+    assert_int_equal(r.end, 0x7f0000010000);
+    r = range_of(MMT_EV_MUNMAP, 0, 0x7f0000001000, 0x2800, 0, 4096, &none);
+    assert_int_equal(r.start, 0x7f0000001000); /* the partial last page goes too (munmap) */
+    assert_int_equal(r.end, 0x7f0000004000);
+    r = range_of(MMT_EV_MUNMAP, 0, 0x7f0000001000, 0x2800, 0, 65536, &none);
+    assert_int_equal(r.end, 0); /* no whole 64 KiB page inside */
+    r = range_of(MMT_EV_MUNMAP, -22, 0x7f0000001000, 0x2800, 0, 4096, &none);
+    assert_int_equal(r.end, 0); /* a failed call changes nothing */
+    r = range_of(MMT_EV_MADVISE, 0, 0x10000, 0x3000, 4, 4096, &none);
+    assert_int_equal(r.start, 0x10000); /* MADV_DONTNEED drops pages */
+    assert_int_equal(r.end, 0x13000);
+    r = range_of(MMT_EV_MADVISE, 0, 0x10000, 0x3000, 14, 4096, &none);
+    assert_int_equal(r.end, 0); /* MADV_HUGEPAGE drops nothing */
+    r = range_of(MMT_EV_MREMAP, 0x20000, 0x10000, 0x1000, 0x3000, 4096, &none);
+    assert_int_equal(r.start, 0x10000); /* the old range at its larger length */
+    assert_int_equal(r.end, 0x13000);
+    r = range_of(MMT_EV_BRK, 0x560000, 0, 0, 0, 4096, &heap);
+    assert_int_equal(r.start, 0x560000); /* shrinking brk: [new, PAGE_ALIGN(old)) */
+    assert_int_equal(r.end, 0x577000);
+    r = range_of(MMT_EV_BRK, 0x560000, 0, 0, 0, 4096, &none);
+    assert_int_equal(r.end, 0); /* the first brk only learns where the heap starts */
+    r = range_of(MMT_EV_BRK, 0x100000, 0, 0, 0, 4096, &heap);
+    assert_int_equal(r.end, 0); /* below start_brk: refused */
+    r = range_of(MMT_EV_EXEC, 0, 0, 0, 0, 4096, &heap);
+    assert_true(r.all);
+    /* the heap's bounds follow brk as vmas_brk keeps them */
+    struct vma_heap h = none;
+    vma_heap_brk(&h, 0x555000);
+    assert_int_equal(h.start_brk, 0x555000);
+    vma_heap_brk(&h, 0x600000);
+    vma_heap_brk(&h, 0x100000);
+    assert_int_equal(h.brk, 0x600000);
+}
+
 static void test_flags_stack_fork_and_slab(void **st)
 {
     (void)st;
@@ -235,6 +290,7 @@ int main(void)
         cmocka_unit_test(test_mprotect_split_merge),
         cmocka_unit_test(test_mremap),
         cmocka_unit_test(test_brk),
+        cmocka_unit_test(test_event_range),
         cmocka_unit_test(test_flags_stack_fork_and_slab),
         cmocka_unit_test(test_random_against_reference),
     };
