@@ -134,7 +134,26 @@ void sched_destroy(struct sim *s)
     s->rq = NULL;
 }
 
-struct proc *sched_proc(struct sim *s, uint32_t trace, uint32_t pid, struct proc *parent, int share_mm)
+/* A trace without mapping events: one anonymous mapping over the user address space. */
+static void map_everything(struct sim *s, struct proc *p)
+{
+    unsigned bits = s->page_shift - 3;
+    unsigned vabits = s->page_shift + s->cfg.walker.levels * bits - 1; /* the lower half */
+    struct mmt_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = MMT_EV_MAP_INITIAL;
+    ev.pid = p->pid;
+    ev.nargs = 6;
+    ev.args[0] = 1ULL << s->page_shift;                  /* start */
+    ev.args[1] = (1ULL << vabits) - (1ULL << s->page_shift); /* end */
+    ev.args[2] = 7;                                      /* PROT_READ | PROT_WRITE | PROT_EXEC */
+    ev.args[3] = 0x22;                                   /* MAP_PRIVATE | MAP_ANONYMOUS */
+    struct mm_inval inv;
+    mm_event(s->ms, p->mm, &ev, &inv);
+}
+
+struct proc *sched_proc(struct sim *s, uint32_t trace, uint32_t pid, struct proc *parent, int share_mm,
+                        int no_mappings)
 {
     for (uint32_t i = s->nprocs; i-- > 0;)
         if (s->procs[i]->trace == trace && s->procs[i]->pid == pid && !s->procs[i]->exited)
@@ -170,6 +189,11 @@ struct proc *sched_proc(struct sim *s, uint32_t trace, uint32_t pid, struct proc
             pagewalk_flush_asid(&s->cpus[i].pw, p->asid);
         }
     s->procs[s->nprocs++] = p;
+    if (no_mappings) {
+        p->no_mappings = 1;
+        if (!parent) /* a child inherits its parent's mapping by fork */
+            map_everything(s, p);
+    }
     return p;
 }
 

@@ -600,36 +600,11 @@ static struct proc *find_proc(struct sim *s, uint32_t trace, uint32_t pid, int a
 /* The live process pid of the stream, made when first needed. A pid that a trace shows
  * before (or without) its fork event is taken as a child of the process that ran last in
  * that trace: its address space is copied, so its mappings are known. */
-/* A trace without mapping events: one anonymous mapping over the user address space. */
-static void map_everything(struct sim *s, struct proc *p)
-{
-    unsigned bits = s->page_shift - 3;
-    unsigned vabits = s->page_shift + s->cfg.walker.levels * bits - 1; /* the lower half */
-    struct mmt_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.type = MMT_EV_MAP_INITIAL;
-    ev.pid = p->pid;
-    ev.nargs = 6;
-    ev.args[0] = 1ULL << s->page_shift;                  /* start */
-    ev.args[1] = (1ULL << vabits) - (1ULL << s->page_shift); /* end */
-    ev.args[2] = 7;                                      /* PROT_READ | PROT_WRITE | PROT_EXEC */
-    ev.args[3] = 0x22;                                   /* MAP_PRIVATE | MAP_ANONYMOUS */
-    struct mm_inval inv;
-    mm_event(s->ms, p->mm, &ev, &inv);
-}
-
-/* sched_proc for a process of trace `trace`: a new one of a trace without mapping events
- * gets every address mapped (its child inherits them by fork). */
+/* sched_proc for a process of trace `trace` (a trace without mapping events maps every
+ * address). */
 static struct proc *trace_proc(struct sim *s, uint32_t trace, uint32_t pid, struct proc *parent, int share_mm)
 {
-    uint32_t before = s->nprocs;
-    struct proc *p = sched_proc(s, trace, pid, parent, share_mm);
-    if (p && s->nprocs != before && (s->streams[trace].src.flags & SIM_SOURCE_NO_MAPPINGS)) {
-        p->no_mappings = 1;
-        if (!parent)
-            map_everything(s, p);
-    }
-    return p;
+    return sched_proc(s, trace, pid, parent, share_mm, (s->streams[trace].src.flags & SIM_SOURCE_NO_MAPPINGS) != 0);
 }
 
 static struct proc *proc_for_pid(struct sim *s, struct stream *st, uint32_t pid)

@@ -178,8 +178,10 @@ void sched_invalidate(struct sim *s, struct proc *p, const struct mm_inval *inv)
 int sched_init(struct sim *s, char *err, size_t errlen);
 void sched_destroy(struct sim *s);
 /* A process of the trace; with a parent, a fork's child: a copy-on-write copy of the
- * parent's address space, or with share_mm (CLONE_VM: vfork, posix_spawn) the same one. */
-struct proc *sched_proc(struct sim *s, uint32_t trace, uint32_t pid, struct proc *parent, int share_mm);
+ * parent's address space, or with share_mm (CLONE_VM: vfork, posix_spawn) the same one.
+ * no_mappings: the trace has no mapping events, so a new process maps every address. */
+struct proc *sched_proc(struct sim *s, uint32_t trace, uint32_t pid, struct proc *parent, int share_mm,
+                        int no_mappings);
 void sched_proc_exit(struct sim *s, struct proc *p);
 /* Makes p the process running on c (context-switch cost, flush without PCID). */
 void sched_switch_to(struct sim *s, struct cpu *c, struct proc *p);
