@@ -13,6 +13,6 @@ int cmd_config(int argc, char **argv);  /* model/config.c */
 int cmd_sweep(int argc, char **argv);   /* analysis/sweep.c */
 int cmd_mrc(int argc, char **argv);     /* analysis/mrc.c */
 int cmd_plot(int argc, char **argv);    /* analysis/plot.c */
-int cmd_stats_schema(int argc, char **argv); /* model/stats_render.c (hidden) */
+int cmd_stats_schema(int argc, char **argv); /* model/replay.c (hidden) */
 
 #endif

@@ -200,14 +200,6 @@ int sim_add_trace(struct sim *s, const char *path, char *err, size_t errlen)
     return (int)s->nstreams++;
 }
 
-const char *sim_trace_incomplete(const struct sim *s, int i)
-{
-    if (i < 0 || (uint32_t)i >= s->nstreams || !s->streams[i].reader)
-        return NULL;
-    const struct mmt_reader *r = s->streams[i].reader;
-    return mmt_reader_complete(r) ? NULL : mmt_reader_incomplete_reason(r);
-}
-
 void sim_set_timeline(struct sim *s, FILE *csv) { s->timeline = csv; }
 void sim_set_progress(struct sim *s, int on) { s->progress_on = on; }
 void sim_set_calibration(struct sim *s, const struct sim_calibration *c) { s->calib = *c; }

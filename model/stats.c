@@ -165,6 +165,16 @@ static uint64_t walk_quantile(const uint64_t h[PW_HIST_BUCKETS], uint64_t n, dou
     return 0;
 }
 
+/* Why trace i's reader stopped short (a cut or damaged trace), or NULL: what the reports
+ * say of each trace. */
+const char *sim_trace_incomplete(const struct sim *s, int i)
+{
+    if (i < 0 || (uint32_t)i >= s->nstreams || !s->streams[i].reader)
+        return NULL;
+    const struct mmt_reader *r = s->streams[i].reader;
+    return mmt_reader_complete(r) ? NULL : mmt_reader_incomplete_reason(r);
+}
+
 int sim_write_walk_hist(struct sim *s, FILE *f)
 {
     uint64_t h[PW_HIST_BUCKETS];

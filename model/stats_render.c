@@ -173,30 +173,3 @@ void stats_timeline_row(struct sim *s, uint64_t time_fx)
 
 /* ---- mmsim stats-schema CONFIG (hidden: generates docs/replay.md's table) ---- */
 
-int cmd_stats_schema(int argc, char **argv)
-{
-    if (argc != 2 || argv[1][0] == '-') {
-        fprintf(stderr, "usage: mmsim stats-schema CONFIG\n"
-                        "  the statistics' schema as a Markdown table (docs/replay.md): every statistic\n"
-                        "  a machine of CONFIG can report, TLBs, caches and levels as placeholders\n");
-        return 2;
-    }
-    char err[512];
-    struct mmsim_config *c = malloc(sizeof *c);
-    if (!c) {
-        fprintf(stderr, "mmsim stats-schema: out of memory\n");
-        return 1;
-    }
-    config_defaults(c);
-    struct sim *s = NULL;
-    if (config_load(c, argv[1], err, sizeof err) == 0 && config_validate(c, err, sizeof err) == 0)
-        s = sim_new(c, err, sizeof err);
-    free(c);
-    if (!s) {
-        fprintf(stderr, "mmsim stats-schema: %s\n", err);
-        return 1;
-    }
-    sim_stats_schema(s, stdout);
-    sim_free(s);
-    return fflush(stdout) ? 1 : 0;
-}
