@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make bench`: runs every tests/bench/*.sh in order. Each script prints a Markdown section on
+# `make bench`: runs every tests/bench/*.sh but lib.sh and ab.sh, in order. Each script prints a Markdown section on
 # stdout (its table); this driver gathers them into docs/benchmarks.md under a header naming
 # the machine, so the figures in the docs are the ones measured in the last run.
 set -u
@@ -18,6 +18,7 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 } >"$tmp"
 status=0
 for b in tests/bench/*.sh; do
+    case ${b##*/} in lib.sh | ab.sh) continue ;; esac # helpers; make bench-ab
     [ -f "$b" ] || continue
     echo "== $b" >&2
     if ! bash "$b" >>"$tmp"; then echo "bench: $b failed" >&2; status=1; fi

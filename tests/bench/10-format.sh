@@ -13,7 +13,7 @@ RUNS=${BENCH_RUNS:-5}
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+source "$(dirname "$0")/lib.sh"
 
 # scan_rate TRACE: median over RUNS of `mmsim info --scan` records/s
 scan_rate() {

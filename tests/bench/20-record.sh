@@ -15,7 +15,7 @@ W=$(mktemp -d /tmp/mmsim-bench-record.XXXX""XX)
 trap 'rm -rf "$W"' EXIT
 export VALGRIND_LIB=$ROOT/build/vg # the same environment for every Valgrind run
 
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+source "$(dirname "$0")/lib.sh"
 
 # seconds CMD...: wall time of one run, output discarded
 seconds() {

@@ -13,7 +13,7 @@ W=$(mktemp -d /tmp/mmsim-bench-window.XXXX""XX)
 trap 'rm -rf "$W"' EXIT
 export VALGRIND_LIB=$ROOT/build/vg
 
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+source "$(dirname "$0")/lib.sh"
 seconds() {
     local t0 t1
     t0=$(date +%s%N)

@@ -13,13 +13,7 @@ RUNS=${BENCH_RUNS:-5}
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-# cpu_s CMD...: user+system CPU seconds of one run (the machine is shared: not wall time)
-cpu_s() { python3 -c 'import resource, subprocess, sys
-subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-r = resource.getrusage(resource.RUSAGE_CHILDREN)
-print("%.4f" % (r.ru_utime + r.ru_stime))' "$@"; }
-maxrss_kb() { /usr/bin/time -f '%M' -o "$W/t" "$@" >/dev/null 2>&1; cat "$W/t"; }
+source "$(dirname "$0")/lib.sh"
 med_cpu() { for _ in $(seq "$RUNS"); do cpu_s "$@"; done | median; }
 jnum() { python3 -c 'import json,sys
 v=json.load(open(sys.argv[1]))

@@ -14,7 +14,7 @@ trap 'rm -rf "$W"' EXIT
 # a private copy: a rebuild of bin/mmsim during the run (shared tree) cannot disturb it
 cp "$ROOT/bin/mmsim" "$W/mmsim" && MMSIM_RUN=$W/mmsim || MMSIM_RUN=$MMSIM
 
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+source "$(dirname "$0")/lib.sh"
 # cpu_time CMD...: user+system seconds of one run
 cpu_time() { /usr/bin/time -f "%U %S" -o "$W/t" "$@" >/dev/null 2>&1 || return 1; awk '{ print $1 + $2 }' "$W/t"; }
 wall_time() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null 2>&1 || return 1; t1=$(date +%s.%N); echo "$t1 - $t0" | bc -l; }

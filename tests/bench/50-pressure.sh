@@ -13,7 +13,7 @@ RUNS=${BENCH_RUNS:-5}
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+source "$(dirname "$0")/lib.sh"
 
 echo "pressure: recording thrash_sweep 32 4" >&2
 "$MMSIM" record --no-counters --no-native-run -o "$W/t.mmt" -- "$PROGS/thrash_sweep" 32 4 >/dev/null 2>&1 ||

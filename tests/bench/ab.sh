@@ -24,12 +24,7 @@ git -C "$ROOT" worktree add -q --detach "$BT" "$rev" || exit 1
 make -C "$BT" -j2 build >"$W/base-build.log" 2>&1 || { echo "ab: building $rev failed (see $W/base-build.log)" >&2; exit 1; }
 A=$ROOT/bin/mmsim B=$BT/bin/mmsim PROGS=$ROOT/build/progs SYNTH=$ROOT/build/tools/mmt_synth
 
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-cpu_s() { python3 -c 'import resource, subprocess, sys
-subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-r = resource.getrusage(resource.RUSAGE_CHILDREN)
-print("%.4f" % (r.ru_utime + r.ru_stime))' "$@"; }
-maxrss_kb() { /usr/bin/time -f '%M' -o "$W/t" "$@" >/dev/null 2>&1; cat "$W/t"; }
+source "$(dirname "$0")/lib.sh"
 
 echo "ab: recording traces" >&2
 "$A" record --no-native-run --no-counters -o "$W/demo8.mmt" -- "$PROGS/demo" 8 >/dev/null 2>&1 &&

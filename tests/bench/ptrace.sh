@@ -13,7 +13,7 @@ gcc -std=gnu11 -O1 -static "$ROOT/tests/progs/ptrace_string.c" -o "$TMP/ps" 2>/d
     cp "$ROOT/build/progs/ptrace_string" "$TMP/ps"
 TOUCH=$ROOT/build/progs/ptrace_touch
 
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+source "$(dirname "$0")/lib.sh"
 # wall CMD...: seconds for one run, output discarded
 wall() {
     local t0 t1
