@@ -18,6 +18,7 @@ static const struct verb verbs[] = {
     {"info", cmd_info, "summarise a trace (--json, --scan)"},
     {"dump", cmd_dump, "print a trace's records (--format lackey)"},
     {"replay", cmd_replay, "replay traces through the model and report"},
+    {"calibrate", cmd_calibrate, "fit the timing to the traces' native run, for reuse"},
     {"config", cmd_config, "show the effective configuration (config show -c FILE)"},
     {"sweep", cmd_sweep, "replay over a grid of configurations into a CSV"},
     {"mrc", cmd_mrc, "one-pass LRU miss-ratio curve of a trace"},
@@ -30,7 +31,7 @@ static void usage(FILE *f)
     fprintf(f, "usage: mmsim VERB [options] ...   (mmsim VERB --help for a verb's options)\n\n");
     for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
         if (verbs[i].summary)
-            fprintf(f, "  %-8s %s\n", verbs[i].name, verbs[i].summary);
+            fprintf(f, "  %-9s %s\n", verbs[i].name, verbs[i].summary);
 }
 
 int main(int argc, char **argv)

@@ -9,6 +9,7 @@ int cmd_export(int argc, char **argv);  /* traces/export.c */
 int cmd_info(int argc, char **argv);    /* traces/info.c */
 int cmd_dump(int argc, char **argv);    /* traces/info.c */
 int cmd_replay(int argc, char **argv);  /* model/replay.c */
+int cmd_calibrate(int argc, char **argv); /* model/calibrate.c */
 int cmd_config(int argc, char **argv);  /* model/config.c */
 int cmd_sweep(int argc, char **argv);   /* analysis/sweep.c */
 int cmd_mrc(int argc, char **argv);     /* analysis/mrc.c */

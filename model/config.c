@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/util.h"
 #include "model/assoc.h"
@@ -822,4 +823,29 @@ int config_print_section(const struct mmsim_config *c, const char *section, FILE
         return -1;
     print_section(c, sd, f);
     return 0;
+}
+
+/* configs/default.ini here, else beside the binary: bin/../configs (a build tree) or
+ * bin/../share/mmsim/configs (an install at any PREFIX), so the default machine does not
+ * depend on the folder mmsim runs in. NULL: the built-in defaults. */
+const char *config_default_path(char *buf, size_t n)
+{
+    static const char *const beside_bin[] = {"/../configs/default.ini",
+                                             "/../share/mmsim/configs/default.ini"};
+    if (access("configs/default.ini", R_OK) == 0)
+        return "configs/default.ini";
+    char exe[4096];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len <= 0)
+        return NULL;
+    exe[len] = 0;
+    char *slash = strrchr(exe, '/');
+    if (slash)
+        *slash = 0;
+    for (size_t i = 0; i < sizeof beside_bin / sizeof beside_bin[0]; i++) {
+        snprintf(buf, n, "%s%s", exe, beside_bin[i]);
+        if (access(buf, R_OK) == 0)
+            return buf;
+    }
+    return NULL;
 }

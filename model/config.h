@@ -177,6 +177,9 @@ int config_load_swap(struct swap_config *out, const char *path, char *err, size_
 void config_print(const struct mmsim_config *c, FILE *f);
 /* One section of it ("swap"; "tlb": every [tlb.NAME]); -1 for an unknown section. */
 int config_print_section(const struct mmsim_config *c, const char *section, FILE *f);
+/* The machine a verb uses without -c: configs/default.ini here, else beside the binary
+ * (bin/../configs, bin/../share/mmsim/configs). NULL: none found (the built-in defaults). */
+const char *config_default_path(char *buf, size_t n);
 /* defaults + file + overrides + validate, the way every verb reads -c/-s. */
 int config_from_args(struct mmsim_config *c, const char *path, char *const *sets, int nsets,
                      char *err, size_t errlen);

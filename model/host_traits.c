@@ -223,3 +223,19 @@ void host_traits_report_text(const struct mmsim_config *c, FILE *f)
         fprintf(f, "\n");
     }
 }
+
+int host_traits_apply_traces(struct mmsim_config *c, char *const *traces, int ntraces, char *err,
+                             size_t errlen)
+{
+    for (int i = 0; i < ntraces; i++) {
+        char oerr[512];
+        struct mmt_reader *r = mmt_reader_open(traces[i], oerr, sizeof oerr);
+        if (!r)
+            continue;
+        int rc = host_traits_apply(c, r, traces[i], err, errlen);
+        mmt_reader_close(r);
+        if (rc)
+            return -1;
+    }
+    return 0;
+}

@@ -35,6 +35,11 @@ struct json;
 int host_traits_apply(struct mmsim_config *c, const struct mmt_reader *r, const char *name,
                       char *err, size_t errlen);
 
+/* host_traits_apply for each of the trace files, in order. A trace that does not open is
+ * passed over: the replay that follows reports it. Returns 0, or -1 with err. */
+int host_traits_apply_traces(struct mmsim_config *c, char *const *traces, int ntraces, char *err,
+                             size_t errlen);
+
 /* The report: for each trait-modelled key, the recorded value, the value used and where
  * it came from ("cmdline", "config", "trace", "default"). */
 void host_traits_report_json(const struct mmsim_config *c, struct json *j); /* "kernel_traits" member */

@@ -2,9 +2,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common/util.h"
+#include "model/calibrate.h"
 #include "model/config.h"
 #include "model/host_traits.h"
 #include "model/sim.h"
@@ -35,31 +35,6 @@ static void replay_usage(FILE *f)
             "                   warm the TLBs, caches and page tables without being counted;\n"
             "                   reports each window and their total (one trace; a trace\n"
             "                   without windows is one window)\n");
-}
-
-/* configs/default.ini here, else beside the binary: bin/../configs (a build tree) or
- * bin/../share/mmsim/configs (an install at any PREFIX), so the default machine does not
- * depend on the folder mmsim runs in. NULL: the built-in defaults. */
-static const char *default_config(char *buf, size_t n)
-{
-    static const char *const beside_bin[] = {"/../configs/default.ini",
-                                             "/../share/mmsim/configs/default.ini"};
-    if (access("configs/default.ini", R_OK) == 0)
-        return "configs/default.ini";
-    char exe[4096];
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (len <= 0)
-        return NULL;
-    exe[len] = 0;
-    char *slash = strrchr(exe, '/');
-    if (slash)
-        *slash = 0;
-    for (size_t i = 0; i < sizeof beside_bin / sizeof beside_bin[0]; i++) {
-        snprintf(buf, n, "%s%s", exe, beside_bin[i]);
-        if (access(buf, R_OK) == 0)
-            return buf;
-    }
-    return NULL;
 }
 
 struct replay_opts {
@@ -178,131 +153,6 @@ static int write_walk_hist(struct sim *s, const char *path)
     return 0;
 }
 
-/* The host kernel's traits recorded in the traces, for the keys neither the config file nor
- * -s set (model/host_traits.h). A trace that does not open is left to sim_add_trace, which
- * reports it. */
-static int apply_trace_traits(struct mmsim_config *cfg, const struct replay_opts *o, char *err, size_t errlen)
-{
-    for (int i = 0; i < o->ntraces; i++) {
-        char oerr[512];
-        struct mmt_reader *r = mmt_reader_open(o->traces[i], oerr, sizeof oerr);
-        if (!r)
-            continue;
-        int rc = host_traits_apply(cfg, r, o->traces[i], err, errlen);
-        mmt_reader_close(r);
-        if (rc)
-            return -1;
-    }
-    return 0;
-}
-
-/* ---- [timing] calibrate = native ----
- * A recorded trace carries its native run (native.rusage.utime_s, stime_s, min_flt:
- * the program run once without the recorder). User time is instructions at base_cpi plus
- * the memory stalls the model computes; system time of these runs is mostly minor faults.
- * So: replay the traces once with unlimited memory and the configured values, then
- *     base_cpi'    = (native user time x f - modelled stall cycles) / instructions
- *     minor_fault' = native system time x f / modelled minor faults
- * which makes that unpressured replay take the native user + system time. Traces without
- * a native run (imports, --no-native-run) leave the config as it is. */
-
-/* The native run of trace path, summed into c; 0, or -1 with c->why set. */
-static int native_run_of(const char *path, struct sim_calibration *c)
-{
-    char err[512];
-    struct mmt_reader *r = mmt_reader_open(path, err, sizeof err);
-    if (!r) {
-        snprintf(c->why, sizeof c->why, "%.190s", err);
-        return -1;
-    }
-    const char *u = mmt_reader_meta(r, "native.rusage.utime_s"), *s = mmt_reader_meta(r, "native.rusage.stime_s");
-    const char *m = mmt_reader_meta(r, "native.rusage.min_flt"), *w = mmt_reader_meta(r, "native.wall_s");
-    double du, ds, dw = 0, dm;
-    int rc = -1;
-    if (!u || !s || !m || parse_double(u, &du) || parse_double(s, &ds) || parse_double(m, &dm) || !(dm > 0) ||
-        (w && parse_double(w, &dw)))
-        snprintf(c->why, sizeof c->why, "%.120s has no native run (recorded with --no-native-run, or imported)", path);
-    else {
-        c->native_user_s += du;
-        c->native_sys_s += ds;
-        c->native_wall_s += dw;
-        c->native_minflt += (uint64_t)dm;
-        rc = 0;
-    }
-    mmt_reader_close(r);
-    return rc;
-}
-
-/* One replay of the traces with unlimited memory: instructions, stall cycles (TLB, walks,
- * caches), minor faults. */
-static int unpressured_replay(const struct mmsim_config *cfg, const struct replay_opts *o, double *instr,
-                              double *stalls, double *minor, double *seconds, char *err, size_t errlen)
-{
-    struct mmsim_config *c = malloc(sizeof *c);
-    if (!c)
-        return -1;
-    *c = *cfg;
-    c->memory.unlimited = 1;
-    c->memcg.limit = 0;
-    struct sim *s = sim_new(c, err, errlen);
-    free(c);
-    if (!s)
-        return -1;
-    int rc = 0;
-    for (int i = 0; i < o->ntraces && !rc; i++)
-        rc = sim_add_trace(s, o->traces[i], err, errlen) < 0 ? -1 : 0;
-    double tlb = 0, walk = 0, cache = 0, cycles = 0;
-    if (!rc)
-        rc = sim_run(s, err, errlen);
-    if (!rc && (sim_stat(s, "instructions", instr) || sim_stat(s, "cpi_breakdown.tlb", &tlb) ||
-                sim_stat(s, "cpi_breakdown.walk", &walk) || sim_stat(s, "cpi_breakdown.cache", &cache) ||
-                sim_stat(s, "faults.minor", minor) || sim_stat(s, "cycles", &cycles))) {
-        snprintf(err, errlen, "calibration: the replay's counters are missing");
-        rc = -1;
-    }
-    *stalls = (tlb + walk + cache) * *instr; /* the breakdown is per instruction */
-    *seconds = cycles / (cfg->cpu.freq_ghz * 1e9);
-    sim_free(s);
-    return rc;
-}
-
-/* Fits cfg's base_cpi and minor_fault to the native run when asked and possible. */
-static int calibrate_native(struct mmsim_config *cfg, const struct replay_opts *o, struct sim_calibration *c,
-                            char *err, size_t errlen)
-{
-    memset(c, 0, sizeof *c);
-    if (strcmp(cfg->timing.calibrate, "native"))
-        return 0;
-    for (int i = 0; i < o->ntraces; i++)
-        if (native_run_of(o->traces[i], c))
-            return 0; /* c->why says which trace */
-    double instr = 0, stalls = 0, minor = 0, secs = 0, hz = cfg->cpu.freq_ghz * 1e9;
-    if (unpressured_replay(cfg, o, &instr, &stalls, &minor, &secs, err, errlen))
-        return -1;
-    if (!(instr > 0) || !(minor > 0)) {
-        snprintf(c->why, sizeof c->why, "the traces have no instructions or no minor faults to fit");
-        return 0;
-    }
-    c->base_cpi_from = cfg->cpu.base_cpi;
-    c->minor_fault_from = cfg->timing.minor_fault;
-    double cpi = (c->native_user_s * hz - stalls) / instr;
-    if (cpi < 0.05) {
-        /* the model's stalls alone exceed the native user time: keep a floor */
-        snprintf(c->why, sizeof c->why, "modelled stalls (%.3g cycles) exceed the native user time: base_cpi floored at 0.05",
-                 stalls);
-        cpi = 0.05;
-    }
-    cfg->cpu.base_cpi = cpi;
-    cfg->timing.minor_fault = (uint64_t)(c->native_sys_s * hz / minor + 0.5);
-    c->base_cpi_to = cfg->cpu.base_cpi;
-    c->minor_fault_to = cfg->timing.minor_fault;
-    /* the unpressured replay's time with the fitted values: its parts scale linearly */
-    double old = secs * hz, base_old = c->base_cpi_from * instr, fault_old = (double)c->minor_fault_from * minor;
-    c->unpressured_s = (old - base_old - fault_old + cpi * instr + (double)cfg->timing.minor_fault * minor) / hz;
-    c->applied = 1;
-    return 0;
-}
-
 static int run_replay(struct replay_opts *o)
 {
     char err[1024];
@@ -310,7 +160,7 @@ static int run_replay(struct replay_opts *o)
     if (!cfg)
         return 1;
     char found[4200];
-    if (!o->config && !(o->config = default_config(found, sizeof found)))
+    if (!o->config && !(o->config = config_default_path(found, sizeof found)))
         fprintf(stderr, "mmsim replay: no configs/default.ini found: the built-in defaults\n");
     if (config_from_args(cfg, o->config, o->sets, o->nsets, err, sizeof err)) {
         fprintf(stderr, "mmsim replay: %s\n", err);
@@ -322,13 +172,16 @@ static int run_replay(struct replay_opts *o)
         free(cfg);
         return 0;
     }
-    if (apply_trace_traits(cfg, o, err, sizeof err)) {
+    if (host_traits_apply_traces(cfg, o->traces, o->ntraces, err, sizeof err)) {
         fprintf(stderr, "mmsim replay: %s\n", err);
         free(cfg);
         return 1;
     }
-    struct sim_calibration calib;
-    if (calibrate_native(cfg, o, &calib, err, sizeof err)) {
+    /* fitted to this config: right for one machine; comparisons of configs take one fit
+     * (mmsim calibrate, mmsim sweep) as -s settings with timing.calibrate=off */
+    struct sim_calibration calib = {0};
+    if (!strcmp(cfg->timing.calibrate, "native") &&
+        calibrate_native(cfg, o->traces, o->ntraces, &calib, err, sizeof err)) {
         fprintf(stderr, "mmsim replay: %s\n", err);
         free(cfg);
         return 1;
