@@ -399,6 +399,9 @@ int append_row(struct sweep *sw, struct job *jb, char *err, size_t errlen)
     struct flat f = {0};
     int rc = jsonflat(text, len, path, flat_add, &f, err, errlen);
     free(text);
+    if (rc == 0)
+        sweep_calib_columns(sweep_calib_find(sw, jb->trace), flat_get(&f, "calibration.applied")[0] != 0,
+                            flat_add, &f);
     if (rc == 0 && f.oom) {
         snprintf(err, errlen, "%s: out of memory", path);
         rc = -1;
@@ -587,6 +590,7 @@ static int write_results_json(const struct sweep *sw, char *err, size_t errlen)
         for (size_t q = 0; q < g->nvary; q++)
             json_str(&j, g->vary[q].key, sweep_grid_value(g, sw->jobs[i].point, q));
         json_obj_end(&j);
+        sweep_calib_json(sweep_calib_find(sw, sw->jobs[i].trace), &j);
         fputs(",\"result\":", f); /* the replay's own JSON, verbatim */
         fputs(len ? text : "null", f);
         json_obj_end(&j);
@@ -608,7 +612,7 @@ static int write_results_json(const struct sweep *sw, char *err, size_t errlen)
 static char **replay_argv(const struct sweep *sw, const struct job *jb, char *buf, size_t buflen)
 {
     const struct sweep_cli *o = sw->o;
-    size_t n = 0, used = 0, max = 8 + 2 * (o->nsets + o->grid.nvary) + strlen(jb->trace);
+    size_t n = 0, used = 0, max = 8 + 2 * (o->nsets + CALIBRATE_NSETTINGS + o->grid.nvary) + strlen(jb->trace);
     char **av = calloc(max, sizeof *av);
     if (!av)
         return NULL;
@@ -619,6 +623,12 @@ static char **replay_argv(const struct sweep *sw, const struct job *jb, char *bu
     for (size_t i = 0; i < o->nsets; i++) {
         av[n++] = "-s";
         av[n++] = o->sets[i];
+    }
+    /* the timing fitted once for the trace, before the varied keys: a varied one wins */
+    const struct sweep_calib *cal = sweep_calib_find(sw, jb->trace);
+    for (int i = 0; cal && cal->cal.applied && i < CALIBRATE_NSETTINGS; i++) {
+        av[n++] = "-s";
+        av[n++] = (char *)cal->sets[i];
     }
     for (size_t k = 0; k < o->grid.nvary; k++) {
         int w = snprintf(buf + used, buflen - used, "%s=%s", o->grid.vary[k].key,
@@ -1083,6 +1093,7 @@ static void free_sweep(struct sweep *sw)
                 free(sw->o->grid.vary[k].vals[r]);
     }
     free(sw->jobs);
+    sweep_calib_free(sw);
 }
 
 int cmd_sweep(int argc, char **argv)
@@ -1103,7 +1114,8 @@ int cmd_sweep(int argc, char **argv)
     if (setup_dir(&sw, err, sizeof err) < 0)
         goto out;
     if (o.collect) {
-        if (load_manifest(&sw, err, sizeof err) < 0 || open_csv(&sw, err, sizeof err) < 0)
+        if (load_manifest(&sw, err, sizeof err) < 0 || sweep_calib_load(&sw, sw.dir, err, sizeof err) < 0 ||
+            open_csv(&sw, err, sizeof err) < 0)
             goto out;
         int bad = collect_results(&sw);
         o.config = "";
@@ -1115,11 +1127,13 @@ int cmd_sweep(int argc, char **argv)
     if (absolutize(&o, err, sizeof err) < 0 || build_jobs(&sw) < 0 ||
         write_manifest(&sw, err, sizeof err) < 0)
         goto out;
-    if (o.emit_kind) {
-        rc = emit_jobs(&sw, err, sizeof err) < 0;
+    if (o.emit_kind) { /* the fits are made now, the jobs carry their values */
+        rc = sweep_calibrate(&sw, err, sizeof err) < 0 || emit_jobs(&sw, err, sizeof err) < 0;
         goto out;
     }
     if (open_csv(&sw, err, sizeof err) < 0)
+        goto out;
+    if (sweep_calibrate(&sw, err, sizeof err) < 0) /* once per trace, for the points to run */
         goto out;
     size_t todo = 0;
     for (size_t i = 0; i < sw.njobs; i++)

@@ -6,11 +6,21 @@
 #include <limits.h>
 #include <stdio.h>
 
+#include "analysis/jsonflat.h"
 #include "analysis/sweep.h"
+#include "model/calibrate.h"
 
 #define SWEEP_ERR_MAX (PATH_MAX + 512) /* messages quote whole paths */
 
 struct onepass_plan;
+struct json;
+
+/* The timing fitted once for a trace argument of the sweep (sweep_calibrate.c). */
+struct sweep_calib {
+    char *trace;                 /* the jobs' trace argument ("a.mmt+b.mmt": one fit) */
+    struct sim_calibration cal;
+    char sets[CALIBRATE_NSETTINGS][CALIBRATE_SETTING_MAX]; /* -s settings of every point (cal.applied) */
+};
 
 struct sweep_cli {
     const char *config, *out, *dir, *emit_kind, *emit_file, *collect;
@@ -45,6 +55,8 @@ struct sweep {
     size_t ncols;
     int have_header;
     struct onepass_plan *plan; /* sweep_onepass.c's groups, or NULL */
+    struct sweep_calib *calib; /* a fit per trace argument, when the base config asks for it */
+    size_t ncalib;
 };
 
 
@@ -63,5 +75,22 @@ size_t onepass_plan(struct sweep *sw);
 /* After the anchors ran: checks the one-pass counts against them and writes the deferred
  * points' results, or un-defers them (they are then replayed) when they disagree. */
 int onepass_finish(struct sweep *sw);
+
+/* Fits the timing once per trace argument with a job to run, on the base configuration
+ * (config file and fixed -s settings), when it says [timing] calibrate = native; keeps the
+ * fits in DIR/calibration.csv with those of traces already done. Returns 0, or -1 with err. */
+int sweep_calibrate(struct sweep *sw, char *err, size_t errlen);
+/* Reads DIR/calibration.csv when there is one (--collect). Returns 0, or -1 with err. */
+int sweep_calib_load(struct sweep *sw, const char *dir, char *err, size_t errlen);
+/* The fit of a trace argument, or NULL. */
+const struct sweep_calib *sweep_calib_find(const struct sweep *sw, const char *trace);
+/* The calibration columns of a point's row, after the replay's own results, through fn as
+ * jsonflat gives them: the sweep's fit (calibration.*, calibration.per_sweep = 1) when the
+ * point replayed with it, calibration.per_sweep = 0 when its replay fitted itself (has_own:
+ * its result holds calibration.applied). */
+void sweep_calib_columns(const struct sweep_calib *c, int has_own, jsonflat_fn fn, void *ctx);
+/* A point's "calibration" member of results.json: the sweep's fit and its -s settings. */
+void sweep_calib_json(const struct sweep_calib *c, struct json *j);
+void sweep_calib_free(struct sweep *sw);
 
 #endif
