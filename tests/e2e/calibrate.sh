@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The timing calibration belongs to the reference machine, not to each configuration:
+#   - mmsim calibrate's values make an unpressured replay take the native run's user +
+#     system time (within 1%: timing.minor_fault is rounded to whole cycles);
+#   - a sweep of dTLB sizes calibrates once: every point has the same fitted base_cpi (that
+#     of mmsim calibrate on the sweep's base config), and cycles fall as dTLB misses fall
+#     (a fit per point absorbed the TLB: every size took the same time);
+#   - the point on the base config equals mmsim replay of it fitting itself, to the cycle;
+#   - a sweep over memcg.limit gives each point mmsim calibrate's values and replays no
+#     calibration of its own; its GNU parallel job list carries them too;
+#   - a trace without a native run: mmsim calibrate fails naming it, a sweep still runs.
+# Model only, any kernel, no root: a small recorded program (its native run is recorded
+# with it) replayed with the config's zero-page choice fixed.
+source "$(dirname "$0")/lib.sh"
+CFG=$ROOT/configs/default.ini
+# the dTLB as one 4K array, a small STLB behind it: dTLB misses become walks
+TLB=(-s tlb.dtlb.page_sizes=4K -s tlb.dtlb.entries=64 -s tlb.dtlb.ways=4 -s tlb.stlb.entries=12
+     -s memory.zero_page=0 -s cpu.freq_ghz=2.0)
+"$MMSIM" record --no-counters -o "$TMP/w.mmt" -- "$PROGS/thrash_walk" rand 4 8192 >/dev/null 2>"$TMP/rec.err" ||
+    { echo "not ok - recording thrash_walk failed"; sed 's/^/#   /' "$TMP/rec.err" | head -5; exit 1; }
+
+# ---- mmsim calibrate ----
+"$MMSIM" calibrate -c "$CFG" "${TLB[@]}" --json "$TMP/w.mmt" >"$TMP/cal.json"
+check_eq "mmsim calibrate --json exits 0" 0 "$?"
+sets() { python3 -c 'import json,sys; print(" ".join("-s " + s for s in json.load(open(sys.argv[1]))["settings"]))' "$1"; }
+check_eq "the settings end with timing.calibrate=off" "timing.calibrate=off" "$(sets "$TMP/cal.json" | awk '{print $NF}')"
+"$MMSIM" calibrate -c "$CFG" "${TLB[@]}" "$TMP/w.mmt" >"$TMP/cal.txt"
+check_eq "the text's last line is the JSON's settings" "$(sets "$TMP/cal.json")" "$(tail -1 "$TMP/cal.txt")"
+native=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["native_user_s"] + d["native_sys_s"])' "$TMP/cal.json")
+"$MMSIM" replay --no-progress --json -c "$CFG" "${TLB[@]}" -s memory.unlimited=1 $(sets "$TMP/cal.json") \
+    "$TMP/w.mmt" >"$TMP/unpr.json"
+check_near "an unpressured replay with the values takes the native user + sys time (s)" "$native" \
+    "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["cycles"] / 2.0e9)' "$TMP/unpr.json")" 0.01
+
+# ---- a sweep of dTLB sizes ----
+check "sweep dTLB entries 4..256" "$MMSIM" sweep -c "$CFG" "${TLB[@]}" --vary tlb.dtlb.entries=4,16,64,256 -j 2 \
+    "$TMP/w.mmt" -o "$TMP/tlb.csv"
+col() { python3 -c 'import csv,sys
+rows = sorted(csv.DictReader(open(sys.argv[1])), key=lambda r: float(r[sys.argv[2]]))
+print(" ".join(r[sys.argv[3]] for r in rows))' "$@"; }
+misses=$(col "$TMP/tlb.csv" tlb.dtlb.entries tlb.dtlb.misses)
+cycles=$(col "$TMP/tlb.csv" tlb.dtlb.entries cycles)
+falls() { awk '{ for (i = 2; i <= NF; i++) if (!($i < $(i - 1))) exit 1 }' <<<"$1"; }
+check "dTLB misses fall as entries grow ($misses)" falls "$misses"
+check "cycles fall with them ($cycles)" falls "$cycles"
+check_eq "one base_cpi for every point" 1 "$(col "$TMP/tlb.csv" tlb.dtlb.entries calibration.base_cpi | tr ' ' '\n' | sort -u | wc -l)"
+check_eq "it is mmsim calibrate's" "$(json_get "$TMP/cal.json" base_cpi)" \
+    "$(col "$TMP/tlb.csv" tlb.dtlb.entries calibration.base_cpi | awk '{print $1}')"
+check_eq "every row says it was calibrated once for the sweep" "1 1 1 1" "$(col "$TMP/tlb.csv" tlb.dtlb.entries calibration.per_sweep)"
+"$MMSIM" replay --no-progress --json -c "$CFG" "${TLB[@]}" "$TMP/w.mmt" >"$TMP/self.json"
+check_eq "the base config's point equals mmsim replay fitting itself (cycles)" "$(json_get "$TMP/self.json" cycles)" \
+    "$(col "$TMP/tlb.csv" tlb.dtlb.entries cycles | awk '{print $3}')"
+
+# ---- a sweep of memcg limits ----
+MEM=(-s swap.size=64M -s memory.zero_page=0 -s cpu.freq_ghz=2.0)
+"$MMSIM" calibrate -c "$CFG" "${MEM[@]}" --json "$TMP/w.mmt" >"$TMP/calm.json"
+"$MMSIM" sweep -c "$CFG" "${MEM[@]}" --vary memcg.limit=8M,4M,3M -j 2 "$TMP/w.mmt" -o "$TMP/mem.csv" 2>"$TMP/mem.err"
+check_eq "sweep memcg.limit exits 0" 0 "$?"
+check_eq "the sweep says the values once" 1 "$(grep -c "timing calibrated once" "$TMP/mem.err")"
+check_eq "every point has mmsim calibrate's settings; none fitted its own" \
+    "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["settings"])' "$TMP/calm.json") x3, own 0" \
+    "$(python3 -c 'import json,sys
+pts = json.load(open(sys.argv[1]))["points"]
+s = {str(p["calibration"]["settings"]) for p in pts}
+print("%s x%d, own %d" % (s.pop() if len(s) == 1 else s, len(pts), sum("calibration" in p["result"] for p in pts)))' "$TMP/mem.json")"
+check "GNU parallel job list" "$MMSIM" sweep -c "$CFG" "${MEM[@]}" --vary memcg.limit=8M,4M,3M "$TMP/w.mmt" \
+    --emit parallel "$TMP/jobs.txt" --dir "$TMP/pd"
+check_eq "each job carries the values" 3 "$(grep -c -- "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["settings"][0])' "$TMP/calm.json")" "$TMP/jobs.txt")"
+check "the jobs run" bash "$TMP/jobs.txt"
+check "--collect" "$MMSIM" sweep --collect "$TMP/pd" -o "$TMP/pc.csv"
+check_eq "collected CSV equals the local sweep" "$(sort "$TMP/mem.csv" | md5sum)" "$(sort "$TMP/pc.csv" | md5sum)"
+
+# ---- no native run ----
+"$MMSIM" record --no-counters --no-native-run -o "$TMP/nn.mmt" -- "$PROGS/thrash_walk" rand 1 64 >/dev/null 2>&1
+"$MMSIM" calibrate "$TMP/nn.mmt" >/dev/null 2>"$TMP/nn.err"
+check_eq "calibrate without a native run exits 1" 1 "$?"
+check "and names the trace" grep -q "nothing fitted: .*nn.mmt has no native run" "$TMP/nn.err"
+check "a sweep of it still runs" "$MMSIM" sweep -c "$CFG" --vary memcg.limit=0,8388608 "$TMP/nn.mmt" -o "$TMP/nn.csv"
+check_eq "its rows: not calibrated by the sweep" "0 0" "$(col "$TMP/nn.csv" memcg.limit calibration.per_sweep)"
