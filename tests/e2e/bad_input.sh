@@ -51,7 +51,7 @@ printf 'pages,bytes,references,misses,miss_ratio\n' >"$TMP/header.csv"
 cd "$TMP" || exit 1
 
 # ---- trace readers: info, dump, replay, mrc, export, sweep ----
-for verb in info dump replay mrc "export -f din -o out.din"; do
+for verb in info dump replay calibrate mrc "export -f din -o out.din"; do
     expect_fail "$verb: missing file" 1 "nonexist.mmt: cannot open" "$MMSIM" $verb nonexist.mmt
     expect_fail "$verb: a directory" 1 "adir: not a regular file" "$MMSIM" $verb adir
     expect_fail "$verb: an empty file" 1 "empty: not an .mmt trace \(too short: 0 bytes\)" "$MMSIM" $verb empty
@@ -211,7 +211,7 @@ check_eq "record: the trace of a program that never started is marked incomplete
 # ---- the verb table ----
 expect_fail "mmsim: unknown verb" 2 "unknown verb 'bogus'" "$MMSIM" bogus
 expect_fail "mmsim: no verb" 2 "usage: mmsim VERB" "$MMSIM"
-for verb in record import export info dump replay config sweep mrc plot; do
+for verb in record import export info dump replay calibrate config sweep mrc plot; do
     "$MMSIM" $verb --help >help.out 2>&1
     check_eq "$verb --help exits 0" 0 $?
     check "$verb --help prints the usage" grep -q "usage: mmsim $verb" help.out
