@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The timing calibration belongs to the reference machine, not to each configuration:
 #   - mmsim calibrate's values make an unpressured replay take the native run's user +
-#     system time (within 1%: timing.minor_fault is rounded to whole cycles);
+#     system time (within 1%: timing.minor_fault is rounded to whole cycles), or, when the
+#     tick-sampled user time came out below the model's stalls and base_cpi was floored,
+#     the fit's own unpressured_s;
 #   - a sweep of dTLB sizes calibrates once: every point has the same fitted base_cpi (that
 #     of mmsim calibrate on the sweep's base config), and cycles fall as dTLB misses fall
 #     (a fit per point absorbed the TLB: every size took the same time);
 #   - the point on the base config equals mmsim replay of it fitting itself, to the cycle;
 #   - a sweep over memcg.limit gives each point mmsim calibrate's values and replays no
-#     calibration of its own; its GNU parallel job list carries them too;
+#     calibration of its own (the limit does not enter the fit: a point equals mmsim replay
+#     fitting itself); its GNU parallel job list carries them too; --onepass rows too;
 #   - a trace without a native run: mmsim calibrate fails naming it, a sweep still runs.
 # Model only, any kernel, no root: a small recorded program (its native run is recorded
 # with it) replayed with the config's zero-page choice fixed.
