@@ -16,7 +16,7 @@ static void replay_usage(FILE *f)
     fprintf(f,
             "usage: mmsim replay [-c CONFIG] [-s section.key=value]... [--json] [-o FILE]\n"
             "                    [--timeline FILE.csv] [--walk-hist FILE.csv] [--vmstat MS]\n"
-            "                    [--no-progress] TRACE...\n"
+            "                    [--no-progress] [--calibrate-with REF] TRACE...\n"
             "  Replays the traces (each a separate set of processes sharing the CPUs) through\n"
             "  the TLBs, page walker, caches and OS memory model of CONFIG, and reports.\n"
             "  -c CONFIG        machine and OS (default: configs/default.ini)\n"
@@ -30,6 +30,11 @@ static void replay_usage(FILE *f)
             "                   memory swpd free buff cache, swap si so, io bi bo); on stderr\n"
             "                   with --json\n"
             "  --no-progress    no progress line on stderr\n"
+            "  --calibrate-with REF  fit the timing ([timing] calibrate = native) on the\n"
+            "                   config file REF (the reference machine, with the traces'\n"
+            "                   traits) instead of CONFIG, and replay CONFIG with the fitted\n"
+            "                   cpu.base_cpi and timing.minor_fault (-s still wins): replays\n"
+            "                   of different configs compare at the same timing\n"
             "  --warmup N|F     windows (mmsim record --skip/--length/--every): the first N\n"
             "                   accesses of each window, or a fraction F (0 < F < 1) of them,\n"
             "                   warm the TLBs, caches and page tables without being counted;\n"
@@ -39,6 +44,7 @@ static void replay_usage(FILE *f)
 
 struct replay_opts {
     const char *config, *out, *timeline, *walk_hist;
+    const char *calibrate_with; /* --calibrate-with: the reference config the timing is fitted on */
     int json, progress;
     int dump_config;        /* --dump-config: print what -c and -s resolve to, and stop */
     double vmstat_ms;
@@ -101,6 +107,8 @@ static int parse_opts(int argc, char **argv, struct replay_opts *o)
         } else if (!strcmp(a, "--warmup") && more) {
             if (parse_warmup(argv[++i], o))
                 return 2;
+        } else if (!strcmp(a, "--calibrate-with") && more) {
+            o->calibrate_with = argv[++i];
         } else if (!strcmp(a, "--no-progress")) {
             o->progress = 0;
         } else if (!strcmp(a, "--dump-config")) {
@@ -153,6 +161,37 @@ static int write_walk_hist(struct sim *s, const char *path)
     return 0;
 }
 
+/* --calibrate-with REF: the fit on REF given to cfg, but for a key -s set. */
+static int calibrate_on_reference(struct mmsim_config *cfg, const struct replay_opts *o,
+                                  struct sim_calibration *calib, char *err, size_t errlen)
+{
+    if (calibrate_from_args(o->calibrate_with, NULL, 0, o->traces, o->ntraces, calib, err, errlen))
+        return -1;
+    if (!calib->applied)
+        return 0; /* the report says why; cfg keeps its values */
+    snprintf(calib->on, sizeof calib->on, "%.199s", o->calibrate_with);
+    struct cfg_loc loc;
+    if (config_key_loc(cfg, "cpu.base_cpi", &loc) || loc.file != CFG_LOC_OVERRIDE)
+        cfg->cpu.base_cpi = calib->base_cpi_to;
+    if (config_key_loc(cfg, "timing.minor_fault", &loc) || loc.file != CFG_LOC_OVERRIDE)
+        cfg->timing.minor_fault = calib->minor_fault_to;
+    return 0;
+}
+
+/* The timing fit: on --calibrate-with's reference, else on cfg itself when it asks. */
+static int calibrate_timing(struct mmsim_config *cfg, const struct replay_opts *o,
+                            struct sim_calibration *calib, char *err, size_t errlen)
+{
+    memset(calib, 0, sizeof *calib);
+    if (o->calibrate_with)
+        return calibrate_on_reference(cfg, o, calib, err, errlen);
+    /* fitted to this config: right for one machine; comparisons of configs take one fit
+     * (--calibrate-with, mmsim calibrate, mmsim sweep) */
+    if (strcmp(cfg->timing.calibrate, "native"))
+        return 0;
+    return calibrate_native(cfg, o->traces, o->ntraces, calib, err, errlen);
+}
+
 static int run_replay(struct replay_opts *o)
 {
     char err[1024];
@@ -177,11 +216,8 @@ static int run_replay(struct replay_opts *o)
         free(cfg);
         return 1;
     }
-    /* fitted to this config: right for one machine; comparisons of configs take one fit
-     * (mmsim calibrate, mmsim sweep) as -s settings with timing.calibrate=off */
-    struct sim_calibration calib = {0};
-    if (!strcmp(cfg->timing.calibrate, "native") &&
-        calibrate_native(cfg, o->traces, o->ntraces, &calib, err, sizeof err)) {
+    struct sim_calibration calib;
+    if (calibrate_timing(cfg, o, &calib, err, sizeof err)) {
         fprintf(stderr, "mmsim replay: %s\n", err);
         free(cfg);
         return 1;

@@ -81,7 +81,7 @@ void sim_stats_visit(struct sim *s, void (*fn)(void *ctx, const char *key, doubl
 /* The statistics' schema as a Markdown table (path, unit, kind, description): every
  * statistic any configuration publishes, instances as placeholders ("tlb.<tlb>.misses"). */
 void sim_stats_schema(struct sim *s, FILE *f);
-/* What `[timing] calibrate = native` fitted (mmsim replay), reported with the results. */
+/* What `[timing] calibrate = native` fitted (mmsim replay, model/calibrate.h), reported with the results. */
 struct sim_calibration {
     int applied;                 /* 0: not fitted; why says why */
     char why[200];
@@ -90,6 +90,8 @@ struct sim_calibration {
     double base_cpi_from, base_cpi_to;
     uint64_t minor_fault_from, minor_fault_to; /* cycles */
     double unpressured_s;        /* the calibration replay's time with the fitted values */
+    char on[200];                /* the config fitted on when not the one replayed
+                                    (mmsim replay --calibrate-with), else "" */
 };
 void sim_set_calibration(struct sim *s, const struct sim_calibration *c);
 void sim_report_json(struct sim *s, struct json *j);

@@ -309,6 +309,8 @@ DEF(D_WINDOWS, "windows", "", STAT_INFO,
 
 DEF(D_CAL_APPLIED, "applied", "bool", STAT_INFO, "`[timing] calibrate = native` fitted the timing");
 DEF(D_CAL_WHY, "why", "", STAT_INFO, "why it did not (null when it did)");
+DEF(D_CAL_ON, "on", "", STAT_INFO,
+    "the configuration fitted on: `--calibrate-with`'s file; null: the one replayed");
 DEF(D_CAL_USER, "native_user_s", "s", STAT_INFO, "the native runs' user time, summed over the traces");
 DEF(D_CAL_SYS, "native_sys_s", "s", STAT_INFO, "their system time");
 DEF(D_CAL_WALL, "native_wall_s", "s", STAT_INFO, "their wall time");
@@ -328,6 +330,7 @@ static void publish_calibration(struct sim *s, struct stat_out *o)
     stat_bool(o, &D_CAL_APPLIED, c->applied);
     stat_str(o, &D_CAL_WHY, c->why[0] ? c->why : NULL);
     if (c->applied || stat_all(o)) {
+        stat_str(o, &D_CAL_ON, c->on[0] ? c->on : NULL);
         stat_f64(o, &D_CAL_USER, c->native_user_s);
         stat_f64(o, &D_CAL_SYS, c->native_sys_s);
         stat_f64(o, &D_CAL_WALL, c->native_wall_s);
@@ -679,11 +682,12 @@ static void text_header(struct sim *s, const struct stat_table *tb, FILE *f)
         fprintf(f, "#   %s%s%s%s\n", s->streams[i].name, cut ? " (INCOMPLETE: " : "", cut ? cut : "",
                 cut ? ")" : "");
     }
+    const char *on = stat_table_str(tb, "calibration.on");
     if (stat_table_u64(tb, "calibration.applied"))
-        fprintf(f, "# timing calibrated to the native run (user %.3f s, sys %.3f s, %" PRIu64
+        fprintf(f, "# timing calibrated%s%s to the native run (user %.3f s, sys %.3f s, %" PRIu64
                    " minor faults): base_cpi %.3f (was %.3f), minor_fault %" PRIu64 " cycles (was %" PRIu64
                    "); an unpressured replay, rescaled: %.3f s\n",
-                stat_table_f64(tb, "calibration.native_user_s"), stat_table_f64(tb, "calibration.native_sys_s"),
+                on ? " on " : "", on ? on : "", stat_table_f64(tb, "calibration.native_user_s"), stat_table_f64(tb, "calibration.native_sys_s"),
                 stat_table_u64(tb, "calibration.native_minor_faults"), stat_table_f64(tb, "calibration.base_cpi"),
                 stat_table_f64(tb, "calibration.base_cpi_from"), stat_table_u64(tb, "calibration.minor_fault_cycles"),
                 stat_table_u64(tb, "calibration.minor_fault_cycles_from"), stat_table_f64(tb, "calibration.unpressured_s"));

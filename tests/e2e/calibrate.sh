@@ -11,6 +11,7 @@
 #   - a sweep over memcg.limit gives each point mmsim calibrate's values and replays no
 #     calibration of its own (the limit does not enter the fit: a point equals mmsim replay
 #     fitting itself); its GNU parallel job list carries them too; --onepass rows too;
+#   - mmsim replay --calibrate-with REF replays as with mmsim calibrate's values on REF;
 #   - a trace without a native run: mmsim calibrate fails naming it, a sweep still runs.
 # Model only, any kernel, no root: a small recorded program (its native run is recorded
 # with it) replayed with the config's zero-page choice fixed.
@@ -64,6 +65,19 @@ check_eq "every row says it was calibrated once for the sweep" "1 1 1 1" "$(col 
 "$MMSIM" replay --no-progress --json -c "$CFG" "${TLB[@]}" "$TMP/w.mmt" >"$TMP/self.json"
 check_eq "the base config's point equals mmsim replay fitting itself (cycles)" "$(json_get "$TMP/self.json" cycles)" \
     "$(col "$TMP/tlb.csv" tlb.dtlb.entries cycles | awk '{print $3}')"
+
+# ---- mmsim replay --calibrate-with: the fit of another config, -s still wins ----
+"$MMSIM" calibrate -c "$CFG" --json "$TMP/w.mmt" >"$TMP/calref.json"
+"$MMSIM" replay --no-progress --json -c "$CFG" "${TLB[@]}" -s tlb.dtlb.entries=4 $(sets "$TMP/calref.json") \
+    "$TMP/w.mmt" >"$TMP/given.json"
+"$MMSIM" replay --no-progress --json -c "$CFG" "${TLB[@]}" -s tlb.dtlb.entries=4 --calibrate-with "$CFG" \
+    "$TMP/w.mmt" >"$TMP/with.json"
+check_eq "--calibrate-with REF equals the replay given mmsim calibrate's values on REF (cycles)" \
+    "$(json_get "$TMP/given.json" cycles)" "$(json_get "$TMP/with.json" cycles)"
+check_eq "--calibrate-with: the report names REF" "$CFG" "$(json_get "$TMP/with.json" calibration.on)"
+"$MMSIM" replay --no-progress --json -c "$CFG" "${TLB[@]}" -s cpu.base_cpi=3 --calibrate-with "$CFG" \
+    "$TMP/w.mmt" >"$TMP/with3.json"
+check_eq "--calibrate-with: -s cpu.base_cpi wins" 3 "$(json_get "$TMP/with3.json" cpi_breakdown.base)"
 
 # ---- a sweep of memcg limits ----
 "$MMSIM" sweep -c "$CFG" "${MEM[@]}" --vary memcg.limit=24M,16M,12M -j 2 "$TMP/w.mmt" -o "$TMP/mem.csv" 2>"$TMP/mem.err"
