@@ -153,6 +153,8 @@ expect_fail "sweep: bad --vary value names the key" 1 "tlb.l1d.entries: bad valu
     "$MMSIM" sweep -c "$CFG/minimal.ini" --vary tlb.l1d.entries=16,abc "$GOOD" -o s3.csv
 expect_fail "sweep: --vary without =" 2 "--vary 'nokey'" "$MMSIM" sweep -c "$CFG/minimal.ini" --vary nokey "$GOOD" -o s4.csv
 expect_fail "sweep: a directory as config" 1 "adir: cannot read: Is a directory" "$MMSIM" sweep -c adir "${vary[@]}" "$GOOD" -o s5.csv
+expect_fail "sweep: a bad fixed -s fails once, before any point" 1 "^mmsim sweep: -s option 1: cpu.nokey: unknown key" \
+    "$MMSIM" sweep -c "$CFG/minimal.ini" -s cpu.nokey=1 "${vary[@]}" "$GOOD" -o s9.csv
 expect_fail "sweep: -j abc" 2 "-j wants 1..1024" "$MMSIM" sweep -c "$CFG/minimal.ini" "${vary[@]}" -j abc "$GOOD" -o s6.csv
 expect_fail "sweep: no -o" 2 "usage: mmsim sweep" "$MMSIM" sweep -c "$CFG/minimal.ini" "${vary[@]}" "$GOOD"
 expect_fail "sweep: unknown option" 2 "bogus" "$MMSIM" sweep --bogus
