@@ -4,7 +4,8 @@
  * hash of its trace and its key=value settings, so reruns and cluster runs find their
  * results again. Results live in a folder (results.d for results.csv by default) as ID.json, the replay's own
  * JSON report, next to manifest.csv (id, the varied keys, trace); the CSV is built from
- * them row by row as jobs finish, and a row already in the CSV is never run again. */
+ * them row by row as jobs finish, and a row already in the CSV is never run again. The
+ * timing is calibrated once per trace for every point (sweep_calibrate.c). */
 #ifndef MMSIM_SWEEP_H
 #define MMSIM_SWEEP_H
 
