@@ -256,11 +256,13 @@ static void run_fits(struct fit_task *tasks, size_t n, size_t width)
 {
     pthread_t *th = calloc(width ? width : 1, sizeof *th);
     int *started = calloc(width ? width : 1, sizeof *started);
+    if (!th || !started)
+        width = 1; /* no room for threads: one fit after the other, here */
     for (size_t base = 0; base < n; base += width) {
-        for (size_t i = 0; i < width && base + i < n; i++)
-            started[i] = th && started && pthread_create(&th[i], NULL, fit_thread, &tasks[base + i]) == 0;
+        for (size_t i = 0; th && started && i < width && base + i < n; i++)
+            started[i] = pthread_create(&th[i], NULL, fit_thread, &tasks[base + i]) == 0;
         for (size_t i = 0; i < width && base + i < n; i++) {
-            if (started && started[i])
+            if (th && started && started[i])
                 pthread_join(th[i], NULL);
             else
                 fit_thread(&tasks[base + i]); /* no thread: fit here */
