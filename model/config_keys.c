@@ -70,7 +70,7 @@ static const struct cfg_key timing_keys[] = {
     G("major_fault", CFG_U64, timing.major_fault, "6000", NULL, "CPU cycles per major fault"),
     G("major_io_ns", CFG_U64, timing.major_io_ns, "100000", NULL, "I/O wait per major fault, ns"), /* a SATA-SSD class random read */
     G("evict", CFG_U64, timing.evict, "1500", NULL, "CPU cycles to reclaim one page"), /* try_to_unmap, add_to_swap, TLB flush, bio submission */
-    G("calibrate", CFG_NAME, timing.calibrate, "native", calibrate_modes, "native: fit base_cpi and minor_fault to the traces' native run; off"),
+    G("calibrate", CFG_NAME, timing.calibrate, "native", calibrate_modes, "native: fit base_cpi and minor_fault to the traces' native run (replay: on the config replayed, or --calibrate-with; sweep: once a trace, on its base config); off"),
     {0},
 };
 
