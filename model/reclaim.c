@@ -82,20 +82,79 @@ void reclaim_free(struct reclaim *r)
     free(r->slot_key);
     free(r->slot_shadow);
     free(r->inval);
+    free(r->wb);
     free(r);
+}
+
+/* ---- anonymous pages under writeback ---- */
+
+/* The write of pfn is done at done_ns; without memory to remember it, it is done now. */
+static void wb_push(struct reclaim *r, uint64_t pfn, uint64_t done_ns)
+{
+    if (r->wb_head && r->wb_head + r->wb_n == r->wb_cap) {
+        memmove(r->wb, r->wb + r->wb_head, r->wb_n * sizeof(*r->wb));
+        r->wb_head = 0;
+    }
+    if (r->wb_n == r->wb_cap) {
+        size_t cap = r->wb_cap ? r->wb_cap * 2 : 256;
+        struct wb_pending *n = realloc(r->wb, cap * sizeof(*n));
+        if (!n) {
+            vmscan_end_writeback(r->vm, pfn);
+            return;
+        }
+        r->wb = n;
+        r->wb_cap = cap;
+    }
+    r->wb[r->wb_head + r->wb_n++] = (struct wb_pending){pfn, done_ns};
+}
+
+/* end_page_writeback for every write done by now_ns. A frame freed meanwhile (munmap) left
+ * its LRU and lost PG_WRITEBACK, so vmscan passes over it. */
+static void wb_complete(struct reclaim *r, uint64_t now_ns)
+{
+    while (r->wb_n && r->wb[r->wb_head].done_ns <= now_ns) {
+        vmscan_end_writeback(r->vm, r->wb[r->wb_head].pfn);
+        r->wb_head++;
+        r->wb_n--;
+    }
+    if (!r->wb_n)
+        r->wb_head = 0;
+}
+
+/* A direct reclaimer that found nothing to free but pages under writeback waits for the
+ * oldest write (a cgroup-v1 memcg's shrink_folio_list waits in folio_wait_writeback;
+ * reclaim_throttle otherwise); returns the ns waited, 0 when nothing is in flight. */
+static uint64_t wb_wait_oldest(struct reclaim *r)
+{
+    if (!r->wb_n)
+        return 0;
+    uint64_t done = r->wb[r->wb_head].done_ns;
+    uint64_t waited = done > r->now_ns ? done - r->now_ns : 0;
+    if (done > r->now_ns)
+        r->now_ns = done;
+    wb_complete(r, r->now_ns);
+    return waited ? waited : 1;
 }
 
 void reclaim_set_time(struct reclaim *r, uint64_t now_ns)
 {
     if (now_ns > r->now_ns) {
         r->now_ns = now_ns;
-        vmscan_io_epoch(r->vm); /* writebacks queued before now are done */
+        vmscan_io_epoch(r->vm); /* file writebacks queued before now are done */
+        wb_complete(r, now_ns);
     }
 }
 
 const struct vmscan *reclaim_vmscan(const struct reclaim *r) { return r->vm; }
 const struct swap_dev *reclaim_swap(const struct reclaim *r) { return r->sw; }
 int reclaim_kswapd_awake(const struct reclaim *r) { return vmscan_kswapd_awake(r->vm); }
+uint64_t reclaim_kswapd_throttled(const struct reclaim *r)
+{
+    if (!r->kswapd_throttled || !r->wb_n)
+        return 0;
+    uint64_t done = r->wb[r->wb_head].done_ns;
+    return done ? done : 1;
+}
 
 /* ---- keys of swap entries ---- */
 
@@ -207,18 +266,24 @@ static uint64_t flush_write_run(struct reclaim *r)
         return 0;
     uint64_t done = swap_submit(r->sw, r->now_ns, SWAP_WRITE, (unsigned)r->run_len);
     r->run_len = 0;
+    for (unsigned i = 0; i < r->run_npfn; i++)
+        wb_push(r, r->run_pfn[i], done);
+    r->run_npfn = 0;
     return swap_config(r->sw)->synchronous && done > r->now_ns ? done - r->now_ns : 0;
 }
 
-static void queue_write(struct reclaim *r, uint64_t slot)
+/* Queue the write of slot; kept_pfn (or PA_NO_PFN) is the page staying in the swap cache
+ * until the write is done. */
+static void queue_write(struct reclaim *r, uint64_t slot, uint64_t kept_pfn)
 {
-    if (r->run_len && slot == r->run_first + r->run_len && r->run_len < 256) {
-        r->run_len++;
-        return;
+    if (!(r->run_len && slot == r->run_first + r->run_len && r->run_len < WRITE_RUN_MAX)) {
+        r->sync_write_ns += flush_write_run(r);
+        r->run_first = slot;
+        r->run_len = 0;
     }
-    r->sync_write_ns += flush_write_run(r);
-    r->run_first = slot;
-    r->run_len = 1;
+    r->run_len++;
+    if (kept_pfn != PA_NO_PFN)
+        r->run_pfn[r->run_npfn++] = (uint32_t)kept_pfn;
 }
 
 void reclaim_queue_inval(struct reclaim *r, struct mm *mm, uint64_t va)
@@ -241,12 +306,14 @@ static int evict_page(void *ctx, uint64_t pfn, int anon, int dirty, uint64_t sha
         if (kind != RMAP_FILE)
             return -1;
         pc_page_written(r->ms, pfn);
+        r->shrink_unmapped++;
         return 1; /* vmscan counts it in pgwriteback */
     }
     if (kind == RMAP_FILE) {
         /* a clean page-cache page: dropped, its shadow kept for the refault test */
         if (pc_remove_page(r->ms, pfn) != 0)
             return -1;
+        r->shrink_unmapped++;
         int found;
         uint64_t *v = u64map_slot(&r->file_shadows, key, &found);
         if (v)
@@ -260,9 +327,12 @@ static int evict_page(void *ctx, uint64_t pfn, int anon, int dirty, uint64_t sha
         r->slot_shadow[key] = shadow;
         p->rmap = RMAP_NONE;
         oom_memcg_uncharge(&r->memcg, 1);
+        /* readahead never used was never written; a page written by reclaim and kept
+         * while its write was in flight counted its write (pswpout) */
+        r->c.swapcache_reclaimed += r->slot_ra[key];
+        r->slot_ra[key] = 0;
         swapcache_remove(r, pfn);
         page_alloc_release(r->pa, pfn, 0);
-        r->c.swapcache_reclaimed++;
         return 0;
     }
     uint64_t idx = key >> VPN_BITS;
@@ -270,30 +340,32 @@ static int evict_page(void *ctx, uint64_t pfn, int anon, int dirty, uint64_t sha
         return -1;
     struct mm *mm = r->mms[idx];
     uint64_t va = (key & ((1ull << VPN_BITS) - 1)) << r->cfg.page_shift;
-    uint64_t cslot;
-    if (anon && swapcache_slot_of(r, pfn, &cslot)) {
+    /* pageout() on an asynchronous device: the page stays in the swap cache, under
+     * writeback, until the device is done (a fault meanwhile maps it again, minor); a
+     * synchronous one (zram) has written it when pageout returns, and it goes at once.
+     * The research policies (lru, fifo, clock, opt) free it at once too: they model
+     * replacement, not the I/O, and a page kept would sit at their list's head. */
+    int keep = anon && !swap_config(r->sw)->synchronous && vmscan_policy(r->vm) == VMSCAN_KERNEL;
+    int written = 0;
+    uint64_t slot = SWAP_NO_SLOT;
+    if (anon && swapcache_slot_of(r, pfn, &slot)) {
         /* in the swap cache: the PTE gets its swap entry back. try_to_unmap moves the
          * PTE's dirty bit to the page: a dirty page is written to its slot again
          * (pageout), a clean one goes without a write */
         unsigned level;
-        int dirty = (pgtable_lookup(mm->pt, va, &level) & PTE_DIRTY) != 0;
+        written = (pgtable_lookup(mm->pt, va, &level) & PTE_DIRTY) != 0;
         int found;
         uint64_t *v = u64map_slot(&r->entries, key, &found);
         if (!v)
             return -1;
-        *v = cslot;
-        swap_dup_slot(r->sw, cslot);
-        r->slot_key[cslot] = key;
-        r->slot_shadow[cslot] = shadow;
-        swapcache_remove(r, pfn);
-        if (dirty) {
-            queue_write(r, cslot);
-            r->c.pswpout++;
-        } else {
+        *v = slot;
+        swap_dup_slot(r->sw, slot);
+        if (!written || !keep)
+            swapcache_remove(r, pfn);
+        if (!written)
             r->c.swapcache_reclaimed++;
-        }
     } else if (anon) {
-        uint64_t slot = swap_alloc_slot(r->sw);
+        slot = swap_alloc_slot(r->sw);
         if (slot == SWAP_NO_SLOT)
             return -1;
         int found;
@@ -303,20 +375,32 @@ static int evict_page(void *ctx, uint64_t pfn, int anon, int dirty, uint64_t sha
             return -1;
         }
         *v = slot;
+        written = 1;
+        if (keep && swapcache_insert(r, slot, pfn) != 0)
+            keep = 0; /* add_to_swap failed: written and freed at once */
+    }
+    if (anon) {
         r->slot_key[slot] = key;
-        r->slot_shadow[slot] = shadow;
-        queue_write(r, slot);
+        r->slot_shadow[slot] = written && keep ? 0 : shadow; /* stored when the page goes */
+    }
+    if (written) {
+        queue_write(r, slot, keep ? pfn : PA_NO_PFN);
         r->c.pswpout++;
     }
     pgtable_unmap_range(mm->pt, va, va + (1ull << r->cfg.page_shift), NULL, NULL);
-    p->rmap = RMAP_NONE;
-    oom_memcg_uncharge(&r->memcg, 1);
+    r->shrink_unmapped++;
     mm_page_reclaimed(mm, pfn, anon);
-    page_alloc_release(r->pa, pfn, 0);
     reclaim_queue_inval(r, mm, va);
     uint64_t used = swap_used_slots(r->sw);
     if (used > r->c.swap_used_peak)
         r->c.swap_used_peak = used;
+    if (written && keep) {
+        rmap_set(p, RMAP_SWAPCACHE, slot); /* unmapped, charged, on its LRU */
+        return 1;
+    }
+    p->rmap = RMAP_NONE;
+    oom_memcg_uncharge(&r->memcg, 1);
+    page_alloc_release(r->pa, pfn, 0);
     return 0;
 }
 
@@ -325,18 +409,54 @@ int reclaim_swap_has_room(const struct reclaim *r)
     return swap_used_slots(r->sw) < swap_total_slots(r->sw);
 }
 
+/* The CPU cost of a shrink so far. */
+static uint64_t shrink_cycles(const struct reclaim *r, const struct scan_control *sc)
+{
+    return sc->nr_scanned * r->cfg.scan_cycles + r->shrink_unmapped * r->cfg.evict_cycles +
+           (uint64_t)((double)r->sync_write_ns * r->cfg.freq_ghz);
+}
+
+/* Between batches: the writes queued so far go to the device, and those it completed
+ * while the shrink ran end, their pages rotating to the inactive tail, so a long scan frees
+ * pages it wrote itself (in the kernel the device completes them as the scan goes on). */
+static void shrink_batch_done(void *ctx, const struct scan_control *sc)
+{
+    struct reclaim *r = ctx;
+    r->sync_write_ns += flush_write_run(r);
+    wb_complete(r, r->shrink_start_ns + (uint64_t)((double)shrink_cycles(r, sc) / r->cfg.freq_ghz));
+}
+
 /* One shrink; returns pages freed and adds its CPU cost to *cycles. */
 static uint64_t shrink(struct reclaim *r, int is_kswapd, uint64_t nr, uint64_t *cycles)
 {
-    struct scan_control sc = {.nr_to_reclaim = nr, .may_swap = reclaim_swap_has_room(r),
-                              .is_kswapd = is_kswapd};
+    /* anonymous pages may go while a slot is free, or when some already hold one (in the
+     * swap cache: their data is on swap, freeing them needs no slot) */
+    struct scan_control sc = {.nr_to_reclaim = nr,
+                              .may_swap = reclaim_swap_has_room(r) || r->c.swapcache_pages > 0,
+                              .is_kswapd = is_kswapd, .batch_done = shrink_batch_done};
     r->sync_write_ns = 0;
+    r->shrink_unmapped = 0;
+    r->shrink_start_ns = r->now_ns > r->shrink_end_ns ? r->now_ns : r->shrink_end_ns;
     uint64_t got = vmscan_shrink(r->vm, &sc, evict_page, r);
-    vmscan_note_reclaim(r->vm, is_kswapd, got);
     r->sync_write_ns += flush_write_run(r);
-    *cycles += sc.nr_scanned * r->cfg.scan_cycles + got * r->cfg.evict_cycles +
-               (uint64_t)((double)r->sync_write_ns * r->cfg.freq_ghz);
+    /* pages under writeback are progress to come: no reclaim failure (kswapd_failures) */
+    vmscan_note_reclaim(r->vm, is_kswapd, got ? got : r->wb_n);
+    uint64_t spent = shrink_cycles(r, &sc);
+    r->shrink_end_ns = r->shrink_start_ns + (uint64_t)((double)spent / r->cfg.freq_ghz);
+    *cycles += spent;
     return got;
+}
+
+/* Direct reclaim freed nothing: if writes are in flight, wait for the oldest (its time is
+ * the caller's, in *cycles) so the next round can free its pages; 0 when none is. */
+static int wait_writeback(struct reclaim *r, uint64_t *cycles)
+{
+    uint64_t ns = wb_wait_oldest(r);
+    if (!ns)
+        return 0;
+    if (cycles)
+        *cycles += (uint64_t)((double)ns * r->cfg.freq_ghz);
+    return 1;
 }
 
 int reclaim_memcg_oom(const struct reclaim *r) { return r->memcg_oom; }
@@ -383,7 +503,7 @@ static int memcg_make_room(struct reclaim *r, uint64_t *cycles, int *stalled)
             *cycles += spent;
         if (r->memcg.usage_pages < r->memcg.limit_pages)
             return 0;
-        if (got == 0)
+        if (got == 0 && !wait_writeback(r, cycles))
             break;
     }
     return -1;
@@ -420,7 +540,7 @@ uint64_t reclaim_alloc_uncharged(struct reclaim *r, enum pa_migratetype mt, uint
         if (cycles)
             *cycles += spent;
         pfn = page_alloc_alloc(r->pa, 0, mt, PA_WMARK_MIN);
-        if (pfn != PA_NO_PFN || got == 0)
+        if (pfn != PA_NO_PFN || (got == 0 && !wait_writeback(r, cycles)))
             return pfn;
     }
     return PA_NO_PFN;
@@ -432,9 +552,16 @@ uint64_t reclaim_kswapd_run(struct reclaim *r)
         return 0;
     uint64_t high = page_alloc_wmark(r->pa, PA_WMARK_HIGH);
     uint64_t cycles = 0;
+    r->kswapd_throttled = 0;
     if (page_alloc_free_pages(r->pa) < high) {
         uint64_t got = shrink(r, 1, SWAP_CLUSTER_MAX, &cycles);
-        if (got == 0) {
+        if (r->wb_n && (got == 0 || r->wb_n >= 2 * SWAP_CLUSTER_MAX)) {
+            /* only pages under writeback, or two batches of writes already in flight (the
+             * device is behind: the kernel's scan would run into pages still under
+             * writeback, nr_immediate): kswapd waits for the oldest write
+             * (reclaim_throttle, VMSCAN_THROTTLE_WRITEBACK) rather than queue more */
+            r->kswapd_throttled = 1;
+        } else if (got == 0) {
             /* nothing reclaimable: kswapd gives up (kswapd_failures) and sleeps */
             vmscan_kswapd_try_sleep(r->vm, UINT64_MAX, 0);
         }

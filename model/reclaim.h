@@ -98,6 +98,9 @@ int reclaim_swapin(struct reclaim *r, struct mm *mm, uint64_t va, unsigned pte_f
  * cache leaves it and gives up its slot (it will be written again when reclaimed). */
 void reclaim_anon_page_written(struct reclaim *r, uint64_t pfn);
 int reclaim_has_swap_entry(const struct reclaim *r, const struct mm *mm, uint64_t va);
+/* The page of va's swap entry is still in memory, in the swap cache (read ahead, or kept
+ * while its swap write was in flight): a fault on it would be minor. */
+int reclaim_swap_cached(const struct reclaim *r, const struct mm *mm, uint64_t va);
 /* fork: the child gets the parent's swap entries, each slot one more reference
  * (swap_duplicate in copy_nonpresent_pte). Returns the number of entries copied. */
 uint64_t reclaim_fork(struct reclaim *r, const struct mm *parent, struct mm *child);
@@ -106,6 +109,10 @@ uint64_t reclaim_drop_swap(struct reclaim *r, const struct mm *mm, uint64_t star
 
 /* ---- kswapd ---- */
 int reclaim_kswapd_awake(const struct reclaim *r);
+/* kswapd's last round freed nothing but found pages under writeback: it waits for them
+ * (reclaim_throttle: stays awake, runs again once the oldest write completes) instead of
+ * scanning them again. Returns when it may run again (ns), 0: not throttled. */
+uint64_t reclaim_kswapd_throttled(const struct reclaim *r);
 /* One balancing round of kswapd (up to SWAP_CLUSTER_MAX pages); returns its CPU cycles.
  * It sleeps again once free pages reach the high watermark. */
 uint64_t reclaim_kswapd_run(struct reclaim *r);

@@ -16,6 +16,11 @@
 
 #define VPN_BITS 45              /* 57-bit virtual addresses with 4 KiB pages */
 #define MAX_READAHEAD 64
+#define WRITE_RUN_MAX 256        /* pages in one merged swap write */
+
+struct wb_pending {
+    uint64_t pfn, done_ns;
+};
 
 /* The reverse map lives in struct page (model/page.h): `rmap` says who owns a tracked
  * frame and `key` where: for an anonymous page the swap key of its address (mm index <<
@@ -53,7 +58,19 @@ struct reclaim {
     uint64_t nslots;
     /* consecutive swap-outs merge into one write, as the block layer merges bios */
     uint64_t run_first, run_len;
+    uint32_t run_pfn[WRITE_RUN_MAX]; /* the run's pages kept in the swap cache meanwhile */
+    unsigned run_npfn;
+    /* anonymous pages under writeback, in the order their writes complete (the device
+     * serves requests in order): the frame and the time its write is done */
+    struct wb_pending *wb;
+    size_t wb_head, wb_n, wb_cap;
     uint64_t sync_write_ns;  /* zram compression done by the current shrink */
+    uint64_t shrink_start_ns; /* when the current shrink began */
+    uint64_t shrink_end_ns;   /* when the last one ended (shrinks hold the LRU lock in turn) */
+    uint64_t shrink_unmapped; /* pages the current shrink unmapped, wrote or dropped: each
+                                 costs evict_cycles (an unmapped swap-cache page, freed
+                                 after its write or unused readahead, costs only its scan) */
+    int kswapd_throttled;     /* kswapd's last round freed nothing, writes are in flight */
     uint64_t now_ns;
     struct reclaim_inval *inval;
     size_t ninval;

@@ -75,6 +75,13 @@ int reclaim_has_swap_entry(const struct reclaim *r, const struct mm *mm, uint64_
     return idx >= 0 && u64map_get(&r->entries, reclaim_make_key(r, idx, va)) != NULL;
 }
 
+int reclaim_swap_cached(const struct reclaim *r, const struct mm *mm, uint64_t va)
+{
+    int idx = reclaim_mm_index(r, mm);
+    const uint64_t *v = idx >= 0 ? u64map_get(&r->entries, reclaim_make_key(r, idx, va)) : NULL;
+    return v && swapcache_pfn(r, *v) != PA_NO_PFN;
+}
+
 /* A page was read from slot into frame pfn (the faulting page or readahead): it enters
  * the swap cache, unmapped, and the anon LRU (active when its refault says so). Returns
  * -1 when the cache has no room: the caller frees the frame (readahead) or maps the page

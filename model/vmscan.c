@@ -479,10 +479,41 @@ static int under_writeback(struct vmscan *v, struct page *fr)
 {
     if (!(fr->flags & PG_WRITEBACK))
         return 0;
+    if (fr->flags & PG_SWAPBACKED)
+        return 1; /* a swap write: ended by vmscan_end_writeback */
     if (fr->wb_epoch == (uint8_t)v->io_epoch)
         return 1;
     fr->flags &= (uint16_t)~PG_WRITEBACK;
     return 0;
+}
+
+void vmscan_end_writeback(struct vmscan *v, uint64_t pfn)
+{
+    if (pfn >= v->nframes)
+        return;
+    struct page *fr = &v->f[pfn];
+    if (!(fr->flags & PG_WRITEBACK))
+        return;
+    fr->flags &= (uint16_t)~PG_WRITEBACK;
+    if (!(fr->flags & PG_LRU) || v->cfg.policy != VMSCAN_KERNEL ||
+        (fr->lru != LRU_INACTIVE_ANON && fr->lru != LRU_INACTIVE_FILE))
+        return;
+    /* folio_rotate_reclaimable: to the tail of its inactive list */
+    struct lru *lr = &v->lists[fr->lru];
+    if (lr->tail == pfn)
+        return;
+    unsigned l = fr->lru;
+    list_del(v, (uint32_t)pfn);
+    fr->lru = (uint8_t)l;
+    fr->lru_next = NIL;
+    fr->lru_prev = lr->tail;
+    if (lr->tail != NIL)
+        v->f[lr->tail].lru_next = (uint32_t)pfn;
+    else
+        lr->head = (uint32_t)pfn;
+    lr->tail = (uint32_t)pfn;
+    lr->nr++;
+    v->st.pgrotated++;
 }
 
 /* A page the owner could not free (or only wrote back) is on the LRU again with the flags
@@ -508,8 +539,8 @@ static void count_scan(struct shrink_ctx *s, uint64_t n)
         s->v->st.pgscan_direct += n;
 }
 
-/* Evict one frame already off its list: 0 when freed, 1 when a dirty file page was queued
- * for writeback instead (the caller puts it back clean), -1 when it could not go. */
+/* Evict one frame already off its list: 0 when freed, 1 when a dirty file page (or an
+ * anonymous page, to swap) was queued for writeback instead (the caller puts it back clean), -1 when it could not go. */
 static int evict_frame(struct shrink_ctx *s, uint32_t pfn, uint16_t flags)
 {
     struct vmscan *v = s->v;
@@ -523,7 +554,12 @@ static int evict_frame(struct shrink_ctx *s, uint32_t pfn, uint16_t flags)
         return 1;
     }
     uint64_t shadow = vmscan_pack_shadow(v, (flags & PG_WORKINGSET) != 0);
-    if (s->evict(s->ctx, pfn, anon, 0, shadow) != 0)
+    int e = s->evict(s->ctx, pfn, anon, 0, shadow);
+    if (e == 1 && anon) {
+        s->sc->nr_swap_writeback++;
+        return 1; /* swap write queued: kept in the swap cache until it is done */
+    }
+    if (e != 0)
         return -1;
     age_nonresident(v, 1); /* workingset_eviction: one more page evicted */
     if (anon) {
@@ -707,13 +743,15 @@ static uint64_t shrink_kernel(struct shrink_ctx *s)
                 nr[l] -= n;
                 shrink_list(s, l, n);
             }
-            if (sc->nr_reclaimed >= sc->nr_to_reclaim)
+            if (sc->batch_done)
+                sc->batch_done(s->ctx, sc);
+            if (sc->nr_reclaimed + sc->nr_swap_writeback >= sc->nr_to_reclaim)
                 break;
         }
         /* Keep the anon inactive list from running dry (shrink_lruvec's tail). */
         if (sc->may_swap && vmscan_inactive_is_low(s->v, 0))
             shrink_active_list(s, LRU_ACTIVE_ANON, SWAP_CLUSTER_MAX);
-        if (sc->nr_reclaimed >= sc->nr_to_reclaim)
+        if (sc->nr_reclaimed + sc->nr_swap_writeback >= sc->nr_to_reclaim)
             break;
     }
     /* Decay the costs so old history fades (lru_note_cost halves them). */
@@ -787,7 +825,7 @@ uint64_t vmscan_shrink(struct vmscan *v, struct scan_control *sc, vmscan_evict_f
                        void *ctx)
 {
     struct shrink_ctx s = {v, sc, evict, ctx};
-    sc->nr_scanned = sc->nr_reclaimed = 0;
+    sc->nr_scanned = sc->nr_reclaimed = sc->nr_swap_writeback = 0;
     uint64_t got = v->cfg.policy == VMSCAN_KERNEL ? shrink_kernel(&s) : shrink_policy(&s);
     if (got == 0)
         v->st.reclaim_failures++;

@@ -104,6 +104,11 @@ void vmscan_mark_accessed(struct vmscan *v, uint64_t pfn);
 /* Simulated time moved on: the writebacks queued so far are done (a page written back by
  * reclaim cannot be freed until then, so never by the reclaim pass that wrote it). */
 void vmscan_io_epoch(struct vmscan *v);
+/* The swap write of an anonymous page reclaim kept under writeback is done (end_page_writeback
+ * -> folio_rotate_reclaimable): it is clean, and if still on an inactive list it moves to the
+ * tail, the next to be scanned (pgrotated). An anonymous page's writeback ends only here, not
+ * with the I/O epoch: its owner knows when the device completes it. */
+void vmscan_end_writeback(struct vmscan *v, uint64_t pfn);
 
 /* ---- reclaim ---- */
 /* Called for each frame chosen for eviction, already taken off the lists, in one of two
@@ -114,17 +119,28 @@ void vmscan_io_epoch(struct vmscan *v);
  * - dirty = 0: the callee unmaps the page; for an anonymous page not in the swap cache it
  *   allocates a swap slot and queues the write; it stores `shadow` where the page was
  *   (swap entry or page cache slot) for a later vmscan_refault(), and frees the frame.
+ *   Or, for an anonymous page whose swap write is queued on an asynchronous device, it
+ *   keeps the frame in the swap cache and returns 1: the page stays, under writeback, at
+ *   the head of its inactive list until vmscan_end_writeback().
  * Return 0 when done as asked, -1 when the frame cannot go (no swap slot, a mapped file
  * page): it is activated (the OPT policy puts it back for the next round instead). */
 typedef int (*vmscan_evict_fn)(void *ctx, uint64_t pfn, int anon, int dirty, uint64_t shadow);
 
 struct scan_control {
     uint64_t nr_to_reclaim;
+    /* optional, called with the evict callback's ctx after each batch of the kernel
+     * policy: the scan so far took time, in which writes may have completed (the owner
+     * ends them with vmscan_end_writeback, rotating their pages to the tail) */
+    void (*batch_done)(void *ctx, const struct scan_control *sc);
     int may_swap;       /* swap has free slots: anonymous pages may be reclaimed */
     int is_kswapd;      /* counts as kswapd (else direct) reclaim */
     int file_is_tiny;   /* file + free pages under the high watermark: scan anon only */
     /* results */
     uint64_t nr_scanned, nr_reclaimed;
+    uint64_t nr_swap_writeback; /* anonymous pages queued for a swap write and kept: the
+                                   kernel policy counts them towards nr_to_reclaim (they
+                                   will be freed once written; scanning deeper would only
+                                   queue more writes behind them) */
     int priority;       /* the priority at which reclaim stopped */
 };
 

@@ -72,6 +72,13 @@ static void world_done(struct world *w)
     free(w->ms.pages);
 }
 
+/* va's page is on swap only: a swap entry, and not in the swap cache (where reclaim keeps a
+ * page while its write is in flight, and afterwards until it is scanned again). */
+static int on_swap(struct world *w, uint64_t va)
+{
+    return reclaim_has_swap_entry(w->r, &w->mm, va) && !reclaim_swap_cached(w->r, &w->mm, va);
+}
+
 /* Touch n pages from 0x10000000 as memory.c would: allocate, map, tell reclaim.
  * Returns how many got a frame. */
 static uint64_t touch_pages(struct world *w, uint64_t first, uint64_t n)
@@ -150,13 +157,14 @@ static void swapin_with_readahead(void **state)
         uint64_t a = 0x10000000ull + (i << 12);
         int all = 1;
         for (uint64_t k = 0; k < 8; k++)
-            all &= reclaim_has_swap_entry(w.r, &w.mm, a + (k << 12));
+            all &= on_swap(&w, a + (k << 12));
         if (all)
             va = a; /* 8 swapped pages in a row from here */
     }
     assert_true(va != 0);
     uint64_t swap_before = w.mm.c.swap_ents;
     reclaim_set_time(w.r, 1000000000ull); /* the device is idle by now */
+    struct reclaim_counters c;
     struct swapin_result sr;
     assert_int_equal(reclaim_swapin(w.r, &w.mm, va, PTE_WRITE | PTE_DIRTY | PTE_USER, &sr), 1);
     assert_true(pgtable_lookup(w.mm.pt, va, NULL) != 0);
@@ -168,12 +176,11 @@ static void swapin_with_readahead(void **state)
     assert_int_equal(reclaim_swapin(w.r, &w.mm, va + 4096, PTE_WRITE | PTE_DIRTY | PTE_USER, &sr), 1);
     assert_int_equal(sr.readahead, 1); /* va + 8192 */
     assert_int_equal(sr.io_ns, 100000 + 1000 * 2); /* consecutive slots: one request */
-    struct reclaim_counters c;
     reclaim_counters(w.r, &c);
     assert_int_equal(c.pgmajfault, 2);
     assert_int_equal(c.pswpin, 3);
     /* write faults: the faulting pages left the swap cache, the readahead page is in it */
-    assert_int_equal(c.swapcache_pages, 1);
+    assert_true(reclaim_swap_cached(w.r, &w.mm, va + 8192));
     assert_int_equal(reclaim_swapin(w.r, &w.mm, va + 8192, PTE_WRITE | PTE_DIRTY | PTE_USER, &sr), 2);
     reclaim_set_time(w.r, 3000000000ull);
     assert_int_equal(reclaim_swapin(w.r, &w.mm, va + 12288, PTE_WRITE | PTE_DIRTY | PTE_USER, &sr), 1);
@@ -197,9 +204,9 @@ static void swapin_cluster_readahead_on_disk(void **state)
     touch_pages(&w, 0, 1200);
     uint64_t va = 0;
     for (uint64_t i = 0; i < 1200 && !va; i++)
-        if (reclaim_has_swap_entry(w.r, &w.mm, 0x10000000ull + (i << 12)))
+        if (on_swap(&w, 0x10000000ull + (i << 12)))
             va = 0x10000000ull + (i << 12);
-    while (va && !(reclaim_has_swap_entry(w.r, &w.mm, va + 4096) && reclaim_has_swap_entry(w.r, &w.mm, va + 8192)))
+    while (va && !(on_swap(&w, va + 4096) && on_swap(&w, va + 8192)))
         va += 4096;
     reclaim_set_time(w.r, 1000000000ull);
     struct swapin_result sr;
@@ -276,6 +283,8 @@ static void kswapd_balances_to_high(void **state)
     while (reclaim_kswapd_awake(w.r) && rounds < 100) {
         cycles += reclaim_kswapd_run(w.r);
         rounds++;
+        /* kswapd's CPU moves on (a round that found only writes in flight waits for them) */
+        reclaim_set_time(w.r, (uint64_t)rounds * 1000000ull);
     }
     assert_false(reclaim_kswapd_awake(w.r));
     assert_true(page_alloc_free_pages(w.pa) >= page_alloc_wmark(w.pa, PA_WMARK_HIGH));
@@ -320,10 +329,11 @@ static void fork_shares_swap_entries(void **state)
     assert_int_equal(reclaim_swapin(w.r, &child, va, PTE_WRITE | PTE_DIRTY | PTE_USER, &sr), 1);
     assert_true(reclaim_has_swap_entry(w.r, &w.mm, va)); /* the parent still has its copy */
     /* readahead by address brought the window into the swap cache; only the faulting
-     * page is mapped in the child */
+     * page is mapped in the child (the frame's allocation may have swapped out more of
+     * the parent's pages) */
     assert_int_equal(child.c.swap_ents, swapped - 1);
-    assert_int_equal(w.mm.c.swap_ents, swapped);
-    assert_int_equal(reclaim_drop_swap(w.r, &w.mm, 0, 0), swapped);
+    assert_true(w.mm.c.swap_ents >= swapped);
+    assert_int_equal(reclaim_drop_swap(w.r, &w.mm, 0, 0), w.mm.c.swap_ents);
     assert_true(swap_used_slots(reclaim_swap(w.r)) > 0); /* the child's references remain */
     reclaim_drop_swap(w.r, &child, 0, 0);
     assert_int_equal(swap_used_slots(reclaim_swap(w.r)), 0);
@@ -336,7 +346,7 @@ static uint64_t first_swapped(struct world *w, uint64_t from)
 {
     for (uint64_t i = from; i < 1200; i++) {
         uint64_t a = 0x10000000ull + (i << 12);
-        if (reclaim_has_swap_entry(w->r, &w->mm, a))
+        if (on_swap(w, a))
             return a;
     }
     return 0;
@@ -354,7 +364,7 @@ static void readahead_page_minor_fault(void **state)
     assert_true(va != 0);
     reclaim_set_time(w.r, 1000000000ull);
     struct swapin_result sr;
-    while (!(reclaim_has_swap_entry(w.r, &w.mm, va + 4096) && reclaim_has_swap_entry(w.r, &w.mm, va + 8192)))
+    while (!(on_swap(&w, va + 4096) && on_swap(&w, va + 8192)))
         va += 4096;
     assert_int_equal(reclaim_swapin(w.r, &w.mm, va, PTE_USER, &sr), 1);
     assert_int_equal(sr.readahead, 0); /* no history yet */
@@ -385,11 +395,14 @@ static void clean_swapcache_page_reclaimed_without_write(void **state)
 {
     (void)state;
     struct world w;
-    world_init(&w, 8192);
+    world_init(&w, 16384); /* swap stays under half full: read faults keep their slots */
     touch_pages(&w, 0, 1200);
     uint64_t va = first_swapped(&w, 0);
     reclaim_set_time(w.r, 1000000000ull);
     uint64_t used = swap_used_slots(reclaim_swap(w.r));
+    struct reclaim_counters c0, c1;
+    reclaim_counters(w.r, &c0);
+    uint64_t cached0 = c0.swapcache_pages;
     struct swapin_result sr;
     assert_int_equal(reclaim_swapin(w.r, &w.mm, va, PTE_USER, &sr), 1);
     uint64_t pte = pgtable_lookup(w.mm.pt, va, NULL);
@@ -397,10 +410,9 @@ static void clean_swapcache_page_reclaimed_without_write(void **state)
     assert_int_equal(pte & PTE_WRITE, 0); /* a read maps it read-only */
     /* the slot stays held by the swap cache: no slot was freed */
     assert_int_equal(swap_used_slots(reclaim_swap(w.r)), used);
-    struct reclaim_counters c0, c1;
     reclaim_counters(w.r, &c0);
     uint64_t steal0 = vmscan_stats(reclaim_vmscan(w.r))->pgsteal_anon;
-    assert_int_equal(c0.swapcache_pages, 1 + sr.readahead);
+    assert_int_equal(c0.swapcache_pages, cached0 + 1 + sr.readahead);
     /* reclaim until the page is out again */
     for (int i = 0; i < 200 && pgtable_lookup(w.mm.pt, va, NULL); i++)
         touch_pages(&w, 1200 + 32 * (uint64_t)i, 32);
@@ -408,9 +420,14 @@ static void clean_swapcache_page_reclaimed_without_write(void **state)
     assert_true(reclaim_has_swap_entry(w.r, &w.mm, va));
     reclaim_counters(w.r, &c1);
     assert_true(c1.swapcache_reclaimed >= 1);
-    /* every anonymous page reclaimed was either written or a clean swap-cache page */
+    /* every anonymous page reclaimed was either written to swap or a clean swap-cache
+     * page; a written page stays in the swap cache until its write is done and reclaim
+     * comes back to it, so the pages in the cache at either end bound the difference */
     uint64_t steal = vmscan_stats(reclaim_vmscan(w.r))->pgsteal_anon - steal0;
-    assert_int_equal(c1.pswpout - c0.pswpout, steal - (c1.swapcache_reclaimed - c0.swapcache_reclaimed));
+    uint64_t out = (c1.pswpout - c0.pswpout) + (c1.swapcache_reclaimed - c0.swapcache_reclaimed);
+    assert_true(steal <= out + c0.swapcache_pages);
+    assert_true(steal + c1.swapcache_pages >= out);
+    assert_true(c1.pswpout > c0.pswpout);
     /* a store to a swap-cache page frees its slot */
     uint64_t va2 = first_swapped(&w, 0);
     assert_int_equal(reclaim_swapin(w.r, &w.mm, va2, PTE_USER, &sr), 1);
@@ -439,19 +456,13 @@ static void read_fault_maps_writable_clean(void **state)
     assert_true(pte & PTE_WRITE);
     assert_int_equal(pte & PTE_DIRTY, 0);
     assert_int_equal(swap_used_slots(reclaim_swap(w.r)), used); /* the cache holds the slot */
-    struct reclaim_counters c;
-    reclaim_counters(w.r, &c);
-    assert_int_equal(c.swapcache_pages, 1 + sr.readahead);
     /* a write fault: dirty, out of the swap cache, its slot freed */
     uint64_t va2 = first_swapped(&w, 0);
-    unsigned cached = (unsigned)c.swapcache_pages;
     int rc = reclaim_swapin(w.r, &w.mm, va2, PTE_WRITE | PTE_DIRTY | PTE_USER, &sr);
     assert_true(rc == 1 || rc == 2);
     pte = pgtable_lookup(w.mm.pt, va2, NULL);
     assert_int_equal(pte & (PTE_WRITE | PTE_DIRTY), PTE_WRITE | PTE_DIRTY);
     assert_int_equal(swap_used_slots(reclaim_swap(w.r)), used - 1);
-    reclaim_counters(w.r, &c);
-    assert_int_equal(c.swapcache_pages, cached - (rc == 2) + (rc == 1 ? sr.readahead : 0));
     /* fork: the child's read fault on a shared slot maps the page read-only */
     struct pgtable_frames fr = {table_alloc, table_release, w.pa};
     struct mm child = {.ms = &w.ms, .pt = pgtable_new(4, 12, &fr)};
@@ -484,20 +495,17 @@ static void read_fault_frees_slot_when_swap_full(void **state)
     assert_int_equal(reclaim_swapin(w.r, &w.mm, va, PTE_WRITE | PTE_USER, &sr), 1);
     uint64_t pte = pgtable_lookup(w.mm.pt, va, NULL);
     assert_int_equal(pte & (PTE_WRITE | PTE_DIRTY), PTE_WRITE);
-    assert_int_equal(swap_used_slots(reclaim_swap(w.r)), used - 1);
-    struct reclaim_counters c;
-    reclaim_counters(w.r, &c);
-    assert_int_equal(c.swapcache_pages, sr.readahead);
+    assert_int_equal(swap_used_slots(reclaim_swap(w.r)), used - 1); /* not in the cache */
     world_done(&w);
 }
 
 /* One run of the dirty-bit scenario: a page swapped in by a read fault, its PTE dirtied
  * (as the engine's dirty-bit assist does on a store) or not, reclaimed; swapped in again
  * by a read and reclaimed again, with no store. Counters at the end in *c. */
-static void dirty_bit_run(int dirty, struct reclaim_counters *c, uint64_t *used)
+static void dirty_bit_run(int dirty, struct reclaim_counters *c, uint64_t *used, uint64_t *rewrites)
 {
     struct world w;
-    world_init(&w, 8192);
+    world_init(&w, 16384); /* under half full: read faults keep their slots */
     touch_pages(&w, 0, 1200);
     reclaim_set_time(w.r, 1000000000ull);
     uint64_t va = first_swapped(&w, 0), next = 1200;
@@ -506,29 +514,37 @@ static void dirty_bit_run(int dirty, struct reclaim_counters *c, uint64_t *used)
         assert_int_equal(reclaim_swapin(w.r, &w.mm, va, PTE_WRITE | PTE_USER, &sr), 1);
         if (dirty && round == 0)
             assert_true(pgtable_update(w.mm.pt, va, PTE_DIRTY, 0) & PTE_DIRTY);
-        for (int i = 0; i < 200 && pgtable_lookup(w.mm.pt, va, NULL); i++, next += 32)
+        /* until it is out of memory: unmapped, and out of the swap cache once written */
+        for (int i = 0; i < 400 && !on_swap(&w, va); i++, next += 32) {
             touch_pages(&w, next, 32);
+            reclaim_set_time(w.r, 2000000000ull * (uint64_t)(round + 1) + 1000000ull * (uint64_t)i);
+        }
         assert_int_equal(pgtable_lookup(w.mm.pt, va, NULL), 0);
-        assert_true(reclaim_has_swap_entry(w.r, &w.mm, va));
-        reclaim_set_time(w.r, 2000000000ull * (uint64_t)(round + 1));
+        assert_true(on_swap(&w, va));
+        reclaim_set_time(w.r, 2000000000ull * (uint64_t)(round + 2));
     }
     reclaim_counters(w.r, c);
     *used = swap_used_slots(reclaim_swap(w.r));
+    /* every page written had a swap entry from then on (the filler pages are never
+     * swapped in, va is on swap again): the writes beyond one per entry wrote a page
+     * again */
+    *rewrites = c->pswpout - w.mm.c.swap_ents;
     world_done(&w);
 }
 
-/* The same runs but for one store: the dirty page is written once more (to its own slot:
- * no slot more in use), the clean one is dropped without a write both times. */
+/* The same runs but for one store: the dirty page is written once more, the clean one is
+ * dropped without a write both times. */
 static void dirty_swapcache_page_written_once(void **state)
 {
     (void)state;
     struct reclaim_counters clean, dirty;
-    uint64_t used_clean, used_dirty;
-    dirty_bit_run(0, &clean, &used_clean);
-    dirty_bit_run(1, &dirty, &used_dirty);
-    assert_int_equal(dirty.pswpout, clean.pswpout + 1);
-    assert_int_equal(dirty.swapcache_reclaimed + 1, clean.swapcache_reclaimed);
-    assert_int_equal(used_dirty, used_clean);
+    /* slots in use, pswpout and swapcache_reclaimed are not compared: the extra write
+     * shifts the device's timing, and with it how far the filler pages got */
+    uint64_t used_clean, used_dirty, rewrites_clean, rewrites_dirty;
+    dirty_bit_run(0, &clean, &used_clean, &rewrites_clean);
+    dirty_bit_run(1, &dirty, &used_dirty, &rewrites_dirty);
+    assert_int_equal(rewrites_clean, 0);
+    assert_int_equal(rewrites_dirty, 1);
     assert_int_equal(dirty.pswpin, clean.pswpin);
 }
 
