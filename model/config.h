@@ -128,6 +128,8 @@ struct mmsim_config {
     } oom;
     struct {
         uint64_t limit; /* memory.max of one cgroup holding every process; 0: none */
+        uint64_t stats_flush; /* ns between flushes of the group's statistics (FLUSH_TIME) */
+        uint32_t version;     /* cgroup version: 1 (legacy hierarchy) or 2 */
     } memcg;
     /* SLUB (model/slub.c): object sizes (0: /proc/slabinfo of the reference machine) and the
      * slub_min_objects / slub_min_order / slub_max_order boot parameters (0: defaults) */

@@ -114,6 +114,10 @@ static const struct cfg_key slab_keys[] = {
 
 static const struct cfg_key memcg_keys[] = {
     G("limit", CFG_SIZE, memcg.limit, "0", NULL, "memory.max of a cgroup holding every process; 0: none"),
+    G("stats_flush", CFG_DURATION, memcg.stats_flush, "2s", NULL,
+      "period of the group's statistics flush: reclaim's list sizes are as of the last one; 0: exact"),
+    GI("version", CFG_U32, memcg.version, "2", 1, 2,
+       "cgroup version: 1 (its reclaim waits for pages under writeback) or 2"),
     {0},
 };
 

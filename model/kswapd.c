@@ -13,11 +13,6 @@ void kswapd_after_fault(struct sim *s, struct cpu *c)
         pr->kswapd.ready_fx = c->clock_fx;
         c->slice_end_fx = c->clock_fx;
         c->next_check_fx = 0;
-    } else if (pr->kswapd.throttled && pr->kswapd.ready_fx <= c->clock_fx) {
-        /* the write kswapd waited for is done: it is runnable again */
-        pr->kswapd.throttled = 0;
-        c->slice_end_fx = c->clock_fx;
-        c->next_check_fx = 0;
     }
 }
 
@@ -33,7 +28,6 @@ static enum sched_slice kswapd_run_slice(struct sim *s, struct cpu *c, void *sel
     struct pressure *pr = s->pr;
     struct kswapd *k = &pr->kswapd;
     k->queued = 0;
-    k->throttled = 0;
     if (c->clock_fx < k->ready_fx) { /* the CPU idled until kswapd woke */
         c->idle_fx += k->ready_fx - c->clock_fx;
         c->clock_fx = k->ready_fx;
@@ -51,15 +45,6 @@ static enum sched_slice kswapd_run_slice(struct sim *s, struct cpu *c, void *sel
         c->clock_fx += CYC(cyc);
         k->cpu_fx += CYC(cyc);
         pressure_shoot_down(s);
-        uint64_t wake_ns = reclaim_kswapd_throttled(pr->rc);
-        if (wake_ns) {
-            /* only writes in flight: asleep (reclaim_throttle) until the oldest is done */
-            uint64_t wake_fx = CYC((uint64_t)((double)wake_ns * s->cfg.cpu.freq_ghz));
-            k->queued = 1;
-            k->throttled = 1;
-            k->ready_fx = wake_fx > c->clock_fx ? wake_fx : c->clock_fx;
-            return SLICE_AGAIN;
-        }
         if (!cyc) {
             stuck = 1; /* a round that did nothing: it waits for the next wakeup */
             break;

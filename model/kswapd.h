@@ -18,7 +18,6 @@ struct sched_task;
 struct kswapd {
     int queued;          /* runnable, waiting for a CPU */
     uint64_t ready_fx;   /* when it became runnable */
-    int throttled;       /* queued to wake at ready_fx, when the write it waits for is done */
     uint64_t cpu_fx;     /* CPU time it ran, in its own slices */
     uint64_t slices;     /* times it was scheduled */
 };

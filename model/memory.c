@@ -186,6 +186,8 @@ static int reclaim_setup(struct memsys *ms, const struct mmsim_config *cfg)
     rc.vm.swappiness = cfg->vmscan.swappiness;
     rc.swap = cfg->swap;
     rc.memcg_limit_pages = cfg->memcg.limit >> ms->page_shift;
+    rc.memcg_stats_flush_ns = cfg->memcg.stats_flush;
+    rc.memcg_version = cfg->memcg.version;
     ms->rc = reclaim_new(ms, &rc);
     return ms->rc ? 0 : -1;
 }

@@ -63,6 +63,12 @@ struct reclaim *reclaim_new(struct memsys *ms, const struct reclaim_config *c)
     }
     r->c.swap_total = swap_total_slots(r->sw);
     r->memcg.limit_pages = c->memcg_limit_pages;
+    if (c->memcg_limit_pages && c->memcg_stats_flush_ns) {
+        /* the group is new: its statistics say 0 until the first periodic flush */
+        vmscan_use_flushed_stats(r->vm);
+        r->stats_flush_ns = c->memcg_stats_flush_ns;
+        r->next_stats_flush_ns = c->memcg_stats_flush_ns;
+    }
     r->memcg.swap_limit_pages = UINT64_MAX;
     return r;
 }
@@ -83,6 +89,7 @@ void reclaim_free(struct reclaim *r)
     free(r->slot_shadow);
     free(r->inval);
     free(r->wb);
+    free(r->plug);
     free(r);
 }
 
@@ -141,6 +148,10 @@ void reclaim_set_time(struct reclaim *r, uint64_t now_ns)
     if (now_ns > r->now_ns) {
         r->now_ns = now_ns;
         vmscan_io_epoch(r->vm); /* file writebacks queued before now are done */
+        if (r->stats_flush_ns && now_ns >= r->next_stats_flush_ns) {
+            vmscan_flush_stats(r->vm); /* flush_memcg_stats_dwork */
+            r->next_stats_flush_ns = now_ns - now_ns % r->stats_flush_ns + r->stats_flush_ns;
+        }
         wb_complete(r, now_ns);
     }
 }
@@ -148,13 +159,6 @@ void reclaim_set_time(struct reclaim *r, uint64_t now_ns)
 const struct vmscan *reclaim_vmscan(const struct reclaim *r) { return r->vm; }
 const struct swap_dev *reclaim_swap(const struct reclaim *r) { return r->sw; }
 int reclaim_kswapd_awake(const struct reclaim *r) { return vmscan_kswapd_awake(r->vm); }
-uint64_t reclaim_kswapd_throttled(const struct reclaim *r)
-{
-    if (!r->kswapd_throttled || !r->wb_n)
-        return 0;
-    uint64_t done = r->wb[r->wb_head].done_ns;
-    return done ? done : 1;
-}
 
 /* ---- keys of swap entries ---- */
 
@@ -258,18 +262,58 @@ void reclaim_page_accessed(struct reclaim *r, uint64_t pfn)
 
 /* ---- eviction ---- */
 
-/* Submit the pending run of writes; on a synchronous device (zram) the compression is
- * CPU time of the reclaiming task, returned in ns (0 otherwise). */
+/* Hold a run of writes until the plug is released; -1 without memory to hold it (the
+ * caller submits it at once). */
+static int plug_run(struct reclaim *r, unsigned len, unsigned kept)
+{
+    if (r->plug_n == r->plug_cap) {
+        size_t cap = r->plug_cap ? r->plug_cap * 2 : 64;
+        struct plugged_run *n = realloc(r->plug, cap * sizeof(*n));
+        if (!n)
+            return -1;
+        r->plug = n;
+        r->plug_cap = cap;
+    }
+    r->plug[r->plug_n++] = (struct plugged_run){len, kept};
+    return 0;
+}
+
+/* Submit the pending run of writes (or hold it while plugged); on a synchronous device
+ * (zram) the compression is CPU time of the reclaiming task, returned in ns (0 otherwise). */
 static uint64_t flush_write_run(struct reclaim *r)
 {
     if (!r->run_len)
         return 0;
+    if (r->plugged && !swap_config(r->sw)->synchronous &&
+        plug_run(r, (unsigned)r->run_len, r->run_npfn) == 0) {
+        for (unsigned i = 0; i < r->run_npfn; i++)
+            wb_push(r, r->run_pfn[i], UINT64_MAX);
+        r->plug_kept += r->run_npfn;
+        r->run_len = 0;
+        r->run_npfn = 0;
+        return 0;
+    }
     uint64_t done = swap_submit(r->sw, r->now_ns, SWAP_WRITE, (unsigned)r->run_len);
     r->run_len = 0;
     for (unsigned i = 0; i < r->run_npfn; i++)
         wb_push(r, r->run_pfn[i], done);
     r->run_npfn = 0;
     return swap_config(r->sw)->synchronous && done > r->now_ns ? done - r->now_ns : 0;
+}
+
+/* blk_finish_plug: the held runs go to the device at at_ns, in the order written; their
+ * kept pages learn when they are done. */
+static void unplug_writes(struct reclaim *r, uint64_t at_ns)
+{
+    r->plugged = 0;
+    size_t w = r->wb_head + r->wb_n - r->plug_kept; /* the first kept page of the plug */
+    for (size_t i = 0; i < r->plug_n; i++) {
+        uint64_t done = swap_submit(r->sw, at_ns, SWAP_WRITE, r->plug[i].len);
+        for (unsigned k = 0; k < r->plug[i].kept && w < r->wb_head + r->wb_n; k++)
+            r->wb[w++].done_ns = done;
+    }
+    r->plug_n = 0;
+    r->plug_kept = 0;
 }
 
 /* Queue the write of slot; kept_pfn (or PA_NO_PFN) is the page staying in the swap cache
@@ -340,12 +384,15 @@ static int evict_page(void *ctx, uint64_t pfn, int anon, int dirty, uint64_t sha
         return -1;
     struct mm *mm = r->mms[idx];
     uint64_t va = (key & ((1ull << VPN_BITS) - 1)) << r->cfg.page_shift;
-    /* pageout() on an asynchronous device: the page stays in the swap cache, under
-     * writeback, until the device is done (a fault meanwhile maps it again, minor); a
-     * synchronous one (zram) has written it when pageout returns, and it goes at once.
-     * The research policies (lru, fifo, clock, opt) free it at once too: they model
-     * replacement, not the I/O, and a page kept would sit at their list's head. */
-    int keep = anon && !swap_config(r->sw)->synchronous && vmscan_policy(r->vm) == VMSCAN_KERNEL;
+    /* pageout() on an asynchronous device, in a memcg's reclaim: the page stays in the
+     * swap cache, under writeback, until the device is done (a fault meanwhile maps it
+     * again, minor). A synchronous device (zram) has written it when pageout returns, and
+     * it goes at once. Global reclaim (kswapd, direct) frees it at once too: its
+     * writeback throttling is not modelled (nothing measured it against the kernel yet);
+     * so do the research policies (lru, fifo, clock, opt): they model replacement, not
+     * the I/O, and a page kept would sit at their list's head. */
+    int keep = anon && r->keep_writeback && !swap_config(r->sw)->synchronous &&
+               vmscan_policy(r->vm) == VMSCAN_KERNEL;
     int written = 0;
     uint64_t slot = SWAP_NO_SLOT;
     if (anon && swapcache_slot_of(r, pfn, &slot)) {
@@ -416,33 +463,75 @@ static uint64_t shrink_cycles(const struct reclaim *r, const struct scan_control
            (uint64_t)((double)r->sync_write_ns * r->cfg.freq_ghz);
 }
 
-/* Between batches: the writes queued so far go to the device, and those it completed
- * while the shrink ran end, their pages rotating to the inactive tail, so a long scan frees
- * pages it wrote itself (in the kernel the device completes them as the scan goes on). */
+/* When the current shrink has got to: its start, its CPU so far, the writes it waited for. */
+static uint64_t shrink_now_ns(const struct reclaim *r, const struct scan_control *sc)
+{
+    return r->shrink_start_ns + (uint64_t)((double)shrink_cycles(r, sc) / r->cfg.freq_ghz) + r->shrink_wait_ns;
+}
+
+/* vmscan's batch_done: writes of earlier shrinks done by now rotate their pages. */
 static void shrink_batch_done(void *ctx, const struct scan_control *sc)
 {
     struct reclaim *r = ctx;
-    r->sync_write_ns += flush_write_run(r);
-    wb_complete(r, r->shrink_start_ns + (uint64_t)((double)shrink_cycles(r, sc) / r->cfg.freq_ghz));
+    wb_complete(r, shrink_now_ns(r, sc));
 }
 
-/* One shrink; returns pages freed and adds its CPU cost to *cycles. */
-static uint64_t shrink(struct reclaim *r, int is_kswapd, uint64_t nr, uint64_t *cycles)
+/* vmscan's wait_writeback (a cgroup-v1 memcg): wait for pfn's write if it is on its way to
+ * the device (a write of this shrink is still plugged: no). */
+static int shrink_wait_writeback(void *ctx, uint64_t pfn)
+{
+    struct reclaim *r = ctx;
+    for (size_t i = r->wb_head; i < r->wb_head + r->wb_n; i++) {
+        if (r->wb[i].done_ns == UINT64_MAX)
+            return 0;
+        if (r->wb[i].pfn != pfn)
+            continue;
+        uint64_t now = shrink_now_ns(r, r->cur_sc);
+        if (r->wb[i].done_ns > now) {
+            r->shrink_wait_ns += r->wb[i].done_ns - now;
+            r->c.writeback_waits++;
+        }
+        wb_complete(r, r->wb[i].done_ns > now ? r->wb[i].done_ns : now);
+        return 1;
+    }
+    return 0;
+}
+
+/* One shrink; returns pages freed and adds its CPU cost to *cycles. keep_writeback: a
+ * memcg's reclaim, whose written pages stay in the swap cache until their write is done
+ * and whose writes reach the device when it ends. */
+static uint64_t shrink(struct reclaim *r, int is_kswapd, uint64_t nr, uint64_t *cycles, int keep_writeback)
 {
     /* anonymous pages may go while a slot is free, or when some already hold one (in the
      * swap cache: their data is on swap, freeing them needs no slot) */
     struct scan_control sc = {.nr_to_reclaim = nr,
                               .may_swap = reclaim_swap_has_room(r) || r->c.swapcache_pages > 0,
-                              .is_kswapd = is_kswapd, .batch_done = shrink_batch_done};
+                              .is_kswapd = is_kswapd, .cgroup_reclaim = keep_writeback};
+    if (keep_writeback) {
+        sc.batch_done = shrink_batch_done;
+        if (r->cfg.memcg_version == 1)
+            sc.wait_writeback = shrink_wait_writeback;
+    }
+    r->cur_sc = &sc;
+    r->shrink_wait_ns = 0;
     r->sync_write_ns = 0;
     r->shrink_unmapped = 0;
     r->shrink_start_ns = r->now_ns > r->shrink_end_ns ? r->now_ns : r->shrink_end_ns;
+    r->keep_writeback = keep_writeback;
+    r->plugged = keep_writeback;
     uint64_t got = vmscan_shrink(r->vm, &sc, evict_page, r);
     r->sync_write_ns += flush_write_run(r);
-    /* pages under writeback are progress to come: no reclaim failure (kswapd_failures) */
-    vmscan_note_reclaim(r->vm, is_kswapd, got ? got : r->wb_n);
-    uint64_t spent = shrink_cycles(r, &sc);
+    vmscan_note_reclaim(r->vm, is_kswapd, got);
+    uint64_t spent = shrink_cycles(r, &sc) + (uint64_t)((double)r->shrink_wait_ns * r->cfg.freq_ghz);
     r->shrink_end_ns = r->shrink_start_ns + (uint64_t)((double)spent / r->cfg.freq_ghz);
+    r->cur_sc = NULL;
+    if (r->plugged)
+        unplug_writes(r, r->shrink_end_ns);
+    r->keep_writeback = 0;
+    if (getenv("MMSIM_DEBUG_SHRINK"))
+        fprintf(stderr, "SHRINK t=%.6f got=%llu scanned=%llu prio=%d written=%llu wbq=%zu\n", r->shrink_start_ns / 1e9,
+                (unsigned long long)got, (unsigned long long)sc.nr_scanned, sc.priority,
+                (unsigned long long)sc.nr_swap_writeback, r->wb_n);
     *cycles += spent;
     return got;
 }
@@ -497,7 +586,7 @@ static int memcg_make_room(struct reclaim *r, uint64_t *cycles, int *stalled)
         *stalled = 1;
     for (int round = 0; round < MAX_RECLAIM_RETRIES; round++) {
         uint64_t spent = 0;
-        uint64_t got = shrink(r, 0, SWAP_CLUSTER_MAX, &spent);
+        uint64_t got = shrink(r, 0, SWAP_CLUSTER_MAX, &spent, 1);
         r->c.direct_cycles += spent;
         if (cycles)
             *cycles += spent;
@@ -535,7 +624,7 @@ uint64_t reclaim_alloc_uncharged(struct reclaim *r, enum pa_migratetype mt, uint
         *stalled = 1;
     for (int round = 0; round < MAX_RECLAIM_RETRIES; round++) {
         uint64_t spent = 0;
-        uint64_t got = shrink(r, 0, SWAP_CLUSTER_MAX, &spent);
+        uint64_t got = shrink(r, 0, SWAP_CLUSTER_MAX, &spent, 0);
         r->c.direct_cycles += spent;
         if (cycles)
             *cycles += spent;
@@ -552,16 +641,9 @@ uint64_t reclaim_kswapd_run(struct reclaim *r)
         return 0;
     uint64_t high = page_alloc_wmark(r->pa, PA_WMARK_HIGH);
     uint64_t cycles = 0;
-    r->kswapd_throttled = 0;
     if (page_alloc_free_pages(r->pa) < high) {
-        uint64_t got = shrink(r, 1, SWAP_CLUSTER_MAX, &cycles);
-        if (r->wb_n && (got == 0 || r->wb_n >= 2 * SWAP_CLUSTER_MAX)) {
-            /* only pages under writeback, or two batches of writes already in flight (the
-             * device is behind: the kernel's scan would run into pages still under
-             * writeback, nr_immediate): kswapd waits for the oldest write
-             * (reclaim_throttle, VMSCAN_THROTTLE_WRITEBACK) rather than queue more */
-            r->kswapd_throttled = 1;
-        } else if (got == 0) {
+        uint64_t got = shrink(r, 1, SWAP_CLUSTER_MAX, &cycles, 0);
+        if (got == 0) {
             /* nothing reclaimable: kswapd gives up (kswapd_failures) and sleeps */
             vmscan_kswapd_try_sleep(r->vm, UINT64_MAX, 0);
         }
@@ -706,6 +788,8 @@ DEF(D_R_SCP, "swapcache_pages", "pages", STAT_GAUGE, "pages in the swap cache");
 DEF(D_R_SCADD, "swapcache_add", "pages", STAT_COUNTER, "pages added to the swap cache");
 DEF(D_R_SCREC, "swapcache_reclaimed", "pages", STAT_COUNTER, "swap-cache pages reclaimed");
 DEF(D_R_WB, "pgwriteback", "pages", STAT_COUNTER, "dirty file pages written back by reclaim");
+DEF(D_R_WBWAIT, "writeback_waits", "waits", STAT_COUNTER,
+    "a cgroup-v1 memcg's reclaim waited for a page's swap write (`memcg.version = 1`)");
 DEFC(D_R_STALL, "allocstall", "stalls", STAT_COUNTER, "allocstall", "allocations that entered direct reclaim (allocstall)");
 DEF(D_R_KWAKE, "kswapd_wakeups", "wakeups", STAT_COUNTER, "kswapd wakeups (pageoutrun)");
 DEFC(D_R_KCYC, "kswapd_cycles", "cycles", STAT_COUNTER, "kswapd_cycles", "cycles kswapd ran");
@@ -772,6 +856,7 @@ void reclaim_publish_stats(const struct reclaim *r, struct stat_out *o)
     stat_u64(o, &D_R_SCADD, r->c.swapcache_add);
     stat_u64(o, &D_R_SCREC, r->c.swapcache_reclaimed);
     stat_u64(o, &D_R_WB, v->pgwriteback);
+    stat_u64(o, &D_R_WBWAIT, r->c.writeback_waits);
     stat_u64(o, &D_R_STALL, r->c.alloc_stalls);
     stat_u64(o, &D_R_KWAKE, v->kswapd_wakeups);
     stat_u64(o, &D_R_KCYC, r->c.kswapd_cycles);

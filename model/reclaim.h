@@ -31,6 +31,8 @@ struct reclaim_config {
     uint64_t evict_cycles;   /* CPU cycles to unmap one page and queue its write */
     double freq_ghz;         /* ns of synchronous swap (zram) become CPU cycles */
     uint64_t memcg_limit_pages; /* one memory cgroup over every process; 0: none */
+    uint64_t memcg_stats_flush_ns; /* the group's statistics flush period; 0: exact */
+    unsigned memcg_version;        /* 1: cgroup v1 (reclaim waits on writeback), 2 */
 };
 void reclaim_config_defaults(struct reclaim_config *c);
 
@@ -109,10 +111,6 @@ uint64_t reclaim_drop_swap(struct reclaim *r, const struct mm *mm, uint64_t star
 
 /* ---- kswapd ---- */
 int reclaim_kswapd_awake(const struct reclaim *r);
-/* kswapd's last round freed nothing but found pages under writeback: it waits for them
- * (reclaim_throttle: stays awake, runs again once the oldest write completes) instead of
- * scanning them again. Returns when it may run again (ns), 0: not throttled. */
-uint64_t reclaim_kswapd_throttled(const struct reclaim *r);
 /* One balancing round of kswapd (up to SWAP_CLUSTER_MAX pages); returns its CPU cycles.
  * It sleeps again once free pages reach the high watermark. */
 uint64_t reclaim_kswapd_run(struct reclaim *r);
@@ -145,6 +143,7 @@ struct reclaim_counters {
     uint64_t swapcache_reclaimed;    /* swap-cache pages reclaimed without a write */
     uint64_t pgmajfault;             /* swap-ins */
     uint64_t alloc_stalls;           /* allocations that reclaimed directly */
+    uint64_t writeback_waits;        /* a cgroup-v1 memcg's reclaim waited for a swap write */
     uint64_t kswapd_cycles, direct_cycles;
     uint64_t swap_used, swap_total;  /* slots now */
     uint64_t swap_used_peak;

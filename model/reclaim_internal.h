@@ -19,7 +19,11 @@
 #define WRITE_RUN_MAX 256        /* pages in one merged swap write */
 
 struct wb_pending {
-    uint64_t pfn, done_ns;
+    uint64_t pfn, done_ns;   /* done_ns UINT64_MAX: its write is still plugged */
+};
+
+struct plugged_run {
+    unsigned len, kept;
 };
 
 /* The reverse map lives in struct page (model/page.h): `rmap` says who owns a tracked
@@ -70,8 +74,18 @@ struct reclaim {
     uint64_t shrink_unmapped; /* pages the current shrink unmapped, wrote or dropped: each
                                  costs evict_cycles (an unmapped swap-cache page, freed
                                  after its write or unused readahead, costs only its scan) */
-    int kswapd_throttled;     /* kswapd's last round freed nothing, writes are in flight */
+    /* A memcg reclaim keeps the pages it writes in the swap cache (keep_writeback) and
+     * holds its writes until it ends (plugged): measured on the kernel, the bios of one
+     * try_to_free_mem_cgroup_pages reach the device when it returns, so none of its own
+     * writes completes while it scans (docs/validation-thrash.md). */
+    int keep_writeback, plugged;
+    const struct scan_control *cur_sc; /* the shrink in progress */
+    uint64_t shrink_wait_ns;   /* what it waited for writes (cgroup v1) */
+    struct plugged_run *plug;  /* the runs held, in order: pages written, pages kept */
+    size_t plug_n, plug_cap;
+    size_t plug_kept;          /* wb entries at the queue's end waiting for their run */
     uint64_t now_ns;
+    uint64_t stats_flush_ns, next_stats_flush_ns; /* the group's statistics flush (0: exact) */
     struct reclaim_inval *inval;
     size_t ninval;
     int inval_overflow;

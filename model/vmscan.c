@@ -30,6 +30,11 @@ struct vmscan {
     int kswapd_awake;
     unsigned kswapd_failures;
     uint32_t io_epoch;    /* bumped by vmscan_io_epoch(): writes queued before are done */
+    /* The list sizes balance and workingset decisions read: the memory cgroup's
+     * statistics as of their last flush (vmscan_flush_stats) when stats_stale is set, the
+     * lists' exact sizes otherwise. */
+    int stats_stale;
+    uint64_t flushed_nr[NR_LISTS];
     /* OPT: a max-heap of frames keyed by next use */
     uint64_t *next_use;
     uint32_t *heap, *heap_pos;
@@ -365,10 +370,28 @@ unsigned vmscan_inactive_ratio(uint64_t lru_pages, unsigned page_shift)
     return gb ? (unsigned)int_sqrt(10 * gb) : 1;
 }
 
+void vmscan_use_flushed_stats(struct vmscan *v)
+{
+    v->stats_stale = 1;
+    memset(v->flushed_nr, 0, sizeof v->flushed_nr); /* a new group: nothing flushed yet */
+}
+
+void vmscan_flush_stats(struct vmscan *v)
+{
+    for (unsigned l = 0; l < NR_LISTS; l++)
+        v->flushed_nr[l] = v->lists[l].nr;
+}
+
+/* lruvec_page_state(NR_LRU_BASE + l): the size as the statistics say. */
+static uint64_t lru_stat(const struct vmscan *v, unsigned l)
+{
+    return v->stats_stale ? v->flushed_nr[l] : v->lists[l].nr;
+}
+
 int vmscan_inactive_is_low(const struct vmscan *v, int file)
 {
     unsigned inactive_lru = file ? LRU_INACTIVE_FILE : LRU_INACTIVE_ANON;
-    uint64_t inactive = v->lists[inactive_lru].nr, active = v->lists[inactive_lru + 1].nr;
+    uint64_t inactive = lru_stat(v, inactive_lru), active = lru_stat(v, inactive_lru + 1);
     unsigned ratio = vmscan_inactive_ratio(inactive + active, v->cfg.page_shift);
     return inactive * ratio < active;
 }
@@ -396,13 +419,13 @@ unsigned vmscan_refault(struct vmscan *v, uint64_t shadow, int anon, int swap_av
     else
         v->st.workingset_refault_file++;
     /* workingset_test_recent(): compare with what could have kept it resident. */
-    uint64_t ws = v->lists[LRU_ACTIVE_FILE].nr;
+    uint64_t ws = lru_stat(v, LRU_ACTIVE_FILE);
     if (anon)
-        ws += v->lists[LRU_INACTIVE_FILE].nr;
+        ws += lru_stat(v, LRU_INACTIVE_FILE);
     if (swap_available) {
-        ws += v->lists[LRU_ACTIVE_ANON].nr;
+        ws += lru_stat(v, LRU_ACTIVE_ANON);
         if (!anon)
-            ws += v->lists[LRU_INACTIVE_ANON].nr;
+            ws += lru_stat(v, LRU_INACTIVE_ANON);
     }
     /* a refault is reclaim cost of its type (lru_note_cost) */
     if (anon)
@@ -487,6 +510,13 @@ static int under_writeback(struct vmscan *v, struct page *fr)
     return 0;
 }
 
+/* Linked on a list (not isolated by a scan in progress). */
+static int on_list(const struct vmscan *v, uint32_t pfn)
+{
+    const struct page *fr = &v->f[pfn];
+    return fr->lru_prev != NIL || fr->lru_next != NIL || v->lists[fr->lru].head == pfn;
+}
+
 void vmscan_end_writeback(struct vmscan *v, uint64_t pfn)
 {
     if (pfn >= v->nframes)
@@ -495,15 +525,18 @@ void vmscan_end_writeback(struct vmscan *v, uint64_t pfn)
     if (!(fr->flags & PG_WRITEBACK))
         return;
     fr->flags &= (uint16_t)~PG_WRITEBACK;
-    if (!(fr->flags & PG_LRU) || v->cfg.policy != VMSCAN_KERNEL ||
-        (fr->lru != LRU_INACTIVE_ANON && fr->lru != LRU_INACTIVE_FILE))
+    /* a page a scan holds (isolated) is looked at by that scan */
+    if (!(fr->flags & PG_LRU) || v->cfg.policy != VMSCAN_KERNEL || !on_list(v, (uint32_t)pfn))
         return;
-    /* folio_rotate_reclaimable: to the tail of its inactive list */
-    struct lru *lr = &v->lists[fr->lru];
+    /* folio_rotate_reclaimable -> lru_move_tail: to the tail of the inactive list of its
+     * type, off the active one if a scan activated it meanwhile */
+    unsigned l = fr->lru == LRU_ACTIVE_ANON || fr->lru == LRU_INACTIVE_ANON ? LRU_INACTIVE_ANON
+                                                                           : LRU_INACTIVE_FILE;
+    struct lru *lr = &v->lists[l];
     if (lr->tail == pfn)
         return;
-    unsigned l = fr->lru;
     list_del(v, (uint32_t)pfn);
+    fr->flags &= (uint16_t)~PG_ACTIVE;
     fr->lru = (uint8_t)l;
     fr->lru_next = NIL;
     fr->lru_prev = lr->tail;
@@ -608,14 +641,29 @@ static enum folio_ref check_references(struct page *fr)
     int referenced = (fr->flags & PG_REFERENCED) != 0;
     fr->flags &= (uint16_t)~(PG_YOUNG | PG_REFERENCED);
     if (young) {
-        if (fr->flags & PG_SWAPBACKED)
-            return FOLIOREF_ACTIVATE;
+        /* the instantiating fault set the accessed bit of every mapped page, anonymous
+         * ones too: the first trip spares it (KEEP, PG_referenced), a second reference
+         * activates it (the kernel's trace shows nr_ref_keep, not nr_activate, for anon
+         * pages referenced once: docs/validation-thrash.md) */
         fr->flags |= PG_REFERENCED;
-        if (referenced || (fr->flags & PG_EXEC))
+        if (referenced || ((fr->flags & PG_EXEC) && !(fr->flags & PG_SWAPBACKED)))
             return FOLIOREF_ACTIVATE;
         return FOLIOREF_KEEP;
     }
     return FOLIOREF_RECLAIM;
+}
+
+/* shrink_folio_list() meets a page whose swap write reclaim started earlier: a cgroup-v1
+ * memcg's reclaim waits for it (writeback_throttling_sane() is false there: "Case 3",
+ * folio_wait_writeback) and then looks at it again, clean; 1 when the owner waited and the
+ * write is done. Otherwise the page stays where it is (its write ends with a rotation). */
+static int writeback_waited(struct shrink_ctx *s, uint32_t pfn)
+{
+    struct page *fr = &s->v->f[pfn];
+    if (!(fr->flags & PG_SWAPBACKED) || !s->sc->wait_writeback || !s->sc->wait_writeback(s->ctx, pfn))
+        return 0;
+    fr->flags &= (uint16_t)~PG_WRITEBACK;
+    return 1;
 }
 
 /* shrink_inactive_list() + shrink_folio_list() on up to nr frames from the tail. */
@@ -634,7 +682,7 @@ static void shrink_inactive_list(struct shrink_ctx *s, unsigned lru, uint64_t nr
     for (unsigned i = 0; i < n; i++) {
         uint32_t pfn = batch[i];
         struct page *fr = &v->f[pfn];
-        if (under_writeback(v, fr)) {
+        if (under_writeback(v, fr) && !writeback_waited(s, pfn)) {
             list_add_head(v, lru, pfn);
             continue;
         }
@@ -665,8 +713,7 @@ static void shrink_inactive_list(struct shrink_ctx *s, unsigned lru, uint64_t nr
                 v->file_cost++;
             age_nonresident(v, 1);
         } else {
-            list_add_head(v, lru, pfn);
-            v->st.pgrotated++;
+            list_add_head(v, lru, pfn); /* FOLIOREF_KEEP: another trip (nr_ref_keep) */
         }
     }
 }
@@ -681,39 +728,41 @@ static void shrink_list(struct shrink_ctx *s, unsigned lru, uint64_t nr)
     shrink_inactive_list(s, lru, nr);
 }
 
-/* get_scan_count(), simplified: which lists to scan at this priority and how much. */
+/* get_scan_count(): which lists to scan at this priority and how much, in the kernel's
+ * order: no swap -> file only; priority 0 -> everything equally; global reclaim short of
+ * file pages -> anon only (file_is_tiny; a memory cgroup's reclaim never sets it: with no
+ * page cache in the group it still scans anon by the fraction below); plenty of inactive
+ * cache -> file only (cache_trim_mode); else each type by swappiness over its recent cost
+ * (calculate_pressure_balance), rounded down as for an online cgroup. */
 static void get_scan_count(struct shrink_ctx *s, int priority, uint64_t nr[4])
 {
     struct vmscan *v = s->v;
     enum { SCAN_EQUAL, SCAN_FRACT, SCAN_ANON, SCAN_FILE } kind = SCAN_FRACT;
     uint64_t file = v->lists[LRU_INACTIVE_FILE].nr + v->lists[LRU_ACTIVE_FILE].nr;
+    int file_is_tiny = s->sc->file_is_tiny || (!s->sc->cgroup_reclaim && file == 0);
     if (!s->sc->may_swap || v->cfg.swappiness == 0)
         kind = SCAN_FILE;
-    else if (s->sc->file_is_tiny)
-        kind = SCAN_ANON;
-    else if (!vmscan_inactive_is_low(v, 1) && (v->lists[LRU_INACTIVE_FILE].nr >> priority))
-        kind = SCAN_FILE; /* cache_trim_mode: plenty of inactive cache */
-    else if (file == 0)
-        kind = SCAN_ANON;
-    else if (priority == 0 && v->cfg.swappiness)
+    else if (priority == 0)
         kind = SCAN_EQUAL;
-    /* Cost-weighted swappiness: anon is weighted swappiness, file 200 - swappiness, each
-     * divided by its recent cost. */
-    uint64_t total = v->anon_cost + v->file_cost + 1;
-    uint64_t ap = (uint64_t)v->cfg.swappiness * total / (v->anon_cost + 1);
-    uint64_t fp = (uint64_t)(200 - v->cfg.swappiness) * total / (v->file_cost + 1);
+    else if (file_is_tiny)
+        kind = SCAN_ANON;
+    else if (!vmscan_inactive_is_low(v, 1) && (lru_stat(v, LRU_INACTIVE_FILE) >> priority))
+        kind = SCAN_FILE; /* cache_trim_mode: plenty of inactive cache */
+    /* calculate_pressure_balance: each cost is damped by the total, so neither type's
+     * share drops below about a third of its swappiness share */
+    uint64_t total = v->anon_cost + v->file_cost;
+    uint64_t acost = total + v->anon_cost, fcost = total + v->file_cost;
+    uint64_t all = acost + fcost;
+    uint64_t ap = (uint64_t)v->cfg.swappiness * (all + 1) / (acost + 1);
+    uint64_t fp = (uint64_t)(200 - v->cfg.swappiness) * (all + 1) / (fcost + 1);
     for (unsigned l = 0; l < 4; l++) {
-        uint64_t size = v->lists[l].nr;
-        uint64_t scan = size >> priority;
+        uint64_t scan = v->lists[l].nr >> priority;
         int is_file = l >= LRU_INACTIVE_FILE;
         switch (kind) {
         case SCAN_EQUAL:
             break;
         case SCAN_FRACT:
-            if (scan) {
-                uint64_t frac = is_file ? fp : ap;
-                scan = (scan * frac + ap + fp - 1) / (ap + fp);
-            }
+            scan = ap + fp ? scan * (is_file ? fp : ap) / (ap + fp) : 0;
             break;
         case SCAN_ANON:
             if (is_file)
@@ -743,15 +792,17 @@ static uint64_t shrink_kernel(struct shrink_ctx *s)
                 nr[l] -= n;
                 shrink_list(s, l, n);
             }
-            if (sc->batch_done)
+            if (sc->batch_done) /* time passed: earlier writes may have completed */
                 sc->batch_done(s->ctx, sc);
-            if (sc->nr_reclaimed + sc->nr_swap_writeback >= sc->nr_to_reclaim)
+            /* pages queued for a swap write are not reclaimed yet (shrink_folio_list keeps
+             * them): a scan that only writes goes on to the next priority */
+            if (sc->nr_reclaimed >= sc->nr_to_reclaim)
                 break;
         }
         /* Keep the anon inactive list from running dry (shrink_lruvec's tail). */
         if (sc->may_swap && vmscan_inactive_is_low(s->v, 0))
             shrink_active_list(s, LRU_ACTIVE_ANON, SWAP_CLUSTER_MAX);
-        if (sc->nr_reclaimed + sc->nr_swap_writeback >= sc->nr_to_reclaim)
+        if (sc->nr_reclaimed >= sc->nr_to_reclaim)
             break;
     }
     /* Decay the costs so old history fades (lru_note_cost halves them). */

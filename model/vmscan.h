@@ -128,19 +128,22 @@ typedef int (*vmscan_evict_fn)(void *ctx, uint64_t pfn, int anon, int dirty, uin
 
 struct scan_control {
     uint64_t nr_to_reclaim;
-    /* optional, called with the evict callback's ctx after each batch of the kernel
-     * policy: the scan so far took time, in which writes may have completed (the owner
-     * ends them with vmscan_end_writeback, rotating their pages to the tail) */
-    void (*batch_done)(void *ctx, const struct scan_control *sc);
     int may_swap;       /* swap has free slots: anonymous pages may be reclaimed */
     int is_kswapd;      /* counts as kswapd (else direct) reclaim */
     int file_is_tiny;   /* file + free pages under the high watermark: scan anon only */
+    int cgroup_reclaim; /* a memory cgroup's reclaim (never file_is_tiny) */
+    /* optional hooks of the owner (ctx of the evict callback): batch_done after each
+     * batch of the kernel policy (the scan took time: writes of earlier shrinks may have
+     * completed, ended with vmscan_end_writeback); wait_writeback for an anonymous page under
+     * writeback met by the scan: wait until its write is done and return 1, or return 0
+     * (no waiting: the page stays) */
+    void (*batch_done)(void *ctx, const struct scan_control *sc);
+    int (*wait_writeback)(void *ctx, uint64_t pfn);
     /* results */
     uint64_t nr_scanned, nr_reclaimed;
-    uint64_t nr_swap_writeback; /* anonymous pages queued for a swap write and kept: the
-                                   kernel policy counts them towards nr_to_reclaim (they
-                                   will be freed once written; scanning deeper would only
-                                   queue more writes behind them) */
+    uint64_t nr_swap_writeback; /* anonymous pages queued for a swap write and kept in the
+                                   swap cache: not reclaimed (the kernel counts them in
+                                   pgscan and pswpout, not in nr_reclaimed) */
     int priority;       /* the priority at which reclaim stopped */
 };
 
@@ -154,8 +157,14 @@ uint64_t vmscan_lru_pages(const struct vmscan *v, enum lru_list l);
 /* inactive_is_low(): inactive * int_sqrt(10 * GB of both lists) < active. */
 int vmscan_inactive_is_low(const struct vmscan *v, int file);
 unsigned vmscan_inactive_ratio(uint64_t lru_pages, unsigned page_shift);
+/* A memory cgroup's reclaim reads the list sizes from the group's statistics, which the
+ * kernel flushes every FLUSH_TIME (2 s; a reclaim's own flush is rate-limited to one in
+ * 4 s): inactive_is_low() and the refault test (workingset_test_recent) see the sizes of
+ * the last flush. vmscan_use_flushed_stats: from now on (a new group: all sizes 0 until the
+ * first flush); vmscan_flush_stats: a flush, now. */
+void vmscan_use_flushed_stats(struct vmscan *v);
+void vmscan_flush_stats(struct vmscan *v);
 
-/* ---- workingset ---- */
 /* The shadow entry that an eviction now would leave (eviction clock and PG_workingset);
  * the callback receives it, callers may also use it to test refault logic. Never 0. */
 uint64_t vmscan_pack_shadow(const struct vmscan *v, int workingset);

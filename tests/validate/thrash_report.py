@@ -12,6 +12,10 @@ Knee: the largest limit (multi: the smallest N) whose slowdown is at least 2.
 Targets (issue 12), at every limit where the kernel completes and takes at least 50 major
 faults: major faults, pages swapped in, minor faults and slowdown within 25% of the
 kernel's; the same knee; OOM-killed or not the same as the kernel at every limit.
+The kernel's row of a limit it ran several times (thrash.sh's KREPS) is the run with the
+median major faults; the table shows the range of all runs beside it, and the count
+"major faults within the kernel's range" takes the model as matching when it lies between
+0.75 x the fewest and 1.25 x the most.
 Prints Markdown, then TAP lines."""
 import csv
 import math
@@ -55,6 +59,24 @@ def ratio(m, k):
     return "%.2f" % (m / k)
 
 
+def spread(k):
+    """the kernel's range of major faults over its runs of a limit, as table text"""
+    if int(k.get("runs") or 1) < 2:
+        return ""
+    return " [%s-%s]" % (k["major_min"], k["major_max"])
+
+
+def in_range(m, k):
+    lo, hi = float(k.get("major_min") or k["major_faults"]), float(k.get("major_max") or k["major_faults"])
+    return 0.75 * lo <= float(m) <= 1.25 * hi
+
+
+def oom_text(k):
+    runs, killed = int(k.get("runs") or 1), int(k.get("killed_runs") or k["oom_killed"])
+    base = "killed" if k["oom_killed"] == "1" else ("exit %s" % k["exit_status"] if k["exit_status"] != "0" else "no")
+    return base + (" (%d of %d runs killed)" % (killed, runs) if runs > 1 and killed else "")
+
+
 def within(m, k):
     m, k = float(m), float(k)
     return k > 0 and abs(m - k) <= TOL * k
@@ -72,22 +94,22 @@ def main():
         print("| %s | major K / M (ratio) | pswpin K / M (ratio) | pswpout K / M | minor K / M (ratio) "
               "| runtime K / M (s) (ratio) | slowdown K / M (ratio) | OOM K / M |" % x)
         print("|---|---|---|---|---|---|---|---|")
-        checked, ok = 0, {"major": 0, "pswpin": 0, "minor": 0, "runtime": 0, "slowdown": 0}
+        checked, ok = 0, {"major": 0, "pswpin": 0, "minor": 0, "runtime": 0, "slowdown": 0, "range": 0}
         oom_same = True
         for k, m, sk, sm in zip(kr, mr, ks, ms):
             lab = "%s (%s)" % (k["procs"], k["memory_mib"]) if multi else k["memory_mib"]
-            print("| %s | %s / %s (%s) | %s / %s (%s) | %s / %s | %s / %s (%s) | %.3f / %.3f (%s) | %.2f / %.2f (%s) | %s / %s |" % (
-                lab, k["major_faults"], m["major_faults"], ratio(m["major_faults"], k["major_faults"]),
+            print("| %s | %s%s / %s (%s) | %s / %s (%s) | %s / %s | %s / %s (%s) | %.3f / %.3f (%s) | %.2f / %.2f (%s) | %s / %s |" % (
+                lab, k["major_faults"], spread(k), m["major_faults"], ratio(m["major_faults"], k["major_faults"]),
                 k["pswpin"], m["pswpin"], ratio(m["pswpin"], k["pswpin"]), k["pswpout"], m["pswpout"],
                 k["minor_faults"], m["minor_faults"], ratio(m["minor_faults"], k["minor_faults"]),
                 float(k["runtime_s"]), float(m["runtime_s"]), ratio(m["runtime_s"], k["runtime_s"]), sk, sm, ratio(sm, sk),
-                "killed" if k["oom_killed"] == "1" else ("exit %s" % k["exit_status"] if k["exit_status"] != "0" else "no"),
-                "killed" if m["oom_killed"] == "1" else "no"))
+                oom_text(k), "killed" if m["oom_killed"] == "1" else "no"))
             if k["oom_killed"] != m["oom_killed"]:
                 oom_same = False
             if k["exit_status"] == "0" and k["oom_killed"] == "0" and int(k["major_faults"]) >= 50:
                 checked += 1
                 ok["major"] += within(m["major_faults"], k["major_faults"])
+                ok["range"] += in_range(m["major_faults"], k)
                 ok["pswpin"] += within(m["pswpin"], k["pswpin"])
                 ok["minor"] += within(m["minor_faults"], k["minor_faults"])
                 ok["runtime"] += within(m["runtime_s"], k["runtime_s"])
@@ -95,9 +117,9 @@ def main():
         kk, mk = knee(kr, ks, multi), knee(mr, ms, multi)
         print()
         print("Knee (slowdown >= 2): kernel %s, model %s. Within 25%% at the %d limits where the kernel "
-              "completed with >= 50 major faults: major faults %d, pages swapped in %d, minor faults %d, "
-              "runtime %d, slowdown %d. OOM the same at every limit: %s.\n" % (
-                  kk, mk, checked, ok["major"], ok["pswpin"], ok["minor"], ok["runtime"], ok["slowdown"],
+              "completed with >= 50 major faults: major faults %d (within the kernel's range: %d), pages "
+              "swapped in %d, minor faults %d, runtime %d, slowdown %d. OOM the same at every limit: %s.\n" % (
+                  kk, mk, checked, ok["major"], ok["range"], ok["pswpin"], ok["minor"], ok["runtime"], ok["slowdown"],
                   "yes" if oom_same else "no"))
         tap.append(("%s: the same knee (kernel %s, model %s)" % (w, kk, mk), kk == mk))
         tap.append(("%s: OOM-killed or not as the kernel at every limit" % w, oom_same))
