@@ -528,10 +528,6 @@ static uint64_t shrink(struct reclaim *r, int is_kswapd, uint64_t nr, uint64_t *
     if (r->plugged)
         unplug_writes(r, r->shrink_end_ns);
     r->keep_writeback = 0;
-    if (getenv("MMSIM_DEBUG_SHRINK"))
-        fprintf(stderr, "SHRINK t=%.6f got=%llu scanned=%llu prio=%d written=%llu wbq=%zu\n", r->shrink_start_ns / 1e9,
-                (unsigned long long)got, (unsigned long long)sc.nr_scanned, sc.priority,
-                (unsigned long long)sc.nr_swap_writeback, r->wb_n);
     *cycles += spent;
     return got;
 }

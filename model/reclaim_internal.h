@@ -74,10 +74,11 @@ struct reclaim {
     uint64_t shrink_unmapped; /* pages the current shrink unmapped, wrote or dropped: each
                                  costs evict_cycles (an unmapped swap-cache page, freed
                                  after its write or unused readahead, costs only its scan) */
-    /* A memcg reclaim keeps the pages it writes in the swap cache (keep_writeback) and
-     * holds its writes until it ends (plugged): measured on the kernel, the bios of one
-     * try_to_free_mem_cgroup_pages reach the device when it returns, so none of its own
-     * writes completes while it scans (docs/validation-thrash.md). */
+    /* A memcg's reclaim keeps the pages it writes in the swap cache (keep_writeback) and
+     * holds its writes until it returns (plugged): measured on the kernel
+     * (tests/validate/thrash_trace.sh), the writes of one try_to_free_mem_cgroup_pages reach
+     * the device when it ends (46 ms into a 47 ms reclaim that wrote 4,744 pages), so none
+     * of its own writes completes while it scans (docs/validation-thrash.md). */
     int keep_writeback, plugged;
     const struct scan_control *cur_sc; /* the shrink in progress */
     uint64_t shrink_wait_ns;   /* what it waited for writes (cgroup v1) */

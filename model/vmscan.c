@@ -388,6 +388,25 @@ static uint64_t lru_stat(const struct vmscan *v, unsigned l)
     return v->stats_stale ? v->flushed_nr[l] : v->lists[l].nr;
 }
 
+/* lru_note_cost(): an I/O (a page written, or read back by a refault) costs a batch of
+ * rotations; the costs of both types are halved when they outgrow a quarter of the lists
+ * (as the statistics say: a new memory cgroup's say 0, so there they halve every time). */
+static void note_cost(struct vmscan *v, int file, uint64_t nr_io, uint64_t nr_rotated)
+{
+    uint64_t cost = nr_io * SWAP_CLUSTER_MAX + nr_rotated;
+    if (file)
+        v->file_cost += cost;
+    else
+        v->anon_cost += cost;
+    uint64_t lrusize = 0;
+    for (unsigned l = 0; l < 4; l++)
+        lrusize += lru_stat(v, l);
+    if (v->anon_cost + v->file_cost > lrusize / 4) {
+        v->anon_cost /= 2;
+        v->file_cost /= 2;
+    }
+}
+
 int vmscan_inactive_is_low(const struct vmscan *v, int file)
 {
     unsigned inactive_lru = file ? LRU_INACTIVE_FILE : LRU_INACTIVE_ANON;
@@ -427,11 +446,7 @@ unsigned vmscan_refault(struct vmscan *v, uint64_t shadow, int anon, int swap_av
         if (!anon)
             ws += lru_stat(v, LRU_INACTIVE_ANON);
     }
-    /* a refault is reclaim cost of its type (lru_note_cost) */
-    if (anon)
-        v->anon_cost++;
-    else
-        v->file_cost++;
+    note_cost(v, !anon, 1, 0); /* lru_note_cost_refault: a refault is an I/O of its type */
     if (refault_distance > ws)
         return flags;
     flags |= VMSCAN_ACTIVE;
@@ -597,7 +612,6 @@ static int evict_frame(struct shrink_ctx *s, uint32_t pfn, uint16_t flags)
     age_nonresident(v, 1); /* workingset_eviction: one more page evicted */
     if (anon) {
         v->st.pgsteal_anon++;
-        v->anon_cost++;
     } else {
         v->st.pgsteal_file++;
     }
@@ -679,6 +693,7 @@ static void shrink_inactive_list(struct shrink_ctx *s, unsigned lru, uint64_t nr
         batch[n++] = pfn;
     }
     count_scan(s, n);
+    uint64_t reclaimed0 = s->sc->nr_reclaimed, pageout = 0;
     for (unsigned i = 0; i < n; i++) {
         uint32_t pfn = batch[i];
         struct page *fr = &v->f[pfn];
@@ -697,6 +712,7 @@ static void shrink_inactive_list(struct shrink_ctx *s, unsigned lru, uint64_t nr
                 continue;
             restore_lru_flags(fr, flags);
             if (e == 1) { /* under writeback: back to the inactive head, clean */
+                pageout++;
                 start_writeback(v, fr);
                 list_add_head(v, lru, pfn);
                 continue;
@@ -707,15 +723,13 @@ static void shrink_inactive_list(struct shrink_ctx *s, unsigned lru, uint64_t nr
             fr->flags |= PG_ACTIVE;
             list_add_head(v, kernel_list(fr->flags), pfn);
             v->st.pgactivate++;
-            if (fr->flags & PG_SWAPBACKED)
-                v->anon_cost++;
-            else
-                v->file_cost++;
             age_nonresident(v, 1);
         } else {
             list_add_head(v, lru, pfn); /* FOLIOREF_KEEP: another trip (nr_ref_keep) */
         }
     }
+    /* the pages scanned and not freed cost CPU, the writes cost I/O */
+    note_cost(v, lru == LRU_INACTIVE_FILE, pageout, n - (s->sc->nr_reclaimed - reclaimed0));
 }
 
 static void shrink_list(struct shrink_ctx *s, unsigned lru, uint64_t nr)
@@ -804,12 +818,6 @@ static uint64_t shrink_kernel(struct shrink_ctx *s)
             shrink_active_list(s, LRU_ACTIVE_ANON, SWAP_CLUSTER_MAX);
         if (sc->nr_reclaimed >= sc->nr_to_reclaim)
             break;
-    }
-    /* Decay the costs so old history fades (lru_note_cost halves them). */
-    uint64_t lru = s->v->lists[0].nr + s->v->lists[1].nr + s->v->lists[2].nr + s->v->lists[3].nr;
-    if (s->v->anon_cost + s->v->file_cost > lru / 4 + 1) {
-        s->v->anon_cost /= 2;
-        s->v->file_cost /= 2;
     }
     return sc->nr_reclaimed;
 }

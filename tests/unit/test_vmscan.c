@@ -112,23 +112,34 @@ static void shrink_takes_oldest_first(void **state)
     vmscan_free(v);
 }
 
-/* A mapped anonymous page seen young by reclaim is activated at once. */
-static void young_anon_is_activated(void **state)
+/* A mapped anonymous page seen young by reclaim gets another trip on the inactive list
+ * (folio_check_references: FOLIOREF_KEEP, PG_referenced set); seen young again, it is
+ * activated. */
+static void young_anon_is_kept_then_activated(void **state)
 {
     (void)state;
-    struct vmscan *v = kernel_vm(16, 60);
-    for (uint64_t p = 0; p < 4; p++)
+    struct vmscan *v = kernel_vm(64, 60);
+    for (uint64_t p = 0; p < 40; p++)
         vmscan_add(v, p, VMSCAN_ANON, VMSCAN_NO_NEXT_USE);
-    vmscan_access(v, 0, VMSCAN_NO_NEXT_USE);
+    vmscan_access(v, 0, VMSCAN_NO_NEXT_USE); /* the oldest, first at the tail */
     struct owner o = {0};
     struct scan_control sc = {.nr_to_reclaim = 3, .may_swap = 1};
-    assert_int_equal(vmscan_shrink(v, &sc, owner_evict, &o), 3);
+    uint64_t got = vmscan_shrink(v, &sc, owner_evict, &o);
+    assert_true(got >= 3 && got < 39);
     assert_false(was_evicted(&o, 0));
     assert_true(was_evicted(&o, 1) && was_evicted(&o, 2) && was_evicted(&o, 3));
+    assert_true(vmscan_frame_referenced(v, 0));
+    assert_int_equal(vmscan_frame_list(v, 0), LRU_INACTIVE_ANON);
+    assert_int_equal(vmscan_stats(v)->pgactivate, 0);
+    assert_int_equal(vmscan_stats(v)->pgsteal_anon, got);
+    assert_int_equal(vmscan_stats(v)->pgsteal_direct, got);
+    vmscan_access(v, 0, VMSCAN_NO_NEXT_USE); /* young again, PG_referenced still set */
+    struct scan_control all = {.nr_to_reclaim = 100, .may_swap = 1};
+    vmscan_shrink(v, &all, owner_evict, &o);
+    assert_false(was_evicted(&o, 0)); /* activated (and then, the only page left, deactivated
+                                         again to refill the inactive list) */
     assert_true(vmscan_on_lru(v, 0));
-    assert_true(vmscan_stats(v)->pgactivate >= 1);
-    assert_int_equal(vmscan_stats(v)->pgsteal_anon, 3);
-    assert_int_equal(vmscan_stats(v)->pgsteal_direct, 3);
+    assert_int_equal(vmscan_stats(v)->pgactivate, 1);
     vmscan_free(v);
 }
 
@@ -514,7 +525,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(mark_accessed_walks_the_states),
         cmocka_unit_test(shrink_takes_oldest_first),
-        cmocka_unit_test(young_anon_is_activated),
+        cmocka_unit_test(young_anon_is_kept_then_activated),
         cmocka_unit_test(file_page_second_chance),
         cmocka_unit_test(no_swap_spares_anon),
         cmocka_unit_test(swappiness_weights_anon_and_file),
