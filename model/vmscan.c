@@ -816,6 +816,8 @@ static uint64_t shrink_kernel(struct shrink_ctx *s)
         /* Keep the anon inactive list from running dry (shrink_lruvec's tail). */
         if (sc->may_swap && vmscan_inactive_is_low(s->v, 0))
             shrink_active_list(s, LRU_ACTIVE_ANON, SWAP_CLUSTER_MAX);
+        if (sc->level_done) /* shrink_lruvec's end: blk_finish_plug */
+            sc->level_done(s->ctx, sc);
         if (sc->nr_reclaimed >= sc->nr_to_reclaim)
             break;
     }

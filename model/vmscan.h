@@ -138,6 +138,7 @@ struct scan_control {
      * writeback met by the scan: wait until its write is done and return 1, or return 0
      * (no waiting: the page stays) */
     void (*batch_done)(void *ctx, const struct scan_control *sc);
+    void (*level_done)(void *ctx, const struct scan_control *sc); /* after each priority */
     int (*wait_writeback)(void *ctx, uint64_t pfn);
     /* results */
     uint64_t nr_scanned, nr_reclaimed;

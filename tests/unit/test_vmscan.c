@@ -520,12 +520,59 @@ static void policy_names_parse(void **state)
     assert_int_equal(vmscan_policy_parse("random", &p), -1);
 }
 
+/* get_scan_count in a memory cgroup with no page cache: SCAN_FRACT, not anon only. With no
+ * cost yet (every page scanned is freed: lru_note_cost adds nothing) calculate_pressure_balance
+ * gives anon swappiness / 200 = 0.3 of `list >> priority` (the list as it shrinks), rounded
+ * down: for 1000 anonymous pages priorities 7..4 scan 2 (1000 >> 7 = 7), 4 (998 >> 6),
+ * 9 (994 >> 5), 18 (985 >> 4) -> 33 >= 32 at priority 4. Global reclaim with no file pages
+ * (file_is_tiny) scans the whole list >> priority: 1, 3, 7, 15 by priority 6 (26), then
+ * 974 >> 5 = 30 at priority 5 -> 56. */
+static void cgroup_reclaim_scans_anon_by_its_share(void **state)
+{
+    (void)state;
+    for (int cg = 0; cg < 2; cg++) {
+        struct vmscan *v = kernel_vm(1000, 60);
+        for (uint64_t p = 0; p < 1000; p++)
+            vmscan_add(v, p, VMSCAN_ANON, VMSCAN_NO_NEXT_USE);
+        struct owner o = {0};
+        struct scan_control sc = {.nr_to_reclaim = 32, .may_swap = 1, .cgroup_reclaim = cg};
+        uint64_t got = vmscan_shrink(v, &sc, owner_evict, &o);
+        assert_int_equal(got, cg ? 33 : 56);
+        assert_int_equal(sc.nr_scanned, cg ? 33 : 56);
+        assert_int_equal(sc.priority, cg ? 4 : 5);
+        vmscan_free(v);
+    }
+}
+
+/* A memory cgroup's balance reads its flushed statistics: a new group's say 0, so its
+ * inactive list is never low until a flush; after one, the exact sizes count. */
+static void flushed_stats_decide_balance(void **state)
+{
+    (void)state;
+    struct vmscan *v = kernel_vm(64, 60);
+    for (uint64_t p = 0; p < 40; p++)
+        vmscan_add(v, p, VMSCAN_ANON, VMSCAN_NO_NEXT_USE);
+    for (uint64_t p = 0; p < 30; p++) { /* referenced twice: active */
+        vmscan_mark_accessed(v, p);
+        vmscan_mark_accessed(v, p);
+    }
+    assert_int_equal(vmscan_lru_pages(v, LRU_ACTIVE_ANON), 30);
+    assert_true(vmscan_inactive_is_low(v, 0)); /* exact: 10 inactive < 30 active */
+    vmscan_use_flushed_stats(v);
+    assert_false(vmscan_inactive_is_low(v, 0)); /* the new group's statistics: 0 and 0 */
+    vmscan_flush_stats(v);
+    assert_true(vmscan_inactive_is_low(v, 0));
+    vmscan_free(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(mark_accessed_walks_the_states),
         cmocka_unit_test(shrink_takes_oldest_first),
         cmocka_unit_test(young_anon_is_kept_then_activated),
+        cmocka_unit_test(cgroup_reclaim_scans_anon_by_its_share),
+        cmocka_unit_test(flushed_stats_decide_balance),
         cmocka_unit_test(file_page_second_chance),
         cmocka_unit_test(no_swap_spares_anon),
         cmocka_unit_test(swappiness_weights_anon_and_file),
