@@ -24,8 +24,11 @@ MIB=4
 PAGES=$((MIB * 256))
 ACC=8192
 FRACS="1.5 1.25 1.0 0.75 0.5"
+# CPU a fault and a page reclaimed of the order the kernel spends (make validate-thrash fits
+# them on this kind of VM: 35 us a major fault, 16 us a page written, 8 us a first touch):
+# how many pages a program touches while reclaim's writes are in flight depends on it.
 SET=(-s memory.size=1G -s swap.size=64M -s swap.read_latency=200us -s swap.write_latency=200us
-     -s timing.calibrate=off)
+     -s timing.calibrate=off -s timing.minor_fault=24000 -s timing.major_fault=100000 -s timing.evict=50000)
 
 rec() { # name command...
     local n=$1; shift
@@ -78,17 +81,19 @@ check "rand: misses at 0.5x within accesses x (1 - M/N) for M from limit - $over
 # rand reads each page, then writes it. A 6.x kernel's do_swap_page maps a page swapped in
 # by the read writable (exclusive, still in the swap cache) and the store sets the PTE's
 # dirty bit without a fault: past the knee the minor faults are the first touches plus the
-# pages mapped from the swap cache (readahead hits), not one more a swap-in (the kernel's:
-# within 3% of its major faults). Those stores are dirty-bit assists, and each page read so
-# is dirty when reclaimed again: only readahead pages never used, and the few pages of the
-# program besides its data that it reads and does not write (5% of the swap-ins), are
-# dropped unwritten.
+# pages mapped from the swap cache (readahead hits, and pages reclaim wrote and has not
+# freed yet), not one more a swap-in. The kernel on this program at 0.5x (thrash_walk rand 4
+# 8192, cgroup v1, 3 runs): 1,300-1,351 minor faults for 1,104 first touches and
+# 4,078-4,475 major faults, so 5-6% of the major faults; the bound is 10%. Those stores are
+# dirty-bit assists, and each page read so is dirty when reclaimed again: only readahead
+# pages never used, and the few pages of the program besides its data that it reads and
+# does not write (5% of the swap-ins), are dropped unwritten.
 first=$(limits rand | awk '{print $1}')
 j=$TMP/rand.$last.json
 m0=$(json_get "$TMP/rand.$first.json" processes.0.faults.minor); m1=$(json_get "$j" processes.0.faults.minor)
 maj=$(json_get "$j" processes.0.faults.major); hits=$(json_get "$j" reclaim.swap_ra_hit)
-check "rand: minor faults at 0.5x ($m1) within those at 1.5x ($m0) + swap-cache hits ($hits) + 5% of major faults ($maj)" \
-    awk -v a="$m1" -v b="$m0" -v h="$hits" -v m="$maj" 'BEGIN { exit !(a <= b + h + 0.05 * m) }'
+check "rand: minor faults at 0.5x ($m1) within those at 1.5x ($m0) + readahead hits ($hits) + 10% of major faults ($maj)" \
+    awk -v a="$m1" -v b="$m0" -v h="$hits" -v m="$maj" 'BEGIN { exit !(a <= b + h + 0.10 * m) }'
 assists=$(json_get "$j" dirty_assists); swapins=$(json_get "$j" reclaim.pgmajfault)
 check "rand: a store after each swap-in sets the dirty bit without a fault ($assists assists, $swapins swap-in faults)" \
     awk -v a="$assists" -v s="$swapins" 'BEGIN { exit !(a >= 0.9 * s && s > 0) }'
