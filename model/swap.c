@@ -21,7 +21,8 @@ struct swap_dev {
     uint64_t next;             /* next slot to try in the current cluster */
     uint64_t cluster_cursor;   /* where the search for a free cluster resumes */
     uint64_t *queue_free;      /* when each queue slot becomes free */
-    uint64_t channel_free;     /* when the data channel becomes free */
+    uint64_t channel_free;     /* when the data channel becomes free (all queued work done) */
+    uint64_t read_free;        /* when the reads queued so far are done */
     /* swapin_nr_pages' state (the kernel keeps it in statics: one for all swap areas) */
     uint64_t ra_prev_offset;   /* the last miss not preceded by readahead hits */
     unsigned ra_last_pages;    /* the last window */
@@ -233,6 +234,11 @@ static unsigned earliest_queue_slot(const struct swap_dev *sw)
     return best;
 }
 
+/* The largest write request the block layer built in the kernel traces of
+ * tests/validate/thrash_trace.sh (2,032 sectors, 1 MiB), in pages: a read waits for at
+ * most one such write in transfer. */
+#define SWAP_MAX_REQUEST_PAGES 256
+
 static uint64_t transfer_ns(uint64_t bytes, uint64_t bandwidth)
 {
     if (bandwidth == 0)
@@ -261,10 +267,28 @@ uint64_t swap_submit(struct swap_dev *sw, uint64_t now_ns, enum swap_dir dir, un
     unsigned q = earliest_queue_slot(sw);
     uint64_t start = now_ns > sw->queue_free[q] ? now_ns : sw->queue_free[q];
     uint64_t xfer_start = start + lat;
-    if (sw->channel_free > xfer_start)
-        xfer_start = sw->channel_free;
-    uint64_t done = xfer_start + xfer;
-    sw->channel_free = done;
+    uint64_t done;
+    if (dir == SWAP_READ && sw->channel_free > xfer_start) {
+        /* The I/O scheduler dispatches a read before the writes queued ahead of it
+         * (mq-deadline): the read waits for the write request being transferred (at most
+         * one of the largest size) and for earlier reads, and the writes behind wait for it. */
+        uint64_t in_flight = xfer_start + transfer_ns((uint64_t)SWAP_MAX_REQUEST_PAGES * c->page_size, c->write_bandwidth);
+        uint64_t at = sw->channel_free < in_flight ? sw->channel_free : in_flight;
+        if (sw->read_free > at)
+            at = sw->read_free;
+        if (at > xfer_start)
+            xfer_start = at;
+        done = xfer_start + xfer;
+        sw->read_free = done;
+        sw->channel_free = sw->channel_free > done ? sw->channel_free + xfer : done;
+    } else {
+        if (sw->channel_free > xfer_start)
+            xfer_start = sw->channel_free;
+        done = xfer_start + xfer;
+        sw->channel_free = done;
+        if (dir == SWAP_READ)
+            sw->read_free = done;
+    }
     sw->queue_free[q] = done;
     sw->st.wait_ns += (start - now_ns) + (xfer_start - start - lat);
     sw->st.busy_ns += xfer;

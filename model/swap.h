@@ -11,7 +11,10 @@
  *     start = max(t, earliest free queue slot)
  *     done  = max(start + latency, channel free) + bytes / bandwidth
  * With an idle channel this is done = max(t, slot) + latency + bytes / bandwidth; the
- * channel term keeps a deep queue from multiplying the bandwidth.
+ * channel term keeps a deep queue from multiplying the bandwidth. A read does not wait for
+ * the writes queued ahead of it, only for the one in transfer (at most a 1 MiB request) and
+ * for earlier reads, and delays the writes behind it by its own transfer: the I/O
+ * scheduler (mq-deadline) dispatches reads first.
  *
  * Readahead (swap_cluster_readahead): a miss on slot s reads the aligned window of
  * 2^page_cluster slots around s, only slots in use, as one request. Synchronous devices

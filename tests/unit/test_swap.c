@@ -86,6 +86,27 @@ static void read_write_asymmetry(void **state)
     swap_free_dev(sw);
 }
 
+/* Reads go before queued writes (mq-deadline): eight 256-page writes at t = 0 keep the
+ * channel busy until 20 + 8 * 256 = 2068 us; a read at 100 us is ready at 200 us, waits for
+ * the write in transfer (at most one request of 256 pages: until 456 us) and is done at
+ * 457 us, not 2069; the writes behind it end 1 us later (2069), and a write queued next
+ * after them (2070). */
+static void reads_pass_queued_writes(void **state)
+{
+    (void)state;
+    struct swap_config c = round_dev(32, 0);
+    struct swap_dev *sw = swap_new(&c);
+    uint64_t w = 0;
+    for (int i = 0; i < 8; i++)
+        w = swap_submit(sw, 0, SWAP_WRITE, 256);
+    assert_int_equal(w, 2068000);
+    assert_int_equal(swap_submit(sw, 100000, SWAP_READ, 1), 457000);
+    assert_int_equal(swap_submit(sw, 100000, SWAP_WRITE, 1), 2070000);
+    /* a second read waits for the first one, not for the backlog */
+    assert_int_equal(swap_submit(sw, 100000, SWAP_READ, 1), 458000);
+    swap_free_dev(sw);
+}
+
 /* zram-like: no queue, each request costs its latency from its own arrival. */
 static void synchronous_device_does_not_queue(void **state)
 {
@@ -375,6 +396,7 @@ int main(void)
         cmocka_unit_test(queue_depth_two_overlaps_latency),
         cmocka_unit_test(deep_queue_bounded_by_bandwidth),
         cmocka_unit_test(read_write_asymmetry),
+        cmocka_unit_test(reads_pass_queued_writes),
         cmocka_unit_test(synchronous_device_does_not_queue),
         cmocka_unit_test(slots_fill_and_free),
         cmocka_unit_test(slots_prefer_free_clusters),
