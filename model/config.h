@@ -114,6 +114,7 @@ struct mmsim_config {
         uint64_t major_fault;  /* CPU cycles of a major fault, besides the I/O wait */
         uint64_t major_io_ns;  /* I/O wait of a major fault */
         uint64_t evict;        /* CPU cycles to reclaim one page (unmap, swap slot, queue its write) */
+        uint64_t evict_clean;  /* CPU cycles to reclaim a page that needs no write */
         char calibrate[CFG_NAME_MAX]; /* native: fit base_cpi and minor_fault to the trace's
                                          native run (mmsim replay); off */
     } timing;

@@ -69,7 +69,11 @@ static const struct cfg_key timing_keys[] = {
     G("minor_fault", CFG_U64, timing.minor_fault, "2000", NULL, "cycles per minor fault"), /* ~0.7 us: anonymous fault with zeroing at 3 GHz */
     G("major_fault", CFG_U64, timing.major_fault, "6000", NULL, "CPU cycles per major fault"),
     G("major_io_ns", CFG_U64, timing.major_io_ns, "100000", NULL, "I/O wait per major fault, ns"), /* a SATA-SSD class random read */
-    G("evict", CFG_U64, timing.evict, "1500", NULL, "CPU cycles to reclaim one page"), /* try_to_unmap, add_to_swap, TLB flush, bio submission */
+    G("evict", CFG_U64, timing.evict, "1500", NULL, "CPU cycles to reclaim one page that is written (swap or file)"), /* try_to_unmap, add_to_swap, TLB flush, bio submission */
+    /* a fifth of a written page: the kernel's trace (thrash_trace.sh, docs/validation-thrash.md)
+     * freed clean mapped swap-cache pages at 3.3 us each where written ones took 7-21 us */
+    G("evict_clean", CFG_U64, timing.evict_clean, "300", NULL,
+      "CPU cycles to reclaim a page that needs no write (clean swap-cache or file page)"),
     G("calibrate", CFG_NAME, timing.calibrate, "native", calibrate_modes, "native: fit base_cpi and minor_fault to the traces' native run (replay: on the config replayed, or --calibrate-with; sweep: once a trace, on its base config); off"),
     {0},
 };

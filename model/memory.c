@@ -183,6 +183,7 @@ static int reclaim_setup(struct memsys *ms, const struct mmsim_config *cfg)
     rc.freq_ghz = cfg->cpu.freq_ghz;
     rc.vm.policy = cfg->vmscan.policy;
     rc.evict_cycles = cfg->timing.evict;
+    rc.evict_clean_cycles = cfg->timing.evict_clean;
     rc.vm.swappiness = cfg->vmscan.swappiness;
     rc.swap = cfg->swap;
     rc.memcg_limit_pages = cfg->memcg.limit >> ms->page_shift;

@@ -29,6 +29,7 @@ void reclaim_config_defaults(struct reclaim_config *c)
     c->page_shift = 12;
     c->scan_cycles = 150;   /* isolate + folio_check_references, order of 100s of cycles */
     c->evict_cycles = 1500; /* try_to_unmap, add_to_swap, TLB flush, bio submission */
+    c->evict_clean_cycles = 300; /* try_to_unmap, TLB flush: no slot, no write */
     c->freq_ghz = 3.0;
 }
 
@@ -357,7 +358,7 @@ static int evict_page(void *ctx, uint64_t pfn, int anon, int dirty, uint64_t sha
         /* a clean page-cache page: dropped, its shadow kept for the refault test */
         if (pc_remove_page(r->ms, pfn) != 0)
             return -1;
-        r->shrink_unmapped++;
+        r->shrink_clean++;
         int found;
         uint64_t *v = u64map_slot(&r->file_shadows, key, &found);
         if (v)
@@ -435,7 +436,10 @@ static int evict_page(void *ctx, uint64_t pfn, int anon, int dirty, uint64_t sha
         r->c.pswpout++;
     }
     pgtable_unmap_range(mm->pt, va, va + (1ull << r->cfg.page_shift), NULL, NULL);
-    r->shrink_unmapped++;
+    if (written)
+        r->shrink_unmapped++;
+    else
+        r->shrink_clean++;
     mm_page_reclaimed(mm, pfn, anon);
     reclaim_queue_inval(r, mm, va);
     uint64_t used = swap_used_slots(r->sw);
@@ -460,6 +464,7 @@ int reclaim_swap_has_room(const struct reclaim *r)
 static uint64_t shrink_cycles(const struct reclaim *r, const struct scan_control *sc)
 {
     return sc->nr_scanned * r->cfg.scan_cycles + r->shrink_unmapped * r->cfg.evict_cycles +
+           r->shrink_clean * r->cfg.evict_clean_cycles +
            (uint64_t)((double)r->sync_write_ns * r->cfg.freq_ghz);
 }
 
@@ -535,6 +540,7 @@ static uint64_t shrink(struct reclaim *r, int is_kswapd, uint64_t nr, uint64_t *
     r->shrink_wait_ns = 0;
     r->sync_write_ns = 0;
     r->shrink_unmapped = 0;
+    r->shrink_clean = 0;
     r->shrink_start_ns = r->now_ns > r->shrink_end_ns ? r->now_ns : r->shrink_end_ns;
     r->keep_writeback = keep_writeback;
     r->plugged = keep_writeback;

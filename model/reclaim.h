@@ -29,6 +29,7 @@ struct reclaim_config {
     unsigned page_shift;
     uint64_t scan_cycles;    /* CPU cycles to scan one LRU page (isolate, check references) */
     uint64_t evict_cycles;   /* CPU cycles to unmap one page and queue its write */
+    uint64_t evict_clean_cycles; /* CPU cycles to unmap and free a page that needs no write */
     double freq_ghz;         /* ns of synchronous swap (zram) become CPU cycles */
     uint64_t memcg_limit_pages; /* one memory cgroup over every process; 0: none */
     uint64_t memcg_stats_flush_ns; /* the group's statistics flush period; 0: exact */

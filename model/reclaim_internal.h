@@ -71,9 +71,10 @@ struct reclaim {
     uint64_t sync_write_ns;  /* zram compression done by the current shrink */
     uint64_t shrink_start_ns; /* when the current shrink began */
     uint64_t shrink_end_ns;   /* when the last one ended (shrinks hold the LRU lock in turn) */
-    uint64_t shrink_unmapped; /* pages the current shrink unmapped, wrote or dropped: each
-                                 costs evict_cycles (an unmapped swap-cache page, freed
-                                 after its write or unused readahead, costs only its scan) */
+    uint64_t shrink_unmapped; /* pages the current shrink unmapped and wrote: each costs
+                                 evict_cycles (an unmapped swap-cache page, freed after its
+                                 write or unused readahead, costs only its scan) */
+    uint64_t shrink_clean;    /* pages it unmapped or dropped with no write: evict_clean_cycles */
     /* A memcg's reclaim keeps the pages it writes in the swap cache (keep_writeback) and
      * holds its writes until it returns (plugged): measured on the kernel
      * (tests/validate/thrash_trace.sh), the writes of one try_to_free_mem_cgroup_pages reach
