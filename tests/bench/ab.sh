@@ -4,7 +4,8 @@
 # minute costs both alike). Rows: the replay bench's traces (tests/bench/30-replay.sh:
 # demo 8 and 32 MiB, configs/default.ini and configs/minimal.ini, and `info --scan`) and the
 # pressure bench's (tests/bench/50-pressure.sh: thrash_sweep 32 MiB x 4 unlimited, in 64 MiB,
-# in 24 MiB with NVMe swap, three copies in 48 MiB), plus host bytes per resident page
+# in 24 MiB with NVMe swap, three copies in 48 MiB) and the same sweep in a memory cgroup of
+# 24 MiB (the path make validate-thrash uses), plus host bytes per resident page
 # (peak RSS difference of two synthetic loops, as 30-replay.sh measures it).
 # CPU seconds (user + system), medians of RUNS rounds; the ratio is this tree / the base.
 #   usage: tests/bench/ab.sh BASE-REV      (make bench-ab BASE=REV)
@@ -45,6 +46,7 @@ rows=(
     "pressure: 64 MiB, no pressure|replay --no-progress -c $W/m.ini -s memory.size=64M $W/sweep.mmt"
     "pressure: 24 MiB, NVMe swap|replay --no-progress -c $W/m.ini -s memory.size=24M -s swap.size=256M $W/sweep.mmt"
     "pressure: 3 copies in 48 MiB|replay --no-progress -c $W/m.ini -s memory.size=48M -s swap.size=256M $W/sweep.mmt $W/sweep.mmt $W/sweep.mmt"
+    "pressure: memory cgroup of 24 MiB, NVMe swap|replay --no-progress -c $W/m.ini -s memory.size=1G -s memcg.limit=24M -s swap.size=256M $W/sweep.mmt"
 )
 declare -A ta tb
 for r in $(seq "$RUNS"); do
