@@ -36,7 +36,8 @@ else
     echo $((LIMIT << 10)) >"$CG/memory.limit_in_bytes"
 fi
 EVENTS="vmscan/mm_vmscan_memcg_reclaim_begin vmscan/mm_vmscan_memcg_reclaim_end vmscan/mm_vmscan_lru_shrink_inactive
-        vmscan/mm_vmscan_lru_shrink_active vmscan/mm_vmscan_write_folio block/block_rq_issue block/block_rq_complete"
+        vmscan/mm_vmscan_lru_shrink_active vmscan/mm_vmscan_write_folio block/block_rq_issue block/block_rq_complete
+        memcg/memcg_flush_stats"
 cleanup() {
     echo 0 >"$T/tracing_on"
     for e in $EVENTS; do echo 0 >"$T/events/$e/enable"; done

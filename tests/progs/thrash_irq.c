@@ -1,0 +1,233 @@
+/* thrash_irq - what an interrupt takes from the task a busy CPU runs, for the model's CPU
+ * costs of swapping with several processes (tests/validate/thrash.sh).
+ *   thrash_irq FILE
+ * A process that faults on swap loses CPU to work done on behalf of others: the device's
+ * completion interrupt (and the wake-up it sends) lands on whatever CPU takes the
+ * device's interrupts, and reclaim that unmaps another process's page flushes that
+ * process's TLB on the CPU running it with an inter-processor interrupt (IPI). With one
+ * process the other CPU is mostly idle and absorbs both; with more processes than CPUs
+ * the time is taken from a running task. Measured here, on a machine with 2 or more CPUs:
+ *   - irq: a spinner counts loop iterations on one CPU while a reader on another CPU reads
+ *     4 KiB at random offsets of FILE (created, 64 MiB, O_DIRECT, removed at exit) one
+ *     request at a time; against the spinner's rate alone, the iterations lost per
+ *     request, in ns. Each CPU takes the spinner's place in turn (the device's interrupts
+ *     go to one of them); the largest loss is the cost on the CPU that takes them.
+ *   - ipi: a thread of the same process spins on another CPU while this thread writes a
+ *     page and drops it (madvise MADV_DONTNEED: a TLB flush of every CPU running this
+ *     address space); the sender's extra time per flush against the same loop with the
+ *     other thread asleep, and the spinner's loss per flush, in ns.
+ * Prints key=value lines: irq_ns, ipi_sender_ns, ipi_receiver_ns (and the raw figures). */
+#define _GNU_SOURCE /* O_DIRECT, sched_setaffinity */
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#define FILE_MIB 64
+#define RUN_SECONDS 0.4
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static int pin(int cpu)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return sched_setaffinity(0, sizeof set, &set);
+}
+
+struct spinner {
+    int cpu;
+    atomic_int stop, started;
+    double rate; /* iterations a second over the run */
+};
+
+/* Counts iterations until told to stop; the rate is what the CPU gave it. */
+static void *spin(void *arg)
+{
+    struct spinner *sp = arg;
+    pin(sp->cpu);
+    atomic_store(&sp->started, 1);
+    volatile uint64_t n = 0;
+    double t0 = now_s();
+    while (!atomic_load_explicit(&sp->stop, memory_order_relaxed))
+        n++;
+    sp->rate = (double)n / (now_s() - t0);
+    return NULL;
+}
+
+static int start_spinner(pthread_t *th, struct spinner *sp, int cpu)
+{
+    memset(sp, 0, sizeof *sp);
+    sp->cpu = cpu;
+    if (pthread_create(th, NULL, spin, sp))
+        return -1;
+    while (!atomic_load(&sp->started))
+        sched_yield();
+    return 0;
+}
+
+static double stop_spinner(pthread_t th, struct spinner *sp)
+{
+    atomic_store(&sp->stop, 1);
+    pthread_join(th, NULL);
+    return sp->rate;
+}
+
+static uint64_t xorshift(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+/* Random 4 KiB O_DIRECT reads for `seconds`; the number done. */
+static long read_for(int fd, void *buf, double seconds)
+{
+    uint64_t seed = 88172645463325252ull;
+    long n = 0;
+    double end = now_s() + seconds;
+    while (now_s() < end) {
+        off_t off = (off_t)(xorshift(&seed) % (FILE_MIB * 256ull)) * 4096;
+        if (pread(fd, buf, 4096, off) != 4096)
+            return -1;
+        n++;
+    }
+    return n;
+}
+
+/* Spinner rate alone, then with the reader on another CPU: ns lost per read. */
+static double irq_loss_on(int spin_cpu, int read_cpu, int fd, void *buf, long *reads)
+{
+    pthread_t th;
+    struct spinner sp;
+    pin(read_cpu);
+    if (start_spinner(&th, &sp, spin_cpu))
+        return -1;
+    usleep((useconds_t)(RUN_SECONDS * 1e6));
+    double alone = stop_spinner(th, &sp);
+    if (start_spinner(&th, &sp, spin_cpu))
+        return -1;
+    double t0 = now_s();
+    long n = read_for(fd, buf, RUN_SECONDS);
+    double dt = now_s() - t0;
+    double busy = stop_spinner(th, &sp);
+    if (n <= 0 || alone <= 0)
+        return -1;
+    *reads = n;
+    double lost_s = (alone - busy) / alone * dt;
+    return lost_s / (double)n * 1e9;
+}
+
+static int make_file(const char *path)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_DIRECT, 0600);
+    if (fd < 0)
+        return -1;
+    void *buf;
+    if (posix_memalign(&buf, 4096, 1 << 20))
+        return -1;
+    memset(buf, 0x5a, 1 << 20);
+    for (int i = 0; i < FILE_MIB; i++)
+        if (write(fd, buf, 1 << 20) != 1 << 20)
+            return -1;
+    fsync(fd);
+    free(buf);
+    return fd;
+}
+
+/* Writes a page and drops it, `n` times: each drop flushes the TLB of every CPU that runs
+ * this address space. Seconds per round. */
+static double drop_rounds(char *page, long n)
+{
+    double t0 = now_s();
+    for (long i = 0; i < n; i++) {
+        page[0] = (char)i;
+        madvise(page, 4096, MADV_DONTNEED);
+    }
+    return (now_s() - t0) / (double)n;
+}
+
+static int measure_ipi(int cpu0, int cpu1)
+{
+    char *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (page == MAP_FAILED)
+        return -1;
+    pin(cpu0);
+    long rounds = 20000;
+    drop_rounds(page, 2000); /* warm */
+    double alone = drop_rounds(page, rounds);
+    pthread_t th;
+    struct spinner sp;
+    if (start_spinner(&th, &sp, cpu1))
+        return -1;
+    usleep((useconds_t)(RUN_SECONDS * 1e6));
+    double t0 = now_s();
+    double shared = drop_rounds(page, rounds);
+    double dt = now_s() - t0;
+    double busy = stop_spinner(th, &sp);
+    /* the spinner's rate with nothing else from this process */
+    if (start_spinner(&th, &sp, cpu1))
+        return -1;
+    usleep((useconds_t)(RUN_SECONDS * 1e6));
+    double quiet = stop_spinner(th, &sp);
+    /* the spinner's rate mixes both phases: quiet before the rounds, flushed during them */
+    double lost_s = quiet > 0 ? (quiet - busy) / quiet * (dt + RUN_SECONDS) : 0;
+    printf("ipi_round_alone_ns=%.0f\nipi_round_shared_ns=%.0f\n", alone * 1e9, shared * 1e9);
+    printf("ipi_sender_ns=%.0f\nipi_receiver_ns=%.0f\n", (shared - alone) * 1e9,
+           lost_s > 0 ? lost_s / (double)rounds * 1e9 : 0.0);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: thrash_irq FILE\n");
+        return 2;
+    }
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    if (ncpu < 2) {
+        fprintf(stderr, "thrash_irq: needs 2 or more CPUs (has %ld)\n", ncpu);
+        return 1;
+    }
+    int fd = make_file(argv[1]);
+    if (fd < 0) {
+        fprintf(stderr, "thrash_irq: cannot write %s with O_DIRECT\n", argv[1]);
+        unlink(argv[1]);
+        return 1;
+    }
+    void *buf;
+    if (posix_memalign(&buf, 4096, 4096))
+        return 1;
+    double worst = 0;
+    for (int c = 0; c < 2; c++) {
+        long n = 0;
+        double ns = irq_loss_on(c, 1 - c, fd, buf, &n);
+        if (ns < 0) {
+            fprintf(stderr, "thrash_irq: reading %s failed\n", argv[1]);
+            unlink(argv[1]);
+            return 1;
+        }
+        printf("irq_cpu%d_ns=%.0f\nirq_cpu%d_reads=%ld\n", c, ns, c, n);
+        if (ns > worst)
+            worst = ns;
+    }
+    printf("irq_ns=%.0f\n", worst);
+    close(fd);
+    unlink(argv[1]);
+    free(buf);
+    return measure_ipi(0, 1) ? 1 : 0;
+}
