@@ -74,6 +74,16 @@ static const struct cfg_key timing_keys[] = {
      * freed clean mapped swap-cache pages at 3.3 us each where written ones took 7-21 us */
     G("evict_clean", CFG_U64, timing.evict_clean, "300", NULL,
       "CPU cycles to reclaim a page that needs no write (clean swap-cache or file page)"),
+    /* interrupts taken from a busy CPU: a few microseconds each on bare metal;
+     * tests/progs/thrash_irq measures a machine's (make validate-thrash passes them) */
+    G("irq", CFG_U64, timing.irq, "6000", NULL,
+      "CPU cycles a swap device's completion interrupt takes from the task running on the CPU that takes it (none when that CPU is idle)"),
+    GI("irq_cpu", CFG_I32, timing.irq_cpu, "-1", -1, 255,
+       "the CPU that takes the swap device's interrupts; -1: the CPU that queued the request (a queue per CPU, as NVMe)"),
+    G("tlb_ipi", CFG_U64, timing.tlb_ipi, "6000", NULL,
+      "CPU cycles reclaim waits for a TLB-flush IPI to a CPU running the address space it unmapped from (one a shrink batch)"),
+    G("tlb_ipi_recv", CFG_U64, timing.tlb_ipi_recv, "3000", NULL,
+      "CPU cycles that IPI takes from the task running on the CPU it interrupts"),
     G("calibrate", CFG_NAME, timing.calibrate, "native", calibrate_modes, "native: fit base_cpi and minor_fault to the traces' native run (replay: on the config replayed, or --calibrate-with; sweep: once a trace, on its base config); off"),
     {0},
 };

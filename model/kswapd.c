@@ -32,6 +32,7 @@ static enum sched_slice kswapd_run_slice(struct sim *s, struct cpu *c, void *sel
         c->idle_fx += k->ready_fx - c->clock_fx;
         c->clock_fx = k->ready_fx;
     }
+    c->busy_from_fx = c->clock_fx;
     /* a kernel thread borrows the last mm (lazy TLB): a switch cost, no TLB flush */
     c->clock_fx += CYC(s->cfg.cpu.context_switch);
     k->cpu_fx += CYC(s->cfg.cpu.context_switch);
@@ -44,7 +45,8 @@ static enum sched_slice kswapd_run_slice(struct sim *s, struct cpu *c, void *sel
         uint64_t cyc = reclaim_kswapd_run(pr->rc);
         c->clock_fx += CYC(cyc);
         k->cpu_fx += CYC(cyc);
-        pressure_shoot_down(s);
+        pressure_shoot_down(s, c);
+        pressure_collect_irqs(s, c);
         if (!cyc) {
             stuck = 1; /* a round that did nothing: it waits for the next wakeup */
             break;

@@ -184,6 +184,7 @@ static int reclaim_setup(struct memsys *ms, const struct mmsim_config *cfg)
     rc.vm.policy = cfg->vmscan.policy;
     rc.evict_cycles = cfg->timing.evict;
     rc.evict_clean_cycles = cfg->timing.evict_clean;
+    rc.log_io_completions = cfg->timing.irq > 0;
     rc.vm.swappiness = cfg->vmscan.swappiness;
     rc.swap = cfg->swap;
     rc.memcg_limit_pages = cfg->memcg.limit >> ms->page_shift;

@@ -75,14 +75,101 @@ static int inval_cmp(const void *a, const void *b)
     return x->va < y->va ? -1 : x->va > y->va;
 }
 
+/* The process d ran at time t (NULL: idle or a kernel thread, or too long ago). */
+static const struct proc *ran_at(const struct cpu *d, uint64_t t)
+{
+    for (uint32_t k = 0; k < CPU_HIST; k++) {
+        const struct cpu_slice *h = &d->hist[k];
+        if (h->from_fx <= t && t < h->to_fx)
+            return h->p;
+    }
+    return NULL;
+}
+
+/* One TLB-flush IPI of batch from sender to d: the sender waits, d's task loses time. */
+static void take_flush_ipi(struct sim *s, struct cpu *d, uint32_t sender, uint32_t batch)
+{
+    if (d->last_ipi_batch == batch + 1)
+        return; /* one IPI a batch flushes every page it unmapped */
+    d->last_ipi_batch = batch + 1;
+    s->cpus[sender].clock_fx += CYC(s->cfg.timing.tlb_ipi);
+    d->clock_fx += CYC(s->cfg.timing.tlb_ipi_recv);
+    s->parts_fx[CP_IRQ] += CYC(s->cfg.timing.tlb_ipi) + CYC(s->cfg.timing.tlb_ipi_recv);
+    s->tlb_ipis++;
+}
+
+/* try_to_unmap_flush at the end of a shrink batch: an IPI to each CPU whose loaded address
+ * space is one the batch unmapped from (a CPU that idles keeps its last one lazily and is
+ * skipped). A CPU whose clock is behind c's has not run c's time yet: asked later. */
+static void flush_ipi(struct sim *s, struct cpu *c, const struct proc *p, uint32_t batch)
+{
+    for (uint32_t i = 0; i < s->ncpu; i++) {
+        struct cpu *d = &s->cpus[i];
+        if (d == c)
+            continue;
+        if (c->clock_fx < d->clock_fx) {
+            if (ran_at(d, c->clock_fx) == p)
+                take_flush_ipi(s, d, (uint32_t)(c - s->cpus), batch);
+            continue;
+        }
+        if (d->nipi_pend == d->capipi_pend) {
+            uint32_t cap = d->capipi_pend ? d->capipi_pend * 2 : 16;
+            struct ipi_pending *n = realloc(d->ipi_pend, cap * sizeof(*n));
+            if (!n)
+                continue;
+            d->ipi_pend = n;
+            d->capipi_pend = cap;
+        }
+        d->ipi_pend[d->nipi_pend++] = (struct ipi_pending){c->clock_fx, p, batch, (uint32_t)(c - s->cpus)};
+    }
+}
+
+/* After a slice of c: the IPIs other CPUs sent it for times it has now run. */
+static void take_pending_ipis(struct sim *s, struct cpu *c)
+{
+    uint32_t kept = 0;
+    for (uint32_t k = 0; k < c->nipi_pend; k++) {
+        struct ipi_pending *e = &c->ipi_pend[k];
+        if (e->at_fx >= c->clock_fx) {
+            c->ipi_pend[kept++] = *e;
+            continue;
+        }
+        if (ran_at(c, e->at_fx) == e->p)
+            take_flush_ipi(s, c, e->sender, e->batch);
+    }
+    c->nipi_pend = kept;
+}
+
+static int batch_cmp(const void *a, const void *b)
+{
+    const struct reclaim_inval *x = a, *y = b;
+    if (x->batch != y->batch)
+        return x->batch < y->batch ? -1 : 1;
+    return x->mm == y->mm ? 0 : (uintptr_t)x->mm < (uintptr_t)y->mm ? -1 : 1;
+}
+
+/* Each batch's flush, once for each address space it unmapped from, in batch order. */
+static void send_flush_ipis(struct sim *s, struct cpu *c, struct reclaim_inval *inv, size_t n)
+{
+    qsort(inv, n, sizeof(inv[0]), batch_cmp);
+    for (size_t i = 0; i < n; i++) {
+        if (i && inv[i].mm == inv[i - 1].mm && inv[i].batch == inv[i - 1].batch)
+            continue;
+        const struct proc *p = proc_of_mm(s, inv[i].mm);
+        if (p)
+            flush_ipi(s, c, p, inv[i].batch);
+    }
+}
+
 /* Evicted pages leave every TLB (try_to_unmap flushes them). Reclaim evicts in batches,
  * often neighbouring pages: each run of consecutive pages of one address space is one
  * shootdown (a TLB invalidation scans the whole TLB, whatever the range). */
-void pressure_shoot_down(struct sim *s)
+void pressure_shoot_down(struct sim *s, struct cpu *c)
 {
     struct reclaim_inval inv[INVAL_BATCH];
     size_t n;
     uint64_t page = 1ull << s->page_shift;
+    int ipis = s->ncpu > 1 && (s->cfg.timing.tlb_ipi || s->cfg.timing.tlb_ipi_recv);
     while ((n = reclaim_take_invalidations(s->pr->rc, inv, INVAL_BATCH)) > 0) {
         qsort(inv, n, sizeof(inv[0]), inval_cmp);
         for (size_t i = 0; i < n;) {
@@ -96,7 +183,82 @@ void pressure_shoot_down(struct sim *s)
             }
             i = j;
         }
+        if (ipis)
+            send_flush_ipis(s, c, inv, n);
     }
+}
+
+static void irq_heap_push(struct cpu *c, uint64_t t)
+{
+    if (c->nirq == c->capirq) {
+        uint32_t cap = c->capirq ? c->capirq * 2 : 64;
+        uint64_t *n = realloc(c->irq_fx, cap * sizeof(*n));
+        if (!n)
+            return; /* an interrupt not charged */
+        c->irq_fx = n;
+        c->capirq = cap;
+    }
+    uint32_t i = c->nirq++;
+    while (i && c->irq_fx[(i - 1) / 2] > t) {
+        c->irq_fx[i] = c->irq_fx[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    c->irq_fx[i] = t;
+}
+
+static uint64_t irq_heap_pop(struct cpu *c)
+{
+    uint64_t top = c->irq_fx[0], last = c->irq_fx[--c->nirq];
+    uint32_t i = 0;
+    for (;;) {
+        uint32_t l = 2 * i + 1, m = l;
+        if (l >= c->nirq)
+            break;
+        if (l + 1 < c->nirq && c->irq_fx[l + 1] < c->irq_fx[l])
+            m = l + 1;
+        if (c->irq_fx[m] >= last)
+            break;
+        c->irq_fx[i] = c->irq_fx[m];
+        i = m;
+    }
+    if (c->nirq)
+        c->irq_fx[i] = last;
+    return top;
+}
+
+void pressure_collect_irqs(struct sim *s, struct cpu *c)
+{
+    if (!s->pr || !s->pr->rc || !s->cfg.timing.irq)
+        return;
+    struct cpu *to = s->cfg.timing.irq_cpu >= 0 ? &s->cpus[(uint32_t)s->cfg.timing.irq_cpu % s->ncpu] : c;
+    uint64_t done[INVAL_BATCH];
+    size_t n;
+    while ((n = reclaim_take_completions(s->pr->rc, done, INVAL_BATCH)) > 0)
+        for (size_t i = 0; i < n; i++)
+            irq_heap_push(to, CYC((uint64_t)((double)done[i] * s->cfg.cpu.freq_ghz)));
+}
+
+void pressure_slice_end(struct sim *s, struct cpu *c)
+{
+    uint64_t cost = CYC(s->cfg.timing.irq);
+    while (c->nirq && c->irq_fx[0] <= c->clock_fx) {
+        uint64_t t = irq_heap_pop(c);
+        if (t <= c->busy_from_fx) {
+            s->irqs_idle++; /* it came while the CPU idled */
+            continue;
+        }
+        if (t < c->irq_end_fx)
+            continue; /* the handler in progress completes it too */
+        c->clock_fx += cost;
+        s->parts_fx[CP_IRQ] += cost;
+        c->irq_end_fx = t + cost;
+        s->irqs++;
+    }
+    /* the handlers ran in the task's address space: the slice includes them */
+    c->hist[c->hist_next] = (struct cpu_slice){c->busy_from_fx, c->clock_fx, c->running};
+    c->hist_next = (c->hist_next + 1) % CPU_HIST;
+    if (c->nipi_pend)
+        take_pending_ipis(s, c);
 }
 
 void pressure_after_fault(struct sim *s, struct cpu *c, const struct fault_result *fr)
@@ -104,7 +266,8 @@ void pressure_after_fault(struct sim *s, struct cpu *c, const struct fault_resul
     struct pressure *pr = s->pr;
     if (!pr || !pr->rc)
         return;
-    pressure_shoot_down(s);
+    pressure_shoot_down(s, c);
+    pressure_collect_irqs(s, c);
     if (fr && fr->kind == FAULT_MAJOR && fr->io_ns) {
         uint64_t io = CYC((uint64_t)((double)fr->io_ns * s->cfg.cpu.freq_ghz));
         pr->memstall_fx += io;

@@ -65,8 +65,19 @@ uint64_t pressure_ns(const struct sim *s, uint64_t fx);
 void pressure_before_fault(struct sim *s, struct cpu *c);
 void pressure_after_fault(struct sim *s, struct cpu *c, const struct fault_result *fr);
 /* Evicted pages leave every TLB: one shootdown per run of consecutive pages of an address
- * space (after a fault, and after each of kswapd's rounds). */
-void pressure_shoot_down(struct sim *s);
+ * space (after a fault, and after each of kswapd's rounds, on c). A shrink batch that
+ * unmapped pages of a process another CPU is running flushes that CPU's TLB with an IPI:
+ * c waits timing.tlb_ipi, the other CPU's task loses timing.tlb_ipi_recv. */
+void pressure_shoot_down(struct sim *s, struct cpu *c);
+/* The swap requests queued on c since the last call will interrupt a CPU when they
+ * complete (timing.irq_cpu: a fixed one, or c): they are queued on that CPU's list. */
+void pressure_collect_irqs(struct sim *s, struct cpu *c);
+/* After a slice of c (busy from c->busy_from_fx to c->clock_fx, running c->running): it is
+ * remembered (CPU_HIST slices), the flush IPIs other CPUs sent it for times it has now run
+ * are taken, and the interrupts due by now: one that came while c was busy costs its task
+ * timing.irq (completions while a handler runs are in it), one that came while c idled
+ * costs nothing. */
+void pressure_slice_end(struct sim *s, struct cpu *c);
 /* The page walker found pte present: its accessed bit is set (reclaim's "young"). */
 void pressure_page_accessed(struct sim *s, uint64_t pte);
 

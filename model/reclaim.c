@@ -53,6 +53,7 @@ struct reclaim *reclaim_new(struct memsys *ms, const struct reclaim_config *c)
         reclaim_free(r);
         return NULL;
     }
+    swap_log_completions(r->sw, c->log_io_completions);
     r->nslots = swap_total_slots(r->sw) + 1;
     r->slot_key = calloc(r->nslots, sizeof(uint64_t));
     r->slot_shadow = calloc(r->nslots, sizeof(uint64_t));
@@ -334,7 +335,7 @@ static void queue_write(struct reclaim *r, uint64_t slot, uint64_t kept_pfn)
 void reclaim_queue_inval(struct reclaim *r, struct mm *mm, uint64_t va)
 {
     if (r->ninval < INVAL_MAX)
-        r->inval[r->ninval++] = (struct reclaim_inval){mm, va};
+        r->inval[r->ninval++] = (struct reclaim_inval){mm, va, r->inval_batch};
     else
         r->inval_overflow = 1;
 }
@@ -478,6 +479,7 @@ static uint64_t shrink_now_ns(const struct reclaim *r, const struct scan_control
 static void shrink_batch_done(void *ctx, const struct scan_control *sc)
 {
     struct reclaim *r = ctx;
+    r->inval_batch++; /* shrink_folio_list's try_to_unmap_flush: the next batch flushes apart */
     wb_complete(r, shrink_now_ns(r, sc));
 }
 
@@ -544,6 +546,7 @@ static uint64_t shrink(struct reclaim *r, int is_kswapd, uint64_t nr, uint64_t *
     r->shrink_start_ns = r->now_ns > r->shrink_end_ns ? r->now_ns : r->shrink_end_ns;
     r->keep_writeback = keep_writeback;
     r->plugged = keep_writeback;
+    r->inval_batch++;
     uint64_t got = vmscan_shrink(r->vm, &sc, evict_page, r);
     r->sync_write_ns += flush_write_run(r);
     vmscan_note_reclaim(r->vm, is_kswapd, got);
@@ -768,6 +771,11 @@ uint64_t reclaim_drop_swap(struct reclaim *r, const struct mm *mm, uint64_t star
     if (!end)
         r->mms[idx] = NULL; /* the address space is gone: its index is free again */
     return dropped;
+}
+
+size_t reclaim_take_completions(struct reclaim *r, uint64_t *out, size_t max)
+{
+    return swap_take_completions(r->sw, out, max);
 }
 
 size_t reclaim_take_invalidations(struct reclaim *r, struct reclaim_inval *out, size_t max)

@@ -34,6 +34,7 @@ struct reclaim_config {
     uint64_t memcg_limit_pages; /* one memory cgroup over every process; 0: none */
     uint64_t memcg_stats_flush_ns; /* the group's statistics flush period; 0: exact */
     unsigned memcg_version;        /* 1: cgroup v1 (reclaim waits on writeback), 2 */
+    int log_io_completions;        /* keep the swap device's completion times (its interrupts) */
 };
 void reclaim_config_defaults(struct reclaim_config *c);
 
@@ -120,11 +121,15 @@ uint64_t reclaim_kswapd_run(struct reclaim *r);
 struct reclaim_inval {
     struct mm *mm;
     uint64_t va;
+    uint32_t batch; /* the shrink batch that unmapped it: one TLB flush (try_to_unmap_flush) a batch */
 };
 /* A page the host unmapped for reclaim (a file page): its TLB entries must go. */
 void reclaim_queue_inval(struct reclaim *r, struct mm *mm, uint64_t va);
 /* Evicted pages whose TLB entries must go: copies up to max and removes them. */
 size_t reclaim_take_invalidations(struct reclaim *r, struct reclaim_inval *out, size_t max);
+/* With log_io_completions: the completion times (ns) of the swap requests queued since the
+ * last take, up to max (swap_take_completions). */
+size_t reclaim_take_completions(struct reclaim *r, uint64_t *out, size_t max);
 
 /* ---- the memory cgroup ---- */
 /* 1 when the last failed allocation hit the cgroup's limit (a CONSTRAINT_MEMCG OOM). */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/pressure.h"
 #include "model/sim_internal.h"
 
 /* The first level of each kind: a level no other level names as `next`. */
@@ -78,6 +79,8 @@ static void cpu_destroy(struct cpu *c)
     for (uint32_t i = 0; i < c->ncache; i++)
         cache_destroy(&c->cache[i]);
     pagewalk_destroy(&c->pw);
+    free(c->irq_fx);
+    free(c->ipi_pend);
     free(c->tlb);
     free(c->cache);
     free(c->cachep);
@@ -346,8 +349,11 @@ int sched_run(struct sim *s)
         struct cpu *c = earliest_cpu(s);
         const struct sched_task *task = due_task(s);
         if (task) {
+            c->busy_from_fx = c->clock_fx; /* a task that idles first moves it */
             if (task->run_slice(s, c, NULL) == SLICE_FAILED)
                 return -1;
+            c->running = NULL; /* a kernel thread: no user address space to flush */
+            pressure_slice_end(s, c);
             continue;
         }
         struct sched_entity *se = rq_take(s, (int)(c - s->cpus), c->clock_fx);
@@ -357,9 +363,12 @@ int sched_run(struct sim *s)
             c->clock_fx = se->ready_fx;
         }
         c->slice_end_fx = c->clock_fx + s->quantum_fx;
+        c->busy_from_fx = c->clock_fx;
         enum sched_slice r = se->task->run_slice(s, c, se->self);
         if (r == SLICE_FAILED)
             return -1;
+        c->running = c->loaded;
+        pressure_slice_end(s, c);
         if (r == SLICE_DONE)
             continue;
         if (r == SLICE_AGAIN)

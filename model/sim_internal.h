@@ -23,7 +23,8 @@
 
 #define SCHED_MAX_TASKS 4
 
-enum cyc_part { CP_BASE, CP_TLB, CP_WALK, CP_CACHE, CP_FAULT, CP_SWITCH, CP_NR };
+#define CPU_HIST 16 /* slices a CPU remembers: what it ran when */
+enum cyc_part { CP_BASE, CP_TLB, CP_WALK, CP_CACHE, CP_FAULT, CP_SWITCH, CP_IRQ, CP_NR };
 
 struct proc {
     uint32_t trace, pid;
@@ -95,6 +96,29 @@ struct cpu {
     int cache_of[4];
     struct cache no_cache;
     uint64_t idle_fx;
+    /* what it ran: the process of its last slice (NULL: a kernel thread) from busy_from_fx
+     * to clock_fx, and of the slices before (a ring); another CPU's reclaim asks whether it
+     * ran an address space at a time, for TLB-flush IPIs, and leaves the question in
+     * ipi_pend when this CPU's clock has not reached that time yet */
+    struct proc *running;
+    uint64_t busy_from_fx;
+    struct cpu_slice {
+        uint64_t from_fx, to_fx;
+        const struct proc *p;
+    } hist[CPU_HIST];
+    uint32_t hist_next;
+    struct ipi_pending {
+        uint64_t at_fx;
+        const struct proc *p;
+        uint32_t batch, sender;
+    } *ipi_pend;
+    uint32_t nipi_pend, capipi_pend;
+    uint32_t last_ipi_batch; /* + 1: the batch whose IPI it took last (one a batch) */
+    /* the swap device's completion interrupts it takes (a min-heap of times, timing.irq),
+     * and the end of the last one it handled (completions before it are in it) */
+    uint64_t *irq_fx;
+    uint32_t nirq, capirq;
+    uint64_t irq_end_fx;
 };
 
 enum sim_event_type { SEV_SAMPLE = 1, SEV_VMSTAT = 2 };
@@ -139,6 +163,7 @@ struct sim {
         uint64_t ranges, bytes, faults;
     } kacc[2];
     uint64_t switches, ctx_switches, tlb_flushes, shootdowns;
+    uint64_t irqs, irqs_idle, tlb_ipis; /* interrupts taken from a busy / an idle CPU, flush IPIs */
     uint64_t unforked; /* processes first seen before their fork event: parent guessed */
     uint64_t events_applied, records;
     uint64_t io_wait_fx;

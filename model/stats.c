@@ -12,7 +12,7 @@
 #include "model/sim_internal.h"
 #include "model/statreg.h"
 
-static const char *const part_names[CP_NR] = {"base", "tlb", "walk", "cache", "fault", "switch"};
+static const char *const part_names[CP_NR] = {"base", "tlb", "walk", "cache", "fault", "switch", "irq"};
 static const char *const psc_names[PGT_MAX_LEVELS + 1] = {"", "", "pd", "pdpt", "pml4", "pml5"};
 
 /* An instruction fetch is an instruction; without fetches each data access is one. */
@@ -267,6 +267,9 @@ DEF(D_K_RANGES, "ranges", "ranges", STAT_COUNTER, "the kernel's accesses to user
 DEF(D_K_BYTES, "bytes", "bytes", STAT_COUNTER, "bytes of those ranges");
 DEF(D_K_FAULTS, "faults", "faults", STAT_COUNTER, "faults they took (also in `faults.minor`/`major`)");
 DEF(D_CTX, "context_switches", "switches", STAT_COUNTER, "context switches between processes");
+DEF(D_IRQS, "irqs", "interrupts", STAT_COUNTER, "swap device interrupts taken from a running task (timing.irq each)");
+DEF(D_IRQS_IDLE, "irqs_idle", "interrupts", STAT_COUNTER, "swap device interrupts taken by an idle CPU (no cost to a task)");
+DEF(D_TLB_IPIS, "tlb_ipis", "IPIs", STAT_COUNTER, "TLB-flush IPIs reclaim sent to a CPU running the address space it unmapped from");
 DEF(D_UNFORKED, "processes_before_fork", "processes", STAT_COUNTER,
     "processes first seen before their fork event (their parent guessed)");
 DEF(D_EVENTS, "events", "events", STAT_COUNTER, "trace events applied (mmap, munmap, brk, fork, exit ...)");
@@ -627,6 +630,9 @@ void stats_publish(struct sim *s, struct stat_out *o, uint64_t sample_fx)
     publish_walk_latency(s, o);
     publish_faults(s, o, &t);
     stat_u64(o, &D_CTX, s->ctx_switches);
+    stat_u64(o, &D_IRQS, s->irqs);
+    stat_u64(o, &D_IRQS_IDLE, s->irqs_idle);
+    stat_u64(o, &D_TLB_IPIS, s->tlb_ipis);
     stat_u64(o, &D_UNFORKED, s->unforked);
     stat_u64(o, &D_EVENTS, s->events_applied);
     int eo = events_only(s, &t);

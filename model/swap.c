@@ -28,6 +28,10 @@ struct swap_dev {
     unsigned ra_last_pages;    /* the last window */
     unsigned ra_hits;          /* readahead pages hit since the last miss */
     struct swap_stats st;
+    /* completion times not yet taken by the engine (swap_log_completions) */
+    uint64_t *done_log;
+    size_t ndone, capdone;
+    int log_on;
 };
 
 #define K(k, t, field, def, help) CFG_KEY(k, t, struct swap_config, field, def, NULL, help)
@@ -123,7 +127,34 @@ void swap_free_dev(struct swap_dev *sw)
     free(sw->map);
     free(sw->cluster_used);
     free(sw->queue_free);
+    free(sw->done_log);
     free(sw);
+}
+
+void swap_log_completions(struct swap_dev *sw, int on) { sw->log_on = on; }
+
+/* A request's completion raises the device's interrupt: kept for the engine. The log only
+ * grows between two takes (the engine takes it after every fault). */
+static void log_completion(struct swap_dev *sw, uint64_t done)
+{
+    if (sw->ndone == sw->capdone) {
+        size_t cap = sw->capdone ? sw->capdone * 2 : 64;
+        uint64_t *n = realloc(sw->done_log, cap * sizeof(*n));
+        if (!n)
+            return; /* an interrupt not charged: no worse than no log */
+        sw->done_log = n;
+        sw->capdone = cap;
+    }
+    sw->done_log[sw->ndone++] = done;
+}
+
+size_t swap_take_completions(struct swap_dev *sw, uint64_t *out, size_t max)
+{
+    size_t n = sw->ndone < max ? sw->ndone : max;
+    memcpy(out, sw->done_log, n * sizeof(*out));
+    memmove(sw->done_log, sw->done_log + n, (sw->ndone - n) * sizeof(*out));
+    sw->ndone -= n;
+    return n;
 }
 
 const struct swap_config *swap_config(const struct swap_dev *sw) { return &sw->cfg; }
@@ -292,6 +323,8 @@ uint64_t swap_submit(struct swap_dev *sw, uint64_t now_ns, enum swap_dir dir, un
     sw->queue_free[q] = done;
     sw->st.wait_ns += (start - now_ns) + (xfer_start - start - lat);
     sw->st.busy_ns += xfer;
+    if (sw->log_on)
+        log_completion(sw, done);
     return done;
 }
 

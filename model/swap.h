@@ -91,6 +91,12 @@ unsigned swap_slot_count(const struct swap_dev *sw, uint64_t slot);
 /* ---- device ---- */
 /* Submit a request of npages pages at time now_ns; returns its completion time. */
 uint64_t swap_submit(struct swap_dev *sw, uint64_t now_ns, enum swap_dir dir, unsigned npages);
+/* With on, the completion time of every queued request (not a synchronous device's: it
+ * raises no interrupt) is kept until taken, for the engine to charge the device's
+ * interrupt to the CPU that takes it. Off by default. */
+void swap_log_completions(struct swap_dev *sw, int on);
+/* Copies up to max logged completion times (ns, in submission order) and removes them. */
+size_t swap_take_completions(struct swap_dev *sw, uint64_t *out, size_t max);
 /* The readahead window for a miss on slot: fills first and returns the number of slots
  * from first (inclusive) whose pages should be read, the faulting one included; 1 on a
  * synchronous device or with page_cluster 0. Only slots in use count; the window keeps

@@ -16,7 +16,11 @@
  *     page and drops it (madvise MADV_DONTNEED: a TLB flush of every CPU running this
  *     address space); the sender's extra time per flush against the same loop with the
  *     other thread asleep, and the spinner's loss per flush, in ns.
- * Prints key=value lines: irq_ns, ipi_sender_ns, ipi_receiver_ns (and the raw figures). */
+ *   - switch: two processes on one CPU, each touching 16 random pages of its own 8 MiB
+ *     and yielding to the other, against one process doing the same alone: the time of a
+ *     switch between two processes and the refill of what the other evicted, in ns.
+ * Prints key=value lines: irq_ns and irq_cpu (the CPU with the larger loss), ipi_sender_ns,
+ * ipi_receiver_ns, switch_ns (and the raw figures). */
 #define _GNU_SOURCE /* O_DIRECT, sched_setaffinity */
 #include <fcntl.h>
 #include <pthread.h>
@@ -26,7 +30,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -102,7 +108,10 @@ static long read_for(int fd, void *buf, double seconds)
     double end = now_s() + seconds;
     while (now_s() < end) {
         off_t off = (off_t)(xorshift(&seed) % (FILE_MIB * 256ull)) * 4096;
-        if (pread(fd, buf, 4096, off) != 4096)
+        ssize_t got = pread(fd, buf, 4096, off);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got != 4096)
             return -1;
         n++;
     }
@@ -192,6 +201,60 @@ static int measure_ipi(int cpu0, int cpu1)
     return 0;
 }
 
+#define SWITCH_ROUNDS 10000
+#define SWITCH_MIB 8
+
+/* Touches 16 random pages of buf and yields, `rounds` times; seconds. */
+static double touch_and_yield(char *buf, long rounds, uint64_t seed)
+{
+    double t0 = now_s();
+    for (long i = 0; i < rounds; i++) {
+        for (int k = 0; k < 16; k++)
+            buf[(xorshift(&seed) % (SWITCH_MIB * 256ull)) * 4096]++;
+        sched_yield();
+    }
+    return now_s() - t0;
+}
+
+static char *own_buffer(void)
+{
+    char *b = mmap(NULL, SWITCH_MIB << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (b != MAP_FAILED)
+        memset(b, 1, SWITCH_MIB << 20);
+    return b == MAP_FAILED ? NULL : b;
+}
+
+static int measure_switch(void)
+{
+    pin(0);
+    char *b = own_buffer();
+    int go[2];
+    if (!b || pipe(go))
+        return -1;
+    double alone = touch_and_yield(b, SWITCH_ROUNDS, 88172645463325252ull);
+    pid_t child = fork();
+    if (child < 0)
+        return -1;
+    if (child == 0) {
+        char *cb = own_buffer();
+        if (!cb || write(go[1], "x", 1) != 1)
+            _exit(1);
+        touch_and_yield(cb, SWITCH_ROUNDS, 1234567ull);
+        _exit(0);
+    }
+    char ch;
+    if (read(go[0], &ch, 1) != 1)
+        return -1;
+    double t0 = now_s();
+    touch_and_yield(b, SWITCH_ROUNDS, 88172645463325252ull);
+    waitpid(child, NULL, 0);
+    double both = now_s() - t0;
+    /* both processes' rounds, one switch after each, against one process's alone */
+    printf("switch_round_alone_ns=%.0f\nswitch_ns=%.0f\n", alone / SWITCH_ROUNDS * 1e9,
+           (both / (2.0 * SWITCH_ROUNDS) - alone / SWITCH_ROUNDS) * 1e9);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -213,21 +276,26 @@ int main(int argc, char **argv)
     if (posix_memalign(&buf, 4096, 4096))
         return 1;
     double worst = 0;
+    int worst_cpu = 0;
     for (int c = 0; c < 2; c++) {
         long n = 0;
         double ns = irq_loss_on(c, 1 - c, fd, buf, &n);
         if (ns < 0) {
-            fprintf(stderr, "thrash_irq: reading %s failed\n", argv[1]);
+            fprintf(stderr, "thrash_irq: reading %s failed: %s\n", argv[1], strerror(errno));
             unlink(argv[1]);
             return 1;
         }
         printf("irq_cpu%d_ns=%.0f\nirq_cpu%d_reads=%ld\n", c, ns, c, n);
-        if (ns > worst)
+        if (ns > worst) {
             worst = ns;
+            worst_cpu = c;
+        }
     }
-    printf("irq_ns=%.0f\n", worst);
+    printf("irq_ns=%.0f\nirq_cpu=%d\n", worst, worst_cpu);
     close(fd);
     unlink(argv[1]);
     free(buf);
-    return measure_ipi(0, 1) ? 1 : 0;
+    if (measure_ipi(0, 1))
+        return 1;
+    return measure_switch() ? 1 : 0;
 }

@@ -737,6 +737,62 @@ static void test_populate_write_dirties(void **state)
     free(m);
 }
 
+/* Interrupts: a swap request's completion costs timing.irq to the task running on the CPU
+ * that takes it, nothing when that CPU idles (a lone process waiting for its own read);
+ * a TLB-flush IPI costs its sender tlb_ipi and its receiver tlb_ipi_recv. The report's irq
+ * cycles are exactly those charges; with the costs at 0 there are none. */
+static struct sim *swapping_sim(int nproc, const char *cpus, int costs, struct mem_src **srcs)
+{
+    for (int p = 0; p < nproc; p++) {
+        srcs[p] = new_src();
+        add_switch(srcs[p], (uint32_t)(100 + p));
+        add_mmap(srcs[p], 0x100000, 256 * 4096);
+        for (int round = 0; round < 4; round++)
+            for (int i = 0; i < 256; i++)
+                add(srcs[p], MMT_STORE, 0x100000 + (uint64_t)((i * 37) % 256) * 4096, 8);
+    }
+    char *sets[] = {"memory.unlimited=0", "memory.size=64M", "swap.size=16M", "memcg.limit=1M", (char *)cpus,
+                    costs ? "timing.irq=1000" : "timing.irq=0", costs ? "timing.tlb_ipi=500" : "timing.tlb_ipi=0",
+                    costs ? "timing.tlb_ipi_recv=300" : "timing.tlb_ipi_recv=0"};
+    return make_sim(simple_ini, sets, 8);
+}
+
+static void test_interrupts_cost_a_busy_cpu(void **state)
+{
+    (void)state;
+    struct mem_src *srcs[4];
+    struct sim *s = swapping_sim(4, "cpu.count=2", 1, srcs);
+    run(s, srcs, 4);
+    double reqs = stat(s, "reclaim.swap.read_requests") + stat(s, "reclaim.swap.write_requests");
+    double irqs = stat(s, "irqs"), idle = stat(s, "irqs_idle"), ipis = stat(s, "tlb_ipis");
+    assert_true(stat(s, "reclaim.pswpin") > 0); /* the pressure this test needs */
+    assert_true(irqs > 0 && idle > 0);
+    assert_true(irqs + idle <= reqs); /* a completion during a handler is in that handler */
+    assert_true(ipis > 0);            /* four processes on two CPUs: reclaim unmaps the other's */
+    assert_int_equal(stat(s, "cycles_breakdown.irq"), irqs * 1000 + ipis * (500 + 300));
+    sim_free(s);
+    for (int p = 0; p < 4; p++)
+        free(srcs[p]);
+
+    s = swapping_sim(4, "cpu.count=2", 0, srcs);
+    run(s, srcs, 4);
+    assert_int_equal(stat(s, "irqs") + stat(s, "tlb_ipis") + stat(s, "cycles_breakdown.irq"), 0);
+    sim_free(s);
+    for (int p = 0; p < 4; p++)
+        free(srcs[p]);
+
+    /* one process, one CPU: its reads complete while it waits (the CPU idles); only the
+     * writes reclaim queued can complete while it runs, and no other CPU needs a flush */
+    s = swapping_sim(1, "cpu.count=1", 1, srcs);
+    run(s, srcs, 1);
+    assert_true(stat(s, "reclaim.swap.read_requests") > 0);
+    assert_true(stat(s, "irqs") <= stat(s, "reclaim.swap.write_requests"));
+    assert_true(stat(s, "irqs_idle") >= 1);
+    assert_int_equal(stat(s, "tlb_ipis"), 0);
+    sim_free(s);
+    free(srcs[0]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -757,6 +813,7 @@ int main(void)
         cmocka_unit_test(test_stat_keys_are_the_json_numbers),
         cmocka_unit_test(test_dirty_bit_assist),
         cmocka_unit_test(test_populate_write_dirties),
+        cmocka_unit_test(test_interrupts_cost_a_busy_cpu),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

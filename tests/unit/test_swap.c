@@ -121,6 +121,34 @@ static void synchronous_device_does_not_queue(void **state)
     swap_free_dev(sw);
 }
 
+/* The completion log (the engine's device interrupts): off, nothing is kept; on, each
+ * queued request's completion time in submission order, taken once; a synchronous device
+ * raises no interrupt. */
+static void completions_logged_for_interrupts(void **state)
+{
+    (void)state;
+    struct swap_config c = round_dev(1, 0);
+    struct swap_dev *sw = swap_new(&c);
+    uint64_t done[4];
+    swap_submit(sw, 0, SWAP_READ, 1);
+    assert_int_equal(swap_take_completions(sw, done, 4), 0);
+    swap_log_completions(sw, 1);
+    assert_int_equal(swap_submit(sw, 0, SWAP_READ, 1), 202000);
+    assert_int_equal(swap_submit(sw, 0, SWAP_WRITE, 2), 224000); /* 202 + 20 + 2 us */
+    assert_int_equal(swap_take_completions(sw, done, 1), 1);
+    assert_int_equal(done[0], 202000);
+    assert_int_equal(swap_take_completions(sw, done, 4), 1);
+    assert_int_equal(done[0], 224000);
+    assert_int_equal(swap_take_completions(sw, done, 4), 0);
+    swap_free_dev(sw);
+    c.synchronous = 1;
+    sw = swap_new(&c);
+    swap_log_completions(sw, 1);
+    swap_submit(sw, 0, SWAP_READ, 1);
+    assert_int_equal(swap_take_completions(sw, done, 4), 0);
+    swap_free_dev(sw);
+}
+
 /* 1 MiB = 256 pages: 255 usable slots (slot 0 is the header), handed out in order. */
 static void slots_fill_and_free(void **state)
 {
@@ -398,6 +426,7 @@ int main(void)
         cmocka_unit_test(read_write_asymmetry),
         cmocka_unit_test(reads_pass_queued_writes),
         cmocka_unit_test(synchronous_device_does_not_queue),
+        cmocka_unit_test(completions_logged_for_interrupts),
         cmocka_unit_test(slots_fill_and_free),
         cmocka_unit_test(slots_prefer_free_clusters),
         cmocka_unit_test(readahead_window_aligned),

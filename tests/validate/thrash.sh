@@ -87,7 +87,7 @@ kernel_phase() {
     if [ "$(id -u)" != 0 ]; then
         echo "# validate-thrash: skipped, needs root (swap file, memory cgroup)"; exit 0
     fi
-    for p in "$PROGS/thrash_sweep" "$PROGS/thrash_walk" "$RUN" "$PROGS/thrash_dev"; do
+    for p in "$PROGS/thrash_sweep" "$PROGS/thrash_walk" "$RUN" "$PROGS/thrash_dev" "$PROGS/thrash_irq"; do
         [ -x "$p" ] || { echo "not ok - thrash: $p missing"; exit 1; }
     done
     mkdir -p "$OUT"
@@ -132,6 +132,15 @@ kernel_phase() {
     # shellcheck disable=SC1090
     source "$TMP/dev.txt"
     echo "# swap device: 4 KiB read ${read_mean_4k_us} us, 32 KiB read ${read_mean_32k_us} us, 4 KiB write ${write_mean_4k_us} us, 256 KiB write ${write_mean_256k_us} us"
+    # ---- what interrupts and switches take from a busy CPU (several processes faulting) ----
+    if [ "$(nproc)" -ge 2 ]; then
+        "$PROGS/thrash_irq" "$(dirname "$SWAPFILE")/mmsim-irq-$$" >"$TMP/irq.txt" ||
+            { echo "not ok - thrash: measuring interrupt costs failed"; exit 1; }
+        cat "$TMP/irq.txt" >>"$TMP/dev.txt"
+        # shellcheck disable=SC1090
+        source "$TMP/irq.txt"
+        echo "# a device interrupt takes ${irq_ns} ns from a busy CPU $irq_cpu, a TLB-flush IPI ${ipi_sender_ns} ns (sender) + ${ipi_receiver_ns} ns (receiver), a switch ${switch_ns} ns"
+    fi
 
     # ---- does this kernel map the zero page on a read fault? (RssAnon after reading 16 MiB) ----
     ZERO_PAGE=$(python3 -c 'if 1:
@@ -260,6 +269,12 @@ INI
 MODEL_SET=(-s memory.size=1G -s memory.zero_page="$ZERO_PAGE" -s cpu.count=2 -s memcg.version="${CGV#v}" -s swap.size=${SWAP_MIB}M -s swap.rotational="$rota"
            -s swap.read_latency=${read_latency_ns}ns -s swap.read_bandwidth="$read_bandwidth"
            -s swap.write_latency=${write_latency_ns}ns -s swap.write_bandwidth="$write_bandwidth")
+# the CPU time interrupts and switches take (thrash_irq), in cycles at the model's 3 GHz;
+# a kernel.env of an earlier run without them keeps the model's defaults
+if [ -n "${irq_ns:-}" ]; then
+    MODEL_SET+=(-s timing.irq=$((irq_ns * 3)) -s timing.irq_cpu="$irq_cpu" -s timing.tlb_ipi=$((ipi_sender_ns * 3))
+                -s timing.tlb_ipi_recv=$((ipi_receiver_ns * 3)) -s cpu.context_switch=$((switch_ns * 3)))
+fi
 model_row() { # json procs x -> CSV row
     python3 - "$@" <<'PY'
 import json, sys
@@ -353,6 +368,7 @@ done
     echo "32 KiB read ${read_mean_32k_us} us, 4 KiB write ${write_mean_4k_us} us, 256 KiB write ${write_mean_256k_us} us;"
     echo "the model's device: read latency ${read_latency_ns} ns, bandwidth ${read_bandwidth} B/s;"
     echo "write latency ${write_latency_ns} ns, bandwidth ${write_bandwidth} B/s."
+    [ -n "${irq_ns:-}" ] && echo "Interrupts (thrash_irq): a device completion takes ${irq_ns} ns from the task running on CPU $irq_cpu, a TLB-flush IPI ${ipi_sender_ns} ns from its sender and ${ipi_receiver_ns} ns from its receiver, a switch between two processes ${switch_ns} ns."
     echo "CPU costs ${FIT_NOTE:-not fitted}${CPUSET[*]:+ (${CPUSET[*]})}."
     echo
     python3 "$ROOT/tests/validate/thrash_report.py" "$OUT" $WORKLOADS
