@@ -151,6 +151,8 @@ static void log_completion(struct swap_dev *sw, uint64_t done)
 size_t swap_take_completions(struct swap_dev *sw, uint64_t *out, size_t max)
 {
     size_t n = sw->ndone < max ? sw->ndone : max;
+    if (n == 0)
+        return 0;
     memcpy(out, sw->done_log, n * sizeof(*out));
     memmove(sw->done_log, sw->done_log + n, (sw->ndone - n) * sizeof(*out));
     sw->ndone -= n;
