@@ -198,7 +198,7 @@ static void unmap_file_page(struct memsys *ms, uint64_t pfn, uint32_t file, uint
             unsigned level;
             uint64_t pte = pgtable_lookup(mm->pt, va, &level);
             if (!pte || level != 1 || (pte & PTE_ZERO) || pte_pfn(pte) != pfn) continue;
-            pgtable_unmap_range(mm->pt, va, va + ms->page_size, put_leaf, mm);
+            pgtable_zap_range(mm->pt, va, va + ms->page_size, put_leaf, mm);
             mm->c.pgtables_bytes = vmpte_bytes(mm);
             reclaim_queue_inval(ms->rc, mm, va);
         }

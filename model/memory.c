@@ -814,7 +814,7 @@ static int do_wp_page(struct mm *mm, struct vma *v, uint64_t va, uint64_t pte, u
     uint64_t copy = frames_alloc(ms, 0, PA_MOVABLE, PA_WMARK_LOW);
     if (copy == NO_PFN) return -1;
     /* the old mapping goes (its reference and RSS), the copy comes in */
-    pgtable_unmap_range(mm->pt, page, page + ms->page_size, put_leaf, mm);
+    pgtable_zap_range(mm->pt, page, page + ms->page_size, put_leaf, mm);
     if (!(pte & PTE_ZERO)) ms->st.cow_copies++;
     return map_new_anon(mm, v, page, copy, 1);
 }

@@ -195,7 +195,7 @@ uint64_t pgtable_update(struct pgtable *pt, uint64_t va, uint64_t set, uint64_t 
 }
 
 /* ---- range operations: one recursive walker with an action per leaf ---- */
-enum range_op { OP_UNMAP, OP_PROTECT, OP_VISIT };
+enum range_op { OP_UNMAP, OP_ZAP, OP_PROTECT, OP_VISIT };
 
 struct range_args {
     enum range_op op;
@@ -222,7 +222,7 @@ static void range_node(struct pgtable *pt, struct pt_node *n, uint64_t base, str
             a->count++;
             if (a->fn && a->op != OP_PROTECT)
                 a->fn(a->ctx, va, e, n->level);
-            if (a->op == OP_UNMAP) {
+            if (a->op == OP_UNMAP || a->op == OP_ZAP) {
                 n->e[i] = 0;
                 n->used--;
             } else if (a->op == OP_PROTECT) {
@@ -257,6 +257,12 @@ uint64_t pgtable_unmap_range(struct pgtable *pt, uint64_t start, uint64_t end, p
                              void *ctx)
 {
     struct range_args a = {.op = OP_UNMAP, .start = start, .end = end, .fn = fn, .ctx = ctx};
+    return range_run(pt, &a);
+}
+
+uint64_t pgtable_zap_range(struct pgtable *pt, uint64_t start, uint64_t end, pgtable_leaf_fn fn, void *ctx)
+{
+    struct range_args a = {.op = OP_ZAP, .start = start, .end = end, .fn = fn, .ctx = ctx};
     return range_run(pt, &a);
 }
 

@@ -73,6 +73,12 @@ typedef void (*pgtable_leaf_fn)(void *ctx, uint64_t va, uint64_t pte, unsigned l
  * fn first; frees tables left empty. Returns the number of leaves removed. */
 uint64_t pgtable_unmap_range(struct pgtable *pt, uint64_t start, uint64_t end, pgtable_leaf_fn fn,
                              void *ctx);
+/* The same, keeping the tables (zap_pte_range without free_pgtables): how the kernel
+ * unmaps a page it reclaims or copies on write. Page tables go only with their VMA
+ * (munmap, exit), so a table allocation that reclaims (its memory cgroup charge) never
+ * frees a table of the walk that asked for it. */
+uint64_t pgtable_zap_range(struct pgtable *pt, uint64_t start, uint64_t end, pgtable_leaf_fn fn,
+                           void *ctx);
 /* Sets then clears flags on every leaf in [start, end). Returns the number of leaves. */
 uint64_t pgtable_protect_range(struct pgtable *pt, uint64_t start, uint64_t end, uint64_t set,
                                uint64_t clear);

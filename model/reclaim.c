@@ -436,7 +436,7 @@ static int evict_page(void *ctx, uint64_t pfn, int anon, int dirty, uint64_t sha
         queue_write(r, slot, keep ? pfn : PA_NO_PFN);
         r->c.pswpout++;
     }
-    pgtable_unmap_range(mm->pt, va, va + (1ull << r->cfg.page_shift), NULL, NULL);
+    pgtable_zap_range(mm->pt, va, va + (1ull << r->cfg.page_shift), NULL, NULL);
     if (written)
         r->shrink_unmapped++;
     else

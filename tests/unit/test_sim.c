@@ -793,6 +793,46 @@ static void test_interrupts_cost_a_busy_cpu(void **state)
     free(srcs[0]);
 }
 
+/* Reclaim unmaps a page and leaves its page table (try_to_unmap; tables go with their VMA
+ * at munmap or exit): 64 pages, each alone in its 2 MiB (its own level-1 table), evicted
+ * while another region thrashes in a memory cgroup, keep their 64 tables. Freeing them
+ * made the walk that allocates a table (and so charges the group and reclaims) write
+ * into a freed table: a use-after-free the sanitizer build of this test catches. */
+static void test_reclaim_keeps_page_tables(void **state)
+{
+    (void)state;
+    struct mem_src *m = new_src();
+    add_switch(m, 100);
+    add_mmap(m, 0x40000000, 128ull << 20);
+    add_mmap(m, 0x80000000, 1024 * 4096);
+    for (int i = 0; i < 64; i++)
+        add(m, MMT_STORE, 0x40000000 + (uint64_t)i * (2ull << 20), 8);
+    for (int round = 0; round < 3; round++)
+        for (int i = 0; i < 1024; i++)
+            add(m, MMT_STORE, 0x80000000 + (uint64_t)i * 4096, 8);
+    char *sets[] = {"memory.unlimited=0", "memory.size=64M", "swap.size=16M", "memcg.limit=1M"};
+    struct sim *s = make_sim(simple_ini, sets, 4);
+    run(s, &m, 1);
+    /* every page written out at least once: the lone ones (the coldest) too */
+    assert_true(stat(s, "reclaim.pswpout") >= 64 + 1024);
+    /* 64 level-1 tables of the lone pages, 2 of the thrashing region, the levels above
+     * (the process's VmPTE, in the report's processes list) */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    struct json j;
+    json_init(&j, f, 0);
+    sim_report_json(s, &j);
+    json_end(&j);
+    fclose(f);
+    const char *pgt = strstr(buf, "\"pgtables_bytes\":");
+    assert_non_null(pgt);
+    assert_true(strtod(pgt + strlen("\"pgtables_bytes\":"), NULL) >= (64 + 2) * 4096);
+    free(buf);
+    sim_free(s);
+    free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -814,6 +854,7 @@ int main(void)
         cmocka_unit_test(test_dirty_bit_assist),
         cmocka_unit_test(test_populate_write_dirties),
         cmocka_unit_test(test_interrupts_cost_a_busy_cpu),
+        cmocka_unit_test(test_reclaim_keeps_page_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
