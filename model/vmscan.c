@@ -35,6 +35,10 @@ struct vmscan {
      * lists' exact sizes otherwise. */
     int stats_stale;
     uint64_t flushed_nr[NR_LISTS];
+    uint64_t flushed_activate[2]; /* WORKINGSET_ACTIVATE_ANON, _FILE as of the last flush */
+    /* lruvec->refaults[]: WORKINGSET_ACTIVATE_* as the statistics said at the end of the
+     * last reclaim (snapshot_refaults); a change since means refaults are activating pages */
+    uint64_t refaults[2];
     /* OPT: a max-heap of frames keyed by next use */
     uint64_t *next_use;
     uint32_t *heap, *heap_pos;
@@ -374,18 +378,30 @@ void vmscan_use_flushed_stats(struct vmscan *v)
 {
     v->stats_stale = 1;
     memset(v->flushed_nr, 0, sizeof v->flushed_nr); /* a new group: nothing flushed yet */
+    memset(v->flushed_activate, 0, sizeof v->flushed_activate);
 }
 
 void vmscan_flush_stats(struct vmscan *v)
 {
     for (unsigned l = 0; l < NR_LISTS; l++)
         v->flushed_nr[l] = v->lists[l].nr;
+    v->flushed_activate[0] = v->st.workingset_activate_anon;
+    v->flushed_activate[1] = v->st.workingset_activate_file;
 }
 
 /* lruvec_page_state(NR_LRU_BASE + l): the size as the statistics say. */
 static uint64_t lru_stat(const struct vmscan *v, unsigned l)
 {
     return v->stats_stale ? v->flushed_nr[l] : v->lists[l].nr;
+}
+
+/* lruvec_page_state(WORKINGSET_ACTIVATE_ANON + file): refaults that activated their page,
+ * as the statistics say. */
+static uint64_t activate_stat(const struct vmscan *v, int file)
+{
+    if (v->stats_stale)
+        return v->flushed_activate[file];
+    return file ? v->st.workingset_activate_file : v->st.workingset_activate_anon;
 }
 
 /* lru_note_cost(): an I/O (a page written, or read back by a refault) costs a batch of
@@ -502,11 +518,19 @@ int vmscan_kswapd_try_sleep(struct vmscan *v, uint64_t free_pages, uint64_t wmar
 
 /* ---- shrinking, kernel policy ---- */
 
+#define DEACTIVATE_ANON 1u
+#define DEACTIVATE_FILE 2u
+
 struct shrink_ctx {
     struct vmscan *v;
     struct scan_control *sc;
     vmscan_evict_fn evict;
     void *ctx;
+    /* scan_control's deactivation state: which active lists this priority may shrink
+     * (prepare_scan_control), whether one was passed over for that (skipped_deactivate),
+     * and do_try_to_free_pages's last retry (force_deactivate: both may) */
+    unsigned may_deactivate;
+    int skipped_deactivate, force_deactivate;
 };
 
 void vmscan_io_epoch(struct vmscan *v) { v->io_epoch++; }
@@ -732,14 +756,43 @@ static void shrink_inactive_list(struct shrink_ctx *s, unsigned lru, uint64_t nr
     note_cost(v, lru == LRU_INACTIVE_FILE, pageout, n - (s->sc->nr_reclaimed - reclaimed0));
 }
 
+/* shrink_list(): an active list is shrunk only when this priority may deactivate its
+ * type; otherwise the skip is noted for do_try_to_free_pages's retry. */
 static void shrink_list(struct shrink_ctx *s, unsigned lru, uint64_t nr)
 {
     if (lru == LRU_ACTIVE_ANON || lru == LRU_ACTIVE_FILE) {
-        if (vmscan_inactive_is_low(s->v, lru == LRU_ACTIVE_FILE))
+        if (s->may_deactivate & (lru == LRU_ACTIVE_FILE ? DEACTIVATE_FILE : DEACTIVATE_ANON))
             shrink_active_list(s, lru, nr);
+        else
+            s->skipped_deactivate = 1;
         return;
     }
     shrink_inactive_list(s, lru, nr);
+}
+
+/* prepare_scan_control() (shrink_node, at every priority): a type's active list may be
+ * deactivated when refaults activated pages since the last reclaim's snapshot_refaults
+ * (a new workingset is forming) or its inactive list is low; both read the statistics
+ * (flushed, for a memory cgroup). force_deactivate: both types may. */
+static void prepare_scan_control(struct shrink_ctx *s)
+{
+    struct vmscan *v = s->v;
+    if (s->force_deactivate) {
+        s->may_deactivate = DEACTIVATE_ANON | DEACTIVATE_FILE;
+        return;
+    }
+    s->may_deactivate = 0;
+    if (activate_stat(v, 0) != v->refaults[0] || vmscan_inactive_is_low(v, 0))
+        s->may_deactivate |= DEACTIVATE_ANON;
+    if (activate_stat(v, 1) != v->refaults[1] || vmscan_inactive_is_low(v, 1))
+        s->may_deactivate |= DEACTIVATE_FILE;
+}
+
+/* snapshot_refaults(), at the end of do_try_to_free_pages and balance_pgdat. */
+static void snapshot_refaults(struct vmscan *v)
+{
+    v->refaults[0] = activate_stat(v, 0);
+    v->refaults[1] = activate_stat(v, 1);
 }
 
 /* get_scan_count(): which lists to scan at this priority and how much, in the kernel's
@@ -760,8 +813,8 @@ static void get_scan_count(struct shrink_ctx *s, int priority, uint64_t nr[4])
         kind = SCAN_EQUAL;
     else if (file_is_tiny)
         kind = SCAN_ANON;
-    else if (!vmscan_inactive_is_low(v, 1) && (lru_stat(v, LRU_INACTIVE_FILE) >> priority))
-        kind = SCAN_FILE; /* cache_trim_mode: plenty of inactive cache */
+    else if (!(s->may_deactivate & DEACTIVATE_FILE) && (lru_stat(v, LRU_INACTIVE_FILE) >> priority))
+        kind = SCAN_FILE; /* cache_trim_mode: plenty of inactive cache, not thrashing */
     /* calculate_pressure_balance: each cost is damped by the total, so neither type's
      * share drops below about a third of its swappiness share */
     uint64_t total = v->anon_cost + v->file_cost;
@@ -791,11 +844,14 @@ static void get_scan_count(struct shrink_ctx *s, int priority, uint64_t nr[4])
     }
 }
 
-static uint64_t shrink_kernel(struct shrink_ctx *s)
+/* One descent from DEF_PRIORITY to 0 (do_try_to_free_pages's loop over shrink_zones, or
+ * balance_pgdat's), until nr_to_reclaim pages are freed. */
+static void shrink_priorities(struct shrink_ctx *s)
 {
     struct scan_control *sc = s->sc;
     for (int prio = DEF_PRIORITY; prio >= 0; prio--) {
         sc->priority = prio;
+        prepare_scan_control(s);
         uint64_t nr[4];
         get_scan_count(s, prio, nr);
         while (nr[LRU_INACTIVE_ANON] || nr[LRU_ACTIVE_FILE] || nr[LRU_INACTIVE_FILE]) {
@@ -813,13 +869,40 @@ static uint64_t shrink_kernel(struct shrink_ctx *s)
             if (sc->nr_reclaimed >= sc->nr_to_reclaim)
                 break;
         }
-        /* Keep the anon inactive list from running dry (shrink_lruvec's tail). */
+        /* Keep the anon inactive list from running dry (shrink_lruvec's tail: not
+         * subject to may_deactivate). */
         if (sc->may_swap && vmscan_inactive_is_low(s->v, 0))
             shrink_active_list(s, LRU_ACTIVE_ANON, SWAP_CLUSTER_MAX);
         if (sc->level_done) /* shrink_lruvec's end: blk_finish_plug */
             sc->level_done(s->ctx, sc);
         if (sc->nr_reclaimed >= sc->nr_to_reclaim)
             break;
+    }
+}
+
+/* do_try_to_free_pages() (direct and memory-cgroup reclaim): a descent that freed nothing
+ * is repeated from DEF_PRIORITY, first as a full walk of the cgroup tree (memcg_full_walk:
+ * here the same lists again), then, if an active list was passed over because its type
+ * might not be deactivated, with force_deactivate. The refault counters are snapshot at
+ * the end of every descent round. kswapd (balance_pgdat) does one descent, no retry. */
+static uint64_t shrink_kernel(struct shrink_ctx *s)
+{
+    struct scan_control *sc = s->sc;
+    int memcg_full_walk = 0;
+    for (;;) {
+        shrink_priorities(s);
+        snapshot_refaults(s->v);
+        if (sc->nr_reclaimed || sc->is_kswapd)
+            break;
+        if (!memcg_full_walk) {
+            memcg_full_walk = 1;
+        } else if (s->skipped_deactivate) {
+            s->force_deactivate = 1;
+            s->skipped_deactivate = 0;
+        } else {
+            break;
+        }
+        sc->retries++;
     }
     return sc->nr_reclaimed;
 }
@@ -885,8 +968,9 @@ static uint64_t shrink_policy(struct shrink_ctx *s)
 uint64_t vmscan_shrink(struct vmscan *v, struct scan_control *sc, vmscan_evict_fn evict,
                        void *ctx)
 {
-    struct shrink_ctx s = {v, sc, evict, ctx};
+    struct shrink_ctx s = {.v = v, .sc = sc, .evict = evict, .ctx = ctx};
     sc->nr_scanned = sc->nr_reclaimed = sc->nr_swap_writeback = 0;
+    sc->retries = 0;
     uint64_t got = v->cfg.policy == VMSCAN_KERNEL ? shrink_kernel(&s) : shrink_policy(&s);
     if (got == 0)
         v->st.reclaim_failures++;

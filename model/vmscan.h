@@ -146,10 +146,16 @@ struct scan_control {
                                    swap cache: not reclaimed (the kernel counts them in
                                    pgscan and pswpout, not in nr_reclaimed) */
     int priority;       /* the priority at which reclaim stopped */
+    unsigned retries;   /* descents repeated because one freed nothing (do_try_to_free_pages:
+                           memcg_full_walk, then force_deactivate if an active list was
+                           skipped); 0 or 1 or 2, always 0 for kswapd */
 };
 
 /* do_try_to_free_pages()/balance_pgdat(): shrink from DEF_PRIORITY down to 0 until
- * nr_to_reclaim frames are freed. Returns nr_reclaimed. */
+ * nr_to_reclaim frames are freed; direct reclaim that freed nothing descends again (see
+ * retries). An active list is shrunk at a priority only if refaults activated pages since
+ * the last reclaim or its inactive list is low (prepare_scan_control), as the statistics
+ * say. Returns nr_reclaimed. */
 uint64_t vmscan_shrink(struct vmscan *v, struct scan_control *sc, vmscan_evict_fn evict,
                        void *ctx);
 

@@ -24,6 +24,9 @@ struct owner {
     uint64_t written[256]; /* dirty file pages written back (pageout), in order */
     unsigned nwritten;
     int refuse_anon;
+    uint64_t swap_writeback_below; /* anon pages with a lower pfn: the swap write is queued
+                                      and the page kept under writeback (returns 1) */
+    unsigned nswap_writes;
 };
 
 static int owner_evict(void *ctx, uint64_t pfn, int anon, int dirty, uint64_t shadow)
@@ -31,6 +34,10 @@ static int owner_evict(void *ctx, uint64_t pfn, int anon, int dirty, uint64_t sh
     struct owner *o = ctx;
     if (anon && o->refuse_anon)
         return -1;
+    if (anon && pfn < o->swap_writeback_below) {
+        o->nswap_writes++;
+        return 1;
+    }
     if (dirty) { /* pageout: written back, the frame stays */
         o->written[o->nwritten++] = pfn;
         return 1;
@@ -144,7 +151,8 @@ static void young_anon_is_kept_then_activated(void **state)
 }
 
 /* A file page gets a second chance: young once -> kept inactive with PG_referenced;
- * young again -> activated. */
+ * young again -> activated. (kswapd: one descent. Direct reclaim that freed nothing
+ * descends again, and then the page, referenced but not young, goes.) */
 static void file_page_second_chance(void **state)
 {
     (void)state;
@@ -152,8 +160,18 @@ static void file_page_second_chance(void **state)
     vmscan_add(v, 5, 0, VMSCAN_NO_NEXT_USE);
     vmscan_access(v, 5, VMSCAN_NO_NEXT_USE);
     struct owner o = {0};
-    struct scan_control sc = {.nr_to_reclaim = 1};
+    struct scan_control direct = {.nr_to_reclaim = 1};
+    assert_int_equal(vmscan_shrink(v, &direct, owner_evict, &o), 1);
+    assert_int_equal(direct.retries, 1);
+    assert_true(was_evicted(&o, 5));
+    vmscan_free(v);
+    v = kernel_vm(16, 60);
+    vmscan_add(v, 5, 0, VMSCAN_NO_NEXT_USE);
+    vmscan_access(v, 5, VMSCAN_NO_NEXT_USE);
+    o.n = 0;
+    struct scan_control sc = {.nr_to_reclaim = 1, .is_kswapd = 1};
     assert_int_equal(vmscan_shrink(v, &sc, owner_evict, &o), 0);
+    assert_int_equal(sc.retries, 0);
     assert_int_equal(vmscan_frame_list(v, 5), LRU_INACTIVE_FILE);
     assert_true(vmscan_frame_referenced(v, 5));
     assert_int_equal(vmscan_stats(v)->reclaim_failures, 1);
@@ -544,6 +562,111 @@ static void cgroup_reclaim_scans_anon_by_its_share(void **state)
     }
 }
 
+/* do_try_to_free_pages's retries. Inactive anon 0..31, every one's swap write queued and
+ * the page kept under writeback; active anon 32..47, freed when reclaimed. The statistics,
+ * flushed at 32 inactive / 16 active (not low), no refault: may_deactivate is off, so
+ * shrink_list skips the active list (skipped_deactivate). Global reclaim with no file
+ * pages scans anon by list >> priority (file_is_tiny):
+ * - descent 1: inactive 1, 2, 4, 8, 16 at priorities 5..1 and 32 at 0: pages 0..31 written,
+ *   none freed; the active list's 1, 2, 4, 8, 16 skipped.
+ * - descent 2 (memcg_full_walk): every inactive page under writeback: nothing.
+ * - descent 3 (force_deactivate): the active list goes to the inactive head 1, 1, 3, 5 pages
+ *   at priorities 4..1 (16 >> 4; 15 >> 3; 14 >> 2; 11 >> 1) while the inactive scans (2, 4,
+ *   8, 18 of 33, 34, 37 pages) rotate the written ones; at priority 0 (42 inactive, 6
+ *   active) the first batch of 32 meets the first five deactivated pages among 27 written
+ *   ones, the last six active ones are deactivated, the second batch of 10 meets the other
+ *   five: pages 32..41 freed, 10.
+ * kswapd (balance_pgdat) does descent 1 only. */
+static void direct_reclaim_retries_then_forces_deactivation(void **state)
+{
+    (void)state;
+    for (int kswapd = 0; kswapd < 2; kswapd++) {
+        struct vmscan *v = kernel_vm(64, 60);
+        for (uint64_t p = 0; p < 32; p++)
+            vmscan_add(v, p, VMSCAN_ANON, VMSCAN_NO_NEXT_USE);
+        for (uint64_t p = 32; p < 48; p++)
+            vmscan_add(v, p, VMSCAN_ANON | VMSCAN_ACTIVE, VMSCAN_NO_NEXT_USE);
+        vmscan_use_flushed_stats(v);
+        vmscan_flush_stats(v);
+        struct owner o = {.swap_writeback_below = 32};
+        struct scan_control sc = {.nr_to_reclaim = 32, .may_swap = 1, .is_kswapd = kswapd};
+        uint64_t got = vmscan_shrink(v, &sc, owner_evict, &o);
+        assert_int_equal(o.nswap_writes, 32);
+        assert_int_equal(sc.nr_swap_writeback, 32);
+        if (kswapd) {
+            assert_int_equal(got, 0);
+            assert_int_equal(sc.retries, 0);
+            assert_int_equal(vmscan_stats(v)->pgdeactivate, 0);
+        } else {
+            assert_int_equal(got, 10);
+            assert_int_equal(sc.retries, 2);
+            assert_int_equal(vmscan_stats(v)->pgdeactivate, 16);
+            assert_int_equal(o.n, 10);
+            for (unsigned i = 0; i < o.n; i++)
+                assert_int_equal(o.evicted[i], 32 + i);
+        }
+        vmscan_free(v);
+    }
+}
+
+/* prepare_scan_control: refaults that activated pages since the last reclaim let the next
+ * one deactivate (exact statistics here). Inactive anon 0..31, active 32..47 (32 inactive
+ * is not low against 16 active); global reclaim with no file pages scans list >> priority.
+ * Reclaim 1 (8 pages): inactive 1, 1 (31 >> 4), 3 (30 >> 3), 6 (27 >> 2) freed = 11, the
+ * active list skipped. A refault activates a page. Reclaim 2: inactive 21, active 16:
+ * priority 4 frees 1 and deactivates 1; 3: 2 (21 >> 3) and 1 (15 >> 3); 2: 5 (20 >> 2)
+ * and 3 (14 >> 2): 8 freed, 5 deactivated. Reclaim 3 (4 pages), no refault since
+ * reclaim 2's snapshot: 1 (18 >> 4), 2 (17 >> 3), 3 (15 >> 2) freed, none deactivated (the
+ * inactive list, 12 against 11 active at the end, never low: shrink_lruvec's tail, which
+ * deactivates regardless, stays idle). */
+static void refault_activation_lets_reclaim_deactivate(void **state)
+{
+    (void)state;
+    struct vmscan *v = kernel_vm(64, 60);
+    for (uint64_t p = 0; p < 32; p++)
+        vmscan_add(v, p, VMSCAN_ANON, VMSCAN_NO_NEXT_USE);
+    for (uint64_t p = 32; p < 48; p++)
+        vmscan_add(v, p, VMSCAN_ANON | VMSCAN_ACTIVE, VMSCAN_NO_NEXT_USE);
+    struct owner o = {0};
+    struct scan_control sc1 = {.nr_to_reclaim = 8, .may_swap = 1};
+    assert_int_equal(vmscan_shrink(v, &sc1, owner_evict, &o), 11);
+    assert_int_equal(vmscan_stats(v)->pgdeactivate, 0);
+    unsigned flags = vmscan_refault(v, vmscan_pack_shadow(v, 0), 1, 1, NULL);
+    assert_true(flags & VMSCAN_ACTIVE);
+    assert_int_equal(vmscan_stats(v)->workingset_activate_anon, 1);
+    struct scan_control sc2 = {.nr_to_reclaim = 8, .may_swap = 1};
+    assert_int_equal(vmscan_shrink(v, &sc2, owner_evict, &o), 8);
+    assert_int_equal(vmscan_stats(v)->pgdeactivate, 5);
+    struct scan_control sc3 = {.nr_to_reclaim = 4, .may_swap = 1};
+    assert_int_equal(vmscan_shrink(v, &sc3, owner_evict, &o), 6);
+    assert_int_equal(vmscan_stats(v)->pgdeactivate, 5);
+    vmscan_free(v);
+}
+
+/* The refault test reads the flushed statistics too: an activation is seen by the reclaims
+ * after the next flush, not before. */
+static void refault_activation_seen_after_flush(void **state)
+{
+    (void)state;
+    struct vmscan *v = kernel_vm(64, 60);
+    for (uint64_t p = 0; p < 32; p++)
+        vmscan_add(v, p, VMSCAN_ANON, VMSCAN_NO_NEXT_USE);
+    for (uint64_t p = 32; p < 48; p++)
+        vmscan_add(v, p, VMSCAN_ANON | VMSCAN_ACTIVE, VMSCAN_NO_NEXT_USE);
+    vmscan_use_flushed_stats(v);
+    vmscan_flush_stats(v); /* 32 inactive, 16 active: not low */
+    assert_true(vmscan_refault(v, vmscan_pack_shadow(v, 0), 1, 1, NULL) & VMSCAN_ACTIVE);
+    struct owner o = {0};
+    struct scan_control sc1 = {.nr_to_reclaim = 8, .may_swap = 1};
+    assert_int_equal(vmscan_shrink(v, &sc1, owner_evict, &o), 11);
+    assert_int_equal(vmscan_stats(v)->pgdeactivate, 0);
+    vmscan_flush_stats(v); /* 21 inactive, 16 active, one activation */
+    struct scan_control sc2 = {.nr_to_reclaim = 8, .may_swap = 1};
+    assert_int_equal(vmscan_shrink(v, &sc2, owner_evict, &o), 8);
+    assert_int_equal(vmscan_stats(v)->pgdeactivate, 5);
+    vmscan_free(v);
+}
+
 /* A memory cgroup's balance reads its flushed statistics: a new group's say 0, so its
  * inactive list is never low until a flush; after one, the exact sizes count. */
 static void flushed_stats_decide_balance(void **state)
@@ -573,6 +696,9 @@ int main(void)
         cmocka_unit_test(young_anon_is_kept_then_activated),
         cmocka_unit_test(cgroup_reclaim_scans_anon_by_its_share),
         cmocka_unit_test(flushed_stats_decide_balance),
+        cmocka_unit_test(direct_reclaim_retries_then_forces_deactivation),
+        cmocka_unit_test(refault_activation_lets_reclaim_deactivate),
+        cmocka_unit_test(refault_activation_seen_after_flush),
         cmocka_unit_test(file_page_second_chance),
         cmocka_unit_test(no_swap_spares_anon),
         cmocka_unit_test(swappiness_weights_anon_and_file),
