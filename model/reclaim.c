@@ -501,14 +501,34 @@ static void shrink_level_done(void *ctx, const struct scan_control *sc)
     r->plugged = 1;
 }
 
-/* vmscan's wait_writeback (a cgroup-v1 memcg): wait for pfn's write if it is on its way to
- * the device (a write of this shrink is still plugged: no). */
+/* Whether pfn's swap write was queued by reclaim and is not done: in the run being built,
+ * or in the queue of writes (held by the plug, or on the device). */
+static int write_pending(const struct reclaim *r, uint64_t pfn)
+{
+    for (unsigned i = 0; i < r->run_npfn; i++)
+        if (r->run_pfn[i] == pfn)
+            return 1;
+    for (size_t i = r->wb_head; i < r->wb_head + r->wb_n; i++)
+        if (r->wb[i].pfn == pfn)
+            return 1;
+    return 0;
+}
+
+/* vmscan's wait_writeback (a cgroup-v1 memcg): folio_wait_writeback sleeps, and a task that
+ * sleeps submits what its plug holds (schedule -> sched_submit_work -> blk_flush_plug; the
+ * plug stays for later writes): the held writes go to the device now, and the reclaim
+ * waits for pfn's. */
 static int shrink_wait_writeback(void *ctx, uint64_t pfn)
 {
     struct reclaim *r = ctx;
+    if (!write_pending(r, pfn))
+        return 0;
+    r->sync_write_ns += flush_write_run(r);
+    if (r->plugged) {
+        unplug_writes(r, shrink_now_ns(r, r->cur_sc));
+        r->plugged = 1;
+    }
     for (size_t i = r->wb_head; i < r->wb_head + r->wb_n; i++) {
-        if (r->wb[i].done_ns == UINT64_MAX)
-            return 0;
         if (r->wb[i].pfn != pfn)
             continue;
         uint64_t now = shrink_now_ns(r, r->cur_sc);
@@ -519,7 +539,7 @@ static int shrink_wait_writeback(void *ctx, uint64_t pfn)
         wb_complete(r, r->wb[i].done_ns > now ? r->wb[i].done_ns : now);
         return 1;
     }
-    return 0;
+    return 1; /* done already (wb_complete ended it) */
 }
 
 /* One shrink; returns pages freed and adds its CPU cost to *cycles. keep_writeback: a
