@@ -318,12 +318,45 @@ static void unplug_writes(struct reclaim *r, uint64_t at_ns)
     r->plug_kept = 0;
 }
 
+static uint64_t shrink_now_ns(const struct reclaim *r, const struct scan_control *sc);
+
+/* Everything the plug holds goes to the device now (a flush; the plug stays in place for
+ * later writes). */
+static void flush_plug(struct reclaim *r)
+{
+    r->sync_write_ns += flush_write_run(r);
+    if (!r->plugged)
+        return;
+    unplug_writes(r, r->cur_sc ? shrink_now_ns(r, r->cur_sc) : r->now_ns);
+    r->plugged = 1;
+    r->plug_head_read = 0;
+}
+
+/* blk_add_rq_to_plug, as a new write request is about to join the plug: a plug that holds
+ * BLK_MAX_REQUEST_COUNT requests, or whose first request (rq_list_peek: the head of the
+ * list, the oldest) has BLK_PLUG_FLUSH_SIZE bytes, is flushed first. So a reclaim with a
+ * plug of its own sends its writes as soon as its first run of 32 pages is followed by
+ * another, and one inside a swap-in's readahead plug (a read of a few pages first) holds
+ * them until 32 requests have gathered, it sleeps, or the readahead ends. */
+static void plug_add_request(struct reclaim *r)
+{
+    if (!r->plugged)
+        return;
+    size_t nreq = r->plug_n + (r->plug_head_read ? 1u : 0u);
+    if (nreq == 0)
+        return;
+    uint64_t first_bytes = r->plug_head_read ? 0 : (uint64_t)r->plug[0].len << r->cfg.page_shift;
+    if (nreq >= BLK_MAX_REQUEST_COUNT || first_bytes >= BLK_PLUG_FLUSH_SIZE)
+        flush_plug(r);
+}
+
 /* Queue the write of slot; kept_pfn (or PA_NO_PFN) is the page staying in the swap cache
  * until the write is done. */
 static void queue_write(struct reclaim *r, uint64_t slot, uint64_t kept_pfn)
 {
     if (!(r->run_len && slot == r->run_first + r->run_len && r->run_len < WRITE_RUN_MAX)) {
         r->sync_write_ns += flush_write_run(r);
+        plug_add_request(r);
         r->run_first = slot;
         r->run_len = 0;
     }
@@ -483,22 +516,15 @@ static void shrink_batch_done(void *ctx, const struct scan_control *sc)
     wb_complete(r, shrink_now_ns(r, sc));
 }
 
-/* vmscan's level_done, at the end of a priority's pass (shrink_lruvec's blk_finish_plug).
- * Measured on the kernel (tests/validate/thrash_trace.sh), two regimes: a reclaim that
- * writes a few dozen pages gets them to the device as it goes (block_rq_issue in the
- * reclaiming task between two priorities, completions before the next), one that writes
- * the whole list gets none there until it returns (46 ms into a 47 ms reclaim that wrote
- * 4,744 pages, 959 of them before priority 0). So: the writes of a pass go to the device
- * at its end while the reclaim has written at most two batches, and are held to the end
- * once it has written more. */
+/* vmscan's level_done, at the end of a priority's pass: shrink_lruvec's blk_finish_plug
+ * sends what its plug holds to the device; inside a swap-in's readahead plug that plug is
+ * the readahead's (a nested blk_start_plug is a no-op) and holds on. */
 static void shrink_level_done(void *ctx, const struct scan_control *sc)
 {
     struct reclaim *r = ctx;
-    if (sc->nr_swap_writeback > 2 * SWAP_CLUSTER_MAX)
-        return;
-    r->sync_write_ns += flush_write_run(r);
-    unplug_writes(r, shrink_now_ns(r, sc));
-    r->plugged = 1;
+    (void)sc;
+    if (!r->swapin_plug)
+        flush_plug(r);
 }
 
 /* Whether pfn's swap write was queued by reclaim and is not done: in the run being built,
@@ -523,11 +549,7 @@ static int shrink_wait_writeback(void *ctx, uint64_t pfn)
     struct reclaim *r = ctx;
     if (!write_pending(r, pfn))
         return 0;
-    r->sync_write_ns += flush_write_run(r);
-    if (r->plugged) {
-        unplug_writes(r, shrink_now_ns(r, r->cur_sc));
-        r->plugged = 1;
-    }
+    flush_plug(r);
     for (size_t i = r->wb_head; i < r->wb_head + r->wb_n; i++) {
         if (r->wb[i].pfn != pfn)
             continue;
@@ -567,6 +589,7 @@ static uint64_t shrink(struct reclaim *r, int is_kswapd, uint64_t nr, uint64_t *
     r->keep_writeback = keep_writeback;
     r->plugged = keep_writeback;
     r->inval_batch++;
+    r->plug_head_read = keep_writeback && r->swapin_plug;
     uint64_t got = vmscan_shrink(r->vm, &sc, evict_page, r);
     r->sync_write_ns += flush_write_run(r);
     vmscan_note_reclaim(r->vm, is_kswapd, got);

@@ -17,6 +17,8 @@
 #define VPN_BITS 45              /* 57-bit virtual addresses with 4 KiB pages */
 #define MAX_READAHEAD 64
 #define WRITE_RUN_MAX 256        /* pages in one merged swap write */
+#define BLK_MAX_REQUEST_COUNT 32 /* requests a block plug holds before it is flushed */
+#define BLK_PLUG_FLUSH_SIZE (128u << 10) /* bytes of a plug's first request that flush it */
 
 struct wb_pending {
     uint64_t pfn, done_ns;   /* done_ns UINT64_MAX: its write is still plugged */
@@ -81,6 +83,14 @@ struct reclaim {
      * the device when it ends (46 ms into a 47 ms reclaim that wrote 4,744 pages), so none
      * of its own writes completes while it scans (docs/validation-thrash.md). */
     int keep_writeback, plugged;
+    /* The block plug's requests ahead of the held write runs (blk_add_rq_to_plug flushes
+     * the plug when a new request comes to one holding BLK_MAX_REQUEST_COUNT requests or
+     * whose first request has BLK_PLUG_FLUSH_SIZE bytes): a swap-in's readahead charges
+     * its pages inside its own plug (swap_cluster_readahead, swap_vma_readahead), which
+     * then holds that read first, and a reclaim the charge starts writes into it. */
+    int swapin_plug;         /* the reclaim runs inside a swap-in's readahead plug */
+    int plug_head_read;      /* the plug's first request is that read (under 128 KiB) */
+    unsigned last_swapin_window; /* pages the last swap-in read (1: no readahead) */
     const struct scan_control *cur_sc; /* the shrink in progress */
     uint64_t shrink_wait_ns;   /* what it waited for writes (cgroup v1) */
     struct plugged_run *plug;  /* the runs held, in order: pages written, pages kept */

@@ -192,8 +192,8 @@ static int swapin_vma_readahead(struct reclaim *r, struct mm *mm, uint64_t va, u
 {
     uint64_t vpn_mask = (1ull << VPN_BITS) - 1;
     uint64_t start, end;
-    swap_vma_ra_window(&r->mm_ra[key >> VPN_BITS], key & vpn_mask, swap_config(r->sw)->page_cluster,
-                       &start, &end);
+    r->last_swapin_window = swap_vma_ra_window(&r->mm_ra[key >> VPN_BITS], key & vpn_mask,
+                                               swap_config(r->sw)->page_cluster, &start, &end);
     if (end - start > MAX_READAHEAD)
         end = start + MAX_READAHEAD;
     /* the window's pages on swap and not cached, in address order, and their slots */
@@ -261,7 +261,13 @@ int reclaim_swapin(struct reclaim *r, struct mm *mm, uint64_t va, unsigned pte_f
         r->c.swap_ra_hit += (uint64_t)ra;
         return 2;
     }
+    /* The kernel charges the readahead window's pages inside the readahead's block plug,
+     * after the reads queued before them: a reclaim the charge starts writes into that
+     * plug (swapin_plug). This fault's window is known only once its page is allocated;
+     * the last swap-in's stands in for it. */
+    r->swapin_plug = r->last_swapin_window > 1;
     uint64_t pfn = reclaim_alloc(r, PA_MOVABLE, &res->cycles, &res->stalled);
+    r->swapin_plug = 0;
     if (pfn == PA_NO_PFN)
         return -1;
     const struct swap_config *sc = swap_config(r->sw);
@@ -270,6 +276,7 @@ int reclaim_swapin(struct reclaim *r, struct mm *mm, uint64_t va, unsigned pte_f
     uint64_t ra[MAX_READAHEAD];
     unsigned nra = 0;
     uint64_t done = swap_read_fault(r->sw, r->now_ns, slot, ra, &nra, MAX_READAHEAD);
+    r->last_swapin_window = nra + 1;
     uint64_t wait = done > r->now_ns ? done - r->now_ns : 0;
     if (swap_config(r->sw)->synchronous)
         res->cycles += (uint64_t)((double)wait * r->cfg.freq_ghz); /* decompression on this CPU */
