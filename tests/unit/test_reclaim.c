@@ -16,6 +16,7 @@
 #include "model/page_alloc.h"
 #include "model/pgtable.h"
 #include "model/reclaim.h"
+#include "model/reclaim_internal.h"
 
 static uint64_t table_alloc(void *ctx) { return page_alloc_alloc(ctx, 0, PA_UNMOVABLE, PA_WMARK_NONE); }
 static void table_release(void *ctx, uint64_t pfn) { page_alloc_release(ctx, pfn, 0); }
@@ -244,6 +245,41 @@ static void memcg_limit_enforced(void **state)
     assert_int_equal(touch_pages(&w, 0, 700), 500);
     assert_true(reclaim_memcg_oom(w.r));
     world_done(&w);
+}
+
+/* The block plug a memory cgroup's reclaim writes into. A group of 300 pages, each mapped
+ * once and never touched again (not young: written at the first scan), all in slots 1..300
+ * in order; the 301st page's charge reclaims (cgroup v2: no waiting on writeback). Inside
+ * a swap-in's readahead plug (its read first, under 128 KiB) the writes gather there: the
+ * 300 contiguous pages merge into runs of at most 256 (WRITE_RUN_MAX), 2 requests, and no
+ * flush comes before the end (fewer than 32 requests, a small first one). With a plug of
+ * its own (a first touch) shrink_lruvec sends what it holds at the end of each priority,
+ * so the runs break there: more requests than 2. */
+static void reclaim_writes_gather_in_the_readahead_plug(void **state)
+{
+    (void)state;
+    uint64_t reqs[2];
+    for (int nested = 0; nested < 2; nested++) {
+        struct world w;
+        world_init_cg(&w, 8192, 0, 300);
+        for (uint64_t i = 0; i <= 300; i++) {
+            uint64_t va = 0x10000000ull + (i << 12), cycles = 0;
+            int stalled = 0;
+            w.r->swapin_plug = i == 300 && nested;
+            uint64_t pfn = reclaim_alloc(w.r, PA_MOVABLE, &cycles, &stalled);
+            w.r->swapin_plug = 0;
+            assert_int_not_equal(pfn, PA_NO_PFN);
+            assert_int_equal(pgtable_map(w.mm.pt, va, pfn, 1, PTE_WRITE | PTE_USER | PTE_ACCESSED, NULL), 0);
+            reclaim_page_added(w.r, pfn, &w.mm, va, RECLAIM_ANON);
+            w.mm.c.rss_anon++;
+        }
+        const struct swap_stats *st = swap_stats(reclaim_swap(w.r));
+        assert_int_equal(st->pswpout, 300);
+        reqs[nested] = st->write_reqs;
+        world_done(&w);
+    }
+    assert_int_equal(reqs[1], 2);
+    assert_true(reqs[0] > 2);
 }
 
 /* Without swap, anonymous memory cannot shrink: allocation fails at the min watermark. */
@@ -557,6 +593,7 @@ int main(void)
         cmocka_unit_test(swapin_with_readahead),
         cmocka_unit_test(swapin_cluster_readahead_on_disk),
         cmocka_unit_test(memcg_limit_enforced),
+        cmocka_unit_test(reclaim_writes_gather_in_the_readahead_plug),
         cmocka_unit_test(no_swap_goes_oom),
         cmocka_unit_test(kswapd_balances_to_high),
         cmocka_unit_test(exit_frees_swap),
