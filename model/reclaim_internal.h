@@ -78,10 +78,10 @@ struct reclaim {
                                  write or unused readahead, costs only its scan) */
     uint64_t shrink_clean;    /* pages it unmapped or dropped with no write: evict_clean_cycles */
     /* A memcg's reclaim keeps the pages it writes in the swap cache (keep_writeback) and
-     * holds its writes until it returns (plugged): measured on the kernel
-     * (tests/validate/thrash_trace.sh), the writes of one try_to_free_mem_cgroup_pages reach
-     * the device when it ends (46 ms into a 47 ms reclaim that wrote 4,744 pages), so none
-     * of its own writes completes while it scans (docs/validation-thrash.md). */
+     * queues its writes in a block plug (plugged), which goes to the device as the
+     * kernel's does: by blk_add_rq_to_plug's rule, at the end of each priority when the plug
+     * is the reclaim's own, when the task sleeps, and when the reclaim (or the swap-in's
+     * readahead it runs in) ends (docs/validation-thrash.md). */
     int keep_writeback, plugged;
     /* The block plug's requests ahead of the held write runs (blk_add_rq_to_plug flushes
      * the plug when a new request comes to one holding BLK_MAX_REQUEST_COUNT requests or
