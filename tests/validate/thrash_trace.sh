@@ -10,7 +10,8 @@
 # /proc/vmstat deltas of the run, the program's times and faults (thrash_run), and a summary
 # of the reclaim invocations (tests/validate/thrash_trace.py); the raw trace is kept in
 # $OUT (default build/thrash-trace) as trace.txt with vmstat.delta and memory.stat.
-# Options (env): POLL=1 reads the group's memory.stat every 5 ms during the run (each read
+# Options (env): EXTRA_EVENTS="exceptions/page_fault_user ..." traces those events too.
+# POLL=1 reads the group's memory.stat every 5 ms during the run (each read
 # flushes the group's statistics: the kernel then balances its lists on fresh sizes).
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -37,7 +38,7 @@ else
 fi
 EVENTS="vmscan/mm_vmscan_memcg_reclaim_begin vmscan/mm_vmscan_memcg_reclaim_end vmscan/mm_vmscan_lru_shrink_inactive
         vmscan/mm_vmscan_lru_shrink_active vmscan/mm_vmscan_write_folio block/block_rq_issue block/block_rq_complete
-        memcg/memcg_flush_stats"
+        memcg/memcg_flush_stats ${EXTRA_EVENTS:-}"
 cleanup() {
     echo 0 >"$T/tracing_on"
     for e in $EVENTS; do echo 0 >"$T/events/$e/enable"; done
