@@ -351,14 +351,22 @@ static void plug_add_request(struct reclaim *r)
 }
 
 /* Queue the write of slot; kept_pfn (or PA_NO_PFN) is the page staying in the swap cache
- * until the write is done. */
+ * until the write is done. A write joins the pending request when its slot follows the
+ * request's last (a back merge) or precedes its first (a front merge: blk_attempt_plug_merge
+ * tries both on the plug's last request, and mq-deadline does too): pages rewritten to the
+ * slots they already hold often come off the list in descending slot order (the rotation
+ * at the end of their earlier write puts the last one done at the tail). */
 static void queue_write(struct reclaim *r, uint64_t slot, uint64_t kept_pfn)
 {
-    if (!(r->run_len && slot == r->run_first + r->run_len && r->run_len < WRITE_RUN_MAX)) {
+    int back = r->run_len && slot == r->run_first + r->run_len;
+    int front = r->run_len && slot + 1 == r->run_first;
+    if (!((back || front) && r->run_len < WRITE_RUN_MAX)) {
         r->sync_write_ns += flush_write_run(r);
         plug_add_request(r);
         r->run_first = slot;
         r->run_len = 0;
+    } else if (front) {
+        r->run_first = slot;
     }
     r->run_len++;
     if (kept_pfn != PA_NO_PFN)

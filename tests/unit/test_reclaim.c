@@ -282,6 +282,67 @@ static void reclaim_writes_gather_in_the_readahead_plug(void **state)
     assert_true(reqs[0] > 2);
 }
 
+/* A write joins the pending request at either end (blk_attempt_plug_merge's back and front
+ * merges). 300 pages of a 300-page group written once, in slots 1..300 in order (the 301st
+ * page's charge, inside a readahead plug: 2 requests); when their writes are done each goes
+ * to the inactive tail in turn (folio_rotate_reclaimable), so the list from its tail holds
+ * them in descending slot order. Those still in the swap cache are mapped again by read
+ * faults (clean, as do_swap_page maps an exclusive page) and stored to (the PTE's dirty
+ * bit); new pages are charged until the group's reclaim writes again, inside a readahead
+ * plug: the new pages (not young) go first to fresh slots in order, one request; the
+ * mapped ones (young: spared once, written at the second look) go back to the slots they
+ * hold, highest first, and merge from the front into one request. 2 requests for the whole
+ * group's 300 pages; merging at the back only, each rewrite would be a request of its own. */
+static void reclaim_rewrites_merge_from_the_front(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init_cg(&w, 8192, 0, 300);
+    for (uint64_t i = 0; i <= 300; i++) {
+        uint64_t va = 0x10000000ull + (i << 12), cycles = 0;
+        int stalled = 0;
+        w.r->swapin_plug = i == 300;
+        uint64_t pfn = reclaim_alloc(w.r, PA_MOVABLE, &cycles, &stalled);
+        w.r->swapin_plug = 0;
+        assert_int_not_equal(pfn, PA_NO_PFN);
+        assert_int_equal(pgtable_map(w.mm.pt, va, pfn, 1, PTE_WRITE | PTE_USER | PTE_ACCESSED, NULL), 0);
+        reclaim_page_added(w.r, pfn, &w.mm, va, RECLAIM_ANON);
+        w.mm.c.rss_anon++;
+    }
+    const struct swap_stats *st = swap_stats(reclaim_swap(w.r));
+    assert_int_equal(st->pswpout, 300);
+    assert_int_equal(st->write_reqs, 2);
+    reclaim_set_time(w.r, 1000000000ull); /* the writes are done: rotated to the tail */
+    uint64_t cached = 0;
+    for (uint64_t i = 0; i < 300; i++) {
+        uint64_t va = 0x10000000ull + (i << 12);
+        if (!reclaim_swap_cached(w.r, &w.mm, va))
+            continue;
+        struct swapin_result sr;
+        assert_int_equal(reclaim_swapin(w.r, &w.mm, va, PTE_WRITE | PTE_USER, &sr), 2);
+        pgtable_update(w.mm.pt, va, PTE_DIRTY, 0);
+        cached++;
+    }
+    assert_true(cached > 32 && cached <= WRITE_RUN_MAX); /* more than a batch, one request */
+    uint64_t i = 301;
+    for (; st->pswpout == 300 && i < 600; i++) {
+        uint64_t va = 0x10000000ull + (i << 12), cycles = 0;
+        int stalled = 0;
+        w.r->swapin_plug = 1;
+        uint64_t pfn = reclaim_alloc(w.r, PA_MOVABLE, &cycles, &stalled);
+        w.r->swapin_plug = 0;
+        assert_int_not_equal(pfn, PA_NO_PFN);
+        assert_int_equal(pgtable_map(w.mm.pt, va, pfn, 1, PTE_WRITE | PTE_USER | PTE_ACCESSED, NULL), 0);
+        reclaim_page_added(w.r, pfn, &w.mm, va, RECLAIM_ANON);
+        w.mm.c.rss_anon++;
+    }
+    /* the group's 300 pages: the mapped ones, the 301st and the new ones before the last */
+    assert_int_equal(cached + 1 + (i - 1 - 301), 300);
+    assert_int_equal(st->pswpout, 600);
+    assert_int_equal(st->write_reqs, 4);
+    world_done(&w);
+}
+
 /* Without swap, anonymous memory cannot shrink: allocation fails at the min watermark. */
 static void no_swap_goes_oom(void **state)
 {
@@ -594,6 +655,7 @@ int main(void)
         cmocka_unit_test(swapin_cluster_readahead_on_disk),
         cmocka_unit_test(memcg_limit_enforced),
         cmocka_unit_test(reclaim_writes_gather_in_the_readahead_plug),
+        cmocka_unit_test(reclaim_rewrites_merge_from_the_front),
         cmocka_unit_test(no_swap_goes_oom),
         cmocka_unit_test(kswapd_balances_to_high),
         cmocka_unit_test(exit_frees_swap),
