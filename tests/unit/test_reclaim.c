@@ -247,6 +247,23 @@ static void memcg_limit_enforced(void **state)
     world_done(&w);
 }
 
+/* Charges and maps 301 anonymous pages at 0x10000000 in a 300-page group: the 301st
+ * charge reclaims, inside a swap-in's readahead plug when in_plug. */
+static void charge_301_pages(struct world *w, int in_plug)
+{
+    for (uint64_t i = 0; i <= 300; i++) {
+        uint64_t va = 0x10000000ull + (i << 12), cycles = 0;
+        int stalled = 0;
+        w->r->swapin_plug = i == 300 && in_plug;
+        uint64_t pfn = reclaim_alloc(w->r, PA_MOVABLE, &cycles, &stalled);
+        w->r->swapin_plug = 0;
+        assert_int_not_equal(pfn, PA_NO_PFN);
+        assert_int_equal(pgtable_map(w->mm.pt, va, pfn, 1, PTE_WRITE | PTE_USER | PTE_ACCESSED, NULL), 0);
+        reclaim_page_added(w->r, pfn, &w->mm, va, RECLAIM_ANON);
+        w->mm.c.rss_anon++;
+    }
+}
+
 /* The block plug a memory cgroup's reclaim writes into. A group of 300 pages, each mapped
  * once and never touched again (not young: written at the first scan), all in slots 1..300
  * in order; the 301st page's charge reclaims (cgroup v2: no waiting on writeback). Inside
@@ -262,17 +279,7 @@ static void reclaim_writes_gather_in_the_readahead_plug(void **state)
     for (int nested = 0; nested < 2; nested++) {
         struct world w;
         world_init_cg(&w, 8192, 0, 300);
-        for (uint64_t i = 0; i <= 300; i++) {
-            uint64_t va = 0x10000000ull + (i << 12), cycles = 0;
-            int stalled = 0;
-            w.r->swapin_plug = i == 300 && nested;
-            uint64_t pfn = reclaim_alloc(w.r, PA_MOVABLE, &cycles, &stalled);
-            w.r->swapin_plug = 0;
-            assert_int_not_equal(pfn, PA_NO_PFN);
-            assert_int_equal(pgtable_map(w.mm.pt, va, pfn, 1, PTE_WRITE | PTE_USER | PTE_ACCESSED, NULL), 0);
-            reclaim_page_added(w.r, pfn, &w.mm, va, RECLAIM_ANON);
-            w.mm.c.rss_anon++;
-        }
+        charge_301_pages(&w, nested);
         const struct swap_stats *st = swap_stats(reclaim_swap(w.r));
         assert_int_equal(st->pswpout, 300);
         reqs[nested] = st->write_reqs;
@@ -298,17 +305,7 @@ static void reclaim_rewrites_merge_from_the_front(void **state)
     (void)state;
     struct world w;
     world_init_cg(&w, 8192, 0, 300);
-    for (uint64_t i = 0; i <= 300; i++) {
-        uint64_t va = 0x10000000ull + (i << 12), cycles = 0;
-        int stalled = 0;
-        w.r->swapin_plug = i == 300;
-        uint64_t pfn = reclaim_alloc(w.r, PA_MOVABLE, &cycles, &stalled);
-        w.r->swapin_plug = 0;
-        assert_int_not_equal(pfn, PA_NO_PFN);
-        assert_int_equal(pgtable_map(w.mm.pt, va, pfn, 1, PTE_WRITE | PTE_USER | PTE_ACCESSED, NULL), 0);
-        reclaim_page_added(w.r, pfn, &w.mm, va, RECLAIM_ANON);
-        w.mm.c.rss_anon++;
-    }
+    charge_301_pages(&w, 1);
     const struct swap_stats *st = swap_stats(reclaim_swap(w.r));
     assert_int_equal(st->pswpout, 300);
     assert_int_equal(st->write_reqs, 2);

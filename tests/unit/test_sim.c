@@ -127,6 +127,23 @@ static double stat(struct sim *s, const char *key)
     return v;
 }
 
+/* The JSON report of s, as a string to free (its length in *len when len is given). */
+static char *report_json(struct sim *s, size_t *len_out)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    struct json j;
+    json_init(&j, f, 0);
+    sim_report_json(s, &j);
+    json_end(&j);
+    fclose(f);
+    if (len_out)
+        *len_out = len;
+    return buf;
+}
+
 static const char *simple_ini =
     "[cpu]\nbase_cpi = 2\n"
     "[tlb.l1d]\nentries = 64\nways = 0\n"
@@ -283,14 +300,7 @@ static void test_two_processes_round_robin(void **state)
     /* without PCID every switch flushes: each slice starts with compulsory TLB misses */
     assert_true(stat(s, "tlb.l1d.misses") > 16 + 32);
     assert_true(stat(s, "tlb.l1d.flushes") >= sw);
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    struct json j;
-    json_init(&j, f, 0);
-    sim_report_json(s, &j);
-    json_end(&j);
-    fclose(f);
+    char *buf = report_json(s, NULL);
     assert_non_null(strstr(buf, "\"processes\":[{\"pid\":100,\"trace\":\"src0\""));
     assert_non_null(strstr(buf, "{\"pid\":100,\"trace\":\"src1\""));
     assert_non_null(strstr(buf, "\"tlb\":{\"l1d\":{\"lookups\":2000"));
@@ -312,14 +322,7 @@ static void test_events_only(void **state)
     run(s, &m, 1);
     assert_int_equal(stat(s, "faults.minor"), 5);
     assert_int_equal(stat(s, "accesses"), 0);
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    struct json j;
-    json_init(&j, f, 0);
-    sim_report_json(s, &j);
-    json_end(&j);
-    fclose(f);
+    char *buf = report_json(s, NULL);
     assert_non_null(strstr(buf, "\"events_only\":true"));
     assert_non_null(strstr(buf, "\"unavailable\":[\"tlb\",\"cache\""));
     free(buf);
@@ -400,14 +403,7 @@ static void test_child_before_fork_event(void **state)
     struct sim *s = make_sim(simple_ini, NULL, 0);
     run(s, &m, 1);
     assert_int_equal(stat(s, "faults.segv"), 0);
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    struct json j;
-    json_init(&j, f, 0);
-    sim_report_json(s, &j);
-    json_end(&j);
-    fclose(f);
+    char *buf = report_json(s, NULL);
     assert_non_null(strstr(buf, "\"processes_before_fork\":1"));
     /* exactly two processes: 100 and 200 */
     int n = 0;
@@ -442,14 +438,7 @@ static uint64_t faults_after_child(uint64_t clone_flags, uint64_t *parent_faults
     struct sim *s = make_sim(simple_ini, NULL, 0);
     run(s, &m, 1);
     assert_int_equal(stat(s, "faults.segv"), 0);
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    struct json j;
-    json_init(&j, f, 0);
-    sim_report_json(s, &j);
-    json_end(&j);
-    fclose(f);
+    char *buf = report_json(s, NULL);
     const char *pp = strstr(buf, "{\"pid\":100,");
     assert_non_null(pp);
     const char *minor = strstr(pp, "\"minor\":");
@@ -628,14 +617,8 @@ static void test_stat_keys_are_the_json_numbers(void **state)
     struct sim *s = make_sim(simple_ini, sets, 3);
     run(s, &m, 1);
     assert_true(stat(s, "reclaim.pswpout") > 0); /* the pressure this test needs */
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    assert_non_null(f);
-    struct json j;
-    json_init(&j, f, 0);
-    sim_report_json(s, &j);
-    fclose(f);
+    size_t len;
+    char *buf = report_json(s, &len);
     static struct flat_keys from_json, from_visit;
     memset(&from_json, 0, sizeof from_json);
     memset(&from_visit, 0, sizeof from_visit);
@@ -817,14 +800,7 @@ static void test_reclaim_keeps_page_tables(void **state)
     assert_true(stat(s, "reclaim.pswpout") >= 64 + 1024);
     /* 64 level-1 tables of the lone pages, 2 of the thrashing region, the levels above
      * (the process's VmPTE, in the report's processes list) */
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    struct json j;
-    json_init(&j, f, 0);
-    sim_report_json(s, &j);
-    json_end(&j);
-    fclose(f);
+    char *buf = report_json(s, NULL);
     const char *pgt = strstr(buf, "\"pgtables_bytes\":");
     assert_non_null(pgt);
     assert_true(strtod(pgt + strlen("\"pgtables_bytes\":"), NULL) >= (64 + 2) * 4096);

@@ -609,6 +609,18 @@ static void direct_reclaim_retries_then_forces_deactivation(void **state)
     }
 }
 
+/* A kernel-policy vmscan of 64 frames (swappiness 60) with anonymous pages 0..31 inactive
+ * and 32..47 active. */
+static struct vmscan *anon_32_inactive_16_active(void)
+{
+    struct vmscan *v = kernel_vm(64, 60);
+    for (uint64_t p = 0; p < 32; p++)
+        vmscan_add(v, p, VMSCAN_ANON, VMSCAN_NO_NEXT_USE);
+    for (uint64_t p = 32; p < 48; p++)
+        vmscan_add(v, p, VMSCAN_ANON | VMSCAN_ACTIVE, VMSCAN_NO_NEXT_USE);
+    return v;
+}
+
 /* prepare_scan_control: refaults that activated pages since the last reclaim let the next
  * one deactivate (exact statistics here). Inactive anon 0..31, active 32..47 (32 inactive
  * is not low against 16 active); global reclaim with no file pages scans list >> priority.
@@ -622,11 +634,7 @@ static void direct_reclaim_retries_then_forces_deactivation(void **state)
 static void refault_activation_lets_reclaim_deactivate(void **state)
 {
     (void)state;
-    struct vmscan *v = kernel_vm(64, 60);
-    for (uint64_t p = 0; p < 32; p++)
-        vmscan_add(v, p, VMSCAN_ANON, VMSCAN_NO_NEXT_USE);
-    for (uint64_t p = 32; p < 48; p++)
-        vmscan_add(v, p, VMSCAN_ANON | VMSCAN_ACTIVE, VMSCAN_NO_NEXT_USE);
+    struct vmscan *v = anon_32_inactive_16_active();
     struct owner o = {0};
     struct scan_control sc1 = {.nr_to_reclaim = 8, .may_swap = 1};
     assert_int_equal(vmscan_shrink(v, &sc1, owner_evict, &o), 11);
@@ -648,11 +656,7 @@ static void refault_activation_lets_reclaim_deactivate(void **state)
 static void refault_activation_seen_after_flush(void **state)
 {
     (void)state;
-    struct vmscan *v = kernel_vm(64, 60);
-    for (uint64_t p = 0; p < 32; p++)
-        vmscan_add(v, p, VMSCAN_ANON, VMSCAN_NO_NEXT_USE);
-    for (uint64_t p = 32; p < 48; p++)
-        vmscan_add(v, p, VMSCAN_ANON | VMSCAN_ACTIVE, VMSCAN_NO_NEXT_USE);
+    struct vmscan *v = anon_32_inactive_16_active();
     vmscan_use_flushed_stats(v);
     vmscan_flush_stats(v); /* 32 inactive, 16 active: not low */
     assert_true(vmscan_refault(v, vmscan_pack_shadow(v, 0), 1, 1, NULL) & VMSCAN_ACTIVE);
