@@ -31,6 +31,9 @@ static const struct cfg_key cpu_keys[] = {
     G("quantum", CFG_U64, cpu.quantum, "3000000", NULL, "cycles a process runs before the next is picked"), /* 1 ms at 3 GHz */
     G("context_switch", CFG_U64, cpu.context_switch, "3000", NULL, "cycles per switch between processes"), /* ~1 us, direct plus cache refill */
     G("pcid", CFG_BOOL, cpu.pcid, "1", NULL, "1: PCID-tagged TLBs; 0: flush TLBs on a switch"),
+    /* CPUs share caches and memory bandwidth: a memory-bound program runs slower while the
+     * other CPUs are busy (measured: tests/validate/thrash.sh, multi at N = 2 and 3) */
+    G("contention", CFG_DOUBLE, cpu.contention, "1.0", NULL, "time stretch of a CPU's work while every other CPU is busy (shared caches, memory bandwidth); 1: none"),
     {0},
 };
 
@@ -412,6 +415,8 @@ int config_validate(struct mmsim_config *c, char *err, size_t errlen)
         return -1;
     if (!(c->cpu.base_cpi > 0) || !(c->cpu.freq_ghz > 0) || c->cpu.quantum == 0)
         return verr(c, err, errlen, d, "cpu: base_cpi, freq_ghz and quantum must be positive");
+    if (!(c->cpu.contention >= 1.0 && c->cpu.contention <= 16.0))
+        return verr(c, err, errlen, d, "cpu: contention must be between 1 and 16");
     for (unsigned l = 2; l <= CFG_MAX_PT_LEVELS; l++) {
         uint32_t e = c->walker.psc_entries[l], w = c->walker.psc_ways[l];
         if (e && w && (w > e || e % w))

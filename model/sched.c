@@ -343,6 +343,39 @@ static const struct sched_task *due_task(const struct sim *s)
     return NULL;
 }
 
+/* CPUs share caches and memory bandwidth: the time c's last slice ran while another CPU
+ * was busy is stretched on both (cpu.contention, reached when every other CPU is busy). The
+ * CPU picked next is the earliest, so the slice of another CPU that overlaps c's is its last
+ * one; a later slice of it meets c's slice when it ends: each overlap is counted once. */
+static void stretch_for_contention(struct sim *s, struct cpu *c)
+{
+    double k = (s->cfg.cpu.contention - 1.0) / (double)(s->ncpu - 1);
+    for (uint32_t i = 0; i < s->ncpu; i++) {
+        struct cpu *d = &s->cpus[i];
+        if (d == c)
+            continue;
+        struct cpu_slice *h = &d->hist[(d->hist_next + CPU_HIST - 1) % CPU_HIST];
+        uint64_t from = h->from_fx > c->busy_from_fx ? h->from_fx : c->busy_from_fx;
+        uint64_t to = h->to_fx < c->clock_fx ? h->to_fx : c->clock_fx;
+        if (to <= from)
+            continue;
+        uint64_t extra = (uint64_t)((double)(to - from) * k);
+        c->clock_fx += extra;
+        if (h->to_fx == d->clock_fx)
+            h->to_fx += extra;
+        d->clock_fx += extra;
+        s->parts_fx[CP_CONTENTION] += 2 * extra;
+    }
+}
+
+/* The end of a slice of c (a task's or a kernel thread's). */
+static void slice_end(struct sim *s, struct cpu *c)
+{
+    if (s->ncpu > 1 && s->cfg.cpu.contention > 1.0)
+        stretch_for_contention(s, c);
+    pressure_slice_end(s, c);
+}
+
 int sched_run(struct sim *s)
 {
     while (s->rq_len) {
@@ -353,7 +386,7 @@ int sched_run(struct sim *s)
             if (task->run_slice(s, c, NULL) == SLICE_FAILED)
                 return -1;
             c->running = NULL; /* a kernel thread: no user address space to flush */
-            pressure_slice_end(s, c);
+            slice_end(s, c);
             continue;
         }
         struct sched_entity *se = rq_take(s, (int)(c - s->cpus), c->clock_fx);
@@ -368,7 +401,7 @@ int sched_run(struct sim *s)
         if (r == SLICE_FAILED)
             return -1;
         c->running = c->loaded;
-        pressure_slice_end(s, c);
+        slice_end(s, c);
         if (r == SLICE_DONE)
             continue;
         if (r == SLICE_AGAIN)

@@ -24,7 +24,7 @@
 #define SCHED_MAX_TASKS 4
 
 #define CPU_HIST 16 /* slices a CPU remembers: what it ran when */
-enum cyc_part { CP_BASE, CP_TLB, CP_WALK, CP_CACHE, CP_FAULT, CP_SWITCH, CP_IRQ, CP_NR };
+enum cyc_part { CP_BASE, CP_TLB, CP_WALK, CP_CACHE, CP_FAULT, CP_SWITCH, CP_IRQ, CP_CONTENTION, CP_NR };
 
 struct proc {
     uint32_t trace, pid;

@@ -12,7 +12,7 @@
 #include "model/sim_internal.h"
 #include "model/statreg.h"
 
-static const char *const part_names[CP_NR] = {"base", "tlb", "walk", "cache", "fault", "switch", "irq"};
+static const char *const part_names[CP_NR] = {"base", "tlb", "walk", "cache", "fault", "switch", "irq", "contention"};
 static const char *const psc_names[PGT_MAX_LEVELS + 1] = {"", "", "pd", "pdpt", "pml4", "pml5"};
 
 /* An instruction fetch is an instruction; without fetches each data access is one. */

@@ -776,6 +776,52 @@ static void test_interrupts_cost_a_busy_cpu(void **state)
     free(srcs[0]);
 }
 
+/* A process that only computes: a page touched once, then loads from it. */
+static struct mem_src *compute_src(uint32_t pid, unsigned loads)
+{
+    struct mem_src *m = new_src();
+    add_switch(m, pid);
+    add_mmap(m, 0x40000000, 4096);
+    for (unsigned i = 0; i < loads; i++)
+        add(m, MMT_LOAD, 0x40000000 + (i % 64) * 8, 8);
+    return m;
+}
+
+/* cpu.contention: while every other CPU is busy a CPU's work takes that much longer. Two
+ * equal processes on two CPUs run side by side throughout: 1.5x the time, the stretch of
+ * both in cycles_breakdown.contention; one process on two CPUs, or two on one CPU, never
+ * runs beside another: no stretch. */
+static void test_contention_stretches_parallel_work(void **state)
+{
+    (void)state;
+    const unsigned loads = 3000; /* under the struct's record room */
+    double t[3][2];              /* [case][contention 1, 1.5]: cycles */
+    const char *cpus[3] = {"cpu.count=2", "cpu.count=2", "cpu.count=1"};
+    const int nproc[3] = {2, 1, 2};
+    for (int k = 0; k < 3; k++)
+        for (int f = 0; f < 2; f++) {
+            char *sets[] = {(char *)cpus[k], f ? "cpu.contention=1.5" : "cpu.contention=1"};
+            struct sim *s = make_sim(simple_ini, sets, 2);
+            struct mem_src *srcs[2];
+            for (int p = 0; p < nproc[k]; p++)
+                srcs[p] = compute_src(100 + (uint32_t)p, loads);
+            run(s, srcs, nproc[k]);
+            t[k][f] = stat(s, "cycles");
+            if (k == 0 && f == 1) {
+                double stretch = stat(s, "cycles_breakdown.contention");
+                assert_true(stretch > 0.9 * t[0][0] && stretch < 1.1 * t[0][0]); /* 2 x 0.5 x T */
+            }
+            if (k != 0 || f == 0)
+                assert_int_equal(stat(s, "cycles_breakdown.contention"), 0);
+            sim_free(s);
+            for (int p = 0; p < nproc[k]; p++)
+                free(srcs[p]);
+        }
+    assert_true(t[0][1] > 1.45 * t[0][0] && t[0][1] < 1.55 * t[0][0]);
+    assert_true(t[1][1] == t[1][0]);
+    assert_true(t[2][1] == t[2][0]);
+}
+
 /* Reclaim unmaps a page and leaves its page table (try_to_unmap; tables go with their VMA
  * at munmap or exit): 64 pages, each alone in its 2 MiB (its own level-1 table), evicted
  * while another region thrashes in a memory cgroup, keep their 64 tables. Freeing them
@@ -831,6 +877,7 @@ int main(void)
         cmocka_unit_test(test_populate_write_dirties),
         cmocka_unit_test(test_interrupts_cost_a_busy_cpu),
         cmocka_unit_test(test_reclaim_keeps_page_tables),
+        cmocka_unit_test(test_contention_stretches_parallel_work),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,7 +10,13 @@ native: those values. kernel: moved to the kernel's runs of this validation that
 major fault (KERNEL.csv; the median user and system time of one process), as mmsim replay
 fits them (user time = base_cpi x instructions + the modelled stalls; system time = minor
 faults x minor_fault), so that the model's time at ample memory is the kernel's measured in
-the same session. Prints the replay settings, then one line saying what was fitted."""
+the same session. A workload of several processes (multi) takes its time a process from the
+runs of one process alone (user + system; the split between them is the median over all the
+ample runs: rusage splits by tick sampling, and one process's run can show no system time at
+all), and cpu.contention from the runs of as many processes as CPUs or more: their runtime
+over the time one process alone takes times processes / CPUs (every CPU busy throughout; on
+this machine's two vCPUs two copies of the walk each run ~1.6x slower: shared caches and
+memory bandwidth). Prints the replay settings, then one line saying what was fitted."""
 import csv
 import json
 import os
@@ -18,17 +24,42 @@ import statistics
 import sys
 
 
-def kernel_ample(path):
-    """median user and system seconds of one process over the runs without a major fault"""
+def ample_rows(path):
     if not os.path.exists(path):
-        return None
+        return []
     with open(path) as f:
-        rows = [r for r in csv.DictReader(f) if r["major_faults"] == "0" and r.get("user_s")]
+        return [r for r in csv.DictReader(f) if r["major_faults"] == "0" and r.get("user_s")]
+
+
+def per_proc(r, key):
+    return float(r[key]) / max(1, int(r["procs"]))
+
+
+def kernel_ample(rows):
+    """median user and system seconds of one process over the runs without a major fault
+    (of several processes: the total from the runs of one alone, see above)"""
     if not rows:
         return None
-    n = [max(1, int(r["procs"])) for r in rows]
-    return (statistics.median(float(r["user_s"]) / k for r, k in zip(rows, n)),
-            statistics.median(float(r["sys_s"]) / k for r, k in zip(rows, n)), len(rows))
+    user = statistics.median(per_proc(r, "user_s") for r in rows)
+    syst = statistics.median(per_proc(r, "sys_s") for r in rows)
+    alone = [r for r in rows if int(r["procs"]) == 1]
+    if alone and len(alone) < len(rows):
+        total = statistics.median(float(r["user_s"]) + float(r["sys_s"]) for r in alone)
+        share = syst / (user + syst) if user + syst > 0 else 0.0
+        user, syst = total * (1 - share), total * share
+        return user, syst, len(alone)
+    return user, syst, len(rows)
+
+
+def contention(rows, ncpu):
+    """runtime of >= ncpu processes over one process's runtime x processes / CPUs, or None"""
+    alone = [float(r["runtime_s"]) for r in rows if int(r["procs"]) == 1]
+    full = [r for r in rows if int(r["procs"]) >= ncpu > 1]
+    if not alone or not full:
+        return None
+    t1 = statistics.median(alone)
+    f = statistics.median(float(r["runtime_s"]) / (t1 * int(r["procs"]) / ncpu) for r in full)
+    return min(16.0, max(1.0, f)), len(full)
 
 
 def main():
@@ -41,7 +72,9 @@ def main():
     cpi, mf = c["base_cpi"], c["minor_fault_cycles"]
     note = "native run: user %.3f s, system %.3f s (wall %.3f s)" % (c["native_user_s"], c["native_sys_s"],
                                                                      c["native_wall_s"])
-    k = kernel_ample(sys.argv[2]) if sys.argv[3] == "kernel" else None
+    rows = ample_rows(sys.argv[2]) if sys.argv[3] == "kernel" else []
+    k = kernel_ample(rows)
+    extra = ""
     if k:
         procs = max(1, len(j.get("processes", [])))
         instr = j["instructions"] / procs
@@ -51,7 +84,11 @@ def main():
         mf = k[1] * ghz / minor
         note = "the kernel's runs without a major fault (%d, median a process): user %.3f s, system %.3f s; %s" % (
             k[2], k[0], k[1], note)
-    print("-s cpu.base_cpi=%.6f -s timing.minor_fault=%d" % (cpi, mf + 0.5))
+        f = contention(rows, int(j.get("cpus", 1)))
+        if f:
+            extra = " -s cpu.contention=%.3f" % f[0]
+            note += "; cpu.contention %.3f from %d runs of >= %d processes" % (f[0], f[1], j.get("cpus", 1))
+    print("-s cpu.base_cpi=%.6f -s timing.minor_fault=%d%s" % (cpi, mf + 0.5, extra))
     print("base_cpi %.2f, minor_fault %d cycles, from %s" % (cpi, mf + 0.5, note))
 
 
