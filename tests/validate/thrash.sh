@@ -74,8 +74,9 @@ wl_cmd() { # the command of a workload (one process)
 HDR="memory_mib,runtime_s,major_faults,pswpin,pswpout,minor_faults,oom_killed,exit_status,procs,peak_mib,user_s,sys_s,wall_s,runq_s,runs,major_min,major_max,killed_runs"
 # The kernel under pressure does not repeat itself: the same program at the same limit took
 # 806 and 2,775 major faults on two runs of one day (docs/validation-thrash.md). Each limit
-# under the working set runs KREPS times; its row is the run with the median major faults,
-# with the range and how many runs the OOM killer ended beside it.
+# under the working set runs KREPS times; its row is the run with the median major faults
+# among those that ended as most did (killed or not), with the range and how many runs the
+# OOM killer ended beside it.
 KREPS=${KREPS:-3}
 limits_of() { # workload -> its limits in KiB, page-aligned (multi: one limit)
     if [ "$1" = multi ]; then echo $((3 * WS[multi])); return; fi
@@ -197,13 +198,16 @@ kernel_phase() {
     }
 
     # median_run FILE: of the runs of one limit (CSV rows), the one with the median major
-    # faults (none took one: the median runtime), then how many runs, the smallest and
-    # largest major faults, and the runs killed
+    # faults (none took one: the median runtime) among the runs that ended as most did
+    # (OOM-killed or not; a tie counts as not), then how many runs, the smallest and largest
+    # major faults of all, and the runs killed
     median_run() {
         local key=3
         awk -F, '$3 > 0 { f = 1 } END { exit f }' "$1" && key=2
-        sort -t, -k$key,${key}n "$1" | awk -F, '{ r[NR] = $0; m[NR] = $3; k += $7; if (NR == 1 || $3 < lo) lo = $3; if ($3 > hi) hi = $3 }
-            END { printf "%s,%d,%d,%d,%d\n", r[int((NR + 1) / 2)], NR, lo, hi, k }'
+        sort -t, -k$key,${key}n "$1" | awk -F, '{ r[NR] = $0; o[NR] = $7; k += $7; if (NR == 1 || $3 < lo) lo = $3; if ($3 > hi) hi = $3 }
+            END { want = (2 * k > NR); n = 0
+                  for (i = 1; i <= NR; i++) if (o[i] == want) g[++n] = r[i]
+                  printf "%s,%d,%d,%d,%d\n", g[int((n + 1) / 2)], NR, lo, hi, k }'
     }
 
     # a run of each workload with no limit: its working set (KiB) and ample runtime
