@@ -116,6 +116,8 @@ struct mmsim_config {
         uint64_t major_io_ns;  /* I/O wait of a major fault */
         uint64_t evict;        /* CPU cycles to reclaim one page (unmap, swap slot, queue its write) */
         uint64_t evict_clean;  /* CPU cycles to reclaim a page that needs no write */
+        uint64_t swap_read_cpu;  /* CPU cycles a swap read request takes from its submitter */
+        uint64_t swap_write_cpu; /* ... a swap write request */
         uint64_t irq;          /* cycles a device completion interrupt takes from a busy CPU */
         int32_t irq_cpu;       /* the CPU that takes them; -1: the one that queued the request */
         uint64_t tlb_ipi;      /* cycles the sender of a TLB-flush IPI waits */

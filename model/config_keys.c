@@ -77,6 +77,14 @@ static const struct cfg_key timing_keys[] = {
      * freed clean mapped swap-cache pages at 3.3 us each where written ones took 7-21 us */
     G("evict_clean", CFG_U64, timing.evict_clean, "300", NULL,
       "CPU cycles to reclaim a page that needs no write (clean swap-cache or file page)"),
+    /* the block layer, the device's doorbell and the completion's wake-up, in the context of
+     * the task that submits: ~1 us on bare metal, 30-55 us on a paravirtual guest where each
+     * is an exit to the host (tests/progs/thrash_dev measures it; the swap device's latency
+     * then leaves it out) */
+    G("swap_read_cpu", CFG_U64, timing.swap_read_cpu, "0", NULL,
+      "CPU cycles a swap read request takes from the task that submits it (its fault), beside the device's latency"),
+    G("swap_write_cpu", CFG_U64, timing.swap_write_cpu, "0", NULL,
+      "CPU cycles a swap write request takes from the task that submits it (reclaim, kswapd)"),
     /* interrupts taken from a busy CPU: a few microseconds each on bare metal;
      * tests/progs/thrash_irq measures a machine's (make validate-thrash passes them) */
     G("irq", CFG_U64, timing.irq, "6000", NULL,

@@ -43,6 +43,8 @@ static enum sched_slice kswapd_run_slice(struct sim *s, struct cpu *c, void *sel
     while (reclaim_kswapd_awake(pr->rc) && c->clock_fx < end) {
         reclaim_set_time(pr->rc, pressure_ns(s, c->clock_fx));
         uint64_t cyc = reclaim_kswapd_run(pr->rc);
+        if (cyc)
+            cyc += reclaim_take_io_cycles(pr->rc); /* the writes it submitted */
         c->clock_fx += CYC(cyc);
         k->cpu_fx += CYC(cyc);
         pressure_shoot_down(s, c);

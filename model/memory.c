@@ -184,6 +184,8 @@ static int reclaim_setup(struct memsys *ms, const struct mmsim_config *cfg)
     rc.vm.policy = cfg->vmscan.policy;
     rc.evict_cycles = cfg->timing.evict;
     rc.evict_clean_cycles = cfg->timing.evict_clean;
+    rc.read_req_cycles = cfg->timing.swap_read_cpu;
+    rc.write_req_cycles = cfg->timing.swap_write_cpu;
     rc.log_io_completions = cfg->timing.irq > 0;
     rc.vm.swappiness = cfg->vmscan.swappiness;
     rc.swap = cfg->swap;
@@ -870,9 +872,8 @@ static int access_error(const struct vma *v, unsigned flags)
     return !(v->prot & (VMA_READ | VMA_WRITE | VMA_EXEC));
 }
 
-void mm_handle_fault(struct memsys *ms, struct mm *mm, uint64_t vaddr, unsigned flags, struct fault_result *res)
+static void handle_fault(struct memsys *ms, struct mm *mm, uint64_t vaddr, unsigned flags, struct fault_result *res)
 {
-    memset(res, 0, sizeof *res);
     struct vma *v = vmas_find(&mm->vmas, vaddr);
     if (!v) v = mm->saw_maps ? vmas_expand_stack(&mm->vmas, vaddr, ms->prm.stack_guard_gap) : implicit_anon_vma(mm, vaddr);
     if (!v || access_error(v, flags)) {
@@ -910,4 +911,13 @@ void mm_handle_fault(struct memsys *ms, struct mm *mm, uint64_t vaddr, unsigned 
     fault_done(ms, mm, res, major);
     res->cycles += ms->reclaim_cycles;
     ms->reclaim_cycles = 0;
+}
+
+void mm_handle_fault(struct memsys *ms, struct mm *mm, uint64_t vaddr, unsigned flags, struct fault_result *res)
+{
+    memset(res, 0, sizeof *res);
+    handle_fault(ms, mm, vaddr, flags, res);
+    /* the swap requests the fault submitted (its read, reclaim's writes) cost it CPU */
+    if (ms->rc)
+        res->cycles += reclaim_take_io_cycles(ms->rc);
 }

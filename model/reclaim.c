@@ -710,6 +710,17 @@ uint64_t reclaim_alloc_uncharged(struct reclaim *r, enum pa_migratetype mt, uint
     return PA_NO_PFN;
 }
 
+uint64_t reclaim_take_io_cycles(struct reclaim *r)
+{
+    const struct swap_stats *st = swap_stats(r->sw);
+    uint64_t cyc = (st->read_reqs - r->io_reads_taken) * r->cfg.read_req_cycles +
+                   (st->write_reqs - r->io_writes_taken) * r->cfg.write_req_cycles;
+    r->io_reads_taken = st->read_reqs;
+    r->io_writes_taken = st->write_reqs;
+    r->io_cycles += cyc;
+    return cyc;
+}
+
 uint64_t reclaim_kswapd_run(struct reclaim *r)
 {
     if (!vmscan_kswapd_awake(r->vm))
@@ -894,6 +905,7 @@ DEF(D_SW_RD, "read_requests", "requests", STAT_COUNTER, "read requests to the sw
 DEF(D_SW_WR, "write_requests", "requests", STAT_COUNTER, "write requests to the swap device");
 DEF(D_SW_WAIT, "queue_wait_ns", "ns", STAT_COUNTER, "time requests waited in the device's queue");
 DEF(D_SW_BUSY, "busy_ns", "ns", STAT_COUNTER, "time the device was busy");
+DEF(D_SW_CPU, "request_cpu_cycles", "cycles", STAT_COUNTER, "CPU the requests took from the tasks that submitted them (`timing.swap_read_cpu`, `swap_write_cpu`; in cycles_breakdown.fault or kswapd's)");
 #undef DEF
 #undef DEFC
 
@@ -907,6 +919,7 @@ static void publish_swap_device(const struct reclaim *r, struct stat_out *o)
     stat_u64(o, &D_SW_PEAK, r->c.swap_used_peak);
     stat_u64(o, &D_SW_RD, s->read_reqs);
     stat_u64(o, &D_SW_WR, s->write_reqs);
+    stat_u64(o, &D_SW_CPU, r->io_cycles);
     stat_u64(o, &D_SW_WAIT, s->wait_ns);
     stat_u64(o, &D_SW_BUSY, s->busy_ns);
     stat_group_end(o);

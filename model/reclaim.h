@@ -30,6 +30,8 @@ struct reclaim_config {
     uint64_t scan_cycles;    /* CPU cycles to scan one LRU page (isolate, check references) */
     uint64_t evict_cycles;   /* CPU cycles to unmap one page and queue its write */
     uint64_t evict_clean_cycles; /* CPU cycles to unmap and free a page that needs no write */
+    uint64_t read_req_cycles;    /* CPU cycles of a swap read request to its submitter */
+    uint64_t write_req_cycles;   /* ... of a swap write request */
     double freq_ghz;         /* ns of synchronous swap (zram) become CPU cycles */
     uint64_t memcg_limit_pages; /* one memory cgroup over every process; 0: none */
     uint64_t memcg_stats_flush_ns; /* the group's statistics flush period; 0: exact */
@@ -116,6 +118,10 @@ int reclaim_kswapd_awake(const struct reclaim *r);
 /* One balancing round of kswapd (up to SWAP_CLUSTER_MAX pages); returns its CPU cycles.
  * It sleeps again once free pages reach the high watermark. */
 uint64_t reclaim_kswapd_run(struct reclaim *r);
+
+/* The CPU cycles of the swap requests submitted since the last call (read_req_cycles and
+ * write_req_cycles each): the caller's task submitted them. */
+uint64_t reclaim_take_io_cycles(struct reclaim *r);
 
 /* ---- what the engine must do after a fault ---- */
 struct reclaim_inval {

@@ -104,6 +104,8 @@ struct reclaim {
     int inval_overflow;
     struct reclaim_counters c;
     struct oom_memcg memcg;  /* charged: the resident user pages reclaim tracks */
+    uint64_t io_reads_taken, io_writes_taken; /* requests reclaim_take_io_cycles counted */
+    uint64_t io_cycles;                       /* and the CPU cycles it returned */
     int memcg_oom;
 };
 

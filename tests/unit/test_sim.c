@@ -776,6 +776,45 @@ static void test_interrupts_cost_a_busy_cpu(void **state)
     free(srcs[0]);
 }
 
+/* timing.swap_read_cpu / swap_write_cpu: every swap request costs its submitter that much
+ * CPU (the fault that reads, the reclaim that writes), in the fault part of its time. One
+ * process on one CPU, the device's latency shortened by as much: the run takes about as
+ * long (the read's CPU came off its wait) and the rest of the fault time is about the same. */
+static void test_swap_requests_cost_their_submitter(void **state)
+{
+    (void)state;
+    double fault[2], io[2], reads[2], writes[2], pswpin[2], cycles[2];
+    for (int k = 0; k < 2; k++) {
+        struct mem_src *src[1];
+        src[0] = new_src();
+        add_switch(src[0], 100);
+        add_mmap(src[0], 0x100000, 256 * 4096);
+        for (int round = 0; round < 4; round++)
+            for (int i = 0; i < 256; i++)
+                add(src[0], MMT_STORE, 0x100000 + (uint64_t)((i * 37) % 256) * 4096, 8);
+        char *sets[] = {"memory.unlimited=0", "memory.size=64M", "swap.size=16M", "memcg.limit=512K",
+                        k ? "swap.read_latency=70us" : "swap.read_latency=100us",
+                        k ? "swap.write_latency=70us" : "swap.write_latency=100us",
+                        k ? "timing.swap_read_cpu=90000" : "timing.swap_read_cpu=0",
+                        k ? "timing.swap_write_cpu=60000" : "timing.swap_write_cpu=0"};
+        struct sim *s = make_sim(simple_ini, sets, 8);
+        run(s, src, 1);
+        fault[k] = stat(s, "cycles_breakdown.fault");
+        io[k] = stat(s, "reclaim.swap.request_cpu_cycles");
+        reads[k] = stat(s, "reclaim.swap.read_requests");
+        writes[k] = stat(s, "reclaim.swap.write_requests");
+        pswpin[k] = stat(s, "reclaim.pswpin");
+        cycles[k] = stat(s, "cycles");
+        sim_free(s);
+        free(src[0]);
+    }
+    assert_true(pswpin[0] > 100 && pswpin[1] > 100); /* the pressure this test needs */
+    assert_true(io[0] == 0);
+    assert_true(io[1] == reads[1] * 90000 + writes[1] * 60000);
+    assert_true(fault[1] - io[1] > 0.9 * fault[0] && fault[1] - io[1] < 1.1 * fault[0]);
+    assert_true(cycles[1] > 0.9 * cycles[0] && cycles[1] < 1.1 * cycles[0]);
+}
+
 /* A process that only computes: a page touched once, then loads from it. */
 static struct mem_src *compute_src(uint32_t pid, unsigned loads)
 {
@@ -878,6 +917,7 @@ int main(void)
         cmocka_unit_test(test_interrupts_cost_a_busy_cpu),
         cmocka_unit_test(test_reclaim_keeps_page_tables),
         cmocka_unit_test(test_contention_stretches_parallel_work),
+        cmocka_unit_test(test_swap_requests_cost_their_submitter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
