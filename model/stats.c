@@ -214,7 +214,7 @@ DEF(D_IOWAIT, "io_wait_cycles", "cycles", STAT_COUNTER,
 DEF(D_CPI, "cpi", "cycles/instruction", STAT_RATIO, "busy cycles per instruction (null without instructions)");
 DEF(D_CPI_PART, "<part>", "cycles/instruction", STAT_RATIO,
     "CPI by cause: base, tlb, walk, cache, fault, switch, irq (they sum to `cpi`)");
-DEF(D_CYC_PART, "<part>", "cycles", STAT_COUNTER, "busy cycles by cause: base, tlb, walk, cache, fault, switch, irq (interrupts and TLB-flush IPIs taken from tasks)");
+DEF(D_CYC_PART, "<part>", "cycles", STAT_COUNTER, "busy cycles by cause: base, tlb, walk, cache, fault, switch, irq (interrupts and TLB-flush IPIs taken from tasks), contention (`cpu.contention`)");
 
 DEF(D_TLB_LOOKUPS, "lookups", "lookups", STAT_COUNTER, "lookups of this TLB, summed over CPUs (`[tlb.NAME]`)");
 DEF(D_TLB_HITS, "hits", "lookups", STAT_COUNTER, "lookups that hit");
