@@ -165,6 +165,7 @@ struct sim {
     uint64_t switches, ctx_switches, tlb_flushes, shootdowns;
     uint64_t irqs, irqs_idle, tlb_ipis; /* interrupts taken from a busy / an idle CPU, flush IPIs */
     uint64_t reclaim_flushes; /* reclaim's TLB flushes (try_to_unmap_flush and _dirty) */
+    uint64_t reclaim_flushes_multi; /* those whose mm_cpumask held another CPU */
     uint64_t unforked; /* processes first seen before their fork event: parent guessed */
     uint64_t events_applied, records;
     uint64_t io_wait_fx;
