@@ -122,7 +122,6 @@ struct mmsim_config {
         int32_t irq_cpu;       /* the CPU that takes them; -1: the one that queued the request */
         uint64_t tlb_ipi;      /* cycles the sender of a TLB-flush IPI waits */
         uint64_t tlb_ipi_recv; /* cycles the IPI takes from the CPU it interrupts */
-        uint64_t tlb_flush_multi; /* cycles a flush to a mask with another CPU costs (paravirtual) */
         char calibrate[CFG_NAME_MAX]; /* native: fit base_cpi and minor_fault to the trace's
                                          native run (mmsim replay); off */
     } timing;

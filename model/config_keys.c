@@ -95,8 +95,6 @@ static const struct cfg_key timing_keys[] = {
       "CPU cycles reclaim waits for a TLB-flush IPI: a flush (one a page written and one a batch) to a CPU running a user process, that the unmapped processes ran on"),
     G("tlb_ipi_recv", CFG_U64, timing.tlb_ipi_recv, "3000", NULL,
       "CPU cycles that IPI takes from the task running on the CPU it interrupts"),
-    G("tlb_flush_multi", CFG_U64, timing.tlb_flush_multi, "0", NULL,
-      "CPU cycles a reclaim flush to a mask with another CPU costs, idle or not: a paravirtual remote flush (PVM: a hypercall, no IPI); 0: bare metal (IPIs: tlb_ipi)"),
     G("calibrate", CFG_NAME, timing.calibrate, "native", calibrate_modes, "native: fit base_cpi and minor_fault to the traces' native run (replay: on the config replayed, or --calibrate-with; sweep: once a trace, on its base config); off"),
     {0},
 };

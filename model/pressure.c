@@ -181,11 +181,8 @@ static void send_flush_ipis(struct sim *s, struct cpu *c, struct reclaim_inval *
         if (s->pr->last_flush != inv[i].batch + 1) { /* one flush in two helpings counts once */
             s->pr->last_flush = inv[i].batch + 1;
             s->reclaim_flushes++;
-            if (s->ncpu > 1 && (mask & ~cpu_bit((uint32_t)(c - s->cpus)))) {
-                s->reclaim_flushes_multi++;
-                c->clock_fx += CYC(s->cfg.timing.tlb_flush_multi);
-                s->parts_fx[CP_IRQ] += CYC(s->cfg.timing.tlb_flush_multi);
-            }
+            if (s->ncpu > 1 && (mask & ~cpu_bit((uint32_t)(c - s->cpus))))
+                s->reclaim_flushes_multi++; /* the kernel's flush_tlb_multi, not only a local flush */
         }
         if (ipis)
             flush_ipi(s, c, mask, inv[i].batch);

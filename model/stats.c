@@ -270,7 +270,7 @@ DEF(D_CTX, "context_switches", "switches", STAT_COUNTER, "context switches betwe
 DEF(D_IRQS, "irqs", "interrupts", STAT_COUNTER, "swap device interrupts taken from a running task (timing.irq each)");
 DEF(D_IRQS_IDLE, "irqs_idle", "interrupts", STAT_COUNTER, "swap device interrupts taken by an idle CPU (no cost to a task)");
 DEF(D_TLB_IPIS, "tlb_ipis", "IPIs", STAT_COUNTER, "TLB-flush IPIs reclaim's flushes sent: to each other CPU running a user process that a process it unmapped from ran on");
-DEF(D_RECLAIM_FLUSHES_MULTI, "reclaim_tlb_flushes_multi", "flushes", STAT_COUNTER, "those whose mm_cpumask held another CPU (the kernel's flush_tlb_multi: tracepoint tlb_flush, reason 4); timing.tlb_flush_multi each");
+DEF(D_RECLAIM_FLUSHES_MULTI, "reclaim_tlb_flushes_multi", "flushes", STAT_COUNTER, "those whose mm_cpumask held another CPU (the kernel's flush_tlb_multi: tracepoint tlb_flush, reason 4, \"remote IPI send\")");
 DEF(D_RECLAIM_FLUSHES, "reclaim_tlb_flushes", "flushes", STAT_COUNTER, "TLB flushes of reclaim's unmapping: one before each page written (try_to_unmap_flush_dirty), one at a shrink batch's end (try_to_unmap_flush)");
 DEF(D_UNFORKED, "processes_before_fork", "processes", STAT_COUNTER,
     "processes first seen before their fork event (their parent guessed)");

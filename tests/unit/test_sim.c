@@ -723,8 +723,7 @@ static void test_populate_write_dirties(void **state)
 /* Interrupts: a swap request's completion costs timing.irq to the task running on the CPU
  * that takes it, nothing when that CPU idles (a lone process waiting for its own read);
  * a TLB-flush IPI costs its sender tlb_ipi and its receiver tlb_ipi_recv. The report's irq
- * cycles are exactly those charges; with the costs at 0 there are none. costs: 0 none,
- * 1 the interrupts and IPIs, 2 the interrupts and a paravirtual flush (tlb_flush_multi). */
+ * cycles are exactly those charges; with the costs at 0 there are none. */
 static struct sim *swapping_sim(int nproc, const char *cpus, int costs, struct mem_src **srcs)
 {
     for (int p = 0; p < nproc; p++) {
@@ -736,10 +735,9 @@ static struct sim *swapping_sim(int nproc, const char *cpus, int costs, struct m
                 add(srcs[p], MMT_STORE, 0x100000 + (uint64_t)((i * 37) % 256) * 4096, 8);
     }
     char *sets[] = {"memory.unlimited=0", "memory.size=64M", "swap.size=16M", "memcg.limit=1M", (char *)cpus,
-                    costs ? "timing.irq=1000" : "timing.irq=0", costs == 1 ? "timing.tlb_ipi=500" : "timing.tlb_ipi=0",
-                    costs == 1 ? "timing.tlb_ipi_recv=300" : "timing.tlb_ipi_recv=0",
-                    costs == 2 ? "timing.tlb_flush_multi=700" : "timing.tlb_flush_multi=0"};
-    return make_sim(simple_ini, sets, 9);
+                    costs ? "timing.irq=1000" : "timing.irq=0", costs ? "timing.tlb_ipi=500" : "timing.tlb_ipi=0",
+                    costs ? "timing.tlb_ipi_recv=300" : "timing.tlb_ipi_recv=0"};
+    return make_sim(simple_ini, sets, 8);
 }
 
 static void test_interrupts_cost_a_busy_cpu(void **state)
@@ -901,31 +899,6 @@ static void test_reclaim_flush_ipis_reach_busy_cpus(void **state)
     free(srcs[0]);
 }
 
-/* A paravirtual guest's remote flush (PVM: a hypercall, no IPI; measured on such a guest,
- * docs/validation-thrash.md) costs the sender timing.tlb_flush_multi for each flush whose
- * mask holds another CPU, whatever that CPU runs; the report's irq cycles are the
- * interrupts' and those; a lone process's flushes are local and free. */
-static void test_paravirtual_flush_costs_the_sender(void **state)
-{
-    (void)state;
-    struct mem_src *srcs[4];
-    struct sim *s = swapping_sim(4, "cpu.count=2", 2, srcs);
-    run(s, srcs, 4);
-    double multi = stat(s, "reclaim_tlb_flushes_multi");
-    assert_true(multi > 0);
-    assert_int_equal(stat(s, "tlb_ipis"), 0);
-    assert_int_equal(stat(s, "cycles_breakdown.irq"), stat(s, "irqs") * 1000 + multi * 700);
-    sim_free(s);
-    for (int p = 0; p < 4; p++)
-        free(srcs[p]);
-
-    s = swapping_sim(1, "cpu.count=2", 2, srcs);
-    run(s, srcs, 1);
-    assert_int_equal(stat(s, "cycles_breakdown.irq"), stat(s, "irqs") * 1000);
-    sim_free(s);
-    free(srcs[0]);
-}
-
 /* Reclaim unmaps a page and leaves its page table (try_to_unmap; tables go with their VMA
  * at munmap or exit): 64 pages, each alone in its 2 MiB (its own level-1 table), evicted
  * while another region thrashes in a memory cgroup, keep their 64 tables. Freeing them
@@ -981,7 +954,6 @@ int main(void)
         cmocka_unit_test(test_populate_write_dirties),
         cmocka_unit_test(test_interrupts_cost_a_busy_cpu),
         cmocka_unit_test(test_reclaim_flush_ipis_reach_busy_cpus),
-        cmocka_unit_test(test_paravirtual_flush_costs_the_sender),
         cmocka_unit_test(test_reclaim_keeps_page_tables),
         cmocka_unit_test(test_contention_stretches_parallel_work),
         cmocka_unit_test(test_swap_requests_cost_their_submitter),
