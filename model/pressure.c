@@ -168,15 +168,18 @@ static int batch_cmp(const void *a, const void *b)
 static void send_flush_ipis(struct sim *s, struct cpu *c, struct reclaim_inval *inv, size_t n, int ipis)
 {
     qsort(inv, n, sizeof(inv[0]), batch_cmp);
+    const struct mm *last_mm = NULL;
+    uint64_t last_mask = 0; /* of last_mm: a flush a page, mostly of the same process */
     for (size_t i = 0; i < n;) {
         uint64_t mask = 0;
         size_t j = i;
         for (; j < n && inv[j].batch == inv[i].batch; j++) {
-            if (j > i && inv[j].mm == inv[j - 1].mm)
-                continue;
-            const struct proc *p = proc_of_mm(s, inv[j].mm);
-            if (p)
-                mask |= p->ran_cpus;
+            if (inv[j].mm != last_mm) {
+                const struct proc *p = proc_of_mm(s, inv[j].mm);
+                last_mm = inv[j].mm;
+                last_mask = p ? p->ran_cpus : 0;
+            }
+            mask |= last_mask;
         }
         if (s->pr->last_flush != inv[i].batch + 1) { /* one flush in two helpings counts once */
             s->pr->last_flush = inv[i].batch + 1;
