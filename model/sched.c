@@ -307,7 +307,7 @@ static void rq_push(struct sim *s, struct sched_entity *se)
     s->rq_len++;
 }
 
-/* Back where rq_take took it from (it has room: it was just taken). */
+/* At the queue's head: of the queued tasks it is ready first (it has room: just taken). */
 static void rq_push_front(struct sim *s, struct sched_entity *se)
 {
     s->rq_head = (s->rq_head + s->rq_cap - 1) % s->rq_cap;
@@ -317,9 +317,9 @@ static void rq_push_front(struct sim *s, struct sched_entity *se)
 
 /* A task not ready at c's time (asleep, or preempted at its quantum's end on another CPU)
  * that last ran on another CPU, idle when it is ready again (that CPU's time has not passed
- * it): select_task_rq_fair wakes it there (select_idle_sibling
- * keeps the previous CPU when it is idle), and c idles meanwhile. A lone process keeps its
- * CPU, its TLB and its mm_cpumask, as in the kernel. */
+ * it): select_task_rq_fair wakes it there (select_idle_sibling keeps the previous CPU when
+ * it is idle), and c idles meanwhile. A lone process keeps its CPU, its TLB and its
+ * mm_cpumask, as in the kernel. */
 static int wakes_on_its_idle_cpu(const struct sim *s, const struct cpu *c, const struct sched_entity *se)
 {
     if (se->ready_fx <= c->clock_fx || se->last_cpu < 0 || (uint32_t)se->last_cpu >= s->ncpu)
