@@ -92,7 +92,7 @@ static const struct cfg_key timing_keys[] = {
     GI("irq_cpu", CFG_I32, timing.irq_cpu, "-1", -1, 255,
        "the CPU that takes the swap device's interrupts; -1: the CPU that queued the request (a queue per CPU, as NVMe)"),
     G("tlb_ipi", CFG_U64, timing.tlb_ipi, "6000", NULL,
-      "CPU cycles reclaim waits for a TLB-flush IPI to a CPU running the address space it unmapped from (one a shrink batch)"),
+      "CPU cycles reclaim waits for a TLB-flush IPI: a flush (one a page written and one a batch) to a CPU running a user process, that the unmapped processes ran on"),
     G("tlb_ipi_recv", CFG_U64, timing.tlb_ipi_recv, "3000", NULL,
       "CPU cycles that IPI takes from the task running on the CPU it interrupts"),
     G("calibrate", CFG_NAME, timing.calibrate, "native", calibrate_modes, "native: fit base_cpi and minor_fault to the traces' native run (replay: on the config replayed, or --calibrate-with; sweep: once a trace, on its base config); off"),

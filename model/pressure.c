@@ -75,7 +75,7 @@ static int inval_cmp(const void *a, const void *b)
     return x->va < y->va ? -1 : x->va > y->va;
 }
 
-/* The process d ran at time t (NULL: idle or a kernel thread, or too long ago). */
+/* What d ran at time t: a process, or NULL (idle, a kernel thread, or too long ago). */
 static const struct proc *ran_at(const struct cpu *d, uint64_t t)
 {
     for (uint32_t k = 0; k < CPU_HIST; k++) {
@@ -86,11 +86,22 @@ static const struct proc *ran_at(const struct cpu *d, uint64_t t)
     return NULL;
 }
 
-/* One TLB-flush IPI of batch from sender to d: the sender waits, d's task loses time. */
+/* CPU i's bit of a process's mm_cpumask (CPUs past the mask's width: always in it). */
+static uint64_t cpu_bit(uint32_t i)
+{
+    return i < 64 ? 1ull << i : 0;
+}
+
+static int in_cpumask(uint64_t mask, uint32_t i)
+{
+    return i >= 64 || (mask & cpu_bit(i));
+}
+
+/* One TLB-flush IPI of flush `batch` from sender to d: the sender waits, d's task loses time. */
 static void take_flush_ipi(struct sim *s, struct cpu *d, uint32_t sender, uint32_t batch)
 {
     if (d->last_ipi_batch == batch + 1)
-        return; /* one IPI a batch flushes every page it unmapped */
+        return; /* a flush taken in two helpings of invalidations is still one IPI */
     d->last_ipi_batch = batch + 1;
     s->cpus[sender].clock_fx += CYC(s->cfg.timing.tlb_ipi);
     d->clock_fx += CYC(s->cfg.timing.tlb_ipi_recv);
@@ -98,17 +109,21 @@ static void take_flush_ipi(struct sim *s, struct cpu *d, uint32_t sender, uint32
     s->tlb_ipis++;
 }
 
-/* try_to_unmap_flush at the end of a shrink batch: an IPI to each CPU whose loaded address
- * space is one the batch unmapped from (a CPU that idles keeps its last one lazily and is
- * skipped). A CPU whose clock is behind c's has not run c's time yet: asked later. */
-static void flush_ipi(struct sim *s, struct cpu *c, const struct proc *p, uint32_t batch)
+/* One of reclaim's TLB flushes (arch_tlbbatch_flush: a full flush, info->mm NULL) on c, to
+ * `mask`, the union of the mm_cpumasks of the address spaces it unmapped from. x86 keeps a
+ * CPU in an mm's mask once the mm ran there (6.13+ trims it lazily, and only at flushes
+ * that name an mm), so the mask is every CPU those processes ran on. should_flush_tlb then
+ * sends an IPI to each such CPU that is not in lazy TLB mode: one running a user process,
+ * whichever; an idle CPU or a kernel thread is skipped. A CPU whose clock is behind c's has
+ * not run c's time yet: asked later (ipi_pend). */
+static void flush_ipi(struct sim *s, struct cpu *c, uint64_t mask, uint32_t batch)
 {
     for (uint32_t i = 0; i < s->ncpu; i++) {
         struct cpu *d = &s->cpus[i];
-        if (d == c)
+        if (d == c || !in_cpumask(mask, i))
             continue;
         if (c->clock_fx < d->clock_fx) {
-            if (ran_at(d, c->clock_fx) == p)
+            if (ran_at(d, c->clock_fx))
                 take_flush_ipi(s, d, (uint32_t)(c - s->cpus), batch);
             continue;
         }
@@ -120,7 +135,7 @@ static void flush_ipi(struct sim *s, struct cpu *c, const struct proc *p, uint32
             d->ipi_pend = n;
             d->capipi_pend = cap;
         }
-        d->ipi_pend[d->nipi_pend++] = (struct ipi_pending){c->clock_fx, p, batch, (uint32_t)(c - s->cpus)};
+        d->ipi_pend[d->nipi_pend++] = (struct ipi_pending){c->clock_fx, batch, (uint32_t)(c - s->cpus)};
     }
 }
 
@@ -134,7 +149,7 @@ static void take_pending_ipis(struct sim *s, struct cpu *c)
             c->ipi_pend[kept++] = *e;
             continue;
         }
-        if (ran_at(c, e->at_fx) == e->p)
+        if (ran_at(c, e->at_fx))
             take_flush_ipi(s, c, e->sender, e->batch);
     }
     c->nipi_pend = kept;
@@ -148,16 +163,33 @@ static int batch_cmp(const void *a, const void *b)
     return x->mm == y->mm ? 0 : (uintptr_t)x->mm < (uintptr_t)y->mm ? -1 : 1;
 }
 
-/* Each batch's flush, once for each address space it unmapped from, in batch order. */
-static void send_flush_ipis(struct sim *s, struct cpu *c, struct reclaim_inval *inv, size_t n)
+/* Each flush of the invalidations, in order: its mask is the union of the CPUs the
+ * processes it unmapped from ran on. */
+static void send_flush_ipis(struct sim *s, struct cpu *c, struct reclaim_inval *inv, size_t n, int ipis)
 {
     qsort(inv, n, sizeof(inv[0]), batch_cmp);
-    for (size_t i = 0; i < n; i++) {
-        if (i && inv[i].mm == inv[i - 1].mm && inv[i].batch == inv[i - 1].batch)
-            continue;
-        const struct proc *p = proc_of_mm(s, inv[i].mm);
-        if (p)
-            flush_ipi(s, c, p, inv[i].batch);
+    const struct mm *last_mm = NULL;
+    uint64_t last_mask = 0; /* of last_mm: a flush a page, mostly of the same process */
+    for (size_t i = 0; i < n;) {
+        uint64_t mask = 0;
+        size_t j = i;
+        for (; j < n && inv[j].batch == inv[i].batch; j++) {
+            if (inv[j].mm != last_mm) {
+                const struct proc *p = proc_of_mm(s, inv[j].mm);
+                last_mm = inv[j].mm;
+                last_mask = p ? p->ran_cpus : 0;
+            }
+            mask |= last_mask;
+        }
+        if (s->pr->last_flush != inv[i].batch + 1) { /* one flush in two helpings counts once */
+            s->pr->last_flush = inv[i].batch + 1;
+            s->reclaim_flushes++;
+            if (s->ncpu > 1 && (mask & ~cpu_bit((uint32_t)(c - s->cpus))))
+                s->reclaim_flushes_multi++; /* the kernel's flush_tlb_multi, not only a local flush */
+        }
+        if (ipis)
+            flush_ipi(s, c, mask, inv[i].batch);
+        i = j;
     }
 }
 
@@ -183,8 +215,7 @@ void pressure_shoot_down(struct sim *s, struct cpu *c)
             }
             i = j;
         }
-        if (ipis)
-            send_flush_ipis(s, c, inv, n);
+        send_flush_ipis(s, c, inv, n, ipis);
     }
 }
 
@@ -256,6 +287,8 @@ void pressure_slice_end(struct sim *s, struct cpu *c)
     }
     /* the handlers ran in the task's address space: the slice includes them */
     c->hist[c->hist_next] = (struct cpu_slice){c->busy_from_fx, c->clock_fx, c->running};
+    if (c->running)
+        c->running->ran_cpus |= cpu_bit((uint32_t)(c - s->cpus)); /* switch_mm sets it in mm_cpumask */
     c->hist_next = (c->hist_next + 1) % CPU_HIST;
     if (c->nipi_pend)
         take_pending_ipis(s, c);

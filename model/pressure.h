@@ -51,6 +51,7 @@ struct pressure {
     uint64_t nstalls, capstalls;
     uint64_t *stream_end_fx;
     uint32_t nstream_end;
+    uint32_t last_flush; /* + 1: reclaim's TLB flush counted last */
 };
 
 /* Set-up with the sim (after memsys_new); 0 or -1 on no memory. */
@@ -65,9 +66,11 @@ uint64_t pressure_ns(const struct sim *s, uint64_t fx);
 void pressure_before_fault(struct sim *s, struct cpu *c);
 void pressure_after_fault(struct sim *s, struct cpu *c, const struct fault_result *fr);
 /* Evicted pages leave every TLB: one shootdown per run of consecutive pages of an address
- * space (after a fault, and after each of kswapd's rounds, on c). A shrink batch that
- * unmapped pages of a process another CPU is running flushes that CPU's TLB with an IPI:
- * c waits timing.tlb_ipi, the other CPU's task loses timing.tlb_ipi_recv. */
+ * space (after a fault, and after each of kswapd's rounds, on c). Reclaim flushes before
+ * each page it writes and at the end of a shrink batch; each flush sends an IPI to every
+ * other CPU that a process it unmapped from ran on (mm_cpumask) and that runs a user
+ * process then (any: not idle, not a kernel thread): c waits timing.tlb_ipi, the other
+ * CPU's task loses timing.tlb_ipi_recv. */
 void pressure_shoot_down(struct sim *s, struct cpu *c);
 /* The swap requests queued on c since the last call will interrupt a CPU when they
  * complete (timing.irq_cpu: a fixed one, or c): they are queued on that CPU's list. */

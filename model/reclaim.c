@@ -484,6 +484,9 @@ static int evict_page(void *ctx, uint64_t pfn, int anon, int dirty, uint64_t sha
         r->shrink_clean++;
     mm_page_reclaimed(mm, pfn, anon);
     reclaim_queue_inval(r, mm, va);
+    if (written)
+        r->inval_batch++; /* try_to_unmap_flush_dirty before its pageout: what is pending,
+                           * this page with it, is flushed now; later unmaps flush apart */
     uint64_t used = swap_used_slots(r->sw);
     if (used > r->c.swap_used_peak)
         r->c.swap_used_peak = used;

@@ -127,7 +127,8 @@ uint64_t reclaim_take_io_cycles(struct reclaim *r);
 struct reclaim_inval {
     struct mm *mm;
     uint64_t va;
-    uint32_t batch; /* the shrink batch that unmapped it: one TLB flush (try_to_unmap_flush) a batch */
+    uint32_t batch; /* the TLB flush that takes it: try_to_unmap_flush_dirty before each page
+                     * written, try_to_unmap_flush at the end of a shrink batch */
 };
 /* A page the host unmapped for reclaim (a file page): its TLB entries must go. */
 void reclaim_queue_inval(struct reclaim *r, struct mm *mm, uint64_t va);

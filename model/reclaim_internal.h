@@ -100,7 +100,7 @@ struct reclaim {
     uint64_t stats_flush_ns, next_stats_flush_ns; /* the group's statistics flush (0: exact) */
     struct reclaim_inval *inval;
     size_t ninval;
-    uint32_t inval_batch;      /* the current shrink batch, for the invalidations it queues */
+    uint32_t inval_batch;      /* the current TLB flush, for the invalidations it queues */
     int inval_overflow;
     struct reclaim_counters c;
     struct oom_memcg memcg;  /* charged: the resident user pages reclaim tracks */

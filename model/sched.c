@@ -307,6 +307,27 @@ static void rq_push(struct sim *s, struct sched_entity *se)
     s->rq_len++;
 }
 
+/* At the queue's head: of the queued tasks it is ready first (it has room: just taken). */
+static void rq_push_front(struct sim *s, struct sched_entity *se)
+{
+    s->rq_head = (s->rq_head + s->rq_cap - 1) % s->rq_cap;
+    s->rq[s->rq_head] = se;
+    s->rq_len++;
+}
+
+/* A task not ready at c's time (asleep, or preempted at its quantum's end on another CPU)
+ * that last ran on another CPU, idle when it is ready again (that CPU's time has not passed
+ * it): select_task_rq_fair wakes it there (select_idle_sibling keeps the previous CPU when
+ * it is idle), and c idles meanwhile. A lone process keeps its CPU, its TLB and its
+ * mm_cpumask, as in the kernel. */
+static int wakes_on_its_idle_cpu(const struct sim *s, const struct cpu *c, const struct sched_entity *se)
+{
+    if (se->ready_fx <= c->clock_fx || se->last_cpu < 0 || (uint32_t)se->last_cpu >= s->ncpu)
+        return 0;
+    const struct cpu *last = &s->cpus[se->last_cpu];
+    return last != c && last->clock_fx <= se->ready_fx;
+}
+
 int sched_enqueue(struct sim *s, struct sched_entity *se)
 {
     if (s->rq_len == s->rq_cap) {
@@ -390,6 +411,12 @@ int sched_run(struct sim *s)
             continue;
         }
         struct sched_entity *se = rq_take(s, (int)(c - s->cpus), c->clock_fx);
+        if (wakes_on_its_idle_cpu(s, c, se)) {
+            rq_push_front(s, se);
+            c->idle_fx += se->ready_fx + 1 - c->clock_fx; /* past it: its own CPU comes first */
+            c->clock_fx = se->ready_fx + 1;
+            continue;
+        }
         se->last_cpu = (int)(c - s->cpus);
         if (se->ready_fx > c->clock_fx) { /* nothing ready: idle until it is */
             c->idle_fx += se->ready_fx - c->clock_fx;

@@ -40,6 +40,7 @@ struct proc {
     uint64_t min_flt, maj_flt; /* the faults this process took (per task, as the kernel counts) */
     uint64_t trace_faults;   /* MMT_EV_PAGE_FAULT events (events-only traces) */
     uint64_t cycles_fx;      /* CPU time */
+    uint64_t ran_cpus;       /* the CPUs it ran on (x86's mm_cpumask, trimmed lazily: never here) */
     struct mm_counters last; /* counters kept after the mm is gone */
 };
 
@@ -98,7 +99,7 @@ struct cpu {
     uint64_t idle_fx;
     /* what it ran: the process of its last slice (NULL: a kernel thread) from busy_from_fx
      * to clock_fx, and of the slices before (a ring); another CPU's reclaim asks whether it
-     * ran an address space at a time, for TLB-flush IPIs, and leaves the question in
+     * ran a user process at a time (not lazy: a TLB-flush IPI), and leaves the question in
      * ipi_pend when this CPU's clock has not reached that time yet */
     struct proc *running;
     uint64_t busy_from_fx;
@@ -109,7 +110,6 @@ struct cpu {
     uint32_t hist_next;
     struct ipi_pending {
         uint64_t at_fx;
-        const struct proc *p;
         uint32_t batch, sender;
     } *ipi_pend;
     uint32_t nipi_pend, capipi_pend;
@@ -164,6 +164,8 @@ struct sim {
     } kacc[2];
     uint64_t switches, ctx_switches, tlb_flushes, shootdowns;
     uint64_t irqs, irqs_idle, tlb_ipis; /* interrupts taken from a busy / an idle CPU, flush IPIs */
+    uint64_t reclaim_flushes; /* reclaim's TLB flushes (try_to_unmap_flush and _dirty) */
+    uint64_t reclaim_flushes_multi; /* those whose mm_cpumask held another CPU */
     uint64_t unforked; /* processes first seen before their fork event: parent guessed */
     uint64_t events_applied, records;
     uint64_t io_wait_fx;

@@ -269,7 +269,9 @@ DEF(D_K_FAULTS, "faults", "faults", STAT_COUNTER, "faults they took (also in `fa
 DEF(D_CTX, "context_switches", "switches", STAT_COUNTER, "context switches between processes");
 DEF(D_IRQS, "irqs", "interrupts", STAT_COUNTER, "swap device interrupts taken from a running task (timing.irq each)");
 DEF(D_IRQS_IDLE, "irqs_idle", "interrupts", STAT_COUNTER, "swap device interrupts taken by an idle CPU (no cost to a task)");
-DEF(D_TLB_IPIS, "tlb_ipis", "IPIs", STAT_COUNTER, "TLB-flush IPIs reclaim sent to a CPU running the address space it unmapped from");
+DEF(D_TLB_IPIS, "tlb_ipis", "IPIs", STAT_COUNTER, "TLB-flush IPIs reclaim's flushes sent: to each other CPU running a user process that a process it unmapped from ran on");
+DEF(D_RECLAIM_FLUSHES_MULTI, "reclaim_tlb_flushes_multi", "flushes", STAT_COUNTER, "those whose mm_cpumask held another CPU (the kernel's flush_tlb_multi: tracepoint tlb_flush, reason 4, \"remote IPI send\")");
+DEF(D_RECLAIM_FLUSHES, "reclaim_tlb_flushes", "flushes", STAT_COUNTER, "TLB flushes of reclaim's unmapping: one before each page written (try_to_unmap_flush_dirty), one at a shrink batch's end (try_to_unmap_flush)");
 DEF(D_UNFORKED, "processes_before_fork", "processes", STAT_COUNTER,
     "processes first seen before their fork event (their parent guessed)");
 DEF(D_EVENTS, "events", "events", STAT_COUNTER, "trace events applied (mmap, munmap, brk, fork, exit ...)");
@@ -633,6 +635,8 @@ void stats_publish(struct sim *s, struct stat_out *o, uint64_t sample_fx)
     stat_u64(o, &D_IRQS, s->irqs);
     stat_u64(o, &D_IRQS_IDLE, s->irqs_idle);
     stat_u64(o, &D_TLB_IPIS, s->tlb_ipis);
+    stat_u64(o, &D_RECLAIM_FLUSHES, s->reclaim_flushes);
+    stat_u64(o, &D_RECLAIM_FLUSHES_MULTI, s->reclaim_flushes_multi);
     stat_u64(o, &D_UNFORKED, s->unforked);
     stat_u64(o, &D_EVENTS, s->events_applied);
     int eo = events_only(s, &t);

@@ -3,10 +3,12 @@
  *   thrash_irq FILE
  * A process that faults on swap loses CPU to work done on behalf of others: the device's
  * completion interrupt (and the wake-up it sends) lands on whatever CPU takes the
- * device's interrupts, and reclaim that unmaps another process's page flushes that
- * process's TLB on the CPU running it with an inter-processor interrupt (IPI). With one
- * process the other CPU is mostly idle and absorbs both; with more processes than CPUs
- * the time is taken from a running task. Measured here, on a machine with 2 or more CPUs:
+ * device's interrupts, and reclaim's TLB flushes (one before each page it writes) reach
+ * every other CPU that runs a user process and that a process it unmapped from ran on: an
+ * inter-processor interrupt (IPI) on bare metal; on a paravirtual guest (PVM) the
+ * hypervisor's remote flush, no IPI the guest counts, at a like cost to the sender. With
+ * one process the other CPU is mostly idle and absorbs both; with more processes than
+ * CPUs the time is taken from a running task. Measured here, on a machine with 2 or more CPUs:
  *   - irq: a spinner counts loop iterations on one CPU while a reader on another CPU reads
  *     4 KiB at random offsets of FILE (created, 64 MiB, O_DIRECT, removed at exit) one
  *     request at a time; against the spinner's rate alone, the iterations lost per
@@ -14,8 +16,8 @@
  *     go to one of them); the largest loss is the cost on the CPU that takes them.
  *   - ipi: a thread of the same process spins on another CPU while this thread writes a
  *     page and drops it (madvise MADV_DONTNEED: a TLB flush of every CPU running this
- *     address space); the sender's extra time per flush against the same loop with the
- *     other thread asleep, and the spinner's loss per flush, in ns.
+ *     address space); the sender's extra time per flush against the same loop before that
+ *     thread exists, and the spinner's loss per flush, in ns.
  *   - switch: two processes on one CPU, each touching 16 random pages of its own 8 MiB
  *     and yielding to the other, against one process doing the same alone: the time of a
  *     switch between two processes and the refill of what the other evicted, in ns.

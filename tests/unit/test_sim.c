@@ -861,6 +861,44 @@ static void test_contention_stretches_parallel_work(void **state)
     assert_true(t[2][1] == t[2][0]);
 }
 
+/* Reclaim's TLB flushes are the kernel's: shrink_folio_list flushes before each page it
+ * writes (try_to_unmap_flush_dirty: the page's PTE was dirty, the CPU must not write it
+ * during the I/O) and at a batch's end, and each flush is a full flush to the union of the
+ * mm_cpumasks of the address spaces it unmapped from, which x86 trims only lazily: every
+ * CPU those processes ran on. should_flush_tlb sends the IPI to each such CPU that is not
+ * in lazy TLB mode, i.e. that runs a user process, whichever. Four processes on two CPUs:
+ * at least one flush a page written, at most one IPI a flush, and only with the other CPU
+ * in the mask; one process on two CPUs keeps its CPU (it wakes where it slept, that CPU
+ * being idle: select_idle_sibling), so its flushes are local: no IPI, no flush to another
+ * CPU. (The rule before counted one flush a shrink batch, 32 pages, and sent it only to a
+ * CPU running the process whose page went; the lone process changed CPU at every wait.) */
+static void test_reclaim_flush_ipis_reach_busy_cpus(void **state)
+{
+    (void)state;
+    struct mem_src *srcs[4];
+    struct sim *s = swapping_sim(4, "cpu.count=2", 1, srcs);
+    run(s, srcs, 4);
+    double written = stat(s, "reclaim.pswpout"), flushes = stat(s, "reclaim_tlb_flushes");
+    double ipis = stat(s, "tlb_ipis");
+    assert_true(written > 0);
+    assert_true(flushes >= written);
+    double multi = stat(s, "reclaim_tlb_flushes_multi");
+    assert_true(multi > 0 && multi <= flushes);
+    assert_true(ipis > 0 && ipis <= multi); /* one other CPU: at most one IPI a flush */
+    sim_free(s);
+    for (int p = 0; p < 4; p++)
+        free(srcs[p]);
+
+    s = swapping_sim(1, "cpu.count=2", 1, srcs);
+    run(s, srcs, 1);
+    assert_true(stat(s, "reclaim.pswpout") > 0);
+    assert_true(stat(s, "reclaim_tlb_flushes") >= stat(s, "reclaim.pswpout"));
+    assert_int_equal(stat(s, "reclaim_tlb_flushes_multi"), 0);
+    assert_int_equal(stat(s, "tlb_ipis"), 0);
+    sim_free(s);
+    free(srcs[0]);
+}
+
 /* Reclaim unmaps a page and leaves its page table (try_to_unmap; tables go with their VMA
  * at munmap or exit): 64 pages, each alone in its 2 MiB (its own level-1 table), evicted
  * while another region thrashes in a memory cgroup, keep their 64 tables. Freeing them
@@ -915,6 +953,7 @@ int main(void)
         cmocka_unit_test(test_dirty_bit_assist),
         cmocka_unit_test(test_populate_write_dirties),
         cmocka_unit_test(test_interrupts_cost_a_busy_cpu),
+        cmocka_unit_test(test_reclaim_flush_ipis_reach_busy_cpus),
         cmocka_unit_test(test_reclaim_keeps_page_tables),
         cmocka_unit_test(test_contention_stretches_parallel_work),
         cmocka_unit_test(test_swap_requests_cost_their_submitter),
