@@ -34,7 +34,10 @@ B=$("$MMSIM" config keys | awk -F'|' '$2 ~ /`memcg.charge_batch`/ { gsub(/ /, ""
 DELAY=$("$MMSIM" config keys | awk -F'|' '$2 ~ /`memcg.stock_drain_delay`/ { gsub(/ /, "", $4); print $4 }')
 N0=100 N1=10
 mkdir "$CG" || { echo "not ok - memcg charge stock: cannot make $CG"; exit 0; }
-if ! "$PROGS/memcg_stock" "$CG" $N0 $N1 >"$TMP/probe.txt" 2>"$TMP/probe.err"; then
+"$PROGS/memcg_stock" "$CG" $N0 $N1 >"$TMP/probe.txt" 2>"$TMP/probe.err"; rc=$?
+if [ $rc = 3 ]; then
+    echo "ok - memcg charge stock against the kernel # SKIP this process may run on fewer than 2 CPUs"; exit 0
+elif [ $rc != 0 ]; then
     echo "not ok - memcg charge stock: the probe failed"; sed 's/^/#   /' "$TMP/probe.err" | head -5; exit 0
 fi
 get() { sed -n "s/^$1=//p" "$TMP/probe.txt"; }

@@ -1,7 +1,8 @@
 /* memcg_stock - the kernel's per-CPU memcg charge stock, seen from a memory cgroup's usage.
  *   memcg_stock CGDIR [N0 [N1]]
  * CGDIR: a fresh memory cgroup (v1: memory.usage_in_bytes and memory.limit_in_bytes; v2:
- * memory.current and memory.max), no limit set. Needs 2 CPUs and root.
+ * memory.current and memory.max), no limit set. Needs 2 CPUs and root; CPU 0 and CPU 1
+ * below are the first two CPUs it may run on. Exits 3 with fewer.
  * try_charge_memcg (mm/memcontrol.c) charges MEMCG_CHARGE_BATCH (64) pages to the group's
  * page_counter when they fit and keeps what the charge did not use in the charging CPU's
  * stock (refill_stock); a later charge on that CPU takes a page from it (consume_stock)
@@ -89,7 +90,15 @@ int main(int argc, char **argv)
         fprintf(stderr, "memcg_stock: N0, N1 >= 1 and N0 + N1 <= %d\n", MAX_TOUCH);
         return 2;
     }
-    if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+    /* CPU 0 and CPU 1 of the text: the first two this process may run on */
+    cpu_set_t allowed;
+    int cpus[2], ncpus = 0;
+    if (sched_getaffinity(0, sizeof(allowed), &allowed))
+        die("sched_getaffinity", NULL);
+    for (int c = 0; c < CPU_SETSIZE && ncpus < 2; c++)
+        if (CPU_ISSET(c, &allowed))
+            cpus[ncpus++] = c;
+    if (ncpus < 2) {
         fprintf(stderr, "memcg_stock: needs 2 CPUs\n");
         return 3;
     }
@@ -124,7 +133,7 @@ int main(int argc, char **argv)
     reg[(REGION_PAGES - 1) * page_size] = 1; /* its page table, outside the group */
 
     static long after[MAX_TOUCH];
-    pin(0);
+    pin(cpus[0]);
     char pid[32];
     int len = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
     if (write(pfd, pid, (size_t)len) != len)
@@ -134,7 +143,7 @@ int main(int argc, char **argv)
         reg[(size_t)i * page_size] = 1;
         after[i] = usage_pages(ufd);
     }
-    pin(1);
+    pin(cpus[1]);
     for (int i = n0; i < n0 + n1; i++) {
         reg[(size_t)i * page_size] = 1;
         after[i] = usage_pages(ufd);
