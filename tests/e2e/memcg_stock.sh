@@ -9,7 +9,7 @@
 # ceil(N0 / B) x B - N0 pages and CPU 1 B - N1, and after both drains the usage must be the
 # N0 + N1 pages in use. The stocks must still be there after 200 ms idle (no timer drains
 # them). The delay of the other CPU's drain (its work item) is printed beside the model's
-# memcg.stock_drain_delay; it is not asserted (24 us to 3.2 ms here, with the machine's
+# memcg.stock_drain_delay; it is not asserted (10 us to 3.2 ms here, with the machine's
 # load). The model's side of the same scenario is tests/unit/test_memcg_stock.c.
 # Needs root, a memory cgroup (v1 or v2) and 2 CPUs; skipped otherwise, saying which.
 source "$(dirname "$0")/lib.sh"
