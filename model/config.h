@@ -138,6 +138,8 @@ struct mmsim_config {
         uint64_t limit; /* memory.max of one cgroup holding every process; 0: none */
         uint64_t stats_flush; /* ns between flushes of the group's statistics (FLUSH_TIME) */
         uint32_t version;     /* cgroup version: 1 (legacy hierarchy) or 2 */
+        uint32_t charge_batch; /* MEMCG_CHARGE_BATCH: pages a charge takes into the CPU's stock */
+        uint64_t stock_drain_delay; /* ns until drain_all_stock's work drains another CPU's stock */
     } memcg;
     /* SLUB (model/slub.c): object sizes (0: /proc/slabinfo of the reference machine) and the
      * slub_min_objects / slub_min_order / slub_max_order boot parameters (0: defaults) */

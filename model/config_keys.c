@@ -143,6 +143,10 @@ static const struct cfg_key memcg_keys[] = {
       "period of the group's statistics flush: reclaim's list sizes are as of the last one; 0: exact"),
     GI("version", CFG_U32, memcg.version, "2", 1, 2,
        "cgroup version: 1 (its reclaim waits for pages under writeback) or 2"),
+    GI("charge_batch", CFG_U32, memcg.charge_batch, "64", 0, 127,
+       "pages a charge takes from the limit at once, the rest kept in the CPU's charge stock (MEMCG_CHARGE_BATCH); 0: no stock"),
+    G("stock_drain_delay", CFG_DURATION, memcg.stock_drain_delay, "60us", NULL,
+      "after a reclaim that made no room, the time until another CPU's stock is drained (its work item); 0: at once"),
     {0},
 };
 

@@ -192,6 +192,9 @@ static int reclaim_setup(struct memsys *ms, const struct mmsim_config *cfg)
     rc.memcg_limit_pages = cfg->memcg.limit >> ms->page_shift;
     rc.memcg_stats_flush_ns = cfg->memcg.stats_flush;
     rc.memcg_version = cfg->memcg.version;
+    rc.memcg_charge_batch = cfg->memcg.charge_batch;
+    rc.memcg_stock_drain_ns = cfg->memcg.stock_drain_delay;
+    rc.nr_cpus = cfg->cpu.count;
     ms->rc = reclaim_new(ms, &rc);
     return ms->rc ? 0 : -1;
 }

@@ -55,8 +55,10 @@ uint64_t pressure_ns(const struct sim *s, uint64_t fx)
 
 void pressure_before_fault(struct sim *s, struct cpu *c)
 {
-    if (s->pr && s->pr->rc)
+    if (s->pr && s->pr->rc) {
         reclaim_set_time(s->pr->rc, pressure_ns(s, c->clock_fx));
+        reclaim_set_cpu(s->pr->rc, (unsigned)(c - s->cpus));
+    }
 }
 
 static struct proc *proc_of_mm(struct sim *s, const struct mm *mm)
@@ -619,7 +621,9 @@ DEF(D_CG_LIMIT, "limit_pages", "pages", STAT_INFO, "the memory cgroup's limit (`
 DEF(D_CG_USAGE, "usage_pages", "pages", STAT_GAUGE, "pages charged to the cgroup now");
 DEF(D_CG_PEAK, "max_usage_pages", "pages", STAT_GAUGE, "the most pages charged at once (memory.peak)");
 DEF(D_CG_KMEM, "kmem_pages", "pages", STAT_GAUGE, "of usage_pages, kernel memory: page tables and kernel stacks (memory.kmem.usage_in_bytes)");
-DEF(D_CG_FAIL, "failcnt", "events", STAT_COUNTER, "charges that hit the limit");
+DEF(D_CG_FAIL, "failcnt", "events", STAT_COUNTER, "charges of the counter that hit the limit (a batch that did not fit counts, as memory.failcnt)");
+DEF(D_CG_STOCK, "stock_pages", "pages", STAT_GAUGE, "of usage_pages, charged ahead in the CPUs' charge stocks (memcg.charge_batch)");
+DEF(D_CG_DRAINS, "stock_drains", "events", STAT_COUNTER, "drains of every CPU's stock after a reclaim that made no room (drain_all_stock)");
 DEF(D_MI_TOTAL, "total", "bytes", STAT_INFO, "MemTotal");
 DEF(D_MI_FREE, "free", "bytes", STAT_GAUGE, "MemFree");
 DEF(D_MI_CACHED, "cached", "bytes", STAT_GAUGE, "Cached");
@@ -696,6 +700,8 @@ static void publish_memcg_meminfo(struct sim *s, struct stat_out *o)
         stat_u64(o, &D_CG_PEAK, cg->max_usage_pages);
         stat_u64(o, &D_CG_KMEM, cg->kmem_pages);
         stat_u64(o, &D_CG_FAIL, cg->failcnt);
+        stat_u64(o, &D_CG_STOCK, memcg_stock_pages(reclaim_memcg_stock(s->pr->rc)));
+        stat_u64(o, &D_CG_DRAINS, reclaim_memcg_stock(s->pr->rc)->drains);
         stat_group_end(o);
     }
     stat_group_begin(o, "meminfo");

@@ -13,13 +13,21 @@
 #define MAX_RECLAIM_RETRIES 16
 #define INVAL_MAX 4096
 
-/* Charges always succeed here: the limit was enforced before the allocation. */
+/* The time a charge happens at: the fault's, or the end of the reclaim it ran. */
+static uint64_t charge_now_ns(const struct reclaim *r)
+{
+    return r->now_ns > r->shrink_end_ns ? r->now_ns : r->shrink_end_ns;
+}
+
+/* A page charged to the group on the current CPU (memcg_stock_charge): always succeeds
+ * here, the limit was enforced before the allocation (memcg_make_room). */
 void reclaim_memcg_charge(struct reclaim *r)
 {
-    r->memcg.usage_pages++;
-    if (r->memcg.usage_pages > r->memcg.max_usage_pages)
-        r->memcg.max_usage_pages = r->memcg.usage_pages;
+    memcg_stock_run_drains(&r->stock, &r->memcg, charge_now_ns(r));
+    memcg_stock_charge(&r->stock, &r->memcg, r->cpu);
 }
+
+void reclaim_set_cpu(struct reclaim *r, unsigned cpu) { r->cpu = cpu; }
 
 void reclaim_config_defaults(struct reclaim_config *c)
 {
@@ -31,6 +39,8 @@ void reclaim_config_defaults(struct reclaim_config *c)
     c->evict_cycles = 1500; /* try_to_unmap, add_to_swap, TLB flush, bio submission */
     c->evict_clean_cycles = 300; /* try_to_unmap, TLB flush: no slot, no write */
     c->freq_ghz = 3.0;
+    c->memcg_charge_batch = MEMCG_CHARGE_BATCH;
+    c->nr_cpus = 1;
 }
 
 struct reclaim *reclaim_new(struct memsys *ms, const struct reclaim_config *c)
@@ -72,6 +82,11 @@ struct reclaim *reclaim_new(struct memsys *ms, const struct reclaim_config *c)
         r->next_stats_flush_ns = c->memcg_stats_flush_ns;
     }
     r->memcg.swap_limit_pages = UINT64_MAX;
+    if (memcg_stock_init(&r->stock, c->nr_cpus, c->memcg_limit_pages ? c->memcg_charge_batch : 0,
+                         c->memcg_stock_drain_ns)) {
+        reclaim_free(r);
+        return NULL;
+    }
     return r;
 }
 
@@ -92,6 +107,7 @@ void reclaim_free(struct reclaim *r)
     free(r->inval);
     free(r->wb);
     free(r->plug);
+    memcg_stock_done(&r->stock);
     free(r);
 }
 
@@ -630,6 +646,8 @@ int reclaim_memcg_oom(const struct reclaim *r) { return r->memcg_oom; }
 
 const struct oom_memcg *reclaim_memcg(const struct reclaim *r) { return &r->memcg; }
 
+const struct memcg_stock *reclaim_memcg_stock(const struct reclaim *r) { return &r->stock; }
+
 static int memcg_make_room(struct reclaim *r, uint64_t *cycles, int *stalled);
 
 /* Kernel memory charged to the group (__GFP_ACCOUNT: page tables, kernel stacks), counted
@@ -640,10 +658,11 @@ static int memcg_make_room(struct reclaim *r, uint64_t *cycles, int *stalled);
 void reclaim_memcg_kmem(struct reclaim *r, int64_t pages, uint64_t *cycles)
 {
     if (pages < 0) {
+        /* obj_cgroup_uncharge_pages: the pages go to this CPU's stock (refill_stock) */
         uint64_t n = (uint64_t)-pages;
         n = n < r->memcg.kmem_pages ? n : r->memcg.kmem_pages;
         r->memcg.kmem_pages -= n;
-        oom_memcg_uncharge(&r->memcg, n);
+        memcg_stock_refill(&r->stock, &r->memcg, r->cpu, n);
         return;
     }
     for (int64_t i = 0; i < pages; i++) {
@@ -653,25 +672,46 @@ void reclaim_memcg_kmem(struct reclaim *r, int64_t pages, uint64_t *cycles)
     }
 }
 
+/* A page can be charged on this CPU without reclaim: its stock holds one or the counter
+ * has room (the queued drains of other CPUs' stocks that are due have run). */
+static int memcg_has_room(struct reclaim *r)
+{
+    memcg_stock_run_drains(&r->stock, &r->memcg, charge_now_ns(r));
+    return memcg_stock_can_charge(&r->stock, &r->memcg, r->cpu);
+}
+
 /* try_charge_memcg: at the limit, reclaim from the group (every process is in it, so the
- * global lists are the group's) until one page fits; 0, or -1 for a memcg OOM. */
+ * global lists are the group's) until one page fits; 0, or -1 for a memcg OOM. The first
+ * reclaim that leaves no room drains the charge stocks (drain_all_stock): this CPU's at
+ * once, the others' when their work items run (memcg.stock_drain_delay later). */
 static int memcg_make_room(struct reclaim *r, uint64_t *cycles, int *stalled)
 {
-    if (!r->memcg.limit_pages || r->memcg.usage_pages < r->memcg.limit_pages)
+    if (!r->memcg.limit_pages || memcg_has_room(r))
         return 0;
     r->memcg.failcnt++;
     if (stalled)
         *stalled = 1;
+    int drained = 0;
     for (int round = 0; round < MAX_RECLAIM_RETRIES; round++) {
         uint64_t spent = 0;
         uint64_t got = shrink(r, 0, SWAP_CLUSTER_MAX, &spent, 1);
         r->c.direct_cycles += spent;
         if (cycles)
             *cycles += spent;
-        if (r->memcg.usage_pages < r->memcg.limit_pages)
+        if (memcg_has_room(r))
             return 0;
-        if (got == 0 && !wait_writeback(r, cycles))
-            break;
+        if (!drained) {
+            memcg_stock_drain_all(&r->stock, &r->memcg, r->cpu, charge_now_ns(r));
+            drained = 1;
+            if (memcg_has_room(r))
+                return 0;
+        }
+        if (got == 0 && !wait_writeback(r, cycles)) {
+            /* the kernel retries its reclaim (MAX_RECLAIM_RETRIES) before the OOM killer,
+             * longer than the other CPUs' drains take to run */
+            memcg_stock_run_drains(&r->stock, &r->memcg, UINT64_MAX);
+            return memcg_has_room(r) ? 0 : -1;
+        }
     }
     return -1;
 }

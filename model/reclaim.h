@@ -17,6 +17,7 @@
 #include "model/oom_kill.h"
 #include "model/page_alloc.h"
 #include "model/swap.h"
+#include "model/memcg_stock.h"
 #include "model/vmscan.h"
 
 struct mm;
@@ -36,6 +37,9 @@ struct reclaim_config {
     uint64_t memcg_limit_pages; /* one memory cgroup over every process; 0: none */
     uint64_t memcg_stats_flush_ns; /* the group's statistics flush period; 0: exact */
     unsigned memcg_version;        /* 1: cgroup v1 (reclaim waits on writeback), 2 */
+    unsigned memcg_charge_batch;   /* pages a charge takes into the CPU's stock; 0: no stock */
+    uint64_t memcg_stock_drain_ns; /* drain_all_stock reaches another CPU's stock this later */
+    unsigned nr_cpus;              /* CPUs, one charge stock each */
     int log_io_completions;        /* keep the swap device's completion times (its interrupts) */
 };
 void reclaim_config_defaults(struct reclaim_config *c);
@@ -53,6 +57,9 @@ void reclaim_free(struct reclaim *r);
 
 /* The simulated time, for the swap device's queue; set before each fault. */
 void reclaim_set_time(struct reclaim *r, uint64_t now_ns);
+/* The CPU the faulting task runs on (its memcg charges use that CPU's stock); set before
+ * each fault. */
+void reclaim_set_cpu(struct reclaim *r, unsigned cpu);
 
 /* ---- allocation ---- */
 /* A user page: above LOW at once; else wake kswapd and try above MIN; else reclaim
@@ -144,6 +151,8 @@ int reclaim_memcg_oom(const struct reclaim *r);
 /* The group: its limit, charged pages now and at most (of them kernel memory), and
  * charges that met the limit. */
 const struct oom_memcg *reclaim_memcg(const struct reclaim *r);
+/* Its per-CPU charge stocks (pages charged ahead, part of the usage). */
+const struct memcg_stock *reclaim_memcg_stock(const struct reclaim *r);
 
 /* ---- results ---- */
 struct reclaim_counters {

@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "model/memcg_stock.h"
 #include "model/mm_internal.h"
 #include "model/oom_kill.h"
 #include "model/page.h"
@@ -106,6 +107,8 @@ struct reclaim {
     struct oom_memcg memcg;  /* charged: the resident user pages reclaim tracks */
     uint64_t io_reads_taken, io_writes_taken; /* requests reclaim_take_io_cycles counted */
     uint64_t io_cycles;                       /* and the CPU cycles it returned */
+    struct memcg_stock stock; /* the group's per-CPU charge stocks, part of memcg.usage */
+    unsigned cpu;            /* the CPU the faulting task runs on */
     int memcg_oom;
 };
 

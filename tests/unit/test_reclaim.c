@@ -37,7 +37,16 @@ static void world_init_dev(struct world *w, uint64_t swap_kib, int rotational)
     world_init_cg(w, swap_kib, rotational, 0);
 }
 
+static void world_init_cpus(struct world *w, uint64_t swap_kib, int rotational, uint64_t memcg_pages,
+                            unsigned ncpu, unsigned charge_batch);
 static void world_init_cg(struct world *w, uint64_t swap_kib, int rotational, uint64_t memcg_pages)
+{
+    world_init_cpus(w, swap_kib, rotational, memcg_pages, 1, MEMCG_CHARGE_BATCH);
+}
+
+/* ncpu CPUs, each with a memcg charge stock of charge_batch (0: none) */
+static void world_init_cpus(struct world *w, uint64_t swap_kib, int rotational, uint64_t memcg_pages,
+                            unsigned ncpu, unsigned charge_batch)
 {
     struct page_alloc_config pc = {.total_pages = 1024, .page_shift = 12};
     w->pa = page_alloc_new(&pc);
@@ -50,6 +59,9 @@ static void world_init_cg(struct world *w, uint64_t swap_kib, int rotational, ui
     rc.swap.queue_depth = 1;
     rc.swap.rotational = rotational;
     rc.memcg_limit_pages = memcg_pages;
+    rc.nr_cpus = ncpu;
+    rc.memcg_charge_batch = charge_batch;
+    rc.memcg_stock_drain_ns = 60000;
     memset(&w->ms, 0, sizeof(w->ms));
     w->ms.pa = w->pa;
     w->ms.page_shift = 12;
@@ -244,6 +256,75 @@ static void memcg_limit_enforced(void **state)
     world_init_cg(&w, 0, 0, 500);
     assert_int_equal(touch_pages(&w, 0, 700), 500);
     assert_true(reclaim_memcg_oom(w.r));
+    world_done(&w);
+}
+
+/* The per-CPU charge stock in a 300-page group on 2 CPUs: 100 pages touched on CPU 1
+ * leave 28 pages charged in its stock (two batches of 64); the task then runs on CPU 0,
+ * which charges batches while they fit (192, 256) and single pages after (257..300): the
+ * counter reaches the limit with 172 of CPU 0's pages, and the 173rd reclaims, where
+ * with charge_batch 0 the group reclaims first at its 301st page. That reclaim only
+ * starts writes (the pages stay in the swap cache until they are done), so it makes no
+ * room and drains the stocks: CPU 0's (empty) at once, CPU 1's 28 pages when its work
+ * item runs. */
+static void memcg_stock_stranded_until_reclaim_fails(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init_cpus(&w, 8192, 0, 300, 2, MEMCG_CHARGE_BATCH);
+    reclaim_set_cpu(w.r, 1);
+    assert_int_equal(touch_pages(&w, 0, 100), 100);
+    reclaim_set_cpu(w.r, 0);
+    assert_int_equal(touch_pages(&w, 100, 172), 172);
+    const struct oom_memcg *cg = reclaim_memcg(w.r);
+    const struct memcg_stock *st = reclaim_memcg_stock(w.r);
+    assert_int_equal(cg->usage_pages, 300);
+    assert_int_equal(st->pages[1], 28);
+    assert_int_equal(st->pages[0], 0);
+    assert_int_equal(st->batches, 4);
+    assert_int_equal(w.r->c.direct_cycles, 0); /* no reclaim yet */
+    assert_int_equal(touch_pages(&w, 272, 1), 1);
+    assert_true(w.r->c.direct_cycles > 0);
+    assert_int_equal(st->drains, 1);
+    /* CPU 1's drain is its work item's: queued 60 us after the reclaim, run by a charge
+     * after that time */
+    assert_int_not_equal(st->drain_at_ns[1], UINT64_MAX);
+    assert_int_equal(st->drain_at_ns[0], UINT64_MAX);
+    reclaim_set_time(w.r, st->drain_at_ns[1]);
+    assert_int_equal(touch_pages(&w, 273, 1), 1);
+    assert_int_equal(st->drained_pages, 28);
+    assert_int_equal(st->pages[1], 0);
+    world_done(&w);
+
+    /* no stock: the group reclaims first at its 301st page */
+    world_init_cpus(&w, 8192, 0, 300, 2, 0);
+    reclaim_set_cpu(w.r, 1);
+    assert_int_equal(touch_pages(&w, 0, 100), 100);
+    reclaim_set_cpu(w.r, 0);
+    assert_int_equal(touch_pages(&w, 100, 200), 200);
+    assert_int_equal(reclaim_memcg(w.r)->usage_pages, 300);
+    assert_int_equal(w.r->c.direct_cycles, 0);
+    world_done(&w);
+}
+
+/* Without swap reclaim frees nothing: the first charge past the limit drains the stocks
+ * (drain_all_stock), CPU 1's 28 pages when its work item has run, and the task gets all
+ * 300 pages before the memcg OOM. */
+static void memcg_stock_drained_when_reclaim_fails(void **state)
+{
+    (void)state;
+    struct world w;
+    world_init_cpus(&w, 0, 0, 300, 2, MEMCG_CHARGE_BATCH);
+    reclaim_set_cpu(w.r, 1);
+    assert_int_equal(touch_pages(&w, 0, 100), 100);
+    reclaim_set_cpu(w.r, 0);
+    assert_int_equal(touch_pages(&w, 100, 300), 200);
+    assert_true(reclaim_memcg_oom(w.r));
+    const struct memcg_stock *st = reclaim_memcg_stock(w.r);
+    assert_true(st->drains >= 1);
+    assert_int_equal(st->drained_pages, 28);
+    assert_int_equal(memcg_stock_pages(st), 0);
+    assert_int_equal(reclaim_memcg(w.r)->usage_pages, 300);
     world_done(&w);
 }
 
@@ -651,6 +732,8 @@ int main(void)
         cmocka_unit_test(swapin_with_readahead),
         cmocka_unit_test(swapin_cluster_readahead_on_disk),
         cmocka_unit_test(memcg_limit_enforced),
+        cmocka_unit_test(memcg_stock_stranded_until_reclaim_fails),
+        cmocka_unit_test(memcg_stock_drained_when_reclaim_fails),
         cmocka_unit_test(reclaim_writes_gather_in_the_readahead_plug),
         cmocka_unit_test(reclaim_rewrites_merge_from_the_front),
         cmocka_unit_test(no_swap_goes_oom),

@@ -932,6 +932,41 @@ static void test_reclaim_keeps_page_tables(void **state)
     free(m);
 }
 
+/* The memcg charge stock through the whole replay (memcg.charge_batch to the CPU the
+ * faulting task runs on): one process writing 300 pages of a region in a group with room
+ * for all. Every charge of the counter is a batch of 64 (the batch always fits), nothing
+ * is uncharged before the end, so the peak is a multiple of 64 and holds the pages in use
+ * (the 300 and the kernel memory: page tables and the kernel stack, `kmem_pages`) plus
+ * under 64 a CPU of stock; with memcg.charge_batch = 0 it is exactly the pages in use. */
+static void test_memcg_charge_stock(void **state)
+{
+    (void)state;
+    const char *batch[] = {"memcg.charge_batch=64", "memcg.charge_batch=0"};
+    for (int k = 0; k < 2; k++) {
+        struct mem_src *m = new_src();
+        add_switch(m, 100);
+        add_mmap(m, 0x100000, 300 * 4096);
+        for (int i = 0; i < 300; i++)
+            add(m, MMT_STORE, 0x100000 + (uint64_t)i * 4096, 8);
+        char *sets[] = {"memory.unlimited=0", "memory.size=64M", "swap.size=16M", "memcg.limit=32M",
+                        "cpu.count=2", (char *)batch[k]};
+        struct sim *s = make_sim(simple_ini, sets, 6);
+        run(s, &m, 1);
+        double peak = stat(s, "memcg.max_usage_pages"), kmem = stat(s, "memcg.kmem_pages");
+        double used = 300 + kmem;
+        if (k == 0) {
+            assert_int_equal((uint64_t)peak % 64, 0);
+            assert_true(peak >= used && peak < used + 2 * 64);
+            assert_int_equal(stat(s, "memcg.stock_drains"), 0);
+        } else {
+            assert_true(peak == used);
+            assert_int_equal(stat(s, "memcg.stock_pages"), 0);
+        }
+        sim_free(s);
+        free(m);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -955,6 +990,7 @@ int main(void)
         cmocka_unit_test(test_interrupts_cost_a_busy_cpu),
         cmocka_unit_test(test_reclaim_flush_ipis_reach_busy_cpus),
         cmocka_unit_test(test_reclaim_keeps_page_tables),
+        cmocka_unit_test(test_memcg_charge_stock),
         cmocka_unit_test(test_contention_stretches_parallel_work),
         cmocka_unit_test(test_swap_requests_cost_their_submitter),
     };
