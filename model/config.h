@@ -122,6 +122,7 @@ struct mmsim_config {
         int32_t irq_cpu;       /* the CPU that takes them; -1: the one that queued the request */
         uint64_t tlb_ipi;      /* cycles the sender of a TLB-flush IPI waits */
         uint64_t tlb_ipi_recv; /* cycles the IPI takes from the CPU it interrupts */
+        int32_t tlb_ipi_recv_other; /* ... when that CPU runs another process; -1: tlb_ipi_recv */
         char calibrate[CFG_NAME_MAX]; /* native: fit base_cpi and minor_fault to the trace's
                                          native run (mmsim replay); off */
     } timing;

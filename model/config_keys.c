@@ -94,7 +94,12 @@ static const struct cfg_key timing_keys[] = {
     G("tlb_ipi", CFG_U64, timing.tlb_ipi, "6000", NULL,
       "CPU cycles reclaim waits for a TLB-flush IPI: a flush (one a page written and one a batch) to a CPU running a user process, that the unmapped processes ran on"),
     G("tlb_ipi_recv", CFG_U64, timing.tlb_ipi_recv, "3000", NULL,
-      "CPU cycles that IPI takes from the task running on the CPU it interrupts"),
+      "CPU cycles that IPI takes from the task running on the CPU it interrupts, when that task's process is one the flush unmapped from"),
+    /* bare metal: an IPI interrupts whatever runs; on a paravirtual guest the hypervisor
+     * flushes the other vCPU and a vCPU running another address space may lose little
+     * (docs/validation-thrash.md: 0-5 us on this PVM guest, 17.6 us for its own process) */
+    GI("tlb_ipi_recv_other", CFG_I32, timing.tlb_ipi_recv_other, "-1", -1, INT32_MAX,
+       "CPU cycles a flush takes from a task of another process (it unmapped nothing of it); -1: as tlb_ipi_recv"),
     G("calibrate", CFG_NAME, timing.calibrate, "native", calibrate_modes, "native: fit base_cpi and minor_fault to the traces' native run (replay: on the config replayed, or --calibrate-with; sweep: once a trace, on its base config); off"),
     {0},
 };

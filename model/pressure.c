@@ -99,34 +99,51 @@ static int in_cpumask(uint64_t mask, uint32_t i)
     return i >= 64 || (mask & cpu_bit(i));
 }
 
-/* One TLB-flush IPI of flush `batch` from sender to d: the sender waits, d's task loses time. */
-static void take_flush_ipi(struct sim *s, struct cpu *d, uint32_t sender, uint32_t batch)
+/* The receiver's cost of a flush: its task's process is one the flush unmapped from
+ * (timing.tlb_ipi_recv), or another (tlb_ipi_recv_other). */
+static uint64_t recv_cycles(const struct sim *s, const struct proc *ran, const struct flush_mms *mms)
+{
+    int32_t other = s->cfg.timing.tlb_ipi_recv_other;
+    if (other < 0 || mms->n > 2)
+        return s->cfg.timing.tlb_ipi_recv;
+    for (uint32_t k = 0; k < mms->n; k++)
+        if (mms->p[k] == ran)
+            return s->cfg.timing.tlb_ipi_recv;
+    return (uint64_t)other;
+}
+
+/* One TLB-flush IPI of flush `batch` from sender to d, whose task ran `ran` then: the
+ * sender waits, d's task loses time. */
+static void take_flush_ipi(struct sim *s, struct cpu *d, uint32_t sender, uint32_t batch, const struct proc *ran,
+                           const struct flush_mms *mms)
 {
     if (d->last_ipi_batch == batch + 1)
         return; /* a flush taken in two helpings of invalidations is still one IPI */
     d->last_ipi_batch = batch + 1;
+    uint64_t recv = recv_cycles(s, ran, mms);
     s->cpus[sender].clock_fx += CYC(s->cfg.timing.tlb_ipi);
-    d->clock_fx += CYC(s->cfg.timing.tlb_ipi_recv);
-    s->parts_fx[CP_IRQ] += CYC(s->cfg.timing.tlb_ipi) + CYC(s->cfg.timing.tlb_ipi_recv);
+    d->clock_fx += CYC(recv);
+    s->parts_fx[CP_IRQ] += CYC(s->cfg.timing.tlb_ipi) + CYC(recv);
     s->tlb_ipis++;
 }
 
 /* One of reclaim's TLB flushes (arch_tlbbatch_flush: a full flush, info->mm NULL) on c, to
- * `mask`, the union of the mm_cpumasks of the address spaces it unmapped from. x86 keeps a
- * CPU in an mm's mask once the mm ran there (6.13+ trims it lazily, and only at flushes
- * that name an mm), so the mask is every CPU those processes ran on. should_flush_tlb then
- * sends an IPI to each such CPU that is not in lazy TLB mode: one running a user process,
- * whichever; an idle CPU or a kernel thread is skipped. A CPU whose clock is behind c's has
- * not run c's time yet: asked later (ipi_pend). */
-static void flush_ipi(struct sim *s, struct cpu *c, uint64_t mask, uint32_t batch)
+ * `mask`, the union of the mm_cpumasks of the address spaces it unmapped from (mms). x86
+ * keeps a CPU in an mm's mask once the mm ran there (6.13+ trims it lazily, and only at
+ * flushes that name an mm), so the mask is every CPU those processes ran on.
+ * should_flush_tlb then sends an IPI to each such CPU that is not in lazy TLB mode: one
+ * running a user process, whichever; an idle CPU or a kernel thread is skipped. A CPU whose
+ * clock is behind c's has not run c's time yet: asked later (ipi_pend). */
+static void flush_ipi(struct sim *s, struct cpu *c, uint64_t mask, uint32_t batch, const struct flush_mms *mms)
 {
     for (uint32_t i = 0; i < s->ncpu; i++) {
         struct cpu *d = &s->cpus[i];
         if (d == c || !in_cpumask(mask, i))
             continue;
         if (c->clock_fx < d->clock_fx) {
-            if (ran_at(d, c->clock_fx))
-                take_flush_ipi(s, d, (uint32_t)(c - s->cpus), batch);
+            const struct proc *ran = ran_at(d, c->clock_fx);
+            if (ran)
+                take_flush_ipi(s, d, (uint32_t)(c - s->cpus), batch, ran, mms);
             continue;
         }
         if (d->nipi_pend == d->capipi_pend) {
@@ -137,7 +154,7 @@ static void flush_ipi(struct sim *s, struct cpu *c, uint64_t mask, uint32_t batc
             d->ipi_pend = n;
             d->capipi_pend = cap;
         }
-        d->ipi_pend[d->nipi_pend++] = (struct ipi_pending){c->clock_fx, batch, (uint32_t)(c - s->cpus)};
+        d->ipi_pend[d->nipi_pend++] = (struct ipi_pending){c->clock_fx, batch, (uint32_t)(c - s->cpus), *mms};
     }
 }
 
@@ -151,8 +168,9 @@ static void take_pending_ipis(struct sim *s, struct cpu *c)
             c->ipi_pend[kept++] = *e;
             continue;
         }
-        if (ran_at(c, e->at_fx))
-            take_flush_ipi(s, c, e->sender, e->batch);
+        const struct proc *ran = ran_at(c, e->at_fx);
+        if (ran)
+            take_flush_ipi(s, c, e->sender, e->batch, ran, &e->mms);
     }
     c->nipi_pend = kept;
 }
@@ -171,17 +189,24 @@ static void send_flush_ipis(struct sim *s, struct cpu *c, struct reclaim_inval *
 {
     qsort(inv, n, sizeof(inv[0]), batch_cmp);
     const struct mm *last_mm = NULL;
+    const struct proc *last_p = NULL;
     uint64_t last_mask = 0; /* of last_mm: a flush a page, mostly of the same process */
     for (size_t i = 0; i < n;) {
         uint64_t mask = 0;
+        struct flush_mms mms = {{NULL, NULL}, 0};
         size_t j = i;
         for (; j < n && inv[j].batch == inv[i].batch; j++) {
             if (inv[j].mm != last_mm) {
-                const struct proc *p = proc_of_mm(s, inv[j].mm);
+                last_p = proc_of_mm(s, inv[j].mm);
                 last_mm = inv[j].mm;
-                last_mask = p ? p->ran_cpus : 0;
+                last_mask = last_p ? last_p->ran_cpus : 0;
             }
             mask |= last_mask;
+            if (mms.n > 2 || (mms.n && mms.p[mms.n - 1] == last_p) || (mms.n == 2 && mms.p[0] == last_p))
+                continue;
+            if (mms.n < 2)
+                mms.p[mms.n] = last_p;
+            mms.n++;
         }
         if (s->pr->last_flush != inv[i].batch + 1) { /* one flush in two helpings counts once */
             s->pr->last_flush = inv[i].batch + 1;
@@ -190,7 +215,7 @@ static void send_flush_ipis(struct sim *s, struct cpu *c, struct reclaim_inval *
                 s->reclaim_flushes_multi++; /* the kernel's flush_tlb_multi, not only a local flush */
         }
         if (ipis)
-            flush_ipi(s, c, mask, inv[i].batch);
+            flush_ipi(s, c, mask, inv[i].batch, &mms);
         i = j;
     }
 }

@@ -111,6 +111,10 @@ struct cpu {
     struct ipi_pending {
         uint64_t at_fx;
         uint32_t batch, sender;
+        struct flush_mms {             /* the address spaces the flush unmapped from */
+            const struct proc *p[2];
+            uint32_t n;                /* > 2: more than p holds */
+        } mms;
     } *ipi_pend;
     uint32_t nipi_pend, capipi_pend;
     uint32_t last_ipi_batch; /* + 1: the batch whose IPI it took last (one a batch) */

@@ -899,6 +899,33 @@ static void test_reclaim_flush_ipis_reach_busy_cpus(void **state)
     free(srcs[0]);
 }
 
+/* timing.tlb_ipi_recv_other: a flush costs a receiver running another process (nothing
+ * of it unmapped) that much instead of tlb_ipi_recv. Four processes on two CPUs: some
+ * flushes reach a CPU running the process they unmapped from, most another one. */
+static void test_flush_cost_of_a_receiver_running_another_process(void **state)
+{
+    (void)state;
+    struct mem_src *srcs[4];
+    for (int p = 0; p < 4; p++) {
+        srcs[p] = new_src();
+        add_switch(srcs[p], (uint32_t)(100 + p));
+        add_mmap(srcs[p], 0x100000, 256 * 4096);
+        for (int round = 0; round < 4; round++)
+            for (int i = 0; i < 256; i++)
+                add(srcs[p], MMT_STORE, 0x100000 + (uint64_t)((i * 37) % 256) * 4096, 8);
+    }
+    char *sets[] = {"memory.unlimited=0", "memory.size=64M", "swap.size=16M", "memcg.limit=1M", "cpu.count=2",
+                    "timing.irq=0", "timing.tlb_ipi=500", "timing.tlb_ipi_recv=300", "timing.tlb_ipi_recv_other=0"};
+    struct sim *s = make_sim(simple_ini, sets, 9);
+    run(s, srcs, 4);
+    double ipis = stat(s, "tlb_ipis"), part = stat(s, "cycles_breakdown.irq");
+    assert_true(ipis > 0);
+    assert_true(part >= ipis * 500 && part < ipis * (500 + 300)); /* some reached another process */
+    sim_free(s);
+    for (int p = 0; p < 4; p++)
+        free(srcs[p]);
+}
+
 /* Reclaim unmaps a page and leaves its page table (try_to_unmap; tables go with their VMA
  * at munmap or exit): 64 pages, each alone in its 2 MiB (its own level-1 table), evicted
  * while another region thrashes in a memory cgroup, keep their 64 tables. Freeing them
@@ -993,6 +1020,7 @@ int main(void)
         cmocka_unit_test(test_memcg_charge_stock),
         cmocka_unit_test(test_contention_stretches_parallel_work),
         cmocka_unit_test(test_swap_requests_cost_their_submitter),
+        cmocka_unit_test(test_flush_cost_of_a_receiver_running_another_process),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

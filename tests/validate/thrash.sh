@@ -88,7 +88,7 @@ kernel_phase() {
     if [ "$(id -u)" != 0 ]; then
         echo "# validate-thrash: skipped, needs root (swap file, memory cgroup)"; exit 0
     fi
-    for p in "$PROGS/thrash_sweep" "$PROGS/thrash_walk" "$RUN" "$PROGS/thrash_dev" "$PROGS/thrash_irq"; do
+    for p in "$PROGS/thrash_sweep" "$PROGS/thrash_walk" "$RUN" "$PROGS/thrash_dev" "$PROGS/thrash_irq" "$PROGS/thrash_spin"; do
         [ -x "$p" ] || { echo "not ok - thrash: $p missing"; exit 1; }
     done
     mkdir -p "$OUT"
@@ -210,6 +210,43 @@ kernel_phase() {
                   printf "%s,%d,%d,%d,%d\n", g[int((n + 1) / 2)], NR, lo, hi, k }'
     }
 
+    # ---- what a reclaim flush takes from a CPU running another process ----
+    # A walk thrashing in a 4 MiB group on CPU 1 beside a spinner on CPU 0 (thrash_spin):
+    # when the walk's process ran on CPU 0 first, each flush of its reclaim (one a page
+    # written) reaches CPU 0 (the mm_cpumask keeps it), else none does; the spinner's extra
+    # loss per page written is what a flush takes from a CPU that runs another process
+    # (timing.tlb_ipi_recv_other; thrash_irq's receiver cost is for a CPU running the
+    # flushed process itself). Three runs each way, alternating; the medians.
+    flush_loss_run() { # CPU the walk starts on -> "seconds the spinner lost, pages written"
+        cg_make flushrecv 4096
+        local out0 p busy alone written
+        out0=$(vmstat_get pswpout)
+        (echo $BASHPID >"$CG/cgroup.procs" && exec taskset -c "$1" "$PROGS/thrash_walk" rand 8 32768 >/dev/null) &
+        p=$!
+        sleep 0.005
+        taskset -p -c 1 $p >/dev/null 2>&1
+        busy=$("$PROGS/thrash_spin" 0 2.5)
+        wait $p
+        written=$(($(vmstat_get pswpout) - out0))
+        alone=$("$PROGS/thrash_spin" 0 2.5)
+        for _ in 1 2 3 4 5 6 7 8 9 10; do rmdir "$CG" 2>/dev/null && break; sleep 0.2; done
+        CG=""
+        awk -v b="$busy" -v a="$alone" -v w="$written" 'BEGIN { printf "%.6f %d\n", (a > 0 ? (a - b) / a * 2.5 : 0), w }'
+    }
+    if [ "$(nproc)" -ge 2 ]; then
+        : >"$TMP/flush.local"; : >"$TMP/flush.remote"
+        for _ in 1 2 3; do
+            flush_loss_run 1 >>"$TMP/flush.local"
+            flush_loss_run 0 >>"$TMP/flush.remote"
+        done
+        med() { sort -n -k"$2","$2" "$1" | awk -v k="$2" '{ v[NR] = $k } END { print v[int((NR + 1) / 2)] }'; }
+        l_loss=$(med "$TMP/flush.local" 1); r_loss=$(med "$TMP/flush.remote" 1); r_pages=$(med "$TMP/flush.remote" 2)
+        flush_recv_other_ns=$(awk -v r="$r_loss" -v l="$l_loss" -v w="$r_pages" 'BEGIN { x = w > 0 ? (r - l) / w * 1e9 : 0; printf "%.0f", x > 0 ? x : 0 }')
+        echo "flush_recv_other_ns=$flush_recv_other_ns" >>"$TMP/dev.txt"
+        echo "flush_loss_local='$(paste -sd' ' "$TMP/flush.local")'; flush_loss_remote='$(paste -sd' ' "$TMP/flush.remote")'" >>"$TMP/dev.txt"
+        echo "# a reclaim flush takes ${flush_recv_other_ns} ns from a CPU running another process (spinner loss $l_loss s with the flushes local, $r_loss s with them reaching it, $r_pages pages written)"
+    fi
+
     # a run of each workload with no limit: its working set (KiB) and ample runtime
     for w in $WORKLOADS; do
         # shellcheck disable=SC2046
@@ -292,6 +329,7 @@ MODEL_SET=(-s memory.size=1G -s memory.zero_page="$ZERO_PAGE" -s cpu.count=2 -s 
 if [ -n "${irq_ns:-}" ]; then
     MODEL_SET+=(-s timing.irq=$((irq_ns * 3)) -s timing.irq_cpu="$irq_cpu" -s timing.tlb_ipi=$((ipi_sender_ns * 3))
                 -s timing.tlb_ipi_recv=$((ipi_receiver_ns * 3)) -s cpu.context_switch=$((switch_ns * 3)))
+    [ -n "${flush_recv_other_ns:-}" ] && MODEL_SET+=(-s timing.tlb_ipi_recv_other=$((flush_recv_other_ns * 3)))
 fi
 model_row() { # json procs x -> CSV row
     python3 - "$@" <<'PY'
@@ -388,6 +426,7 @@ done
     echo "the model's device: read latency ${read_latency_ns} ns, bandwidth ${read_bandwidth} B/s;"
     echo "write latency ${write_latency_ns} ns, bandwidth ${write_bandwidth} B/s."
     [ -n "${irq_ns:-}" ] && echo "Interrupts (thrash_irq): a device completion takes ${irq_ns} ns from the task running on CPU $irq_cpu, a TLB-flush IPI ${ipi_sender_ns} ns from its sender and ${ipi_receiver_ns} ns from its receiver, a switch between two processes ${switch_ns} ns."
+    [ -n "${flush_recv_other_ns:-}" ] && echo "A reclaim flush takes ${flush_recv_other_ns} ns from a CPU running another process (thrash_spin beside a walk thrashing in 4 MiB; seconds lost, pages written: flushes local ${flush_loss_local}, reaching it ${flush_loss_remote})."
     echo "CPU costs ${FIT_NOTE:-not fitted}${CPUSET[*]:+ (${CPUSET[*]})}."
     echo
     python3 "$ROOT/tests/validate/thrash_report.py" "$OUT" $WORKLOADS
