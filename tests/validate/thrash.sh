@@ -241,7 +241,7 @@ kernel_phase() {
         done
         med() { sort -n -k"$2","$2" "$1" | awk -v k="$2" '{ v[NR] = $k } END { print v[int((NR + 1) / 2)] }'; }
         l_loss=$(med "$TMP/flush.local" 1); r_loss=$(med "$TMP/flush.remote" 1); r_pages=$(med "$TMP/flush.remote" 2)
-        flush_recv_other_ns=$(awk -v r="$r_loss" -v l="$l_loss" -v w="$r_pages" 'BEGIN { x = w > 0 ? (r - l) / w * 1e9 : 0; printf "%.0f", x > 0 ? x : 0 }')
+        flush_recv_other_ns=$(awk -v r="$r_loss" -v l="$l_loss" -v w="$r_pages" 'BEGIN { x = w > 0 ? (r - l) / w * 1e9 : 0; printf "%.0f", (x > 0 ? x : 0) }')
         echo "flush_recv_other_ns=$flush_recv_other_ns" >>"$TMP/dev.txt"
         echo "flush_loss_local='$(paste -sd' ' "$TMP/flush.local")'; flush_loss_remote='$(paste -sd' ' "$TMP/flush.remote")'" >>"$TMP/dev.txt"
         echo "# a reclaim flush takes ${flush_recv_other_ns} ns from a CPU running another process (spinner loss $l_loss s with the flushes local, $r_loss s with them reaching it, $r_pages pages written)"
