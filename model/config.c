@@ -220,10 +220,11 @@ static int store_value(const struct cfg_key *d, char *base, const char *v, const
         *(uint64_t *)p = u;
         return 0;
     case CFG_I32: {
-        *expect = "a whole number from -1000 to 1000";
+        *expect = "a whole number"; /* each key's range is checked with the others' */
         char *end;
+        errno = 0;
         long x = strtol(v, &end, 10);
-        if (end == v || *end || x < -1000 || x > 1000)
+        if (end == v || *end || errno || x < INT32_MIN || x > INT32_MAX)
             return -1;
         *(int32_t *)p = (int32_t)x;
         return 0;

@@ -110,14 +110,14 @@ static const struct cfg_key stats_keys[] = {
 };
 
 static const struct cfg_key oom_keys[] = {
-    G("score_adj.0", CFG_I32, oom.score_adj[0], NULL, NULL, "oom_score_adj of trace 0's processes"),
-    G("score_adj.1", CFG_I32, oom.score_adj[1], NULL, NULL, "... of trace 1"),
-    G("score_adj.2", CFG_I32, oom.score_adj[2], NULL, NULL, "... of trace 2"),
-    G("score_adj.3", CFG_I32, oom.score_adj[3], NULL, NULL, "... of trace 3"),
-    G("score_adj.4", CFG_I32, oom.score_adj[4], NULL, NULL, "... of trace 4"),
-    G("score_adj.5", CFG_I32, oom.score_adj[5], NULL, NULL, "... of trace 5"),
-    G("score_adj.6", CFG_I32, oom.score_adj[6], NULL, NULL, "... of trace 6"),
-    G("score_adj.7", CFG_I32, oom.score_adj[7], NULL, NULL, "... of trace 7"),
+    GI("score_adj.0", CFG_I32, oom.score_adj[0], NULL, -1000, 1000, "oom_score_adj of trace 0's processes"),
+    GI("score_adj.1", CFG_I32, oom.score_adj[1], NULL, -1000, 1000, "... of trace 1"),
+    GI("score_adj.2", CFG_I32, oom.score_adj[2], NULL, -1000, 1000, "... of trace 2"),
+    GI("score_adj.3", CFG_I32, oom.score_adj[3], NULL, -1000, 1000, "... of trace 3"),
+    GI("score_adj.4", CFG_I32, oom.score_adj[4], NULL, -1000, 1000, "... of trace 4"),
+    GI("score_adj.5", CFG_I32, oom.score_adj[5], NULL, -1000, 1000, "... of trace 5"),
+    GI("score_adj.6", CFG_I32, oom.score_adj[6], NULL, -1000, 1000, "... of trace 6"),
+    GI("score_adj.7", CFG_I32, oom.score_adj[7], NULL, -1000, 1000, "... of trace 7"),
     {0},
 };
 
