@@ -720,6 +720,17 @@ static void test_populate_write_dirties(void **state)
     free(m);
 }
 
+/* A process that writes its 256 pages four times over, in a scattered order: under a 1 MiB
+ * group with others like it, it swaps. */
+static void add_swapping_walk(struct mem_src *m, uint32_t pid)
+{
+    add_switch(m, pid);
+    add_mmap(m, 0x100000, 256 * 4096);
+    for (int round = 0; round < 4; round++)
+        for (int i = 0; i < 256; i++)
+            add(m, MMT_STORE, 0x100000 + (uint64_t)((i * 37) % 256) * 4096, 8);
+}
+
 /* Interrupts: a swap request's completion costs timing.irq to the task running on the CPU
  * that takes it, nothing when that CPU idles (a lone process waiting for its own read);
  * a TLB-flush IPI costs its sender tlb_ipi and its receiver tlb_ipi_recv. The report's irq
@@ -728,11 +739,7 @@ static struct sim *swapping_sim(int nproc, const char *cpus, int costs, struct m
 {
     for (int p = 0; p < nproc; p++) {
         srcs[p] = new_src();
-        add_switch(srcs[p], (uint32_t)(100 + p));
-        add_mmap(srcs[p], 0x100000, 256 * 4096);
-        for (int round = 0; round < 4; round++)
-            for (int i = 0; i < 256; i++)
-                add(srcs[p], MMT_STORE, 0x100000 + (uint64_t)((i * 37) % 256) * 4096, 8);
+        add_swapping_walk(srcs[p], (uint32_t)(100 + p));
     }
     char *sets[] = {"memory.unlimited=0", "memory.size=64M", "swap.size=16M", "memcg.limit=1M", (char *)cpus,
                     costs ? "timing.irq=1000" : "timing.irq=0", costs ? "timing.tlb_ipi=500" : "timing.tlb_ipi=0",
@@ -787,11 +794,7 @@ static void test_swap_requests_cost_their_submitter(void **state)
     for (int k = 0; k < 2; k++) {
         struct mem_src *src[1];
         src[0] = new_src();
-        add_switch(src[0], 100);
-        add_mmap(src[0], 0x100000, 256 * 4096);
-        for (int round = 0; round < 4; round++)
-            for (int i = 0; i < 256; i++)
-                add(src[0], MMT_STORE, 0x100000 + (uint64_t)((i * 37) % 256) * 4096, 8);
+        add_swapping_walk(src[0], 100);
         char *sets[] = {"memory.unlimited=0", "memory.size=64M", "swap.size=16M", "memcg.limit=512K",
                         k ? "swap.read_latency=70us" : "swap.read_latency=100us",
                         k ? "swap.write_latency=70us" : "swap.write_latency=100us",
@@ -908,11 +911,7 @@ static void test_flush_cost_of_a_receiver_running_another_process(void **state)
     struct mem_src *srcs[4];
     for (int p = 0; p < 4; p++) {
         srcs[p] = new_src();
-        add_switch(srcs[p], (uint32_t)(100 + p));
-        add_mmap(srcs[p], 0x100000, 256 * 4096);
-        for (int round = 0; round < 4; round++)
-            for (int i = 0; i < 256; i++)
-                add(srcs[p], MMT_STORE, 0x100000 + (uint64_t)((i * 37) % 256) * 4096, 8);
+        add_swapping_walk(srcs[p], (uint32_t)(100 + p));
     }
     char *sets[] = {"memory.unlimited=0", "memory.size=64M", "swap.size=16M", "memcg.limit=1M", "cpu.count=2",
                     "timing.irq=0", "timing.tlb_ipi=500", "timing.tlb_ipi_recv=300", "timing.tlb_ipi_recv_other=0"};
