@@ -243,7 +243,8 @@ kernel_phase() {
         l_loss=$(med "$TMP/flush.local" 1); r_loss=$(med "$TMP/flush.remote" 1); r_pages=$(med "$TMP/flush.remote" 2)
         flush_recv_other_ns=$(awk -v r="$r_loss" -v l="$l_loss" -v w="$r_pages" 'BEGIN { x = w > 0 ? (r - l) / w * 1e9 : 0; printf "%.0f", (x > 0 ? x : 0) }')
         echo "flush_recv_other_ns=$flush_recv_other_ns" >>"$TMP/dev.txt"
-        echo "flush_loss_local='$(paste -sd' ' "$TMP/flush.local")'; flush_loss_remote='$(paste -sd' ' "$TMP/flush.remote")'" >>"$TMP/dev.txt"
+        flush_loss_local=$(paste -sd' ' "$TMP/flush.local"); flush_loss_remote=$(paste -sd' ' "$TMP/flush.remote")
+        echo "flush_loss_local='$flush_loss_local'; flush_loss_remote='$flush_loss_remote'" >>"$TMP/dev.txt"
         echo "# a reclaim flush takes ${flush_recv_other_ns} ns from a CPU running another process (spinner loss $l_loss s with the flushes local, $r_loss s with them reaching it, $r_pages pages written)"
     fi
 
@@ -426,7 +427,7 @@ done
     echo "the model's device: read latency ${read_latency_ns} ns, bandwidth ${read_bandwidth} B/s;"
     echo "write latency ${write_latency_ns} ns, bandwidth ${write_bandwidth} B/s."
     [ -n "${irq_ns:-}" ] && echo "Interrupts (thrash_irq): a device completion takes ${irq_ns} ns from the task running on CPU $irq_cpu, a TLB-flush IPI ${ipi_sender_ns} ns from its sender and ${ipi_receiver_ns} ns from its receiver, a switch between two processes ${switch_ns} ns."
-    [ -n "${flush_recv_other_ns:-}" ] && echo "A reclaim flush takes ${flush_recv_other_ns} ns from a CPU running another process (thrash_spin beside a walk thrashing in 4 MiB; seconds lost, pages written: flushes local ${flush_loss_local}, reaching it ${flush_loss_remote})."
+    [ -n "${flush_recv_other_ns:-}" ] && echo "A reclaim flush takes ${flush_recv_other_ns} ns from a CPU running another process (thrash_spin beside a walk thrashing in 4 MiB; seconds lost, pages written: flushes local ${flush_loss_local:-}, reaching it ${flush_loss_remote:-})."
     echo "CPU costs ${FIT_NOTE:-not fitted}${CPUSET[*]:+ (${CPUSET[*]})}."
     echo
     python3 "$ROOT/tests/validate/thrash_report.py" "$OUT" $WORKLOADS
