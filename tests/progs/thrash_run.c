@@ -3,8 +3,13 @@
  * that joins a cgroup times the shell and the cgroup set-up too; this times from just
  * before the first fork to the last child reaped.
  *   thrash_run [-g CGROUP_PROCS_FILE] N CMD [ARG...]
- * -g: write our pid into that file first (cgroup v1 or v2 cgroup.procs), so the children
- * start in the cgroup. The children's stdout goes to /dev/null; ours gets one line:
+ * -g: each child writes its own pid into that file (cgroup v1 or v2 cgroup.procs) before
+ * it execs, so the command runs in the cgroup from its first instruction and nothing of
+ * ours is charged there: had we joined before forking, the fork's kernel memory would be
+ * charged from our CPU and leave that CPU's memcg charge stock (up to 63 pages, 6.18's
+ * MEMCG_CHARGE_BATCH) stranded in the group while we wait, a limit smaller by as much for a
+ * program the model replays from its exec. The children's stdout goes to /dev/null; ours
+ * gets one line:
  *   wall_s user_s sys_s minflt majflt exit runq_s
  * summed over the N children (rusage of each from wait4); exit is the worst exit status,
  * 128 + the signal for a child killed by one (as a shell reports it); runq_s is the time
@@ -44,8 +49,10 @@ static int join_cgroup(const char *procs)
 }
 
 /* A child: its stdout to /dev/null, then the command. */
-static void start_child(char **argv)
+static void start_child(char **argv, const char *procs)
 {
+    if (procs && join_cgroup(procs))
+        _exit(126);
     int fd = open("/dev/null", O_WRONLY);
     if (fd >= 0) {
         dup2(fd, 1);
@@ -79,15 +86,19 @@ static int shell_status(int st)
 int main(int argc, char **argv)
 {
     int a = 1;
+    const char *procs = NULL;
     if (a + 1 < argc && !strcmp(argv[a], "-g")) {
-        if (join_cgroup(argv[a + 1]))
-            return 1;
+        procs = argv[a + 1];
         a += 2;
     }
     long n = a < argc ? atol(argv[a]) : 0;
     if (n < 1 || n > 4096 || a + 1 >= argc) {
         fprintf(stderr, "usage: thrash_run [-g CGROUP_PROCS_FILE] N CMD [ARG...]  (N 1..4096)\n");
         return 2;
+    }
+    if (procs && access(procs, W_OK)) { /* the children could not join: say so once, here */
+        fprintf(stderr, "thrash_run: %s: cannot join: %s\n", procs, strerror(errno));
+        return 1;
     }
     char **cmd = argv + a + 1;
     double t0 = now_s();
@@ -99,7 +110,7 @@ int main(int argc, char **argv)
             break;
         }
         if (p == 0)
-            start_child(cmd);
+            start_child(cmd, procs);
     }
     double user = 0, sys = 0, runq = 0;
     long minflt = 0, majflt = 0;
