@@ -1,10 +1,10 @@
 /* thrash_run - run N copies of a command and time them as the program sees it: the kernel
  * side of the thrashing validation (tests/validate/thrash.sh). GNU time around a shell
- * that joins a cgroup times the shell and the cgroup set-up too; this times from just
- * before the first fork to the last child reaped.
+ * that joins a cgroup times the shell and the cgroup set-up too; this times from the moment
+ * every child has joined and is released to exec to the last child reaped.
  *   thrash_run [-g CGROUP_PROCS_FILE] N CMD [ARG...]
  * -g: each child writes its own pid into that file (cgroup v1 or v2 cgroup.procs) before
- * it execs, so the command runs in the cgroup from its first instruction and nothing of
+ * it execs (all copies start together once every one has joined), so the command runs in the cgroup from its first instruction and nothing of
  * ours is charged there: had we joined before forking, the fork's kernel memory would be
  * charged from our CPU and leave that CPU's memcg charge stock (up to 63 pages, 6.18's
  * MEMCG_CHARGE_BATCH) stranded in the group while we wait, a limit smaller by as much for a
@@ -49,10 +49,18 @@ static int join_cgroup(const char *procs)
 }
 
 /* A child: its stdout to /dev/null, then the command. */
-static void start_child(char **argv, const char *procs)
+/* In the child: join the cgroup, wait until every copy has joined (the parent closes the
+ * pipe: joining a cgroup can take milliseconds, and copies started apart would overlap
+ * less), then exec. */
+static void start_child(char **argv, const char *procs, int go[2])
 {
     if (procs && join_cgroup(procs))
         _exit(126);
+    close(go[1]);
+    char c;
+    if (read(go[0], &c, 1) < 0)
+        _exit(126);
+    close(go[0]);
     int fd = open("/dev/null", O_WRONLY);
     if (fd >= 0) {
         dup2(fd, 1);
@@ -101,7 +109,11 @@ int main(int argc, char **argv)
         return 1;
     }
     char **cmd = argv + a + 1;
-    double t0 = now_s();
+    int go[2];
+    if (pipe(go)) {
+        fprintf(stderr, "thrash_run: pipe: %s\n", strerror(errno));
+        return 1;
+    }
     long started = 0;
     for (; started < n; started++) {
         pid_t p = fork();
@@ -110,8 +122,11 @@ int main(int argc, char **argv)
             break;
         }
         if (p == 0)
-            start_child(cmd, procs);
+            start_child(cmd, procs, go);
     }
+    close(go[0]);
+    double t0 = now_s();
+    close(go[1]); /* every copy starts now */
     double user = 0, sys = 0, runq = 0;
     long minflt = 0, majflt = 0;
     int worst = started < n ? 1 : 0;

@@ -216,7 +216,7 @@ kernel_phase() {
     # written) reaches CPU 0 (the mm_cpumask keeps it), else none does; the spinner's extra
     # loss per page written is what a flush takes from a CPU that runs another process
     # (timing.tlb_ipi_recv_other; thrash_irq's receiver cost is for a CPU running the
-    # flushed process itself). Three runs each way, alternating; the medians.
+    # flushed process itself).
     flush_loss_run() { # CPU the walk starts on -> "seconds the spinner lost, pages written"
         cg_make flushrecv 4096
         local out0 p busy alone written
@@ -234,18 +234,21 @@ kernel_phase() {
         awk -v b="$busy" -v a="$alone" -v w="$written" 'BEGIN { printf "%.6f %d\n", (a > 0 ? (a - b) / a * 2.5 : 0), w }'
     }
     if [ "$(nproc)" -ge 2 ]; then
-        : >"$TMP/flush.local"; : >"$TMP/flush.remote"
-        for _ in 1 2 3; do
-            flush_loss_run 1 >>"$TMP/flush.local"
-            flush_loss_run 0 >>"$TMP/flush.remote"
+        # five pairs run back to back; the median of the pairs' differences (a pair shares
+        # the machine's state of the moment, which moves the spinner's rate by more than
+        # the flushes do)
+        : >"$TMP/flush.local"; : >"$TMP/flush.remote"; : >"$TMP/flush.diff"
+        for _ in 1 2 3 4 5; do
+            read -r l_loss l_pages < <(flush_loss_run 1)
+            read -r r_loss r_pages < <(flush_loss_run 0)
+            echo "$l_loss $l_pages" >>"$TMP/flush.local"; echo "$r_loss $r_pages" >>"$TMP/flush.remote"
+            awk -v r="$r_loss" -v l="$l_loss" -v w="$r_pages" 'BEGIN { print (w > 0 ? (r - l) / w * 1e9 : 0) }' >>"$TMP/flush.diff"
         done
-        med() { sort -n -k"$2","$2" "$1" | awk -v k="$2" '{ v[NR] = $k } END { print v[int((NR + 1) / 2)] }'; }
-        l_loss=$(med "$TMP/flush.local" 1); r_loss=$(med "$TMP/flush.remote" 1); r_pages=$(med "$TMP/flush.remote" 2)
-        flush_recv_other_ns=$(awk -v r="$r_loss" -v l="$l_loss" -v w="$r_pages" 'BEGIN { x = w > 0 ? (r - l) / w * 1e9 : 0; printf "%.0f", (x > 0 ? x : 0) }')
-        echo "flush_recv_other_ns=$flush_recv_other_ns" >>"$TMP/dev.txt"
+        flush_recv_other_ns=$(sort -g "$TMP/flush.diff" | awk '{ v[NR] = $1 } END { x = v[int((NR + 1) / 2)]; printf "%.0f", (x > 0 ? x : 0) }')
         flush_loss_local=$(paste -sd' ' "$TMP/flush.local"); flush_loss_remote=$(paste -sd' ' "$TMP/flush.remote")
+        echo "flush_recv_other_ns=$flush_recv_other_ns" >>"$TMP/dev.txt"
         echo "flush_loss_local='$flush_loss_local'; flush_loss_remote='$flush_loss_remote'" >>"$TMP/dev.txt"
-        echo "# a reclaim flush takes ${flush_recv_other_ns} ns from a CPU running another process (spinner loss $l_loss s with the flushes local, $r_loss s with them reaching it, $r_pages pages written)"
+        echo "# a reclaim flush takes ${flush_recv_other_ns} ns from a CPU running another process (the median of 5 paired runs: $(paste -sd' ' "$TMP/flush.diff") ns)"
     fi
 
     # a run of each workload with no limit: its working set (KiB) and ample runtime
