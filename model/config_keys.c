@@ -84,7 +84,7 @@ static const struct cfg_key timing_keys[] = {
     G("swap_read_cpu", CFG_U64, timing.swap_read_cpu, "0", NULL,
       "CPU cycles a swap read request takes from the task that submits it (its fault), beside the device's latency"),
     G("swap_write_cpu", CFG_U64, timing.swap_write_cpu, "0", NULL,
-      "CPU cycles a swap write request takes from the task that submits it (reclaim, kswapd)"),
+      "CPU cycles a swap write submission takes from the task that submits it (reclaim, kswapd): one request, or a block plug's requests at once (one doorbell)"),
     /* interrupts taken from a busy CPU: a few microseconds each on bare metal;
      * tests/progs/thrash_irq measures a machine's (make validate-thrash passes them) */
     G("irq", CFG_U64, timing.irq, "6000", NULL,

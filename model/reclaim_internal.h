@@ -105,7 +105,8 @@ struct reclaim {
     int inval_overflow;
     struct reclaim_counters c;
     struct oom_memcg memcg;  /* charged: the resident user pages reclaim tracks */
-    uint64_t io_reads_taken, io_writes_taken; /* requests reclaim_take_io_cycles counted */
+    uint64_t io_reads_taken, io_writes_taken; /* read requests, write submissions counted */
+    uint64_t write_submissions; /* writes handed to the device at once: one doorbell each */
     uint64_t io_cycles;                       /* and the CPU cycles it returned */
     struct memcg_stock stock; /* the group's per-CPU charge stocks, part of memcg.usage */
     unsigned cpu;            /* the CPU the faulting task runs on */
