@@ -48,6 +48,8 @@ const struct cfg_key swap_config_keys[] = {
     K("synchronous", CFG_BOOL, synchronous, "0", "1: zram-like, in the faulting task"),
     K("rotational", CFG_BOOL, rotational, "0", "1: a disk: swap readahead by slot, not by address"),
     KI("page_cluster", CFG_U32, page_cluster, "3", 0, 10, "swap readahead of 2^N pages (0..10)"),
+    KI("ra_initial_hits", CFG_U32, ra_initial_hits, "4", 0, 255,
+       "readahead hits the device (by slot) and each new address space (by address) start with: the kernel's 4 at boot"),
     {0},
 };
 _Static_assert(sizeof(unsigned) == sizeof(uint32_t), "CFG_U32 keys are unsigned fields");
@@ -117,6 +119,7 @@ struct swap_dev *swap_new(const struct swap_config *c)
         sw->cluster_used[0] = 1;
     }
     sw->next = 1;
+    sw->ra_hits = sw->cfg.ra_initial_hits; /* swapin_readahead_hits: ATOMIC_INIT(4) */
     return sw;
 }
 

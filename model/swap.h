@@ -47,6 +47,7 @@ struct swap_config {
     int rotational;             /* a disk: readahead by swap slots (swap_cluster_readahead);
                                    otherwise by virtual address (swap_vma_readahead) */
     unsigned page_cluster;      /* readahead window 2^page_cluster; default 3 */
+    unsigned ra_initial_hits;   /* readahead hits at the start (the kernel's boot value: 4) */
 };
 
 /* The keys of [swap] (model/config_key.h), their defaults and ranges: no swap, the NVMe
@@ -118,7 +119,8 @@ void swap_ra_hit(struct swap_dev *sw);
 
 /* Readahead by address (swap_vma_readahead): the state each VMA keeps in
  * swap_readahead_info (here one per address space): the last fault or hit, the last
- * window, the readahead hits since. Zeroed at the start. */
+ * window, the readahead hits since. A new one starts with swap.ra_initial_hits hits (the
+ * kernel: GET_SWAP_RA_VAL gives 4 for a VMA that never swapped in). */
 #define SWAP_RA_ORDER_CEILING 5 /* 64-bit: windows of at most 32 pages */
 #define SWAP_RA_HITS_MAX 255
 #define SWAP_PMD_PAGES 512      /* the window stays within one page table (2 MiB) */

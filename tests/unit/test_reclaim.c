@@ -54,6 +54,7 @@ static void world_init_cpus(struct world *w, uint64_t swap_kib, int rotational, 
     struct reclaim_config rc;
     reclaim_config_defaults(&rc);
     rc.swap.size = swap_kib << 10;
+    rc.swap.ra_initial_hits = 0; /* the readahead rules from a decayed state (no history) */
     rc.swap.read_latency_ns = rc.swap.write_latency_ns = 100000;
     rc.swap.read_bandwidth = rc.swap.write_bandwidth = 4096000000ull;
     rc.swap.queue_depth = 1;

@@ -233,8 +233,9 @@ static void readahead_window_aligned(void **state)
     swap_free_dev(sw);
 }
 
-/* A swap-in with readahead is one request for its window: the first miss (no history)
- * reads 1 page, 101 us; the next miss, on the neighbouring slot 13, reads 2 (the window
+/* A swap-in with readahead is one request for its window. A fresh device has the kernel's
+ * boot state (swapin_readahead_hits = 4: a first window of 8); four misses far apart with
+ * no hits decay it (8, 4, 2, 1). Then a miss with no history reads 1 page, 101 us; the next miss, on the neighbouring slot 13, reads 2 (the window
  * 12..13), 102 us after the first ends; after 1 readahead hit a miss on slot 14 reads the
  * aligned 4 (12..15). After 3 more hits the window is 8 (8..15), 108 us. */
 static void read_fault_merges_window(void **state)
@@ -246,6 +247,10 @@ static void read_fault_merges_window(void **state)
         swap_alloc_slot(sw);
     uint64_t ra[16];
     unsigned nra = 0;
+    assert_int_equal(swap_cluster_ra_pages(sw, 1000), 8);
+    assert_int_equal(swap_cluster_ra_pages(sw, 2000), 4);
+    assert_int_equal(swap_cluster_ra_pages(sw, 3000), 2);
+    assert_int_equal(swap_cluster_ra_pages(sw, 4000), 1);
     assert_int_equal(swap_read_fault(sw, 5000, 12, ra, &nra, 16), 5000 + 101000);
     assert_int_equal(nra, 0);
     assert_int_equal(swap_read_fault(sw, 106000, 13, ra, &nra, 16), 106000 + 102000);
@@ -282,7 +287,9 @@ static void ra_pages_rule(void **state)
     assert_int_equal(swap_ra_pages(10, 20, 0, 1, 0), 1);
 }
 
-/* swapin_nr_pages' window sequence: misses on 100, 101 (adjacent), 103 after 1 hit, 108
+/* swapin_nr_pages' window sequence: the boot state's 4 hits give the first miss 8 pages
+ * (roundup_pow_of_two(4 + 2), capped at 2^page_cluster), which halve with each miss far
+ * from the last (4, 2, 1); then misses on 100, 101 (adjacent), 103 after 1 hit, 108
  * after 3 hits, then random misses with no hits: 1, 2, 4, 8, 4, 2, 1, 1. prev_offset stays
  * 101 while hits come in, so a miss on 102 after them is adjacent to it. */
 static void cluster_window_sequence(void **state)
@@ -290,6 +297,10 @@ static void cluster_window_sequence(void **state)
     (void)state;
     struct swap_config c = round_dev(1, 1 << 20);
     struct swap_dev *sw = swap_new(&c);
+    assert_int_equal(swap_cluster_ra_pages(sw, 20), 8);
+    assert_int_equal(swap_cluster_ra_pages(sw, 40), 4);
+    assert_int_equal(swap_cluster_ra_pages(sw, 60), 2);
+    assert_int_equal(swap_cluster_ra_pages(sw, 80), 1);
     assert_int_equal(swap_cluster_ra_pages(sw, 100), 1);
     assert_int_equal(swap_cluster_ra_pages(sw, 101), 2);
     swap_ra_hit(sw);
@@ -308,6 +319,21 @@ static void cluster_window_sequence(void **state)
     sw = swap_new(&c);
     assert_int_equal(swap_cluster_ra_pages(sw, 101), 1);
     swap_free_dev(sw);
+}
+
+/* A VMA that never swapped in has 4 hits (GET_SWAP_RA_VAL): its first fault, at page 100,
+ * reads roundup_pow_of_two(4 + 2) = 8 pages centred on it (97..104), capped at 2^page_cluster
+ * (page_cluster 2: 4 pages, 99..102). */
+static void vma_window_boot_state(void **state)
+{
+    (void)state;
+    struct swap_ra_state st = {0, 0, 4};
+    uint64_t a, b;
+    assert_int_equal(swap_vma_ra_window(&st, 100, 3, &a, &b), 8);
+    assert_true(a == 97 && b == 105);
+    st = (struct swap_ra_state){0, 0, 4};
+    assert_int_equal(swap_vma_ra_window(&st, 100, 2, &a, &b), 4);
+    assert_true(a == 99 && b == 103);
 }
 
 /* swap_vma_ra_win: faults at 1000 (no history: 1 page), 1001 (the next page: 2, forward
@@ -433,6 +459,7 @@ int main(void)
         cmocka_unit_test(read_fault_merges_window),
         cmocka_unit_test(ra_pages_rule),
         cmocka_unit_test(cluster_window_sequence),
+        cmocka_unit_test(vma_window_boot_state),
         cmocka_unit_test(vma_window_sequence),
         cmocka_unit_test(durations_parse),
         cmocka_unit_test(presets_load),

@@ -88,7 +88,7 @@ kernel_phase() {
     if [ "$(id -u)" != 0 ]; then
         echo "# validate-thrash: skipped, needs root (swap file, memory cgroup)"; exit 0
     fi
-    for p in "$PROGS/thrash_sweep" "$PROGS/thrash_walk" "$RUN" "$PROGS/thrash_dev" "$PROGS/thrash_irq" "$PROGS/thrash_spin"; do
+    for p in "$PROGS/thrash_sweep" "$PROGS/thrash_walk" "$RUN" "$PROGS/thrash_dev" "$PROGS/thrash_irq" "$PROGS/thrash_spin" "$PROGS/swap_ra_prime"; do
         [ -x "$p" ] || { echo "not ok - thrash: $p missing"; exit 1; }
     done
     mkdir -p "$OUT"
@@ -176,11 +176,21 @@ kernel_phase() {
         else awk '$1 == "oom_kill" { print $2 }' "$CG/memory.events"; fi
     }
     vmstat_get() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }
+    # With readahead by slot (a rotational device) the kernel picks its window from
+    # machine-wide values every swap-in leaves behind (readahead hits since the last miss,
+    # the last window): a run starts where the one before it stopped. swap_ra_prime leaves
+    # the values a freshly booted kernel has (4 hits), which the model starts from.
+    PRIME_FAILS=0
+    prime_readahead() {
+        [ "$rota" = 1 ] && [ "${RA_PRIME:-1}" = 1 ] || return 0
+        "$PROGS/swap_ra_prime" >/dev/null 2>"$TMP/prime.err" || PRIME_FAILS=$((PRIME_FAILS + 1))
+    }
     # kernel_run TAG LIMIT_KIB N CMD... : N copies of CMD in a fresh cgroup; sets K_*
     kernel_run() {
         local tag=$1 lim=$2 n=$3; shift 3
         cg_make "$tag" "$lim"
         local in0 out0 tf=$TMP/time.$tag
+        prime_readahead
         in0=$(vmstat_get pswpin); out0=$(vmstat_get pswpout)
         "$RUN" -g "$CG/cgroup.procs" "$n" "$@" >"$tf" 2>"$TMP/err.$tag" ||
             { echo "not ok - thrash: thrash_run $tag: $(head -1 "$TMP/err.$tag")"; exit 1; }
@@ -292,10 +302,12 @@ kernel_phase() {
     done
 
     KREL=$(uname -r); LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
+    [ "$rota" = 1 ] && [ "${RA_PRIME:-1}" = 1 ] &&
+        echo "# readahead state primed before each kernel run (swap_ra_prime); it failed before $PRIME_FAILS runs$([ "$PRIME_FAILS" = 0 ] || echo " (last: $(head -1 "$TMP/prime.err"))")"
     {
         for w in $WORKLOADS; do echo "WS[$w]=${WS[$w]}; BASE[$w]=${BASE[$w]}"; done
         cat "$TMP/dev.txt"
-        echo "rota=$rota; ZERO_PAGE=$ZERO_PAGE; dev=$dev; CGV=$CGV; KREL=$KREL"
+        echo "rota=$rota; ZERO_PAGE=$ZERO_PAGE; dev=$dev; CGV=$CGV; KREL=$KREL; RA_PRIMED=${RA_PRIME:-1}; PRIME_FAILS=$PRIME_FAILS"
         echo "LOAD0='$LOAD0'; LOAD1='$LOAD1'"
     } >"$OUT/kernel.env"
 }
