@@ -39,7 +39,6 @@ enum rmap_kind { RMAP_NONE = 0, RMAP_ANON, RMAP_FILE, RMAP_SWAPCACHE };
 #define PG_ACTIVE 0x004u
 #define PG_REFERENCED 0x008u  /* second chance */
 #define PG_YOUNG 0x010u       /* some PTE mapping it has the accessed bit */
-#define PG_RECLAIM 0x020u     /* reclaim's swap write in flight (the kernel's PG_reclaim, the same bit as PG_readahead) */
 #define PG_WORKINGSET 0x040u
 #define PG_EXEC 0x080u        /* mapped executable */
 #define PG_UNEVICTABLE 0x100u /* mlocked */

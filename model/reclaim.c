@@ -922,7 +922,7 @@ DEF(D_R_MAJ, "pgmajfault", "faults", STAT_COUNTER, "major faults that read from 
 DEFC(D_R_SWPIN, "pswpin", "pages", STAT_COUNTER, "pswpin", "pages read from swap");
 DEFC(D_R_SWPOUT, "pswpout", "pages", STAT_COUNTER, "pswpout", "pages written to swap");
 DEF(D_R_SWRA, "swap_ra", "pages", STAT_COUNTER, "pages read by swap readahead");
-DEF(D_R_SWRAH, "swap_ra_hit", "pages", STAT_COUNTER, "readahead pages later faulted on, and pages faulted on while reclaim wrote them (PG_reclaim is PG_readahead's bit, as the kernel counts them)");
+DEF(D_R_SWRAH, "swap_ra_hit", "pages", STAT_COUNTER, "readahead pages later faulted on");
 DEF(D_R_SCP, "swapcache_pages", "pages", STAT_GAUGE, "pages in the swap cache");
 DEF(D_R_SCADD, "swapcache_add", "pages", STAT_COUNTER, "pages added to the swap cache");
 DEF(D_R_SCREC, "swapcache_reclaimed", "pages", STAT_COUNTER, "swap-cache pages reclaimed");

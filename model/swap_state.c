@@ -247,11 +247,9 @@ int reclaim_swapin(struct reclaim *r, struct mm *mm, uint64_t va, unsigned pte_f
     uint64_t slot = *v;
     uint64_t cached = swapcache_pfn(r, slot);
     if (cached != PA_NO_PFN) {
-        /* in the swap cache (readahead, another process's swap-in, or reclaim's write in
-         * flight): a minor fault; a page read ahead counts a readahead hit
-         * (swap_update_readahead), and so does one being written by reclaim: PG_reclaim
-         * is PG_readahead's bit */
-        int ra = r->slot_ra[slot] | vmscan_test_clear_reclaim(r->vm, cached);
+        /* in the swap cache (readahead, or another process's swap-in): a minor fault;
+         * a page read ahead counts a readahead hit (swap_update_readahead) */
+        int ra = r->slot_ra[slot];
         r->slot_ra[slot] = 0;
         const struct swap_config *sc = swap_config(r->sw);
         if (!sc->rotational && !sc->synchronous)

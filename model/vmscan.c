@@ -556,14 +556,6 @@ static int on_list(const struct vmscan *v, uint32_t pfn)
     return fr->lru_prev != NIL || fr->lru_next != NIL || v->lists[fr->lru].head == pfn;
 }
 
-int vmscan_test_clear_reclaim(struct vmscan *v, uint64_t pfn)
-{
-    if (pfn >= v->nframes || !(v->f[pfn].flags & PG_RECLAIM))
-        return 0;
-    v->f[pfn].flags &= (uint16_t)~PG_RECLAIM;
-    return 1;
-}
-
 void vmscan_end_writeback(struct vmscan *v, uint64_t pfn)
 {
     if (pfn >= v->nframes)
@@ -571,11 +563,9 @@ void vmscan_end_writeback(struct vmscan *v, uint64_t pfn)
     struct page *fr = &v->f[pfn];
     if (!(fr->flags & PG_WRITEBACK))
         return;
-    int reclaim = (fr->flags & PG_RECLAIM) != 0;
-    fr->flags &= (uint16_t)~(PG_WRITEBACK | PG_RECLAIM);
-    /* a page a scan holds (isolated) is looked at by that scan; one a fault took from the
-     * swap cache meanwhile lost PG_reclaim there (vmscan_test_clear_reclaim): not rotated */
-    if (!reclaim || !(fr->flags & PG_LRU) || v->cfg.policy != VMSCAN_KERNEL || !on_list(v, (uint32_t)pfn))
+    fr->flags &= (uint16_t)~PG_WRITEBACK;
+    /* a page a scan holds (isolated) is looked at by that scan */
+    if (!(fr->flags & PG_LRU) || v->cfg.policy != VMSCAN_KERNEL || !on_list(v, (uint32_t)pfn))
         return;
     /* folio_rotate_reclaimable -> lru_move_tail: to the tail of the inactive list of its
      * type, off the active one if a scan activated it meanwhile */
@@ -608,7 +598,7 @@ static void restore_lru_flags(struct page *fr, uint16_t flags)
 /* pageout() queued the write: the page is clean, under writeback. */
 static void start_writeback(struct vmscan *v, struct page *fr)
 {
-    fr->flags = (uint16_t)((fr->flags & ~PG_DIRTY) | PG_WRITEBACK | (fr->flags & PG_SWAPBACKED ? PG_RECLAIM : 0));
+    fr->flags = (uint16_t)((fr->flags & ~PG_DIRTY) | PG_WRITEBACK);
     fr->wb_epoch = (uint8_t)v->io_epoch;
 }
 

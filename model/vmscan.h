@@ -109,10 +109,6 @@ void vmscan_io_epoch(struct vmscan *v);
  * tail, the next to be scanned (pgrotated). An anonymous page's writeback ends only here, not
  * with the I/O epoch: its owner knows when the device completes it. */
 void vmscan_end_writeback(struct vmscan *v, uint64_t pfn);
-/* A fault found the page in the swap cache: 1 if reclaim's write of it was still in flight
- * (PG_reclaim, which the kernel tests as PG_readahead: swap_cache_get_folio counts it a
- * readahead hit and clears it, so the write's end does not rotate the page). */
-int vmscan_test_clear_reclaim(struct vmscan *v, uint64_t pfn);
 
 /* ---- reclaim ---- */
 /* Called for each frame chosen for eviction, already taken off the lists, in one of two

@@ -609,30 +609,6 @@ static void direct_reclaim_retries_then_forces_deactivation(void **state)
     }
 }
 
-/* pageout() sets PG_reclaim on a page whose swap write it queues; the write's end rotates
- * the page to the inactive tail (folio_rotate_reclaimable) only while the flag is there. A
- * fault that finds the page in the swap cache meanwhile tests and clears it as
- * PG_readahead (the same bit): that page counts a readahead hit and is not rotated. Pages
- * 0..3 inactive anon, written by one reclaim of 4; page 2 faulted during its write. */
-static void fault_on_page_under_writeback_clears_reclaim(void **state)
-{
-    (void)state;
-    struct vmscan *v = kernel_vm(16, 60);
-    for (uint64_t p = 0; p < 4; p++)
-        vmscan_add(v, p, VMSCAN_ANON, VMSCAN_NO_NEXT_USE);
-    struct owner o = {.swap_writeback_below = 4};
-    struct scan_control sc = {.nr_to_reclaim = 4, .may_swap = 1, .is_kswapd = 1};
-    vmscan_shrink(v, &sc, owner_evict, &o);
-    assert_int_equal(o.nswap_writes, 4);
-    assert_int_equal(vmscan_test_clear_reclaim(v, 2), 1);
-    assert_int_equal(vmscan_test_clear_reclaim(v, 2), 0); /* cleared: one hit */
-    for (uint64_t p = 0; p < 4; p++)
-        vmscan_end_writeback(v, p);
-    assert_int_equal(vmscan_stats(v)->pgrotated, 3);
-    assert_int_equal(vmscan_test_clear_reclaim(v, 0), 0); /* the write's end cleared it */
-    vmscan_free(v);
-}
-
 /* A kernel-policy vmscan of 64 frames (swappiness 60) with anonymous pages 0..31 inactive
  * and 32..47 active. */
 static struct vmscan *anon_32_inactive_16_active(void)
@@ -743,7 +719,6 @@ int main(void)
         cmocka_unit_test(opt_is_a_lower_bound),
         cmocka_unit_test(next_use_prepass),
         cmocka_unit_test(policy_names_parse),
-        cmocka_unit_test(fault_on_page_under_writeback_clears_reclaim),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

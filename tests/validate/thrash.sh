@@ -38,7 +38,9 @@
 # kernel.env and *.kernel.csv), to re-check the model after a change. FIT (default "seqw
 # rand"): the calibration workloads of the CPU costs (thrash_fit.py). CAL_FROM=kernel
 # (default) or native: the time at ample memory from the kernel's runs of this session or
-# from the trace's native run (thrash_cal.py).
+# from the trace's native run (thrash_cal.py). KEEP_JSON=1 keeps each replay's whole report
+# as $OUT/W.xN.LIMITK.json (every statistic, for a closer look at one point). RA_PRIME=0
+# leaves the kernel's swap-readahead state as the last run left it (swap_ra_prime).
 source "$(dirname "$0")/../e2e/lib.sh"
 cp "$MMSIM" "$TMP/mmsim" && MMSIM=$TMP/mmsim # a rebuild during the run does not change it
 export MMSIM_VGLIB=${MMSIM_VGLIB:-$ROOT/build/vg}
@@ -370,6 +372,8 @@ replay_row() {
     "$MMSIM" replay --no-progress --json -c "$TMP/machine.ini" "${MODEL_SET[@]}" "$@" -s memcg.limit="${lim}K" \
         $(yes "$OUT/$w.mmt" | head -n "$n") >"$TMP/m.json" || { echo "not ok - thrash: replay $w x$n at $lim KiB failed"; exit 1; }
     model_row "$TMP/m.json" "$n" "$x" >>"$OUT/$w.model.csv"
+    [ "${KEEP_JSON:-0}" = 1 ] && cp "$TMP/m.json" "$OUT/$w.x$n.${lim}K.json"
+    return 0
 }
 # model_workload W SETTINGS...: W's curve in the model, $OUT/W.model.csv.
 # [timing] calibrate = native is fitted by the first replay (the largest limit; multi: one
