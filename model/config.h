@@ -82,6 +82,7 @@ struct mmsim_config {
         uint64_t context_switch; /* cycles per switch between processes */
         int pcid;                /* 1: TLB entries tagged by PCID; 0: flush on switch */
         double contention;       /* time stretch while every other CPU is busy; 1: none */
+        int batched_flush_all; /* reclaim's batched TLB flush empties the loaded address spaces (x86) */
     } cpu;
     struct tlb_config tlb[CFG_MAX_TLBS];
     uint32_t ntlb;

@@ -34,6 +34,8 @@ static const struct cfg_key cpu_keys[] = {
     /* CPUs share caches and memory bandwidth: a memory-bound program runs slower while the
      * other CPUs are busy (measured: tests/validate/thrash.sh, multi at N = 2 and 3) */
     G("contention", CFG_DOUBLE, cpu.contention, "1.0", NULL, "time stretch of a CPU's work while every other CPU is busy (shared caches, memory bandwidth); 1: none"),
+    G("batched_flush_all", CFG_BOOL, cpu.batched_flush_all, "1", NULL,
+      "1: reclaim's batched TLB flush empties the loaded address spaces (x86 TLB_FLUSH_ALL); 0: only the pages"),
     {0},
 };
 

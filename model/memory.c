@@ -188,6 +188,8 @@ static int reclaim_setup(struct memsys *ms, const struct mmsim_config *cfg)
     rc.write_req_cycles = cfg->timing.swap_write_cpu;
     rc.log_io_completions = cfg->timing.irq > 0;
     rc.vm.swappiness = cfg->vmscan.swappiness;
+    rc.vm.lru_batch = cfg->vmscan.lru_batch;
+    rc.vm.ncpu = cfg->cpu.count;
     rc.swap = cfg->swap;
     rc.memcg_limit_pages = cfg->memcg.limit >> ms->page_shift;
     rc.memcg_stats_flush_ns = cfg->memcg.stats_flush;

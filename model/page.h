@@ -39,6 +39,7 @@ enum rmap_kind { RMAP_NONE = 0, RMAP_ANON, RMAP_FILE, RMAP_SWAPCACHE };
 #define PG_ACTIVE 0x004u
 #define PG_REFERENCED 0x008u  /* second chance */
 #define PG_YOUNG 0x010u       /* some PTE mapping it has the accessed bit */
+#define PG_BATCHED 0x020u     /* in a CPU's LRU add batch (lru_add): tracked, on no list yet */
 #define PG_WORKINGSET 0x040u
 #define PG_EXEC 0x080u        /* mapped executable */
 #define PG_UNEVICTABLE 0x100u /* mlocked */

@@ -220,15 +220,40 @@ static void send_flush_ipis(struct sim *s, struct cpu *c, struct reclaim_inval *
     }
 }
 
+/* arch_tlbbatch_flush with TLB_FLUSH_ALL: each CPU of `mask` flushes the address space
+ * loaded on it, whole (flush_tlb_func with info->mm NULL): the reclaimer's own CPU, and
+ * every other one running a user process then (should_flush_tlb: a CPU in lazy TLB mode,
+ * idle or in a kernel thread, is skipped). A process's next access to any page walks
+ * again and sets the accessed bit: what reclaim's next look sees. */
+static void flush_loaded_address_spaces(struct sim *s, struct cpu *c, uint64_t mask)
+{
+    for (uint32_t i = 0; i < s->ncpu; i++) {
+        struct cpu *d = &s->cpus[i];
+        if (!in_cpumask(mask, i) && d != c)
+            continue;
+        const struct proc *q = d == c ? d->loaded : ran_at(d, c->clock_fx);
+        if (!q)
+            continue;
+        for (uint32_t t = 0; t < d->ntlb; t++)
+            tlb_flush_asid(&d->tlb[t], q->asid);
+        pagewalk_flush_asid(&d->pw, q->asid);
+        d->raw_vpn = UINT64_MAX;
+    }
+}
+
 /* Evicted pages leave every TLB (try_to_unmap flushes them). Reclaim evicts in batches,
  * often neighbouring pages: each run of consecutive pages of one address space is one
- * shootdown (a TLB invalidation scans the whole TLB, whatever the range). */
+ * shootdown (a TLB invalidation scans the whole TLB, whatever the range). try_to_unmap
+ * defers the flush to a batch when the address space's mm_cpumask holds another CPU than
+ * the reclaimer's (should_defer_flush); the batch's flush is whole (above). Otherwise it
+ * flushes the one page, here. */
 void pressure_shoot_down(struct sim *s, struct cpu *c)
 {
     struct reclaim_inval inv[INVAL_BATCH];
     size_t n;
     uint64_t page = 1ull << s->page_shift;
     int ipis = s->ncpu > 1 && (s->cfg.timing.tlb_ipi || s->cfg.timing.tlb_ipi_recv);
+    uint64_t me = cpu_bit((uint32_t)(c - s->cpus)), batched = 0;
     while ((n = reclaim_take_invalidations(s->pr->rc, inv, INVAL_BATCH)) > 0) {
         qsort(inv, n, sizeof(inv[0]), inval_cmp);
         for (size_t i = 0; i < n;) {
@@ -239,11 +264,15 @@ void pressure_shoot_down(struct sim *s, struct cpu *c)
             if (p) {
                 struct mm_inval mi = {inv[i].va, inv[j - 1].va + page, 0};
                 sched_invalidate(s, p, &mi);
+                if (s->ncpu > 1 && (p->ran_cpus & ~me))
+                    batched |= p->ran_cpus;
             }
             i = j;
         }
         send_flush_ipis(s, c, inv, n, ipis);
     }
+    if (batched && s->cfg.cpu.batched_flush_all)
+        flush_loaded_address_spaces(s, c, batched);
 }
 
 static void irq_heap_push(struct cpu *c, uint64_t t)

@@ -27,7 +27,11 @@ void reclaim_memcg_charge(struct reclaim *r)
     memcg_stock_charge(&r->stock, &r->memcg, r->cpu);
 }
 
-void reclaim_set_cpu(struct reclaim *r, unsigned cpu) { r->cpu = cpu; }
+void reclaim_set_cpu(struct reclaim *r, unsigned cpu)
+{
+    r->cpu = cpu;
+    vmscan_set_cpu(r->vm, cpu);
+}
 
 void reclaim_config_defaults(struct reclaim_config *c)
 {

@@ -315,17 +315,30 @@ static void rq_push_front(struct sim *s, struct sched_entity *se)
     s->rq_len++;
 }
 
-/* A task not ready at c's time (asleep, or preempted at its quantum's end on another CPU)
- * that last ran on another CPU, idle when it is ready again (that CPU's time has not passed
- * it): select_task_rq_fair wakes it there (select_idle_sibling keeps the previous CPU when
- * it is idle), and c idles meanwhile. A lone process keeps its CPU, its TLB and its
- * mm_cpumask, as in the kernel. */
-static int wakes_on_its_idle_cpu(const struct sim *s, const struct cpu *c, const struct sched_entity *se)
+/* Where a task not ready at c's time (asleep, or preempted at its quantum's end on another
+ * CPU) wakes, when that is another CPU, idle when the task is ready (its time has not
+ * passed it): -1 for c itself. select_task_rq_fair: a wake-up by a device interrupt on an
+ * idle CPU moves the task there (wake_affine: the waker's CPU; on this paravirtual guest an
+ * idle vCPU counts as preempted, not available, so the previous one is not kept; traced: a
+ * program exec'd on CPU 0 ran on CPU 1, the swap device's interrupt CPU, from its first
+ * major fault on); otherwise select_idle_sibling keeps the previous CPU when it is idle. A
+ * lone process keeps its CPU once it is there, its TLB and its mm_cpumask, as in the
+ * kernel. */
+static int wake_cpu_of(const struct sim *s, const struct cpu *c, const struct sched_entity *se)
 {
-    if (se->ready_fx <= c->clock_fx || se->last_cpu < 0 || (uint32_t)se->last_cpu >= s->ncpu)
-        return 0;
-    const struct cpu *last = &s->cpus[se->last_cpu];
-    return last != c && last->clock_fx <= se->ready_fx;
+    if (se->ready_fx <= c->clock_fx)
+        return -1;
+    int cands[2] = {se->wake_cpu, se->last_cpu};
+    for (int k = 0; k < 2; k++) {
+        if (cands[k] < 0 || (uint32_t)cands[k] >= s->ncpu)
+            continue;
+        const struct cpu *d = &s->cpus[cands[k]];
+        /* idle by then, or still busy with this task's own work (what its fault did after
+         * the read was queued): the task is that CPU's */
+        if (d->clock_fx <= se->ready_fx || d->last_se == se)
+            return d == c ? -1 : cands[k];
+    }
+    return -1;
 }
 
 int sched_enqueue(struct sim *s, struct sched_entity *se)
@@ -407,14 +420,18 @@ int sched_run(struct sim *s)
             if (task->run_slice(s, c, NULL) == SLICE_FAILED)
                 return -1;
             c->running = NULL; /* a kernel thread: no user address space to flush */
+            c->last_se = NULL;
             slice_end(s, c);
             continue;
         }
         struct sched_entity *se = rq_take(s, (int)(c - s->cpus), c->clock_fx);
-        if (wakes_on_its_idle_cpu(s, c, se)) {
+        int to = wake_cpu_of(s, c, se);
+        if (to >= 0) {
             rq_push_front(s, se);
-            c->idle_fx += se->ready_fx + 1 - c->clock_fx; /* past it: its own CPU comes first */
-            c->clock_fx = se->ready_fx + 1;
+            /* past the wake-up and the other CPU's time: that CPU comes first */
+            uint64_t until = se->ready_fx > s->cpus[to].clock_fx ? se->ready_fx : s->cpus[to].clock_fx;
+            c->idle_fx += until + 1 - c->clock_fx;
+            c->clock_fx = until + 1;
             continue;
         }
         se->last_cpu = (int)(c - s->cpus);
@@ -428,6 +445,7 @@ int sched_run(struct sim *s)
         if (r == SLICE_FAILED)
             return -1;
         c->running = c->loaded;
+        c->last_se = se;
         slice_end(s, c);
         if (r == SLICE_DONE)
             continue;

@@ -166,6 +166,7 @@ static struct stream *new_stream(struct sim *s, const char *name, char *err, siz
     st->default_pid = 1;
     st->cur_pid = 1;
     st->se.last_cpu = -1;
+    st->se.wake_cpu = -1;
     return st;
 }
 
@@ -245,6 +246,7 @@ static int take_fault(struct sim *s, struct cpu *c, struct proc *p, uint64_t va,
         uint64_t until = c->clock_fx + io;
         if (until > c->block_fx)
             c->block_fx = until;
+        c->block_io = 1;
         s->io_wait_fx += io;
         c->next_check_fx = 0; /* leave the access loop: the stream blocks */
     }
@@ -821,7 +823,11 @@ static int run_stream(struct sim *s, struct cpu *c, struct stream *st)
         if (c->block_fx) {
             st->state = ST_BLOCKED;
             st->se.ready_fx = c->block_fx > c->clock_fx ? c->block_fx : c->clock_fx;
+            /* the read's completion interrupt wakes it (timing.irq_cpu; -1: the CPU it
+             * queued the read from, as a per-CPU queue's) */
+            st->se.wake_cpu = c->block_io && s->cfg.timing.irq_cpu >= 0 ? (int)((uint32_t)s->cfg.timing.irq_cpu % s->ncpu) : -1;
             c->block_fx = 0;
+            c->block_io = 0;
             return 0;
         }
         if (c->clock_fx >= c->next_check_fx) {

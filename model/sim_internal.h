@@ -53,6 +53,7 @@ struct sched_entity {
     void *self;                /* the task's own state, handed to task->run_slice */
     uint64_t ready_fx;         /* cannot run before this time */
     int last_cpu;              /* the CPU it ran on last (-1: none), for affinity */
+    int wake_cpu;              /* the CPU whose interrupt ends its sleep (its swap read's), -1: none */
 };
 
 struct stream {
@@ -90,6 +91,7 @@ struct cpu {
     uint64_t raw_vpn, raw_pte;
     unsigned raw_asid;
     uint64_t block_fx;         /* set by a fault that waits for I/O: block until then */
+    int block_io;              /* that wait ends with a device interrupt (a swap read) */
     /* by enum mmt_kind: the first TLB level (-1: none) and the first cache level; a kind
      * without caches points at no_cache, whose line always matches (a free hit) */
     int tlb_of[4];
@@ -102,6 +104,7 @@ struct cpu {
      * ran a user process at a time (not lazy: a TLB-flush IPI), and leaves the question in
      * ipi_pend when this CPU's clock has not reached that time yet */
     struct proc *running;
+    const struct sched_entity *last_se; /* the task of the last slice run here (NULL: a kernel thread's) */
     uint64_t busy_from_fx;
     struct cpu_slice {
         uint64_t from_fx, to_fx;

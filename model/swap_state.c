@@ -230,6 +230,8 @@ static int swapin_vma_readahead(struct reclaim *r, struct mm *mm, uint64_t va, u
             break; /* readahead does not reclaim */
         res->readahead++;
     }
+    if (r->last_swapin_window > 1)
+        vmscan_lru_add_drain(r->vm); /* swap_vma_readahead: "push any new pages onto the LRU now" */
     return 1;
 }
 
@@ -295,5 +297,7 @@ int reclaim_swapin(struct reclaim *r, struct mm *mm, uint64_t va, unsigned pte_f
             break; /* readahead never reclaims */
         res->readahead++;
     }
+    if (nra)
+        vmscan_lru_add_drain(r->vm); /* swap_cluster_readahead's end, with a window */
     return 1;
 }

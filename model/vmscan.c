@@ -44,6 +44,10 @@ struct vmscan {
     uint32_t *heap, *heap_pos;
     uint64_t heap_n;
     struct vmscan_stats st;
+    /* the per-CPU LRU add batches (cpu_fbatches.lru_add): lru_batch pages each */
+    uint32_t *batch;      /* ncpu x lru_batch frames */
+    unsigned *batch_n;
+    unsigned cpu;
 };
 
 static const char *const policy_names[VMSCAN_NR_POLICIES + 1] = {"kernel", "lru", "fifo", "clock",
@@ -54,6 +58,8 @@ const struct cfg_key vmscan_config_keys[] = {
             "kernel, lru, fifo, clock or opt"),
     CFG_KEY_IN("swappiness", CFG_U32, struct vmscan_config, swappiness, "60", 0, 200,
             "0..200"),
+    CFG_KEY_IN("lru_batch", CFG_U32, struct vmscan_config, lru_batch, "31", 0, 255,
+            "pages a CPU's LRU add batch holds, unseen by reclaim, before the lists (folio_batch: 31)"),
     {0},
 };
 _Static_assert(sizeof(enum vmscan_policy) == sizeof(uint32_t), "a CFG_ENUM field is 32 bits");
@@ -103,6 +109,14 @@ struct vmscan *vmscan_new(struct page *pages, uint64_t nframes, const struct vms
         goto fail;
     for (int l = 0; l < NR_LISTS; l++)
         v->lists[l].head = v->lists[l].tail = NIL;
+    if (v->cfg.ncpu == 0)
+        v->cfg.ncpu = 1;
+    if (c->policy == VMSCAN_KERNEL && v->cfg.lru_batch) {
+        v->batch = calloc((size_t)v->cfg.ncpu * v->cfg.lru_batch, sizeof(uint32_t));
+        v->batch_n = calloc(v->cfg.ncpu, sizeof(unsigned));
+        if (!v->batch || !v->batch_n)
+            goto fail;
+    }
     if (c->policy == VMSCAN_OPT) {
         v->next_use = calloc(nframes ? nframes : 1, sizeof(uint64_t));
         v->heap = calloc(nframes ? nframes : 1, sizeof(uint32_t));
@@ -125,7 +139,50 @@ void vmscan_free(struct vmscan *v)
     free(v->next_use);
     free(v->heap);
     free(v->heap_pos);
+    free(v->batch);
+    free(v->batch_n);
     free(v);
+}
+
+static void list_add_head(struct vmscan *v, unsigned l, uint32_t pfn);
+static unsigned kernel_list(uint16_t flags);
+
+void vmscan_set_cpu(struct vmscan *v, unsigned cpu)
+{
+    v->cpu = cpu < v->cfg.ncpu ? cpu : 0;
+}
+
+/* folio_batch_move_lru(lru_add): a CPU's batch onto the lists, in the order added. */
+static void drain_batch(struct vmscan *v, unsigned cpu)
+{
+    uint32_t *b = v->batch + (size_t)cpu * v->cfg.lru_batch;
+    for (unsigned i = 0; i < v->batch_n[cpu]; i++) {
+        struct page *fr = &v->f[b[i]];
+        fr->flags &= (uint16_t)~PG_BATCHED;
+        list_add_head(v, kernel_list(fr->flags), b[i]);
+    }
+    v->batch_n[cpu] = 0;
+}
+
+void vmscan_lru_add_drain(struct vmscan *v)
+{
+    if (v->batch && v->batch_n[v->cpu])
+        drain_batch(v, v->cpu);
+}
+
+/* A batched page leaves its batch (freed before it reached a list). */
+static void unbatch(struct vmscan *v, uint32_t pfn)
+{
+    for (unsigned c = 0; c < v->cfg.ncpu; c++) {
+        uint32_t *b = v->batch + (size_t)c * v->cfg.lru_batch;
+        for (unsigned i = 0; i < v->batch_n[c]; i++)
+            if (b[i] == pfn) {
+                memmove(b + i, b + i + 1, (v->batch_n[c] - i - 1) * sizeof(*b));
+                v->batch_n[c]--;
+                v->f[pfn].flags &= (uint16_t)~PG_BATCHED;
+                return;
+            }
+    }
 }
 
 enum vmscan_policy vmscan_policy(const struct vmscan *v) { return v->cfg.policy; }
@@ -270,6 +327,16 @@ void vmscan_add(struct vmscan *v, uint64_t pfn, unsigned flags, uint64_t next_us
     if (v->cfg.policy == VMSCAN_KERNEL) {
         if (flags & VMSCAN_ACTIVE)
             fr->flags |= PG_ACTIVE;
+        if (v->batch && !(flags & VMSCAN_UNEVICTABLE)) {
+            /* folio_add_lru: into this CPU's batch, to the lists when it is full */
+            fr->flags |= PG_BATCHED;
+            fr->lru = (uint8_t)kernel_list(fr->flags);
+            fr->lru_prev = fr->lru_next = NIL;
+            v->batch[(size_t)v->cpu * v->cfg.lru_batch + v->batch_n[v->cpu]++] = (uint32_t)pfn;
+            if (v->batch_n[v->cpu] == v->cfg.lru_batch)
+                drain_batch(v, v->cpu);
+            return;
+        }
         list_add_head(v, kernel_list(fr->flags), (uint32_t)pfn);
         return;
     }
@@ -284,6 +351,11 @@ void vmscan_del(struct vmscan *v, uint64_t pfn)
 {
     if (pfn >= v->nframes || !(v->f[pfn].flags & PG_LRU))
         return;
+    if (v->f[pfn].flags & PG_BATCHED) {
+        unbatch(v, (uint32_t)pfn);
+        v->f[pfn].flags &= (uint16_t)~PG_LRU_MASK;
+        return;
+    }
     if (v->cfg.policy == VMSCAN_OPT && v->f[pfn].lru == LIST_POLICY)
         heap_remove(v, (uint32_t)pfn);
     list_del(v, (uint32_t)pfn);
@@ -360,8 +432,15 @@ void vmscan_mark_accessed(struct vmscan *v, uint64_t pfn)
     if (!(fr->flags & PG_REFERENCED)) {
         fr->flags |= PG_REFERENCED;
     } else if (!(fr->flags & PG_ACTIVE)) {
-        /* referenced twice while inactive: activate, clear the bit (folio_mark_accessed) */
+        /* referenced twice while inactive: activate, clear the bit (folio_mark_accessed);
+         * a page still in a batch joins the active list when drained
+         * (__lru_cache_activate_folio) */
         fr->flags &= (uint16_t)~PG_REFERENCED;
+        if (fr->flags & PG_BATCHED) {
+            fr->flags |= PG_ACTIVE;
+            fr->lru = (uint8_t)kernel_list(fr->flags);
+            return;
+        }
         activate(v, (uint32_t)pfn);
     }
 }
@@ -652,6 +731,7 @@ static int evict_frame(struct shrink_ctx *s, uint32_t pfn, uint16_t flags)
 static void shrink_active_list(struct shrink_ctx *s, unsigned active_lru, uint64_t nr)
 {
     struct vmscan *v = s->v;
+    vmscan_lru_add_drain(v);
     struct lru *lr = &v->lists[active_lru];
     v->st.pgrefill += nr < lr->nr ? nr : lr->nr;
     for (uint64_t i = 0; i < nr && lr->nr; i++) {
@@ -708,6 +788,7 @@ static int writeback_waited(struct shrink_ctx *s, uint32_t pfn)
 static void shrink_inactive_list(struct shrink_ctx *s, unsigned lru, uint64_t nr)
 {
     struct vmscan *v = s->v;
+    vmscan_lru_add_drain(v);
     struct lru *lr = &v->lists[lru];
     uint32_t batch[SWAP_CLUSTER_MAX];
     unsigned n = 0;
@@ -1023,6 +1104,7 @@ uint64_t vmscan_simulate(enum vmscan_policy p, const uint64_t *keys, size_t n, u
     struct vmscan_config cfg;
     vmscan_config_defaults(&cfg);
     cfg.policy = p;
+    cfg.lru_batch = 0; /* the replacement rule alone: every page on its list at once */
     uint64_t misses = UINT64_MAX;
     struct vmscan *v = vmscan_new(NULL, nframes, &cfg);
     uint64_t *next = p == VMSCAN_OPT ? malloc((n ? n : 1) * sizeof(uint64_t)) : NULL;

@@ -43,7 +43,9 @@ enum lru_list {
 struct vmscan_config {
     enum vmscan_policy policy;
     unsigned swappiness;  /* 0..200, default 60 */
+    unsigned lru_batch;   /* pages a CPU's LRU add batch holds before they reach the lists (31); 0: none */
     unsigned page_shift;  /* 12 */
+    unsigned ncpu;        /* CPUs, each with its batch (1 when 0) */
 };
 
 /* The keys of [vmscan] (model/config_key.h) with their defaults (kernel, swappiness 60)
@@ -85,8 +87,15 @@ enum vmscan_policy vmscan_policy(const struct vmscan *v);
 #define VMSCAN_EXEC 8u       /* mapped executable: referenced file text stays active */
 #define VMSCAN_UNEVICTABLE 16u /* mlocked, never reclaimed */
 
-/* A newly mapped page; next_use is for OPT (VMSCAN_NO_NEXT_USE if unknown). */
+/* A newly mapped page; next_use is for OPT (VMSCAN_NO_NEXT_USE if unknown). Under the
+ * kernel policy with lru_batch it waits in the current CPU's batch (folio_add_lru), seen by
+ * no scan and no list size, until the batch is full or drained. */
 void vmscan_add(struct vmscan *v, uint64_t pfn, unsigned flags, uint64_t next_use);
+/* The CPU the next additions and drains happen on. */
+void vmscan_set_cpu(struct vmscan *v, unsigned cpu);
+/* lru_add_drain(): the current CPU's batch goes to the lists (a scan does it first; so do
+ * swap readahead's end and munmap). */
+void vmscan_lru_add_drain(struct vmscan *v);
 /* The frame was freed by its owner (munmap, exit, COW break). */
 void vmscan_del(struct vmscan *v, uint64_t pfn);
 int vmscan_on_lru(const struct vmscan *v, uint64_t pfn);

@@ -903,6 +903,68 @@ static void test_reclaim_flush_ipis_reach_busy_cpus(void **state)
     free(srcs[0]);
 }
 
+/* A stream over 512 cold pages, each access followed by one to a hot set of 16 pages (a
+ * TLB's worth): 4 rounds. */
+static void add_hot_and_cold_walk(struct mem_src *m, uint32_t pid)
+{
+    add_switch(m, pid);
+    add_mmap(m, 0x100000, 528 * 4096);
+    for (int round = 0; round < 4; round++)
+        for (int i = 0; i < 512; i++) {
+            add(m, MMT_STORE, 0x100000 + (uint64_t)(16 + i) * 4096, 8);
+            add(m, MMT_LOAD, 0x100000 + (uint64_t)(i % 16) * 4096, 8);
+        }
+}
+
+/* That walk thrashing in a 1 MiB memory cgroup on two CPUs, with two more settings. */
+static struct sim *lone_swapper(struct mem_src **src, const char *irq_cpu, const char *flush_all)
+{
+    *src = new_src();
+    add_hot_and_cold_walk(*src, 100);
+    char *sets[] = {"memory.unlimited=0", "memory.size=64M", "swap.size=16M", "memcg.limit=1M", "cpu.count=2",
+                    (char *)irq_cpu, (char *)flush_all};
+    struct sim *s = make_sim(simple_ini, sets, 7);
+    run(s, src, 1);
+    return s;
+}
+
+/* A task whose swap read completes on another, idle CPU wakes there (wake_affine picks
+ * the interrupt's CPU; traced: a program exec'd on CPU 0 ran on the swap device's interrupt
+ * CPU from its first major fault on) and stays (it wakes on its own CPU after): its
+ * mm_cpumask holds both CPUs, so reclaim's flushes are batched, to both (multi), but no
+ * IPI is taken by the idle CPU 0. As x86's arch_tlbbatch_flush they empty the address
+ * space's TLB entries (cpu.batched_flush_all): the hot set's next accesses walk again (and
+ * set the accessed bits reclaim reads), where the flush of the unmapped pages alone leaves
+ * the hot set's entries. With the interrupts on the CPU that queued the read (timing.irq_cpu -1,
+ * per-CPU queues) the task keeps CPU 0 and every flush is local. */
+static void test_swap_interrupt_moves_the_task_and_batched_flushes_empty_the_tlb(void **state)
+{
+    (void)state;
+    struct mem_src *src;
+    struct sim *s = lone_swapper(&src, "timing.irq_cpu=1", "cpu.batched_flush_all=1");
+    double flushes = stat(s, "reclaim_tlb_flushes"), multi = stat(s, "reclaim_tlb_flushes_multi");
+    double walks_all = stat(s, "walks");
+    assert_true(stat(s, "reclaim.pswpin") > 0);
+    /* local until the first read (the walk's first pass writes pages out before it reads
+     * any back), batched to both CPUs from then on */
+    assert_true(multi > 0.5 * flushes && multi < flushes);
+    assert_int_equal(stat(s, "tlb_ipis"), 0);
+    sim_free(s);
+    free(src);
+
+    s = lone_swapper(&src, "timing.irq_cpu=1", "cpu.batched_flush_all=0");
+    double walks_pages = stat(s, "walks");
+    assert_true(walks_all > walks_pages); /* the hot set's entries went with every flush */
+    sim_free(s);
+    free(src);
+
+    s = lone_swapper(&src, "timing.irq_cpu=-1", "cpu.batched_flush_all=1");
+    assert_true(stat(s, "reclaim_tlb_flushes") > 0);
+    assert_int_equal(stat(s, "reclaim_tlb_flushes_multi"), 0);
+    sim_free(s);
+    free(src);
+}
+
 /* timing.tlb_ipi_recv_other: a flush costs a receiver running another process (nothing
  * of it unmapped) that much instead of tlb_ipi_recv. Four processes on two CPUs: some
  * flushes reach a CPU running the process they unmapped from, most another one. */
@@ -1016,6 +1078,7 @@ int main(void)
         cmocka_unit_test(test_populate_write_dirties),
         cmocka_unit_test(test_interrupts_cost_a_busy_cpu),
         cmocka_unit_test(test_reclaim_flush_ipis_reach_busy_cpus),
+        cmocka_unit_test(test_swap_interrupt_moves_the_task_and_batched_flushes_empty_the_tlb),
         cmocka_unit_test(test_reclaim_keeps_page_tables),
         cmocka_unit_test(test_memcg_charge_stock),
         cmocka_unit_test(test_contention_stretches_parallel_work),

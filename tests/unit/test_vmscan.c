@@ -59,6 +59,7 @@ static struct vmscan *kernel_vm(uint64_t frames, unsigned swappiness)
     struct vmscan_config c;
     vmscan_config_defaults(&c);
     c.swappiness = swappiness;
+    c.lru_batch = 0; /* pages on their lists at once: the list rules alone (the batch: below) */
     assert_true(frames <= sizeof(pages) / sizeof(pages[0]));
     memset(pages, 0, sizeof(pages));
     struct vmscan *v = vmscan_new(pages, frames, &c);
@@ -609,6 +610,54 @@ static void direct_reclaim_retries_then_forces_deactivation(void **state)
     }
 }
 
+/* folio_add_lru: a page waits in its CPU's LRU add batch, on no list and in no list size,
+ * until the batch is full (then all go, in order) or drained (lru_add_drain: a scan first
+ * drains the batch of the CPU it runs on, not the other CPU's). A batch of 4 on two CPUs:
+ * pages 0..2 on CPU 0 wait; page 3 fills the batch: 4 inactive. Pages 4, 5 on CPU 1 and 6
+ * on CPU 0 wait; page 5 is freed from its batch. A reclaim on CPU 0 of 8 pages drains page
+ * 6 and frees 0..3 and 6 (global reclaim: list >> priority); page 4 stays in CPU 1's batch,
+ * unseen, until CPU 1 drains it. A page marked accessed twice in a batch joins the active
+ * list (__lru_cache_activate_folio). */
+static void lru_add_batch_hides_new_pages(void **state)
+{
+    (void)state;
+    struct vmscan_config c;
+    vmscan_config_defaults(&c);
+    c.lru_batch = 4;
+    c.ncpu = 2;
+    memset(pages, 0, sizeof(pages));
+    struct vmscan *v = vmscan_new(pages, 16, &c);
+    assert_non_null(v);
+    vmscan_set_cpu(v, 0);
+    for (uint64_t p = 0; p < 3; p++)
+        vmscan_add(v, p, VMSCAN_ANON, VMSCAN_NO_NEXT_USE);
+    assert_int_equal(vmscan_lru_pages(v, LRU_INACTIVE_ANON), 0);
+    vmscan_add(v, 3, VMSCAN_ANON, VMSCAN_NO_NEXT_USE);
+    assert_int_equal(vmscan_lru_pages(v, LRU_INACTIVE_ANON), 4);
+    vmscan_set_cpu(v, 1);
+    vmscan_add(v, 4, VMSCAN_ANON, VMSCAN_NO_NEXT_USE);
+    vmscan_add(v, 5, VMSCAN_ANON, VMSCAN_NO_NEXT_USE);
+    vmscan_del(v, 5);
+    assert_false(vmscan_on_lru(v, 5));
+    vmscan_set_cpu(v, 0);
+    vmscan_add(v, 6, VMSCAN_ANON, VMSCAN_NO_NEXT_USE);
+    struct owner o = {0};
+    struct scan_control sc = {.nr_to_reclaim = 8, .may_swap = 1};
+    assert_int_equal(vmscan_shrink(v, &sc, owner_evict, &o), 5);
+    assert_false(was_evicted(&o, 4));
+    assert_int_equal(vmscan_lru_pages(v, LRU_INACTIVE_ANON), 0);
+    vmscan_set_cpu(v, 1);
+    vmscan_lru_add_drain(v);
+    assert_int_equal(vmscan_lru_pages(v, LRU_INACTIVE_ANON), 1);
+    vmscan_add(v, 7, 0, VMSCAN_NO_NEXT_USE);
+    vmscan_mark_accessed(v, 7);
+    vmscan_mark_accessed(v, 7);
+    assert_int_equal(vmscan_lru_pages(v, LRU_ACTIVE_FILE), 0);
+    vmscan_lru_add_drain(v);
+    assert_int_equal(vmscan_lru_pages(v, LRU_ACTIVE_FILE), 1);
+    vmscan_free(v);
+}
+
 /* A kernel-policy vmscan of 64 frames (swappiness 60) with anonymous pages 0..31 inactive
  * and 32..47 active. */
 static struct vmscan *anon_32_inactive_16_active(void)
@@ -719,6 +768,7 @@ int main(void)
         cmocka_unit_test(opt_is_a_lower_bound),
         cmocka_unit_test(next_use_prepass),
         cmocka_unit_test(policy_names_parse),
+        cmocka_unit_test(lru_add_batch_hides_new_pages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -39,7 +39,9 @@
 # rand"): the calibration workloads of the CPU costs (thrash_fit.py). CAL_FROM=kernel
 # (default) or native: the time at ample memory from the kernel's runs of this session or
 # from the trace's native run (thrash_cal.py). KEEP_JSON=1 keeps each replay's whole report
-# as $OUT/W.xN.LIMITK.json (every statistic, for a closer look at one point). RA_PRIME=0
+# as $OUT/W.xN.LIMITK.json (every statistic, for a closer look at one point). START_CPU=C:
+# a lone program execs on CPU C in the kernel's runs (thrash_run -c; the model's starts on
+# CPU 0); default -1, wherever the scheduler puts it. RA_PRIME=0
 # leaves the kernel's swap-readahead state as the last run left it (swap_ra_prime).
 source "$(dirname "$0")/../e2e/lib.sh"
 cp "$MMSIM" "$TMP/mmsim" && MMSIM=$TMP/mmsim # a rebuild during the run does not change it
@@ -79,7 +81,7 @@ HDR="memory_mib,runtime_s,major_faults,pswpin,pswpout,minor_faults,oom_killed,ex
 # under the working set runs KREPS times; its row is the run with the median major faults
 # among those that ended as most did (killed or not), with the range and how many runs the
 # OOM killer ended beside it.
-KREPS=${KREPS:-3}
+KREPS=${KREPS:-5}
 limits_of() { # workload -> its limits in KiB, page-aligned (multi: one limit)
     if [ "$1" = multi ]; then echo $((3 * WS[multi])); return; fi
     local f; for f in $FRACS; do awk -v w="${WS[$1]}" -v f="$f" 'BEGIN { printf "%d ", int(w * f / 4 + 0.5) * 4 }'; done
@@ -193,8 +195,13 @@ kernel_phase() {
         cg_make "$tag" "$lim"
         local in0 out0 tf=$TMP/time.$tag
         prime_readahead
+        # START_CPU: one process execs there (the CPU a program starts on decides whether
+        # its first swap-in's interrupt moves it, and with that the kind of TLB flush
+        # reclaim makes: docs/validation-thrash.md); N > 1: placed by the scheduler
+        local start=()
+        [ "$n" = 1 ] && [ "${START_CPU:--1}" -ge 0 ] && start=(-c "$START_CPU")
         in0=$(vmstat_get pswpin); out0=$(vmstat_get pswpout)
-        "$RUN" -g "$CG/cgroup.procs" "$n" "$@" >"$tf" 2>"$TMP/err.$tag" ||
+        "$RUN" -g "$CG/cgroup.procs" "${start[@]}" "$n" "$@" >"$tf" 2>"$TMP/err.$tag" ||
             { echo "not ok - thrash: thrash_run $tag: $(head -1 "$TMP/err.$tag")"; exit 1; }
         K_PSWPIN=$(( $(vmstat_get pswpin) - in0 )); K_PSWPOUT=$(( $(vmstat_get pswpout) - out0 ))
         read -r K_WALL K_USER K_SYS K_MINOR K_TMAJ K_EXIT K_RUNQ <"$tf"
