@@ -21,10 +21,10 @@ set key top right
 set border 3
 set xtics nomirror
 set mxtics
-set arrow from 8.496, graph 0 to 8.496, graph 1 nohead dt 2 lw 1.5 lc rgb "#808080"
-set label "knee multi.kernel 8.496 MiB" at 8.496, graph 0.92 offset 0.5,0 font ",9"
-set arrow from 8.496, graph 0 to 8.496, graph 1 nohead dt 2 lw 1.5 lc rgb "#808080"
-set label "knee multi.model 8.496 MiB" at 8.496, graph 0.85 offset 0.5,0 font ",9"
+set arrow from 8.25, graph 0 to 8.25, graph 1 nohead dt 2 lw 1.5 lc rgb "#808080"
+set label "knee multi.kernel 8.25 MiB" at 8.25, graph 0.92 offset 0.5,0 font ",9"
+set arrow from 8.25, graph 0 to 8.25, graph 1 nohead dt 2 lw 1.5 lc rgb "#808080"
+set label "knee multi.model 8.25 MiB" at 8.25, graph 0.85 offset 0.5,0 font ",9"
 set xlabel "Memory size (MiB)"
 set ylabel "Runtime (s)"
 set y2label "Major faults"

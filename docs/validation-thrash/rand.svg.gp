@@ -21,10 +21,10 @@ set key top right
 set border 3
 set xtics nomirror
 set mxtics
-set arrow from 16.484, graph 0 to 16.484, graph 1 nohead dt 2 lw 1.5 lc rgb "#808080"
-set label "knee rand.kernel 16.48 MiB" at 16.484, graph 0.92 offset 0.5,0 font ",9"
-set arrow from 16.484, graph 0 to 16.484, graph 1 nohead dt 2 lw 1.5 lc rgb "#808080"
-set label "knee rand.model 16.48 MiB" at 16.484, graph 0.85 offset 0.5,0 font ",9"
+set arrow from 16.25, graph 0 to 16.25, graph 1 nohead dt 2 lw 1.5 lc rgb "#808080"
+set label "knee rand.kernel 16.25 MiB" at 16.25, graph 0.92 offset 0.5,0 font ",9"
+set arrow from 16.25, graph 0 to 16.25, graph 1 nohead dt 2 lw 1.5 lc rgb "#808080"
+set label "knee rand.model 16.25 MiB" at 16.25, graph 0.85 offset 0.5,0 font ",9"
 set xlabel "Memory size (MiB)"
 set ylabel "Runtime (s)"
 set y2label "Major faults"
