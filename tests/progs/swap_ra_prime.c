@@ -163,6 +163,18 @@ static int block_used(const uint64_t *used, int n, uint64_t b)
     return 0;
 }
 
+/* The first slot = 0 mod `align` starting a run of n of the region's slots, in an 8-block
+ * not used yet; NONE if there is none. */
+static uint64_t aligned_run(const struct prime *p, uint64_t align, unsigned n, const uint64_t *used, int nused)
+{
+    for (int i = 0; i < NPAGES; i++) {
+        uint64_t s = p->slot[i];
+        if (s != NONE && s % align == 0 && !block_used(used, nused, block(s)) && has_run(p, s, n))
+            return s;
+    }
+    return NONE;
+}
+
 /* Picks the plan's slots: the build steps' runs first (d odd with d, d + 1, d + 2; m = 0
  * mod 4 with m..m + 3; m8 = 0 mod 8 with m8..m8 + 4), then four decay slots in 8-blocks of
  * their own, so that no miss's window reaches a page the plan touches later. */
@@ -170,32 +182,20 @@ static int make_plan(const struct prime *p, struct plan *pl)
 {
     uint64_t used[16];
     int nused = 0;
+    /* d odd, not in its 8-block's last two slots (d + 2 stays in the block) */
     uint64_t d = NONE;
-    pl->m = pl->m8 = NONE;
-    for (int i = 0; i < NPAGES; i++) {
+    for (int i = 0; i < NPAGES && d == NONE; i++) {
         uint64_t s = p->slot[i];
-        if (s == NONE)
-            continue;
-        if (d == NONE && s % 2 == 1 && s % 8 <= 5 && has_run(p, s, 3))
+        if (s != NONE && s % 2 == 1 && s % 8 <= 5 && has_run(p, s, 3))
             d = s;
     }
     if (d == NONE)
         return -1;
     used[nused++] = block(d);
-    for (int i = 0; i < NPAGES && pl->m == NONE; i++) {
-        uint64_t s = p->slot[i];
-        if (s != NONE && s % 4 == 0 && !block_used(used, nused, block(s)) && has_run(p, s, 4))
-            pl->m = s;
-    }
-    if (pl->m == NONE)
+    if ((pl->m = aligned_run(p, 4, 4, used, nused)) == NONE)
         return -1;
     used[nused++] = block(pl->m);
-    for (int i = 0; i < NPAGES && pl->m8 == NONE; i++) {
-        uint64_t s = p->slot[i];
-        if (s != NONE && s % 8 == 0 && !block_used(used, nused, block(s)) && has_run(p, s, 5))
-            pl->m8 = s;
-    }
-    if (pl->m8 == NONE)
+    if ((pl->m8 = aligned_run(p, 8, 5, used, nused)) == NONE)
         return -1;
     used[nused++] = block(pl->m8);
     int nd = 0;
