@@ -1,6 +1,6 @@
 /* swap_ra_prime - put the kernel's swap-readahead state where a freshly booted kernel has
  * it, before a measured run (tests/validate/thrash.sh).
- *   swap_ra_prime
+ *   swap_ra_prime [--probe]
  * With a swap area on a rotational device the kernel reads ahead by slot
  * (swap_cluster_readahead), and the window it picks comes from three machine-wide values
  * that no run resets: the readahead hits since the last miss (swapin_readahead_hits,
@@ -23,6 +23,10 @@
  *      ahead, touching them makes 3 hits;
  *   4. a miss on a slot m' = 0 mod 8: 3 + 2 -> 8; 4 of the 7 pages read ahead are touched:
  *      4 hits, a last window of 8.
+ * --probe: then one more miss, on a slot whose aligned block of 8 is the region's and
+ * untouched, and prints how many pages it read ahead (swap_ra): 7 for the window of 8 that
+ * 4 hits give (roundup_pow_of_two(4 + 2)), with page-cluster 3 or more; 15 would mean the
+ * hits were 7 or more (a window of 16, page-cluster 4), fewer that the state was not left.
  * It checks its work with /proc/vmstat (swap_ra_hit must grow by exactly 1 + 3 + 4) and
  * exits 1 if another swap-in meddled or the slots were not where it needed them, 2 when
  * it cannot run (no swap, no MADV_PAGEOUT). Needs a swap area and no memory limit below
@@ -56,6 +60,7 @@ struct prime {
  * ahead), m (m + 1..3 read ahead) and m8 (m8 + 1..4 of its window touched). */
 struct plan {
     uint64_t decay[5], m, m8;
+    uint64_t probe; /* --probe: a miss with the state left, in an untouched aligned 8 */
 };
 
 static long vmstat(const char *name)
@@ -180,7 +185,7 @@ static uint64_t aligned_run(const struct prime *p, uint64_t align, unsigned n, c
  * their own, so that no miss's window reaches a page the plan touches later. */
 static int make_plan(const struct prime *p, struct plan *pl)
 {
-    uint64_t used[16];
+    uint64_t used[16]; /* the 8-blocks the plan touches */
     int nused = 0;
     /* d odd, not in its 8-block's last two slots (d + 2 stays in the block) */
     uint64_t d = NONE;
@@ -198,6 +203,18 @@ static int make_plan(const struct prime *p, struct plan *pl)
     if ((pl->m8 = aligned_run(p, 8, 5, used, nused)) == NONE)
         return -1;
     used[nused++] = block(pl->m8);
+    /* 16 apart from every other block: a window of 16 would still be the probe's own */
+    pl->probe = NONE;
+    for (int i = 0; i < NPAGES && pl->probe == NONE; i++) {
+        uint64_t s = p->slot[i];
+        if (s != NONE && s % 16 == 0 && !block_used(used, nused, block(s)) && !block_used(used, nused, block(s) + 1) &&
+            has_run(p, s, 16))
+            pl->probe = s;
+    }
+    if (pl->probe == NONE)
+        return -1;
+    used[nused++] = block(pl->probe);
+    used[nused++] = block(pl->probe) + 1;
     int nd = 0;
     for (int i = 0; i < NPAGES && nd < 4; i++) {
         uint64_t s = p->slot[i];
@@ -257,7 +274,7 @@ static void stay_on_this_cpu(void)
 }
 
 /* One attempt: 0 done, 1 the check failed (retry), 2 cannot run. */
-static int attempt(struct prime *p)
+static int attempt(struct prime *p, int probe)
 {
     for (size_t i = 0; i < NPAGES * p->page; i++)
         p->mem[i] = (unsigned char)(i * 7 + 1);
@@ -276,11 +293,21 @@ static int attempt(struct prime *p)
         return 1;
     }
     printf("swap_ra_prime: 4 readahead hits and a window of 8 left behind (%ld pages read ahead)\n", ra);
+    if (probe) {
+        long ra0p = vmstat("swap_ra");
+        touch_slot(p, pl.probe);
+        printf("probe: a miss read ahead %ld pages\n", vmstat("swap_ra") - ra0p);
+    }
     return 0;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    int probe = argc > 1 && !strcmp(argv[1], "--probe");
+    if (argc > 2 || (argc == 2 && !probe)) {
+        fprintf(stderr, "usage: swap_ra_prime [--probe]\n");
+        return 2;
+    }
     struct prime p = {.page = (size_t)sysconf(_SC_PAGESIZE)};
     stay_on_this_cpu();
     p.mem = mmap(NULL, NPAGES * p.page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -291,6 +318,6 @@ int main(void)
         return perror("swap_ra_prime: /proc/self/pagemap"), 2;
     int r = 1;
     for (int k = 0; k < 5 && r == 1; k++)
-        r = attempt(&p);
+        r = attempt(&p, probe);
     return r;
 }
