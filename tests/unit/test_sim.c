@@ -20,7 +20,7 @@
 
 /* ---- an in-memory source: records in batches of `batch`, one event table ---- */
 struct mem_src {
-    struct mmt_rec recs[4096];
+    struct mmt_rec recs[8192];
     struct mmt_event evs[64];
     size_t n, nev, pos, batch;
 };
@@ -43,18 +43,29 @@ static const struct mmt_event *src_event(void *ctx, uint32_t idx)
     return idx < m->nev ? &m->evs[idx] : NULL;
 }
 
+/* every writer of recs and evs checks its room first: a test that outgrows them fails
+ * here, not by writing past the end */
+static void room_for_one_more(const struct mem_src *m)
+{
+    assert_true(m->n < sizeof m->recs / sizeof m->recs[0]);
+    assert_true(m->nev < sizeof m->evs / sizeof m->evs[0]);
+}
+
 static void add(struct mem_src *m, unsigned kind, uint64_t addr, unsigned size)
 {
+    room_for_one_more(m);
     m->recs[m->n++] = (struct mmt_rec){.addr = addr, .kind = (uint8_t)kind, .size = (uint8_t)size};
 }
 
 static void add_switch(struct mem_src *m, uint32_t pid)
 {
+    room_for_one_more(m);
     m->recs[m->n++] = (struct mmt_rec){.addr = pid, .kind = MMT_SWITCH, .aux = pid};
 }
 
 static void add_event(struct mem_src *m, unsigned type, uint64_t a0, uint64_t a1)
 {
+    room_for_one_more(m);
     struct mmt_event *e = &m->evs[m->nev];
     memset(e, 0, sizeof *e);
     e->type = (uint16_t)type;
@@ -67,6 +78,7 @@ static void add_event(struct mem_src *m, unsigned type, uint64_t a0, uint64_t a1
 /* an anonymous private read-write-execute mapping, as the trace of a real program has */
 static void add_mmap(struct mem_src *m, uint64_t addr, uint64_t len)
 {
+    room_for_one_more(m);
     struct mmt_event *e = &m->evs[m->nev];
     memset(e, 0, sizeof *e);
     e->type = MMT_EV_MMAP;
@@ -645,6 +657,7 @@ static void test_stat_keys_are_the_json_numbers(void **state)
  * without (the untimed path), each counting one assist. */
 static void add_prot_event(struct mem_src *m, unsigned type, uint64_t addr, uint64_t len, uint64_t prot)
 {
+    room_for_one_more(m);
     struct mmt_event *e = &m->evs[m->nev];
     memset(e, 0, sizeof *e);
     e->type = (uint16_t)type;
