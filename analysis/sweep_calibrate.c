@@ -65,7 +65,10 @@ void sweep_calib_free(struct sweep *sw)
 
 static const char *const calib_cols[] = {"trace", "applied", "native_user_s", "native_sys_s", "native_wall_s",
                                          "native_minor_faults", "base_cpi_from", "base_cpi",
-                                         "minor_fault_cycles_from", "minor_fault_cycles", "unpressured_s", "why"};
+                                         "minor_fault_cycles_from", "minor_fault_cycles", "unpressured_s", "why",
+                                         "stall_scale_from", "stall_scale"};
+/* the columns every file has (the stall scale's came later: a file without them has 1) */
+#define NCALIB_REQUIRED 12
 #define NCALIB_COLS (sizeof calib_cols / sizeof calib_cols[0])
 
 static int write_calib_file(const struct sweep *sw, char *err, size_t errlen)
@@ -92,7 +95,7 @@ static int write_calib_file(const struct sweep *sw, char *err, size_t errlen)
                 c->base_cpi_to, (unsigned long long)c->minor_fault_from, (unsigned long long)c->minor_fault_to,
                 c->unpressured_s);
         csv_put(f, c->why);
-        fputc('\n', f);
+        fprintf(f, ",%.17g,%.17g\n", c->stall_scale_from, c->stall_scale_to);
     }
     if (fclose(f) != 0) {
         snprintf(err, errlen, "%s: write error", path);
@@ -104,8 +107,8 @@ static int write_calib_file(const struct sweep *sw, char *err, size_t errlen)
 /* One row of calibration.csv into c; -1 with err naming the file and line. */
 static int read_calib_row(const struct csv *t, size_t r, struct sim_calibration *c, char *err, size_t errlen)
 {
-    double v[NCALIB_COLS - 2];
-    for (size_t k = 1; k + 1 < NCALIB_COLS; k++) {
+    double v[NCALIB_REQUIRED - 2];
+    for (size_t k = 1; k + 1 < NCALIB_REQUIRED; k++) {
         int col = csv_col(t, calib_cols[k]);
         if (col < 0) {
             snprintf(err, errlen, "%s: no column '%s'", t->path, calib_cols[k]);
@@ -125,6 +128,13 @@ static int read_calib_row(const struct csv *t, size_t r, struct sim_calibration 
     c->minor_fault_from = (uint64_t)v[7];
     c->minor_fault_to = (uint64_t)v[8];
     c->unpressured_s = v[9];
+    double *scale[2] = {&c->stall_scale_from, &c->stall_scale_to};
+    for (size_t k = NCALIB_REQUIRED; k < NCALIB_COLS; k++) {
+        int col = csv_col(t, calib_cols[k]);
+        *scale[k - NCALIB_REQUIRED] = 1.0;
+        if (col >= 0 && csv_num(t, r, (size_t)col, scale[k - NCALIB_REQUIRED], err, errlen) < 0)
+            return -1;
+    }
     int why = csv_col(t, "why");
     if (why >= 0)
         snprintf(c->why, sizeof c->why, "%s", csv_get(t, r, (size_t)why));
@@ -377,6 +387,8 @@ void sweep_calib_columns(const struct sweep_calib *c, int has_own, jsonflat_fn f
     put_f64(fn, ctx, "calibration.base_cpi", k->base_cpi_to);
     put_f64(fn, ctx, "calibration.minor_fault_cycles_from", (double)k->minor_fault_from);
     put_f64(fn, ctx, "calibration.minor_fault_cycles", (double)k->minor_fault_to);
+    put_f64(fn, ctx, "calibration.stall_scale_from", k->stall_scale_from);
+    put_f64(fn, ctx, "calibration.stall_scale", k->stall_scale_to);
     put_f64(fn, ctx, "calibration.unpressured_s", k->unpressured_s);
     fn(ctx, "calibration.per_sweep", "1", JF_BOOL);
 }
@@ -396,6 +408,8 @@ void sweep_calib_json(const struct sweep_calib *c, struct json *j)
     json_f64(j, "base_cpi", k->base_cpi_to);
     json_u64(j, "minor_fault_cycles_from", k->minor_fault_from);
     json_u64(j, "minor_fault_cycles", k->minor_fault_to);
+    json_f64(j, "stall_scale_from", k->stall_scale_from);
+    json_f64(j, "stall_scale", k->stall_scale_to);
     json_f64(j, "unpressured_s", k->unpressured_s);
     json_arr_begin(j, "settings");
     for (int i = 0; i < CALIBRATE_NSETTINGS; i++)

@@ -7,8 +7,14 @@
  * replay the traces once with unlimited memory and the configured values, then
  *     base_cpi'    = (native user time x f - modelled stall cycles) / instructions
  *     minor_fault' = native system time x f / modelled minor faults
- * which makes that unpressured replay take the native user + system time. Traces without
- * a native run (imports, --no-native-run) leave the config as it is. */
+ * which makes that unpressured replay take the native user + system time. When the
+ * modelled stalls leave less than CALIBRATE_MIN_CPI a instruction (the cache model charges
+ * every miss in full, one after the other; an out-of-order core overlaps them: GNU sort on
+ * 8 MiB of lines, 545 M cycles of cache stalls against 288 M of native user time), base_cpi
+ * stays at that floor and cpu.stall_scale takes the rest:
+ *     stall_scale' = stall_scale x (native user time x f - floor x instructions - TLB and
+ *                    walk stalls) / cache stalls
+ * Traces without a native run (imports, --no-native-run) leave the config as it is. */
 #include "model/calibrate.h"
 
 #include <stdio.h>
@@ -50,8 +56,14 @@ static int native_run_of(const char *path, struct sim_calibration *c)
 
 /* What the fit needs of the unpressured replay. */
 struct unpressured {
-    double instr, stalls, minor, seconds;
+    double instr, tlbwalk, cache, minor, seconds; /* tlbwalk, cache: stall cycles */
 };
+
+/* One instruction a cycle per issue slot of a 4-wide core (Skylake's peak): the least base
+ * CPI the fit gives before it scales the cache stalls instead. */
+#define CALIBRATE_MIN_CPI 0.25
+/* The least stall_scale the fit gives (the TLB and walk stalls alone exceed the time). */
+#define CALIBRATE_MIN_STALL_SCALE 0.01
 
 /* One replay of the traces with unlimited memory: instructions, stall cycles (TLB, walks,
  * caches), minor faults. */
@@ -82,7 +94,8 @@ static int unpressured_replay(const struct mmsim_config *cfg, char *const *trace
         snprintf(err, errlen, "calibration: the replay's counters are missing");
         rc = -1;
     }
-    u->stalls = (tlb + walk + cache) * u->instr; /* the breakdown is per instruction */
+    u->tlbwalk = (tlb + walk) * u->instr; /* the breakdown is per instruction */
+    u->cache = cache * u->instr;
     u->seconds = cycles / (cfg->cpu.freq_ghz * 1e9);
     sim_free(s);
     return rc;
@@ -105,20 +118,33 @@ int calibrate_native(struct mmsim_config *cfg, char *const *traces, int ntraces,
     }
     c->base_cpi_from = cfg->cpu.base_cpi;
     c->minor_fault_from = cfg->timing.minor_fault;
-    double cpi = (c->native_user_s * hz - u.stalls) / u.instr;
-    if (cpi < 0.05) {
-        /* the model's stalls alone exceed the native user time: keep a floor */
-        snprintf(c->why, sizeof c->why, "modelled stalls (%.3g cycles) exceed the native user time: base_cpi floored at 0.05",
-                 u.stalls);
-        cpi = 0.05;
+    c->stall_scale_from = cfg->cpu.stall_scale;
+    double user = c->native_user_s * hz, cache = u.cache;
+    double cpi = (user - u.tlbwalk - u.cache) / u.instr;
+    double scale = cfg->cpu.stall_scale;
+    if (cpi < CALIBRATE_MIN_CPI) {
+        cpi = CALIBRATE_MIN_CPI;
+        cache = user - cpi * u.instr - u.tlbwalk;
+        double f = u.cache > 0 ? cache / u.cache : 0;
+        if (scale * f < CALIBRATE_MIN_STALL_SCALE) {
+            snprintf(c->why, sizeof c->why,
+                     "modelled stalls (%.3g cycles) exceed the native user time: base_cpi %.2f and stall_scale %.2f floored",
+                     u.tlbwalk + u.cache, CALIBRATE_MIN_CPI, CALIBRATE_MIN_STALL_SCALE);
+            f = u.cache > 0 ? CALIBRATE_MIN_STALL_SCALE / scale : 1;
+        }
+        scale *= f;
+        cache = u.cache * f;
     }
     cfg->cpu.base_cpi = cpi;
+    cfg->cpu.stall_scale = scale;
     cfg->timing.minor_fault = (uint64_t)(c->native_sys_s * hz / u.minor + 0.5);
     c->base_cpi_to = cfg->cpu.base_cpi;
+    c->stall_scale_to = cfg->cpu.stall_scale;
     c->minor_fault_to = cfg->timing.minor_fault;
     /* the unpressured replay's time with the fitted values: its parts scale linearly */
     double old = u.seconds * hz, base_old = c->base_cpi_from * u.instr, fault_old = (double)c->minor_fault_from * u.minor;
-    c->unpressured_s = (old - base_old - fault_old + cpi * u.instr + (double)cfg->timing.minor_fault * u.minor) / hz;
+    c->unpressured_s = (old - base_old - fault_old - u.cache + cpi * u.instr + cache +
+                        (double)cfg->timing.minor_fault * u.minor) / hz;
     c->applied = 1;
     return 0;
 }
@@ -139,19 +165,26 @@ int calibrate_from_args(const char *path, char *const *sets, int nsets, char *co
     return rc;
 }
 
-void calibrate_settings(const struct sim_calibration *cal, char sets[CALIBRATE_NSETTINGS][CALIBRATE_SETTING_MAX])
+/* The shortest decimal that reads back as x: a replay given the fitted values times exactly
+ * as the fit, and the setting stays readable. */
+static void shortest_double(double x, char *v, size_t n)
 {
-    /* the shortest decimal that reads back as the fitted double: a replay given it times
-     * exactly as the fit, and the setting stays readable */
-    char v[40];
     for (int prec = 6; prec <= 17; prec++) {
-        snprintf(v, sizeof v, "%.*g", prec, cal->base_cpi_to);
-        if (strtod(v, NULL) == cal->base_cpi_to)
+        snprintf(v, n, "%.*g", prec, x);
+        if (strtod(v, NULL) == x)
             break;
     }
+}
+
+void calibrate_settings(const struct sim_calibration *cal, char sets[CALIBRATE_NSETTINGS][CALIBRATE_SETTING_MAX])
+{
+    char v[40];
+    shortest_double(cal->base_cpi_to, v, sizeof v);
     snprintf(sets[0], CALIBRATE_SETTING_MAX, "cpu.base_cpi=%s", v);
     snprintf(sets[1], CALIBRATE_SETTING_MAX, "timing.minor_fault=%llu", (unsigned long long)cal->minor_fault_to);
-    snprintf(sets[2], CALIBRATE_SETTING_MAX, "timing.calibrate=off");
+    shortest_double(cal->stall_scale_to, v, sizeof v);
+    snprintf(sets[2], CALIBRATE_SETTING_MAX, "cpu.stall_scale=%s", v);
+    snprintf(sets[3], CALIBRATE_SETTING_MAX, "timing.calibrate=off");
 }
 
 /* ---- mmsim calibrate ---- */
@@ -160,7 +193,8 @@ static void calibrate_usage(FILE *f)
 {
     fprintf(f,
             "usage: mmsim calibrate [-c CONFIG] [-s section.key=value]... [--json] TRACE...\n"
-            "  Fits cpu.base_cpi and timing.minor_fault so that an unpressured replay of the\n"
+            "  Fits cpu.base_cpi and timing.minor_fault (and cpu.stall_scale, when the cache\n"
+            "  stalls alone leave less than 0.25 cycles an instruction) so that an unpressured replay of the\n"
             "  traces (together, as mmsim replay runs them) on CONFIG takes their native run's\n"
             "  user + system time, and prints the values and the -s settings that pass them to\n"
             "  mmsim replay (last line). Fit once on the reference machine and replay every\n"
@@ -237,6 +271,8 @@ static void print_calibration_json(const struct calibrate_opts *o, const struct 
         json_f64(&j, "base_cpi", c->base_cpi_to);
         json_u64(&j, "minor_fault_cycles_from", c->minor_fault_from);
         json_u64(&j, "minor_fault_cycles", c->minor_fault_to);
+        json_f64(&j, "stall_scale_from", c->stall_scale_from);
+        json_f64(&j, "stall_scale", c->stall_scale_to);
         json_f64(&j, "unpressured_s", c->unpressured_s);
         json_arr_begin(&j, "settings"); /* exact: base_cpi above is rounded to 10 digits */
         for (int i = 0; i < CALIBRATE_NSETTINGS; i++)
@@ -263,6 +299,7 @@ static void print_calibration_text(const struct calibrate_opts *o, const struct 
     printf("# cpu.base_cpi       %.6g -> %.10g cycles/instruction\n", c->base_cpi_from, c->base_cpi_to);
     printf("# timing.minor_fault %llu -> %llu cycles\n", (unsigned long long)c->minor_fault_from,
            (unsigned long long)c->minor_fault_to);
+    printf("# cpu.stall_scale    %.6g -> %.10g of the cache stalls\n", c->stall_scale_from, c->stall_scale_to);
     printf("# an unpressured replay with these takes %.6f s (native user + sys %.6f s)\n", c->unpressured_s,
            c->native_user_s + c->native_sys_s);
     if (c->why[0])

@@ -1,5 +1,6 @@
 /* calibrate.h - `[timing] calibrate = native` and `mmsim calibrate`: cpu.base_cpi and
- * timing.minor_fault fitted so that an unpressured replay of traces takes their native run's
+ * timing.minor_fault (and cpu.stall_scale, when the cache stalls alone exceed the native
+ * user time) fitted so that an unpressured replay of traces takes their native run's
  * user + system time (the run `mmsim record` makes of the program without the recorder).
  *
  * The fit absorbs whatever the config changes in that replay's time (TLB sizes, page sizes,
@@ -16,7 +17,7 @@
 struct mmsim_config;
 
 /* The -s settings that give a replay the fitted timing and stop it fitting again. */
-#define CALIBRATE_NSETTINGS 3
+#define CALIBRATE_NSETTINGS 4
 #define CALIBRATE_SETTING_MAX 64
 
 /* Fits c->cpu.base_cpi and c->timing.minor_fault to the native runs of the traces (whatever
@@ -32,8 +33,9 @@ int calibrate_native(struct mmsim_config *c, char *const *traces, int ntraces, s
 int calibrate_from_args(const char *path, char *const *sets, int nsets, char *const *traces, int ntraces,
                         struct sim_calibration *cal, char *err, size_t errlen);
 
-/* "cpu.base_cpi=V" (V reads back as the same double), "timing.minor_fault=N" and
- * "timing.calibrate=off": the fit of cal (applied) as -s settings for mmsim replay. */
+/* "cpu.base_cpi=V" (V reads back as the same double), "timing.minor_fault=N",
+ * "cpu.stall_scale=V" and "timing.calibrate=off": the fit of cal (applied) as -s settings
+ * for mmsim replay. */
 void calibrate_settings(const struct sim_calibration *cal, char sets[CALIBRATE_NSETTINGS][CALIBRATE_SETTING_MAX]);
 
 #endif

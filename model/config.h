@@ -77,6 +77,7 @@ struct mmsim_config {
     struct {
         uint32_t count;          /* CPUs */
         double base_cpi;         /* cycles per instruction with perfect memory */
+        double stall_scale;      /* the part of the data caches' miss stalls charged (overlap) */
         double freq_ghz;         /* converts ns (I/O, sleeps) to cycles */
         uint64_t quantum;        /* cycles a process runs before the next one is picked */
         uint64_t context_switch; /* cycles per switch between processes */

@@ -27,6 +27,10 @@ static const char *const cache_kinds[] = {"data", "instruction", "unified", NULL
 static const struct cfg_key cpu_keys[] = {
     GI("count", CFG_U32, cpu.count, "1", 1, 256, "CPUs"),
     G("base_cpi", CFG_DOUBLE, cpu.base_cpi, "1.0", NULL, "cycles per instruction with perfect memory"),
+    /* the cache model charges every miss in full, one after the other; an out-of-order core
+     * overlaps independent misses (memory-level parallelism): calibrate = native fits this
+     * when the full charges alone exceed the native user time */
+    G("stall_scale", CFG_DOUBLE, cpu.stall_scale, "1.0", NULL, "part of the data caches' miss stalls charged (overlapped misses); calibrate = native fits it when they exceed the native time"),
     G("freq_ghz", CFG_DOUBLE, cpu.freq_ghz, "3.0", NULL, "clock, converts ns to cycles"),
     G("quantum", CFG_U64, cpu.quantum, "3000000", NULL, "cycles a process runs before the next is picked"), /* 1 ms at 3 GHz */
     G("context_switch", CFG_U64, cpu.context_switch, "3000", NULL, "cycles per switch between processes"), /* ~1 us, direct plus cache refill */
@@ -102,7 +106,7 @@ static const struct cfg_key timing_keys[] = {
      * (docs/validation-thrash.md: 0-5 us on this PVM guest, 17.6 us for its own process) */
     GI("tlb_ipi_recv_other", CFG_I32, timing.tlb_ipi_recv_other, "-1", -1, INT32_MAX,
        "CPU cycles a flush takes from a task of another process (it unmapped nothing of it); -1: as tlb_ipi_recv"),
-    G("calibrate", CFG_NAME, timing.calibrate, "native", calibrate_modes, "native: fit base_cpi and minor_fault to the traces' native run (replay: on the config replayed, or --calibrate-with; sweep: once a trace, on its base config); off"),
+    G("calibrate", CFG_NAME, timing.calibrate, "native", calibrate_modes, "native: fit base_cpi and minor_fault (and stall_scale) to the traces' native run (replay: on the config replayed, or --calibrate-with; sweep: once a trace, on its base config); off"),
     {0},
 };
 
@@ -434,6 +438,8 @@ int config_validate(struct mmsim_config *c, char *err, size_t errlen)
         return -1;
     if (!(c->cpu.base_cpi > 0) || !(c->cpu.freq_ghz > 0) || c->cpu.quantum == 0)
         return verr(c, err, errlen, d, "cpu: base_cpi, freq_ghz and quantum must be positive");
+    if (!(c->cpu.stall_scale > 0 && c->cpu.stall_scale <= 1.0))
+        return verr(c, err, errlen, d, "cpu: stall_scale must be above 0 and at most 1");
     if (!(c->cpu.contention >= 1.0 && c->cpu.contention <= 16.0))
         return verr(c, err, errlen, d, "cpu: contention must be between 1 and 16");
     for (unsigned l = 2; l <= CFG_MAX_PT_LEVELS; l++) {

@@ -918,8 +918,8 @@ DEF(D_R_STEALK, "pgsteal_kswapd", "pages", STAT_COUNTER, "pages reclaimed by ksw
 DEF(D_R_STEALD, "pgsteal_direct", "pages", STAT_COUNTER, "pages reclaimed by direct reclaim");
 DEF(D_R_STEALA, "pgsteal_anon", "pages", STAT_COUNTER, "anonymous pages reclaimed");
 DEF(D_R_STEALF, "pgsteal_file", "pages", STAT_COUNTER, "file pages reclaimed");
-DEF(D_R_ACT, "pgactivate", "pages", STAT_COUNTER, "pages moved to an active list");
-DEF(D_R_DEACT, "pgdeactivate", "pages", STAT_COUNTER, "pages moved to an inactive list");
+DEFC(D_R_ACT, "pgactivate", "pages", STAT_COUNTER, "pgactivate", "pages moved to an active list");
+DEFC(D_R_DEACT, "pgdeactivate", "pages", STAT_COUNTER, "pgdeactivate", "pages moved to an inactive list");
 DEF(D_R_REFILL, "pgrefill", "pages", STAT_COUNTER, "active pages scanned to refill the inactive list");
 DEF(D_R_ROT, "pgrotated", "pages", STAT_COUNTER, "pages rotated to the tail after writeback");
 DEF(D_R_MAJ, "pgmajfault", "faults", STAT_COUNTER, "major faults that read from swap");
@@ -945,8 +945,8 @@ DEF(D_R_WAA, "workingset_activate_anon", "pages", STAT_COUNTER, "refaulted anony
 DEF(D_R_WAF, "workingset_activate_file", "pages", STAT_COUNTER, "refaulted file pages activated at once");
 DEF(D_R_WSA, "workingset_restore_anon", "pages", STAT_COUNTER, "refaulted anonymous pages that had been active (workingset_restore_anon)");
 DEF(D_R_WSF, "workingset_restore_file", "pages", STAT_COUNTER, "refaulted file pages that had been active");
-DEF(D_LRU_IA, "inactive_anon", "pages", STAT_GAUGE, "pages on the inactive anonymous LRU (Inactive(anon))");
-DEF(D_LRU_AA, "active_anon", "pages", STAT_GAUGE, "pages on the active anonymous LRU");
+DEFC(D_LRU_IA, "inactive_anon", "pages", STAT_GAUGE, "inactive_anon", "pages on the inactive anonymous LRU (Inactive(anon))");
+DEFC(D_LRU_AA, "active_anon", "pages", STAT_GAUGE, "active_anon", "pages on the active anonymous LRU");
 DEF(D_LRU_IF, "inactive_file", "pages", STAT_GAUGE, "pages on the inactive file LRU");
 DEF(D_LRU_AF, "active_file", "pages", STAT_GAUGE, "pages on the active file LRU");
 DEF(D_SW_DEV, "device", "", STAT_INFO, "the swap device's name (`[swap] device`)");

@@ -175,6 +175,8 @@ static int calibrate_on_reference(struct mmsim_config *cfg, const struct replay_
         cfg->cpu.base_cpi = calib->base_cpi_to;
     if (config_key_loc(cfg, "timing.minor_fault", &loc) || loc.file != CFG_LOC_OVERRIDE)
         cfg->timing.minor_fault = calib->minor_fault_to;
+    if (config_key_loc(cfg, "cpu.stall_scale", &loc) || loc.file != CFG_LOC_OVERRIDE)
+        cfg->cpu.stall_scale = calib->stall_scale_to;
     return 0;
 }
 

@@ -104,6 +104,7 @@ struct sim *sim_new(const struct mmsim_config *cfg, char *err, size_t errlen)
     s->cfg = *cfg;
     s->page_shift = config_page_shift(cfg);
     s->cpi_fx = (uint64_t)(cfg->cpu.base_cpi * (1 << CYC_SHIFT) + 0.5);
+    s->stall_q16 = (uint64_t)(cfg->cpu.stall_scale * 65536 + 0.5);
     s->quantum_fx = CYC(cfg->cpu.quantum);
     s->next_event_fx = UINT64_MAX;
     s->next_asid = 0;
@@ -458,19 +459,31 @@ translate(struct sim *s, struct cpu *c, struct proc *p, int first, uint64_t va, 
     return pa;
 }
 
+/* The cycles (fixed point) charged for lat cycles of cache stall: cpu.stall_scale of them
+ * (1: all; exact, CYC(lat), at 1). */
+static inline uint64_t stall_fx(const struct sim *s, uint64_t lat)
+{
+    return lat * s->stall_q16 >> (16 - CYC_SHIFT);
+}
+
 static __attribute__((noinline)) void cache_stall(struct sim *s, struct cpu *c, int first,
                                                   uint64_t pa, uint64_t pa_last)
 {
     /* the first level's hit latency is hidden in the base CPI for the program's accesses */
     uint32_t hidden = c->cachep[first]->latency;
-    uint32_t lat = cache_chain_access(c->cachep, first, pa, 0, s->cfg.memory.latency);
+    uint32_t l = cache_chain_access(c->cachep, first, pa, 0, s->cfg.memory.latency);
+    uint32_t lat = l > hidden ? l - hidden : 0;
     unsigned ls = c->cachep[first]->line_shift;
-    if (unlikely((pa >> ls) != (pa_last >> ls)))
-        lat += cache_chain_access(c->cachep, first, pa_last, 0, s->cfg.memory.latency) - hidden;
-    lat = lat > hidden ? lat - hidden : 0;
+    if (unlikely((pa >> ls) != (pa_last >> ls))) {
+        /* each line beyond the hidden hit on its own: a level configured faster than the
+         * first one (memory.latency = 0 to leave memory out) adds nothing, never wraps */
+        l = cache_chain_access(c->cachep, first, pa_last, 0, s->cfg.memory.latency);
+        lat += l > hidden ? l - hidden : 0;
+    }
     if (lat) {
-        c->clock_fx += CYC(lat);
-        s->parts_fx[CP_CACHE] += CYC(lat);
+        uint64_t fx = stall_fx(s, lat);
+        c->clock_fx += fx;
+        s->parts_fx[CP_CACHE] += fx;
     }
 }
 
@@ -519,8 +532,8 @@ static void kernel_access_lines(struct sim *s, struct cpu *c, int first, uint64_
         uint32_t l = cache_chain_access(c->cachep, first, line << ls, 0, s->cfg.memory.latency);
         lat += l > hidden ? l - hidden : 0;
     }
-    c->clock_fx += CYC(lat);
-    s->parts_fx[CP_CACHE] += CYC(lat);
+    c->clock_fx += stall_fx(s, lat);
+    s->parts_fx[CP_CACHE] += stall_fx(s, lat);
 }
 
 /* The most one read(2)/write(2) moves (MAX_RW_COUNT, INT_MAX rounded down to a page): a

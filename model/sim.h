@@ -88,6 +88,8 @@ struct sim_calibration {
     double native_user_s, native_sys_s, native_wall_s; /* summed over the traces */
     uint64_t native_minflt;
     double base_cpi_from, base_cpi_to;
+    double stall_scale_from, stall_scale_to; /* cpu.stall_scale: below 1 when the cache
+                                                stalls alone exceed the native user time */
     uint64_t minor_fault_from, minor_fault_to; /* cycles */
     double unpressured_s;        /* the calibration replay's time with the fitted values */
     char on[200];                /* the config fitted on when not the one replayed

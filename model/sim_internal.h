@@ -140,6 +140,7 @@ struct sim {
     struct sim_calibration calib; /* what mmsim replay fitted, for the report */
     unsigned page_shift;
     uint64_t cpi_fx, quantum_fx;
+    uint64_t stall_q16; /* cpu.stall_scale x 65536: the part of a cache stall charged */
     struct memsys *ms;
     struct pressure *pr;       /* reclaim, swap, OOM kills (model/pressure.h) */
     struct cpu *cpus;

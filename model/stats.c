@@ -324,6 +324,8 @@ DEF(D_CAL_CPI_FROM, "base_cpi_from", "cycles/instruction", STAT_INFO, "`cpu.base
 DEF(D_CAL_CPI, "base_cpi", "cycles/instruction", STAT_INFO, "`cpu.base_cpi` fitted");
 DEF(D_CAL_MF_FROM, "minor_fault_cycles_from", "cycles", STAT_INFO, "`timing.minor_fault` before the fit");
 DEF(D_CAL_MF, "minor_fault_cycles", "cycles", STAT_INFO, "`timing.minor_fault` fitted");
+DEF(D_CAL_SS_FROM, "stall_scale_from", "", STAT_INFO, "`cpu.stall_scale` before the fit");
+DEF(D_CAL_SS, "stall_scale", "", STAT_INFO, "`cpu.stall_scale` fitted (below 1 when the cache stalls alone leave base_cpi under 0.25)");
 DEF(D_CAL_UNPR, "unpressured_s", "s", STAT_INFO, "the calibration replay's time with the fitted values");
 
 static void publish_calibration(struct sim *s, struct stat_out *o)
@@ -344,6 +346,8 @@ static void publish_calibration(struct sim *s, struct stat_out *o)
         stat_f64(o, &D_CAL_CPI, c->base_cpi_to);
         stat_u64(o, &D_CAL_MF_FROM, c->minor_fault_from);
         stat_u64(o, &D_CAL_MF, c->minor_fault_to);
+        stat_f64(o, &D_CAL_SS_FROM, c->stall_scale_from);
+        stat_f64(o, &D_CAL_SS, c->stall_scale_to);
         stat_f64(o, &D_CAL_UNPR, c->unpressured_s);
     }
     stat_group_end(o);
@@ -696,11 +700,12 @@ static void text_header(struct sim *s, const struct stat_table *tb, FILE *f)
     if (stat_table_u64(tb, "calibration.applied"))
         fprintf(f, "# timing calibrated%s%s to the native run (user %.3f s, sys %.3f s, %" PRIu64
                    " minor faults): base_cpi %.3f (was %.3f), minor_fault %" PRIu64 " cycles (was %" PRIu64
-                   "); an unpressured replay, rescaled: %.3f s\n",
+                   "), stall_scale %.3f; an unpressured replay, rescaled: %.3f s\n",
                 on ? " on " : "", on ? on : "", stat_table_f64(tb, "calibration.native_user_s"), stat_table_f64(tb, "calibration.native_sys_s"),
                 stat_table_u64(tb, "calibration.native_minor_faults"), stat_table_f64(tb, "calibration.base_cpi"),
                 stat_table_f64(tb, "calibration.base_cpi_from"), stat_table_u64(tb, "calibration.minor_fault_cycles"),
-                stat_table_u64(tb, "calibration.minor_fault_cycles_from"), stat_table_f64(tb, "calibration.unpressured_s"));
+                stat_table_u64(tb, "calibration.minor_fault_cycles_from"), stat_table_f64(tb, "calibration.stall_scale"),
+                stat_table_f64(tb, "calibration.unpressured_s"));
     else if (stat_table_str(tb, "calibration.why"))
         fprintf(f, "# timing not calibrated: %s\n", stat_table_str(tb, "calibration.why"));
 }

@@ -88,7 +88,7 @@ void sim_stats_schema(struct sim *s, FILE *f)
 static const char *const timeline_order[] = {
     "cycles", "instructions", "accesses", "minor_faults", "major_faults", "walks", "rss_pages",
     "rss_by_pid", "free_pages", "order", "unusable_index_thp", "swap_used_pages", "pswpin",
-    "pswpout", "workingset_refault", "allocstall", "kswapd_cycles", "memstall_cycles",
+    "pswpout", "workingset_refault", "pgactivate", "pgdeactivate", "inactive_anon", "active_anon", "allocstall", "kswapd_cycles", "memstall_cycles",
     "procs_r", "procs_b", "oom_kills"};
 #define TL_NORDER (sizeof timeline_order / sizeof timeline_order[0])
 

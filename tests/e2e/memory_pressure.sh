@@ -113,7 +113,7 @@ fi
 
 # 7. the timeline CSV carries the pressure columns
 replay -s memory.size=16M -s swap.size=64M -s stats.sample_interval=1000000 --timeline "$TMP/tl.csv" "$TMP/loop.mmt" >/dev/null
-check "timeline: pressure columns in the header" grep -q ',swap_used_pages,pswpin,pswpout,workingset_refault,allocstall,kswapd_cycles,memstall_cycles,procs_r,procs_b,oom_kills$' "$TMP/tl.csv"
+check "timeline: pressure columns in the header" grep -q ',swap_used_pages,pswpin,pswpout,workingset_refault,pgactivate,pgdeactivate,inactive_anon,active_anon,allocstall,kswapd_cycles,memstall_cycles,procs_r,procs_b,oom_kills$' "$TMP/tl.csv"
 last_out=$(tail -1 "$TMP/tl.csv" | awk -F, '{ print $(NF - 7) }')
 check "timeline: swap-outs counted by the last row ($last_out)" test "$last_out" -gt 0
 

@@ -2,6 +2,7 @@
  * synthetic traces that carry a native run: an unpressured replay with the fitted values
  * takes the native user + system time; the fit does not depend on the values it starts
  * from; a trace without a native run is named and the config left alone; the stall floor;
+ * cache stalls above the native user time fitted by cpu.stall_scale;
  * the -s settings read back as the fitted double. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -99,8 +100,8 @@ static struct mmsim_config *config(char **sets, int nsets)
     return c;
 }
 
-/* Seconds of an unpressured replay of path with c's values. */
-static double unpressured_seconds(const struct mmsim_config *c, const char *path)
+/* An unpressured replay of path with c's values, run (to sim_free). */
+static struct sim *unpressured_replay(const struct mmsim_config *c, const char *path)
 {
     char err[512];
     struct mmsim_config *u = malloc(sizeof *u);
@@ -111,6 +112,13 @@ static double unpressured_seconds(const struct mmsim_config *c, const char *path
     assert_non_null(s);
     assert_true(sim_add_trace(s, path, err, sizeof err) >= 0);
     assert_int_equal(sim_run(s, err, sizeof err), 0);
+    return s;
+}
+
+/* Seconds of an unpressured replay of path with c's values. */
+static double unpressured_seconds(const struct mmsim_config *c, const char *path)
+{
+    struct sim *s = unpressured_replay(c, path);
     double cycles;
     assert_int_equal(sim_stat(s, "cycles", &cycles), 0);
     sim_free(s);
@@ -176,8 +184,65 @@ static void stalls_above_the_user_time_floor_base_cpi(void **state)
     char err[512], *traces[] = {f->tiny};
     assert_int_equal(calibrate_native(c, traces, 1, &cal, err, sizeof err), 0);
     assert_true(cal.applied);
-    assert_true(cal.base_cpi_to == 0.05);
+    assert_true(cal.base_cpi_to == 0.25);
     assert_non_null(strstr(cal.why, "floored"));
+    free(c);
+}
+
+/* An unpressured replay's instructions and stall cycles (TLB + walk, caches) with c. */
+static void replay_parts(const struct mmsim_config *c, const char *path, double *instr, double *tlbwalk, double *cache)
+{
+    struct sim *s = unpressured_replay(c, path);
+    double tlb, walk, ca;
+    assert_int_equal(sim_stat(s, "instructions", instr), 0);
+    assert_int_equal(sim_stat(s, "cpi_breakdown.tlb", &tlb), 0);
+    assert_int_equal(sim_stat(s, "cpi_breakdown.walk", &walk), 0);
+    assert_int_equal(sim_stat(s, "cpi_breakdown.cache", &ca), 0);
+    sim_free(s);
+    *tlbwalk = (tlb + walk) * *instr;
+    *cache = ca * *instr;
+}
+
+/* Cache stalls that leave less than 0.25 cycles an instruction of the native user time: the
+ * fit keeps base_cpi at 0.25 and charges the part of the cache stalls that fits (here, by
+ * construction, half of them), and the replay with the fitted values takes the native time. */
+static void cache_stalls_above_the_user_time_fit_the_stall_scale(void **state)
+{
+    (void)state;
+    char probe[64] = "/tmp/test_calibrate.XXXXXX", path[64] = "/tmp/test_calibrate.XXXXXX";
+    close(mkstemp(probe));
+    close(mkstemp(path));
+    char *sets[] = {"memory.latency=2000"}; /* every first touch of a line a long stall */
+    struct mmsim_config *c = malloc(sizeof *c);
+    char err[512];
+    assert_non_null(c);
+    if (config_from_args(c, "configs/default.ini", sets, 1, err, sizeof err)) /* with caches */
+        fail_msg("%s", err);
+    write_trace(probe, "1", "0.004");
+    double instr, tlbwalk, cache;
+    replay_parts(c, probe, &instr, &tlbwalk, &cache);
+    assert_true(cache > 0.25 * instr); /* the case this covers */
+    double hz = c->cpu.freq_ghz * 1e9, user = (0.25 * instr + tlbwalk + 0.5 * cache) / hz;
+    char us[40];
+    snprintf(us, sizeof us, "%.17g", user);
+    write_trace(path, us, "0.004");
+    struct sim_calibration cal;
+    char *traces[] = {path};
+    assert_int_equal(calibrate_native(c, traces, 1, &cal, err, sizeof err), 0);
+    assert_true(cal.applied);
+    assert_string_equal(cal.why, "");
+    assert_true(cal.base_cpi_to == 0.25 && c->cpu.base_cpi == 0.25);
+    assert_true(cal.stall_scale_from == 1.0 && cal.stall_scale_to == c->cpu.stall_scale);
+    if (!(cal.stall_scale_to > 0.5 - 1e-9 && cal.stall_scale_to < 0.5 + 1e-9))
+        fail_msg("stall_scale %.12g, expected 0.5", cal.stall_scale_to);
+    double t = unpressured_seconds(c, path), native = user + 0.004;
+    if (!(t > native * (1 - 1e-4) && t < native * (1 + 1e-4)))
+        fail_msg("the fitted replay takes %.9g s, the native run %.9g s", t, native);
+    char sts[CALIBRATE_NSETTINGS][CALIBRATE_SETTING_MAX];
+    calibrate_settings(&cal, sts);
+    assert_true(!strncmp(sts[2], "cpu.stall_scale=", 16) && strtod(sts[2] + 16, NULL) == cal.stall_scale_to);
+    unlink(probe);
+    unlink(path);
     free(c);
 }
 
@@ -192,7 +257,7 @@ static void settings_read_back_exactly(void **state)
         assert_true(!strncmp(sets[0], "cpu.base_cpi=", 13));
         assert_true(strtod(sets[0] + 13, NULL) == v[i]);
         assert_string_equal(sets[1], "timing.minor_fault=11897");
-        assert_string_equal(sets[2], "timing.calibrate=off");
+        assert_string_equal(sets[3], "timing.calibrate=off");
     }
 }
 
@@ -203,6 +268,7 @@ int main(void)
         cmocka_unit_test(fit_does_not_depend_on_the_starting_values),
         cmocka_unit_test(no_native_run_names_the_trace_and_keeps_the_config),
         cmocka_unit_test(stalls_above_the_user_time_floor_base_cpi),
+        cmocka_unit_test(cache_stalls_above_the_user_time_fit_the_stall_scale),
         cmocka_unit_test(settings_read_back_exactly),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

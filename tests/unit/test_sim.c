@@ -235,6 +235,30 @@ static void test_page_crossing(void **state)
     free(m);
 }
 
+/* Cache stalls by hand: L1D (4 cycles, hidden in the base CPI) then memory. A load that
+ * straddles two lines misses both: 2 x (memory - 4). With memory configured faster than
+ * the L1 (0: memory left out of the time) the stall is 0, never a wrapped count. */
+static void test_line_straddling_stall(void **state)
+{
+    (void)state;
+    const char *ini = "[cpu]\nbase_cpi = 1\n[memory]\nunlimited = 1\nlatency = %s\n"
+                      "[cache.l1d]\nsize = 4K\nways = 4\nline = 64\nlatency = 4\n";
+    const char *lats[] = {"100", "0"};
+    for (int i = 0; i < 2; i++) {
+        char buf[256];
+        snprintf(buf, sizeof buf, ini, lats[i]);
+        struct mem_src *m = new_src();
+        add_mmap(m, 0x10000, 4096);
+        add(m, MMT_LOAD, 0x1003c, 8); /* bytes 0x3c..0x43: lines 0 and 1 */
+        struct sim *s = make_sim(buf, NULL, 0);
+        run(s, &m, 1);
+        assert_int_equal(stat(s, "cache.l1d.misses"), 2);
+        assert_int_equal(stat(s, "cycles_breakdown.cache"), i == 0 ? 2 * (100 - 4) : 0);
+        sim_free(s);
+        free(m);
+    }
+}
+
 /* munmap drops the translations: touching the range again misses and faults again. */
 static void test_munmap_invalidates(void **state)
 {
@@ -1075,6 +1099,7 @@ int main(void)
         cmocka_unit_test(test_hand_computed_cycles),
         cmocka_unit_test(test_fetches_are_instructions),
         cmocka_unit_test(test_page_crossing),
+        cmocka_unit_test(test_line_straddling_stall),
         cmocka_unit_test(test_munmap_invalidates),
         cmocka_unit_test(test_psc_and_walk_cache_accesses),
         cmocka_unit_test(test_two_processes_round_robin),

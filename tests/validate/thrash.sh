@@ -56,11 +56,11 @@ SWAP_MIB=512
 declare -A WS BASE
 # ---- workloads ----
 SORT_IN=$TMP/sort.in
-python3 - "$SORT_IN" <<'PY'
+python3 - "$SORT_IN" "${SORT_LINES:-40000}" <<'PY'
 import random, sys
 r = random.Random(12)
 with open(sys.argv[1], "w") as f:
-    for i in range(40000):
+    for i in range(int(sys.argv[2])):
         f.write("%08x %s\n" % (r.getrandbits(32), "".join(r.choice("abcdefghij") for _ in range(r.randint(10, 60)))))
 PY
 cat "$SORT_IN" >/dev/null # into the page cache outside the test's cgroup
