@@ -26,7 +26,8 @@
 #   rand     thrash_walk rand 16 16384     uniform random pages, read and written
 #   hotcold  thrash_walk hotcold 24 24576  80% of the accesses on a sixth of the pages
 #   sort     LC_ALL=C sort --parallel=1 -S 64M on a 1.5 MiB file of random lines (the file is
-#            read into the page cache outside the cgroup first)
+#            read into the page cache outside the cgroup first; SORT_LINES, default 40000)
+#   sortl    the same on 8.6 MiB (SORTL_LINES, default 200000): a working set of ~20 MiB
 #   multi    N x thrash_walk rand 8 8192 in one cgroup limited to 3x one's working set,
 #            N = 1 .. 8 (Denning's curve; x axis: the limit per process)
 # Output: $OUT (default build/validate-thrash): per workload kernel.csv and model.csv
@@ -47,7 +48,7 @@ source "$(dirname "$0")/../e2e/lib.sh"
 cp "$MMSIM" "$TMP/mmsim" && MMSIM=$TMP/mmsim # a rebuild during the run does not change it
 export MMSIM_VGLIB=${MMSIM_VGLIB:-$ROOT/build/vg}
 OUT=${OUT:-$ROOT/build/validate-thrash}
-WORKLOADS=${WORKLOADS:-"seqw scan rand hotcold sort multi"}
+WORKLOADS=${WORKLOADS:-"seqw scan rand hotcold sort sortl multi"}
 FRACS=${FRACS:-"1.5 1.25 1.1 1.0 0.9 0.8 0.7 0.6 0.5"}
 MULTI_N=${MULTI_N:-"1 2 3 4 5 6 7 8"}
 RUN=$PROGS/thrash_run
@@ -55,15 +56,19 @@ SWAP_MIB=512
 
 declare -A WS BASE
 # ---- workloads ----
-SORT_IN=$TMP/sort.in
-python3 - "$SORT_IN" "${SORT_LINES:-40000}" <<'PY'
+SORT_IN=$TMP/sort.in SORTL_IN=$TMP/sortl.in
+sort_input() { # FILE LINES: random lines, the same for the same LINES
+    python3 - "$1" "$2" <<'PY'
 import random, sys
 r = random.Random(12)
 with open(sys.argv[1], "w") as f:
     for i in range(int(sys.argv[2])):
         f.write("%08x %s\n" % (r.getrandbits(32), "".join(r.choice("abcdefghij") for _ in range(r.randint(10, 60)))))
 PY
-cat "$SORT_IN" >/dev/null # into the page cache outside the test's cgroup
+}
+case " $WORKLOADS " in *" sort "*) sort_input "$SORT_IN" "${SORT_LINES:-40000}" ;; esac
+case " $WORKLOADS " in *" sortl "*) sort_input "$SORTL_IN" "${SORTL_LINES:-200000}" ;; esac
+cat "$SORT_IN" "$SORTL_IN" >/dev/null 2>&1 # into the page cache outside the test's cgroup
 wl_cmd() { # the command of a workload (one process)
     case $1 in
     seqw) echo "$PROGS/thrash_sweep 24 4" ;;
@@ -71,6 +76,7 @@ wl_cmd() { # the command of a workload (one process)
     rand) echo "$PROGS/thrash_walk rand 16 16384" ;;
     hotcold) echo "$PROGS/thrash_walk hotcold 24 24576" ;;
     sort) echo "/usr/bin/env LC_ALL=C /usr/bin/sort --parallel=1 -S 64M -o /dev/null $SORT_IN" ;;
+    sortl) echo "/usr/bin/env LC_ALL=C /usr/bin/sort --parallel=1 -S 64M -o /dev/null $SORTL_IN" ;;
     multi) echo "$PROGS/thrash_walk rand 8 8192" ;;
     *) echo "not ok - thrash: unknown workload $1" >&2; exit 1 ;;
     esac
