@@ -106,7 +106,7 @@ static const struct cfg_key timing_keys[] = {
      * (docs/validation-thrash.md: 0-5 us on this PVM guest, 17.6 us for its own process) */
     GI("tlb_ipi_recv_other", CFG_I32, timing.tlb_ipi_recv_other, "-1", -1, INT32_MAX,
        "CPU cycles a flush takes from a task of another process (it unmapped nothing of it); -1: as tlb_ipi_recv"),
-    G("calibrate", CFG_NAME, timing.calibrate, "native", calibrate_modes, "native: fit base_cpi and minor_fault (and stall_scale) to the traces' native run (replay: on the config replayed, or --calibrate-with; sweep: once a trace, on its base config); off"),
+    G("calibrate", CFG_NAME, timing.calibrate, "native", calibrate_modes, "native: fit base_cpi, minor_fault (and stall_scale) to the native run (replay: on the config replayed, or --calibrate-with; sweep: once a trace, on its base config); off"),
     {0},
 };
 
