@@ -216,6 +216,10 @@ kernel_phase() {
         # too, so that its curve has one measure)
         if [ "${tag%%-*}" != multi ]; then K_TIME=$(awk -v w="$K_WALL" -v q="$K_RUNQ" 'BEGIN { printf "%.6f", w - q }'); else K_TIME=$K_WALL; fi
         K_MAJ=$(cg_stat pgmajfault); K_PGFAULT=$(cg_stat pgfault)
+        # file pages read into the group because an earlier group's reclaim evicted them
+        # (the program's text, its libraries): they give reclaim a file list to scan and
+        # their refaults count in pgmajfault (docs/validation-thrash.md); 0 on a clean run
+        K_FREF=$(cg_stat workingset_refault_file); K_FREF=${K_FREF:-0}
         K_PEAK=$(cg_peak); K_OOM=$(cg_ooms)
         # the cgroup is removed once its processes are gone
         for _ in 1 2 3 4 5 6 7 8 9 10; do rmdir "$CG" 2>/dev/null && break; sleep 0.2; done
@@ -298,7 +302,7 @@ kernel_phase() {
                     # shellcheck disable=SC2046
                     kernel_run "multi-$n" "$L" "$n" $(wl_cmd multi)
                     echo "$(mib_of "$L" "$n"),$K_TIME,$K_MAJ,$K_PSWPIN,$K_PSWPOUT,$K_MINOR,$((K_OOM > 0)),$K_EXIT,$n,$((K_PEAK >> 20)),$K_USER,$K_SYS,$K_WALL,$K_RUNQ" >>"$TMP/reps"
-                    echo "# kernel multi N=$n in $L KiB: ${K_TIME}s (wall $K_WALL, run queue $K_RUNQ, user $K_USER sys $K_SYS) maj $K_MAJ in $K_PSWPIN out $K_PSWPOUT minor $K_MINOR oom $K_OOM exit $K_EXIT"
+                    echo "# kernel multi N=$n in $L KiB: ${K_TIME}s (wall $K_WALL, run queue $K_RUNQ, user $K_USER sys $K_SYS) maj $K_MAJ in $K_PSWPIN out $K_PSWPOUT minor $K_MINOR oom $K_OOM exit $K_EXIT file refaults $K_FREF"
                 done
                 median_run "$TMP/reps" >>"$OUT/$w.kernel.csv"
             done
@@ -310,7 +314,7 @@ kernel_phase() {
                 # shellcheck disable=SC2046
                 kernel_run "$w-$L" "$L" 1 $(wl_cmd "$w")
                 echo "$(mib_of "$L"),$K_TIME,$K_MAJ,$K_PSWPIN,$K_PSWPOUT,$K_MINOR,$((K_OOM > 0)),$K_EXIT,1,$((K_PEAK >> 20)),$K_USER,$K_SYS,$K_WALL,$K_RUNQ" >>"$TMP/reps"
-                echo "# kernel $w at $L KiB: ${K_TIME}s (wall $K_WALL, run queue $K_RUNQ, user $K_USER sys $K_SYS) maj $K_MAJ in $K_PSWPIN out $K_PSWPOUT minor $K_MINOR oom $K_OOM exit $K_EXIT"
+                echo "# kernel $w at $L KiB: ${K_TIME}s (wall $K_WALL, run queue $K_RUNQ, user $K_USER sys $K_SYS) maj $K_MAJ in $K_PSWPIN out $K_PSWPOUT minor $K_MINOR oom $K_OOM exit $K_EXIT file refaults $K_FREF"
             done
             median_run "$TMP/reps" >>"$OUT/$w.kernel.csv"
         done
