@@ -11,6 +11,8 @@
 #include "model/statreg.h"
 
 #define MAX_RECLAIM_RETRIES 16
+/* a memcg charge's reclaim rounds at most, progress or not (see memcg_make_room) */
+#define MEMCG_MAX_CHARGE_ROUNDS 4096
 #define INVAL_MAX 4096
 
 /* The time a charge happens at: the fault's, or the end of the reclaim it ran. */
@@ -700,8 +702,13 @@ static int memcg_make_room(struct reclaim *r, uint64_t *cycles, int *stalled)
     r->memcg.failcnt++;
     if (stalled)
         *stalled = 1;
-    int drained = 0;
-    for (int round = 0; round < MAX_RECLAIM_RETRIES; round++) {
+    /* try_charge_memcg: a reclaim that freed something is retried without counting it;
+     * MAX_RECLAIM_RETRIES reclaims in a row that freed nothing (with no write in flight to
+     * wait for) end in the OOM killer. A retry is not a repeat: the reclaim before it may
+     * have deactivated pages at its last priorities (force_deactivate) that the next one
+     * frees. The cap on progress rounds only guards the model against a loop. */
+    int drained = 0, nr_retries = MAX_RECLAIM_RETRIES;
+    for (int rounds = 0; rounds < MEMCG_MAX_CHARGE_ROUNDS; rounds++) {
         uint64_t spent = 0;
         uint64_t got = shrink(r, 0, SWAP_CLUSTER_MAX, &spent, 1);
         r->c.direct_cycles += spent;
@@ -715,14 +722,14 @@ static int memcg_make_room(struct reclaim *r, uint64_t *cycles, int *stalled)
             if (memcg_has_room(r))
                 return 0;
         }
-        if (got == 0 && !wait_writeback(r, cycles)) {
-            /* the kernel retries its reclaim (MAX_RECLAIM_RETRIES) before the OOM killer,
-             * longer than the other CPUs' drains take to run */
-            memcg_stock_run_drains(&r->stock, &r->memcg, UINT64_MAX);
-            return memcg_has_room(r) ? 0 : -1;
-        }
+        if (got || wait_writeback(r, cycles))
+            continue;
+        if (nr_retries-- == 0)
+            break;
     }
-    return -1;
+    /* the other CPUs' stock drains have run by the time the kernel gives up */
+    memcg_stock_run_drains(&r->stock, &r->memcg, UINT64_MAX);
+    return memcg_has_room(r) ? 0 : -1;
 }
 
 uint64_t reclaim_alloc(struct reclaim *r, enum pa_migratetype mt, uint64_t *cycles, int *stalled)
