@@ -21,8 +21,8 @@ set key top right
 set border 3
 set xtics nomirror
 set mxtics
-set arrow from 8.25, graph 0 to 8.25, graph 1 nohead dt 2 lw 1.5 lc rgb "#808080"
-set label "knee multi.kernel 8.25 MiB" at 8.25, graph 0.92 offset 0.5,0 font ",9"
+set arrow from 6.188, graph 0 to 6.188, graph 1 nohead dt 2 lw 1.5 lc rgb "#808080"
+set label "knee multi.kernel 6.188 MiB" at 6.188, graph 0.92 offset 0.5,0 font ",9"
 set arrow from 8.25, graph 0 to 8.25, graph 1 nohead dt 2 lw 1.5 lc rgb "#808080"
 set label "knee multi.model 8.25 MiB" at 8.25, graph 0.85 offset 0.5,0 font ",9"
 set xlabel "Memory size (MiB)"

@@ -72,6 +72,7 @@ check "timeline header" grep -q '^cycles,instructions,accesses,minor_faults,majo
 check "report shows the TLB levels" grep -q "stlb" "$TMP/report.txt"
 check "report shows the CPI breakdown" grep -q "CPI:" "$TMP/report.txt"
 check "zen preset replays" "$MMSIM" replay -c "$CFG/zen.ini" --no-progress "$TMP/small.mmt"
+check "zen5 preset replays" "$MMSIM" replay -c "$CFG/zen5.ini" --no-progress "$TMP/small.mmt"
 
 # configuration errors name the file, the line and the key; exit status 1
 printf '[cpu]\ncount = 1\n[tlb.l1d]\nentries = 64\nways = 5\n' >"$TMP/bad.ini"

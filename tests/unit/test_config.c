@@ -67,8 +67,8 @@ static void test_presets(void **state)
 {
     (void)state;
     const char *names[] = {"configs/default.ini", "configs/skylake.ini", "configs/zen.ini",
-                           "configs/minimal.ini"};
-    for (size_t i = 0; i < 4; i++) {
+                           "configs/zen5.ini", "configs/minimal.ini"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         struct mmsim_config c;
         char err[512];
         if (config_from_args(&c, names[i], NULL, 0, err, sizeof err))
@@ -98,6 +98,14 @@ static void test_presets(void **state)
     assert_true(stlb >= 0);
     assert_int_equal(c.tlb[stlb].entries[0], 1536);
     assert_int_equal(c.tlb[stlb].ways[0], 12);
+    /* zen5.ini: Zen 5's TLBs (Hot Chips 2024), split second levels */
+    assert_int_equal(config_from_args(&c, "configs/zen5.ini", NULL, 0, err, sizeof err), 0);
+    int dtlb = config_find_tlb(&c, "dtlb"), l2dtlb = config_find_tlb(&c, "l2dtlb");
+    assert_true(dtlb >= 0 && l2dtlb >= 0);
+    assert_int_equal(c.tlb[dtlb].entries[0], 96);
+    assert_int_equal(c.tlb[dtlb].next_index, l2dtlb);
+    assert_int_equal(c.tlb[l2dtlb].entries[0], 4096);
+    assert_int_equal(c.tlb[l2dtlb].kind, TLB_KIND_DATA);
 }
 
 static void test_overrides_and_sizes(void **state)
@@ -216,7 +224,8 @@ static void test_presets_same_swap_in_every_verb(void **state)
 {
     (void)state;
     const char *names[] = {"configs/default.ini",   "configs/skylake.ini",  "configs/zen.ini",
-                           "configs/minimal.ini",   "configs/swap/hdd.ini", "configs/swap/sata-ssd.ini",
+                           "configs/zen5.ini",      "configs/minimal.ini",  "configs/swap/hdd.ini",
+                           "configs/swap/sata-ssd.ini",
                            "configs/swap/nvme.ini", "configs/swap/zram.ini"};
     struct swap_config defaults;
     swap_config_defaults(&defaults);
