@@ -102,7 +102,7 @@ build/fuzz/%: tests/fuzz/%.c build/libmmsim-fuzz.a $(HDRS)
 # Small programs the tests and the demo record.
 build/progs/%: tests/progs/%.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -pthread $< -o $@
+	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -pthread $< -o $@ -lm
 
 progs: $(PROG_BINS)
 unit: $(UNIT_BINS)

@@ -3,6 +3,7 @@
 #include "model/swap.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,8 @@ struct swap_dev {
     uint64_t *done_log;
     size_t ndone, capdone;
     int log_on;
+    uint64_t rng;              /* latency draws (splitmix64), from cfg.seed */
+    double lat_sigma;          /* the lognormal's sigma for cfg.latency_cv */
 };
 
 #define K(k, t, field, def, help) CFG_KEY(k, t, struct swap_config, field, def, NULL, help)
@@ -50,6 +53,8 @@ const struct cfg_key swap_config_keys[] = {
     KI("page_cluster", CFG_U32, page_cluster, "3", 0, 10, "swap readahead of 2^N pages (0..10)"),
     KI("ra_initial_hits", CFG_U32, ra_initial_hits, "4", 0, 255,
        "readahead hits the device (by slot) and each new address space (by address) start with: the kernel's 4 at boot"),
+    K("latency_cv", CFG_DOUBLE, latency_cv, "0", "spread of a request's latency (lognormal, this coefficient of variation); 0: fixed"),
+    K("seed", CFG_U64, seed, "1", "seed of the latency draws (latency_cv)"),
     {0},
 };
 _Static_assert(sizeof(unsigned) == sizeof(uint32_t), "CFG_U32 keys are unsigned fields");
@@ -120,7 +125,36 @@ struct swap_dev *swap_new(const struct swap_config *c)
     }
     sw->next = 1;
     sw->ra_hits = sw->cfg.ra_initial_hits; /* swapin_readahead_hits: ATOMIC_INIT(4) */
+    sw->rng = sw->cfg.seed;
+    sw->lat_sigma = sqrt(log1p(sw->cfg.latency_cv * sw->cfg.latency_cv));
     return sw;
+}
+
+/* splitmix64: the next 64 random bits */
+static uint64_t next_random(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/* A uniform draw in (0, 1). */
+static double next_uniform(uint64_t *state)
+{
+    return ((double)(next_random(state) >> 11) + 0.5) * 0x1.0p-53;
+}
+
+/* One request's latency: the configured mean, or with latency_cv a lognormal draw of that
+ * mean, exp(sigma Z - sigma^2 / 2) times it, Z standard normal (Box-Muller). */
+static uint64_t request_latency(struct swap_dev *sw, uint64_t mean_ns)
+{
+    if (sw->lat_sigma <= 0 || mean_ns == 0)
+        return mean_ns;
+    double u1 = next_uniform(&sw->rng), u2 = next_uniform(&sw->rng);
+    double z = sqrt(-2 * log(u1)) * cos(2 * M_PI * u2);
+    double f = exp(sw->lat_sigma * z - sw->lat_sigma * sw->lat_sigma / 2);
+    return (uint64_t)((double)mean_ns * f + 0.5);
 }
 
 void swap_free_dev(struct swap_dev *sw)
@@ -286,7 +320,7 @@ uint64_t swap_submit(struct swap_dev *sw, uint64_t now_ns, enum swap_dir dir, un
 {
     const struct swap_config *c = &sw->cfg;
     uint64_t bytes = (uint64_t)npages * c->page_size;
-    uint64_t lat = dir == SWAP_READ ? c->read_latency_ns : c->write_latency_ns;
+    uint64_t lat = request_latency(sw, dir == SWAP_READ ? c->read_latency_ns : c->write_latency_ns);
     uint64_t xfer = transfer_ns(bytes, dir == SWAP_READ ? c->read_bandwidth : c->write_bandwidth);
     if (dir == SWAP_READ) {
         sw->st.read_reqs++;

@@ -16,6 +16,11 @@
  * for earlier reads, and delays the writes behind it by its own transfer: the I/O
  * scheduler (mq-deadline) dispatches reads first.
  *
+ * A real device's requests do not all take the same time; with swap.latency_cv > 0 each
+ * request's latency is drawn from a lognormal of the configured mean and that coefficient of
+ * variation (seeded by swap.seed): near a thrashing knee reclaim's outcome turns on when
+ * writes complete, and replays with several seeds show the spread the kernel's runs show.
+ *
  * Readahead (swap_cluster_readahead): a miss on slot s reads the aligned window of
  * 2^page_cluster slots around s, only slots in use, as one request. Synchronous devices
  * (zram) skip readahead and are read in the faulting task.
@@ -48,6 +53,9 @@ struct swap_config {
                                    otherwise by virtual address (swap_vma_readahead) */
     unsigned page_cluster;      /* readahead window 2^page_cluster; default 3 */
     unsigned ra_initial_hits;   /* readahead hits at the start (the kernel's boot value: 4) */
+    double latency_cv;          /* spread of one request's latency (coefficient of variation of
+                                   a lognormal whose mean is the configured latency); 0: fixed */
+    uint64_t seed;              /* the draws of latency_cv: one seed, one replay */
 };
 
 /* The keys of [swap] (model/config_key.h), their defaults and ranges: no swap, the NVMe

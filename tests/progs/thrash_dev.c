@@ -19,10 +19,14 @@
  * swap_write_cpu) and leaves it out of the device's latency:
  *   read_bandwidth  = (32 KiB - 4 KiB) / (mean 32 KiB read - mean 4 KiB read)
  *   read_latency    = mean 4 KiB read - 4 KiB / read_bandwidth   (likewise for writes)
+ * The spread of the 4 KiB requests' times is printed as the coefficient of variation of a
+ * lognormal through their 16th and 84th percentiles (robust to the odd request a host
+ * preempted): sigma = (ln p84 - ln p16) / 2, cv = sqrt(exp(sigma^2) - 1) (swap.latency_cv).
  * Prints key=value lines (latencies in ns, bandwidths in bytes/s, means in us). */
 #define _GNU_SOURCE /* O_DIRECT */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,11 +66,33 @@ static void schedstat_s(double *run_s, double *wait_s)
     *wait_s = (double)wait / 1e9;
 }
 
-/* Mean seconds of one request of len bytes, less the run-queue wait, and in *cpu the mean
- * CPU time this process ran for one; sequential from offset 0, or random. */
-static double time_requests(int fd, char *buf, size_t len, off_t size, int write, int random, const char *path,
-                            double *cpu)
+static int cmp_double(const void *a, const void *b)
 {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The coefficient of variation of the lognormal through the 16th and 84th percentiles of
+ * the n times in t (sorted here); 0 with too few. */
+static double lognormal_cv(double *t, int n)
+{
+    if (n < 20)
+        return 0;
+    qsort(t, (size_t)n, sizeof(t[0]), cmp_double);
+    double p16 = t[n * 16 / 100], p84 = t[n * 84 / 100];
+    if (p16 <= 0 || p84 <= p16)
+        return 0;
+    double sigma = (log(p84) - log(p16)) / 2;
+    return sqrt(expm1(sigma * sigma));
+}
+
+/* Mean seconds of one request of len bytes, less the run-queue wait, in *cpu the mean
+ * CPU time this process ran for one, and in *cv the spread of the requests' times
+ * (lognormal_cv); sequential from offset 0, or random. */
+static double time_requests(int fd, char *buf, size_t len, off_t size, int write, int random, const char *path,
+                            double *cpu, double *cv)
+{
+    static double each[MAX_REQS];
     uint64_t seed = 88172645463325252ull;
     off_t off = 0, slots = (size - (off_t)len) / 4096 + 1;
     double r0, q0, r1, q1;
@@ -86,11 +112,13 @@ static double time_requests(int fd, char *buf, size_t len, off_t size, int write
         }
         if (!random)
             off += (off_t)len;
-        n++;
-        t = now_s();
+        double t1 = now_s();
+        each[n++] = t1 - t;
+        t = t1;
     }
     schedstat_s(&r1, &q1);
     *cpu = (r1 - r0) / n;
+    *cv = lognormal_cv(each, n);
     return (t - t0 - (q1 - q0)) / n;
 }
 
@@ -135,11 +163,11 @@ int main(int argc, char **argv)
             fprintf(stderr, "thrash_dev: %s: filling: %s\n", path, strerror(errno));
             return 1;
         }
-    double cw_small, cw_big, cr_small, cr_big;
-    double w_small = time_requests(fd, buf, small, size, 1, 0, path, &cw_small);
-    double w_big = time_requests(fd, buf, big_w, size, 1, 0, path, &cw_big);
-    double r_small = time_requests(fd, buf, small, size, 0, 1, path, &cr_small);
-    double r_big = time_requests(fd, buf, big_r, size, 0, 1, path, &cr_big);
+    double cw_small, cw_big, cr_small, cr_big, vw_small, vw_big, vr_small, vr_big;
+    double w_small = time_requests(fd, buf, small, size, 1, 0, path, &cw_small, &vw_small);
+    double w_big = time_requests(fd, buf, big_w, size, 1, 0, path, &cw_big, &vw_big);
+    double r_small = time_requests(fd, buf, small, size, 0, 1, path, &cr_small, &vr_small);
+    double r_big = time_requests(fd, buf, big_r, size, 0, 1, path, &cr_big, &vr_big);
     fit("write", small, w_small, big_w, w_big);
     fit("read", small, r_small, big_r, r_big);
     /* a swap-in reads 1-8 pages and reclaim writes 1-2 pages a request here: the 4 KiB
@@ -147,6 +175,7 @@ int main(int argc, char **argv)
     printf("write_cpu_4k_us=%.1f\nwrite_cpu_256k_us=%.1f\nread_cpu_4k_us=%.1f\nread_cpu_32k_us=%.1f\n", cw_small * 1e6,
            cw_big * 1e6, cr_small * 1e6, cr_big * 1e6);
     printf("write_cpu_ns=%.0f\nread_cpu_ns=%.0f\n", cw_small * 1e9, cr_small * 1e9);
+    printf("write_cv=%.3f\nread_cv=%.3f\n", vw_small, vr_small);
     close(fd);
     free(buf);
     return 0;

@@ -1,4 +1,5 @@
 /* test_swap.c - swap slots, device queueing and readahead against hand-computed times. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -119,6 +120,51 @@ static void synchronous_device_does_not_queue(void **state)
     assert_int_equal(swap_submit(sw, 0, SWAP_READ, 1), 1700);
     assert_int_equal(swap_submit(sw, 0, SWAP_READ, 1), 1700);
     swap_free_dev(sw);
+}
+
+/* swap.latency_cv: each request's latency a lognormal draw of the configured mean, with
+ * that coefficient of variation (hand-computed moments over 20,000 draws of a synchronous
+ * device, whose completion is now + latency); the same seed gives the same draws, another
+ * seed others; cv 0 keeps every request at the mean. */
+static double latency_draws(double cv, uint64_t seed, double *sd, uint64_t *first)
+{
+    struct swap_config c = round_dev(1, 0);
+    c.synchronous = 1;
+    c.read_bandwidth = 0;
+    c.read_latency_ns = 100000;
+    c.latency_cv = cv;
+    c.seed = seed;
+    struct swap_dev *sw = swap_new(&c);
+    double sum = 0, sq = 0;
+    const int n = 20000;
+    for (int i = 0; i < n; i++) {
+        double x = (double)swap_submit(sw, 0, SWAP_READ, 1);
+        if (i == 0)
+            *first = (uint64_t)x;
+        sum += x;
+        sq += x * x;
+    }
+    swap_free_dev(sw);
+    double mean = sum / n;
+    *sd = sqrt(sq / n - mean * mean);
+    return mean;
+}
+
+static void latency_spread_is_lognormal(void **state)
+{
+    (void)state;
+    double sd;
+    uint64_t f1, f2, f3;
+    double mean = latency_draws(0.3, 1, &sd, &f1);
+    assert_true(fabs(mean - 100000) < 100000 * 0.01);  /* the mean stays the configured one */
+    assert_true(fabs(sd / mean - 0.3) < 0.3 * 0.05);   /* the spread is the configured cv */
+    latency_draws(0.3, 1, &sd, &f2);
+    assert_int_equal(f1, f2);                           /* one seed, one sequence */
+    latency_draws(0.3, 2, &sd, &f3);
+    assert_true(f1 != f3);
+    mean = latency_draws(0, 7, &sd, &f1);
+    assert_int_equal(f1, 100000);
+    assert_true(mean == 100000 && sd < 1e-6);
 }
 
 /* The completion log (the engine's device interrupts): off, nothing is kept; on, each
@@ -452,6 +498,7 @@ int main(void)
         cmocka_unit_test(read_write_asymmetry),
         cmocka_unit_test(reads_pass_queued_writes),
         cmocka_unit_test(synchronous_device_does_not_queue),
+        cmocka_unit_test(latency_spread_is_lognormal),
         cmocka_unit_test(completions_logged_for_interrupts),
         cmocka_unit_test(slots_fill_and_free),
         cmocka_unit_test(slots_prefer_free_clusters),

@@ -373,6 +373,9 @@ MODEL_SET=(-s memory.size=1G -s memory.zero_page="$ZERO_PAGE" -s cpu.count=2 -s 
            -s swap.read_latency=${read_latency_ns}ns -s swap.read_bandwidth="$read_bandwidth"
            -s swap.write_latency=${write_latency_ns}ns -s swap.write_bandwidth="$write_bandwidth")
 [ -n "${read_cpu_ns:-}" ] && MODEL_SET+=(-s timing.swap_read_cpu=$((read_cpu_ns * 3)) -s timing.swap_write_cpu=$((write_cpu_ns * 3)))
+# the spread of a request's time (thrash_dev's 4 KiB requests, reads and writes averaged):
+# each request of the model draws its latency (swap.latency_cv, seed 1)
+[ -n "${write_cv:-}" ] && MODEL_SET+=(-s swap.latency_cv="$(awk -v r="$read_cv" -v w="$write_cv" 'BEGIN { printf "%.3f", (r + w) / 2 }')")
 # the CPU time interrupts and switches take (thrash_irq), in cycles at the model's 3 GHz;
 # a kernel.env of an earlier run without them keeps the model's defaults
 if [ -n "${irq_ns:-}" ]; then
@@ -474,6 +477,7 @@ done
     echo "The swap device as measured (thrash_dev, O_DIRECT, queue depth 1): 4 KiB read ${read_mean_4k_us} us,"
     echo "32 KiB read ${read_mean_32k_us} us, 4 KiB write ${write_mean_4k_us} us, 256 KiB write ${write_mean_256k_us} us;"
     [ -n "${read_cpu_ns:-}" ] && echo "of which CPU time of the submitting process: 4 KiB read ${read_cpu_4k_us} us, 32 KiB read ${read_cpu_32k_us} us, 4 KiB write ${write_cpu_4k_us} us, 256 KiB write ${write_cpu_256k_us} us (timing.swap_read_cpu, swap_write_cpu; the device's latency less it);"
+    [ -n "${write_cv:-}" ] && echo "The requests' times spread with a coefficient of variation of ${read_cv} (4 KiB reads) and ${write_cv} (4 KiB writes) (swap.latency_cv, their mean);"
     echo "the model's device: read latency ${read_latency_ns} ns, bandwidth ${read_bandwidth} B/s;"
     echo "write latency ${write_latency_ns} ns, bandwidth ${write_bandwidth} B/s."
     [ -n "${irq_ns:-}" ] && echo "Interrupts (thrash_irq): a device completion takes ${irq_ns} ns from the task running on CPU $irq_cpu, a TLB-flush IPI ${ipi_sender_ns} ns from its sender and ${ipi_receiver_ns} ns from its receiver, a switch between two processes ${switch_ns} ns."
