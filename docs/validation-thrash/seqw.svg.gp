@@ -21,10 +21,10 @@ set key top right
 set border 3
 set xtics nomirror
 set mxtics
-set arrow from 24.5, graph 0 to 24.5, graph 1 nohead dt 2 lw 1.5 lc rgb "#808080"
-set label "knee seqw.kernel 24.5 MiB" at 24.5, graph 0.92 offset 0.5,0 font ",9"
-set arrow from 24.5, graph 0 to 24.5, graph 1 nohead dt 2 lw 1.5 lc rgb "#808080"
-set label "knee seqw.model 24.5 MiB" at 24.5, graph 0.85 offset 0.5,0 font ",9"
+set arrow from 24.496, graph 0 to 24.496, graph 1 nohead dt 2 lw 1.5 lc rgb "#808080"
+set label "knee seqw.kernel 24.5 MiB" at 24.496, graph 0.92 offset 0.5,0 font ",9"
+set arrow from 24.496, graph 0 to 24.496, graph 1 nohead dt 2 lw 1.5 lc rgb "#808080"
+set label "knee seqw.model 24.5 MiB" at 24.496, graph 0.85 offset 0.5,0 font ",9"
 set xlabel "Memory size (MiB)"
 set ylabel "Runtime (s)"
 set y2label "Major faults"

@@ -21,10 +21,10 @@ set key top right
 set border 3
 set xtics nomirror
 set mxtics
-set arrow from 2.898, graph 0 to 2.898, graph 1 nohead dt 2 lw 1.5 lc rgb "#808080"
-set label "knee sort.kernel 2.898 MiB" at 2.898, graph 0.92 offset 0.5,0 font ",9"
-set arrow from 3.727, graph 0 to 3.727, graph 1 nohead dt 2 lw 1.5 lc rgb "#808080"
-set label "knee sort.model 3.727 MiB" at 3.727, graph 0.85 offset 0.5,0 font ",9"
+set arrow from 2.895, graph 0 to 2.895, graph 1 nohead dt 2 lw 1.5 lc rgb "#808080"
+set label "knee sort.kernel 2.895 MiB" at 2.895, graph 0.92 offset 0.5,0 font ",9"
+set arrow from 2.48, graph 0 to 2.48, graph 1 nohead dt 2 lw 1.5 lc rgb "#808080"
+set label "knee sort.model 2.48 MiB" at 2.48, graph 0.85 offset 0.5,0 font ",9"
 set xlabel "Memory size (MiB)"
 set ylabel "Runtime (s)"
 set y2label "Major faults"

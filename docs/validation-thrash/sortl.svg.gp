@@ -21,10 +21,10 @@ set key top right
 set border 3
 set xtics nomirror
 set mxtics
-set arrow from 13.047, graph 0 to 13.047, graph 1 nohead dt 2 lw 1.5 lc rgb "#808080"
-set label "knee sortl.kernel 13.05 MiB" at 13.047, graph 0.92 offset 0.5,0 font ",9"
-set arrow from 13.047, graph 0 to 13.047, graph 1 nohead dt 2 lw 1.5 lc rgb "#808080"
-set label "knee sortl.model 13.05 MiB" at 13.047, graph 0.85 offset 0.5,0 font ",9"
+set arrow from 14.711, graph 0 to 14.711, graph 1 nohead dt 2 lw 1.5 lc rgb "#808080"
+set label "knee sortl.kernel 14.71 MiB" at 14.711, graph 0.92 offset 0.5,0 font ",9"
+set arrow from 14.711, graph 0 to 14.711, graph 1 nohead dt 2 lw 1.5 lc rgb "#808080"
+set label "knee sortl.model 14.71 MiB" at 14.711, graph 0.85 offset 0.5,0 font ",9"
 set xlabel "Memory size (MiB)"
 set ylabel "Runtime (s)"
 set y2label "Major faults"
