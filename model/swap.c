@@ -53,7 +53,8 @@ const struct cfg_key swap_config_keys[] = {
     KI("page_cluster", CFG_U32, page_cluster, "3", 0, 10, "swap readahead of 2^N pages (0..10)"),
     KI("ra_initial_hits", CFG_U32, ra_initial_hits, "4", 0, 255,
        "readahead hits the device (by slot) and each new address space (by address) start with: the kernel's 4 at boot"),
-    K("latency_cv", CFG_DOUBLE, latency_cv, "0", "spread of a request's latency (lognormal, this coefficient of variation); 0: fixed"),
+    KI("latency_cv", CFG_DOUBLE, latency_cv, "0", 0, 10,
+       "spread of a request's latency (lognormal, this coefficient of variation); 0: fixed"),
     K("seed", CFG_U64, seed, "1", "seed of the latency draws (latency_cv)"),
     {0},
 };
@@ -153,8 +154,8 @@ static uint64_t request_latency(struct swap_dev *sw, uint64_t mean_ns)
         return mean_ns;
     double u1 = next_uniform(&sw->rng), u2 = next_uniform(&sw->rng);
     double z = sqrt(-2 * log(u1)) * cos(2 * M_PI * u2);
-    double f = exp(sw->lat_sigma * z - sw->lat_sigma * sw->lat_sigma / 2);
-    return (uint64_t)((double)mean_ns * f + 0.5);
+    double ns = (double)mean_ns * exp(sw->lat_sigma * z - sw->lat_sigma * sw->lat_sigma / 2);
+    return ns < 1e18 ? (uint64_t)(ns + 0.5) : (uint64_t)1e18; /* a draw far in the tail stays a number */
 }
 
 void swap_free_dev(struct swap_dev *sw)

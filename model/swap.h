@@ -18,8 +18,8 @@
  *
  * A real device's requests do not all take the same time; with swap.latency_cv > 0 each
  * request's latency is drawn from a lognormal of the configured mean and that coefficient of
- * variation (seeded by swap.seed): near a thrashing knee reclaim's outcome turns on when
- * writes complete, and replays with several seeds show the spread the kernel's runs show.
+ * variation (seeded by swap.seed): near a thrashing knee reclaim's outcome can turn on when
+ * writes complete, and replays with several seeds show how far it does.
  *
  * Readahead (swap_cluster_readahead): a miss on slot s reads the aligned window of
  * 2^page_cluster slots around s, only slots in use, as one request. Synchronous devices
