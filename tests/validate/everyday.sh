@@ -10,7 +10,8 @@
 # Pass: within 2% or 30 faults of the kernel (node under DBI: 5%, its JIT and garbage
 # collector run differently under Valgrind). Prints a Markdown table and, with -o FILE
 # (default docs/validation.md), writes it there between <!-- everyday-table --> markers.
-# Options: --quick (smaller inputs), --only "NAME ...", -o FILE, --keep DIR.
+# Options: --quick (smaller inputs), --only "NAME ..." (only those programs: their rows
+# replace theirs in the table FILE holds, a line under it says so), -o FILE, --keep DIR.
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -133,13 +134,26 @@ cat "$TABLE"
 echo
 echo "everyday programs: $pass passed, $fail failed"
 if [ -n "$OUT" ] && [ -f "$OUT" ] && grep -q '<!-- everyday-table -->' "$OUT"; then
-    python3 - "$OUT" "$TABLE" "$(uname -r)" "$(date -u +%Y-%m-%d)" "$QUICK" <<'EOF'
+    # --only replaces its programs' rows in the table already there and says so under it;
+    # the other rows stay as their run measured them
+    python3 - "$OUT" "$TABLE" "$(uname -r)" "$(date -u +%Y-%m-%d)" "$QUICK" "$ONLY" <<'EOF'
 import sys
-doc, table, rel, day, quick = sys.argv[1], open(sys.argv[2]).read(), sys.argv[3], sys.argv[4], sys.argv[5]
+doc, table, rel, day, quick, only = sys.argv[1], open(sys.argv[2]).read(), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6]
 s = open(doc).read()
 a, b = s.index('<!-- everyday-table -->'), s.index('<!-- /everyday-table -->')
 size = ' (--quick inputs)' if quick == '1' else ''
-body = '<!-- everyday-table -->\nMeasured on Linux %s, %s (`make validate`%s).\n\n%s' % (rel, day, size, table)
+def rows(text):
+    return [l for l in text.splitlines() if l.startswith('| ') and not l.startswith('| program |')]
+old_rows = rows(s[a:b])
+if only and old_rows:
+    new = {r.split('|')[1].strip(): r for r in rows(table)}
+    merged = [new.pop(r.split('|')[1].strip(), r) for r in old_rows] + list(new.values())
+    head = s[a:b].split('\n| program |')[0].split('\nRows rerun')[0].rstrip('\n')
+    header = '\n'.join(l for l in table.splitlines() if l.startswith('| program |') or l.startswith('|---'))
+    body = '%s\n\n%s\n%s\n\nRows rerun with `--only "%s"`: Linux %s, %s%s.\n' % (
+        head, header, '\n'.join(merged), only, rel, day, size)
+else:
+    body = '<!-- everyday-table -->\nMeasured on Linux %s, %s (`make validate`%s).\n\n%s' % (rel, day, size, table)
 open(doc, 'w').write(s[:a] + body + s[b:])
 EOF
 fi
